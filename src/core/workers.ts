@@ -1,0 +1,27 @@
+/**
+ * Locating worker-thread entry modules. Code runs either compiled (`dist/**.js`) or from
+ * TypeScript sources (tests, `tsx`); a worker must load the same flavour as its parent. This
+ * resolves `name` next to the calling module and, for `.ts` sources, asks Node to load the
+ * worker through tsx.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Filename and Node flags to start a worker whose module sits beside `callerUrl`. */
+export interface WorkerEntry {
+  readonly filename: string;
+  readonly execArgv: readonly string[];
+}
+
+/**
+ * Resolves worker module `name` (without extension) relative to `callerUrl` (`import.meta.url`).
+ * @example const { filename, execArgv } = workerEntry(import.meta.url, './pool-worker');
+ */
+export function workerEntry(callerUrl: string, name: string): WorkerEntry {
+  const fromTs = callerUrl.endsWith('.ts');
+  const url = new URL(`${name}${fromTs ? '.ts' : '.js'}`, callerUrl);
+  const filename = fileURLToPath(url);
+  if (!existsSync(filename)) throw new Error(`worker module not found: ${filename}`);
+  const execArgv = fromTs ? ['--import', 'tsx'] : [];
+  return { filename, execArgv };
+}

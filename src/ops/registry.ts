@@ -1,0 +1,127 @@
+/**
+ * The op registry: ops are found by name, so a worker thread can rebuild a pipeline from its
+ * specs. Built-in ops register when their family module is imported; user ops register from
+ * their own module, whose path travels in the spec (`module`) so workers import it first.
+ */
+import { pathToFileURL } from 'node:url';
+import { isAbsolute } from 'node:path';
+import { FuseflowError, OptionsError } from '../core/errors.js';
+import type { Op, OpKind, OpResult, OpContext, OpSpec } from './op.js';
+import type { Sample } from '../core/sample.js';
+
+/** Builds an op from its options; validates them and throws {@link OptionsError} when bad. */
+export type OpFactory<O extends object> = (options: O) => Op<O>;
+
+interface Entry {
+  readonly version: number;
+  readonly kind: OpKind;
+  readonly factory: (options: object) => Op<object>;
+  readonly module: string | undefined;
+}
+
+const registry = new Map<string, Entry>();
+
+/** Everything needed to define an op with {@link defineOp}. */
+export interface OpDefinition<O extends object> {
+  /** Registry name, e.g. `'keys.zScore'`. */
+  readonly name: string;
+  /** Bump when the op's output changes for the same options (invalidates caches). */
+  readonly version: number;
+  readonly kind: OpKind;
+  /** Checks options when the pipeline is built; throw {@link OptionsError} with the field named. */
+  readonly validate?: (options: O) => void;
+  /** The per-sample function. */
+  readonly apply: (sample: Sample, ctx: OpContext, options: O) => OpResult | Promise<OpResult>;
+  /** Optional inverse, see {@link Op.reverse}. */
+  readonly reverse?: Op<O>['reverse'];
+  /** Module URL or path that defines the op (pass `import.meta.url` for user ops). */
+  readonly module?: string;
+}
+
+/**
+ * Defines an op, registers it by name, and returns its factory.
+ * @example
+ * export const addOne = defineOp<{ key: string }>({
+ *   name: 'my.addOne', version: 1, kind: 'static', module: import.meta.url,
+ *   apply: (s, _ctx, o) => setKey(s, o.key, getKey<number>(s, o.key) + 1),
+ * });
+ */
+export function defineOp<O extends object>(def: OpDefinition<O>): OpFactory<O> {
+  const factory: OpFactory<O> = (options: O) => {
+    if (typeof options !== 'object' || options === null) throw new OptionsError(`op '${def.name}': options must be an object`);
+    def.validate?.(options);
+    const frozen = Object.freeze({ ...options });
+    const op: Op<O> = {
+      name: def.name,
+      version: def.version,
+      kind: def.kind,
+      options: frozen,
+      apply: (sample, ctx) => def.apply(sample, ctx, frozen),
+      ...(def.reverse === undefined ? {} : { reverse: def.reverse }),
+      ...(def.module === undefined ? {} : { module: def.module }),
+    };
+    return op;
+  };
+  registerOp(def.name, factory, { version: def.version, kind: def.kind, ...(def.module === undefined ? {} : { module: def.module }) });
+  return factory;
+}
+
+/** Registers a factory under `name`. Registering the same name twice with another version throws. */
+export function registerOp<O extends object>(
+  name: string,
+  factory: OpFactory<O>,
+  meta: { version: number; kind: OpKind; module?: string },
+): void {
+  const prev = registry.get(name);
+  if (prev !== undefined && prev.version !== meta.version) {
+    throw new FuseflowError(`op '${name}' is already registered with version ${prev.version}, not ${meta.version}`);
+  }
+  registry.set(name, { version: meta.version, kind: meta.kind, factory: factory as unknown as (options: object) => Op<object>, module: meta.module });
+}
+
+/** True when an op of that name is registered. */
+export function isRegistered(name: string): boolean {
+  return registry.has(name);
+}
+
+/** Names of every registered op, sorted. */
+export function registeredOps(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/**
+ * Rebuilds an op from its spec.
+ * @throws {FuseflowError} when the name is unknown (naming the closest names) or the version differs.
+ */
+export function createOp(spec: OpSpec): Op<object> {
+  const entry = registry.get(spec.name);
+  if (entry === undefined) {
+    const near = registeredOps().filter((n) => n.toLowerCase().includes(spec.name.split('.').pop()?.toLowerCase() ?? ''));
+    throw new FuseflowError(`unknown op '${spec.name}'${near.length > 0 ? `; did you mean ${near.slice(0, 3).join(', ')}?` : ''}${spec.module === undefined ? '' : ` (module ${spec.module})`}`);
+  }
+  if (entry.version !== spec.version) {
+    throw new FuseflowError(`op '${spec.name}' spec has version ${spec.version} but the registered op is version ${entry.version}`);
+  }
+  return entry.factory(spec.options);
+}
+
+/** Imports the modules that user ops in `specs` come from, so they are registered. */
+export async function importOpModules(specs: readonly OpSpec[]): Promise<void> {
+  const modules = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
+      const v = value as Partial<OpSpec>;
+      if (typeof v.name === 'string' && typeof v.module === 'string') modules.add(v.module);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(specs);
+  for (const m of modules) await registerModule(m);
+}
+
+/** Imports a module (a file path or URL) whose top level registers ops. */
+export async function registerModule(pathOrUrl: string): Promise<void> {
+  const url = /^[a-z]+:/i.test(pathOrUrl) && !isAbsolute(pathOrUrl) ? pathOrUrl : pathToFileURL(pathOrUrl).href;
+  await import(url);
+}
