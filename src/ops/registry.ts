@@ -22,16 +22,19 @@ interface Entry {
 const registry = new Map<string, Entry>();
 
 /** Everything needed to define an op with {@link defineOp}. */
-export interface OpDefinition<O extends object> {
+export interface OpDefinition<O extends object, P = undefined> {
   /** Registry name, e.g. `'keys.zScore'`. */
   readonly name: string;
   /** Bump when the op's output changes for the same options (invalidates caches). */
   readonly version: number;
-  readonly kind: OpKind;
+  /** `'random'` when the op draws from `ctx.rng`; a function for meta ops whose kind follows their children. */
+  readonly kind: OpKind | ((options: O) => OpKind);
   /** Checks options when the pipeline is built; throw {@link OptionsError} with the field named. */
   readonly validate?: (options: O) => void;
-  /** The per-sample function. */
-  readonly apply: (sample: Sample, ctx: OpContext, options: O) => OpResult | Promise<OpResult>;
+  /** Precomputes per-op state once, when the op is built (child ops, lookup tables). */
+  readonly prepare?: (options: O) => P;
+  /** The per-sample function; `prepared` is what {@link OpDefinition.prepare} returned. */
+  readonly apply: (sample: Sample, ctx: OpContext, options: O, prepared: P) => OpResult | Promise<OpResult>;
   /** Optional inverse, see {@link Op.reverse}. */
   readonly reverse?: Op<O>['reverse'];
   /** Module URL or path that defines the op (pass `import.meta.url` for user ops). */
@@ -46,23 +49,25 @@ export interface OpDefinition<O extends object> {
  *   apply: (s, _ctx, o) => setKey(s, o.key, getKey<number>(s, o.key) + 1),
  * });
  */
-export function defineOp<O extends object>(def: OpDefinition<O>): OpFactory<O> {
+export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P>): OpFactory<O> {
+  const staticKind: OpKind = typeof def.kind === 'string' ? def.kind : 'static';
   const factory: OpFactory<O> = (options: O) => {
     if (typeof options !== 'object' || options === null) throw new OptionsError(`op '${def.name}': options must be an object`);
     def.validate?.(options);
     const frozen = Object.freeze({ ...options });
+    const prepared = (def.prepare === undefined ? undefined : def.prepare(frozen)) as P;
     const op: Op<O> = {
       name: def.name,
       version: def.version,
-      kind: def.kind,
+      kind: typeof def.kind === 'function' ? def.kind(frozen) : def.kind,
       options: frozen,
-      apply: (sample, ctx) => def.apply(sample, ctx, frozen),
+      apply: (sample, ctx) => def.apply(sample, ctx, frozen, prepared),
       ...(def.reverse === undefined ? {} : { reverse: def.reverse }),
       ...(def.module === undefined ? {} : { module: def.module }),
     };
     return op;
   };
-  registerOp(def.name, factory, { version: def.version, kind: def.kind, ...(def.module === undefined ? {} : { module: def.module }) });
+  registerOp(def.name, factory, { version: def.version, kind: staticKind, ...(def.module === undefined ? {} : { module: def.module }) });
   return factory;
 }
 
