@@ -1,0 +1,258 @@
+/**
+ * The dataset: sample ids, a static pipeline (deterministic, cacheable) and a dynamic pipeline
+ * (random, run every epoch), streamed under a credit window in a seeded, sharded, resumable
+ * order. FuseMedML's `DatasetDefault`, as a stream.
+ */
+import type { Observable } from 'rxjs';
+import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { createSample, type Sample } from '../core/sample.js';
+import type { Op } from '../ops/op.js';
+import { pipeline, runPipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
+import { asObservable } from './as-observable.js';
+import type { DynamicRunner, StaticStore } from './contracts.js';
+import { creditStream, type CreditStream } from './credit-stream.js';
+import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
+import { orderedMap, type Cancellation } from './ordered-map.js';
+import { cancellable, CancelledError, positiveInteger } from './to-operator.js';
+
+/** Options of {@link dataset}. */
+export interface DatasetOptions {
+  /** The sample ids (unique). */
+  readonly ids: readonly string[];
+  /** Builds the initial sample of an id (may read a file). Default `createSample(id)`. */
+  readonly source?: (id: string) => Sample | Promise<Sample>;
+  /** Deterministic ops whose output may be cached (only `static` ops). Default none. */
+  readonly staticPipeline?: Pipeline | readonly Op<object>[];
+  /**
+   * Ops run on every pass, after the static ones. Their op indices continue after the static
+   * pipeline's (its `opIndexBase` is set to the static op count). Default none.
+   */
+  readonly dynamicPipeline?: Pipeline | readonly Op<object>[];
+  /** Where static outputs are cached; without it the static pipeline runs in-thread each time. */
+  readonly store?: StaticStore;
+  /** Runs the dynamic pipeline off-thread; without it the dynamic pipeline runs in-thread. */
+  readonly runner?: DynamicRunner;
+}
+
+/** Where a stream stands: enough to restart it exactly, mid-epoch. */
+export interface ResumeState {
+  readonly epoch: number;
+  readonly seed: number;
+  /** How many of this rank's ids were fully delivered (all outputs received, or dropped). */
+  readonly position: number;
+}
+
+/** Options of {@link Dataset.stream}. */
+export interface StreamOptions {
+  /** Default 0 (or the resume state's). */
+  readonly epoch?: number;
+  /** Run seed: the epoch order and every random op derive from it. Default 0 (or the resume state's). */
+  readonly seed?: number;
+  /** Seeded permutation of the ids each epoch. Default true. */
+  readonly shuffle?: boolean;
+  /** This rank's share of the epoch. Default `{ rank: 0, worldSize: 1 }`. */
+  readonly shard?: Shard;
+  /** Most ids in flight (taken and not yet fully received). Default 16. */
+  readonly window?: number;
+  /** Most ids inside asynchronous stages at once (source, store, runner, async ops). Default `min(4, window)`. */
+  readonly concurrency?: number;
+  /** Restart where a previous stream stopped (its `state()`); `epoch`/`seed` must agree if given. */
+  readonly resume?: ResumeState;
+  /**
+   * An explicit epoch order to use instead of the seeded permutation (ids may repeat, e.g. a
+   * balanced batch sampler's output); sharding still applies to it.
+   */
+  readonly order?: readonly string[];
+}
+
+/** A dataset stream: an AsyncIterable of samples with credit counters and a resume state. */
+export interface DatasetStream extends CreditStream<Sample> {
+  /** Ids this rank streams this epoch (from position 0). */
+  readonly length: number;
+  /** The state to pass as `resume` to continue exactly after what the consumer has received. */
+  state(): ResumeState;
+}
+
+/** A built dataset. */
+export interface Dataset {
+  readonly ids: readonly string[];
+  readonly staticPipeline: Pipeline;
+  readonly dynamicPipeline: Pipeline;
+  /** Streams the epoch (see {@link StreamOptions}). */
+  stream(options?: StreamOptions): DatasetStream;
+  /** The same stream as an Observable (pulls one sample at a time; see `asObservable`). */
+  observe(options?: StreamOptions): Observable<Sample>;
+  /** Every output of one id (empty when dropped, several when split). */
+  getAll(id: string, run?: Partial<RunKey>): Promise<Sample[]>;
+  /**
+   * The sample of one id.
+   * @throws {FuseflowError} naming the id when it is unknown, dropped or split into several.
+   */
+  get(id: string, run?: Partial<RunKey>): Promise<Sample>;
+}
+
+function asPipeline(p: Pipeline | readonly Op<object>[] | undefined, name: string, opIndexBase: number): Pipeline {
+  if (p === undefined) return pipeline([], { name, opIndexBase });
+  if (Array.isArray(p)) return pipeline(p as readonly Op<object>[], { name, opIndexBase });
+  const given = p as Pipeline;
+  return given.opIndexBase === opIndexBase ? given : pipeline(given.ops, { name: given.name, opIndexBase });
+}
+
+function isThenable<T>(x: unknown): x is PromiseLike<T> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+function then<T, R>(x: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> {
+  return isThenable<T>(x) ? x.then(f) : f(x);
+}
+
+const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
+
+/**
+ * Builds a dataset.
+ *
+ * Per id: `source(id)` → static pipeline (through `store.getOrCompute` when a store is given;
+ * run with seed 0, epoch 0 since it must be deterministic) → dynamic pipeline (through
+ * `runner.run` when given, with all static outputs of the id in one call) with the stream's
+ * `(seed, epoch)`. Synchronous sources and ops stay synchronous end to end.
+ * @example
+ * const ds = dataset({ ids: ['a', 'b'], dynamicPipeline: [randFlip({ key: 'data.img' })] });
+ * for await (const s of ds.stream({ epoch: 0, seed: 42, window: 8 })) train(s);
+ * @throws {OptionsError} for duplicate ids or a random op in the static pipeline.
+ */
+export function dataset(options: DatasetOptions): Dataset {
+  const ids = [...options.ids];
+  const known = new Set(ids);
+  if (known.size !== ids.length) {
+    const seen = new Set<string>();
+    const dup = ids.find((id) => (seen.has(id) ? true : (seen.add(id), false)));
+    throw new OptionsError(`dataset: sample id '${String(dup)}' appears twice in ids`);
+  }
+  const staticP = asPipeline(options.staticPipeline, 'static', 0);
+  const randomOp = staticP.ops.find((op) => op.kind === 'random');
+  if (randomOp !== undefined) {
+    throw new OptionsError(`dataset: op '${randomOp.name}' is random; random ops belong in the dynamic pipeline (the static output is cached)`);
+  }
+  const dynamicP = asPipeline(options.dynamicPipeline, 'dynamic', staticP.ops.length);
+  if (dynamicP.name === staticP.name && dynamicP.ops.length > 0 && staticP.ops.length > 0) {
+    throw new OptionsError(`dataset: the static and dynamic pipelines are both named '${staticP.name}'; op ids would clash`);
+  }
+  const source = options.source ?? ((id: string) => createSample(id));
+  const { store, runner } = options;
+
+  const initial = (id: string): Sample | PromiseLike<Sample> => {
+    try {
+      const s = source(id);
+      return isThenable<Sample>(s)
+        ? s.then(undefined, (err: unknown) => {
+            throw new OpError('source', 'dataset.source', id, err);
+          })
+        : s;
+    } catch (err) {
+      throw new OpError('source', 'dataset.source', id, err);
+    }
+  };
+
+  const staticOutputs = (id: string, sp: Pipeline): Sample[] | PromiseLike<readonly Sample[]> => {
+    const compute = (): Sample[] | PromiseLike<Sample[]> => then(initial(id), (s) => runPipeline(sp, s, STATIC_RUN));
+    if (store === undefined) return compute();
+    return store.getOrCompute(id, async () => compute());
+  };
+
+  const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> => {
+    if (statics.length === 0 || dp.ops.length === 0) return statics as Sample[];
+    if (cancel?.cancelled === true) throw new CancelledError();
+    if (runner !== undefined) {
+      return runner.run(statics, run).then((groups) => {
+        if (groups.length !== statics.length) {
+          throw new FuseflowError(`dynamic runner returned ${groups.length} result groups for ${statics.length} samples`);
+        }
+        return groups.flat();
+      });
+    }
+    if (statics.length === 1) return runPipeline(dp, statics[0] as Sample, run);
+    return runEach(statics, 0, [], dp, run);
+  };
+
+  const processId = (id: string, run: RunKey, sp: Pipeline, dp: Pipeline, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> =>
+    then(staticOutputs(id, sp), (statics) => dynamicOutputs(statics, dp, run, cancel));
+
+  const getAll = async (id: string, run: Partial<RunKey> = {}): Promise<Sample[]> => {
+    if (!known.has(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids)`);
+    return processId(id, { seed: run.seed ?? 0, epoch: run.epoch ?? 0 }, staticP, dynamicP, undefined);
+  };
+
+  const stream = (opts: StreamOptions = {}): DatasetStream => {
+    const { resume } = opts;
+    if (resume !== undefined) {
+      if (opts.epoch !== undefined && opts.epoch !== resume.epoch) throw new OptionsError(`stream: epoch ${opts.epoch} disagrees with the resume state's ${resume.epoch}`);
+      if (opts.seed !== undefined && opts.seed !== resume.seed) throw new OptionsError(`stream: seed ${opts.seed} disagrees with the resume state's ${resume.seed}`);
+    }
+    const epoch = resume?.epoch ?? opts.epoch ?? 0;
+    const seed = resume?.seed ?? opts.seed ?? 0;
+    if (!Number.isInteger(epoch) || epoch < 0) throw new OptionsError(`stream: epoch must be a non-negative integer, got ${String(epoch)}`);
+    if (!Number.isFinite(seed)) throw new OptionsError(`stream: seed must be a finite number, got ${String(seed)}`);
+    const shard = opts.shard ?? { rank: 0, worldSize: 1 };
+    validateShard(shard);
+    const window = positiveInteger('stream: window', opts.window, 16);
+    const concurrency = positiveInteger('stream: concurrency', opts.concurrency, Math.min(4, window));
+    if (opts.order !== undefined) {
+      const unknown = opts.order.find((id) => !known.has(id));
+      if (unknown !== undefined) throw new OptionsError(`stream: order holds unknown sample id '${unknown}'`);
+    }
+    const order = opts.order !== undefined ? [...opts.order] : epochOrder(ids, { epoch, seed, shuffle: opts.shuffle ?? true });
+    const mine = shardOf(order, shard);
+    const start = resume?.position ?? 0;
+    if (!Number.isInteger(start) || start < 0 || start > mine.length) {
+      throw new OptionsError(`stream: resume position ${String(start)} is outside this rank's ${mine.length} ids`);
+    }
+    const run: RunKey = { seed, epoch };
+    const stage = (input: Observable<string>): Observable<Sample[]> => {
+      let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline } | undefined;
+      return input.pipe(
+        orderedMap<string, Sample[]>((id, cancel) => {
+          if (guarded?.cancel !== cancel) guarded = { cancel, sp: cancellable(staticP, cancel), dp: cancellable(dynamicP, cancel) };
+          return processId(id, run, guarded.sp, guarded.dp, cancel);
+        }, concurrency),
+      );
+    };
+    const inner = creditStream(start === 0 ? mine : mine.slice(start), stage, { window });
+    return {
+      stats: inner.stats,
+      window: inner.window,
+      length: mine.length,
+      state: () => ({ epoch, seed, position: start + inner.stats.completed }),
+      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+    };
+  };
+
+  return {
+    ids,
+    staticPipeline: staticP,
+    dynamicPipeline: dynamicP,
+    stream,
+    observe: (opts) => asObservable(stream(opts)),
+    getAll,
+    get: async (id, run) => {
+      const outs = await getAll(id, run);
+      if (outs.length !== 1) {
+        throw new FuseflowError(`dataset: sample id '${id}' gave ${outs.length} samples (dropped or split); use getAll`);
+      }
+      return outs[0] as Sample;
+    },
+  };
+}
+
+function runEach(statics: readonly Sample[], from: number, out: Sample[], dp: Pipeline, run: RunKey): Sample[] | Promise<Sample[]> {
+  for (let i = from; i < statics.length; i++) {
+    const r = runPipeline(dp, statics[i] as Sample, run);
+    if (isThenable<Sample[]>(r)) {
+      return r.then((outs) => {
+        for (const s of outs) out.push(s);
+        return runEach(statics, i + 1, out, dp, run);
+      });
+    }
+    for (const s of r) out.push(s);
+  }
+  return out;
+}
