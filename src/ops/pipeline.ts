@@ -161,3 +161,32 @@ function wrap(op: Op<object>, opId: string, sampleId: string, err: unknown): OpE
 
 /** Reserved key re-exported for ops that split samples. */
 export { SAMPLE_ID_KEY };
+
+/** What {@link reversePipeline} undoes and along which key. */
+export interface ReverseRequest {
+  /** Key to map back (e.g. a prediction on the processed grid). */
+  readonly keyToReverse: string;
+  /** Key whose processing is followed (e.g. the input image). */
+  readonly keyToFollow: string;
+}
+
+/**
+ * Maps `keyToReverse` back through the pipeline's reversible ops, last op first, following what
+ * each op recorded for `keyToFollow` (FuseMedML's pipeline reverse). Ops without `reverse`
+ * (key bookkeeping, intensity ops) are skipped: they do not change geometry.
+ * @throws {OpError} naming the op whose reverse failed.
+ */
+export function reversePipeline(p: Pipeline, sample: Sample, request: ReverseRequest): Sample {
+  let current = sample;
+  for (let i = p.ops.length - 1; i >= 0; i--) {
+    const op = p.ops[i] as Op<object>;
+    if (op.reverse === undefined) continue;
+    const opId = p.opIds[i] as string;
+    try {
+      current = op.reverse(current, { ...request, opId });
+    } catch (err) {
+      throw wrap(op, opId, sampleIdOf(current), err);
+    }
+  }
+  return current;
+}

@@ -8,6 +8,7 @@ import { isAbsolute } from 'node:path';
 import { FuseflowError, OptionsError } from '../core/errors.js';
 import type { Op, OpKind, OpResult, OpContext, OpSpec } from './op.js';
 import type { Sample } from '../core/sample.js';
+import { containsSampler, probeSamplers } from './random/samplers.js';
 
 /** Builds an op from its options; validates them and throws {@link OptionsError} when bad. */
 export type OpFactory<O extends object> = (options: O) => Op<O>;
@@ -35,8 +36,13 @@ export interface OpDefinition<O extends object, P = undefined> {
   readonly prepare?: (options: O) => P;
   /** The per-sample function; `prepared` is what {@link OpDefinition.prepare} returned. */
   readonly apply: (sample: Sample, ctx: OpContext, options: O, prepared: P) => OpResult | Promise<OpResult>;
-  /** Optional inverse, see {@link Op.reverse}. */
-  readonly reverse?: Op<O>['reverse'];
+  /** Optional inverse, see {@link Op.reverse}; also receives the options and prepared state. */
+  readonly reverse?: (
+    sample: Sample,
+    info: { readonly keyToReverse: string; readonly keyToFollow: string; readonly opId: string },
+    options: O,
+    prepared: P,
+  ) => Sample;
   /** Module URL or path that defines the op (pass `import.meta.url` for user ops). */
   readonly module?: string;
 }
@@ -53,7 +59,8 @@ export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P
   const staticKind: OpKind = typeof def.kind === 'string' ? def.kind : 'static';
   const factory: OpFactory<O> = (options: O) => {
     if (typeof options !== 'object' || options === null) throw new OptionsError(`op '${def.name}': options must be an object`);
-    def.validate?.(options);
+    // Options may hold parameter samplers (drawn later by random.sample): validate a probe.
+    def.validate?.(containsSampler(options) ? (probeSamplers(options) as O) : options);
     const frozen = Object.freeze({ ...options });
     const prepared = (def.prepare === undefined ? undefined : def.prepare(frozen)) as P;
     const op: Op<O> = {
@@ -62,7 +69,7 @@ export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P
       kind: typeof def.kind === 'function' ? def.kind(frozen) : def.kind,
       options: frozen,
       apply: (sample, ctx) => def.apply(sample, ctx, frozen, prepared),
-      ...(def.reverse === undefined ? {} : { reverse: def.reverse }),
+      ...(def.reverse === undefined ? {} : { reverse: (sample: Sample, info: Parameters<NonNullable<Op<O>['reverse']>>[1]) => def.reverse!(sample, info, frozen, prepared) }),
       ...(def.module === undefined ? {} : { module: def.module }),
     };
     return op;
