@@ -1,0 +1,111 @@
+/**
+ * im2col / col2im on channels-last volumes, written directly on Float32Arrays (the wasm heap).
+ * With them a convolution gradient becomes one matrix multiply, which the wasm backend runs
+ * through XNNPACK.
+ *
+ * Layout: row `n = ((b·OD + od)·OH + oh)·OW + ow` is one output position; column
+ * `k = ((kd·FH + kh)·FW + kw)·Cin + ci` is one filter tap and input channel, so a `[K, Cout]`
+ * matrix is exactly a DHWIO (or HWIO) filter.
+ */
+import { colCols, colRows, type ConvGeometry } from './conv-geometry.js';
+
+/** First and one-past-last output index whose input index `o·stride + offset` lies in [0, size). */
+function validRange(outSize: number, stride: number, offset: number, size: number): readonly [number, number] {
+  // o·stride + offset >= 0  and  o·stride + offset <= size - 1
+  const lo = offset >= 0 ? 0 : Math.ceil(-offset / stride);
+  const hiIncl = Math.floor((size - 1 - offset) / stride);
+  return [Math.min(outSize, Math.max(0, lo)), Math.max(0, Math.min(outSize, hiIncl + 1))];
+}
+
+/**
+ * Writes the transposed im2col matrix `[K, N]` of `x` (NDHWC, `g`'s input shape) into `out`
+ * (length K·N); positions that fall in the padding are 0.
+ *
+ * @example
+ * im2colTransposed(xHeap, geometry, colsHeap); // then dW = colsT @ dy2d
+ */
+export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32Array): void {
+  const N = colRows(g);
+  const cin = g.inChannels;
+  const xsW = cin;
+  const xsH = g.inWidth * xsW;
+  const xsD = g.inHeight * xsH;
+  const xsB = g.inDepth * xsD;
+  const outHW = g.outHeight * g.outWidth;
+  let k = 0;
+  for (let kd = 0; kd < g.filterDepth; kd++) {
+    const offD = kd * g.dilationDepth - g.padFront;
+    const [odLo, odHi] = validRange(g.outDepth, g.strideDepth, offD, g.inDepth);
+    for (let kh = 0; kh < g.filterHeight; kh++) {
+      const offH = kh * g.dilationHeight - g.padTop;
+      const [ohLo, ohHi] = validRange(g.outHeight, g.strideHeight, offH, g.inHeight);
+      for (let kw = 0; kw < g.filterWidth; kw++) {
+        const offW = kw * g.dilationWidth - g.padLeft;
+        const [owLo, owHi] = validRange(g.outWidth, g.strideWidth, offW, g.inWidth);
+        const colStep = g.strideWidth * xsW;
+        for (let ci = 0; ci < cin; ci++, k++) {
+          const row = out.subarray(k * N, (k + 1) * N);
+          row.fill(0);
+          for (let b = 0; b < g.batch; b++) {
+            for (let od = odLo; od < odHi; od++) {
+              const xD = b * xsB + (od * g.strideDepth + offD) * xsD;
+              const nD = (b * g.outDepth + od) * outHW;
+              for (let oh = ohLo; oh < ohHi; oh++) {
+                let xi = xD + (oh * g.strideHeight + offH) * xsH + (owLo * g.strideWidth + offW) * xsW + ci;
+                const nH = nD + oh * g.outWidth;
+                for (let ow = owLo; ow < owHi; ow++, xi += colStep) row[nH + ow] = x[xi] as number;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Scatter-adds an im2col-shaped gradient `dCols` `[N, K]` back onto `dx` (NDHWC, `g`'s input
+ * shape), which it first zeroes.
+ *
+ * @example
+ * col2im(dColsHeap, geometry, dxHeap); // dCols = dy2d @ Wᵀ
+ */
+export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  dx.fill(0);
+  const K = colCols(g);
+  const cin = g.inChannels;
+  const xsW = cin;
+  const xsH = g.inWidth * xsW;
+  const xsD = g.inHeight * xsH;
+  const xsB = g.inDepth * xsD;
+  const kStepW = cin;
+  const kStepH = g.filterWidth * kStepW;
+  const kStepD = g.filterHeight * kStepH;
+  let n = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let od = 0; od < g.outDepth; od++) {
+      for (let oh = 0; oh < g.outHeight; oh++) {
+        for (let ow = 0; ow < g.outWidth; ow++, n++) {
+          const rowBase = n * K;
+          for (let kd = 0; kd < g.filterDepth; kd++) {
+            const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
+            if (id < 0 || id >= g.inDepth) continue;
+            for (let kh = 0; kh < g.filterHeight; kh++) {
+              const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+              if (ih < 0 || ih >= g.inHeight) continue;
+              const xBase = b * xsB + id * xsD + ih * xsH;
+              const kBase = rowBase + kd * kStepD + kh * kStepH;
+              for (let kw = 0; kw < g.filterWidth; kw++) {
+                const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
+                if (iw < 0 || iw >= g.inWidth) continue;
+                const xo = xBase + iw * xsW;
+                const ko = kBase + kw * kStepW;
+                for (let ci = 0; ci < cin; ci++) dx[xo + ci] = (dx[xo + ci] as number) + (dCols[ko + ci] as number);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Optimizers with explicit, serializable state (step count and per-variable slots), so a
+ * checkpoint restores them exactly: Adam (with optional decoupled weight decay, i.e. AdamW) and
+ * SGD with momentum. The learning rate is given per step (from a schedule). Bias corrections
+ * are computed from the step number in double precision, so a resumed run makes the same
+ * updates bit for bit as an uninterrupted one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { OptionsError, TypeMismatchError } from '../../core/errors.js';
+
+/** Optimizer settings (serializable). */
+export type OptimizerConfig =
+  | { readonly type: 'adam'; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number; readonly weightDecay?: number }
+  | { readonly type: 'sgd'; readonly momentum?: number; readonly nesterov?: boolean; readonly weightDecay?: number };
+
+/** A slot tensor of the optimizer state, read back as plain data. */
+export interface OptimizerSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Serializable optimizer state. */
+export interface OptimizerState {
+  readonly config: OptimizerConfig;
+  readonly step: number;
+  readonly slots: readonly OptimizerSlot[];
+}
+
+/** An optimizer over a fixed list of variables. */
+export interface Optimizer {
+  readonly config: OptimizerConfig;
+  /** Updates applied so far. */
+  readonly step: number;
+  /** Applies one update with learning rate `lr`; `grads[i]` belongs to `variables[i]`. Does not dispose `grads`. */
+  apply(grads: readonly tf.Tensor[], lr: number): void;
+  state(): Promise<OptimizerState>;
+  /** @throws {TypeMismatchError} when the state does not fit the variables. */
+  load(state: OptimizerState): void;
+  dispose(): void;
+}
+
+/**
+ * An optimizer for `variables`.
+ * @example const opt = createOptimizer({ type: 'adam' }, model.trainableVariables()); opt.apply(grads, 1e-3);
+ * @throws {OptionsError} for out-of-range hyper-parameters.
+ */
+export function createOptimizer(config: OptimizerConfig, variables: readonly tf.Variable[]): Optimizer {
+  const wd = config.weightDecay ?? 0;
+  if (!(wd >= 0)) throw new OptionsError(`optimizer: weightDecay must be ≥ 0, got ${wd}`);
+  const slotNames = config.type === 'adam' ? ['m', 'v'] : (config.momentum ?? 0) > 0 ? ['momentum'] : [];
+  if (config.type === 'adam') {
+    for (const [k, v] of [['beta1', config.beta1 ?? 0.9], ['beta2', config.beta2 ?? 0.999]] as const) {
+      if (!(v >= 0 && v < 1)) throw new OptionsError(`adam: ${k} must be in [0, 1), got ${v}`);
+    }
+    if (!((config.epsilon ?? 1e-7) > 0)) throw new OptionsError('adam: epsilon must be > 0');
+  } else if (!((config.momentum ?? 0) >= 0 && (config.momentum ?? 0) < 1)) {
+    throw new OptionsError(`sgd: momentum must be in [0, 1), got ${config.momentum}`);
+  } else if (config.type !== 'sgd') {
+    throw new OptionsError(`optimizer: unknown type '${(config as { type: string }).type}'`);
+  }
+  let slots: tf.Variable[][] = slotNames.map(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
+  let step = 0;
+
+  const apply = (grads: readonly tf.Tensor[], lr: number): void => {
+    if (grads.length !== variables.length) throw new TypeMismatchError(`optimizer: ${grads.length} gradients for ${variables.length} variables`);
+    step += 1;
+    tf.tidy(() => {
+      if (config.type === 'adam') {
+        const b1 = config.beta1 ?? 0.9;
+        const b2 = config.beta2 ?? 0.999;
+        const eps = config.epsilon ?? 1e-7;
+        const c1 = 1 - Math.pow(b1, step);
+        const c2 = 1 - Math.pow(b2, step);
+        const [ms, vs] = slots as [tf.Variable[], tf.Variable[]];
+        variables.forEach((variable, i) => {
+          const g = grads[i] as tf.Tensor;
+          const m = ms[i] as tf.Variable;
+          const v = vs[i] as tf.Variable;
+          const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+          const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+          m.assign(m1);
+          v.assign(v1);
+          let update = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps));
+          if (wd > 0) update = tf.add(update, tf.mul(variable, wd));
+          variable.assign(tf.sub(variable, tf.mul(update, lr)));
+        });
+      } else {
+        const mu = config.momentum ?? 0;
+        variables.forEach((variable, i) => {
+          let g = grads[i] as tf.Tensor;
+          if (wd > 0) g = tf.add(g, tf.mul(variable, wd));
+          if (mu > 0) {
+            const buf = (slots[0] as tf.Variable[])[i] as tf.Variable;
+            const b = tf.add(tf.mul(buf, mu), g);
+            buf.assign(b);
+            g = config.nesterov === true ? tf.add(g, tf.mul(b, mu)) : b;
+          }
+          variable.assign(tf.sub(variable, tf.mul(g, lr)));
+        });
+      }
+    });
+  };
+
+  return {
+    config,
+    get step() {
+      return step;
+    },
+    apply,
+    async state() {
+      const out: OptimizerSlot[] = [];
+      for (let s = 0; s < slots.length; s++) {
+        for (let i = 0; i < variables.length; i++) {
+          const t = (slots[s] as tf.Variable[])[i] as tf.Variable;
+          out.push({ name: `${slotNames[s]}/${i}`, shape: t.shape, data: (await t.data()) as Float32Array });
+        }
+      }
+      return { config, step, slots: out };
+    },
+    load(state) {
+      if (state.config.type !== config.type) throw new TypeMismatchError(`optimizer: checkpoint holds '${state.config.type}' state, this run uses '${config.type}'`);
+      if (state.slots.length !== slotNames.length * variables.length) {
+        throw new TypeMismatchError(`optimizer: checkpoint holds ${state.slots.length} slots, this model needs ${slotNames.length * variables.length}`);
+      }
+      const next = slotNames.map((_, s) =>
+        variables.map((v, i) => {
+          const slot = state.slots[s * variables.length + i] as OptimizerSlot;
+          if (slot.shape.join(',') !== v.shape.join(',')) throw new TypeMismatchError(`optimizer: slot ${slot.name} has shape [${slot.shape.join(',')}], variable needs [${v.shape.join(',')}]`);
+          return tf.variable(tf.tensor(slot.data, [...slot.shape]), false);
+        }),
+      );
+      tf.dispose(slots.flat());
+      slots = next;
+      step = state.step;
+    },
+    dispose() {
+      tf.dispose(slots.flat());
+      slots = [];
+    },
+  };
+}
