@@ -1,24 +1,61 @@
 /**
- * Rebuilding a pipeline inside a worker thread: imports the built-in op families (when
- * `src/ops/index` exists) and the modules of user ops named in the specs, then builds the
- * pipeline through the registry. Built pipelines are memoized per spec, so a worker pays once.
+ * Rebuilding a pipeline inside a worker thread: imports the built-in op families (`src/ops/index`)
+ * and the modules of user ops named in the specs, then builds the pipeline through the registry.
+ * Built pipelines are memoized per spec, so a worker pays once.
+ *
+ * Under tsx (TypeScript sources, as in tests) a worker thread can only load `.ts` files through
+ * tsx's CommonJS hook — Node 20 does not apply `--import tsx` ESM hooks inside workers — so
+ * modules are loaded with `require` there, keeping one registry instance per thread. Compiled
+ * code uses `import()`.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { canonicalize } from '../core/fingerprint.js';
+import type { OpSpec } from '../ops/op.js';
 import { pipelineFromSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
-import { importOpModules } from '../ops/registry.js';
+
+const fromSource = import.meta.url.endsWith('.ts');
+
+async function load(pathOrUrl: string): Promise<void> {
+  const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl) && !isAbsolute(pathOrUrl);
+  if (fromSource) {
+    const path = isUrl ? fileURLToPath(pathOrUrl) : pathOrUrl;
+    try {
+      createRequire(import.meta.url)(path);
+      return;
+    } catch {
+      // Not under tsx's CommonJS hook (e.g. a test runner's own loader): import() below.
+    }
+  }
+  await import(isUrl ? pathOrUrl : pathToFileURL(pathOrUrl).href);
+}
 
 let builtins: Promise<void> | undefined;
 
 /** Imports the built-in op families once (no-op when the ops barrel is absent). */
 export function loadBuiltinOps(): Promise<void> {
   if (builtins === undefined) {
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const url = new URL(`../ops/index${ext}`, import.meta.url);
-    builtins = existsSync(fileURLToPath(url)) ? import(url.href).then(() => undefined) : Promise.resolve();
+    const url = new URL(`../ops/index${fromSource ? '.ts' : '.js'}`, import.meta.url);
+    builtins = existsSync(fileURLToPath(url)) ? load(url.href) : Promise.resolve();
   }
   return builtins;
+}
+
+/** Module paths of user ops anywhere in `specs` (nested specs of meta ops included). */
+function modulesOf(specs: readonly OpSpec[]): Set<string> {
+  const modules = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
+      const v = value as Partial<OpSpec>;
+      if (typeof v.name === 'string' && typeof v.module === 'string') modules.add(v.module);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(specs);
+  return modules;
 }
 
 const built = new Map<string, Promise<Pipeline>>();
@@ -29,8 +66,13 @@ export function rebuildPipeline(spec: PipelineSpec): Promise<Pipeline> {
   let p = built.get(key);
   if (p === undefined) {
     p = (async () => {
+      try {
+        return pipelineFromSpec(spec); // every op already registered in this thread
+      } catch {
+        // load the op modules, then build
+      }
       await loadBuiltinOps();
-      await importOpModules(spec.ops);
+      for (const m of modulesOf(spec.ops)) await load(m);
       return pipelineFromSpec(spec);
     })();
     built.set(key, p);

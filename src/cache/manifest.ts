@@ -1,0 +1,102 @@
+/**
+ * The cache manifest: one Arrow row per output sample (plus one per dropped initial sample), so
+ * ids, labels, shapes and sizes can be queried without touching payloads — e.g. the labels a
+ * class-balanced sampler needs. It is derived from the LMDB entries (the source of truth) and
+ * written atomically (temp file + rename).
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Bool, Field, Float64, Int32, List, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import type { CacheEntry } from './cache-entry.js';
+
+/** Fixed columns; field columns are named by key path, shape columns `<path>:shape`. */
+export const MANIFEST_COLUMNS = ['initialSampleId', 'sampleId', 'ordinal', 'status', 'payloadBytes'] as const;
+
+/**
+ * Builds the manifest table, rows sorted by initial id then output order (so it does not depend on
+ * the order in which parallel workers filled the cache).
+ * @example const labels = buildManifest(entries).getChild('data.label')?.toArray();
+ */
+export function buildManifest(entries: Iterable<CacheEntry>): Table {
+  const sorted = [...entries].sort((a, b) => (a.initialId < b.initialId ? -1 : a.initialId > b.initialId ? 1 : 0));
+  const initial: string[] = [];
+  const ids: (string | null)[] = [];
+  const ordinal: number[] = [];
+  const status: string[] = [];
+  const bytes: (number | null)[] = [];
+  const fields = new Map<string, unknown[]>();
+  const shapes = new Map<string, (number[] | null)[]>();
+  let row = 0;
+  const put = <T>(cols: Map<string, (T | null)[]>, key: string, value: T): void => {
+    let col = cols.get(key);
+    if (col === undefined) {
+      col = new Array<T | null>(row).fill(null);
+      cols.set(key, col);
+    }
+    col.push(value);
+  };
+  const endRow = (): void => {
+    row++;
+    for (const col of fields.values()) if (col.length < row) col.push(null);
+    for (const col of shapes.values()) if (col.length < row) col.push(null);
+  };
+  for (const e of sorted) {
+    if (e.status === 'dropped' || e.outputs.length === 0) {
+      initial.push(e.initialId);
+      ids.push(null);
+      ordinal.push(-1);
+      status.push('dropped');
+      bytes.push(null);
+      endRow();
+      continue;
+    }
+    e.outputs.forEach((o, i) => {
+      initial.push(e.initialId);
+      ids.push(o.sampleId);
+      ordinal.push(i);
+      status.push('ok');
+      bytes.push(o.bytes);
+      for (const [k, v] of Object.entries(o.fields)) put(fields as Map<string, unknown[]>, k, v);
+      for (const [k, v] of Object.entries(o.shapes)) put(shapes, `${k}:shape`, [...v]);
+      endRow();
+    });
+  }
+  const columns: Record<string, Vector> = {
+    initialSampleId: vectorFromArray(initial, new Utf8()),
+    sampleId: vectorFromArray(ids, new Utf8()),
+    ordinal: vectorFromArray(ordinal, new Int32()),
+    status: vectorFromArray(status, new Utf8()),
+    payloadBytes: vectorFromArray(bytes, new Float64()),
+  };
+  for (const [k, col] of [...fields.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if ((MANIFEST_COLUMNS as readonly string[]).includes(k)) continue;
+    columns[k] = fieldVector(col);
+  }
+  for (const [k, col] of [...shapes.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    columns[k] = vectorFromArray(col, new List(new Field('dim', new Int32(), false)));
+  }
+  return new Table(columns);
+}
+
+/** Numbers → Float64, booleans → Bool, strings (or a mix) → Utf8 (mixed values as JSON). */
+function fieldVector(col: readonly unknown[]): Vector {
+  const present = col.filter((v) => v !== null);
+  let type: DataType = new Utf8();
+  if (present.every((v) => typeof v === 'number')) type = new Float64();
+  else if (present.every((v) => typeof v === 'boolean')) type = new Bool();
+  else if (!present.every((v) => typeof v === 'string')) {
+    return vectorFromArray(col.map((v) => (v === null || typeof v === 'string' ? v : JSON.stringify(v))), new Utf8());
+  }
+  return vectorFromArray(col as unknown[], type);
+}
+
+/** Writes `table` as an Arrow IPC file at `path` atomically (temp file, then rename). */
+export function writeManifest(path: string, table: Table): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, tableToIPC(table, 'file'));
+  renameSync(tmp, path);
+}
+
+/** Reads a manifest written by {@link writeManifest}. */
+export function readManifest(path: string): Table {
+  return tableFromIPC(readFileSync(path));
+}

@@ -1,0 +1,406 @@
+/**
+ * The static-stage cache: each initial sample's static-pipeline outputs, as binary payloads in
+ * LMDB (one value per output sample) with an entry per initial id (output ids, fields, shapes,
+ * fingerprints) committed in the same transaction, and an Arrow manifest derived from the
+ * entries. The folder is `<dir>/<cacheKey>`: change an op's options or version (or the salt)
+ * and a new cache is built beside the old one. One cache per machine: every reader opens the
+ * same LMDB file (LMDB is made for many concurrent readers); nothing is copied per worker.
+ *
+ * Sample ids are never used as file names: LMDB keys are SHA-256 digests of the ids, and the
+ * ids themselves are stored as data, so '/', '..', spaces and any unicode are safe.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { Piscina } from 'piscina';
+import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { fingerprint } from '../core/fingerprint.js';
+import { createSample, type Sample } from '../core/sample.js';
+import { workerEntry } from '../core/workers.js';
+import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import type { StaticStore } from '../streams/contracts.js';
+import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
+import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
+import type { CacheEntry } from './cache-entry.js';
+import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
+import { computeEntry, type FillResult, type FillTask } from './fill-worker.js';
+import { buildManifest, writeManifest } from './manifest.js';
+import { decodePayload } from './payload-codec.js';
+import { runTraced } from './traced-run.js';
+import type { Table } from 'apache-arrow';
+
+/** Static ops are deterministic; they run under this fixed key. */
+const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
+
+/** File names inside a cache folder. */
+export const CACHE_FILES = { store: 'cache.mdb', pipeline: 'pipeline.json', manifest: 'manifest.arrow' } as const;
+
+/** Options of {@link openSampleCache}. */
+export interface SampleCacheOptions {
+  /** Root folder; the cache lives in `<dir>/<cacheKey>`. Required. */
+  readonly dir: string;
+  /** The static pipeline whose outputs are cached. Required. */
+  readonly pipeline: Pipeline;
+  /** Mixed into the cache key (e.g. a data release or the input files' version). Default `''`. */
+  readonly salt?: string;
+  /** When to recompute a sample and compare (see {@link AuditOptions}); `false` turns audits off. Default `{ firstSample: true, everyMinutes: 30 }`. */
+  readonly audit?: AuditOptions | false;
+}
+
+/** Options of {@link SampleCache.fill}. */
+export interface FillOptions {
+  /** Worker threads; 0 computes in this thread. Default `availableParallelism()`. */
+  readonly threads?: number;
+  /** Initial ids per worker task. Default 2. */
+  readonly idsPerTask?: number;
+  /** `'stop'` rejects on the first failing sample (after committing what finished); `'skip'` counts it and goes on. Default `'stop'`. */
+  readonly onError?: 'stop' | 'skip';
+  /** Called after each committed initial id. */
+  readonly onProgress?: (progress: { readonly done: number; readonly total: number; readonly initialId: string }) => void;
+}
+
+/** What a fill did. */
+export interface FillReport {
+  readonly requested: number;
+  readonly alreadyCached: number;
+  readonly computed: number;
+  readonly dropped: number;
+  readonly failed: readonly { readonly initialId: string; readonly message: string }[];
+}
+
+/** Summary of a cache folder. */
+export interface CacheStatus {
+  readonly folder: string;
+  readonly key: string;
+  readonly entries: number;
+  readonly outputs: number;
+  readonly dropped: number;
+  readonly payloadBytes: number;
+}
+
+/** One problem found by {@link SampleCache.verify}. */
+export interface VerifyProblem {
+  readonly initialId: string;
+  readonly kind: 'missing-payload' | 'corrupt-payload' | 'stale';
+  readonly message: string;
+}
+
+/** What `pipeline.json` records. */
+interface CacheDescription {
+  readonly format: number;
+  readonly key: string;
+  readonly salt: string;
+  readonly spec: PipelineSpec;
+  readonly createdAt: string;
+}
+
+const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
+const payloadKey = (entryKey: string, ordinal: number): string => `${entryKey}:${ordinal}`;
+
+/**
+ * Opens (creating when absent) the cache of `pipeline` under `dir`.
+ * @example
+ * const cache = openSampleCache({ dir: '/scratch/cache', pipeline: staticOps, salt: 'v2' });
+ * await cache.fill(ids, { threads: 4 });
+ * const [sample] = await cache.getOrCompute('case-001');
+ * @throws {OptionsError} when `dir` or `pipeline` is missing or an audit rate is bad.
+ */
+export function openSampleCache(options: SampleCacheOptions): SampleCache {
+  if (typeof options.dir !== 'string' || options.dir === '') throw new OptionsError('openSampleCache: dir must be a folder path');
+  if (options.pipeline === undefined) throw new OptionsError('openSampleCache: pipeline is required');
+  const spec = pipelineSpec(options.pipeline);
+  const salt = options.salt ?? '';
+  const key = cacheKey(spec, salt);
+  const folder = join(resolve(options.dir), key);
+  mkdirSync(folder, { recursive: true });
+  const descPath = join(folder, CACHE_FILES.pipeline);
+  if (!existsSync(descPath)) {
+    const desc: CacheDescription = { format: CACHE_FORMAT_VERSION, key, salt, spec, createdAt: new Date().toISOString() };
+    const tmp = `${descPath}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify(desc, null, 2)}\n`);
+    renameSync(tmp, descPath);
+  }
+  return new SampleCache(folder, key, spec, options.pipeline, options.audit ?? {}, false);
+}
+
+/**
+ * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec, importing
+ * the ops it names (for `fuseflow cache verify`).
+ * @throws {FuseflowError} when the folder is not a fuseflow cache.
+ */
+export async function openCacheFolder(folder: string, options: { readonly audit?: AuditOptions | false; readonly readOnly?: boolean } = {}): Promise<SampleCache> {
+  const desc = readDescription(folder);
+  const p = await rebuildPipeline(desc.spec).catch(() => undefined);
+  return new SampleCache(resolve(folder), desc.key, desc.spec, p, options.audit ?? false, options.readOnly ?? true);
+}
+
+/** Reads `pipeline.json` of a cache folder. */
+export function readDescription(folder: string): CacheDescription {
+  const path = join(folder, CACHE_FILES.pipeline);
+  if (!existsSync(path) || !existsSync(join(folder, CACHE_FILES.store))) throw new FuseflowError(`${folder} is not a fuseflow cache folder (no ${CACHE_FILES.pipeline} / ${CACHE_FILES.store})`);
+  return JSON.parse(readFileSync(path, 'utf8')) as CacheDescription;
+}
+
+/**
+ * An open cache. Implements {@link StaticStore}. Values it returns are read-only: objects and
+ * arrays are frozen; typed arrays cannot be frozen, so each read returns arrays over a fresh copy
+ * of the stored bytes (writing into them never reaches the cache or another reader, but treat
+ * them as read-only: the worker runner copies rather than moves arrays held by frozen objects).
+ */
+export class SampleCache implements StaticStore {
+  /** The cache folder (`<dir>/<key>`). */
+  readonly folder: string;
+  /** The cache key (fingerprint of the static specs and salt). */
+  readonly key: string;
+  readonly spec: PipelineSpec;
+  private readonly pipeline: Pipeline | undefined;
+  private readonly root: RootDatabase;
+  private readonly entries: Database<CacheEntry, string>;
+  private readonly payloads: Database<Buffer, string>;
+  private readonly schedule: AuditSchedule | undefined;
+  private readonly inflight = new Map<string, Promise<readonly Sample[]>>();
+  private dirty = false;
+
+  /** @internal use {@link openSampleCache} or {@link openCacheFolder}. */
+  constructor(folder: string, key: string, spec: PipelineSpec, p: Pipeline | undefined, audit: AuditOptions | false, readOnly: boolean) {
+    this.folder = folder;
+    this.key = key;
+    this.spec = spec;
+    this.pipeline = p;
+    this.schedule = audit === false ? undefined : new AuditSchedule(audit);
+    this.root = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4, readOnly });
+    this.entries = this.root.openDB<CacheEntry, string>({ name: 'entries' });
+    this.payloads = this.root.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
+  }
+
+  /** True when `initialId` is committed. */
+  has(initialId: string): boolean {
+    return this.entries.doesExist(idKey(initialId));
+  }
+
+  /** The committed entry of `initialId` (ids, fields, shapes), without touching payloads. */
+  entry(initialId: string): CacheEntry | undefined {
+    return this.entries.get(idKey(initialId));
+  }
+
+  /**
+   * The cached outputs of `initialId` (empty when the pipeline dropped it), or `undefined` when it
+   * is not cached. Audits the read when due.
+   * @throws {StaleCacheError} when an audit finds the cached value differs from a fresh run.
+   */
+  async get(initialId: string): Promise<readonly Sample[] | undefined> {
+    const entry = this.entry(initialId);
+    if (entry === undefined) return undefined;
+    const outputs = this.readOutputs(initialId, entry);
+    if (this.schedule?.tick() === true) await this.audit(initialId, entry, outputs);
+    return outputs;
+  }
+
+  /**
+   * The static outputs of `initialId`, computing and committing them when absent. The cache runs
+   * its own static pipeline on `createSample(initialId)` (the pipeline its key fingerprints, traced
+   * op by op for audits) rather than `compute`, so what is stored always matches the key; values
+   * come back decoded from the stored bytes, identical to every later read.
+   * @throws {OpError} when a static op fails (nothing is committed for that id).
+   */
+  async getOrCompute(initialId: string, _compute?: () => Promise<readonly Sample[]>): Promise<readonly Sample[]> {
+    const cached = await this.get(initialId);
+    if (cached !== undefined) return cached;
+    let pending = this.inflight.get(initialId);
+    if (pending === undefined) {
+      pending = (async () => {
+        const result = await computeEntry(this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN);
+        if ('error' in result) throw new OpError(result.error.op ?? '?', result.error.opId ?? '?', result.error.sampleId ?? initialId, new Error(result.error.message));
+        this.commit(result);
+        return this.readOutputs(initialId, this.entry(initialId) as CacheEntry);
+      })().finally(() => this.inflight.delete(initialId));
+      this.inflight.set(initialId, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Computes every id not yet cached, on worker threads, committing each initial id in its own
+   * LMDB transaction as soon as it arrives (so a killed fill keeps what it committed and a restart
+   * computes only what is missing). Writes the manifest at the end.
+   * @throws {OpError} under `onError: 'stop'` for the first failing sample.
+   */
+  async fill(ids: Iterable<string>, options: FillOptions = {}): Promise<FillReport> {
+    const threads = options.threads ?? availableParallelism();
+    const perTask = options.idsPerTask ?? 2;
+    if (!Number.isInteger(threads) || threads < 0) throw new OptionsError(`fill: threads must be a non-negative integer, got ${threads}`);
+    if (!Number.isInteger(perTask) || perTask < 1) throw new OptionsError(`fill: idsPerTask must be a positive integer, got ${perTask}`);
+    const all = [...new Set(ids)];
+    const missing = all.filter((id) => !this.has(id));
+    const failed: { initialId: string; message: string }[] = [];
+    let computed = 0;
+    let dropped = 0;
+    let firstError: OpError | undefined;
+    const accept = (r: FillResult): void => {
+      if ('error' in r) {
+        failed.push({ initialId: r.initialId, message: r.error.message });
+        if (firstError === undefined && options.onError !== 'skip') {
+          firstError = new OpError(r.error.op ?? '?', r.error.opId ?? '?', r.error.sampleId ?? r.initialId, new Error(r.error.message));
+        }
+        return;
+      }
+      if (this.commit(r)) {
+        computed++;
+        if (r.outputs.length === 0) dropped++;
+      }
+      options.onProgress?.({ done: computed, total: missing.length, initialId: r.initialId });
+    };
+    const tasks: string[][] = [];
+    for (let i = 0; i < missing.length; i += perTask) tasks.push(missing.slice(i, i + perTask));
+    if (threads === 0) {
+      const p = this.requirePipeline();
+      for (const id of missing) {
+        accept(await computeEntry(p, id, createSample(id), STATIC_RUN));
+        if (firstError !== undefined) break;
+      }
+    } else {
+      const { filename, execArgv } = workerEntry(import.meta.url, './fill-worker');
+      const pool = new Piscina({ filename, execArgv: [...execArgv], minThreads: threads, maxThreads: threads, name: 'fill' });
+      try {
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < tasks.length && firstError === undefined) {
+            const task: FillTask = { spec: this.spec, ids: tasks[next++] as string[], run: STATIC_RUN };
+            const results = (await pool.run(task)) as FillResult[];
+            for (const r of results) accept(r);
+          }
+        };
+        // At most `threads` tasks in flight: one lane per thread.
+        await Promise.all(Array.from({ length: Math.min(threads, tasks.length) }, lane));
+      } finally {
+        await pool.destroy();
+      }
+    }
+    this.flushManifest();
+    if (firstError !== undefined) throw firstError;
+    return { requested: all.length, alreadyCached: all.length - missing.length, computed, dropped, failed };
+  }
+
+  /** The manifest built from the committed entries (no payload is read). */
+  manifest(): Table {
+    return buildManifest(this.entries.getRange().map(({ value }) => value));
+  }
+
+  /** Writes `manifest.arrow` (atomically) when entries were committed since it was last written, or when it is absent. */
+  flushManifest(): void {
+    const path = join(this.folder, CACHE_FILES.manifest);
+    if (!this.dirty && existsSync(path)) return;
+    writeManifest(path, this.manifest());
+    this.dirty = false;
+  }
+
+  /** Counts of entries, outputs, drops and payload bytes. */
+  status(): CacheStatus {
+    let entries = 0;
+    let outputs = 0;
+    let dropped = 0;
+    let payloadBytes = 0;
+    for (const { value } of this.entries.getRange()) {
+      entries++;
+      if (value.outputs.length === 0) dropped++;
+      outputs += value.outputs.length;
+      for (const o of value.outputs) payloadBytes += o.bytes;
+    }
+    return { folder: this.folder, key: this.key, entries, outputs, dropped, payloadBytes };
+  }
+
+  /**
+   * Checks every entry: its payloads exist and decode to the fingerprint recorded at commit
+   * (corruption), and with `recompute` that a fresh run gives the same output (staleness, naming
+   * the first op that differs).
+   */
+  async verify(options: { readonly recompute?: boolean; readonly onEntry?: (initialId: string) => void } = {}): Promise<VerifyProblem[]> {
+    const problems: VerifyProblem[] = [];
+    for (const { value: entry } of this.entries.getRange()) {
+      options.onEntry?.(entry.initialId);
+      let outputs: readonly Sample[];
+      try {
+        outputs = this.readOutputs(entry.initialId, entry);
+      } catch (err) {
+        problems.push({ initialId: entry.initialId, kind: 'missing-payload', message: (err as Error).message });
+        continue;
+      }
+      if (fingerprint(outputs) !== entry.outputFingerprint) {
+        problems.push({ initialId: entry.initialId, kind: 'corrupt-payload', message: `stored payloads of '${entry.initialId}' do not match the fingerprint recorded at commit` });
+        continue;
+      }
+      if (options.recompute === true) {
+        try {
+          await this.audit(entry.initialId, entry, outputs);
+        } catch (err) {
+          if (!(err instanceof StaleCacheError)) throw err;
+          problems.push({ initialId: entry.initialId, kind: 'stale', message: err.message });
+        }
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Recomputes `initialId` and compares with the cache.
+   * @throws {StaleCacheError} naming the first op whose output differs.
+   */
+  async audit(initialId: string, entry: CacheEntry = this.entry(initialId) as CacheEntry, outputs?: readonly Sample[]): Promise<void> {
+    const p = this.requirePipeline();
+    const fresh = await runTraced(p, createSample(initialId), STATIC_RUN);
+    const stored = outputs ?? this.readOutputs(initialId, entry);
+    const freshFp = fingerprint(fresh.outputs);
+    if (freshFp === entry.outputFingerprint && fingerprint(stored) === entry.outputFingerprint) return;
+    const stage = entry.stages.findIndex((fp, i) => fresh.stages[i] !== fp);
+    if (stage >= 0) {
+      throw new StaleCacheError(initialId, { op: p.ops[stage]?.name ?? '?', opId: p.opIds[stage] ?? '?', stage });
+    }
+    throw new StaleCacheError(initialId, { detail: freshFp === entry.outputFingerprint ? 'stored payload differs from its commit fingerprint' : 'no stage fingerprints recorded' });
+  }
+
+  /** Closes LMDB (writing the manifest first when entries were added). */
+  async close(): Promise<void> {
+    if (this.dirty) this.flushManifest();
+    await this.root.close();
+  }
+
+  private requirePipeline(): Pipeline {
+    if (this.pipeline === undefined) throw new FuseflowError(`cache ${this.folder}: its ops are not registered here (import the modules that define them)`);
+    return this.pipeline;
+  }
+
+  private readOutputs(initialId: string, entry: CacheEntry): readonly Sample[] {
+    const k = idKey(initialId);
+    const outputs = entry.outputs.map((o, i) => {
+      const bytes = this.payloads.getBinary(payloadKey(k, i));
+      if (bytes === undefined) throw new FuseflowError(`cache ${this.folder}: payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`);
+      return decodePayload(bytes);
+    });
+    return Object.freeze(outputs);
+  }
+
+  /** Commits one computed entry in one LMDB transaction; false when it was already there. */
+  private commit(r: Extract<FillResult, { payloads: unknown }>): boolean {
+    const k = idKey(r.initialId);
+    const entry: CacheEntry = {
+      initialId: r.initialId,
+      status: r.outputs.length === 0 ? 'dropped' : 'ok',
+      outputs: r.outputs,
+      outputFingerprint: r.outputFingerprint,
+      stages: r.stages,
+      committedAt: Date.now(),
+    };
+    const wrote = this.root.transactionSync(() => {
+      if (this.entries.doesExist(k)) return false;
+      r.payloads.forEach((bytes, i) => {
+        void this.payloads.put(payloadKey(k, i), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
+      void this.entries.put(k, entry);
+      return true;
+    });
+    if (wrote) this.dirty = true;
+    return wrote;
+  }
+}

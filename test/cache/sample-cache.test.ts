@@ -1,0 +1,140 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CACHE_FILES, openCacheFolder, openSampleCache, readManifest, StaleCacheError, type SampleCache } from '../../src/cache/index.js';
+import { OpError } from '../../src/core/errors.js';
+import { fingerprint } from '../../src/core/fingerprint.js';
+import { createSample, getKey, type Sample } from '../../src/core/sample.js';
+import type { Tensor } from '../../src/core/tensor.js';
+import { pipeline, runPipeline } from '../../src/ops/pipeline.js';
+import { drift, failOn, makeVolume, morph, scale } from './test-ops.js';
+
+const dirs: string[] = [];
+const caches: SampleCache[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'ff-cache-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  drift.factor = 2;
+});
+
+const staticOps = (factor = 3) =>
+  pipeline([makeVolume({ key: 'img' }), scale({ key: 'img', factor }), morph({ drop: ['drop me'], split: ['split/me'] })], { name: 'static' });
+const open = (dir: string, factor = 3, audit: false | { everySamples: number } = false): SampleCache => {
+  const c = openSampleCache({ dir, pipeline: staticOps(factor), audit });
+  caches.push(c);
+  return c;
+};
+const UNSAFE = ['../../etc/passwd', 'a/b/c', '..', 'with space', 'ünïcødé 病例 🧠', 'C:\\x', ''];
+
+describe('sample cache', () => {
+  it('stores outputs equal to an in-thread run, read-only, and reads them back', async () => {
+    const c = open(tmp());
+    const [got] = await c.getOrCompute('case-1');
+    const [want] = (await runPipeline(staticOps(), createSample('case-1'), { seed: 0, epoch: 0 })) as Sample[];
+    expect(fingerprint(got)).toBe(fingerprint(want));
+    const again = await c.get('case-1');
+    expect(fingerprint(again?.[0])).toBe(fingerprint(want));
+    expect(Object.isFrozen(got)).toBe(true);
+    expect(Object.isFrozen(getKey(got as Sample, 'img'))).toBe(true);
+    expect(() => {
+      (got as Record<string, unknown>).img = 1;
+    }).toThrow(TypeError);
+    // Writing into a returned array never reaches the cache.
+    getKey<Tensor<'float32'>>(got as Sample, 'img').data[0] = 12345;
+    const third = await c.get('case-1');
+    expect(getKey<Tensor<'float32'>>(third?.[0] as Sample, 'img').data[0]).not.toBe(12345);
+  });
+
+  it('remembers dropped samples and one→many splits, and lists them in the manifest', async () => {
+    const c = open(tmp());
+    const report = await c.fill(['a', 'drop me', 'split/me'], { threads: 0 });
+    expect(report).toMatchObject({ requested: 3, computed: 3, dropped: 1, alreadyCached: 0 });
+    expect(await c.get('drop me')).toEqual([]);
+    const split = (await c.get('split/me')) ?? [];
+    expect(split.map((s) => getKey(s, 'data.sampleId'))).toEqual(['split/me#0', 'split/me#1']);
+    expect(split.map((s) => getKey(s, 'data.initialSampleId'))).toEqual(['split/me', 'split/me']);
+    const m = readManifest(join(c.folder, CACHE_FILES.manifest));
+    expect(m.numRows).toBe(4);
+    expect(m.getChild('initialSampleId')?.toArray()).toEqual(['a', 'drop me', 'split/me', 'split/me']);
+    expect(m.getChild('sampleId')?.toArray()).toEqual(['a', null, 'split/me#0', 'split/me#1']);
+    expect(m.getChild('status')?.toArray()).toEqual(['ok', 'dropped', 'ok', 'ok']);
+    expect([...(m.getChild('data.label')?.toArray() as Float64Array)].slice(0, 1)).toEqual([1]);
+    expect(m.getChild('img:shape')?.get(0)?.toArray()).toEqual(new Int32Array([4, 4, 4]));
+    expect(c.status()).toMatchObject({ entries: 3, outputs: 3, dropped: 1 });
+  });
+
+  it('stores unsafe ids by digest, never as file names', async () => {
+    const dir = tmp();
+    const c = open(dir);
+    await c.fill(UNSAFE, { threads: 0 });
+    for (const id of UNSAFE) {
+      const [s] = (await c.get(id)) ?? [];
+      expect(getKey(s as Sample, 'data.sampleId')).toBe(id);
+    }
+    expect(readdirSync(dir)).toEqual([c.key]);
+    expect(readdirSync(c.folder).sort()).toEqual([CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, CACHE_FILES.pipeline].sort());
+    expect(c.manifest().getChild('sampleId')?.toArray().sort()).toEqual([...UNSAFE].sort());
+  });
+
+  it('builds a new cache beside the old one when an option changes', async () => {
+    const dir = tmp();
+    const a = open(dir, 3);
+    await a.getOrCompute('x');
+    const b = open(dir, 4);
+    expect(b.key).not.toBe(a.key);
+    expect(b.has('x')).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([a.key, b.key].sort());
+    expect(a.has('x')).toBe(true);
+  });
+
+  it('fills on worker threads with the same bytes as in-thread, and skips what is cached', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    const inThread = open(tmp());
+    await inThread.fill(ids, { threads: 0 });
+    const workers = open(tmp());
+    await workers.fill(ids.slice(0, 3), { threads: 0 });
+    const report = await workers.fill([...ids, 'drop me'], { threads: 2, idsPerTask: 2 });
+    expect(report).toMatchObject({ requested: 11, alreadyCached: 3, computed: 8, dropped: 1 });
+    for (const id of ids) expect(fingerprint(await workers.get(id))).toBe(fingerprint(await inThread.get(id)));
+  });
+
+  it('fails a fill with the op and sample, or skips and counts', async () => {
+    const p = pipeline([makeVolume({ key: 'img' }), failOn({ throwOn: ['bad'] })], { name: 'static' });
+    const c = openSampleCache({ dir: tmp(), pipeline: p, audit: false });
+    caches.push(c);
+    const err = await c.fill(['ok1', 'bad', 'ok2'], { threads: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpError);
+    expect(err).toMatchObject({ op: 'cacheTest.failOn', opId: 'static.1.cacheTest.failOn', sampleId: 'bad' });
+    const report = await c.fill(['ok1', 'bad', 'ok2'], { threads: 0, onError: 'skip' });
+    expect(report.failed.map((f) => f.initialId)).toEqual(['bad']);
+    expect(c.has('ok2') && !c.has('bad')).toBe(true);
+  });
+
+  it('audit catches an op whose code changed without a version bump, naming the op', async () => {
+    const c = open(tmp(), 3, { everySamples: 2 });
+    await c.fill(['p', 'q', 'r'], { threads: 0 });
+    expect(await c.get('p')).toHaveLength(1); // first read: audited, fresh
+    drift.factor = 4; // the op's behaviour changes, its version does not
+    expect(await c.get('q')).toHaveLength(1); // not due
+    const err = await c.get('r').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StaleCacheError);
+    expect(err).toMatchObject({ op: 'cacheTest.scale', opId: 'static.1.cacheTest.scale', stage: 1, initialId: 'r' });
+    const problems = await c.verify({ recompute: true });
+    expect(problems.map((p) => p.kind)).toEqual(['stale', 'stale', 'stale']);
+  });
+
+  it('verify from the folder alone finds nothing wrong in a sound cache', async () => {
+    const c = open(tmp());
+    await c.fill(['a', 'split/me', 'drop me'], { threads: 0 });
+    const again = await openCacheFolder(c.folder);
+    caches.push(again);
+    expect(await again.verify({ recompute: true })).toEqual([]);
+    expect(again.status()).toMatchObject({ entries: 3, outputs: 3 });
+  });
+});
