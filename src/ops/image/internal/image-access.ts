@@ -5,7 +5,7 @@
  */
 import { TypeMismatchError } from '../../../core/errors.js';
 import { isImage, type Image } from '../../../core/image.js';
-import { getKey, sampleIdOf, type Sample } from '../../../core/sample.js';
+import { getKey, sampleIdOf, setKey, type Sample } from '../../../core/sample.js';
 import type { DType } from '../../../core/tensor.js';
 
 /**
@@ -150,4 +150,13 @@ export function withData<D extends DType>(img: Image, dtype: D, data: Image<D>['
     origin: [...grid.origin],
     direction: [...grid.direction],
   };
+}
+
+/** A new sample with the image at each of `keys` replaced by `fn(image, key, i)`. */
+export function updateImages(sample: Sample, keys: readonly string[], fn: (img: Image, key: string, i: number) => Image): Sample {
+  let out = sample;
+  keys.forEach((key, i) => {
+    out = setKey(out, key, fn(imageAt(out, key), key, i));
+  });
+  return out;
 }

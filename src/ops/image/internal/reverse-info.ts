@@ -18,7 +18,7 @@ export interface ReverseRecord<E> {
 }
 
 /** A new sample with the op's record at `opId`. */
-export function recordReverse<E>(sample: Sample, opId: string, record: ReverseRecord<E>): Sample {
+export function recordReverse<E>(sample: Sample, opId: string, record: ReverseRecord<E> & { readonly [extra: string]: unknown }): Sample {
   return setKey(sample, opId, record);
 }
 

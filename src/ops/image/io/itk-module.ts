@@ -5,8 +5,8 @@
  * itk-wasm's own Node entry points (`readImageNode`, `niftiReadImageNode`…) decompress and
  * instantiate the module on every call and copy outputs into SharedArrayBuffers. This runner
  * keeps one instance per pipeline per thread, copies each output array once out of the wasm heap
- * into a plain (transferable) ArrayBuffer, and discards an instance after a failed run so a bad
- * file cannot leave a broken module behind.
+ * into a plain (transferable) ArrayBuffer, and discards an instance after a run that aborted (a
+ * wasm exception, a failed mount) so a bad file cannot leave a broken module behind.
  *
  * The calls are synchronous once the module is loaded; they block the thread for the whole run,
  * which is why {@link readImage} sends them to worker threads from the main thread.
@@ -140,9 +140,9 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 }
 
 /**
- * Runs one pipeline on this thread. A thrown wasm exception or a non-zero return drops the
- * thread's instance (the next call loads a fresh one) and is reported in `returnValue`/`stderr`
- * or rethrown as an Error with the pipeline named.
+ * Runs one pipeline on this thread. A non-zero return is reported in `returnValue`/`stderr`; a
+ * wasm exception drops the thread's instance (the next call loads a fresh one) and is rethrown
+ * as an Error naming the pipeline.
  */
 export async function runPipeline(call: PipelineCall): Promise<PipelineOutputs> {
   const key = `${call.pkg}/${call.pipeline}`;
@@ -197,7 +197,7 @@ export async function runPipeline(call: PipelineCall): Promise<PipelineOutputs> 
       }
     }
     m._itk_wasm_free_all?.();
-    failed = returnValue !== 0;
+    failed = false; // a non-zero return is a handled failure; the instance stays usable
     return { returnValue, stderr, json, images };
   } finally {
     for (const path of written) {

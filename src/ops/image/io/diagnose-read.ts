@@ -1,0 +1,46 @@
+/**
+ * Says what is wrong with an image file that itk-wasm failed to read: empty, a broken or
+ * truncated gzip stream, a NIfTI header that promises more voxel bytes than the file holds, or
+ * simply not an image of the expected format. Runs only after a failed read.
+ */
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import type { ImageIoName } from './image-formats.js';
+
+const NIFTI_BYTES: Readonly<Record<number, number>> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8, 2304: 4 };
+
+function niftiProblem(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 348) return `too short for a NIfTI-1 header (${bytes.length} of 348 bytes)`;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = view.getInt32(0, true) === 348;
+  if (!little && view.getInt32(0, false) !== 348) return 'not a NIfTI-1 file (sizeof_hdr is not 348)';
+  const ndim = view.getInt16(40, little);
+  let voxels = 1;
+  for (let i = 1; i <= Math.min(Math.max(ndim, 0), 7); i++) voxels *= Math.max(view.getInt16(40 + 2 * i, little), 1);
+  const perVoxel = NIFTI_BYTES[view.getInt16(70, little)];
+  if (perVoxel === undefined) return `unsupported NIfTI datatype code ${view.getInt16(70, little)}`;
+  const offset = Math.max(Math.floor(view.getFloat32(108, little)), 352);
+  const need = offset + voxels * perVoxel;
+  if (bytes.length < need) return `truncated: the header declares ${voxels * perVoxel} bytes of voxel data from offset ${offset}, the file holds ${Math.max(bytes.length - offset, 0)}`;
+  return undefined;
+}
+
+/** A one-line reason why `file` could not be read by the `io` reader. */
+export async function diagnoseRead(file: string, io: ImageIoName | undefined, fallback: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    return `cannot open the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  if (bytes.length === 0) return 'the file is empty';
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      return `corrupt or truncated gzip stream (${(err as Error).message})`;
+    }
+  }
+  if (io === 'nifti') return niftiProblem(bytes) ?? fallback;
+  return fallback;
+}
