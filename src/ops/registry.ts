@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { FuseflowError, OptionsError } from '../core/errors.js';
-import type { Op, OpKind, OpResult, OpContext, OpSpec } from './op.js';
+import { specOf, type Op, type OpKind, type OpResult, type OpContext, type OpSpec } from './op.js';
 import type { Sample } from '../core/sample.js';
 import { containsSampler, probeSamplers } from './random/samplers.js';
 
@@ -61,7 +61,7 @@ export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P
     if (typeof options !== 'object' || options === null) throw new OptionsError(`op '${def.name}': options must be an object`);
     // Options may hold parameter samplers (drawn later by random.sample): validate a probe.
     def.validate?.(containsSampler(options) ? (probeSamplers(options) as O) : options);
-    const frozen = Object.freeze({ ...options });
+    const frozen = Object.freeze(specsForOps(options) as O);
     const prepared = (def.prepare === undefined ? undefined : def.prepare(frozen)) as P;
     const op: Op<O> = {
       name: def.name,
@@ -136,4 +136,17 @@ export async function importOpModules(specs: readonly OpSpec[]): Promise<void> {
 export async function registerModule(pathOrUrl: string): Promise<void> {
   const url = /^[a-z]+:/i.test(pathOrUrl) && !isAbsolute(pathOrUrl) ? pathOrUrl : pathToFileURL(pathOrUrl).href;
   await import(url);
+}
+
+/**
+ * A copy of `options` in which every built op (a child of a meta op) is replaced by its spec, so
+ * op options are plain data: they hash, and they cross threads.
+ */
+function specsForOps(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return value.map(specsForOps);
+  const v = value as Partial<Op<object>>;
+  if (typeof v.apply === 'function' && typeof v.name === 'string' && typeof v.version === 'number') return specOf(v as Op<object>);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, specsForOps(x)]));
 }

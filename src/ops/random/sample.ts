@@ -8,6 +8,11 @@ import type { OpSpec } from '../op.js';
 export interface SampleOptions {
   /** An op whose options contain samplers (uniform, randInt, randBool, choice, gaussian). */
   readonly op: OpLike;
+  /**
+   * Any other option overrides the op's own before drawing — so `repeat` can route keys through
+   * `sample` (FuseMedML's OpRepeatAndSample).
+   */
+  readonly [override: string]: unknown;
 }
 
 /**
@@ -24,8 +29,9 @@ export const sample = defineOp<SampleOptions, OpSpec>({
   kind: 'random',
   validate: (o) => checkOpLike('random.sample', 'op', o.op),
   prepare: (o) => toSpec(o.op),
-  apply: (s, ctx, _o, spec) => {
-    const drawn = drawRecursively(spec.options, ctx.rng.fork('draw')) as Readonly<Record<string, unknown>>;
+  apply: (s, ctx, o, spec) => {
+    const { op: _child, ...overrides } = o;
+    const drawn = drawRecursively({ ...spec.options, ...overrides }, ctx.rng.fork('draw')) as Readonly<Record<string, unknown>>;
     const op = buildChild({ ...spec, options: drawn });
     return op.apply(s, childContext(ctx, 'op'));
   },
