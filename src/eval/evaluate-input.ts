@@ -1,0 +1,109 @@
+/**
+ * Turns what `evaluate` accepts as `data` into an {@link EvalSource}: files by extension, arrays,
+ * iterables, Observables, and objects of sources joined by sample id.
+ */
+import { extname } from 'node:path';
+import type { EvalBatch } from './metric.js';
+import { OptionsError } from '../core/errors.js';
+import type { EvalSource } from './sources/eval-source.js';
+import { arraySource } from './sources/array-source.js';
+import { arrowSource } from './sources/arrow-source.js';
+import { csvSource } from './sources/csv-source.js';
+import { iterableSource, observableSource, type BatchIterable, type BatchSubscribable } from './sources/iterable-source.js';
+import { joinSources, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
+
+/** One input: a file path (`.csv`, `.tsv`, `.arrow`, `.arrows`, `.feather`, `.ipc`), columns in memory, batches from code, or a source. */
+export type EvalInput = string | EvalSource | EvalBatch | BatchIterable | (() => BatchIterable) | BatchSubscribable;
+
+/** `evaluate`'s data: one input, or named inputs joined by sample id (columns become `<name>.<column>`). */
+export type EvalData = EvalInput | Readonly<Record<string, EvalInput>>;
+
+/** How inputs are identified and joined. */
+export interface EvalInputOptions {
+  /** Sample-id column (one name, or one per named input). Needed to join, to use `ids`, and to catch duplicate ids. */
+  readonly id?: string | Readonly<Record<string, string>>;
+  /** Evaluate only these sample ids (needs `id`). */
+  readonly ids?: readonly (string | number)[];
+  /** Policy for an id some input lacks; default `'error'`. */
+  readonly onMissing?: MissingPolicy;
+}
+
+/** Whether `x` is already an {@link EvalSource}. */
+export function isEvalSource(x: unknown): x is EvalSource {
+  return typeof x === 'object' && x !== null && typeof (x as EvalSource).scan === 'function' && typeof (x as EvalSource).reReadable === 'boolean';
+}
+
+/** Whether `x` is a {@link JoinedSource} (it reports join counts). */
+export function isJoinedSource(x: EvalSource): x is JoinedSource {
+  return typeof (x as JoinedSource).counts === 'function' && typeof (x as JoinedSource).close === 'function';
+}
+
+/** Opens a file as a source, choosing CSV or Arrow IPC by its extension. */
+export function fileSource(path: string, idColumn?: string): EvalSource {
+  const ext = extname(path).toLowerCase();
+  const types = idColumn === undefined ? {} : { types: { [idColumn]: 'string' as const } };
+  switch (ext) {
+    case '.csv':
+      return csvSource(path, types);
+    case '.tsv':
+      return csvSource(path, { ...types, delimiter: '\t' });
+    case '.arrow':
+    case '.arrows':
+    case '.feather':
+    case '.ipc':
+      return arrowSource(path);
+    default:
+      throw new OptionsError(`cannot tell the format of '${path}' from its extension '${ext}'; use .csv, .tsv, .arrow, .arrows, .feather or .ipc`);
+  }
+}
+
+function isArrayLike(x: unknown): boolean {
+  return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+}
+
+function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {
+  if (typeof input === 'string') return fileSource(input, idColumn);
+  if (isEvalSource(input)) return input;
+  if (typeof input === 'function') return iterableSource(input, name);
+  if (typeof input !== 'object' || input === null) throw new OptionsError(`evaluate: input '${name}' is not a file path, columns, iterable, Observable or source`);
+  if (typeof (input as BatchSubscribable).subscribe === 'function') return observableSource(input as BatchSubscribable, { name });
+  if (Symbol.asyncIterator in input || Symbol.iterator in input) return iterableSource(input as BatchIterable, name);
+  const values = Object.values(input);
+  if (values.length > 0 && values.every(isArrayLike)) return arraySource(input as EvalBatch, name);
+  throw new OptionsError(`evaluate: input '${name}' is an object whose values are not all arrays`);
+}
+
+/**
+ * The source `evaluate` reads. A plain object whose values are all arrays is columns; a plain
+ * object whose values are all inputs (paths, sources, column objects, …) is a join by `id`.
+ * With `id` or `ids` on a single input the rows still pass through the id check (duplicates,
+ * `ids` filter).
+ *
+ * @throws OptionsError for an input of unknown kind, a join without `id`, or `ids` without `id`.
+ */
+export function toEvalSource(data: EvalData, options: EvalInputOptions = {}): EvalSource {
+  const { id, ids, onMissing } = options;
+  if (ids !== undefined && id === undefined) throw new OptionsError('evaluate: ids needs the id column (option id)');
+  const common = {
+    ...(ids === undefined ? {} : { ids }),
+    ...(onMissing === undefined ? {} : { onMissing }),
+  };
+  if (isJoinObject(data)) {
+    if (id === undefined) throw new OptionsError('evaluate: joining several inputs needs the id column (option id)');
+    const entries = Object.entries(data as Readonly<Record<string, EvalInput>>);
+    const sources: Record<string, EvalSource> = {};
+    for (const [name, input] of entries) sources[name] = inputSource(input, name, typeof id === 'string' ? id : id[name]);
+    return joinSources(sources, { id, ...(typeof id === 'string' ? { idColumn: id } : {}), ...common });
+  }
+  if (typeof id === 'object') throw new OptionsError('evaluate: a per-input id map needs named inputs');
+  const source = inputSource(data as EvalInput, 'data', id);
+  if (id === undefined) return source;
+  return joinSources({ [source.name]: source }, { id, idColumn: id, prefix: false, ...common });
+}
+
+function isJoinObject(data: EvalData): boolean {
+  if (typeof data !== 'object' || data === null || isEvalSource(data) || isArrayLike(data)) return false;
+  if (typeof (data as BatchSubscribable).subscribe === 'function' || Symbol.asyncIterator in data || Symbol.iterator in data) return false;
+  const values = Object.values(data);
+  return values.length > 0 && !values.some(isArrayLike);
+}

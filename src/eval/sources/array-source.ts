@@ -1,0 +1,25 @@
+/**
+ * A source over columns already in memory: an object of equal-length arrays (plain or typed).
+ */
+import type { EvalBatch } from '../metric.js';
+import { columnsLength, emitSliced, type EvalSource } from './eval-source.js';
+
+/**
+ * Wraps an object of equal-length arrays as a re-readable {@link EvalSource}. Typed arrays are
+ * handed out as zero-copy `subarray` views; the input is never modified.
+ *
+ * @example
+ * const src = arraySource({ pred: [0.1, 0.9], target: [0, 1] });
+ * @throws InputError when the columns differ in length or one is not an array.
+ */
+export function arraySource(columns: EvalBatch, name = 'arrays'): EvalSource {
+  const length = columnsLength(columns, name);
+  return {
+    name,
+    reReadable: true,
+    scan(batchSize, onBatch) {
+      emitSliced({ columns, length, where: (i) => ({ file: name, row: i }) }, batchSize, onBatch);
+      return Promise.resolve();
+    },
+  };
+}

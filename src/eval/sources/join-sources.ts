@@ -1,0 +1,291 @@
+/**
+ * Joins several sources row by row on a sample-id column, for inputs larger than memory.
+ *
+ * Approach: the first source drives; every other source is indexed by id into an on-disk LMDB
+ * database in a temporary folder (written one batch per transaction), then the driver streams and
+ * each of its rows looks its partners up by id. A second LMDB table records the driver's ids to
+ * catch duplicates. Memory bound: one batch of each source at a time plus LMDB's page cache,
+ * which is file-backed and given back under pressure; disk holds every non-driver row once. The
+ * indexes are built on the first pass and reused by later passes, so only the driver has to be
+ * re-readable.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { FuseflowError, InputError, OptionsError } from '../../core/errors.js';
+import { describeOrigin, type EvalSource, type SourceBatch } from './eval-source.js';
+
+/** What to do with an id that some source lacks. */
+export type MissingPolicy = 'error' | 'skip';
+
+/** Options of {@link joinSources}. */
+export interface JoinSourcesOptions {
+  /** Id column: one name for every source, or a name per source. Required. */
+  readonly id: string | Readonly<Record<string, string>>;
+  /** Prefix each column with its source's name (`pred.score`), as FuseMedML does; default true. */
+  readonly prefix?: boolean;
+  /** Name of the id column in the joined batches; default `'id'`. */
+  readonly idColumn?: string;
+  /**
+   * `'error'` (default): an id missing from a source stops the run naming the id and source.
+   * `'skip'`: rows whose id a source lacks are dropped and counted in {@link JoinCounts}.
+   */
+  readonly onMissing?: MissingPolicy;
+  /** Evaluate only these ids: other rows are dropped (counted as `excluded`); listed ids that a source lacks are missing. */
+  readonly ids?: readonly (string | number)[];
+  /** Folder for the temporary LMDB index; default the OS temp folder. */
+  readonly tmpDir?: string;
+}
+
+/** Counts of a join, filled in by the first pass. */
+export interface JoinCounts {
+  /** Rows handed out per pass. */
+  readonly rows: number;
+  /** Per source: ids present in another source (or in `ids`) that this source lacks. */
+  readonly missing: Readonly<Record<string, number>>;
+  /** Driver rows dropped because another source lacks their id (policy `'skip'`). */
+  readonly skipped: number;
+  /** Driver rows dropped because their id is not in `ids`. */
+  readonly excluded: number;
+}
+
+/** A joined source; `close` removes its temporary index. */
+export interface JoinedSource extends EvalSource {
+  counts(): JoinCounts;
+  close(): Promise<void>;
+}
+
+interface Side {
+  readonly name: string;
+  readonly source: EvalSource;
+  readonly idKey: string;
+  columns: readonly string[] | undefined;
+  db: Database<unknown[], string> | undefined;
+  count: number;
+}
+
+/**
+ * Joins `sources` (name → source; the first is the driver) on their id columns. Each id must
+ * appear at most once per source; a duplicate is always an error naming it.
+ *
+ * @example
+ * const data = joinSources({ pred: csvSource('p.csv'), target: csvSource('t.csv') }, { id: 'id' });
+ * // batches carry `id`, `pred.score`, `target.label`, …
+ * @throws OptionsError for no sources or a bad option; InputError / FuseflowError (when scanned)
+ *   for a duplicate id, an id missing under `'error'`, an empty id, or clashing column names.
+ */
+export function joinSources(sources: Readonly<Record<string, EvalSource>>, options: JoinSourcesOptions): JoinedSource {
+  const names = Object.keys(sources);
+  if (names.length === 0) throw new OptionsError('joinSources: no sources');
+  const idOf = (name: string): string => {
+    const key = typeof options.id === 'string' ? options.id : options.id[name];
+    if (key === undefined || key === '') throw new OptionsError(`joinSources: no id column given for source '${name}'`);
+    return key;
+  };
+  const prefix = options.prefix ?? true;
+  const idColumn = options.idColumn ?? 'id';
+  const onMissing = options.onMissing ?? 'error';
+  if (onMissing !== 'error' && onMissing !== 'skip') throw new OptionsError(`joinSources: onMissing must be 'error' or 'skip', got '${String(onMissing)}'`);
+  let wanted: Set<string> | undefined;
+  if (options.ids !== undefined) {
+    wanted = new Set();
+    for (const id of options.ids) {
+      const s = String(id);
+      if (wanted.has(s)) throw new OptionsError(`joinSources: id '${s}' is listed twice in ids`);
+      wanted.add(s);
+    }
+  }
+  const driverName = names[0] as string;
+  const driver = sources[driverName] as EvalSource;
+  const driverId = idOf(driverName);
+  const sides: Side[] = names.slice(1).map((name) => ({
+    name,
+    source: sources[name] as EvalSource,
+    idKey: idOf(name),
+    columns: undefined,
+    db: undefined,
+    count: 0,
+  }));
+  const outName = (source: string, column: string): string => (prefix ? `${source}.${column}` : column);
+
+  let root: RootDatabase | undefined;
+  let dir: string | undefined;
+  let seen: Database<boolean, string> | undefined;
+  let counts: JoinCounts | undefined;
+  let indexed = false;
+
+  const openIndex = async (): Promise<void> => {
+    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
+    root = open({ path: dir, maxDbs: sides.length + 2, noSync: true, compression: false });
+    seen = root.openDB<boolean, string>({ name: 'seen' });
+    for (const side of sides) side.db = root.openDB<unknown[], string>({ name: `side-${side.name}` });
+  };
+
+  const indexSide = async (side: Side, batchSize: number): Promise<void> => {
+    const db = side.db as Database<unknown[], string>;
+    await side.source.scan(batchSize, (batch) => {
+      const ids = batch.columns[side.idKey];
+      if (ids === undefined) throw new InputError(`no id column '${side.idKey}' in source '${side.name}'`, { file: side.source.name });
+      const cols = Object.keys(batch.columns).filter((c) => c !== side.idKey);
+      if (side.columns === undefined) side.columns = cols;
+      else if (cols.join('\u0000') !== side.columns.join('\u0000')) throw new InputError(`source '${side.name}' changed its columns between batches`, { file: side.source.name });
+      db.transactionSync(() => {
+        for (let i = 0; i < batch.length; i++) {
+          const id = idText(ids[i], batch, i, side.name);
+          if (wanted !== undefined && !wanted.has(id)) continue;
+          if (db.doesExist(id)) throw new FuseflowError(`duplicate id '${id}' in source '${side.name}' (${describeOrigin(batch.where?.(i) ?? { file: side.source.name })})`);
+          db.putSync(id, cols.map((c) => (batch.columns[c] as ArrayLike<unknown>)[i]));
+          side.count++;
+        }
+      });
+    });
+  };
+
+  return {
+    name: names.length === 1 ? driver.name : `join of ${names.map((n) => `'${n}'`).join(', ')}`,
+    reReadable: driver.reReadable,
+    counts() {
+      if (counts === undefined) throw new FuseflowError('joinSources: counts are known after the first pass');
+      return counts;
+    },
+    async close() {
+      if (root !== undefined) await root.close();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      root = undefined;
+      dir = undefined;
+    },
+    async scan(batchSize, onBatch) {
+      if (root === undefined) await openIndex();
+      if (!indexed) {
+        for (const side of sides) await indexSide(side, batchSize);
+        indexed = true;
+      }
+      const seenDb = seen as Database<boolean, string>;
+      await seenDb.clearAsync();
+      const first = counts === undefined;
+      const missing: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+      let rows = 0;
+      let skipped = 0;
+      let excluded = 0;
+      const clash = new Set<string>([idColumn]);
+      let checkedNames = false;
+      await driver.scan(batchSize, (batch) => {
+        const ids = batch.columns[driverId];
+        if (ids === undefined) throw new InputError(`no id column '${driverId}' in source '${driverName}'`, { file: driver.name });
+        const driverCols = Object.keys(batch.columns).filter((c) => c !== driverId);
+        if (!checkedNames) {
+          checkedNames = true;
+          const all = [...driverCols.map((c) => [driverName, c] as const), ...sides.flatMap((s) => (s.columns ?? []).map((c) => [s.name, c] as const))];
+          for (const [source, c] of all) {
+            const out = outName(source, c);
+            if (clash.has(out)) throw new InputError(`column '${out}' of source '${source}' clashes with another column; join with prefixes or rename it`);
+            clash.add(out);
+          }
+        }
+        const keep: number[] = [];
+        const outIds: string[] = [];
+        const sideRows: unknown[][][] = sides.map(() => []);
+        seenDb.transactionSync(() => {
+          for (let i = 0; i < batch.length; i++) {
+            const id = idText(ids[i], batch, i, driverName);
+            if (seenDb.doesExist(id)) throw new FuseflowError(`duplicate id '${id}' in source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })})`);
+            seenDb.putSync(id, true);
+            if (wanted !== undefined && !wanted.has(id)) {
+              excluded++;
+              continue;
+            }
+            const found = sides.map((s) => (s.db as Database<unknown[], string>).get(id));
+            const lacking = sides.filter((_, k) => found[k] === undefined);
+            if (lacking.length > 0) {
+              if (onMissing === 'error') {
+                throw new FuseflowError(`id '${id}' of source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })}) is missing from ${lacking.map((s) => `'${s.name}'`).join(', ')}`);
+              }
+              for (const s of lacking) missing[s.name] = (missing[s.name] ?? 0) + 1;
+              skipped++;
+              continue;
+            }
+            keep.push(i);
+            outIds.push(id);
+            for (let k = 0; k < sides.length; k++) (sideRows[k] as unknown[][]).push(found[k] as unknown[]);
+          }
+        });
+        if (keep.length === 0) return;
+        const columns: Record<string, ArrayLike<unknown>> = { [idColumn]: outIds };
+        const all = keep.length === batch.length;
+        for (const c of driverCols) {
+          const col = batch.columns[c] as ArrayLike<unknown>;
+          columns[outName(driverName, c)] = all ? col : gather(col, keep);
+        }
+        sides.forEach((s, k) => {
+          const rowsOf = sideRows[k] as unknown[][];
+          (s.columns ?? []).forEach((c, j) => {
+            columns[outName(s.name, c)] = packColumn(rowsOf.map((r) => r[j]));
+          });
+        });
+        const where = batch.where;
+        const out: SourceBatch = {
+          columns,
+          length: keep.length,
+          ...(where === undefined ? {} : { where: (i: number) => where(keep[i] as number) }),
+        };
+        rows += keep.length;
+        onBatch(out);
+      });
+      if (first) {
+        missingFromDriver(missing);
+        counts = { rows, missing, skipped, excluded };
+      }
+    },
+  };
+
+  /** Counts ids present in a side (or in `ids`) but not in the driver, and what else lacks them. */
+  function missingFromDriver(missing: Record<string, number>): void {
+    const seenDb = seen as Database<boolean, string>;
+    const note = (id: string, present: ReadonlySet<string>): void => {
+      if (onMissing === 'error') {
+        const lacking = names.filter((n) => !present.has(n));
+        throw new FuseflowError(`id '${id}' of ${[...present].map((n) => `'${n}'`).join(', ') || 'ids'} is missing from ${lacking.map((n) => `'${n}'`).join(', ')}`);
+      }
+      for (const n of names) if (!present.has(n)) missing[n] = (missing[n] ?? 0) + 1;
+    };
+    // Sides are checked in order; an id lacking from the driver is counted once, at the first side holding it.
+    sides.forEach((side, k) => {
+      const db = side.db as Database<unknown[], string>;
+      for (const id of db.getKeys()) {
+        if (seenDb.doesExist(id)) continue;
+        if (sides.slice(0, k).some((s) => (s.db as Database<unknown[], string>).doesExist(id))) continue;
+        const present = new Set(sides.filter((s) => (s.db as Database<unknown[], string>).doesExist(id)).map((s) => s.name));
+        note(id, present);
+      }
+    });
+    if (wanted !== undefined) {
+      for (const id of wanted) {
+        if (seenDb.doesExist(id)) continue;
+        if (sides.some((s) => (s.db as Database<unknown[], string>).doesExist(id))) continue;
+        note(id, new Set());
+      }
+    }
+  }
+}
+
+function idText(value: unknown, batch: SourceBatch, i: number, source: string): string {
+  if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value)) || value === '') {
+    throw new InputError(`empty id in source '${source}' (${describeOrigin(batch.where?.(i) ?? {})})`);
+  }
+  return String(value);
+}
+
+function gather(col: ArrayLike<unknown>, index: readonly number[]): ArrayLike<unknown> {
+  if (col instanceof Float64Array || col instanceof Float32Array || col instanceof Int32Array) {
+    const out = new (col.constructor as Float64ArrayConstructor)(index.length);
+    for (let k = 0; k < index.length; k++) out[k] = col[index[k] as number] as number;
+    return out;
+  }
+  return index.map((i) => col[i]);
+}
+
+function packColumn(values: unknown[]): ArrayLike<unknown> {
+  for (const v of values) if (typeof v !== 'number') return values;
+  return Float64Array.from(values as number[]);
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { csvSource, parseCsvNumber } from '../../../src/eval/sources/csv-source.js';
+import { InputError, OptionsError } from '../../../src/core/errors.js';
+import { collect } from './collect.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fuseflow-csv-test-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('csvSource', () => {
+  it('streams columns in batches of at most batchSize, typing numbers', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => `id${String(i).padStart(3, '0')},${i / 10},${i % 2 === 0 ? 'neg' : 'pos'}`);
+    const path = file('a.csv', `id,score,label\n${rows.join('\n')}\n`);
+    const { batches, columns } = await collect(csvSource(path), 10);
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(batches[0]?.columns.score).toBeInstanceOf(Float64Array);
+    expect(columns.score).toEqual(Array.from({ length: 25 }, (_, i) => i / 10));
+    expect(columns.label?.slice(0, 3)).toEqual(['neg', 'pos', 'neg']);
+    expect(columns.id?.[4]).toBe('id004');
+    expect(batches[1]?.where?.(0)).toEqual({ file: path, line: 12 });
+  });
+
+  it('keeps string-typed columns as text and reads only the columns asked for', async () => {
+    const path = file('b.csv', 'id,score,other\n007,0.5,x\n010,0.25,y\n');
+    const { columns } = await collect(csvSource(path, { columns: ['id', 'score'], types: { id: 'string', score: 'number' } }));
+    expect(columns).toEqual({ id: ['007', '010'], score: [0.5, 0.25] });
+  });
+
+  it('reads nan, inf and empty cells as numbers in number columns, null in auto columns', async () => {
+    const path = file('c.csv', 'p,q\nnan,1\ninf,\n-inf,2\n,3\n');
+    const { columns } = await collect(csvSource(path, { types: { p: 'number' } }));
+    expect(columns.p).toEqual([NaN, Infinity, -Infinity, NaN]);
+    expect(columns.q).toEqual([1, null, 2, 3]);
+    expect(parseCsvNumber('0x10')).toBeUndefined();
+    expect(parseCsvNumber(' 1e-3 ')).toBe(0.001);
+  });
+
+  it('re-reads the same rows on a second scan', async () => {
+    const src = csvSource(file('d.csv', 'a\n1\n2\n3\n'));
+    expect((await collect(src, 2)).columns).toEqual((await collect(src, 2)).columns);
+    expect(src.reReadable).toBe(true);
+  });
+
+  it.each([
+    ['a row with too many fields', 'a,b\n1,2\n3,4,5\n', /e\.csv:line 3: expected 2 fields, found 3/, undefined],
+    ['a non-number in a number column', 'a,b\n1,2\nx,4\n', /e\.csv:line 3: column 'a': 'x' is not a number/, { a: 'number' as const }],
+    ['an unterminated quote', 'a,b\n1,2\n"3,4\n', /e\.csv:line 3: unterminated quoted field/, undefined],
+    ['a missing column', 'a,b\n1,2\n', /e\.csv:line 1: no column 'zz'/, { zz: 'number' as const }],
+    ['a duplicate header', 'a,a\n1,2\n', /e\.csv:line 1: duplicate column 'a'/, undefined],
+    ['an empty file', '', /e\.csv: empty file/, undefined],
+  ])('fails with an InputError naming file and line for %s', async (_name, text, message, types) => {
+    const src = csvSource(file('e.csv', text), types === undefined ? {} : { types });
+    const run = collect(src);
+    await expect(run).rejects.toThrow(InputError);
+    await expect(collect(src)).rejects.toThrow(message);
+  });
+
+  it('fails on a missing file and rejects bad options when built', async () => {
+    await expect(collect(csvSource(join(dir, 'nope.csv')))).rejects.toThrow(/nope\.csv: cannot read/);
+    expect(() => csvSource('x.csv', { delimiter: ';;' })).toThrow(/delimiter/);
+    expect(() => csvSource('x.csv', { types: { a: 'float' as 'number' } })).toThrow(OptionsError);
+  });
+
+  it('streams a file far larger than its chunk without holding it (batches arrive before the end)', async () => {
+    const n = 200_000;
+    const lines = ['id,score'];
+    for (let i = 0; i < n; i++) lines.push(`${i},${(i % 1000) / 1000}`);
+    const path = file('big.csv', lines.join('\n'));
+    let rows = 0;
+    let batches = 0;
+    let maxBatch = 0;
+    await csvSource(path, { types: { score: 'number' } }).scan(4096, (b) => {
+      rows += b.length;
+      batches++;
+      maxBatch = Math.max(maxBatch, b.length);
+    });
+    expect(rows).toBe(n);
+    expect(maxBatch).toBe(4096);
+    expect(batches).toBe(Math.ceil(n / 4096));
+  });
+});

@@ -1,0 +1,104 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { joinSources } from '../../../src/eval/sources/join-sources.js';
+import { arraySource } from '../../../src/eval/sources/array-source.js';
+import { csvSource } from '../../../src/eval/sources/csv-source.js';
+import { iterableSource } from '../../../src/eval/sources/iterable-source.js';
+import { OptionsError } from '../../../src/core/errors.js';
+import { collect } from './collect.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-join-test-'));
+
+describe('joinSources', () => {
+  it('joins by id whatever the row order, prefixing columns with the source name', async () => {
+    const j = joinSources(
+      {
+        pred: arraySource({ id: ['c', 'a', 'b'], score: [0.3, 0.1, 0.2] }),
+        target: arraySource({ id: ['a', 'b', 'c'], label: ['x', 'y', 'z'] }),
+      },
+      { id: 'id', tmpDir: tmp },
+    );
+    const { columns } = await collect(j, 2);
+    expect(columns).toEqual({ id: ['c', 'a', 'b'], 'pred.score': [0.3, 0.1, 0.2], 'target.label': ['z', 'x', 'y'] });
+    expect(j.counts()).toEqual({ rows: 3, missing: { pred: 0, target: 0 }, skipped: 0, excluded: 0 });
+    await j.close();
+  });
+
+  it('fails naming an id missing from a source, either side', async () => {
+    const a = joinSources({ p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: arraySource({ id: ['a'], y: [0] }) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(a)).rejects.toThrow(/id 'b' of source 'p' \(arrays row 1\) is missing from 't'/);
+    await a.close();
+    const b = joinSources({ p: arraySource({ id: ['a'], s: [1] }), t: arraySource({ id: ['a', 'z'], y: [0, 1] }) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(b)).rejects.toThrow(/id 'z' of 't' is missing from 'p'/);
+    await b.close();
+  });
+
+  it('fails naming a duplicate id with its file and line', async () => {
+    const path = join(tmp, 'dup.csv');
+    writeFileSync(path, 'id,y\na,0\nb,1\na,1\n');
+    const j = joinSources({ p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: csvSource(path) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(j)).rejects.toThrow(/duplicate id 'a' in source 't' \(.*dup\.csv line 4\)/);
+    await j.close();
+    const d = joinSources({ p: arraySource({ id: ['a', 'a'], s: [1, 2] }) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(d)).rejects.toThrow(/duplicate id 'a' in source 'p' \(arrays row 1\)/);
+    await d.close();
+  });
+
+  it("counts and skips missing ids under onMissing: 'skip'", async () => {
+    const j = joinSources(
+      {
+        p: arraySource({ id: ['a', 'b', 'c', 'd'], s: [1, 2, 3, 4] }),
+        t: arraySource({ id: ['a', 'c', 'e'], y: [0, 1, 1] }),
+        w: arraySource({ id: ['a', 'b', 'c', 'e', 'f'], g: ['m', 'f', 'm', 'f', 'm'] }),
+      },
+      { id: 'id', onMissing: 'skip', tmpDir: tmp },
+    );
+    const { columns } = await collect(j);
+    expect(columns).toEqual({ id: ['a', 'c'], 'p.s': [1, 3], 't.y': [0, 1], 'w.g': ['m', 'm'] });
+    // b: lacks t; d: lacks t and w; e: lacks p; f: lacks p and t.
+    expect(j.counts()).toEqual({ rows: 2, missing: { p: 2, t: 3, w: 1 }, skipped: 2, excluded: 0 });
+    await j.close();
+  });
+
+  it('restricts to ids, counting excluded rows and listed ids nobody has', async () => {
+    const j = joinSources({ p: arraySource({ id: [1, 2, 3], s: [1, 2, 3] }) }, { id: 'id', ids: ['3', 1, 9], onMissing: 'skip', prefix: false, tmpDir: tmp });
+    const { columns } = await collect(j);
+    expect(columns).toEqual({ id: ['1', '3'], s: [1, 3] });
+    expect(j.counts()).toEqual({ rows: 2, missing: { p: 1 }, skipped: 0, excluded: 1 });
+    await j.close();
+  });
+
+  it('reuses its index on later passes, so only the driver must be re-readable; close removes it', async () => {
+    const sideDir = mkdtempSync(join(tmp, 'reuse-'));
+    const j = joinSources(
+      { p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: iterableSource([{ id: ['b', 'a'], y: [1, 0] }]) },
+      { id: 'id', tmpDir: sideDir },
+    );
+    expect(j.reReadable).toBe(true);
+    const first = await collect(j);
+    const second = await collect(j);
+    expect(second.columns).toEqual(first.columns);
+    expect(first.columns['t.y']).toEqual([0, 1]);
+    expect(readdirSync(sideDir)).toHaveLength(1);
+    await j.close();
+    expect(readdirSync(sideDir)).toHaveLength(0);
+    expect(existsSync(sideDir)).toBe(true);
+  });
+
+  it('refuses clashing column names without prefixes, and bad options', async () => {
+    const j = joinSources({ p: arraySource({ id: ['a'], s: [1] }), t: arraySource({ id: ['a'], s: [0] }) }, { id: 'id', prefix: false, tmpDir: tmp });
+    await expect(collect(j)).rejects.toThrow(/column 's' of source 't' clashes/);
+    await j.close();
+    expect(() => joinSources({}, { id: 'id' })).toThrow(OptionsError);
+    expect(() => joinSources({ p: arraySource({ id: ['a'] }) }, { id: 'id', ids: ['a', 'a'] })).toThrow(/listed twice/);
+    expect(() => joinSources({ p: arraySource({ id: ['a'] }) }, { id: { q: 'id' } })).toThrow(/no id column given for source 'p'/);
+  });
+
+  it('fails naming an empty id', async () => {
+    const j = joinSources({ p: arraySource({ id: ['a', ''], s: [1, 2] }) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(j)).rejects.toThrow(/empty id in source 'p' \(arrays row 1\)/);
+    await j.close();
+  });
+});
