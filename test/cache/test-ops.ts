@@ -6,6 +6,7 @@ import { Rng } from '../../src/core/rng.js';
 import { getKey, setKey, sampleIdOf, createSample, type Sample } from '../../src/core/sample.js';
 import { tensor, type Tensor } from '../../src/core/tensor.js';
 import { defineOp } from '../../src/ops/registry.js';
+import { pipeline, type Pipeline } from '../../src/ops/pipeline.js';
 
 /** Writes a float32 [4,4,4] volume derived from the sample id, and a label. */
 export const makeVolume = defineOp<{ readonly key: string; readonly size?: number }>({
@@ -103,4 +104,9 @@ export function volumeSample(id: string, n = 4): Sample {
   const data = new Float32Array(n * n * n);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
   return setKey(createSample(id), 'img', tensor('float32', [n, n, n], data));
+}
+
+/** The static pipeline of the kill-during-fill test (slow enough to be killed mid-fill). */
+export function killTestPipeline(): Pipeline {
+  return pipeline([makeVolume({ key: 'img', size: 8 }), spin({ ms: 40 }), morph({ drop: ['id-3'], split: ['id-5'] })], { name: 'static' });
 }
