@@ -7,7 +7,7 @@
  * `k = ((kd·FH + kh)·FW + kw)·Cin + ci` is one filter tap and input channel, so a `[K, Cout]`
  * matrix is exactly a DHWIO (or HWIO) filter.
  */
-import { colCols, colRows, type ConvGeometry } from './conv-geometry.js';
+import { colCols, type ConvGeometry } from './conv-geometry.js';
 
 /** First and one-past-last output index whose input index `o·stride + offset` lies in [0, size). */
 function validRange(outSize: number, stride: number, offset: number, size: number): readonly [number, number] {
@@ -19,13 +19,21 @@ function validRange(outSize: number, stride: number, offset: number, size: numbe
 
 /**
  * Writes the transposed im2col matrix `[K, N]` of `x` (NDHWC, `g`'s input shape) into `out`
- * (length K·N); positions that fall in the padding are 0.
+ * (length K·N); positions that fall in the padding are 0. Only the rows of slabs
+ * `[slabStart, slabEnd)` are written, a slab being one (batch, output depth) pair of OH·OW rows,
+ * so a large convolution can be processed in bounded chunks.
  *
  * @example
  * im2colTransposed(xHeap, geometry, colsHeap); // then dW = colsT @ dy2d
  */
-export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32Array): void {
-  const N = colRows(g);
+export function im2colTransposed(
+  x: Float32Array,
+  g: ConvGeometry,
+  out: Float32Array,
+  slabStart = 0,
+  slabEnd = g.batch * g.outDepth,
+): void {
+  const N = (slabEnd - slabStart) * g.outHeight * g.outWidth;
   const cin = g.inChannels;
   const xsW = cin;
   const xsH = g.inWidth * xsW;
@@ -46,15 +54,16 @@ export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32A
         for (let ci = 0; ci < cin; ci++, k++) {
           const row = out.subarray(k * N, (k + 1) * N);
           row.fill(0);
-          for (let b = 0; b < g.batch; b++) {
-            for (let od = odLo; od < odHi; od++) {
-              const xD = b * xsB + (od * g.strideDepth + offD) * xsD;
-              const nD = (b * g.outDepth + od) * outHW;
-              for (let oh = ohLo; oh < ohHi; oh++) {
-                let xi = xD + (oh * g.strideHeight + offH) * xsH + (owLo * g.strideWidth + offW) * xsW + ci;
-                const nH = nD + oh * g.outWidth;
-                for (let ow = owLo; ow < owHi; ow++, xi += colStep) row[nH + ow] = x[xi] as number;
-              }
+          for (let s = slabStart; s < slabEnd; s++) {
+            const od = s % g.outDepth;
+            if (od < odLo || od >= odHi) continue;
+            const b = (s - od) / g.outDepth;
+            const xD = b * xsB + (od * g.strideDepth + offD) * xsD;
+            const nD = (s - slabStart) * outHW;
+            for (let oh = ohLo; oh < ohHi; oh++) {
+              let xi = xD + (oh * g.strideHeight + offH) * xsH + (owLo * g.strideWidth + offW) * xsW + ci;
+              const nH = nD + oh * g.outWidth;
+              for (let ow = owLo; ow < owHi; ow++, xi += colStep) row[nH + ow] = x[xi] as number;
             }
           }
         }
@@ -64,14 +73,19 @@ export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32A
 }
 
 /**
- * Scatter-adds an im2col-shaped gradient `dCols` `[N, K]` back onto `dx` (NDHWC, `g`'s input
- * shape), which it first zeroes.
+ * Scatter-adds an im2col-shaped gradient `dCols` `[N, K]` for slabs `[slabStart, slabEnd)` onto
+ * `dx` (NDHWC, `g`'s input shape); the caller zeroes `dx` once before the first slab.
  *
  * @example
  * col2im(dColsHeap, geometry, dxHeap); // dCols = dy2d @ Wᵀ
  */
-export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array): void {
-  dx.fill(0);
+export function col2im(
+  dCols: Float32Array,
+  g: ConvGeometry,
+  dx: Float32Array,
+  slabStart = 0,
+  slabEnd = g.batch * g.outDepth,
+): void {
   const K = colCols(g);
   const cin = g.inChannels;
   const xsW = cin;
@@ -82,26 +96,26 @@ export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array): 
   const kStepH = g.filterWidth * kStepW;
   const kStepD = g.filterHeight * kStepH;
   let n = 0;
-  for (let b = 0; b < g.batch; b++) {
-    for (let od = 0; od < g.outDepth; od++) {
-      for (let oh = 0; oh < g.outHeight; oh++) {
-        for (let ow = 0; ow < g.outWidth; ow++, n++) {
-          const rowBase = n * K;
-          for (let kd = 0; kd < g.filterDepth; kd++) {
-            const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
-            if (id < 0 || id >= g.inDepth) continue;
-            for (let kh = 0; kh < g.filterHeight; kh++) {
-              const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
-              if (ih < 0 || ih >= g.inHeight) continue;
-              const xBase = b * xsB + id * xsD + ih * xsH;
-              const kBase = rowBase + kd * kStepD + kh * kStepH;
-              for (let kw = 0; kw < g.filterWidth; kw++) {
-                const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
-                if (iw < 0 || iw >= g.inWidth) continue;
-                const xo = xBase + iw * xsW;
-                const ko = kBase + kw * kStepW;
-                for (let ci = 0; ci < cin; ci++) dx[xo + ci] = (dx[xo + ci] as number) + (dCols[ko + ci] as number);
-              }
+  for (let s = slabStart; s < slabEnd; s++) {
+    const od = s % g.outDepth;
+    const b = (s - od) / g.outDepth;
+    for (let oh = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++, n++) {
+        const rowBase = n * K;
+        for (let kd = 0; kd < g.filterDepth; kd++) {
+          const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
+          if (id < 0 || id >= g.inDepth) continue;
+          for (let kh = 0; kh < g.filterHeight; kh++) {
+            const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+            if (ih < 0 || ih >= g.inHeight) continue;
+            const xBase = b * xsB + id * xsD + ih * xsH;
+            const kBase = rowBase + kd * kStepD + kh * kStepH;
+            for (let kw = 0; kw < g.filterWidth; kw++) {
+              const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
+              if (iw < 0 || iw >= g.inWidth) continue;
+              const xo = xBase + iw * xsW;
+              const ko = kBase + kw * kStepW;
+              for (let ci = 0; ci < cin; ci++) dx[xo + ci] = (dx[xo + ci] as number) + (dCols[ko + ci] as number);
             }
           }
         }

@@ -1,0 +1,106 @@
+/**
+ * The two convolution gradients, 2D and 3D alike, as im2col/col2im around the wasm backend's
+ * XNNPACK matrix multiply:
+ *
+ * - filter: `dW [K, Cout] = colsᵀ [K, N] @ dy [N, Cout]`
+ * - input:  `dCols [N, K] = dy [N, Cout] @ Wᵀ [Cout, K]`, then col2im onto dx.
+ *
+ * Work is split in chunks of (batch, output depth) slabs so that the im2col buffer never holds
+ * more than {@link MAX_COL_FLOATS} floats (at least one slab).
+ */
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { colCols, type ConvGeometry } from './conv-geometry.js';
+import { col2im, im2colTransposed } from './im2col.js';
+import { allocF32, heapF32, matMulNN, release, transposeInto, withShape } from './wasm-heap.js';
+
+/** Bound on one im2col buffer: 2^24 floats (64 MiB); larger convolutions run in chunks. */
+export const MAX_COL_FLOATS = 1 << 24;
+
+function slabsPerChunk(g: ConvGeometry): number {
+  const floatsPerSlab = g.outHeight * g.outWidth * colCols(g);
+  return Math.max(1, Math.floor(MAX_COL_FLOATS / Math.max(1, floatsPerSlab)));
+}
+
+/** Copies rows `[r0, r1)` of the `[rows, cols]` matrix `src` into a new heap buffer. */
+function copyRows(backend: BackendWasm, src: TensorInfo, cols: number, r0: number, r1: number): TensorInfo {
+  const out = allocF32(backend, [r1 - r0, cols]);
+  heapF32(backend, out).set(heapF32(backend, src).subarray(r0 * cols, r1 * cols));
+  return out;
+}
+
+/**
+ * Gradient of a convolution with respect to its filter: `x` is the NDHWC (or NHWC) input, `dy`
+ * the gradient of the output; returns a new buffer of shape `filterShape`.
+ */
+export function convBackpropFilter(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: ConvGeometry,
+  filterShape: readonly number[],
+): TensorInfo {
+  const K = colCols(g);
+  const cout = g.outChannels;
+  const slabs = g.batch * g.outDepth;
+  const rowsPerSlab = g.outHeight * g.outWidth;
+  const chunk = slabsPerChunk(g);
+  const dy2d = withShape(dy, [slabs * rowsPerSlab, cout]);
+  if (chunk >= slabs) {
+    const cols = allocF32(backend, [K, slabs * rowsPerSlab]);
+    im2colTransposed(heapF32(backend, x), g, heapF32(backend, cols));
+    const dw = matMulNN(backend, cols, dy2d);
+    release(backend, cols);
+    return withShape(dw, filterShape);
+  }
+  const acc = new Float32Array(K * cout);
+  for (let s0 = 0; s0 < slabs; s0 += chunk) {
+    const s1 = Math.min(slabs, s0 + chunk);
+    const cols = allocF32(backend, [K, (s1 - s0) * rowsPerSlab]);
+    const dyPart = copyRows(backend, dy2d, cout, s0 * rowsPerSlab, s1 * rowsPerSlab);
+    im2colTransposed(heapF32(backend, x), g, heapF32(backend, cols), s0, s1);
+    const part = matMulNN(backend, cols, dyPart);
+    const pv = heapF32(backend, part);
+    for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (pv[i] as number);
+    release(backend, part);
+    release(backend, dyPart);
+    release(backend, cols);
+  }
+  const dw = allocF32(backend, filterShape);
+  heapF32(backend, dw).set(acc);
+  return dw;
+}
+
+/**
+ * Gradient of a convolution with respect to its input: `dy` is the gradient of the output,
+ * `filter` the DHWIO (or HWIO) filter; returns a new buffer of shape `inShape`.
+ */
+export function convBackpropInput(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+  inShape: readonly number[],
+): TensorInfo {
+  const K = colCols(g);
+  const cout = g.outChannels;
+  const slabs = g.batch * g.outDepth;
+  const rowsPerSlab = g.outHeight * g.outWidth;
+  const chunk = slabsPerChunk(g);
+  const wT = allocF32(backend, [cout, K]);
+  transposeInto(heapF32(backend, filter), K, cout, heapF32(backend, wT));
+  const dx = allocF32(backend, inShape);
+  heapF32(backend, dx).fill(0);
+  const dy2d = withShape(dy, [slabs * rowsPerSlab, cout]);
+  for (let s0 = 0; s0 < slabs; s0 += chunk) {
+    const s1 = Math.min(slabs, s0 + chunk);
+    const whole = s0 === 0 && s1 === slabs;
+    const dyPart = whole ? dy2d : copyRows(backend, dy2d, cout, s0 * rowsPerSlab, s1 * rowsPerSlab);
+    const dCols = matMulNN(backend, dyPart, wT);
+    col2im(heapF32(backend, dCols), g, heapF32(backend, dx), s0, s1);
+    release(backend, dCols);
+    if (!whole) release(backend, dyPart);
+  }
+  release(backend, wT);
+  return dx;
+}

@@ -1,0 +1,78 @@
+/**
+ * fuseflow's kernels for tfjs's WebAssembly backend, which cannot train a CNN on its own: it has
+ * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients and `MaxPoolGrad` give
+ * wrong numbers, its transposed matrix products (every dense layer's gradient) and its 2D input
+ * gradient are slow loops, and tfjs has no gradient for `conv3dTranspose` on any backend.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { conv3dBackpropFilterV2Config } from './conv3d-backprop-filter-v2.js';
+import { conv3dBackpropInputV2Config } from './conv3d-backprop-input-v2.js';
+import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { rememberStockBatchMatMul } from './wasm-heap.js';
+
+export { MAX_COL_FLOATS } from './conv-backprop.js';
+export { conv2dGeometry, conv3dGeometry, type ConvGeometry } from './conv-geometry.js';
+
+/** What `registerFuseflowKernels()` did, kernel by kernel. */
+export interface KernelRegistration {
+  /** wasm kernels fuseflow put in place of the backend's own. */
+  readonly replaced: readonly string[];
+  /** wasm kernels the backend lacked. */
+  readonly added: readonly string[];
+  /** Gradients (all backends) tfjs lacked. */
+  readonly gradients: readonly string[];
+}
+
+let done: KernelRegistration | undefined;
+
+function install(config: KernelConfig, replaced: string[], added: string[]): void {
+  const existing = getKernel(config.kernelName, 'wasm');
+  if (existing !== undefined) {
+    unregisterKernel(config.kernelName, 'wasm');
+    replaced.push(config.kernelName);
+  } else {
+    added.push(config.kernelName);
+  }
+  registerKernel(config);
+}
+
+/**
+ * Registers fuseflow's wasm kernels (idempotent; later calls return the first call's result).
+ * Call it before or after the wasm backend is initialised; `useBackend()` calls it for you.
+ *
+ * @example
+ * registerFuseflowKernels();
+ * await tf.setBackend('wasm');
+ * const grads = tf.grads((x, w) => tf.conv2d(x, w, 2, 'same').sum())([x, w]); // now correct
+ */
+export function registerFuseflowKernels(): KernelRegistration {
+  if (done !== undefined) return done;
+  const replaced: string[] = [];
+  const added: string[] = [];
+  const gradients: string[] = [];
+  const stockMatMul = getKernel('BatchMatMul', 'wasm');
+  if (stockMatMul !== undefined) {
+    rememberStockBatchMatMul(stockMatMul.kernelFunc);
+    install(batchMatMulConfig(stockMatMul), replaced, added);
+  }
+  for (const config of [
+    conv2dBackpropFilterConfig,
+    conv2dBackpropInputConfig,
+    conv3dBackpropFilterV2Config,
+    conv3dBackpropInputV2Config,
+    maxPoolGradConfig,
+  ]) {
+    install(config, replaced, added);
+  }
+  if (getGradient(conv3dTransposeGradConfig.kernelName) === undefined) {
+    registerGradient(conv3dTransposeGradConfig);
+    gradients.push(conv3dTransposeGradConfig.kernelName);
+  }
+  done = { replaced, added, gradients };
+  return done;
+}

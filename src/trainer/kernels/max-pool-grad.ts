@@ -1,0 +1,80 @@
+/**
+ * `MaxPoolGrad` for the wasm backend: routes each output gradient to the first maximum of its
+ * window (the pure-JS backend's rule). Replaces the backend's own kernel, whose results are
+ * wrong (relative error ~1 against the pure-JS backend on a plain 2×2, stride-2 pool).
+ */
+import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { DimRoundingMode } from './conv-geometry.js';
+import { requireFloat32 } from './require-float32.js';
+import { allocF32, heapF32 } from './wasm-heap.js';
+
+interface Attrs {
+  readonly filterSize: number | [number, number];
+  readonly strides: number | [number, number];
+  readonly pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  readonly dimRoundingMode?: DimRoundingMode;
+}
+
+function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  requireFloat32(MaxPoolGrad, { dy: inputs.dy, input: inputs.input });
+  const info = backend_util.computePool2DInfo(
+    inputs.input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const dxInfo = allocF32(backend, inputs.input.shape);
+  const x = heapF32(backend, inputs.input);
+  const dy = heapF32(backend, inputs.dy);
+  const dx = heapF32(backend, dxInfo);
+  dx.fill(0);
+  const C = info.inChannels;
+  const W = info.inWidth;
+  const H = info.inHeight;
+  let o = 0;
+  for (let b = 0; b < info.batchSize; b++) {
+    const xB = b * H * W * C;
+    for (let yr = 0; yr < info.outHeight; yr++) {
+      const r0 = yr * info.strideHeight - info.padInfo.top;
+      const rLo = Math.max(0, r0);
+      const rHi = Math.min(H, r0 + info.effectiveFilterHeight);
+      for (let yc = 0; yc < info.outWidth; yc++) {
+        const c0 = yc * info.strideWidth - info.padInfo.left;
+        const cLo = Math.max(0, c0);
+        const cHi = Math.min(W, c0 + info.effectiveFilterWidth);
+        for (let d = 0; d < C; d++, o++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (let r = rLo; r < rHi; r++) {
+            for (let c = cLo; c < cHi; c++) {
+              const i = xB + (r * W + c) * C + d;
+              const v = x[i] as number;
+              if (v > best) {
+                best = v;
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dx[at] = (dx[at] as number) + (dy[o] as number);
+        }
+      }
+    }
+  }
+  return dxInfo;
+}
+
+/**
+ * Kernel config registered by `registerFuseflowKernels()`.
+ *
+ * @example
+ * tf.registerKernel(maxPoolGradConfig);
+ */
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: MaxPoolGrad,
+  backendName: 'wasm',
+  kernelFunc: maxPoolGradWasm as unknown as KernelFunc,
+};
