@@ -28,6 +28,8 @@ export function binaryCrossEntropy(options: BinaryCrossEntropyOptions): Loss {
   return {
     name: options.name ?? 'binaryCrossEntropy',
     weight,
+    pred: options.pred,
+    target: options.target,
     compute(batch, outputs, ctx) {
       return tf.tidy(() => {
         const pred = readPred(batch, outputs, options.pred, ctx);

@@ -28,6 +28,8 @@ export function crossEntropy(options: CrossEntropyOptions): Loss {
   return {
     name: options.name ?? 'crossEntropy',
     weight,
+    pred: options.pred,
+    target: options.target,
     compute(batch, outputs, ctx) {
       return tf.tidy(() => {
         const logits = readPred(batch, outputs, options.pred, ctx);

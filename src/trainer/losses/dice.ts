@@ -32,6 +32,8 @@ export function dice(options: DiceOptions): Loss {
   return {
     name: options.name ?? 'dice',
     weight,
+    pred: options.pred,
+    target: options.target,
     compute(batch, outputs, ctx) {
       return tf.tidy(() => {
         const raw = readPred(batch, outputs, options.pred, ctx);

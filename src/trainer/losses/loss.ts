@@ -13,6 +13,10 @@ export interface Loss {
   /** Name under which the term is logged (`losses.<name>`). */
   readonly name: string;
   readonly weight: number;
+  /** Key of the prediction it reads. */
+  readonly pred: string;
+  /** Key of the target it reads. */
+  readonly target: string;
   /** The unweighted scalar loss on a batch; `outputs` holds the model's outputs by key. */
   compute(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>, ctx: ReadContext): tf.Scalar;
 }

@@ -15,6 +15,8 @@ export function mse(options: MseOptions): Loss {
   return {
     name: options.name ?? 'mse',
     weight,
+    pred: options.pred,
+    target: options.target,
     compute(batch, outputs, ctx) {
       return tf.tidy(() => {
         const pred = readPred(batch, outputs, options.pred, ctx);

@@ -1,0 +1,155 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MissingKeyError, OptionsError } from '../../src/core/errors.js';
+import { deleteKey, setKey, type Sample } from '../../src/core/sample.js';
+import { readCheckpoint } from '../../src/trainer/checkpoint.js';
+import { fit } from '../../src/trainer/fit.js';
+import { crossEntropy } from '../../src/trainer/losses/cross-entropy.js';
+import { TrainingError } from '../../src/trainer/training-error.js';
+import { tabularModel, trainBatches, validationBatches } from './helpers/tabular.js';
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'ff-fit-'));
+  dirs.push(d);
+  return d;
+};
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const ce = crossEntropy({ pred: 'model.logits.cls', target: 'data.label' });
+
+function mapBatches(src: AsyncIterable<Sample>, f: (b: Sample, i: number) => Sample): AsyncIterable<Sample> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let i = 0;
+      for await (const b of src) yield f(b, i++);
+    },
+  };
+}
+
+describe('fit', () => {
+  it('learns the breast-cancer table, keeps the tensor count flat over 3 epochs, logs JSONL and writes best/last', async () => {
+    const dir = tmp();
+    const model = tabularModel(3);
+    const counts: number[] = [];
+    const result = await fit({
+      model,
+      losses: [ce],
+      train: trainBatches(400, 32),
+      validation: validationBatches(400, 569, 64),
+      epochs: 3,
+      seed: 5,
+      dir,
+      schedule: { type: 'cosine', lr: 0.01, totalSteps: 39, warmupSteps: 3 },
+      clipNorm: 5,
+      progress: false,
+      onEpoch: () => counts.push(tf.memory().numTensors),
+    });
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[1]).toBe(counts[2]);
+    expect(result.history).toHaveLength(3);
+    expect(result.steps).toBe(3 * 13);
+    const last = result.history[2]!;
+    expect(last.validation!.losses['total']).toBeLessThan(0.25);
+    expect(last.validation!.losses['total']).toBeLessThan(result.history[0]!.train.losses['total']!);
+    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number });
+    expect(lines.map((l) => l.epoch)).toEqual([0, 1, 2]);
+    expect(existsSync(join(dir, 'best.ckpt'))).toBe(true);
+    const ckpt = readCheckpoint(join(dir, 'last.ckpt'));
+    expect((ckpt.trainState['loop'] as { epoch: number; step: number }).epoch).toBe(3);
+    expect(ckpt.optimizer!.step).toBe(39);
+    expect(ckpt.optimizer!.slots).toHaveLength(2 * model.trainableVariables().length);
+  });
+
+  it('stops early when the monitored value stops improving', async () => {
+    const result = await fit({
+      model: tabularModel(4),
+      losses: [ce],
+      train: trainBatches(64, 32),
+      epochs: 20,
+      dir: tmp(),
+      schedule: { type: 'constant', lr: 1e-9 },
+      earlyStopping: { patience: 2, minDelta: 0.01 },
+      progress: false,
+    });
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history).toHaveLength(3);
+    expect(result.bestEpoch).toBe(0);
+  });
+
+  it('names the missing key and the step', async () => {
+    const train = trainBatches(96, 32);
+    const err = await fit({
+      model: tabularModel(),
+      losses: [ce],
+      train: (at) => mapBatches(train(at), (b, i) => (i === 1 ? deleteKey(b, 'data.label') : b)),
+      epochs: 1,
+      dir: tmp(),
+      progress: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect((err as Error).message).toMatch(/step 1: missing key 'data\.label'/);
+    expect((err as TrainingError).cause).toBeInstanceOf(MissingKeyError);
+  });
+
+  it('rejects a feature shape the model does not take, naming key, shapes and step', async () => {
+    const train = trainBatches(64, 32);
+    const err = await fit({
+      model: tabularModel(),
+      losses: [ce],
+      train: (at) =>
+        mapBatches(train(at), (b) => setKey(b, 'data.features', { dtype: 'float32', shape: [32, 29], data: new Float32Array(32 * 29) })),
+      epochs: 1,
+      dir: tmp(),
+      progress: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect((err as Error).message).toMatch(/key 'data\.features'.*\[30\].*\[32,29\]/);
+    expect((err as Error).message).toMatch(/step 0/);
+  });
+
+  it('stops on a NaN loss naming the step and leaves the last good checkpoint intact', async () => {
+    const dir = tmp();
+    const train = trainBatches(96, 32);
+    await fit({ model: tabularModel(), losses: [ce], train, epochs: 1, dir, progress: false });
+    const before = readFileSync(join(dir, 'last.ckpt'));
+    const err = await fit({
+      model: tabularModel(),
+      losses: [ce],
+      train: (at) =>
+        mapBatches(train(at), (b, i) => {
+          if (i < 2) return b;
+          const data = new Float32Array(32 * 30).fill(Number.NaN);
+          return setKey(b, 'data.features', { dtype: 'float32', shape: [32, 30], data });
+        }),
+      epochs: 3,
+      resume: true,
+      checkpointEverySteps: 1,
+      dir,
+      progress: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect((err as Error).message).toMatch(/epoch 1, step 5: loss is NaN/);
+    expect((err as Error).message).toMatch(/last good checkpoint/);
+    const ckpt = readCheckpoint(join(dir, 'last.ckpt'));
+    const loop = ckpt.trainState['loop'] as { step: number; position: number };
+    expect(loop.step).toBe(5);
+    expect(loop.position).toBe(64);
+    expect(ckpt.weights.every((w) => w.data.every(Number.isFinite))).toBe(true);
+    expect(readFileSync(join(dir, 'last.ckpt')).equals(before)).toBe(false);
+  });
+
+  it('validates options before training', async () => {
+    const base = { model: tabularModel(), losses: [ce], train: trainBatches(32, 32), dir: tmp(), progress: false as const };
+    await expect(fit({ ...base, epochs: 0 })).rejects.toThrow(OptionsError);
+    await expect(fit({ ...base, epochs: 1, losses: [] })).rejects.toThrow(OptionsError);
+    await expect(fit({ ...base, epochs: 1, monitor: { key: 'validation.metrics.auc', mode: 'max' } })).rejects.toThrow(/needs a validation set/);
+    await expect(fit({ ...base, epochs: 1, losses: [ce, ce] })).rejects.toThrow(OptionsError);
+  });
+});
