@@ -13,6 +13,7 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  demo: { summary: 'run the end-to-end example on the in-repo data (what `npm start` runs)', load: () => import('./commands/demo.js') },
 };
 
 function usage(): string {
