@@ -18,15 +18,20 @@ export interface CreditStreamOptions {
 
 /** Live counters of a credit stream (read them at any time). */
 export interface CreditStats {
-  /** Inputs taken from the source whose outputs the consumer has not all received. */
+  /**
+   * Inputs taken from the source and not yet released. An input is released when the stage
+   * drops it, or when the consumer pulls again after receiving its last output (so the sample
+   * the consumer is working on still counts).
+   */
   readonly inFlight: number;
   /** Highest `inFlight` seen so far; never above `window`. */
   readonly peakInFlight: number;
   /** Inputs taken from the source so far. */
   readonly taken: number;
   /**
-   * Inputs done: every output received by the consumer, or dropped. Outputs come in input
-   * order, so these are the first `completed` inputs (the resume position).
+   * Inputs done: every output received by the consumer, or dropped with everything before it
+   * received. Outputs come in input order, so these are the first `completed` inputs (the
+   * resume position).
    */
   readonly completed: number;
   /** Output samples handed to the consumer. */
@@ -42,6 +47,8 @@ export interface CreditStream<R> extends AsyncIterable<R> {
 interface Unit<R> {
   readonly items: readonly R[];
   next: number;
+  /** Dropped inputs that came right after this one (their credit is already back). */
+  dropsAfter: number;
 }
 
 /**
@@ -50,10 +57,11 @@ interface Unit<R> {
  *
  * The unit of credit is one source input. `stage` must emit exactly one array per input, in
  * input order (as {@link toGroupedOperator} does): the outputs of one→many ops share their
- * input's credit, which is returned when the consumer has received the last of them, and a
- * dropped input (empty array) returns its credit at once. So `inFlight ≤ window` always holds
- * in inputs; output samples held at once are at most `window × the largest fan-out`. With a
- * one→one pipeline the two are the same. A stage that emits more arrays than it took inputs
+ * input's credit, which comes back when the consumer pulls again after the last of them, and a
+ * dropped input (empty array) returns its credit at once. So `inFlight ≤ window` always holds,
+ * counted in inputs and including the sample in the consumer's hands; output samples held at
+ * once are at most `window × the largest fan-out`. With a one→one pipeline the two counts are
+ * the same. A stage that emits more arrays than it took inputs
  * breaks the contract and the stream fails.
  *
  * Only one iteration is allowed per stream. `break`/`return()` unsubscribes the stage (no new
@@ -104,10 +112,12 @@ export function creditStream<T, R>(
       if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
     };
 
-    const finishOne = (): void => {
-      stats.inFlight--;
-      stats.completed++;
-      credits++;
+    // Credit of the last unit handed over; returned when the consumer pulls again, so a sample
+    // in the consumer's hands still counts against the window.
+    let owed = 0;
+    const giveBack = (n: number): void => {
+      stats.inFlight -= n;
+      credits += n;
     };
 
     const pump = (): void => {
@@ -165,6 +175,7 @@ export function creditStream<T, R>(
       };
     });
 
+    let received = 0;
     let subscription: Subscription | undefined;
     const close = (): void => {
       if (closed) return;
@@ -186,16 +197,19 @@ export function creditStream<T, R>(
     subscription = stage(gated).subscribe({
       next: (items) => {
         if (closed) return;
-        if (stats.completed + (queue.length - queueHead) >= stats.taken) {
+        if (++received > stats.taken) {
           failure ??= { error: new FuseflowError('the stage emitted more outputs than it took inputs (expected one array per input)') };
           signal();
           return;
         }
         if (items.length === 0) {
-          finishOne();
+          // Dropped: its credit comes back at once; its position counts once those before it are delivered.
+          if (queueHead === queue.length) stats.completed++;
+          else (queue[queue.length - 1] as Unit<R>).dropsAfter++;
+          giveBack(1);
           pump();
         } else {
-          queue.push({ items, next: 0 });
+          queue.push({ items, next: 0, dropsAfter: 0 });
         }
         signal();
       },
@@ -212,6 +226,11 @@ export function creditStream<T, R>(
     pump();
 
     const nextValue = async (): Promise<IteratorResult<R>> => {
+      if (owed > 0 && !closed) {
+        giveBack(owed);
+        owed = 0;
+        pump();
+      }
       for (;;) {
         if (closed) return { done: true, value: undefined };
         if (queueHead < queue.length) {
@@ -224,8 +243,8 @@ export function creditStream<T, R>(
               queue.length = 0;
               queueHead = 0;
             }
-            finishOne();
-            pump();
+            stats.completed += 1 + unit.dropsAfter;
+            owed = 1;
           }
           return { done: false, value };
         }
