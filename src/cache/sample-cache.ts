@@ -23,11 +23,11 @@ import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../
 import type { StaticStore } from '../streams/contracts.js';
 import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
-import type { CacheEntry } from './cache-entry.js';
+import { summarize, type CacheEntry } from './cache-entry.js';
 import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 import { computeEntry, type FillResult, type FillTask } from './fill-worker.js';
 import { buildManifest, writeManifest } from './manifest.js';
-import { decodePayload } from './payload-codec.js';
+import { decodePayload, encodePayload } from './payload-codec.js';
 import { runTraced } from './traced-run.js';
 import type { Table } from 'apache-arrow';
 
@@ -191,27 +191,25 @@ export class SampleCache implements StaticStore {
    * @throws {StaleCacheError} when an audit finds the cached value differs from a fresh run.
    */
   async get(initialId: string): Promise<readonly Sample[] | undefined> {
-    const entry = this.entry(initialId);
-    if (entry === undefined) return undefined;
-    const outputs = this.readOutputs(initialId, entry);
-    if (this.schedule?.tick() === true) await this.audit(initialId, entry, outputs);
-    return outputs;
+    return this.read(initialId, undefined);
   }
 
   /**
-   * The static outputs of `initialId`, computing and committing them when absent. The cache runs
-   * its own static pipeline on `createSample(initialId)` (the pipeline its key fingerprints, traced
-   * op by op for audits) rather than `compute`, so what is stored always matches the key; values
-   * come back decoded from the stored bytes, identical to every later read.
+   * The static outputs of `initialId`, computing and committing them when absent: with `compute`
+   * when given (the dataset's own source + static pipeline), otherwise by running the cache's
+   * static pipeline op by op on `createSample(initialId)` (which also records stage fingerprints,
+   * so a later audit can name the op that changed). Values come back decoded from the stored
+   * bytes, identical to every later read. Concurrent calls for one id compute once.
    * @throws {OpError} when a static op fails (nothing is committed for that id).
+   * @throws {StaleCacheError} when an audit finds the cached value differs from a fresh run.
    */
-  async getOrCompute(initialId: string, _compute?: () => Promise<readonly Sample[]>): Promise<readonly Sample[]> {
-    const cached = await this.get(initialId);
+  async getOrCompute(initialId: string, compute?: () => Promise<readonly Sample[]>): Promise<readonly Sample[]> {
+    const cached = await this.read(initialId, compute);
     if (cached !== undefined) return cached;
     let pending = this.inflight.get(initialId);
     if (pending === undefined) {
       pending = (async () => {
-        const result = await computeEntry(this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN);
+        const result = compute === undefined ? await computeEntry(this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
         if ('error' in result) throw new OpError(result.error.op ?? '?', result.error.opId ?? '?', result.error.sampleId ?? initialId, new Error(result.error.message));
         this.commit(result);
         return this.readOutputs(initialId, this.entry(initialId) as CacheEntry);
@@ -219,6 +217,26 @@ export class SampleCache implements StaticStore {
       this.inflight.set(initialId, pending);
     }
     return pending;
+  }
+
+  private async read(initialId: string, compute: (() => Promise<readonly Sample[]>) | undefined): Promise<readonly Sample[] | undefined> {
+    const entry = this.entry(initialId);
+    if (entry === undefined) return undefined;
+    const outputs = this.readOutputs(initialId, entry);
+    if (this.schedule?.tick() === true) await this.audit(initialId, { entry, outputs, ...(compute === undefined ? {} : { compute }) });
+    return outputs;
+  }
+
+  private async computeWith(initialId: string, compute: () => Promise<readonly Sample[]>): Promise<FillResult> {
+    const outputs = await compute();
+    const payloads = outputs.map((o) => encodePayload(o));
+    return {
+      initialId,
+      payloads,
+      outputs: outputs.map((o, i) => summarize(o, (payloads[i] as Uint8Array).byteLength)),
+      outputFingerprint: fingerprint(outputs),
+      stages: [],
+    };
   }
 
   /**
@@ -333,7 +351,7 @@ export class SampleCache implements StaticStore {
       }
       if (options.recompute === true) {
         try {
-          await this.audit(entry.initialId, entry, outputs);
+          await this.audit(entry.initialId, { entry, outputs });
         } catch (err) {
           if (!(err instanceof StaleCacheError)) throw err;
           problems.push({ initialId: entry.initialId, kind: 'stale', message: err.message });
@@ -344,20 +362,32 @@ export class SampleCache implements StaticStore {
   }
 
   /**
-   * Recomputes `initialId` and compares with the cache.
+   * Recomputes `initialId` and compares with the cache. Entries filled by the cache itself carry
+   * stage fingerprints and are recomputed op by op from `createSample(initialId)`, so a mismatch
+   * names the first op whose output differs; entries computed by a caller's `compute` are
+   * recomputed with `compute` when given and reported without an op.
    * @throws {StaleCacheError} naming the first op whose output differs.
    */
-  async audit(initialId: string, entry: CacheEntry = this.entry(initialId) as CacheEntry, outputs?: readonly Sample[]): Promise<void> {
+  async audit(
+    initialId: string,
+    given: { readonly entry?: CacheEntry; readonly outputs?: readonly Sample[]; readonly compute?: () => Promise<readonly Sample[]> } = {},
+  ): Promise<void> {
+    const entry = given.entry ?? this.entry(initialId);
+    if (entry === undefined) throw new FuseflowError(`cache ${this.folder}: sample '${initialId}' is not cached`);
+    const stored = given.outputs ?? this.readOutputs(initialId, entry);
+    if (fingerprint(stored) !== entry.outputFingerprint) {
+      throw new StaleCacheError(initialId, { detail: 'the stored payload differs from its commit fingerprint (corrupt)' });
+    }
+    if (entry.stages.length === 0 && given.compute !== undefined) {
+      if (fingerprint(await given.compute()) !== entry.outputFingerprint) throw new StaleCacheError(initialId, { detail: 'entry computed by the caller: no stage fingerprints to name the op' });
+      return;
+    }
     const p = this.requirePipeline();
     const fresh = await runTraced(p, createSample(initialId), STATIC_RUN);
-    const stored = outputs ?? this.readOutputs(initialId, entry);
-    const freshFp = fingerprint(fresh.outputs);
-    if (freshFp === entry.outputFingerprint && fingerprint(stored) === entry.outputFingerprint) return;
+    if (fingerprint(fresh.outputs) === entry.outputFingerprint) return;
     const stage = entry.stages.findIndex((fp, i) => fresh.stages[i] !== fp);
-    if (stage >= 0) {
-      throw new StaleCacheError(initialId, { op: p.ops[stage]?.name ?? '?', opId: p.opIds[stage] ?? '?', stage });
-    }
-    throw new StaleCacheError(initialId, { detail: freshFp === entry.outputFingerprint ? 'stored payload differs from its commit fingerprint' : 'no stage fingerprints recorded' });
+    if (stage >= 0) throw new StaleCacheError(initialId, { op: p.ops[stage]?.name ?? '?', opId: p.opIds[stage] ?? '?', stage });
+    throw new StaleCacheError(initialId, { detail: 'no stage fingerprints recorded to name the op' });
   }
 
   /** Closes LMDB (writing the manifest first when entries were added). */

@@ -138,3 +138,23 @@ describe('sample cache', () => {
     expect(again.status()).toMatchObject({ entries: 3, outputs: 3 });
   });
 });
+
+describe('sample cache as a StaticStore', () => {
+  it("stores the caller's compute result once and audits against it", async () => {
+    const c = openSampleCache({ dir: tmp(), pipeline: staticOps(), audit: { everySamples: 1 } });
+    caches.push(c);
+    let calls = 0;
+    const compute = async (): Promise<Sample[]> => {
+      calls++;
+      return [{ data: { sampleId: 'row-7', initialSampleId: 'row-7' }, age: 61, ratio: calls === 1 || calls === 2 ? 0.5 : 0.25 }];
+    };
+    const first = await c.getOrCompute('row-7', compute);
+    expect(first[0]).toMatchObject({ age: 61, ratio: 0.5 });
+    expect(calls).toBe(1);
+    await c.getOrCompute('row-7', compute); // read + audit recomputes once: still equal
+    expect(calls).toBe(2);
+    const err = await c.getOrCompute('row-7', compute).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StaleCacheError);
+    expect(c.manifest().getChild('age')?.toArray()).toEqual(new Float64Array([61]));
+  });
+});
