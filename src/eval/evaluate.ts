@@ -40,6 +40,11 @@ export interface EvaluateResult {
   readonly rows: number;
   /** Passes made over the input (1 unless a metric asked for more). */
   readonly passes: number;
+  /**
+   * Per metric that reports it (`status` in the metric contract): whether its result is exact or
+   * its bound, rows it skipped by a counted policy, passes it ran.
+   */
+  readonly status: Readonly<Record<string, unknown>>;
   /** Join counts (missing ids per input, skipped and excluded rows), when inputs were joined or checked by id. */
   readonly join?: JoinCounts;
 }
@@ -116,11 +121,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       });
     }
     const results: Record<string, unknown> = {};
+    const status: Record<string, unknown> = {};
     metrics.forEach(({ name, metric }, m) => {
       results[name] = metric.compute(merged[m], results);
+      const statusOf = (metric as { status?: (state: unknown) => unknown }).status;
+      if (typeof statusOf === 'function') status[name] = statusOf.call(metric, merged[m]);
     });
     return {
       metrics: results,
+      status,
       rows,
       passes,
       ...(isJoinedSource(source) ? { join: source.counts() } : {}),

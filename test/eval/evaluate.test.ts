@@ -1,0 +1,152 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { from } from 'rxjs';
+import { RecordBatchFileWriter, Table, vectorFromArray, Utf8 } from 'apache-arrow';
+import { evaluate } from '../../src/eval/evaluate.js';
+import type { EvalProgress } from '../../src/eval/evaluate-progress.js';
+import type { EvalBatch, Metric } from '../../src/eval/metric.js';
+import { auc } from '../../src/eval/metrics/auc.js';
+import { observableSource } from '../../src/eval/sources/iterable-source.js';
+import { InputError, OptionsError } from '../../src/core/errors.js';
+import { KNIGHT_CSV, knightColumns, writeKnightSplit } from './knight-fixture.js';
+
+const knight = knightColumns();
+const score = Float64Array.from(knight['CanAT-score'] as string[], Number);
+const target = Int32Array.from(knight.task1_target as string[], Number);
+const ids = knight.id as string[];
+
+/** Sums column `key`; reads another metric's result when `plus` is given (tests dependency order). */
+function columnSum(name: string, key: string, plus?: string): Metric<number, number> {
+  return {
+    name,
+    ...(plus === undefined ? {} : { dependsOn: [plus] }),
+    init: () => 0,
+    update: (s, b: EvalBatch) => {
+      const col = b[key] as ArrayLike<number>;
+      for (let i = 0; i < col.length; i++) s += col[i] as number;
+      return s;
+    },
+    merge: (a, b) => a + b,
+    compute: (s, results) => s + (plus === undefined ? 0 : (results[plus] as number)),
+  };
+}
+
+describe('evaluate', () => {
+  it("reproduces FuseMedML's example_1: AUC 0.845 on predictions and targets joined from two CSV files", async () => {
+    const { preds, targets } = writeKnightSplit();
+    const result = await evaluate({
+      data: { pred: preds, target: targets },
+      id: 'id',
+      metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
+      batchSize: 7,
+    });
+    expect(result.metrics.auc).toBeCloseTo(0.845, 12);
+    expect(result.rows).toBe(60);
+    expect(result.join).toEqual({ rows: 60, missing: { pred: 0, target: 0 }, skipped: 0, excluded: 0 });
+  });
+
+  it('gives the same AUC from arrays, CSV, Arrow, AsyncIterable and Observable at any batch size and sharding', async () => {
+    const arrowPath = join(writeKnightSplit().dir, 'knight.arrow');
+    const writer = new RecordBatchFileWriter();
+    writer.writeAll(new Table({ id: vectorFromArray(ids, new Utf8()), score: vectorFromArray(score), target: vectorFromArray(target) }));
+    writeFileSync(arrowPath, writer.toUint8Array(true));
+    const metrics = [auc({ pred: 'score', target: 'target' })];
+    const chunks = (n: number): EvalBatch[] => Array.from({ length: Math.ceil(60 / n) }, (_, k) => ({ score: score.slice(k * n, k * n + n), target: target.slice(k * n, k * n + n) }));
+    const inputs = {
+      arrays: { score, target },
+      arrow: arrowPath,
+      iterable: () =>
+        (async function* () {
+          yield* chunks(9);
+        })(),
+      observable: observableSource(from(chunks(13)), { reReadable: true }),
+    };
+    for (const [kind, data] of Object.entries(inputs)) {
+      const r = await evaluate({ data, metrics, batchSize: 5 });
+      expect(r.metrics.auc, kind).toBe(676 / 800);
+    }
+    // One-shot input: the AUC histogram's one-pass bounded result (maxPasses: 0) needs no second read.
+    const once = (async function* () {
+      yield* chunks(9);
+    })();
+    const bounded = await evaluate({ data: once, metrics: [auc({ pred: 'score', target: 'target', maxPasses: 0 })] });
+    expect(Math.abs((bounded.metrics.auc as number) - 676 / 800)).toBeLessThan(0.05);
+    const csv = await evaluate({ data: KNIGHT_CSV, metrics: [auc({ pred: 'CanAT-score', target: 'task1_target' })] });
+    expect(csv.metrics.auc).toBe(676 / 800);
+    for (const batchSize of [1, 7, 1000]) {
+      for (const shards of [1, 3, 8]) {
+        const r = await evaluate({ data: { score, target }, metrics, batchSize, shards });
+        expect(r.metrics.auc, `batchSize ${batchSize}, shards ${shards}`).toBe(676 / 800);
+      }
+    }
+  });
+
+  it('runs the extra passes a metric asks for over re-readable input, and refuses them over one-shot input', async () => {
+    // Scores close enough to share a 16-bit histogram bin, with both classes in it: exact AUC needs a refinement pass.
+    const p = Float64Array.from({ length: 40 }, (_, i) => 0.5 + i * 1e-6);
+    const y = Int32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    let pos = 0;
+    let concordant = 0;
+    for (let i = 0; i < 40; i++) if (y[i] === 1) pos++;
+    for (let i = 0; i < 40; i++) for (let j = 0; j < 40; j++) if (y[i] === 1 && y[j] === 0 && (p[i] as number) > (p[j] as number)) concordant++;
+    const exact = concordant / (pos * (40 - pos));
+    const metrics = { auc: auc({ pred: 'p', target: 'y' }) };
+    const progress: EvalProgress[] = [];
+    const r = await evaluate({ data: { p, y }, metrics, batchSize: 8, onProgress: (e) => progress.push(e), progressIntervalMs: 0 });
+    expect(r.passes).toBeGreaterThan(1);
+    expect(r.metrics.auc).toBeCloseTo(exact, 12);
+    expect(progress.filter((e) => e.done).map((e) => [e.pass, e.rows])).toEqual(Array.from({ length: r.passes }, (_, k) => [k + 1, 40]));
+    expect(progress.some((e) => !e.done)).toBe(true);
+    const factory = await evaluate({ data: () => [{ p, y }], metrics, batchSize: 8 });
+    expect(factory.metrics.auc).toBe(r.metrics.auc);
+    const oneShot = (async function* () {
+      yield { p, y };
+    })();
+    await expect(evaluate({ data: oneShot, metrics })).rejects.toThrow(/metric 'auc' needs another pass .* can be read only once; with one-shot input the first pass must fit/);
+  });
+
+  it('computes metrics after those whose results they read', async () => {
+    const r = await evaluate({
+      data: { a: [1, 2, 3], b: [10, 20, 30] },
+      metrics: [columnSum('total', 'b', 'base'), columnSum('base', 'a')],
+    });
+    expect(r.metrics).toEqual({ base: 6, total: 66 });
+    await expect(evaluate({ data: { a: [1] }, metrics: [columnSum('x', 'a', 'y')] })).rejects.toThrow(/depends on 'y', which is not among/);
+    await expect(evaluate({ data: { a: [1] }, metrics: [columnSum('x', 'a', 'y'), columnSum('y', 'a', 'x')] })).rejects.toThrow(/cycle: x -> y -> x/);
+    await expect(evaluate({ data: { a: [1] }, metrics: [] })).rejects.toThrow(OptionsError);
+    await expect(evaluate({ data: { a: [1] }, metrics: [columnSum('x', 'a')], batchSize: 0 })).rejects.toThrow(/batchSize/);
+  });
+
+  it('names the file and line of a row a metric rejects', async () => {
+    const { dir } = writeKnightSplit();
+    const path = join(dir, 'nan.csv');
+    writeFileSync(path, 'id,p,y\na,0.1,0\nb,nan,1\nc,0.7,1\n');
+    const run = evaluate({ data: path, metrics: [auc({ pred: 'p', target: 'y' })], batchSize: 2 });
+    await expect(run).rejects.toThrow(InputError);
+    await expect(evaluate({ data: path, metrics: [auc({ pred: 'p', target: 'y' })], batchSize: 2 })).rejects.toThrow(/nan\.csv:line 3: .*not a finite number/);
+    await expect(evaluate({ data: { p: [0.1, Infinity], y: [0, 1] }, metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(/input: data row 1\)/);
+  });
+
+  it("restricts to ids and reports join counts under onMissing: 'skip'", async () => {
+    const { preds, targets } = writeKnightSplit();
+    const keep = ids.slice(0, 30);
+    const r = await evaluate({
+      data: { pred: preds, target: targets },
+      id: 'id',
+      ids: [...keep, 'case_99999'],
+      onMissing: 'skip',
+      metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
+    });
+    expect(r.rows).toBe(30);
+    expect(r.join).toEqual({ rows: 30, missing: { pred: 1, target: 1 }, skipped: 0, excluded: 30 });
+    // The first 30 ids are FuseMedML's fold 0 minus case_00132 plus... recompute the AUC on them directly.
+    const direct = await evaluate({ data: { score: score.slice(0, 30), target: target.slice(0, 30) }, metrics: { auc: auc({ pred: 'score', target: 'target' }) } });
+    expect(r.metrics.auc).toBe(direct.metrics.auc);
+    await expect(evaluate({ data: { pred: preds, target: targets }, metrics: [columnSum('x', 'a')] })).rejects.toThrow(/needs the id column/);
+  });
+
+  it('catches a duplicate id in a single input when given the id column', async () => {
+    await expect(evaluate({ data: { id: ['a', 'b', 'a'], p: [0.1, 0.2, 0.3], y: [0, 1, 0] }, id: 'id', metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(/duplicate id 'a' in source 'data' \(data row 2\)/);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Test helper: FuseMedML's 60-case KNIGHT validation set (test/fixtures/eval/knight.csv, from
+ * /work/shared/reference/fusemedml-eval-test-values.md §A) as columns, and written out as the
+ * split prediction / target files FuseMedML's examples use.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const KNIGHT_CSV = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/eval/knight.csv');
+
+/** The fixture as columns of strings. */
+export function knightColumns(): Record<string, string[]> {
+  const [header, ...rows] = readFileSync(KNIGHT_CSV, 'utf8').trim().split('\n');
+  const names = (header as string).split(',');
+  const out: Record<string, string[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const row of rows) row.split(',').forEach((v, i) => out[names[i] as string]?.push(v));
+  return out;
+}
+
+/** Writes `preds.csv` (id, NoAT-score, CanAT-score; rows reversed) and `targets.csv` (id, Task1-target) to a temp folder. */
+export function writeKnightSplit(): { dir: string; preds: string; targets: string } {
+  const c = knightColumns();
+  const dir = mkdtempSync(join(tmpdir(), 'fuseflow-knight-'));
+  const ids = c.id as string[];
+  const order = ids.map((_, i) => ids.length - 1 - i);
+  const preds = join(dir, 'preds.csv');
+  const targets = join(dir, 'targets.csv');
+  writeFileSync(preds, ['id,NoAT-score,CanAT-score', ...order.map((i) => `${ids[i]},${c['NoAT-score']?.[i]},${c['CanAT-score']?.[i]}`)].join('\n') + '\n');
+  writeFileSync(targets, ['id,Task1-target', ...ids.map((id, i) => `${id},${c.task1_target?.[i]}`)].join('\n') + '\n');
+  return { dir, preds, targets };
+}
