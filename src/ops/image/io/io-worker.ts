@@ -3,7 +3,7 @@
  * modules, loaded on first use. Results come back with the pixel buffer in the transfer list (no
  * copy); failures come back as values, so a bad file never crashes the worker.
  */
-import { transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Image } from '../../../core/image.js';
 import { readImageLocal, type ReadImageOptions } from './read-image-local.js';
 import { writeImageLocal, type WriteImageOptions } from './write-image-local.js';
@@ -28,7 +28,7 @@ export async function readTask(task: ReadTask): Promise<IoReply<Image> | object>
   try {
     const image = await readImageLocal(task.path, task.options);
     const reply: IoReply<Image> = { ok: true, value: image };
-    return { [transferableSymbol]: [image.data.buffer], [valueSymbol]: reply };
+    return move({ [transferableSymbol]: [image.data.buffer], [valueSymbol]: reply } as unknown as Parameters<typeof move>[0]);
   } catch (err) {
     return replyError(err);
   }
