@@ -1,0 +1,161 @@
+/**
+ * The dynamic stage on worker threads: a piscina pool that implements {@link DynamicRunner}.
+ * Workers rebuild the dynamic pipeline from its spec (built-in ops from `src/ops`, user ops from
+ * the module path in their spec), samples go out and come back with their typed arrays in the
+ * transfer list (moved, not copied), several samples per task, with a bounded number of tasks in
+ * flight. Output equals in-thread `runPipeline` bit for bit for the same run key, whatever the
+ * number of threads: every random op draws from `(seed, epoch, sampleId, opIndex)`.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { sampleIdOf, type Sample } from '../core/sample.js';
+import { workerEntry } from '../core/workers.js';
+import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
+import type { DynamicRunner } from './contracts.js';
+import type { RunnerResult, RunnerTask } from './runner-worker.js';
+import { forTransfer } from './transfer-list.js';
+
+/** Options of {@link createWorkerRunner}. */
+export interface WorkerRunnerOptions {
+  /** The dynamic pipeline's spec (`pipelineSpec(p)`). Required. */
+  readonly pipeline: PipelineSpec;
+  /** Worker threads. Default `availableParallelism()`. */
+  readonly threads?: number;
+  /** Samples per task (amortizes the round trip). Default 4. */
+  readonly samplesPerTask?: number;
+  /** Tasks in flight per `run` call (the bound on samples off-thread is this × `samplesPerTask`). Default `2 × threads`. */
+  readonly maxTasksInFlight?: number;
+  /**
+   * `'stop'` (default): `run` rejects with the first {@link OpError}. `'skip'`: a failing sample
+   * yields no outputs, is counted in {@link WorkerRunner.stats} and the run goes on. When a worker
+   * thread dies, every sample of its task is lost (their buffers were moved to it): under
+   * `'skip'` they are all counted as skipped, the first error naming the sample and op that were
+   * running.
+   */
+  readonly onError?: 'stop' | 'skip';
+  /**
+   * Copy typed arrays held by frozen (read-only, e.g. cached) objects before moving them, instead
+   * of detaching them. Default `true`; arrays in unfrozen samples are always moved, so the
+   * caller's arrays are detached after `run` — pass samples you own.
+   */
+  readonly copyFrozen?: boolean;
+}
+
+/** Counters of a runner. */
+export interface WorkerRunnerStats {
+  readonly tasks: number;
+  readonly samples: number;
+  readonly skipped: number;
+  /** The most recent errors (at most 100). */
+  readonly errors: readonly OpError[];
+}
+
+/** A {@link DynamicRunner} with counters. */
+export interface WorkerRunner extends DynamicRunner {
+  stats(): WorkerRunnerStats;
+}
+
+/** A worker thread ended while running a task. */
+export class WorkerCrashError extends FuseflowError {}
+
+const MAX_ERRORS = 100;
+
+/**
+ * Starts a pool of worker threads running `pipeline`.
+ * @example
+ * const runner = createWorkerRunner({ pipeline: pipelineSpec(dynamicOps), threads: 4, samplesPerTask: 8, onError: 'skip' });
+ * const outputs = await runner.run(samples, { seed: 42, epoch: 3 }); // one Sample[] per input
+ * await runner.close();
+ * @throws {OptionsError} for a missing spec or a non-positive count.
+ */
+export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
+  if (options.pipeline === undefined || !Array.isArray(options.pipeline.ops)) throw new OptionsError('createWorkerRunner: pipeline must be a PipelineSpec');
+  const threads = options.threads ?? availableParallelism();
+  const perTask = options.samplesPerTask ?? 4;
+  const inFlight = options.maxTasksInFlight ?? 2 * threads;
+  for (const [name, v] of [['threads', threads], ['samplesPerTask', perTask], ['maxTasksInFlight', inFlight]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new OptionsError(`createWorkerRunner: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  const onError = options.onError ?? 'stop';
+  if (onError !== 'stop' && onError !== 'skip') throw new OptionsError(`createWorkerRunner: onError must be 'stop' or 'skip', got '${String(onError)}'`);
+  const spec = options.pipeline;
+  const { filename, execArgv } = workerEntry(import.meta.url, './runner-worker');
+  const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runTask', minThreads: threads, maxThreads: threads, maxQueue: 'auto' });
+  let closed = false;
+  let tasks = 0;
+  let samplesDone = 0;
+  let skipped = 0;
+  const errors: OpError[] = [];
+  const record = (e: OpError): void => {
+    errors.push(e);
+    if (errors.length > MAX_ERRORS) errors.shift();
+  };
+
+  const runTask = async (batch: readonly Sample[], run: RunKey): Promise<Sample[][]> => {
+    const ids = batch.map(sampleIdOf);
+    const progress = new SharedArrayBuffer(8);
+    const { value, transfer } = forTransfer(batch, { copyFrozen: options.copyFrozen ?? true });
+    const task: RunnerTask = { spec, samples: value, run, progress, onError };
+    let results: RunnerResult[];
+    try {
+      results = (await pool.run(task, { transferList: transfer })) as RunnerResult[];
+    } catch (err) {
+      if (closed) throw new FuseflowError('worker runner closed while the task ran', { cause: err });
+      const at = new Int32Array(progress);
+      const sampleIndex = Atomics.load(at, 0);
+      const opIndex = Atomics.load(at, 1);
+      const opSpec = spec.ops[opIndex];
+      const opId = opSpec === undefined ? '?' : (opSpec.id ?? `${spec.name}.${opIndex}.${opSpec.name}`);
+      const crash = new WorkerCrashError(`worker thread died: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const e = new OpError(opSpec?.name ?? '?', opId, ids[sampleIndex] ?? ids[0] ?? '?', crash);
+      if (onError === 'stop') throw e;
+      record(e);
+      skipped += batch.length;
+      tasks++;
+      return batch.map(() => []);
+    }
+    tasks++;
+    return results.map((r) => {
+      if ('outputs' in r) {
+        samplesDone++;
+        return r.outputs;
+      }
+      const e = new OpError(r.error.op, r.error.opId, r.error.sampleId, new Error(r.error.message));
+      if (onError === 'stop') throw e;
+      record(e);
+      skipped++;
+      return [];
+    });
+  };
+
+  return {
+    async run(samples: readonly Sample[], run: RunKey): Promise<Sample[][]> {
+      if (closed) throw new FuseflowError('worker runner is closed');
+      const batches: Sample[][] = [];
+      for (let i = 0; i < samples.length; i += perTask) batches.push(samples.slice(i, i + perTask));
+      const out: Sample[][][] = new Array<Sample[][]>(batches.length);
+      let next = 0;
+      let failed: unknown;
+      const lane = async (): Promise<void> => {
+        while (next < batches.length && failed === undefined) {
+          const i = next++;
+          try {
+            out[i] = await runTask(batches[i] as Sample[], run);
+          } catch (err) {
+            failed ??= err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, lane));
+      if (failed !== undefined) throw failed;
+      return out.flat();
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await pool.destroy();
+    },
+    stats: () => ({ tasks, samples: samplesDone, skipped, errors: [...errors] }),
+  };
+}
