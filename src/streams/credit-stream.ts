@@ -125,19 +125,20 @@ export function creditStream<T, R>(
       pumping = true;
       if (syncIt !== undefined) {
         try {
-          while (credits > 0 && !sourceDone && !closed) {
+          // The stage may fail (and unsubscribe) while handling a value: re-check each turn.
+          while (credits > 0 && !sourceDone && !closed && sourceSubscriber !== undefined) {
             const r = syncIt.next();
             if (r.done === true) {
               sourceDone = true;
-              sourceSubscriber.complete();
+              sourceSubscriber?.complete();
             } else {
               take();
-              sourceSubscriber.next(r.value);
+              sourceSubscriber?.next(r.value);
             }
           }
         } catch (err) {
           sourceDone = true;
-          sourceSubscriber.error(err);
+          sourceSubscriber?.error(err);
         } finally {
           pumping = false;
         }
@@ -145,7 +146,7 @@ export function creditStream<T, R>(
       }
       void (async () => {
         try {
-          while (credits > 0 && !sourceDone && !closed) {
+          while (credits > 0 && !sourceDone && !closed && sourceSubscriber !== undefined) {
             take();
             const r = await (asyncIt as AsyncIterator<T>).next();
             if (closed) return;
