@@ -54,6 +54,13 @@ export function sampleImage(img: Image, outSize: readonly [number, number, numbe
   const linear = options.interpolation === 'linear';
   const out = allocate(linear ? floatDtype(img.dtype) : img.dtype, outSize[0] * outSize[1] * outSize[2] * img.components);
   const a = map.a;
+  const [nx, ny, nz] = size3(img);
+  const identity = a.every((v, i) => v === (i % 4 === 0 ? 1 : 0)) && map.t.every((v) => v === 0);
+  if (identity && options.displacement === undefined && outSize[0] === nx && outSize[1] === ny && outSize[2] === nz) {
+    // The same grid: copy (converting the dtype for linear output), bit for bit.
+    out.set(img.data as ArrayLike<number>);
+    return out;
+  }
   const diagonal = a[1] === 0 && a[2] === 0 && a[3] === 0 && a[5] === 0 && a[6] === 0 && a[7] === 0;
   if (diagonal && options.displacement === undefined) {
     if (linear) separableLinear(img, out, outSize, map, options);
