@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
 import { getOr, SAMPLE_ID_KEY, setKeys, type Sample } from '../core/sample.js';
 import type { Metric, MetricResults } from '../eval/metric.js';
+import { useBackend, type BackendName } from './backend.js';
 import { batchSizeAt } from './batch-input.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from './checkpoint.js';
 import { addColumns, type Columns } from './eval-columns.js';
@@ -75,6 +76,12 @@ export interface FitOptions {
   readonly resume?: boolean;
   /** Show a progress bar on stderr (or on the given stream). Default: when stderr is a terminal. */
   readonly progress?: boolean | ProgressBar;
+  /**
+   * Backend to train on: a name, `'auto'` (fuseflow's {@link useBackend} choice, which honours
+   * `FUSEFLOW_BACKEND` and prints what it picked and why) or `'current'` (leave tfjs as it is).
+   * Default `'auto'`. Build the model after choosing the backend where possible.
+   */
+  readonly backend?: BackendName | 'auto' | 'current';
   /** Called after each training step (after any mid-epoch checkpoint). */
   readonly onStep?: (info: { readonly epoch: number; readonly step: number; readonly position: number; readonly loss: number }) => void;
   /** Called after each epoch's log entry. */
@@ -139,6 +146,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const monitor = options.monitor ?? { key: options.validation === undefined ? 'train.losses.total' : 'validation.losses.total', mode: 'min' as const };
   if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
   const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
   const variables = model.trainableVariables();
   const optimizer = createOptimizer(options.optimizer ?? { type: 'adam' }, variables);

@@ -49,6 +49,7 @@ describe('fit', () => {
       schedule: { type: 'cosine', lr: 0.01, totalSteps: 39, warmupSteps: 3 },
       clipNorm: 5,
       progress: false,
+      backend: 'cpu',
       onEpoch: () => counts.push(tf.memory().numTensors),
     });
     expect(counts[0]).toBe(counts[1]);
@@ -77,6 +78,7 @@ describe('fit', () => {
       schedule: { type: 'constant', lr: 1e-9 },
       earlyStopping: { patience: 2, minDelta: 0.01 },
       progress: false,
+      backend: 'cpu',
     });
     expect(result.stoppedEarly).toBe(true);
     expect(result.history).toHaveLength(3);
@@ -92,6 +94,7 @@ describe('fit', () => {
       epochs: 1,
       dir: tmp(),
       progress: false,
+      backend: 'cpu',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as Error).message).toMatch(/step 1: missing key 'data\.label'/);
@@ -108,6 +111,7 @@ describe('fit', () => {
       epochs: 1,
       dir: tmp(),
       progress: false,
+      backend: 'cpu',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as Error).message).toMatch(/key 'data\.features'.*\[30\].*\[32,29\]/);
@@ -133,6 +137,7 @@ describe('fit', () => {
       checkpointEverySteps: 1,
       dir,
       progress: false,
+      backend: 'cpu',
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as Error).message).toMatch(/epoch 1, step 5: loss is NaN/);
@@ -146,7 +151,7 @@ describe('fit', () => {
   });
 
   it('validates options before training', async () => {
-    const base = { model: tabularModel(), losses: [ce], train: trainBatches(32, 32), dir: tmp(), progress: false as const };
+    const base = { model: tabularModel(), losses: [ce], train: trainBatches(32, 32), dir: tmp(), progress: false as const, backend: 'cpu' as const };
     await expect(fit({ ...base, epochs: 0 })).rejects.toThrow(OptionsError);
     await expect(fit({ ...base, epochs: 1, losses: [] })).rejects.toThrow(OptionsError);
     await expect(fit({ ...base, epochs: 1, monitor: { key: 'validation.metrics.auc', mode: 'max' } })).rejects.toThrow(/needs a validation set/);

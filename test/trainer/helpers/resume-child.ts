@@ -25,6 +25,7 @@ const result = await fit({
   checkpointEverySteps: 1,
   resume: mode === 'resume',
   progress: false,
+  backend: 'cpu',
   onStep: ({ step }) => process.stdout.write(`step ${step}\n`),
 });
 const parts = await Promise.all(model.net.getWeights().map(async (w) => Buffer.from(((await w.data()) as Float32Array).buffer)));

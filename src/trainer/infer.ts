@@ -1,0 +1,123 @@
+/**
+ * Inference to an Arrow IPC file: runs the model over a stream of batches and writes one Arrow
+ * record batch per input batch (ids, targets, scores, chosen outputs), so a prediction set of
+ * any size streams to disk in bounded memory and is ready for `fuseflow eval`. Columns come
+ * from typed arrays directly: a `[N]` (or `[N, 1]`) tensor becomes one column, a `[N, K]` tensor
+ * becomes `<name>_0 … <name>_{K−1}`, string arrays (ids) become UTF-8 columns, number arrays
+ * float64 columns. Written to a temporary file and renamed when complete.
+ */
+import { once } from 'node:events';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { Float32, Float64, Int32, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Utf8, makeData, vectorFromArray, type Data } from 'apache-arrow';
+import { OptionsError, TypeMismatchError } from '../core/errors.js';
+import { getKey, SAMPLE_ID_KEY, type Sample } from '../core/sample.js';
+import { isTensor } from '../core/tensor.js';
+import type { DictModel } from './models/dict-model.js';
+
+/** Options of {@link inferToArrow}. */
+export interface InferToArrowOptions {
+  readonly model: DictModel;
+  /** Collated batches to predict on. */
+  readonly batches: AsyncIterable<Sample>;
+  /** Output file. Required. */
+  readonly path: string;
+  /**
+   * Column name → batch key (model outputs included), e.g. `{ target: 'data.label', pred:
+   * 'model.output.cls' }`. An `id` column from `data.sampleId` is added unless named here.
+   * Required, at least one.
+   */
+  readonly columns: Readonly<Record<string, string>>;
+  /** `'file'` (Arrow IPC file, random access) or `'stream'` (IPC stream). Default `'file'`. */
+  readonly format?: 'file' | 'stream';
+  /** Called after each batch is written. */
+  readonly onBatch?: (info: { readonly batches: number; readonly rows: number }) => void;
+}
+
+/** What {@link inferToArrow} wrote. */
+export interface InferResult {
+  readonly path: string;
+  readonly rows: number;
+  readonly batches: number;
+  readonly columns: readonly string[];
+}
+
+/**
+ * Streams predictions into an Arrow IPC file.
+ * @example await inferToArrow({ model, batches, path: 'preds.arrow', columns: { target: 'data.label', pred: 'model.output.cls' } }); // columns id, target, pred_0, pred_1
+ * @throws {OptionsError} for no columns; {@link TypeMismatchError} when a batch's columns differ from the first batch's (names or types), or a value has no column form.
+ */
+export async function inferToArrow(options: InferToArrowOptions): Promise<InferResult> {
+  const entries = Object.entries(options.columns);
+  if (entries.length === 0) throw new OptionsError('inferToArrow: name at least one column');
+  const columns: [string, string][] = 'id' in options.columns ? entries : [['id', SAMPLE_ID_KEY], ...entries];
+  const tmp = `${options.path}.tmp-${process.pid}`;
+  const file = createWriteStream(tmp);
+  const writer = (options.format ?? 'file') === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+  writer.reset(file);
+  let schema: string | null = null;
+  let names: string[] = [];
+  let rows = 0;
+  let batches = 0;
+  try {
+    for await (const batch of options.batches) {
+      const withOutputs = await options.model.predict(batch, { phase: 'inference' });
+      const data: Record<string, Data> = {};
+      for (const [name, key] of columns) addArrowColumns(data, withOutputs, key, name);
+      const lengths = new Set(Object.values(data).map((d) => d.length));
+      if (lengths.size !== 1) throw new TypeMismatchError(`inferToArrow: columns of batch ${batches} have different lengths (${[...lengths].join(', ')})`);
+      const signature = Object.entries(data).map(([k, d]) => `${k}:${String(d.type)}`).join(',');
+      if (schema === null) {
+        schema = signature;
+        names = Object.keys(data);
+      } else if (signature !== schema) {
+        throw new TypeMismatchError(`inferToArrow: batch ${batches} has columns ${signature}, the first batch had ${schema}`);
+      }
+      writer.write(new RecordBatch(data));
+      rows += [...lengths][0] as number;
+      batches += 1;
+      if (file.writableNeedDrain) await once(file, 'drain');
+      options.onBatch?.({ batches, rows });
+    }
+    writer.finish();
+    writer.close();
+    if (!file.writableFinished) await once(file, 'finish');
+  } catch (err) {
+    file.destroy();
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  renameSync(tmp, options.path);
+  return { path: options.path, rows, batches, columns: names };
+}
+
+function addArrowColumns(out: Record<string, Data>, batch: Sample, key: string, name: string): void {
+  const value = getKey(batch, key);
+  if (isTensor(value)) {
+    const [n = 1, k = 1, ...rest] = value.shape.length === 0 ? [1] : value.shape;
+    if (rest.length > 0) throw new TypeMismatchError(`inferToArrow: key '${key}' is a [${value.shape.join(',')}] tensor; only [N] and [N, K] become columns`);
+    const isInt = value.dtype !== 'float32' && value.dtype !== 'float64';
+    const make = (values: ArrayLike<number>): Data =>
+      isInt
+        ? makeData({ type: new Int32(), length: n, data: value.data instanceof Int32Array ? value.data : Int32Array.from(values) })
+        : makeData({ type: new Float32(), length: n, data: values instanceof Float32Array ? values : Float32Array.from(values) });
+    if (k === 1) {
+      out[name] = make(value.data as ArrayLike<number>);
+      return;
+    }
+    for (let j = 0; j < k; j++) {
+      const col = new Float64Array(n);
+      for (let i = 0; i < n; i++) col[i] = (value.data as ArrayLike<number>)[i * k + j] as number;
+      out[`${name}_${j}`] = isInt ? makeData({ type: new Int32(), length: n, data: Int32Array.from(col) }) : makeData({ type: new Float32(), length: n, data: Float32Array.from(col) });
+    }
+    return;
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    out[name] = vectorFromArray(value as string[], new Utf8()).data[0] as Data;
+    return;
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
+    out[name] = makeData({ type: new Float64(), length: value.length, data: Float64Array.from(value as number[]) });
+    return;
+  }
+  throw new TypeMismatchError(`inferToArrow: key '${key}' holds ${Array.isArray(value) ? 'a mixed array' : typeof value}, which has no column form`);
+}
