@@ -35,6 +35,10 @@ function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo }; 
   const C = info.inChannels;
   const W = info.inWidth;
   const H = info.inHeight;
+  // Per output position, scan the window tap by tap with channels innermost (contiguous reads),
+  // keeping the running maximum and its index for every channel.
+  const best = new Float32Array(C);
+  const at = new Int32Array(C);
   let o = 0;
   for (let b = 0; b < info.batchSize; b++) {
     const xB = b * H * W * C;
@@ -42,24 +46,27 @@ function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo }; 
       const r0 = yr * info.strideHeight - info.padInfo.top;
       const rLo = Math.max(0, r0);
       const rHi = Math.min(H, r0 + info.effectiveFilterHeight);
-      for (let yc = 0; yc < info.outWidth; yc++) {
+      for (let yc = 0; yc < info.outWidth; yc++, o += C) {
         const c0 = yc * info.strideWidth - info.padInfo.left;
         const cLo = Math.max(0, c0);
         const cHi = Math.min(W, c0 + info.effectiveFilterWidth);
-        for (let d = 0; d < C; d++, o++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let at = -1;
-          for (let r = rLo; r < rHi; r++) {
-            for (let c = cLo; c < cHi; c++) {
-              const i = xB + (r * W + c) * C + d;
-              const v = x[i] as number;
-              if (v > best) {
-                best = v;
-                at = i;
+        best.fill(Number.NEGATIVE_INFINITY);
+        at.fill(-1);
+        for (let r = rLo; r < rHi; r++) {
+          for (let c = cLo; c < cHi; c++) {
+            const base = xB + (r * W + c) * C;
+            for (let d = 0; d < C; d++) {
+              const v = x[base + d] as number;
+              if (v > (best[d] as number)) {
+                best[d] = v;
+                at[d] = base + d;
               }
             }
           }
-          if (at >= 0) dx[at] = (dx[at] as number) + (dy[o] as number);
+        }
+        for (let d = 0; d < C; d++) {
+          const i = at[d] as number;
+          if (i >= 0) dx[i] = (dx[i] as number) + (dy[o + d] as number);
         }
       }
     }
