@@ -46,7 +46,7 @@ function under(path: string, prefixes: readonly string[]): boolean {
  * Per key path (the union over the samples, minus `skipKeys`): the sample ids
  * (`data.sampleId`, `data.initialSampleId`) stay arrays of strings; tensors of one dtype and
  * shape are stacked to `[batch, ...shape]` (padded first for keys under `pad`); numbers become
- * an `int32` tensor when all are integers in int32 range, else `float64`; booleans a `bool`
+ * an `int32` tensor when all are integers in int32 range (and none is -0), else `float64`; booleans a `bool`
  * tensor; anything else (strings, arrays, objects, mixed types) a plain array. Inputs are not
  * modified. An empty list gives an empty sample.
  * @example
@@ -95,7 +95,7 @@ function collateValues(path: string, values: unknown[], samples: readonly Sample
   if (values.every(isTensor)) return stack(path, values, samples, pad);
   if (values.every((v) => typeof v === 'number')) {
     const nums = values as number[];
-    const ints = nums.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647);
+    const ints = nums.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647 && !Object.is(x, -0));
     return ints ? { dtype: 'int32', shape: [nums.length], data: Int32Array.from(nums) } : { dtype: 'float64', shape: [nums.length], data: Float64Array.from(nums) };
   }
   if (values.every((v) => typeof v === 'boolean')) {
