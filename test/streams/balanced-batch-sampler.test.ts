@@ -28,9 +28,9 @@ describe('balancedBatchSampler (FuseMedML BatchSamplerDefault, values from fuse/
     for (const b of batches) {
       expect(b).toHaveLength(20);
       const inBatch = new Array<number>(10).fill(0);
-      for (const id of b) inBatch[Number(id.slice(1)) % 10]++;
+      for (const id of b) bump(inBatch, Number(id.slice(1)) % 10);
       expect(inBatch).toEqual(weights);
-      inBatch.forEach((c, k) => (counts[k] += c));
+      inBatch.forEach((c, k) => bump(counts, k, c));
     }
     const total = batches.length * 20;
     counts.forEach((c, k) => expect(c / total).toBe((weights[k] as number) / 20));
@@ -51,7 +51,7 @@ describe('balancedBatchSampler (FuseMedML BatchSamplerDefault, values from fuse/
     const batches = sampler.batches(0);
     const classOf = new Map(ids.map((id, i) => [id, labels[i]]));
     const counts = new Array<number>(10).fill(0);
-    for (const b of batches) for (const id of b) counts[classOf.get(id) as number]++;
+    for (const b of batches) for (const id of b) bump(counts, classOf.get(id) as number);
     const total = batches.length * 32;
     for (const c of counts) expect(Math.abs(c / total - 0.1)).toBeLessThanOrEqual(0.05);
   });
@@ -75,3 +75,7 @@ describe('balancedBatchSampler (FuseMedML BatchSamplerDefault, values from fuse/
     expect(() => balancedBatchSampler({ ids: ['a'], labels: [0], mode: 'approx' })).toThrow(/batchSize/);
   });
 });
+
+function bump(counts: number[], k: number, by = 1): void {
+  counts[k] = (counts[k] ?? 0) + by;
+}
