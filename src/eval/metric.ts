@@ -8,6 +8,8 @@
 /** A batch of predictions: columns of equal length keyed by name (dot paths allowed). */
 export type EvalBatch = Readonly<Record<string, ArrayLike<unknown>>>;
 
+import type { Rng } from '../core/rng.js';
+
 /** Results of the metrics computed so far, by metric name. */
 export type MetricResults = Readonly<Record<string, unknown>>;
 
@@ -36,4 +38,28 @@ export interface Metric<S = unknown, R = unknown> {
   /** An extra pass the metric needs over the same input, or null when it has enough. */
   nextPass?(state: S): MetricPass<S> | null;
   compute(state: S, results: MetricResults): R;
+  /**
+   * How trustworthy the result is: exact or bounded (with the bound), rows skipped by a
+   * counted policy, passes run. Absent: the metric is always exact and skips nothing.
+   */
+  status?(state: S): MetricStatus;
+  /**
+   * One bootstrap replicate of the result drawn from a merged state (e.g. Poisson resampling of
+   * its counts), for metrics whose state allows it. Because it reads only the merged state, the
+   * replicate is the same whatever the sharding and batch size. `bootstrapCi` uses it instead
+   * of resampling rows.
+   */
+  replicate?(state: S, rng: Rng, results: MetricResults): R;
+}
+
+/** What `Metric.status` reports. */
+export interface MetricStatus {
+  /** True when the result is exact (up to floating-point rounding of the final division). */
+  readonly exact: boolean;
+  /** Largest possible distance between the result and the exact value (0 when exact). */
+  readonly bound: number;
+  /** Rows dropped by a counted policy (e.g. `nonFinite: 'skip'`). */
+  readonly skipped: number;
+  /** Extra passes over the input that were run. */
+  readonly passes: number;
 }

@@ -1,0 +1,111 @@
+/**
+ * Shared plumbing of the ranking metrics (AUC-ROC, AUC-PR, ROC curve): options, the histogram
+ * state, its refinement passes and its status.
+ */
+import { OptionsError } from '../../core/errors.js';
+import type { Rng } from '../../core/rng.js';
+import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from '../metric.js';
+import { MetricInputError } from '../metric-input-error.js';
+import { BinaryTarget, binaryRows, type BinaryKeys } from './binary-rows.js';
+import { checkKey, checkNonFinite } from './columns.js';
+import {
+  addPassRows,
+  addRows,
+  emptyPassLike,
+  finishPass,
+  initHistogram,
+  mergeHistograms,
+  mergePasses,
+  planPass,
+  summarize,
+  type RankingSummary,
+  type RefinePass,
+  type ScoreHistogramConfig,
+  type ScoreHistogramState,
+} from './score-histogram.js';
+
+/** Options shared by the ranking metrics. */
+export interface RankingOptions extends BinaryKeys {
+  /** Result name. Default: the metric's own name. */
+  readonly name?: string;
+  /** Bits of the float32 score pattern per histogram bin, 16..24. Default 16. */
+  readonly bits?: number;
+  /** Memory for one exact-refinement pass, bytes. Default 1e9 (10^8 float32 scores in one pass). */
+  readonly budgetBytes?: number;
+  /**
+   * Maximum extra passes for exact refinement. Default Infinity (as many as the budget needs);
+   * 0 gives the one-pass bounded result.
+   */
+  readonly maxPasses?: number;
+}
+
+/** Validated configuration. */
+export interface RankingConfig {
+  readonly keys: BinaryKeys;
+  readonly target: BinaryTarget;
+  readonly histogram: ScoreHistogramConfig;
+  readonly maxPasses: number;
+}
+
+/** Validates ranking options. */
+export function rankingConfig(metric: string, o: RankingOptions, maxFpr: number | undefined): RankingConfig {
+  if (o === null || typeof o !== 'object') throw new OptionsError(`${metric}: options must be an object`);
+  checkKey(metric, 'pred', o.pred);
+  checkKey(metric, 'target', o.target);
+  checkNonFinite(metric, o.nonFinite);
+  const bits = o.bits ?? 16;
+  if (!Number.isInteger(bits) || bits < 16 || bits > 24) throw new OptionsError(`${metric}: bits must be an integer in 16..24, got ${String(o.bits)}`);
+  const budgetBytes = o.budgetBytes ?? 1e9;
+  if (!(budgetBytes > 0)) throw new OptionsError(`${metric}: budgetBytes must be positive, got ${String(o.budgetBytes)}`);
+  const maxPasses = o.maxPasses ?? Infinity;
+  if (!(maxPasses >= 0)) throw new OptionsError(`${metric}: maxPasses must be >= 0, got ${String(o.maxPasses)}`);
+  if (maxFpr !== undefined && !(maxFpr > 0 && maxFpr <= 1)) throw new OptionsError(`${metric}: maxFpr must be in (0, 1], got ${String(maxFpr)}`);
+  return { keys: o, target: new BinaryTarget(o, metric), histogram: { bits, budgetBytes, maxFpr }, maxPasses };
+}
+
+/** The incremental parts of a ranking metric (everything but `compute`). */
+export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<ScoreHistogramState>, 'init' | 'update' | 'merge' | 'nextPass'> & { status(state: ScoreHistogramState): MetricStatus } {
+  return {
+    init: () => initHistogram(cfg.histogram),
+    update(state: ScoreHistogramState, batch: EvalBatch): ScoreHistogramState {
+      const rows = binaryRows(batch, cfg.keys, cfg.target, metric);
+      addRows(state, rows.scores, rows.labels, rows.n);
+      state.skipped += rows.skipped;
+      return state;
+    },
+    merge: mergeHistograms,
+    nextPass(state: ScoreHistogramState): MetricPass<ScoreHistogramState> | null {
+      if (state.passes >= cfg.maxPasses) return null;
+      const plan = planPass(state);
+      if (plan === null) return null;
+      const pass: MetricPass<ScoreHistogramState, RefinePass> = {
+        description: `${metric}: exact order inside ${plan.bins.length} score bins (${plan.posTotal + plan.negTotal} rows)`,
+        init: () => emptyPassLike(plan),
+        update(p: RefinePass, batch: EvalBatch): RefinePass {
+          const rows = binaryRows(batch, cfg.keys, cfg.target, metric);
+          addPassRows(state, p, rows.scores, rows.labels, rows.n);
+          return p;
+        },
+        merge: mergePasses,
+        finish: (s: ScoreHistogramState, p: RefinePass) => finishPass(s, p),
+      };
+      return pass as MetricPass<ScoreHistogramState>;
+    },
+    status(state: ScoreHistogramState): MetricStatus {
+      const s = summarize(state);
+      return { exact: s.exact, bound: Math.max(s.aucBound, s.apBound, s.partialAucBound ?? 0), skipped: state.skipped, passes: state.passes };
+    },
+  };
+}
+
+/** The summary, or an error when a class is missing. */
+export function requireBothClasses(metric: string, state: ScoreHistogramState): RankingSummary {
+  const s = summarize(state);
+  if (s.positives === 0 || s.negatives === 0) {
+    throw new MetricInputError(metric, `needs both classes, got ${s.positives} positive and ${s.negatives} negative rows${state.skipped > 0 ? ` (${state.skipped} skipped as non-finite)` : ''}; the metric is undefined`);
+  }
+  return s;
+}
+
+/** Signature shared by the ranking metrics' `replicate`. */
+export type RankingReplicate = (state: ScoreHistogramState, rng: Rng, results: MetricResults) => number;
