@@ -81,7 +81,7 @@ export function applyAxes(img: Image, m: AxisMap): Image {
   for (let row = 0; row < d; row++) {
     for (let i = 0; i < d; i++) {
       const p = m.perm[i] as number;
-      direction[row * d + i] = (m.flip[i] === true ? -1 : 1) * (img.direction[row * d + p] as number);
+      direction[row * d + i] = (m.flip[i] === true ? -1 : 1) * (img.direction[row * d + p] as number) + 0; // no -0
     }
   }
   const spacing = m.perm.map((p) => img.spacing[p] as number);
