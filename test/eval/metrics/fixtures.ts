@@ -73,7 +73,8 @@ export const knight: KnightRow[] = readFileSync(`${dir}knight.csv`, 'utf8')
   .map((line) => {
     const c = line.split(',');
     const num = (i: number): number => Number(c[i]);
-    return { id: c[0] as string, task1: num(1), task2: num(2), NoAT: num(3), CanAT: num(4), fold: num(5), B: num(6), LR: num(7), IR: num(8), HR: num(9), VHR: num(10) };
+    // Columns: id, task1_target, task2_target, task2_class, NoAT-score, CanAT-score, fold, B..VHR-score.
+    return { id: c[0] as string, task1: num(1), task2: num(2), NoAT: num(4), CanAT: num(5), fold: num(6), B: num(7), LR: num(8), IR: num(9), HR: num(10), VHR: num(11) };
   });
 
 /** Column view of the KNIGHT rows. */
