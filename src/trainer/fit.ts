@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
 import { getOr, SAMPLE_ID_KEY, setKeys, type Sample } from '../core/sample.js';
+import { evaluate } from '../eval/evaluate.js';
 import type { Metric, MetricResults } from '../eval/metric.js';
 import { useBackend, type BackendName } from './backend.js';
 import { batchSizeAt } from './batch-input.js';
@@ -210,7 +211,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       }
       const seconds = (performance.now() - t0) / 1000;
       const trainLosses = Object.fromEntries(Object.entries(state.sums).map(([k, v]) => [k, v / Math.max(state.batches, 1)]));
-      const validation = options.validation === undefined ? undefined : await validate(options.validation(), state.step);
+      const validation = options.validation === undefined ? undefined : await validate(state.step);
       const entryBase = {
         epoch,
         step: state.step,
@@ -287,33 +288,49 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     return out;
   }
 
-  async function validate(batches: AsyncIterable<Sample>, step: number): Promise<NonNullable<EpochLog['validation']>> {
+  async function validate(step: number): Promise<NonNullable<EpochLog['validation']>> {
     const sums: Record<string, number> = {};
     let count = 0;
-    const states = metrics.map((m) => m.init());
-    for await (const batch of batches) {
-      const ctx = { step, phase: 'validation' };
-      const kept = tf.tidy(() => {
-        const outputs = model.forward(batch, { ...ctx, training: false });
-        const { total, terms } = totalLoss(losses, batch, outputs, ctx);
-        return { values: tf.stack([total, ...Object.values(terms)]), outputs };
-      });
-      const values = Array.from(await kept.values.data());
-      sums['total'] = (sums['total'] ?? 0) + (values[0] as number);
-      losses.forEach((l, i) => (sums[l.name] = (sums[l.name] ?? 0) + (values[i + 1] as number)));
-      count += 1;
-      if (metrics.length > 0) {
-        const withOutputs = await outputsToBatch(batch, kept.outputs);
-        const columns: Columns = {};
-        const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
-        if (Array.isArray(ids)) columns['id'] = ids;
-        for (const key of metricKeys) addColumns(columns, withOutputs, key);
-        metrics.forEach((m, i) => (states[i] = m.update(states[i], columns)));
-      }
-      tf.dispose([kept.values, ...Object.values(kept.outputs)]);
+    let passes = 0;
+    const makeValidation = options.validation as () => AsyncIterable<Sample>;
+    // One pass = the model over the validation stream; the first also sums the losses. Metrics
+    // that ask for extra passes (exact AUC refinement) get them through `evaluate`.
+    const columnBatches = (): AsyncIterable<Columns> => ({
+      async *[Symbol.asyncIterator]() {
+        const first = passes++ === 0;
+        for await (const batch of makeValidation()) {
+          const ctx = { step, phase: 'validation' };
+          const kept = tf.tidy(() => {
+            const outputs = model.forward(batch, { ...ctx, training: false });
+            const { total, terms } = totalLoss(losses, batch, outputs, ctx);
+            return { values: tf.stack([total, ...Object.values(terms)]), outputs };
+          });
+          try {
+            if (first) {
+              const values = Array.from(await kept.values.data());
+              sums['total'] = (sums['total'] ?? 0) + (values[0] as number);
+              losses.forEach((l, i) => (sums[l.name] = (sums[l.name] ?? 0) + (values[i + 1] as number)));
+              count += 1;
+            }
+            if (metrics.length === 0) continue;
+            const withOutputs = await outputsToBatch(batch, kept.outputs);
+            const columns: Columns = {};
+            const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
+            if (Array.isArray(ids)) columns['id'] = ids;
+            for (const key of metricKeys) addColumns(columns, withOutputs, key);
+            yield columns;
+          } finally {
+            tf.dispose([kept.values, ...Object.values(kept.outputs)]);
+          }
+        }
+      },
+    });
+    let results: MetricResults = {};
+    if (metrics.length > 0) {
+      results = (await evaluate({ data: columnBatches, metrics })).metrics;
+    } else {
+      for await (const _ of columnBatches()) void _;
     }
-    const results: Record<string, unknown> = {};
-    metrics.forEach((m, i) => (results[m.name] = m.compute(states[i], results)));
     return { losses: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(count, 1)])), metrics: results };
   }
 }

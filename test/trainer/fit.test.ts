@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingKeyError, OptionsError } from '../../src/core/errors.js';
 import { deleteKey, setKey, type Sample } from '../../src/core/sample.js';
+import type { Metric } from '../../src/eval/metric.js';
 import { readCheckpoint } from '../../src/trainer/checkpoint.js';
 import { fit } from '../../src/trainer/fit.js';
 import { crossEntropy } from '../../src/trainer/losses/cross-entropy.js';
@@ -66,6 +67,43 @@ describe('fit', () => {
     expect((ckpt.trainState['loop'] as { epoch: number; step: number }).epoch).toBe(3);
     expect(ckpt.optimizer!.step).toBe(39);
     expect(ckpt.optimizer!.slots).toHaveLength(2 * model.trainableVariables().length);
+  });
+
+  it('validates with evaluator metrics over model outputs and targets, monitors a metric (max) for best.ckpt', async () => {
+    // A plain accuracy metric on the contract (argmax of the class-score rows vs the target).
+    const acc: Metric<{ hit: number; n: number }, number> = {
+      name: 'acc',
+      init: () => ({ hit: 0, n: 0 }),
+      update(s, b) {
+        const scores = b['model.output.cls'] as ArrayLike<Float32Array>;
+        const target = b['data.label'] as ArrayLike<number>;
+        const ids = b['id'] as ArrayLike<string>;
+        expect(ids.length).toBe(scores.length);
+        for (let i = 0; i < scores.length; i++) s = { hit: s.hit + ((scores[i]![1]! > scores[i]![0]! ? 1 : 0) === Number(target[i]) ? 1 : 0), n: s.n + 1 };
+        return s;
+      },
+      merge: (a, b) => ({ hit: a.hit + b.hit, n: a.n + b.n }),
+      compute: (s) => s.hit / s.n,
+    };
+    const dir = tmp();
+    const result = await fit({
+      model: tabularModel(6),
+      losses: [ce],
+      train: trainBatches(400, 32),
+      validation: validationBatches(400, 569, 50),
+      metrics: [acc],
+      metricKeys: ['model.output.cls', 'data.label'],
+      monitor: { key: 'validation.metrics.acc', mode: 'max' },
+      epochs: 2,
+      dir,
+      schedule: { type: 'constant', lr: 0.01 },
+      progress: false,
+      backend: 'cpu',
+    });
+    const v = result.history.map((h) => h.validation!.metrics['acc'] as number);
+    expect(v[1]).toBeGreaterThan(0.9);
+    expect(result.bestValue).toBe(Math.max(...v));
+    expect(result.history.every((h) => h.monitor === h.validation!.metrics['acc'])).toBe(true);
   });
 
   it('stops early when the monitored value stops improving', async () => {
