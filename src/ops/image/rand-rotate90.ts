@@ -19,7 +19,10 @@ export interface RandRotate90Options {
 
 const NAME = 'image.randRotate90';
 
-/** The axis map of `k` quarter turns in the plane of axes `a`, `b` of a `d`-dimensional image. */
+/**
+ * The axis map of `k` quarter turns in the plane of axes `a`, `b` of a `d`-dimensional image: one
+ * turn makes output voxel (i along a, j along b) read input (j along a, n_b − 1 − i along b).
+ */
 export function rotate90Map(d: number, k: number, a: number, b: number): AxisMap {
   const perm = identityAxes(d).perm.slice();
   const flip = new Array<boolean>(d).fill(false);
