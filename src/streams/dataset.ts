@@ -102,10 +102,6 @@ function isThenable<T>(x: unknown): x is PromiseLike<T> {
   return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
-function then<T, R>(x: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> {
-  return isThenable<T>(x) ? x.then(f) : f(x);
-}
-
 const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
 
 /**
@@ -153,10 +149,17 @@ export function dataset(options: DatasetOptions): Dataset {
     }
   };
 
-  const staticOutputs = (id: string, sp: Pipeline): Sample[] | PromiseLike<readonly Sample[]> => {
-    const compute = (): Sample[] | PromiseLike<Sample[]> => then(initial(id), (s) => runPipeline(sp, s, STATIC_RUN));
-    if (store === undefined) return compute();
-    return store.getOrCompute(id, async () => compute());
+  // The per-sample path allocates no closures while everything is synchronous.
+  const computeStatic = (id: string, sp: Pipeline): Sample[] | PromiseLike<Sample[]> => {
+    const s = initial(id);
+    if (isThenable<Sample>(s)) return s.then((x) => runPipeline(sp, x, STATIC_RUN));
+    if (sp.ops.length === 0) return [s];
+    return runPipeline(sp, s, STATIC_RUN);
+  };
+
+  const staticOutputs = (id: string, sp: Pipeline): readonly Sample[] | PromiseLike<readonly Sample[]> => {
+    if (store === undefined) return computeStatic(id, sp);
+    return store.getOrCompute(id, async () => computeStatic(id, sp));
   };
 
   const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> => {
@@ -174,8 +177,11 @@ export function dataset(options: DatasetOptions): Dataset {
     return runEach(statics, 0, [], dp, run);
   };
 
-  const processId = (id: string, run: RunKey, sp: Pipeline, dp: Pipeline, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> =>
-    then(staticOutputs(id, sp), (statics) => dynamicOutputs(statics, dp, run, cancel));
+  const processId = (id: string, run: RunKey, sp: Pipeline, dp: Pipeline, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> => {
+    const statics = staticOutputs(id, sp);
+    if (isThenable<readonly Sample[]>(statics)) return statics.then((st) => dynamicOutputs(st, dp, run, cancel));
+    return dynamicOutputs(statics, dp, run, cancel);
+  };
 
   const getAll = async (id: string, run: Partial<RunKey> = {}): Promise<Sample[]> => {
     if (!known.has(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids)`);

@@ -61,7 +61,8 @@ export function validateShard(shard: Shard): void {
  */
 export function shardOf<T>(order: readonly T[], shard: Shard): T[] {
   validateShard(shard);
-  const out: T[] = [];
-  for (let i = shard.rank; i < order.length; i += shard.worldSize) out.push(order[i] as T);
+  if (shard.worldSize === 1) return [...order];
+  const out = new Array<T>(Math.max(0, Math.ceil((order.length - shard.rank) / shard.worldSize)));
+  for (let i = shard.rank, k = 0; i < order.length; i += shard.worldSize, k++) out[k] = order[i] as T;
   return out;
 }
