@@ -9,7 +9,11 @@ import type { ImageIoName } from './image-formats.js';
 
 const NIFTI_BYTES: Readonly<Record<number, number>> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8, 2304: 4 };
 
-function niftiProblem(bytes: Uint8Array): string | undefined {
+/**
+ * Where a NIfTI-1 file's voxel data ends (vox_offset + voxels × bytes per voxel), from its header
+ * bytes; a string saying what is wrong when the header is not NIfTI-1.
+ */
+export function niftiVoxelEnd(bytes: Uint8Array): number | string {
   if (bytes.length < 348) return `too short for a NIfTI-1 header (${bytes.length} of 348 bytes)`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = view.getInt32(0, true) === 348;
@@ -19,9 +23,17 @@ function niftiProblem(bytes: Uint8Array): string | undefined {
   for (let i = 1; i <= Math.min(Math.max(ndim, 0), 7); i++) voxels *= Math.max(view.getInt16(40 + 2 * i, little), 1);
   const perVoxel = NIFTI_BYTES[view.getInt16(70, little)];
   if (perVoxel === undefined) return `unsupported NIfTI datatype code ${view.getInt16(70, little)}`;
+  return Math.max(Math.floor(view.getFloat32(108, little)), 352) + voxels * perVoxel;
+}
+
+/** What is wrong with a NIfTI-1 file of `size` bytes whose header is `bytes`, or undefined. */
+export function niftiProblem(bytes: Uint8Array, size: number): string | undefined {
+  const end = niftiVoxelEnd(bytes);
+  if (typeof end === 'string') return end;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = view.getInt32(0, true) === 348;
   const offset = Math.max(Math.floor(view.getFloat32(108, little)), 352);
-  const need = offset + voxels * perVoxel;
-  if (bytes.length < need) return `truncated: the header declares ${voxels * perVoxel} bytes of voxel data from offset ${offset}, the file holds ${Math.max(bytes.length - offset, 0)}`;
+  if (size < end) return `truncated: the header declares ${end - offset} bytes of voxel data from offset ${offset}, the file holds ${Math.max(size - offset, 0)}`;
   return undefined;
 }
 
@@ -41,6 +53,6 @@ export async function diagnoseRead(file: string, io: ImageIoName | undefined, fa
       return `corrupt or truncated gzip stream (${(err as Error).message})`;
     }
   }
-  if (io === 'nifti') return niftiProblem(bytes) ?? fallback;
+  if (io === 'nifti') return niftiProblem(bytes, bytes.length) ?? fallback;
   return fallback;
 }

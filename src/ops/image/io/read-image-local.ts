@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError } from '../../../core/errors.js';
 import type { Image } from '../../../core/image.js';
 import { looksLikeDicom } from './dicom-file.js';
+import { checkNifti } from './check-nifti.js';
 import { diagnoseRead } from './diagnose-read.js';
 import { ioForPath, PROBE_ORDER, type ImageIoName } from './image-formats.js';
 import { fromItkImage } from './itk-image.js';
@@ -66,6 +67,7 @@ export async function readImageLocal(path: string, options: ReadImageOptions = {
   if (info.size === 0) throw new InputError('the file is empty', { file: path });
   const io = ioForPath(file);
   if (io === 'gdcm' || (io === undefined && (await startsLikeDicom(file)))) return readDicomFile(file);
+  if (io === 'nifti' && /\.nii(\.gz)?$/i.test(file)) await checkNifti(file, path);
   const candidates = io === undefined ? PROBE_ORDER : [io];
   let problem = '';
   for (const candidate of candidates) {

@@ -1,0 +1,100 @@
+/**
+ * Writing: every written format reads back to the same voxels, dtype and geometry; NIfTI
+ * scl_slope/scl_inter scaling is applied on read (checked on a header edited by hand).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createImage, type Image } from '../../../../src/core/image.js';
+import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
+import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { writeImage } from '../../../../src/ops/image/io/write-image.js';
+import { OptionsError } from '../../../../src/core/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fuseflow-write-'));
+afterAll(async () => {
+  await closeIoPool();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function expectSame(b: Image, a: Image): void {
+  expect(b.dtype).toBe(a.dtype);
+  expect(b.shape).toEqual(a.shape);
+  expect(b.components).toBe(a.components);
+  expect(b.spacing).toEqual(a.spacing);
+  expect(b.origin).toEqual(a.origin);
+  expect(b.direction).toEqual(a.direction);
+  expect(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))).toBe(true);
+}
+
+describe('writeImage → readImage round trip', () => {
+  it('a real int16 volume with permuted axes, in NIfTI, NIfTI.gz, NRRD, MHA and MHD+raw', async () => {
+    const t1 = await readImage('test/fixtures/volumes/KmeansTest_T1UCharRaw.nii.gz');
+    const before = t1.data.slice();
+    for (const ext of ['nii', 'nii.gz', 'nrrd', 'mha', 'mhd']) {
+      const path = join(dir, `t1.${ext}`);
+      await writeImage(t1, path, { compress: ext === 'nrrd' });
+      expectSame(await readImage(path), t1);
+    }
+    expect(t1.data).toEqual(before); // the caller's image is not detached or changed
+    expect(existsSync(join(dir, 't1.raw'))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('float32 with an oblique direction and negative values (NRRD and MHA keep geometry exactly)', async () => {
+    const size = [7, 5, 3];
+    const data = new Float32Array(7 * 5 * 3).map((_, i) => (i % 11) * -0.37 + i * 1.25);
+    const c = Math.cos(0.3);
+    const s = Math.sin(0.3);
+    const img = createImage('float32', size, data, { spacing: [0.5, 1.25, 3], origin: [-10.5, 20.25, 3], direction: [c, -s, 0, s, c, 0, 0, 0, 1] });
+    for (const ext of ['nrrd', 'mha']) {
+      const path = join(dir, `f.${ext}`);
+      await writeImage(img, path);
+      expectSame(await readImage(path), img);
+    }
+    const nifti = await readImage(await (async () => {
+      const p = join(dir, 'f.nii.gz');
+      await writeImage(img, p);
+      return p;
+    })());
+    // NIfTI stores the affine in float32: voxels exact, geometry to float32 precision
+    expect(nifti.data).toEqual(img.data);
+    nifti.direction.forEach((v, i) => expect(v).toBeCloseTo(img.direction[i] as number, 6));
+    nifti.origin.forEach((v, i) => expect(v).toBeCloseTo(img.origin[i] as number, 5));
+  });
+
+  it('a 2D uint8 image as PNG, and 3-component uint8 as MHA', async () => {
+    const gray = createImage('uint8', [9, 4], new Uint8Array(36).map((_, i) => (i * 7) % 256));
+    await writeImage(gray, join(dir, 'g.png'));
+    const back = await readImage(join(dir, 'g.png'));
+    expect(back.dimension).toBe(2);
+    expect(back.shape).toEqual([4, 9]);
+    expect(back.data).toEqual(gray.data);
+    const rgb = createImage('uint8', [4, 3, 2], new Uint8Array(4 * 3 * 2 * 3).map((_, i) => (i * 13) % 251), { components: 3 });
+    await writeImage(rgb, join(dir, 'rgb.mha'));
+    expectSame(await readImage(join(dir, 'rgb.mha')), rgb);
+  });
+
+  it('rejects an extension it does not write', async () => {
+    const img = createImage('uint8', [2, 2], new Uint8Array(4));
+    await expect(writeImage(img, join(dir, 'x.dcm'))).rejects.toBeInstanceOf(OptionsError);
+    await expect(writeImage(img, join(dir, 'x.txt'))).rejects.toThrow(/cannot write/);
+  });
+});
+
+describe('NIfTI intensity scaling', () => {
+  it('applies scl_slope and scl_inter (big-endian header edited by hand)', async () => {
+    const bytes = readFileSync('test/fixtures/volumes/anatomical.nii');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(view.getInt32(0, false)).toBe(348); // big-endian header
+    view.setFloat32(112, 0.5, false); // scl_slope
+    view.setFloat32(116, -3, false); // scl_inter
+    const path = join(dir, 'scaled.nii');
+    writeFileSync(path, bytes);
+    const raw = await readImage('test/fixtures/volumes/anatomical.nii');
+    const scaled = await readImage(path);
+    expect(scaled.dtype === 'float32' || scaled.dtype === 'float64').toBe(true);
+    for (let i = 0; i < raw.data.length; i += 97) expect(scaled.data[i]).toBe((raw.data[i] as number) * 0.5 - 3);
+  });
+});
