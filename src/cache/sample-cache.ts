@@ -126,14 +126,14 @@ export function openSampleCache(options: SampleCacheOptions): SampleCache {
 }
 
 /**
- * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec, importing
- * the ops it names (for `fuseflow cache verify`).
+ * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec (for
+ * `fuseflow cache` and for readers in other threads or processes). The ops are imported only when
+ * something needs to recompute (an audit, `verify({ recompute: true })`), so plain readers stay light.
  * @throws {FuseflowError} when the folder is not a fuseflow cache.
  */
 export async function openCacheFolder(folder: string, options: { readonly audit?: AuditOptions | false; readonly readOnly?: boolean } = {}): Promise<SampleCache> {
   const desc = readDescription(folder);
-  const p = await rebuildPipeline(desc.spec).catch(() => undefined);
-  return new SampleCache(resolve(folder), desc.key, desc.spec, p, options.audit ?? false, options.readOnly ?? true);
+  return new SampleCache(resolve(folder), desc.key, desc.spec, undefined, options.audit ?? false, options.readOnly ?? true);
 }
 
 /** Reads `pipeline.json` of a cache folder. */
@@ -155,7 +155,7 @@ export class SampleCache implements StaticStore {
   /** The cache key (fingerprint of the static specs and salt). */
   readonly key: string;
   readonly spec: PipelineSpec;
-  private readonly pipeline: Pipeline | undefined;
+  private pipeline: Pipeline | undefined;
   private readonly root: RootDatabase;
   private readonly entries: Database<CacheEntry, string>;
   private readonly payloads: Database<Buffer, string>;
@@ -209,7 +209,7 @@ export class SampleCache implements StaticStore {
     let pending = this.inflight.get(initialId);
     if (pending === undefined) {
       pending = (async () => {
-        const result = compute === undefined ? await computeEntry(this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
+        const result = compute === undefined ? await computeEntry(await this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
         if ('error' in result) throw new OpError(result.error.op ?? '?', result.error.opId ?? '?', result.error.sampleId ?? initialId, new Error(result.error.message));
         this.commit(result);
         return this.readOutputs(initialId, this.entry(initialId) as CacheEntry);
@@ -273,7 +273,7 @@ export class SampleCache implements StaticStore {
     const tasks: string[][] = [];
     for (let i = 0; i < missing.length; i += perTask) tasks.push(missing.slice(i, i + perTask));
     if (threads === 0) {
-      const p = this.requirePipeline();
+      const p = await this.requirePipeline();
       for (const id of missing) {
         accept(await computeEntry(p, id, createSample(id), STATIC_RUN));
         if (firstError !== undefined) break;
@@ -382,7 +382,7 @@ export class SampleCache implements StaticStore {
       if (fingerprint(await given.compute()) !== entry.outputFingerprint) throw new StaleCacheError(initialId, { detail: 'entry computed by the caller: no stage fingerprints to name the op' });
       return;
     }
-    const p = this.requirePipeline();
+    const p = await this.requirePipeline();
     const fresh = await runTraced(p, createSample(initialId), STATIC_RUN);
     if (fingerprint(fresh.outputs) === entry.outputFingerprint) return;
     const stage = entry.stages.findIndex((fp, i) => fresh.stages[i] !== fp);
@@ -396,8 +396,15 @@ export class SampleCache implements StaticStore {
     await this.root.close();
   }
 
-  private requirePipeline(): Pipeline {
-    if (this.pipeline === undefined) throw new FuseflowError(`cache ${this.folder}: its ops are not registered here (import the modules that define them)`);
+  /** The static pipeline; rebuilt from the recorded spec (importing its ops) on first need. */
+  private async requirePipeline(): Promise<Pipeline> {
+    if (this.pipeline === undefined) {
+      try {
+        this.pipeline = await rebuildPipeline(this.spec);
+      } catch (err) {
+        throw new FuseflowError(`cache ${this.folder}: cannot rebuild its static pipeline (${err instanceof Error ? err.message : String(err)}); import the modules that define its ops`, { cause: err });
+      }
+    }
     return this.pipeline;
   }
 

@@ -1,7 +1,7 @@
 /**
- * Rebuilding a pipeline inside a worker thread: imports the built-in op families (`src/ops/index`)
- * and the modules of user ops named in the specs, then builds the pipeline through the registry.
- * Built pipelines are memoized per spec, so a worker pays once.
+ * Rebuilding a pipeline inside a worker thread: imports the built-in op families and the modules
+ * of user ops named in the specs, then builds the pipeline through the registry. Built pipelines
+ * are memoized per spec, so a worker pays once.
  *
  * Under tsx (TypeScript sources, as in tests) a worker thread can only load `.ts` files through
  * tsx's CommonJS hook — Node 20 does not apply `--import tsx` ESM hooks inside workers — so
@@ -34,11 +34,21 @@ async function load(pathOrUrl: string): Promise<void> {
 
 let builtins: Promise<void> | undefined;
 
-/** Imports the built-in op families once (no-op when the ops barrel is absent). */
+/**
+ * Modules whose import registers the built-in ops: the ops barrel, the image family's barrel and
+ * the image reader op (which that barrel leaves out). Missing ones are skipped.
+ */
+const BUILTIN_BARRELS = ['../ops/index', '../ops/image/index', '../ops/image/load-image'] as const;
+
+/** Imports the built-in op families once (skipping a barrel that does not exist). */
 export function loadBuiltinOps(): Promise<void> {
   if (builtins === undefined) {
-    const url = new URL(`../ops/index${fromSource ? '.ts' : '.js'}`, import.meta.url);
-    builtins = existsSync(fileURLToPath(url)) ? load(url.href) : Promise.resolve();
+    builtins = (async () => {
+      for (const barrel of BUILTIN_BARRELS) {
+        const url = new URL(`${barrel}${fromSource ? '.ts' : '.js'}`, import.meta.url);
+        if (existsSync(fileURLToPath(url))) await load(url.href);
+      }
+    })();
   }
   return builtins;
 }

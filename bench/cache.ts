@@ -1,0 +1,147 @@
+/**
+ * Static cache and dynamic stage benchmark (issue 4). On real volumes from ../shared/data/volumes
+ * (KmeansTest T1, ch2, ch2bet, anatomical.nii) repeated as many ids, with the static pipeline
+ * lookup path → image.load → image.resample (1.5 mm) → image.zScoreIntensity, it prints:
+ * - fill time (2 worker threads);
+ * - epoch 2 from the cache vs recomputing the static pipeline (bar ≥ 20×);
+ * - cached read MB/s vs a raw LMDB read of the same bytes (bar ≥ 0.5×);
+ * - the dynamic stage (randAffine + randGaussianNoise) on 2 workers vs 1 (bar ≥ 1.7×);
+ * - peak RSS while 4 worker threads read the cache vs 1 (bar < 1.5×).
+ * Usage: npm run bench -- cache [IDS] [DYNAMIC_IDS]   (defaults 64 and 16)
+ *
+ * The RSS bar compares whole-process RSS, which holds the LMDB pages once (shared by the
+ * threads) plus a fixed cost per thread (isolate, tsx, lmdb, read buffers awaiting GC); the rows
+ * also show the per-thread increase so the two parts can be told apart.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { open } from 'lmdb';
+import { CACHE_FILES, openSampleCache } from '../src/cache/index.js';
+import { fingerprint } from '../src/core/fingerprint.js';
+import { createSample, type Sample } from '../src/core/sample.js';
+import { randAffine, randGaussianNoise, resample, zScoreIntensity } from '../src/ops/image/index.js';
+import { loadImage } from '../src/ops/image/load-image.js';
+import { lookup } from '../src/ops/keys/lookup.js';
+import { pipeline, pipelineSpec, runPipeline } from '../src/ops/pipeline.js';
+import { createWorkerRunner } from '../src/streams/worker-runner.js';
+import { median, report, timeRuns, type BenchRow } from './lib/report.js';
+
+const dataDir = process.env.FUSEFLOW_DATA ?? fileURLToPath(new URL('../../shared/data/volumes', import.meta.url));
+const files = ['KmeansTest_T1UCharRaw.nii.gz', 'ch2.nii.gz', 'ch2bet.nii.gz', 'anatomical.nii'];
+if (!files.every((f) => existsSync(join(dataDir, f)))) {
+  console.log(`bench cache: skipped — the volumes are not in ${dataDir} (set FUSEFLOW_DATA)`);
+  process.exit(0);
+}
+const count = Number(process.argv[2] ?? 64);
+const dynamicCount = Math.min(count, Number(process.argv[3] ?? 16));
+const ids = Array.from({ length: count }, (_, i) => `vol ${i}/${files[i % files.length]}`);
+const paths = Object.fromEntries(ids.map((id, i) => [id, files[i % files.length] as string]));
+const staticP = pipeline(
+  [
+    lookup({ inKey: 'data.sampleId', outKey: 'data.path', map: paths }),
+    loadImage({ key: 'data.path', outKey: 'img', dir: dataDir }),
+    resample({ keys: ['img'], spacing: 1.5 }),
+    zScoreIntensity({ keys: ['img'] }),
+  ],
+  { name: 'static' },
+);
+const dynamicP = pipeline([randAffine({ keys: ['img'], prob: 1, rotateRange: 0.25, scaleRange: 0.1 }), randGaussianNoise({ keys: ['img'], prob: 1, std: 0.1 })], {
+  name: 'dynamic',
+  opIndexBase: staticP.ops.length,
+});
+const root = mkdtempSync(join(tmpdir(), 'ff-bench-cache-'));
+const rows: BenchRow[] = [];
+const MiB = 2 ** 20;
+try {
+  const cache = openSampleCache({ dir: root, pipeline: staticP, audit: false });
+  const t0 = performance.now();
+  await cache.fill(ids, { threads: 2, idsPerTask: 1 });
+  const fillMs = performance.now() - t0;
+  const status = cache.status();
+  rows.push({ name: `fill ${count} ids (2 threads)`, value: fillMs / 1000, unit: 's', note: `${(status.payloadBytes / MiB).toFixed(0)} MiB of payload` });
+
+  // Epoch 2: read everything back vs recompute the static pipeline; the raw LMDB read of the same
+  // payload bytes is timed alternately with the cached read so both see the same load.
+  const readEpoch = async (): Promise<number> => {
+    let bytes = 0;
+    for (const id of ids) for (const s of (await cache.get(id)) ?? []) bytes += (s as { img: { data: ArrayBufferView } }).img.data.byteLength;
+    return bytes;
+  };
+  const env = open({ path: join(cache.folder, CACHE_FILES.store), maxDbs: 4, readOnly: true });
+  const payloads = env.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
+  const keys = [...payloads.getKeys()] as string[];
+  const rawRead = (): number => {
+    let bytes = 0;
+    for (const k of keys) bytes += payloads.getBinary(k)?.byteLength ?? 0;
+    return bytes;
+  };
+  await readEpoch();
+  rawRead();
+  const cachedTimes: number[] = [];
+  const rawTimes: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    rawTimes.push(...(await timeRuns(1, rawRead)));
+    cachedTimes.push(...(await timeRuns(1, readEpoch)));
+  }
+  const cachedMs = median(cachedTimes);
+  const rawMs = median(rawTimes);
+  await env.close();
+  const recomputeMs = median(
+    await timeRuns(1, async () => {
+      for (const id of ids) await runPipeline(staticP, createSample(id), { seed: 0, epoch: 0 });
+    }),
+  );
+  rows.push({ name: 'epoch from cache', value: cachedMs, unit: 'ms' });
+  rows.push({ name: 'epoch recomputing static', value: recomputeMs, unit: 'ms', ratio: recomputeMs / cachedMs, ratioOf: 'x slower than cache', bar: '>= 20', pass: recomputeMs / cachedMs >= 20 });
+  const rawMBs = status.payloadBytes / MiB / (rawMs / 1000);
+  const cachedMBs = status.payloadBytes / MiB / (cachedMs / 1000);
+  rows.push({ name: 'raw LMDB getBinary', value: rawMBs, unit: 'MiB/s' });
+  rows.push({ name: 'cached read (get + decode)', value: cachedMBs, unit: 'MiB/s', ratio: cachedMBs / rawMBs, ratioOf: 'of raw', bar: '>= 0.5', pass: cachedMBs / rawMBs >= 0.5 });
+
+  // Dynamic stage: 1 vs 2 worker threads on the cached volumes.
+  const dynTimes: Record<number, number> = {};
+  const prints: Record<number, string> = {};
+  for (const threads of [1, 2]) {
+    const runner = createWorkerRunner({ pipeline: pipelineSpec(dynamicP), threads, samplesPerTask: 2 });
+    const pass = async (epoch: number): Promise<Sample[][]> => {
+      const inputs: Sample[] = [];
+      for (const id of ids.slice(0, dynamicCount)) inputs.push(...((await cache.get(id)) ?? []));
+      return runner.run(inputs, { seed: 11, epoch });
+    };
+    await pass(0); // warm: threads start, modules load
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t = performance.now();
+      const out = await pass(1);
+      times.push(performance.now() - t);
+      prints[threads] = fingerprint(out);
+    }
+    dynTimes[threads] = median(times);
+    await runner.close();
+  }
+  const speedup = (dynTimes[1] as number) / (dynTimes[2] as number);
+  rows.push({ name: `dynamic stage, ${dynamicCount} samples, 1 worker`, value: dynTimes[1] as number, unit: 'ms' });
+  rows.push({ name: `dynamic stage, ${dynamicCount} samples, 2 workers`, value: dynTimes[2] as number, unit: 'ms', ratio: speedup, ratioOf: 'x faster than 1', bar: '>= 1.7', pass: speedup >= 1.7, note: prints[1] === prints[2] ? 'same bytes on 1 and 2' : 'OUTPUTS DIFFER' });
+  await cache.close();
+
+  // Peak RSS while N threads read the one cache (separate processes, so nothing carries over).
+  const rss: Record<number, number> = {};
+  const idle: Record<number, number> = {};
+  for (const threads of [1, 4]) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/cache-rss-child.ts', import.meta.url)), cache.folder, String(threads), JSON.stringify(ids)], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
+    const line = child.stdout.trim().split('\n').pop() ?? '{}';
+    const got = JSON.parse(line) as { peakRss: number; startRss: number };
+    rss[threads] = got.peakRss;
+    idle[threads] = got.startRss;
+  }
+  const rssRatio = (rss[4] as number) / (rss[1] as number);
+  rows.push({ name: 'peak RSS, 1 reader thread', value: (rss[1] as number) / MiB, unit: 'MiB', note: `${(((rss[1] as number) - (idle[1] as number)) / MiB).toFixed(0)} MiB above the process before its pool` });
+  rows.push({ name: 'peak RSS, 4 reader threads', value: (rss[4] as number) / MiB, unit: 'MiB', ratio: rssRatio, ratioOf: 'x of 1 reader', bar: '< 1.5', pass: rssRatio < 1.5, note: `cache ${(status.payloadBytes / MiB).toFixed(0)} MiB read twice per thread; +${(((rss[4] as number) - (rss[1] as number)) / 3 / MiB).toFixed(0)} MiB per extra thread` });
+  report('cache', rows, { ids: count, files, payloadBytes: status.payloadBytes });
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
