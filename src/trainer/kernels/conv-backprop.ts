@@ -17,9 +17,9 @@ import { allocF32, heapF32, matMulNN, release, transposeInto, withShape } from '
 /** Bound on one im2col buffer: 2^24 floats (64 MiB); larger convolutions run in chunks. */
 export const MAX_COL_FLOATS = 1 << 24;
 
-function slabsPerChunk(g: ConvGeometry): number {
+function slabsPerChunk(g: ConvGeometry, maxColFloats: number): number {
   const floatsPerSlab = g.outHeight * g.outWidth * colCols(g);
-  return Math.max(1, Math.floor(MAX_COL_FLOATS / Math.max(1, floatsPerSlab)));
+  return Math.max(1, Math.floor(maxColFloats / Math.max(1, floatsPerSlab)));
 }
 
 /** Copies rows `[r0, r1)` of the `[rows, cols]` matrix `src` into a new heap buffer. */
@@ -31,7 +31,8 @@ function copyRows(backend: BackendWasm, src: TensorInfo, cols: number, r0: numbe
 
 /**
  * Gradient of a convolution with respect to its filter: `x` is the NDHWC (or NHWC) input, `dy`
- * the gradient of the output; returns a new buffer of shape `filterShape`.
+ * the gradient of the output; returns a new buffer of shape `filterShape`. `maxColFloats` bounds
+ * the im2col buffer (default {@link MAX_COL_FLOATS}).
  */
 export function convBackpropFilter(
   backend: BackendWasm,
@@ -39,12 +40,13 @@ export function convBackpropFilter(
   dy: TensorInfo,
   g: ConvGeometry,
   filterShape: readonly number[],
+  maxColFloats: number = MAX_COL_FLOATS,
 ): TensorInfo {
   const K = colCols(g);
   const cout = g.outChannels;
   const slabs = g.batch * g.outDepth;
   const rowsPerSlab = g.outHeight * g.outWidth;
-  const chunk = slabsPerChunk(g);
+  const chunk = slabsPerChunk(g, maxColFloats);
   const dy2d = withShape(dy, [slabs * rowsPerSlab, cout]);
   if (chunk >= slabs) {
     const cols = allocF32(backend, [K, slabs * rowsPerSlab]);
@@ -73,7 +75,8 @@ export function convBackpropFilter(
 
 /**
  * Gradient of a convolution with respect to its input: `dy` is the gradient of the output,
- * `filter` the DHWIO (or HWIO) filter; returns a new buffer of shape `inShape`.
+ * `filter` the DHWIO (or HWIO) filter; returns a new buffer of shape `inShape`. `maxColFloats`
+ * bounds the im2col-shaped gradient buffer (default {@link MAX_COL_FLOATS}).
  */
 export function convBackpropInput(
   backend: BackendWasm,
@@ -81,12 +84,13 @@ export function convBackpropInput(
   filter: TensorInfo,
   g: ConvGeometry,
   inShape: readonly number[],
+  maxColFloats: number = MAX_COL_FLOATS,
 ): TensorInfo {
   const K = colCols(g);
   const cout = g.outChannels;
   const slabs = g.batch * g.outDepth;
   const rowsPerSlab = g.outHeight * g.outWidth;
-  const chunk = slabsPerChunk(g);
+  const chunk = slabsPerChunk(g, maxColFloats);
   const wT = allocF32(backend, [cout, K]);
   transposeInto(heapF32(backend, filter), K, cout, heapF32(backend, wT));
   const dx = allocF32(backend, inShape);

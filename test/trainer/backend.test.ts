@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { OptionsError } from '../../src/core/errors.js';
+import { useBackend } from '../../src/trainer/backend.js';
+
+// On this machine the native packages are optional dependencies whose install was skipped, so
+// the automatic choice is wasm and says why.
+
+describe('useBackend', () => {
+  it('auto: falls through tfjs-node-gpu and tfjs-node to wasm with fuseflow kernels, and says why', async () => {
+    const lines: string[] = [];
+    const choice = await useBackend(undefined, { log: (l) => lines.push(l), env: {} });
+    expect(choice.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(choice.reason).toBe('tfjs-node-gpu not installed; tfjs-node not installed');
+    expect(choice.summary).toMatch(/^wasm \[(no )?SIMD, \d+ threads?, fuseflow kernels\] \(tfjs-node-gpu not installed; tfjs-node not installed\)$/);
+    expect(lines).toEqual([`fuseflow backend: ${choice.summary}`]);
+    expect(choice.kernels?.added).toContain('Conv2DBackpropFilter');
+    expect(choice.kernels?.replaced).toEqual(
+      expect.arrayContaining(['Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul']),
+    );
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('name wins over FUSEFLOW_BACKEND; the env var is read when no name is given', async () => {
+    const cpu = await useBackend('cpu', { log: null, env: { FUSEFLOW_BACKEND: 'wasm' } });
+    expect([cpu.name, cpu.reason, tf.getBackend()]).toEqual(['cpu', 'requested', 'cpu']);
+    const wasm = await useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'wasm' } });
+    expect([wasm.name, wasm.reason, tf.getBackend()]).toEqual(['wasm', 'FUSEFLOW_BACKEND=wasm', 'wasm']);
+    const auto = await useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'auto' } });
+    expect(auto.name).toBe('wasm');
+    await useBackend('cpu', { log: null });
+  });
+
+  it('an explicit request for native TensorFlow that cannot load fails with the reason', async () => {
+    await expect(useBackend('tensorflow', { log: null })).rejects.toThrow(
+      "backend 'tensorflow' was requested but cannot be used: tfjs-node-gpu not installed; tfjs-node not installed",
+    );
+    await expect(useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'tensorflow' } })).rejects.toThrow(/cannot be used/);
+  });
+
+  it('rejects unknown names from the caller and from the environment', async () => {
+    await expect(useBackend('webgl' as never, { log: null })).rejects.toThrow(OptionsError);
+    await expect(useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'gpu' } })).rejects.toThrow(
+      "FUSEFLOW_BACKEND='gpu' is not a backend; expected one of tensorflow, wasm, cpu or auto",
+    );
+  });
+
+  it('kernel registration is idempotent', async () => {
+    const a = await useBackend('wasm', { log: null });
+    const b = await useBackend('wasm', { log: null });
+    expect(b.kernels).toBe(a.kernels);
+    await useBackend('cpu', { log: null });
+  });
+});

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
+
+describe('BatchMatMul on wasm with transposes takes the fast path and matches cpu', () => {
+  beforeAll(setUpBackends);
+
+  it.each([
+    [false, false, [5, 7], [7, 6]],
+    [true, false, [7, 5], [7, 6]],
+    [false, true, [5, 7], [6, 7]],
+    [true, true, [7, 5], [6, 7]],
+    [true, false, [1, 7, 5], [1, 7, 6]],
+    [false, true, [3, 5, 7], [3, 6, 7]],
+  ] as const)('transposeA %s transposeB %s, %j @ %j: product and gradients', (ta, tb, as, bs) => {
+    const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a as tf.Tensor, b as tf.Tensor, ta, tb)));
+    for (const e of errs) expect(e).toBeLessThan(1e-5);
+    void tf.setBackend('wasm');
+    const a = tf.tensor(values((as as readonly number[]).reduce((p, d) => p * d, 1), 7), [...as]);
+    const b = tf.tensor(values((bs as readonly number[]).reduce((p, d) => p * d, 1), 8), [...bs]);
+    const got = tf.matMul(a, b, ta, tb);
+    void tf.setBackend('cpu');
+    const want = tf.matMul(tf.tensor(a.dataSync(), a.shape), tf.tensor(b.dataSync(), b.shape), ta, tb);
+    expect(got.shape).toEqual(want.shape);
+    expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([a, b, got, want]);
+  });
+});
+
+describe('MaxPoolGrad on wasm matches cpu (first maximum of each window)', () => {
+  beforeAll(setUpBackends);
+
+  it.each([
+    [[2, 6, 6, 3], 2, 2, 'valid'],
+    [[2, 7, 7, 3], 3, 2, 'same'],
+    [[3, 9, 8, 5], 3, 1, 'same'],
+    [[1, 8, 8, 2], [2, 3], [2, 1], 'valid'],
+  ] as const)('x %j filter %j stride %j pad %s', (xs, f, s, pad) => {
+    const [err] = wasmVsCpu([xs], (x) => weightedSum(tf.maxPool(x as tf.Tensor4D, f as [number, number], s as [number, number], pad)));
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it('ties go to the first maximum of the window, as on cpu (hand-derived)', () => {
+    void tf.setBackend('wasm');
+    const x = tf.ones([1, 4, 4, 1]);
+    const w = tf.tensor([1, 2, 3, 4], [1, 2, 2, 1]);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), w)))(x);
+    expect(Array.from(dx.dataSync())).toEqual([1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0]);
+    tf.dispose([x, w, dx]);
+    void tf.setBackend('cpu');
+  });
+});
+
+describe('conv3dTranspose gradient (absent from tfjs 4.22 on every backend)', () => {
+  beforeAll(setUpBackends);
+
+  it('on cpu: the gradient fuseflow registers matches central differences of the cpu forward', () => {
+    // L(d, w) = <c, conv3dTranspose(d, w)> is bilinear, so its exact gradient in d is conv3d(c, w)
+    // and in w the conv filter gradient; check against central differences of the cpu forward.
+    const dShape = [1, 2, 2, 2, 2];
+    const wShape = [2, 2, 2, 1, 2];
+    const out: [number, number, number, number, number] = [1, 4, 4, 4, 1];
+    const c = tf.tensor(values(64, 9), out);
+    const loss = (d: tf.Tensor, w: tf.Tensor): tf.Scalar =>
+      tf.sum(tf.mul(tf.conv3dTranspose(d as tf.Tensor5D, w as tf.Tensor5D, out, 2, 'same'), c));
+    const d0 = values(16, 10);
+    const w0 = values(16, 11);
+    const [gd, gw] = tf.grads(loss)([tf.tensor(d0, dShape), tf.tensor(w0, wShape)]);
+    const fd = (which: 0 | 1, i: number): number => {
+      const h = 1e-2;
+      const at = (delta: number): number => {
+        const d = Float32Array.from(d0);
+        const w = Float32Array.from(w0);
+        const v = which === 0 ? d : w;
+        v[i] = (v[i] as number) + delta;
+        return tf.tidy(() => loss(tf.tensor(d, dShape), tf.tensor(w, wShape)).dataSync()[0] as number);
+      };
+      return (at(h) - at(-h)) / (2 * h);
+    };
+    const fdD = Array.from({ length: 16 }, (_, i) => fd(0, i));
+    const fdW = Array.from({ length: 16 }, (_, i) => fd(1, i));
+    expect(relErr((gd as tf.Tensor).dataSync(), fdD)).toBeLessThan(1e-3);
+    expect(relErr((gw as tf.Tensor).dataSync(), fdW)).toBeLessThan(1e-3);
+    tf.dispose([c, gd as tf.Tensor, gw as tf.Tensor]);
+  });
+});
