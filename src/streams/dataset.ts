@@ -13,6 +13,7 @@ import type { DynamicRunner, StaticStore } from './contracts.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
 import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';
+import { runnerBatcher, type RunnerBatcher } from './runner-batcher.js';
 import { cancellable, CancelledError, positiveInteger } from './to-operator.js';
 
 /** Options of {@link dataset}. */
@@ -30,7 +31,12 @@ export interface DatasetOptions {
   readonly dynamicPipeline?: Pipeline | readonly Op<object>[];
   /** Where static outputs are cached; without it the static pipeline runs in-thread each time. */
   readonly store?: StaticStore;
-  /** Runs the dynamic pipeline off-thread; without it the dynamic pipeline runs in-thread. */
+  /**
+   * Runs the dynamic pipeline off-thread; without it the dynamic pipeline runs in-thread. The
+   * dataset does not close it. A worker runner may move (detach) the typed arrays of the samples
+   * it is given: a `source` used with a runner and no static store should return fresh arrays
+   * (or frozen, read-only objects, which the worker runner copies).
+   */
   readonly runner?: DynamicRunner;
 }
 
@@ -54,8 +60,17 @@ export interface StreamOptions {
   readonly shard?: Shard;
   /** Most ids in flight (taken and not yet fully received). Default 16. */
   readonly window?: number;
-  /** Most ids inside asynchronous stages at once (source, store, runner, async ops). Default `min(4, window)`. */
+  /**
+   * Most ids inside asynchronous stages at once (source, store, runner, async ops). Default
+   * `window` with a runner (so the worker pool has work for all its threads), else `min(4, window)`.
+   */
   readonly concurrency?: number;
+  /**
+   * With a runner: most samples per `runner.run` call. Ids whose static outputs are ready in the
+   * same turn of the event loop go to the runner together, so it can fill several samples per
+   * worker task. Default `concurrency`.
+   */
+  readonly runnerBatch?: number;
   /** Restart where a previous stream stopped (its `state()`); `epoch`/`seed` must agree if given. */
   readonly resume?: ResumeState;
   /**
@@ -109,8 +124,8 @@ const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
  *
  * Per id: `source(id)` → static pipeline (through `store.getOrCompute` when a store is given;
  * run with seed 0, epoch 0 since it must be deterministic) → dynamic pipeline (through
- * `runner.run` when given, with all static outputs of the id in one call) with the stream's
- * `(seed, epoch)`. Synchronous sources and ops stay synchronous end to end.
+ * `runner.run` when given, grouping the ids that are ready together into one call) with the
+ * stream's `(seed, epoch)`. Synchronous sources and ops stay synchronous end to end.
  * @example
  * const ds = dataset({ ids: ['a', 'b'], dynamicPipeline: [randFlip({ key: 'data.img' })] });
  * for await (const s of ds.stream({ epoch: 0, seed: 42, window: 8 })) train(s);
@@ -162,9 +177,10 @@ export function dataset(options: DatasetOptions): Dataset {
     return store.getOrCompute(id, async () => computeStatic(id, sp));
   };
 
-  const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> => {
+  const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined, batcher: RunnerBatcher | undefined): Sample[] | PromiseLike<Sample[]> => {
     if (statics.length === 0 || dp.ops.length === 0) return statics as Sample[];
     if (cancel?.cancelled === true) throw new CancelledError();
+    if (batcher !== undefined) return batcher(statics);
     if (runner !== undefined) {
       return runner.run(statics, run).then((groups) => {
         if (groups.length !== statics.length) {
@@ -177,15 +193,22 @@ export function dataset(options: DatasetOptions): Dataset {
     return runEach(statics, 0, [], dp, run);
   };
 
-  const processId = (id: string, run: RunKey, sp: Pipeline, dp: Pipeline, cancel: Cancellation | undefined): Sample[] | PromiseLike<Sample[]> => {
+  const processId = (
+    id: string,
+    run: RunKey,
+    sp: Pipeline,
+    dp: Pipeline,
+    cancel: Cancellation | undefined,
+    batcher: RunnerBatcher | undefined,
+  ): Sample[] | PromiseLike<Sample[]> => {
     const statics = staticOutputs(id, sp);
-    if (isThenable<readonly Sample[]>(statics)) return statics.then((st) => dynamicOutputs(st, dp, run, cancel));
-    return dynamicOutputs(statics, dp, run, cancel);
+    if (isThenable<readonly Sample[]>(statics)) return statics.then((st) => dynamicOutputs(st, dp, run, cancel, batcher));
+    return dynamicOutputs(statics, dp, run, cancel, batcher);
   };
 
   const getAll = async (id: string, run: Partial<RunKey> = {}): Promise<Sample[]> => {
     if (!known.has(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids)`);
-    return processId(id, { seed: run.seed ?? 0, epoch: run.epoch ?? 0 }, staticP, dynamicP, undefined);
+    return processId(id, { seed: run.seed ?? 0, epoch: run.epoch ?? 0 }, staticP, dynamicP, undefined, undefined);
   };
 
   const stream = (opts: StreamOptions = {}): DatasetStream => {
@@ -201,7 +224,8 @@ export function dataset(options: DatasetOptions): Dataset {
     const shard = opts.shard ?? { rank: 0, worldSize: 1 };
     validateShard(shard);
     const window = positiveInteger('stream: window', opts.window, 16);
-    const concurrency = positiveInteger('stream: concurrency', opts.concurrency, Math.min(4, window));
+    const concurrency = positiveInteger('stream: concurrency', opts.concurrency, runner === undefined ? Math.min(4, window) : window);
+    const runnerBatch = positiveInteger('stream: runnerBatch', opts.runnerBatch, concurrency);
     if (opts.order !== undefined) {
       const unknown = opts.order.find((id) => !known.has(id));
       if (unknown !== undefined) throw new OptionsError(`stream: order holds unknown sample id '${unknown}'`);
@@ -214,11 +238,18 @@ export function dataset(options: DatasetOptions): Dataset {
     }
     const run: RunKey = { seed, epoch };
     const stage = (input: Observable<string>): Observable<Sample[]> => {
-      let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline } | undefined;
+      let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline; batcher: RunnerBatcher | undefined } | undefined;
       return input.pipe(
         orderedMap<string, Sample[]>((id, cancel) => {
-          if (guarded?.cancel !== cancel) guarded = { cancel, sp: cancellable(staticP, cancel), dp: cancellable(dynamicP, cancel) };
-          return processId(id, run, guarded.sp, guarded.dp, cancel);
+          if (guarded?.cancel !== cancel) {
+            guarded = {
+              cancel,
+              sp: cancellable(staticP, cancel),
+              dp: cancellable(dynamicP, cancel),
+              batcher: runner === undefined ? undefined : runnerBatcher(runner, run, runnerBatch, cancel),
+            };
+          }
+          return processId(id, run, guarded.sp, guarded.dp, cancel, guarded.batcher);
         }, concurrency),
       );
     };
