@@ -44,7 +44,11 @@ export interface DatasetOptions {
 export interface ResumeState {
   readonly epoch: number;
   readonly seed: number;
-  /** How many of this rank's ids were fully delivered (all outputs received, or dropped). */
+  /**
+   * How many of this rank's ids (in the epoch order) were fully delivered: all outputs received,
+   * or dropped. An id whose outputs were only partly received when the stream stopped is
+   * replayed whole on resume.
+   */
   readonly position: number;
 }
 

@@ -1,3 +1,16 @@
+/**
+ * fuseflow streams: samples flow through RxJS operators, consumers pull through an AsyncIterable
+ * and demand travels upstream as credits (at most `window` ids in flight).
+ *
+ * The path a trainer uses:
+ * @example
+ * const ds = dataset({ ids, source: readRow, staticPipeline: staticOps, dynamicPipeline: augment, store: cache, runner: pool });
+ * const stream = ds.stream({ epoch, seed, shuffle: true, shard: { rank, worldSize }, window: 64 });
+ * for await (const b of batch({ size: 32, dropLast: true })(stream)) {
+ *   await trainStep(b); // b: one collated batch sample ({ data: { sampleId: string[], img: Tensor[32, ...] } })
+ * }
+ * const resumeState = stream.state(); // { epoch, seed, position } → ds.stream({ resume: resumeState })
+ */
 export { type StaticStore, type DynamicRunner } from './contracts.js';
 export { type Cancellation, orderedMap } from './ordered-map.js';
 export { type ToOperatorOptions, CancelledError, toOperator, toGroupedOperator } from './to-operator.js';
