@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   info: { summary: 'print size, spacing, origin, direction, dtype and value range of an image file or DICOM series', load: () => import('./commands/info.js') },
   cache: { summary: 'status, verify or delete a static cache folder', load: () => import('./commands/cache.js') },
   demo: { summary: 'run the end-to-end example on the in-repo data (what `npm start` runs)', load: () => import('./commands/demo.js') },
+  eval: { summary: 'evaluate predictions from CSV / Arrow files: AUC, AP, accuracy, CIs, … as a table, JSON or HTML report', load: () => import('./commands/eval.js') },
 };
 
 function usage(): string {

@@ -1,0 +1,154 @@
+/**
+ * Parses the arguments of `fuseflow eval` into a checked options object.
+ */
+import { OptionsError } from '../../core/errors.js';
+
+/** Parsed `fuseflow eval` options. */
+export interface EvalArgs {
+  readonly inputs: readonly string[];
+  readonly preds: readonly string[];
+  readonly target: string;
+  readonly positive: string | undefined;
+  readonly id: string | undefined;
+  readonly classes: readonly string[] | undefined;
+  readonly metrics: readonly string[] | undefined;
+  readonly threshold: number | undefined;
+  readonly ci: number | undefined;
+  readonly seed: number;
+  readonly groupBy: string | undefined;
+  readonly fold: string | undefined;
+  readonly onMissing: 'error' | 'skip';
+  readonly batchSize: number;
+  readonly json: boolean;
+  readonly report: string | undefined;
+  readonly progress: boolean;
+  readonly help: boolean;
+}
+
+export const EVAL_USAGE = `usage: fuseflow eval --input FILE [--input FILE ...] --pred COL[,COL...] --target COL [options]
+
+Evaluates predictions streamed from CSV (.csv, .tsv) or Arrow IPC (.arrow, .arrows, .feather)
+files. Several --input files are joined row by row on the --id column (each id exactly once).
+
+  --input FILE          input file; repeat to join several files by --id
+  --pred COL[,COL...]   score column of the positive class; several columns are class
+                        probabilities (multi-class, one-vs-rest; --target then holds class names)
+  --target COL          target column
+  --positive LABEL      binary: the target value of the positive class (default 1)
+  --classes A,B,...     multi-class: class names in --pred order (default: the --pred column
+                        names without the prefix and suffix they share, e.g. B-score → B)
+  --id COL              sample-id column (needed with several inputs; catches duplicate ids)
+  --metrics LIST        comma-separated (default auc,aucpr,accuracy,balanced-accuracy,confusion,
+                        brier,mcc,logloss); see --help for the list of names
+  --threshold T         binary decision threshold, strictly above is positive (default 0.5)
+  --ci N                stratified bootstrap confidence intervals with N replicates
+  --seed S              seed of the bootstrap (default 0)
+  --group-by COL        also report each metric per value of COL, with mean and std
+  --fold COL            also report each metric per fold (values of COL), with mean and std
+  --on-missing POLICY   error (default) or skip: an id missing from an input
+  --batch-size N        rows per batch (default 65536)
+  --json                print exactly one JSON object {"metrics": {...}} on stdout
+  --report FILE.html    write a self-contained HTML report with plots
+  --no-progress         no progress lines on stderr`;
+
+const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--seed', '--group-by', '--fold', '--on-missing', '--batch-size', '--report']);
+
+function list(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function numberArg(flag: string, text: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text);
+  if (text.trim() === '' || !check(x)) throw new OptionsError(`${flag} must be ${what}, got '${text}'`);
+  return x;
+}
+
+/**
+ * Parses `fuseflow eval` arguments (`--flag value` or `--flag=value`).
+ *
+ * @throws OptionsError for an unknown flag, a missing value, or a missing or invalid option.
+ */
+export function parseEvalArgs(args: readonly string[]): EvalArgs {
+  const values = new Map<string, string[]>();
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (VALUE_FLAGS.has(flag)) {
+      let value: string | undefined;
+      if (flag !== arg) value = arg.slice(eq + 1);
+      else {
+        value = args[i + 1];
+        i++;
+      }
+      if (value === undefined || (flag === arg && value.startsWith('--'))) throw new OptionsError(`${flag} needs a value`);
+      values.set(flag, [...(values.get(flag) ?? []), value]);
+    } else if (arg === '--json' || arg === '--no-progress' || arg === '--help' || arg === '-h') {
+      flags.add(arg === '-h' ? '--help' : arg);
+    } else {
+      throw new OptionsError(`unknown argument '${arg}'\n\n${EVAL_USAGE}`);
+    }
+  }
+  const one = (flag: string): string | undefined => {
+    const v = values.get(flag);
+    if (v !== undefined && v.length > 1) throw new OptionsError(`${flag} given ${v.length} times`);
+    return v?.[0];
+  };
+  const help = flags.has('--help');
+  const inputs = values.get('--input') ?? [];
+  const preds = list(values.get('--pred') ?? []);
+  const target = one('--target');
+  if (!help) {
+    if (inputs.length === 0) throw new OptionsError(`--input is required\n\n${EVAL_USAGE}`);
+    if (preds.length === 0) throw new OptionsError('--pred is required');
+    if (target === undefined || target === '') throw new OptionsError('--target is required');
+    if (inputs.length > 1 && one('--id') === undefined) throw new OptionsError('several --input files are joined by sample id: give the id column with --id');
+    if (new Set(preds).size !== preds.length) throw new OptionsError(`--pred lists a column twice: ${preds.join(',')}`);
+  }
+  const onMissing = one('--on-missing') ?? 'error';
+  if (onMissing !== 'error' && onMissing !== 'skip') throw new OptionsError(`--on-missing must be 'error' or 'skip', got '${onMissing}'`);
+  const classesText = one('--classes');
+  const classes = classesText === undefined ? undefined : list([classesText]);
+  if (classes !== undefined && classes.length !== preds.length) throw new OptionsError(`--classes names ${classes.length} classes but --pred has ${preds.length} columns`);
+  const metricsText = one('--metrics');
+  return {
+    inputs,
+    preds,
+    target: target ?? '',
+    positive: one('--positive'),
+    id: one('--id'),
+    classes,
+    metrics: metricsText === undefined ? undefined : list([metricsText]),
+    threshold: numberArg('--threshold', one('--threshold'), Number.isFinite, 'a finite number'),
+    ci: numberArg('--ci', one('--ci'), (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2'),
+    seed: numberArg('--seed', one('--seed'), (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 0,
+    groupBy: one('--group-by'),
+    fold: one('--fold'),
+    onMissing,
+    batchSize: numberArg('--batch-size', one('--batch-size'), (x) => Number.isInteger(x) && x >= 1, 'a positive integer') ?? 65_536,
+    json: flags.has('--json'),
+    report: one('--report'),
+    progress: !flags.has('--no-progress'),
+    help,
+  };
+}
+
+/**
+ * Class names from probability column names: the names without the prefix and suffix all of
+ * them share (`B-score`, `LR-score` → `B`, `LR`); the names themselves when that leaves an empty
+ * or repeated name.
+ */
+export function classNamesFromColumns(columns: readonly string[]): string[] {
+  if (columns.length < 2) return [...columns];
+  let prefix = columns[0] as string;
+  let suffix = columns[0] as string;
+  for (const c of columns) {
+    while (!c.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    while (!c.endsWith(suffix)) suffix = suffix.slice(1);
+  }
+  const names = columns.map((c) => c.slice(prefix.length, c.length - suffix.length));
+  if (names.some((n) => n === '') || new Set(names).size !== names.length) return [...columns];
+  return names;
+}

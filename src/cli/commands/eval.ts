@@ -1,0 +1,133 @@
+/**
+ * `fuseflow eval`: evaluates predictions streamed from CSV or Arrow IPC files and prints the
+ * results (a table, or one JSON object with --json), optionally writing an HTML report.
+ */
+import { basename } from 'node:path';
+import { OptionsError } from '../../core/errors.js';
+import type { Metric, MetricResults } from '../../eval/metric.js';
+import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
+import { fileSource } from '../../eval/evaluate-input.js';
+import type { EvalProgress } from '../../eval/evaluate-progress.js';
+import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
+import { joinSources } from '../../eval/sources/join-sources.js';
+import type { EvalSource } from '../../eval/sources/eval-source.js';
+import { resultRows } from '../../eval/report/results-table.js';
+import { writeReport } from '../../eval/report/render-report.js';
+import { reportMetrics, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
+import { EVAL_USAGE, classNamesFromColumns, parseEvalArgs, type EvalArgs } from './eval-args.js';
+
+const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
+
+/** Runs `fuseflow eval`; returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  let args: EvalArgs;
+  try {
+    args = parseEvalArgs(argv);
+  } catch (err) {
+    if (!(err instanceof OptionsError)) throw err;
+    console.error(`fuseflow eval: ${err.message}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(`${EVAL_USAGE}\n\nmetric names: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
+    return 0;
+  }
+  const multiClass = args.preds.length > 1;
+  const classNames = multiClass ? (args.classes ?? classNamesFromColumns(args.preds)) : undefined;
+  const keys: CliMetricOptions = {
+    target: args.target,
+    ...(multiClass ? { preds: args.preds, classNames: classNames as string[] } : { pred: args.preds[0] as string }),
+    ...(args.positive === undefined || multiClass ? {} : { positive: args.positive }),
+    ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
+    ...(args.id === undefined ? {} : { idKey: args.id }),
+  };
+  if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
+  const metrics: Record<string, Metric> = {};
+  for (const name of args.metrics ?? DEFAULT_METRICS) {
+    const make = METRICS_BY_CLI_NAME[name];
+    if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
+    metrics[name] = make({ ...keys, name });
+  }
+  if (args.ci !== undefined || args.groupBy !== undefined || args.fold !== undefined) {
+    throw new OptionsError('--ci, --group-by and --fold need the metric wrappers of the eval package, which this build lacks');
+  }
+  const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
+  const source = openInputs(args);
+  const progress = args.progress ? progressPrinter() : undefined;
+  const result = await evaluate({
+    data: source,
+    metrics: withReport,
+    batchSize: args.batchSize,
+    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 2000 }),
+  });
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(result.metrics)) if (!name.startsWith(REPORT_PREFIX)) shown[name] = value;
+  if (args.report !== undefined) {
+    await writeReport(args.report, reportInput(result.metrics, shown, keys, { about: aboutLines(args, result), seed: args.seed }));
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);
+  else process.stdout.write(table(shown, args, result));
+  return 0;
+}
+
+function openInputs(args: EvalArgs): EvalSource {
+  const sources = args.inputs.map((path) => fileSource(path, args.id));
+  if (args.id === undefined) return sources[0] as EvalSource;
+  const names = args.inputs.map((p) => basename(p));
+  const unique = new Set(names).size === names.length ? names : args.inputs;
+  return joinSources(Object.fromEntries(unique.map((n, i) => [n, sources[i] as EvalSource])), {
+    id: args.id,
+    idColumn: args.id,
+    prefix: false,
+    onMissing: args.onMissing,
+  });
+}
+
+function progressPrinter(): (p: EvalProgress) => void {
+  let printed = false;
+  return (p) => {
+    if (p.done && !printed) return;
+    printed = true;
+    const rate = Math.round(p.rowsPerSecond).toLocaleString('en-US');
+    process.stderr.write(`fuseflow eval: pass ${p.pass} (${p.description}): ${p.rows.toLocaleString('en-US')} rows, ${rate} rows/s${p.done ? ', done' : ''}\n`);
+    if (p.done) printed = false;
+  };
+}
+
+function aboutLines(args: EvalArgs, result: EvaluateResult): string[] {
+  const lines = [
+    `inputs: ${args.inputs.join(', ')}`,
+    `${result.rows.toLocaleString('en-US')} rows, ${result.passes} pass${result.passes === 1 ? '' : 'es'} over the input`,
+    `pred: ${args.preds.join(', ')}; target: ${args.target}${args.positive === undefined ? '' : ` (positive: ${args.positive})`}${args.threshold === undefined ? '' : `; threshold ${args.threshold}`}`,
+  ];
+  if (result.join !== undefined) lines.push(joinLine(result));
+  return lines;
+}
+
+function joinLine(result: EvaluateResult): string {
+  const j = result.join;
+  if (j === undefined) return '';
+  const missing = Object.entries(j.missing).filter(([, n]) => n > 0).map(([s, n]) => `${n} missing from ${s}`);
+  return `join by id: ${j.rows} rows${missing.length > 0 ? `, ${missing.join(', ')}` : ''}${j.skipped > 0 ? `, ${j.skipped} rows skipped` : ''}`;
+}
+
+function table(metrics: MetricResults, args: EvalArgs, result: EvaluateResult): string {
+  const rows = resultRows(metrics);
+  const width = Math.max(6, ...rows.map((r) => r.name.length));
+  const lines = [`${'metric'.padEnd(width)}  value`, `${'-'.repeat(width)}  ${'-'.repeat(5)}`, ...rows.map((r) => `${r.name.padEnd(width)}  ${r.value}`)];
+  const notes = [`${result.rows} rows from ${args.inputs.join(', ')}; ${result.passes} pass${result.passes === 1 ? '' : 'es'}`];
+  if (result.join !== undefined) notes.push(joinLine(result));
+  for (const [name, s] of Object.entries(result.status)) {
+    if (name.startsWith(REPORT_PREFIX)) continue;
+    const st = s as { exact?: boolean; bound?: number; skipped?: number };
+    if (st.exact === false) notes.push(`${name}: not exact, within ±${st.bound ?? '?'}`);
+    if ((st.skipped ?? 0) > 0) notes.push(`${name}: ${st.skipped} rows skipped`);
+  }
+  return `${lines.join('\n')}\n\n${notes.join('\n')}\n`;
+}
+
+/** JSON replacer: typed arrays as arrays. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}

@@ -1,0 +1,114 @@
+/**
+ * Builds the HTML report's content from `evaluate` results: the metrics the report needs for
+ * its plots (ROC curve per class, confusion counts, confusion matrix) are computed in the same
+ * pass under names starting with {@link REPORT_PREFIX}, then turned into plot data here.
+ */
+import type { Metric, MetricResults } from '../metric.js';
+import { confusion, type ConfusionByClass, type ConfusionStats } from '../metrics/confusion.js';
+import { confusionMatrix, type ConfusionMatrixResult } from '../metrics/confusion-matrix.js';
+import { rocCurve, type RocCurve } from '../metrics/roc-curve.js';
+import type { CliMetricOptions } from '../metrics/index.js';
+import { curvesFromRoc } from './curves-from-roc.js';
+import type { ReportInput, ReportPr, ReportRoc } from './report-input.js';
+
+/** Names of the report's own metrics start with this. */
+export const REPORT_PREFIX = 'report:';
+
+/**
+ * The metrics the report's plots need, for binary (`pred`) or multi-class (`preds` with
+ * `classNames`) keys.
+ *
+ * @example
+ * evaluate({ data, metrics: { ...mine, ...reportMetrics({ pred: 'p', target: 'y' }) } });
+ */
+export function reportMetrics(keys: CliMetricOptions): Record<string, Metric> {
+  const common = {
+    target: keys.target,
+    ...(keys.classNames === undefined ? {} : { classNames: keys.classNames }),
+    ...(keys.idKey === undefined ? {} : { idKey: keys.idKey }),
+    ...(keys.nonFinite === undefined ? {} : { nonFinite: keys.nonFinite }),
+  };
+  const counts = {
+    ...common,
+    ...(keys.preds === undefined ? { pred: keys.pred ?? '' } : { preds: keys.preds }),
+    ...(keys.positive === undefined ? {} : { positive: keys.positive }),
+    ...(keys.threshold === undefined ? {} : { threshold: keys.threshold }),
+  };
+  const out: Record<string, Metric> = {
+    [`${REPORT_PREFIX}confusion`]: confusion({ ...counts, name: `${REPORT_PREFIX}confusion` }) as Metric,
+    [`${REPORT_PREFIX}confusion-matrix`]: confusionMatrix({ ...counts, name: `${REPORT_PREFIX}confusion-matrix` }) as Metric,
+  };
+  if (keys.preds === undefined) {
+    out[`${REPORT_PREFIX}roc`] = rocCurve({ ...common, pred: keys.pred ?? '', ...(keys.positive === undefined ? {} : { positive: keys.positive }), name: `${REPORT_PREFIX}roc` }) as Metric;
+  } else {
+    const names = (keys.classNames ?? keys.preds.map((_, i) => String(i))).map(String);
+    keys.preds.forEach((pred, k) => {
+      out[`${REPORT_PREFIX}roc:${names[k]}`] = rocCurve({ ...common, classNames: names, pred, positive: names[k] as string, name: `${REPORT_PREFIX}roc:${names[k]}` }) as Metric;
+    });
+  }
+  return out;
+}
+
+/** Options of {@link reportInput}. */
+export interface ReportInputOptions {
+  readonly title?: string;
+  readonly about?: readonly string[];
+  /** Seed of the ROC bands; default 0. */
+  readonly seed?: number;
+  /** Bootstrap replicates of each ROC band; default 200. */
+  readonly bandReplicates?: number;
+}
+
+function numberAt(results: MetricResults, name: string, key?: string): number | undefined {
+  const v = results[name];
+  if (key === undefined) return typeof v === 'number' ? v : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  const x = (v as Record<string, unknown>)[key];
+  return typeof x === 'number' ? x : undefined;
+}
+
+/**
+ * The report content: `shown` in the results table, plots from the `report:` metrics in `all`.
+ */
+export function reportInput(all: MetricResults, shown: MetricResults, keys: CliMetricOptions, options: ReportInputOptions = {}): ReportInput {
+  const roc: ReportRoc[] = [];
+  const pr: ReportPr[] = [];
+  const seed = options.seed ?? 0;
+  const band = { ...(options.bandReplicates === undefined ? {} : { bandReplicates: options.bandReplicates }), seed };
+  const conf = all[`${REPORT_PREFIX}confusion`];
+  if (keys.preds === undefined) {
+    const curve = all[`${REPORT_PREFIX}roc`] as RocCurve | undefined;
+    const c = conf as ConfusionStats | undefined;
+    if (curve !== undefined && c !== undefined) {
+      const auc = numberAt(shown, 'auc') ?? curve.auc;
+      const ap = numberAt(shown, 'aucpr');
+      const { roc: r, pr: p } = curvesFromRoc(keys.positive === undefined ? 'positive class' : `positive: ${keys.positive}`, curve, c.tp + c.fn, c.fp + c.tn, { auc, ...(ap === undefined ? {} : { ap }), ...band });
+      roc.push(r);
+      pr.push(p);
+    }
+  } else {
+    const names = (keys.classNames ?? keys.preds.map((_, i) => String(i))).map(String);
+    const c = conf as ConfusionByClass | undefined;
+    names.forEach((name, k) => {
+      const curve = all[`${REPORT_PREFIX}roc:${name}`] as RocCurve | undefined;
+      if (curve === undefined || c === undefined) return;
+      const P = (c.tp[name] ?? 0) + (c.fn[name] ?? 0);
+      const N = (c.fp[name] ?? 0) + (c.tn[name] ?? 0);
+      const auc = numberAt(shown, 'auc', name) ?? curve.auc;
+      const ap = numberAt(shown, 'aucpr', name);
+      // One band per class would crowd the plot; the band is drawn for the first class only.
+      const { roc: r, pr: p } = curvesFromRoc(name, curve, P, N, { auc, ...(ap === undefined ? {} : { ap }), ...band, ...(k === 0 ? {} : { bandReplicates: 0 }) });
+      roc.push(r);
+      pr.push(p);
+    });
+  }
+  const matrix = all[`${REPORT_PREFIX}confusion-matrix`] as ConfusionMatrixResult | undefined;
+  return {
+    ...(options.title === undefined ? {} : { title: options.title }),
+    ...(options.about === undefined ? {} : { about: options.about }),
+    metrics: shown,
+    roc,
+    pr,
+    ...(matrix === undefined ? {} : { confusion: { classNames: matrix.classNames, count: matrix.count } }),
+  };
+}

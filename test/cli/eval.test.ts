@@ -1,0 +1,137 @@
+/**
+ * `fuseflow eval` end to end, as a subprocess, on FuseMedML's 60-case KNIGHT data
+ * (test/fixtures/eval/knight.csv) against the numbers FuseMedML's eval tests assert
+ * (/work/shared/reference/fusemedml-eval-test-values.md §B.2, §B.9).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RecordBatchFileWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { KNIGHT_CSV, knightColumns, writeKnightSplit } from '../eval/knight-fixture.js';
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function fuseflow(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', ...args], { cwd: process.cwd() });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+const knight = knightColumns();
+const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-cli-'));
+
+describe('fuseflow eval', () => {
+  it('prints one JSON object with the KNIGHT task-1 metrics (AUC 0.845), from CSV, joined CSVs and Arrow', async () => {
+    const split = writeKnightSplit();
+    const arrow = join(dir, 'knight.arrow');
+    const w = new RecordBatchFileWriter();
+    w.writeAll(
+      new Table({
+        id: vectorFromArray(knight.id as string[], new Utf8()),
+        score: vectorFromArray(Float32Array.from(knight['CanAT-score'] as string[], Number)),
+        y: vectorFromArray(Int32Array.from(knight.task1_target as string[], Number)),
+      }),
+    );
+    writeFileSync(arrow, w.toUint8Array(true));
+    const [single, joined, fromArrow] = await Promise.all([
+      fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json'),
+      fuseflow('--input', split.preds, '--input', split.targets, '--id', 'id', '--pred', 'CanAT-score', '--target', 'Task1-target', '--metrics', 'auc,accuracy', '--json'),
+      fuseflow('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json'),
+    ]);
+    for (const r of [single, joined, fromArrow]) {
+      expect(r.code, r.err).toBe(0);
+      expect(r.out.trim().split('\n')).toHaveLength(1);
+    }
+    const m = JSON.parse(single.out).metrics;
+    expect(Object.keys(m)).toEqual(['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss']);
+    expect(m.auc).toBeCloseTo(0.845, 12);
+    // Hand count at threshold 0.5 (strictly above is positive): tp 15, fn 5, fp 8, tn 32.
+    expect(m.confusion).toMatchObject({ tp: 15, fn: 5, fp: 8, tn: 32 });
+    expect(m.accuracy).toBeCloseTo(47 / 60, 12);
+    expect(m['balanced-accuracy']).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
+    expect(JSON.parse(joined.out)).toEqual({ metrics: { auc: m.auc, accuracy: m.accuracy } });
+    // float32 scores keep the order of the float64 ones here.
+    expect(JSON.parse(fromArrow.out).metrics.auc).toBeCloseTo(0.845, 12);
+  });
+
+  it('evaluates class probabilities one-vs-rest (KNIGHT task 2, FuseMedML example_8) and prints a table', async () => {
+    const preds = ['B-score', 'LR-score', 'IR-score', 'HR-score', 'VHR-score'].join(',');
+    const [json, text] = await Promise.all([
+      fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix', '--json'),
+      fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id'),
+    ]);
+    expect(json.code, json.err).toBe(0);
+    const m = JSON.parse(json.out).metrics;
+    expect(m.auc.B).toBeCloseTo(0.8771929824561403, 12);
+    expect(m.auc.LR).toBeCloseTo(0.8574635241301908, 12);
+    expect(m.auc.IR).toBeCloseTo(0.6696428571428571, 12);
+    expect(m.auc.HR).toBeCloseTo(0.9110512129380054, 12);
+    expect(m.auc.VHR).toBeCloseTo(0.723404255319149, 12);
+    expect(m.auc.macro_avg).toBeCloseTo(0.8077509663972686, 12);
+    expect(m.accuracy).toBeCloseTo(34 / 60, 12);
+    expect(m['confusion-matrix'].count).toEqual([[2, 1, 0, 0, 0], [8, 21, 2, 2, 0], [0, 1, 1, 2, 0], [0, 0, 1, 5, 1], [1, 3, 1, 3, 5]]);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/^auc\.B\s+0\.8772$/m);
+    expect(text.out).toMatch(/^auc\.macro_avg\s+0\.8078$/m);
+    expect(text.out).toMatch(/60 rows from .*knight\.csv/);
+  });
+
+  it('writes a self-contained HTML report with the ROC, PR and confusion plots', async () => {
+    const report = join(dir, 'report.html');
+    const r = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,aucpr', '--report', report, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['auc', 'aucpr']);
+    const html = readFileSync(report, 'utf8');
+    for (const id of ['roc', 'pr', 'confusion']) expect(html).toContain(`data-plot="${id}"`);
+    expect(html).toMatch(/class="mark-area role-mark/);
+    expect(html).toContain('0.8450');
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+
+  it('exits non-zero with a clear message for bad input', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'id,p,y\na,0.1,0\nb,0.9\nc,0.5,1\n');
+    const dup = join(dir, 'dup.csv');
+    writeFileSync(dup, 'id,p,y\na,0.1,0\nb,0.9,1\na,0.5,1\n');
+    const split = writeKnightSplit();
+    const short = join(dir, 'short-targets.csv');
+    writeFileSync(short, readFileSync(split.targets, 'utf8').split('\n').slice(0, 59).join('\n') + '\n');
+    const runs = await Promise.all([
+      fuseflow('--input', bad, '--pred', 'p', '--target', 'y'),
+      fuseflow('--input', dup, '--pred', 'p', '--target', 'y', '--id', 'id'),
+      fuseflow('--input', KNIGHT_CSV, '--pred', 'nope', '--target', 'task1_target', '--metrics', 'auc'),
+      fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,wat'),
+      fuseflow('--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc'),
+      fuseflow('--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc', '--on-missing', 'skip', '--json'),
+      fuseflow('--pred', 'p', '--target', 'y'),
+    ]);
+    const [malformed, duplicate, noColumn, unknownMetric, missing, skipped, usage] = runs as [Run, Run, Run, Run, Run, Run, Run];
+    expect(malformed.code).toBe(1);
+    expect(malformed.err).toMatch(/bad\.csv:line 3: expected 3 fields, found 2/);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.err).toMatch(/duplicate id 'a' .*dup\.csv line 4/);
+    expect(noColumn.code).toBe(1);
+    expect(noColumn.err).toMatch(/key 'nope'.*column is missing/);
+    expect(unknownMetric.code).toBe(1);
+    expect(unknownMetric.err).toMatch(/unknown metric 'wat'; known: auc/);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/id 'case_0029\d' of source 'preds\.csv' .* is missing from 'short-targets\.csv'/);
+    expect(skipped.code, skipped.err).toBe(0);
+    expect(skipped.out.trim().split('\n')).toHaveLength(1);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/--input is required/);
+    for (const r of runs) if (r !== skipped) expect(r.out).toBe('');
+  });
+});
