@@ -45,9 +45,14 @@ export function gaussianSmooth(img: Image, values: FloatData, sigmas: readonly n
           for (let t = 0; t < len; t++) line[t] = values[base + t * stride] as number;
           for (let t = 0; t < len; t++) {
             let s = 0;
-            for (let q = -r; q <= r; q++) {
-              const u = t + q;
-              s += (k[q + r] as number) * (line[u < 0 ? 0 : u >= len ? len - 1 : u] as number);
+            if (t >= r && t + r < len) {
+              // Interior: no edge clamping needed.
+              for (let q = 0; q < k.length; q++) s += (k[q] as number) * (line[t - r + q] as number);
+            } else {
+              for (let q = -r; q <= r; q++) {
+                const u = t + q;
+                s += (k[q + r] as number) * (line[u < 0 ? 0 : u >= len ? len - 1 : u] as number);
+              }
             }
             values[base + t * stride] = s;
           }

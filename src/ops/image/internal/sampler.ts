@@ -211,7 +211,12 @@ function general(img: Image, out: TypedArray, outSize: readonly number[], map: I
         if (nz === 1) pz = 0; // a 2D image has no z extent to interpolate over
         if (!linear) {
           const i = Math.floor(px + 0.5), j = Math.floor(py + 0.5), k = Math.floor(pz + 0.5);
-          for (let c = 0; c < C; c++) out[p++] = at(i, j, k, c);
+          if (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz) {
+            const base = k * sz + j * sy + i * C;
+            for (let c = 0; c < C; c++) out[p++] = src[base + c] as number;
+          } else {
+            for (let c = 0; c < C; c++) out[p++] = at(i, j, k, c);
+          }
           continue;
         }
         if (border) {
@@ -221,6 +226,21 @@ function general(img: Image, out: TypedArray, outSize: readonly number[], map: I
         }
         const i = Math.floor(px), j = Math.floor(py), k = Math.floor(pz);
         const fx = px - i, fy = py - j, fz = pz - k;
+        // Neighbours past the last voxel carry zero weight (f = 0 there), so they may be clamped.
+        if (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz) {
+          const dx = i + 1 < nx ? C : 0, dy = j + 1 < ny ? sy : 0, dz = k + 1 < nz ? sz : 0;
+          const ok = (dx !== 0 || fx === 0) && (dy !== 0 || fy === 0) && (dz !== 0 || fz === 0);
+          if (ok) {
+            const b = k * sz + j * sy + i * C;
+            for (let c = 0; c < C; c++) {
+              const q = b + c;
+              const lower = ((src[q] as number) * (1 - fx) + (src[q + dx] as number) * fx) * (1 - fy) + ((src[q + dy] as number) * (1 - fx) + (src[q + dy + dx] as number) * fx) * fy;
+              const upper = ((src[q + dz] as number) * (1 - fx) + (src[q + dz + dx] as number) * fx) * (1 - fy) + ((src[q + dz + dy] as number) * (1 - fx) + (src[q + dz + dy + dx] as number) * fx) * fy;
+              out[p++] = lower * (1 - fz) + upper * fz;
+            }
+            continue;
+          }
+        }
         for (let c = 0; c < C; c++) {
           const c00 = at(i, j, k, c) * (1 - fx) + (fx === 0 ? 0 : at(i + 1, j, k, c) * fx);
           const c10 = fy === 0 ? 0 : at(i, j + 1, k, c) * (1 - fx) + (fx === 0 ? 0 : at(i + 1, j + 1, k, c) * fx);
