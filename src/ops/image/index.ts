@@ -1,9 +1,22 @@
 /**
- * Imaging ops: spatial (reorient, resample, crop/pad, crop to mask, patches, slices), intensity
- * (clip, window, z-score, min-max, per-label normalization) and random 2D/3D augmentation
+ * Imaging: reading and writing (itk-wasm, off the event loop), the load op, spatial ops
+ * (reorient, resample, crop/pad, crop to mask, patches, slices), intensity ops (clip, window,
+ * z-score, min-max, per-label normalization) and random 2D/3D augmentation
  * (flip, rotate 90, affine, elastic, noise, blur, gamma, intensity scale/shift, crop).
  * Importing this module registers every op, so workers can rebuild pipelines from specs.
  */
+export { loadImage, type LoadImageOptions } from './load-image.js';
+export {
+  readImage,
+  writeImage,
+  readImageLocal,
+  writeImageLocal,
+  configureIoPool,
+  closeIoPool,
+  type ReadImageOptions,
+  type WriteImageOptions,
+  type IoPoolOptions,
+} from './io/index.js';
 export { reorient, orientationMap, type ReorientOptions, type Orientation } from './reorient.js';
 export { resample, resampledGrid, resampleOnto, type ResampleOptions } from './resample.js';
 export { cropOrPad, type CropOrPadOptions, type RegionEntry } from './crop-or-pad.js';
