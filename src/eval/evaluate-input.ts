@@ -11,12 +11,22 @@ import { arrowSource } from './sources/arrow-source.js';
 import { csvSource } from './sources/csv-source.js';
 import { iterableSource, observableSource, type BatchIterable, type BatchSubscribable } from './sources/iterable-source.js';
 import { joinSources, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
+import { concatSources } from './sources/concat-sources.js';
 
 /** One input: a file path (`.csv`, `.tsv`, `.arrow`, `.arrows`, `.feather`, `.ipc`), columns in memory, batches from code, or a source. */
 export type EvalInput = string | EvalSource | EvalBatch | BatchIterable | (() => BatchIterable) | BatchSubscribable;
 
-/** `evaluate`'s data: one input, or named inputs joined by sample id (columns become `<name>.<column>`). */
-export type EvalData = EvalInput | Readonly<Record<string, EvalInput>>;
+/** One input, or a list of inputs read one after the other (rows tagged with the list index in `evaluator_fold`). */
+export type EvalInputs = EvalInput | readonly EvalInput[];
+
+/**
+ * `evaluate`'s data: one input or list, or named inputs (or lists) joined by sample id (columns
+ * become `<name>.<column>`), as FuseMedML's `{"pred": [fold0.csv, fold1.csv], "target": ...}`.
+ */
+export type EvalData = EvalInputs | Readonly<Record<string, EvalInputs>>;
+
+/** The column holding a row's position in a list of inputs (FuseMedML's name). */
+export const FOLD_COLUMN = 'evaluator_fold';
 
 /** How inputs are identified and joined. */
 export interface EvalInputOptions {
@@ -61,6 +71,17 @@ function isArrayLike(x: unknown): boolean {
   return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
+function inputsSource(inputs: EvalInputs, name: string, idColumn: string | undefined): EvalSource {
+  if (!Array.isArray(inputs)) return inputSource(inputs as EvalInput, name, idColumn);
+  const list = inputs as readonly EvalInput[];
+  return concatSources(list.map((input, k) => inputSource(input, `${name}[${k}]`, idColumn)), { tagColumn: FOLD_COLUMN, name });
+}
+
+/** Whether `data` is a list of inputs rather than a column. */
+function isInputList(x: unknown): boolean {
+  return Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string' || isEvalSource(v) || (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)));
+}
+
 function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {
   if (typeof input === 'string') return fileSource(input, idColumn);
   if (isEvalSource(input)) return input;
@@ -90,13 +111,13 @@ export function toEvalSource(data: EvalData, options: EvalInputOptions = {}): Ev
   };
   if (isJoinObject(data)) {
     if (id === undefined) throw new OptionsError('evaluate: joining several inputs needs the id column (option id)');
-    const entries = Object.entries(data as Readonly<Record<string, EvalInput>>);
+    const entries = Object.entries(data as Readonly<Record<string, EvalInputs>>);
     const sources: Record<string, EvalSource> = {};
-    for (const [name, input] of entries) sources[name] = inputSource(input, name, typeof id === 'string' ? id : id[name]);
+    for (const [name, input] of entries) sources[name] = inputsSource(input, name, typeof id === 'string' ? id : id[name]);
     return joinSources(sources, { id, ...(typeof id === 'string' ? { idColumn: id } : {}), ...common });
   }
   if (typeof id === 'object') throw new OptionsError('evaluate: a per-input id map needs named inputs');
-  const source = inputSource(data as EvalInput, 'data', id);
+  const source = inputsSource(data as EvalInputs, 'data', id);
   if (id === undefined) return source;
   return joinSources({ [source.name]: source }, { id, idColumn: id, prefix: false, ...common });
 }
@@ -105,5 +126,5 @@ function isJoinObject(data: EvalData): boolean {
   if (typeof data !== 'object' || data === null || isEvalSource(data) || isArrayLike(data)) return false;
   if (typeof (data as BatchSubscribable).subscribe === 'function' || Symbol.asyncIterator in data || Symbol.iterator in data) return false;
   const values = Object.values(data);
-  return values.length > 0 && !values.some(isArrayLike);
+  return values.length > 0 && values.every((v) => !isArrayLike(v) || isInputList(v));
 }

@@ -9,7 +9,7 @@ import type { EvalBatch, Metric } from '../../src/eval/metric.js';
 import { auc } from '../../src/eval/metrics/auc.js';
 import { observableSource } from '../../src/eval/sources/iterable-source.js';
 import { InputError, OptionsError } from '../../src/core/errors.js';
-import { KNIGHT_CSV, knightColumns, writeKnightSplit } from './knight-fixture.js';
+import { KNIGHT_CSV, knightColumns, writeKnightFolds, writeKnightSplit } from './knight-fixture.js';
 
 const knight = knightColumns();
 const score = Float64Array.from(knight['CanAT-score'] as string[], Number);
@@ -44,6 +44,36 @@ describe('evaluate', () => {
     expect(result.metrics.auc).toBeCloseTo(0.845, 12);
     expect(result.rows).toBe(60);
     expect(result.join).toEqual({ rows: 60, missing: { pred: 0, target: 0 }, skipped: 0, excluded: 0 });
+  });
+
+  it("reads a list of fold files as one input tagged with evaluator_fold (FuseMedML's example_2)", async () => {
+    const { fold0, fold1, targets } = writeKnightFolds();
+    const seen = new Set<number>();
+    const foldTag: Metric<null, null> = {
+      name: 'folds',
+      init: () => null,
+      update: (s, b) => {
+        const col = b['pred.evaluator_fold'] as ArrayLike<number>;
+        for (let i = 0; i < col.length; i++) seen.add(col[i] as number);
+        return s;
+      },
+      merge: (a) => a,
+      compute: () => null,
+    };
+    const all = await evaluate({
+      data: { pred: [fold0, fold1], target: targets },
+      id: 'id',
+      metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }), folds: foldTag },
+    });
+    expect(all.metrics.auc).toBeCloseTo(0.845, 12);
+    expect([...seen].sort()).toEqual([0, 1]);
+    // Per fold (FuseMedML recomputed: 159/189 and 175/209), here by restricting the ids.
+    const foldIds = (f: string): string[] => ids.filter((_, i) => knight.fold?.[i] === f);
+    for (const [f, expected] of [['0', 159 / 189], ['1', 175 / 209]] as const) {
+      const r = await evaluate({ data: { pred: [fold0, fold1], target: targets }, id: 'id', ids: foldIds(f), metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) } });
+      expect(r.metrics.auc).toBeCloseTo(expected, 12);
+      expect(r.join?.excluded).toBe(60 - foldIds(f).length);
+    }
   });
 
   it('gives the same AUC from arrays, CSV, Arrow, AsyncIterable and Observable at any batch size and sharding', async () => {

@@ -31,3 +31,17 @@ export function writeKnightSplit(): { dir: string; preds: string; targets: strin
   writeFileSync(targets, ['id,Task1-target', ...ids.map((id, i) => `${id},${c.task1_target?.[i]}`)].join('\n') + '\n');
   return { dir, preds, targets };
 }
+
+/** Writes FuseMedML's example_2 fold files (`fold0.csv`, `fold1.csv`: id, CanAT-score) to a temp folder. */
+export function writeKnightFolds(): { fold0: string; fold1: string; targets: string } {
+  const c = knightColumns();
+  const { dir, targets } = writeKnightSplit();
+  const ids = c.id as string[];
+  const paths = [0, 1].map((f) => {
+    const path = join(dir, `fold${f}.csv`);
+    const rows = ids.flatMap((id, i) => (c.fold?.[i] === String(f) ? [`${id},${c['CanAT-score']?.[i]}`] : []));
+    writeFileSync(path, ['id,CanAT-score', ...rows].join('\n') + '\n');
+    return path;
+  });
+  return { fold0: paths[0] as string, fold1: paths[1] as string, targets };
+}
