@@ -40,13 +40,24 @@ interface RefinedBin {
   readonly clipArea: number | undefined;
 }
 
+/** Up to `SMALL_ROWS` rows are kept as they are (exact, no histogram allocated). */
+export const SMALL_ROWS = 16384;
+
+/** Rows kept while the input is small. */
+interface SmallRows {
+  scores: number[];
+  labels: number[];
+}
+
 /** The histogram state. */
 export interface ScoreHistogramState {
   readonly config: ScoreHistogramConfig;
-  readonly pos: Float64Array;
-  readonly neg: Float64Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
+  /** Raw rows while at most `SMALL_ROWS` have been seen; null once the histogram is in use. */
+  small: SmallRows | null;
+  pos: Float64Array;
+  neg: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
   /** True while every score seen is exactly a float32. */
   float32Exact: boolean;
   /** Rows dropped by the `nonFinite: 'skip'` policy. */
@@ -68,12 +79,24 @@ export function sortKey32(v: number): number {
   return u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
 }
 
-/** A fresh state. */
+const EMPTY = new Float64Array(0);
+
+/** A fresh state (small: no histogram allocated until more than `SMALL_ROWS` rows arrive). */
 export function initHistogram(config: ScoreHistogramConfig): ScoreHistogramState {
-  const size = 2 ** config.bits;
-  const min = new Float64Array(size).fill(Infinity);
-  const max = new Float64Array(size).fill(-Infinity);
-  return { config, pos: new Float64Array(size), neg: new Float64Array(size), min, max, float32Exact: true, skipped: 0, passes: 0, refined: new Map(), unrefinable: new Set() };
+  return { config, small: { scores: [], labels: [] }, pos: EMPTY, neg: EMPTY, min: EMPTY, max: EMPTY, float32Exact: true, skipped: 0, passes: 0, refined: new Map(), unrefinable: new Set() };
+}
+
+/** Switches a small state to the histogram, in place. */
+function densify(state: ScoreHistogramState): void {
+  const small = state.small;
+  if (small === null) return;
+  const size = 2 ** state.config.bits;
+  state.pos = new Float64Array(size);
+  state.neg = new Float64Array(size);
+  state.min = new Float64Array(size).fill(Infinity);
+  state.max = new Float64Array(size).fill(-Infinity);
+  state.small = null;
+  addDense(state, small.scores, small.labels, small.scores.length);
 }
 
 /**
@@ -81,6 +104,22 @@ export function initHistogram(config: ScoreHistogramConfig): ScoreHistogramState
  * Scores must be finite.
  */
 export function addRows(state: ScoreHistogramState, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
+  const small = state.small;
+  if (small !== null) {
+    if (small.scores.length + n <= SMALL_ROWS) {
+      for (let i = 0; i < n; i++) {
+        const v = scores[i] as number;
+        small.scores.push(v === 0 ? 0 : v);
+        small.labels.push(labels[i] === 1 ? 1 : 0);
+      }
+      return;
+    }
+    densify(state);
+  }
+  addDense(state, scores, labels, n);
+}
+
+function addDense(state: ScoreHistogramState, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
   const shift = 32 - state.config.bits;
   const { pos, neg, min, max } = state;
   let exact = state.float32Exact;
@@ -105,14 +144,34 @@ export function mergeHistograms(a: ScoreHistogramState, b: ScoreHistogramState):
   if (a.config.bits !== b.config.bits) throw new Error('cannot merge score histograms of different resolutions');
   if (a.refined.size > 0 || b.refined.size > 0) throw new Error('merge shard states before refinement passes, not after');
   const out = initHistogram(a.config);
-  for (let i = 0; i < out.pos.length; i++) {
-    out.pos[i] = (a.pos[i] as number) + (b.pos[i] as number);
-    out.neg[i] = (a.neg[i] as number) + (b.neg[i] as number);
-    out.min[i] = Math.min(a.min[i] as number, b.min[i] as number);
-    out.max[i] = Math.max(a.max[i] as number, b.max[i] as number);
-  }
-  out.float32Exact = a.float32Exact && b.float32Exact;
   out.skipped = a.skipped + b.skipped;
+  if (a.small !== null && b.small !== null && a.small.scores.length + b.small.scores.length <= SMALL_ROWS) {
+    out.small = { scores: [...a.small.scores, ...b.small.scores], labels: [...a.small.labels, ...b.small.labels] };
+    return out;
+  }
+  densify(out);
+  for (const x of [a, b]) {
+    if (x.small !== null) addDense(out, x.small.scores, x.small.labels, x.small.scores.length);
+  }
+  const dense = [a, b].filter((x) => x.small === null);
+  if (dense.length === 0) return out;
+  for (let i = 0; i < out.pos.length; i++) {
+    let p = out.pos[i] as number;
+    let q = out.neg[i] as number;
+    let lo = out.min[i] as number;
+    let hi = out.max[i] as number;
+    for (const x of dense) {
+      p += x.pos[i] as number;
+      q += x.neg[i] as number;
+      lo = Math.min(lo, x.min[i] as number);
+      hi = Math.max(hi, x.max[i] as number);
+    }
+    out.pos[i] = p;
+    out.neg[i] = q;
+    out.min[i] = lo;
+    out.max[i] = hi;
+  }
+  out.float32Exact = out.float32Exact && dense.every((x) => x.float32Exact);
   return out;
 }
 
@@ -129,6 +188,10 @@ function open(state: ScoreHistogramState, b: number): boolean {
 export function totals(state: ScoreHistogramState): { P: number; N: number } {
   let P = 0;
   let N = 0;
+  if (state.small !== null) {
+    for (const y of state.small.labels) if (y === 1) P++;
+    return { P, N: state.small.labels.length - P };
+  }
   for (let i = 0; i < state.pos.length; i++) {
     P += state.pos[i] as number;
     N += state.neg[i] as number;
@@ -158,6 +221,7 @@ export interface RefinePass {
  * unrefinable (it stays bounded).
  */
 export function planPass(state: ScoreHistogramState): RefinePass | null {
+  if (state.small !== null) return null;
   const wide = !state.float32Exact;
   const bytesPerRow = wide ? 8 : 2;
   const capacity = Math.floor(state.config.budgetBytes / bytesPerRow);
@@ -352,6 +416,7 @@ export interface RankingSummary {
 
 /** Reads AUC, AP and partial AUC off the state (exact where every open bin was refined). */
 export function summarize(state: ScoreHistogramState): RankingSummary {
+  if (state.small !== null) return summarizeSmall(state, state.small);
   const { P, N } = totals(state);
   const { pos, neg, min, max } = state;
   let tp = 0;
@@ -454,6 +519,85 @@ export function summarize(state: ScoreHistogramState): RankingSummary {
   };
 }
 
+/** Distinct score values of small rows, descending, with their class counts. */
+function tieGroups(small: SmallRows): { values: number[]; pos: number[]; neg: number[] } {
+  const order = small.scores.map((_, i) => i).sort((i, j) => (small.scores[j] as number) - (small.scores[i] as number));
+  const values: number[] = [];
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (const i of order) {
+    const v = small.scores[i] as number;
+    if (values.length === 0 || values[values.length - 1] !== v) {
+      values.push(v);
+      pos.push(0);
+      neg.push(0);
+    }
+    const k = values.length - 1;
+    if (small.labels[i] === 1) pos[k] = (pos[k] as number) + 1;
+    else neg[k] = (neg[k] as number) + 1;
+  }
+  return { values, pos, neg };
+}
+
+function standardize(area: number, P: number, N: number, m: number): number {
+  const pa = area / (P * N);
+  const minArea = 0.5 * m * m;
+  return 0.5 * (1 + (pa - minArea) / (m - minArea));
+}
+
+/** Exact summary of a small state: walk the distinct scores from the top. */
+function summarizeSmall(state: ScoreHistogramState, small: SmallRows): RankingSummary {
+  const g = tieGroups(small);
+  let P = 0;
+  let N = 0;
+  for (let k = 0; k < g.values.length; k++) {
+    P += g.pos[k] as number;
+    N += g.neg[k] as number;
+  }
+  const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
+  let tp = 0;
+  let fp = 0;
+  let pairs2 = 0;
+  let ap = 0;
+  let area = 0;
+  for (let k = 0; k < g.values.length; k++) {
+    const dp = g.pos[k] as number;
+    const dn = g.neg[k] as number;
+    pairs2 += dn * (2 * tp + dp);
+    const tp0 = tp;
+    const fp0 = fp;
+    tp += dp;
+    fp += dn;
+    if (dp > 0) ap += dp * (tp / (tp + fp));
+    if (clipFp !== undefined && fp0 < clipFp) {
+      if (fp <= clipFp) area += (dn * (tp0 + tp)) / 2;
+      else area += ((clipFp - fp0) * (tp0 + tp0 + dp * ((clipFp - fp0) / dn))) / 2;
+    }
+  }
+  const auc = pairs2 / (2 * P * N);
+  const m = state.config.maxFpr;
+  const partialAuc = m === undefined ? undefined : m === 1 ? auc : standardize(area, P, N, m);
+  return { positives: P, negatives: N, auc, aucBound: 0, ap: ap / P, apBound: 0, partialAuc, partialAucBound: m === undefined ? undefined : 0, exact: true };
+}
+
+/** A dense, fully refined copy of a small state (cached), for the bootstrap's coarse view. */
+const denseCopies = new WeakMap<ScoreHistogramState, ScoreHistogramState>();
+function denseOf(state: ScoreHistogramState): ScoreHistogramState {
+  const small = state.small;
+  if (small === null) return state;
+  const hit = denseCopies.get(state);
+  if (hit !== undefined) return hit;
+  const d = initHistogram(state.config);
+  densify(d);
+  addDense(d, small.scores, small.labels, small.scores.length);
+  for (let p = planPass(d); p !== null; p = planPass(d)) {
+    addPassRows(d, p, small.scores, small.labels, small.scores.length);
+    finishPass(d, p);
+  }
+  denseCopies.set(state, d);
+  return d;
+}
+
 /** Coarse view used by the bootstrap: class counts and exact inner pair counts per group of bins. */
 interface CoarseView {
   readonly pos: Float64Array;
@@ -528,7 +672,7 @@ function coarseView(state: ScoreHistogramState, groupBits: number): CoarseView {
  * values when the replicate has no positive or no negative.
  */
 export function replicateRanking(state: ScoreHistogramState, rng: Rng, groupBits = 12): { auc: number; ap: number } {
-  const view = coarseView(state, groupBits);
+  const view = coarseView(denseOf(state), groupBits);
   const g = view.pos.length;
   const rp = new Float64Array(g);
   const rn = new Float64Array(g);
@@ -568,6 +712,17 @@ export function rocPoints(state: ScoreHistogramState): { fpr: number[]; tpr: num
   let tp = 0;
   let fp = 0;
   let exact = true;
+  if (state.small !== null) {
+    const g = tieGroups(state.small);
+    g.values.forEach((v, k) => {
+      tp += g.pos[k] as number;
+      fp += g.neg[k] as number;
+      fpr.push(fp / N);
+      tpr.push(tp / P);
+      thresholds.push(v);
+    });
+    return { fpr, tpr, thresholds, exact };
+  }
   for (let b = state.pos.length - 1; b >= 0; b--) {
     const p = state.pos[b] as number;
     const q = state.neg[b] as number;
