@@ -2,7 +2,7 @@ export { encodePayload, decodePayload } from './payload-codec.js';
 export { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 export { type CacheEntry, type OutputSummary } from './cache-entry.js';
 export { buildManifest, writeManifest, readManifest, MANIFEST_COLUMNS } from './manifest.js';
-export { type AuditOptions, StaleCacheError } from './audit.js';
+export { type AuditOptions, AuditSchedule, StaleCacheError } from './audit.js';
 export { runTraced, type TracedRun } from './traced-run.js';
 export {
   openSampleCache,

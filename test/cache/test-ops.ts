@@ -110,3 +110,26 @@ export function volumeSample(id: string, n = 4): Sample {
 export function killTestPipeline(): Pipeline {
   return pipeline([makeVolume({ key: 'img', size: 8 }), spin({ ms: 40 }), morph({ drop: ['id-3'], split: ['id-5'] })], { name: 'static' });
 }
+
+/**
+ * Counts samples being processed at once across threads in a shared Int32Array
+ * (`[current, max]`) and holds each for `ms` — for bounds on work in flight.
+ */
+export const track = defineOp<{ readonly counter: SharedArrayBuffer; readonly ms: number }>({
+  name: 'cacheTest.track',
+  version: 1,
+  kind: 'random',
+  module: import.meta.url,
+  apply: (s, _ctx, o) => {
+    const c = new Int32Array(o.counter);
+    const now = Atomics.add(c, 0, 1) + 1;
+    let max = Atomics.load(c, 1);
+    while (now > max && Atomics.compareExchange(c, 1, max, now) !== max) max = Atomics.load(c, 1);
+    const end = performance.now() + o.ms;
+    while (performance.now() < end) {
+      /* busy */
+    }
+    Atomics.sub(c, 0, 1);
+    return s;
+  },
+});

@@ -6,7 +6,7 @@ import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
 import { createWorkerRunner, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
 import { decodePayload, encodePayload } from '../../src/cache/payload-codec.js';
-import { failOn, morph, randNoise, scale, volumeSample } from '../cache/test-ops.js';
+import { failOn, morph, randNoise, scale, track, volumeSample } from '../cache/test-ops.js';
 
 const runners: WorkerRunner[] = [];
 afterEach(async () => {
@@ -91,6 +91,17 @@ describe('worker runner', () => {
     await r.close();
     expect(await pending).toBeInstanceOf(Error);
     await expect(r.run(inputs(1), { seed: 1, epoch: 0 })).rejects.toThrow(/closed/);
+  });
+
+  it('keeps at most maxTasksInFlight tasks off-thread', async () => {
+    const counter = new SharedArrayBuffer(8);
+    const one = start(pipeline([track({ counter, ms: 15 })], { name: 'dynamic' }), { threads: 2, samplesPerTask: 1, maxTasksInFlight: 1 });
+    expect((await one.run(inputs(6), { seed: 1, epoch: 0 })).map((g) => g.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(new Int32Array(counter)[1]).toBe(1);
+    const wide = new SharedArrayBuffer(8);
+    const two = start(pipeline([track({ counter: wide, ms: 15 })], { name: 'dynamic' }), { threads: 2, samplesPerTask: 1, maxTasksInFlight: 2 });
+    await two.run(inputs(6), { seed: 1, epoch: 0 });
+    expect(new Int32Array(wide)[1]).toBeLessThanOrEqual(2);
   });
 
   it('validates options when built', () => {
