@@ -65,7 +65,8 @@ export interface EvaluateResult {
  * });
  * metrics.auc; // 0.845
  * @throws OptionsError for a bad option or metric set (unknown or cyclic `dependsOn`);
- *   InputError naming file and line for bad input rows; the metric's own error for values it
+ *   InputError for empty input (no rows after joining and filtering), and naming file and line
+ *   for bad input rows; the metric's own error for values it
  *   rejects, with the input position added.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
@@ -86,6 +87,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         row[shard] = withOrigin(name, batch, () => metric.update(row[shard], batch.columns));
       });
     });
+    if (rows === 0) {
+      const counts = isJoinedSource(source) ? source.counts() : undefined;
+      const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
+      throw new InputError(`no rows to evaluate${why}`, { file: source.name });
+    }
     let merged = states.map((row, m) => mergeAll((metrics[m] as NamedMetric).metric, row));
     states = [];
     let passes = 1;

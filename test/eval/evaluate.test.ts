@@ -113,22 +113,30 @@ describe('evaluate', () => {
   });
 
   it('runs the extra passes a metric asks for over re-readable input, and refuses them over one-shot input', async () => {
-    // Scores close enough to share a 16-bit histogram bin, with both classes in it: exact AUC needs a refinement pass.
-    const p = Float64Array.from({ length: 40 }, (_, i) => 0.5 + i * 1e-6);
-    const y = Int32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : 0));
-    let pos = 0;
+    // More rows than the AUC keeps raw (16,384), with scores close enough to share 16-bit
+    // histogram bins holding both classes: the exact AUC needs a refinement pass.
+    const n = 20_000;
+    const p = Float64Array.from({ length: n }, (_, i) => 0.5 + i * 1e-7);
+    const y = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    // Scores increase with i: each positive outranks the negatives before it.
+    let negativesBelow = 0;
     let concordant = 0;
-    for (let i = 0; i < 40; i++) if (y[i] === 1) pos++;
-    for (let i = 0; i < 40; i++) for (let j = 0; j < 40; j++) if (y[i] === 1 && y[j] === 0 && (p[i] as number) > (p[j] as number)) concordant++;
-    const exact = concordant / (pos * (40 - pos));
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      if (y[i] === 1) {
+        concordant += negativesBelow;
+        pos++;
+      } else negativesBelow++;
+    }
+    const exact = concordant / (pos * (n - pos));
     const metrics = { auc: auc({ pred: 'p', target: 'y' }) };
     const progress: EvalProgress[] = [];
-    const r = await evaluate({ data: { p, y }, metrics, batchSize: 8, onProgress: (e) => progress.push(e), progressIntervalMs: 0 });
+    const r = await evaluate({ data: { p, y }, metrics, batchSize: 1000, onProgress: (e) => progress.push(e), progressIntervalMs: 0 });
     expect(r.passes).toBeGreaterThan(1);
     expect(r.metrics.auc).toBeCloseTo(exact, 12);
-    expect(progress.filter((e) => e.done).map((e) => [e.pass, e.rows])).toEqual(Array.from({ length: r.passes }, (_, k) => [k + 1, 40]));
+    expect(progress.filter((e) => e.done).map((e) => [e.pass, e.rows])).toEqual(Array.from({ length: r.passes }, (_, k) => [k + 1, n]));
     expect(progress.some((e) => !e.done)).toBe(true);
-    const factory = await evaluate({ data: () => [{ p, y }], metrics, batchSize: 8 });
+    const factory = await evaluate({ data: () => [{ p, y }], metrics, batchSize: 777 });
     expect(factory.metrics.auc).toBe(r.metrics.auc);
     const oneShot = (async function* () {
       yield { p, y };
@@ -174,6 +182,17 @@ describe('evaluate', () => {
     const direct = await evaluate({ data: { score: score.slice(0, 30), target: target.slice(0, 30) }, metrics: { auc: auc({ pred: 'score', target: 'target' }) } });
     expect(r.metrics.auc).toBe(direct.metrics.auc);
     await expect(evaluate({ data: { pred: preds, target: targets }, metrics: [columnSum('x', 'a')] })).rejects.toThrow(/needs the id column/);
+  });
+
+  it('fails clearly on empty input', async () => {
+    const { dir } = writeKnightSplit();
+    const path = join(dir, 'empty.csv');
+    writeFileSync(path, 'id,p,y\n');
+    await expect(evaluate({ data: path, metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(/empty\.csv: no rows to evaluate/);
+    await expect(evaluate({ data: { p: [], y: [] }, metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(/data: no rows to evaluate/);
+    await expect(
+      evaluate({ data: { a: { id: ['x'], p: [0.1] }, b: { id: ['y'], t: [1] } }, id: 'id', onMissing: 'skip', metrics: [auc({ pred: 'a.p', target: 'b.t' })] }),
+    ).rejects.toThrow(/no rows to evaluate \(join: 1 rows skipped for missing ids, 0 excluded by ids\)/);
   });
 
   it('catches a duplicate id in a single input when given the id column', async () => {
