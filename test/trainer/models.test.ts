@@ -14,6 +14,7 @@ import { mlp } from '../../src/trainer/models/mlp.js';
 import { multiHeadModel } from '../../src/trainer/models/multi-head-model.js';
 import { resnet } from '../../src/trainer/models/resnet.js';
 import { unet3d } from '../../src/trainer/models/unet3d.js';
+import { batchNorm } from '../../src/trainer/models/batch-norm.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ff-models-'));
 beforeAll(async () => {
@@ -103,5 +104,51 @@ describe('models on batch dicts', () => {
     expect(() => multiHeadModel({ inputs: [], backbone: mlp({ layers: [2] }), heads: [classificationHead()] })).toThrow(OptionsError);
     expect(() => multiHeadModel({ inputs: [{ key: 'a', shape: [2] }], backbone: mlp({ layers: [2] }), heads: [classificationHead(), classificationHead()] })).toThrow(/head names/);
     expect(() => multiHeadModel({ inputs: [{ key: 'a', shape: [6, 6, 6, 1] }], backbone: unet3d({ levels: 3 }), heads: [segmentationHead()] })).toThrow(/divisible by 4/);
+  });
+});
+
+describe('batch norm (any rank)', () => {
+  it('training gradients equal autodiff of the textbook formula (rank 2 and rank 5)', () => {
+    for (const shape of [[6, 3], [2, 3, 2, 2, 3]]) {
+      const layer = batchNorm({ name: `bn_grad_${shape.length}` });
+      layer.build(shape);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 3)), shape);
+      const g2 = tf.tensor1d([0.5, 1.5, -1]);
+      const [, beta, mm, mv] = layer.getWeights();
+      layer.setWeights([g2, tf.tensor1d([0.1, -0.2, 0.3]), mm!, mv!]);
+      const w = tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.cos(i)), shape);
+      const loss = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(xi, { training: true }) as tf.Tensor, w));
+      const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+      const ours = [tf.grad(loss)(x), ...(() => {
+        const { grads, value } = tf.variableGrads(() => loss(x), vars);
+        value.dispose();
+        return vars.map((v) => grads[v.name]!);
+      })()];
+      const reference = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const axes = shape.slice(0, -1).map((_, i) => i);
+        const { mean, variance } = tf.moments(xi, axes);
+        return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b), w));
+      })([x, g2, tf.tensor1d([0.1, -0.2, 0.3])]);
+      ours.forEach((t, i) => {
+        const d = Array.from(t.dataSync());
+        const e = Array.from(reference[i]!.dataSync());
+        expect(d.length).toBe(e.length);
+        d.forEach((v, j) => expect(v).toBeCloseTo(e[j]!, 4));
+      });
+      void beta;
+    }
+  });
+
+  it('updates moving statistics in training and uses them in inference', () => {
+    const layer = batchNorm({ name: 'bn_stats', momentum: 0.5 });
+    layer.build([4, 1]);
+    const x = tf.tensor2d([[1], [2], [3], [4]]);
+    tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor);
+    const [, , mean, variance] = layer.getWeights();
+    expect(mean!.dataSync()[0]).toBeCloseTo(0.5 * 0 + 0.5 * 2.5, 6);
+    expect(variance!.dataSync()[0]).toBeCloseTo(0.5 * 1 + 0.5 * (5 / 3), 6); // unbiased batch variance 5/3
+    const y = tf.tidy(() => (layer.apply(tf.tensor2d([[1.25]]), { training: false }) as tf.Tensor).dataSync()[0]);
+    expect(y).toBeCloseTo(0, 6);
   });
 });

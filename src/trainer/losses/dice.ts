@@ -47,7 +47,11 @@ export function dice(options: DiceOptions): Loss {
         const denom = tf.add(tf.sum(p, 1), tf.sum(t, 1));
         const perClass = tf.sub(1, tf.div(tf.add(tf.mul(inter, 2), eps), tf.add(denom, eps)));
         const classes = options.classes ?? Array.from({ length: numClasses - 1 }, (_, i) => i + 1);
-        return tf.mean(tf.gather(perClass, tf.tensor1d([...classes], 'int32'), 1)) as tf.Scalar;
+        // mean over the chosen classes by a 0/1 class mask (a gather's gradient needs a kernel wasm lacks)
+        const chosen = new Float32Array(numClasses);
+        for (const c of classes) if (c < numClasses) chosen[c] = 1;
+        const used = chosen.reduce((a, b) => a + b, 0);
+        return tf.div(tf.sum(tf.mul(perClass, tf.tensor1d(chosen))), n * used) as tf.Scalar;
       });
     },
   };

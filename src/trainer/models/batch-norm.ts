@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /** Options of the layer. */
 export interface BatchNormArgs {
-  /** Moving-average momentum. Default 0.99 (Keras). */
+  /** Moving-average momentum. Default 0.9 (PyTorch's 0.1 in its convention; Keras uses 0.99, too slow for short runs). */
   readonly momentum?: number;
   /** Added to the variance. Default 1e-3 (Keras). */
   readonly epsilon?: number;
@@ -29,7 +29,7 @@ export class FuseflowBatchNorm extends tf.layers.Layer {
 
   constructor(args: BatchNormArgs = {}) {
     super(args.name === undefined ? {} : { name: args.name });
-    this.momentum = args.momentum ?? 0.99;
+    this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-3;
   }
 
@@ -50,17 +50,17 @@ export class FuseflowBatchNorm extends tf.layers.Layer {
     const mm = this.movingMean as tf.LayerVariable;
     const mv = this.movingVariance as tf.LayerVariable;
     if (kwargs['training'] === true) {
-      const axes = x.shape.slice(0, -1).map((_, i) => i);
-      const { mean, variance } = tf.moments(x, axes);
-      const n = x.size / (x.shape[x.shape.length - 1] as number);
+      const channels = x.shape[x.shape.length - 1] as number;
+      const n = x.size / channels;
+      const { y, mean, variance } = trainingNorm(x, gamma, beta, this.epsilon);
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       tf.tidy(() => {
         mm.write(tf.add(tf.mul(mm.read(), this.momentum), tf.mul(mean, 1 - this.momentum)));
         mv.write(tf.add(tf.mul(mv.read(), this.momentum), tf.mul(unbiased, 1 - this.momentum)));
       });
-      return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+      return y;
     }
-    return tf.batchNorm(x, mm.read(), mv.read(), beta, gamma, this.epsilon);
+    return normalize(x, mm.read(), mv.read(), gamma, beta, this.epsilon);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -68,6 +68,55 @@ export class FuseflowBatchNorm extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(FuseflowBatchNorm);
+
+/** Per-channel mean of `[M, C]` rows as a `[1, M] × [M, C]` product (reductions over leading axes are slow on wasm). */
+function channelMean(rows: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(tf.fill([1, rows.shape[0]], 1 / rows.shape[0]), rows);
+}
+
+/**
+ * Batch normalization with batch statistics and a hand-written gradient whose reductions are
+ * matrix products: `x̂ = (x − μ)/σ`, `y = γx̂ + β`; `dβ = Σdy`, `dγ = Σdy·x̂`,
+ * `dx = (γ/σ)·(dy − mean(dy) − x̂·mean(dy·x̂))`. The statistics are returned without gradient.
+ */
+function trainingNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const channels = x.shape[x.shape.length - 1] as number;
+  const n = x.size / channels;
+  const stats = tf.tidy(() => {
+    const rows = tf.reshape(x, [n, channels]) as tf.Tensor2D;
+    const mean = channelMean(rows);
+    const variance = channelMean(tf.square(tf.sub(rows, mean)) as tf.Tensor2D);
+    return { mean: tf.reshape(mean, [channels]), variance: tf.reshape(variance, [channels]) };
+  });
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const rows = tf.reshape(xs, [n, channels]);
+    const rstd = tf.rsqrt(tf.add(stats.variance, epsilon));
+    const xhat = tf.mul(tf.sub(rows, stats.mean), rstd);
+    save([xhat, rstd, g]);
+    const value = tf.reshape(tf.add(tf.mul(xhat, g), b), xs.shape);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gm] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor];
+        const d = tf.reshape(dy, [n, channels]) as tf.Tensor2D;
+        const meanDy = channelMean(d);
+        const meanDyXhat = channelMean(tf.mul(d, xh) as tf.Tensor2D);
+        const dx = tf.mul(tf.mul(gm, rs), tf.sub(tf.sub(d, meanDy), tf.mul(xh, meanDyXhat)));
+        return [tf.reshape(dx, xs.shape), tf.reshape(tf.mul(meanDyXhat, n), [channels]), tf.reshape(tf.mul(meanDy, n), [channels])];
+      },
+    };
+  });
+  return { y: (f as (...t: tf.Tensor[]) => tf.Tensor)(x, gamma, beta), mean: stats.mean, variance: stats.variance };
+}
+
+/**
+ * `(x − mean)·rsqrt(var + ε)·γ + β` from elementwise ops: tfjs's fused batch-norm gradient
+ * breaks on rank-5 inputs, these ops differentiate at any rank.
+ */
+function normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  return tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma)), beta);
+}
 
 /**
  * A batch-normalization layer for any rank.

@@ -1,7 +1,8 @@
 /**
  * A small 3D U-Net style segmenter backbone (FuseMedML's UNet3D, scaled for CPUs): an encoder
  * of conv blocks that halves the resolution with stride-2 convolutions, a decoder that doubles
- * it back with stride-2 transposed convolutions and concatenates the encoder's skip features.
+ * it back with stride-2 transposed convolutions and merges the encoder's skip features (added by
+ * default, or concatenated).
  * Features: the full-resolution decoder output (a dense segmentation head turns them into
  * per-voxel class scores). Each spatial size must be divisible by `2^(levels-1)`.
  */
@@ -16,6 +17,12 @@ export interface Unet3dOptions {
   readonly baseFilters?: number;
   /** Resolution levels (including the full one). Default 3. */
   readonly levels?: number;
+  /**
+   * How decoder features meet the encoder's skip features: `'concat'` (the original U-Net) or
+   * `'add'` (LinkNet-style, fewer channels; its gradient avoids the channel-axis split that is
+   * slow on the wasm backend). Default `'add'`.
+   */
+  readonly skip?: 'concat' | 'add';
 }
 
 /**
@@ -28,6 +35,8 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
   const levels = options.levels ?? 3;
   if (!Number.isInteger(base) || base < 1) throw new OptionsError(`unet3d: baseFilters must be a positive integer, got ${base}`);
   if (!Number.isInteger(levels) || levels < 1) throw new OptionsError(`unet3d: levels must be a positive integer, got ${levels}`);
+  const skip = options.skip ?? 'add';
+  if (skip !== 'add' && skip !== 'concat') throw new OptionsError(`unet3d: skip must be 'add' or 'concat', got ${String(skip)}`);
   return {
     kind: 'unet3d',
     build(input, ctx) {
@@ -49,7 +58,8 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
         x = tf.layers
           .conv3dTranspose({ filters: f, kernelSize: 2, strides: 2, padding: 'same', kernelInitializer: ctx.heNormal(), name: ctx.name(`dec${level}_up`) })
           .apply(x) as tf.SymbolicTensor;
-        x = tf.layers.concatenate({ axis: -1, name: ctx.name(`dec${level}_cat`) }).apply([x, skips[level] as tf.SymbolicTensor]) as tf.SymbolicTensor;
+        const merge = skip === 'add' ? tf.layers.add({ name: ctx.name(`dec${level}_add`) }) : tf.layers.concatenate({ axis: -1, name: ctx.name(`dec${level}_cat`) });
+        x = merge.apply([x, skips[level] as tf.SymbolicTensor]) as tf.SymbolicTensor;
         x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 1, relu: true }, ctx, `dec${level}`);
       }
       return x;
