@@ -130,17 +130,23 @@ try {
   // Peak RSS while N threads read the one cache (separate processes, so nothing carries over).
   const rss: Record<number, number> = {};
   const idle: Record<number, number> = {};
+  const mapped: Record<number, { mdbMappings: number; mdbRss: number }> = {};
   for (const threads of [1, 4]) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/cache-rss-child.ts', import.meta.url)), cache.folder, String(threads), JSON.stringify(ids)], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
     const line = child.stdout.trim().split('\n').pop() ?? '{}';
-    const got = JSON.parse(line) as { peakRss: number; startRss: number };
+    const got = JSON.parse(line) as { peakRss: number; startRss: number; mdbMappings: number; mdbRss: number };
     rss[threads] = got.peakRss;
+    mapped[threads] = got;
     idle[threads] = got.startRss;
   }
   const rssRatio = (rss[4] as number) / (rss[1] as number);
   rows.push({ name: 'peak RSS, 1 reader thread', value: (rss[1] as number) / MiB, unit: 'MiB', note: `${(((rss[1] as number) - (idle[1] as number)) / MiB).toFixed(0)} MiB above the process before its pool` });
   rows.push({ name: 'peak RSS, 4 reader threads', value: (rss[4] as number) / MiB, unit: 'MiB', ratio: rssRatio, ratioOf: 'x of 1 reader', bar: '< 1.5', pass: rssRatio < 1.5, note: `cache ${(status.payloadBytes / MiB).toFixed(0)} MiB read twice per thread; +${(((rss[4] as number) - (rss[1] as number)) / 3 / MiB).toFixed(0)} MiB per extra thread` });
+  for (const t of [1, 4]) {
+    const m = mapped[t] as { mdbMappings: number; mdbRss: number };
+    rows.push({ name: `LMDB file resident, ${t} reader thread${t > 1 ? 's' : ''}`, value: m.mdbRss / MiB, unit: 'MiB', note: `mapped ${m.mdbMappings} time(s) in the process` });
+  }
   report('cache', rows, { ids: count, files, payloadBytes: status.payloadBytes });
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 /**
  * Child process for bench/cache: starts THREADS worker threads that each read the whole cache at
- * FOLDER, sampling this process's RSS every 10 ms, and prints `{ threads, baseRss, peakRss }`.
+ * FOLDER, sampling this process's RSS every 10 ms, and prints `{ threads, startRss, baseRss,
+ * peakRss, mdbMappings, mdbRss }` — the last two from /proc/self/smaps (Linux): how many times the
+ * LMDB file is mapped into the process and how much of it is resident.
  * Usage: node --import tsx bench/lib/cache-rss-child.ts FOLDER THREADS IDS_JSON
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { workerEntry } from '../../src/core/workers.js';
 
@@ -26,5 +29,16 @@ const timer = setInterval(() => {
 const bytes = await Promise.all(Array.from({ length: threads }, () => pool.run({ folder, ids, passes: 2 })));
 clearInterval(timer);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
+let mdbMappings = 0;
+let mdbRss = 0;
+if (existsSync('/proc/self/smaps')) {
+  let inStore = false;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) {
+      inStore = line.endsWith('/cache.mdb');
+      if (inStore) mdbMappings++;
+    } else if (inStore && line.startsWith('Rss:')) mdbRss += Number(line.split(/\s+/)[1]) * 1024;
+  }
+}
 await pool.destroy();
-console.log(JSON.stringify({ threads, startRss, baseRss, peakRss, bytesPerThread: bytes[0] }));
+console.log(JSON.stringify({ threads, startRss, baseRss, peakRss, mdbMappings, mdbRss, bytesPerThread: bytes[0] }));
