@@ -38,6 +38,10 @@ describe('random intensity ops', () => {
       expect(voxel(r, 7 - i, 0)).toBeCloseTo(w[i]! / total, 12);
     }
     expect(voxel(r, 11, 0)).toBe(0); // truncated at 3σ
+    // the same along y (the row-wise pass); the x pass leaves values that are constant in x unchanged
+    const column = imageFrom('float64', [2, 15], (_x, y) => (y === 7 ? 1 : 0));
+    const c2 = await out(randGaussianBlur({ keys: ['img'], prob: 1, sigmaRange: [1, 1] }), column);
+    for (let i = 0; i <= 3; i++) expect(voxel(c2, 1, 7 + i)).toBeCloseTo(w[i]! / total, 12);
     const constant = imageFrom('float32', [6, 5, 4], () => 3);
     const c = await out(randGaussianBlur({ keys: ['img'], prob: 1 }), constant);
     for (const v of c.data) expect(v).toBeCloseTo(3, 5);

@@ -21,43 +21,61 @@ function kernel(sigma: number): Float64Array {
 
 /**
  * Smooths `values` (laid out like `img`) in place along each spatial axis with its σ (voxels,
- * x, y, z order; σ ≤ 0 leaves that axis alone).
+ * x, y, z order; σ ≤ 0 leaves that axis alone). Each pass views the data as
+ * [outer][axis][inner] and accumulates whole contiguous `inner` rows, so the y and z passes
+ * stream through memory instead of striding across it.
  */
 export function gaussianSmooth(img: Image, values: FloatData, sigmas: readonly number[]): void {
   const n = size3(img);
   const C = img.components;
-  const strides = [C, n[0] * C, n[0] * n[1] * C];
-  const line = new Float64Array(Math.max(n[0], n[1], n[2]));
   for (let axis = 0; axis < img.dimension; axis++) {
     const sigma = sigmas[axis] as number;
     const len = n[axis] as number;
     if (sigma <= 0 || len < 2) continue;
     const k = kernel(sigma);
     const r = (k.length - 1) / 2;
-    const stride = strides[axis] as number;
-    // Every line along `axis` starts at a voxel whose index on `axis` is 0.
-    const others = [0, 1, 2].filter((a) => a !== axis);
-    const [a, b] = [others[0] as number, others[1] as number];
-    for (let j = 0; j < (n[b] as number); j++) {
-      for (let i = 0; i < (n[a] as number); i++) {
-        for (let c = 0; c < C; c++) {
-          const base = i * (strides[a] as number) + j * (strides[b] as number) + c;
-          for (let t = 0; t < len; t++) line[t] = values[base + t * stride] as number;
-          for (let t = 0; t < len; t++) {
-            let s = 0;
-            if (t >= r && t + r < len) {
-              // Interior: no edge clamping needed.
-              for (let q = 0; q < k.length; q++) s += (k[q] as number) * (line[t - r + q] as number);
-            } else {
-              for (let q = -r; q <= r; q++) {
-                const u = t + q;
-                s += (k[q + r] as number) * (line[u < 0 ? 0 : u >= len ? len - 1 : u] as number);
-              }
-            }
-            values[base + t * stride] = s;
-          }
+    let inner = C;
+    for (let a = 0; a < axis; a++) inner *= n[a] as number;
+    const outer = values.length / (inner * len);
+    if (inner === 1) {
+      smoothLines(values, len, outer, k);
+      continue;
+    }
+    const src = values.slice();
+    for (let o = 0; o < outer; o++) {
+      const block = o * len * inner;
+      for (let t = 0; t < len; t++) {
+        const dst = block + t * inner;
+        values.fill(0, dst, dst + inner);
+        for (let q = -r; q <= r; q++) {
+          const u = t + q < 0 ? 0 : t + q >= len ? len - 1 : t + q;
+          const w = k[q + r] as number;
+          const from = block + u * inner;
+          for (let i = 0; i < inner; i++) values[dst + i] = (values[dst + i] as number) + w * (src[from + i] as number);
         }
       }
+    }
+  }
+}
+
+/** The x pass of a scalar image: contiguous lines of `len` values, convolved one by one. */
+function smoothLines(values: FloatData, len: number, lines: number, k: Float64Array): void {
+  const r = (k.length - 1) / 2;
+  const line = new Float64Array(len);
+  for (let l = 0; l < lines; l++) {
+    const base = l * len;
+    for (let t = 0; t < len; t++) line[t] = values[base + t] as number;
+    for (let t = 0; t < len; t++) {
+      let s = 0;
+      if (t >= r && t + r < len) {
+        for (let q = 0; q < k.length; q++) s += (k[q] as number) * (line[t - r + q] as number);
+      } else {
+        for (let q = -r; q <= r; q++) {
+          const u = t + q < 0 ? 0 : t + q >= len ? len - 1 : t + q;
+          s += (k[q + r] as number) * (line[u] as number);
+        }
+      }
+      values[base + t] = s;
     }
   }
 }
