@@ -128,38 +128,53 @@ export function* fusemedmlResamples(strata: readonly unknown[], seed: number, re
  * @throws OptionsError on bad options (e.g. `'state'` for a metric without `replicate`).
  */
 export function bootstrapCi<S, R>(options: BootstrapCiOptions<S, R>): Metric<unknown, unknown> {
+  const conf = options.confInterval ?? 95;
+  if (!(conf > 0 && conf < 100)) throw new OptionsError(`bootstrapCi: confInterval must be in (0, 100), got ${conf}`);
+  return resampled(options, (org, reps) => ciTree(org, reps, conf));
+}
+
+/**
+ * The resampling engine behind `bootstrapCi` and `pairedBootstrap`: the wrapped metric's result
+ * on the data and on each replicate, handed to `finish`. Replicates whose compute throws (e.g.
+ * one class only) are NaN.
+ */
+export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (org: R, reps: unknown[]) => O): Metric<unknown, O> {
   const inner = options.metric;
   if (inner === undefined || typeof inner.init !== 'function') throw new OptionsError('bootstrapCi: options.metric must be a metric');
   const name = options.name ?? inner.name;
   const R = options.replicates ?? 1000;
   const seed = options.seed ?? 1234;
-  const conf = options.confInterval ?? 95;
   if (!Number.isInteger(R) || R < 1) throw new OptionsError(`bootstrapCi: replicates must be a positive integer, got ${R}`);
-  if (!(conf > 0 && conf < 100)) throw new OptionsError(`bootstrapCi: confInterval must be in (0, 100), got ${conf}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionsError(`bootstrapCi: seed must be an integer in [0, 2^32)`);
   const method = options.method ?? (inner.replicate !== undefined ? 'state' : 'rows');
   if (method === 'state') {
     const replicate = inner.replicate;
     if (replicate === undefined) throw new OptionsError(`bootstrapCi: metric '${inner.name}' cannot resample its state; use method 'rows'`);
-    const m: Metric<S, unknown> = {
+    const m: Metric<S, O> = {
       name,
       init: () => inner.init(),
       update: (s, b) => inner.update(s, b),
       merge: (a, b) => inner.merge(a, b),
       compute(state, results) {
         const org = inner.compute(state, results);
-        const reps: R[] = [];
-        for (let r = 0; r < R; r++) reps.push(replicate.call(inner, state, Rng.fromParts([seed, 'bootstrap-state', r]), results));
-        return ciTree(org, reps, conf);
+        const reps: unknown[] = [];
+        for (let r = 0; r < R; r++) {
+          try {
+            reps.push(replicate.call(inner, state, Rng.fromParts([seed, 'bootstrap-state', r]), results));
+          } catch {
+            reps.push(Number.NaN);
+          }
+        }
+        return finish(org, reps);
       },
     };
     if (inner.nextPass !== undefined) m.nextPass = (s) => (inner.nextPass as NonNullable<typeof inner.nextPass>)(s);
     if (inner.status !== undefined) m.status = (s) => (inner.status as NonNullable<typeof inner.status>)(s);
-    return m as Metric<unknown, unknown>;
+    return m as Metric<unknown, O>;
   }
   if (method === 'fusemedml') {
     const maxRows = options.maxRows ?? 1e6;
-    const m: Metric<RowStore, unknown> = {
+    const m: Metric<RowStore, O> = {
       name,
       init: initRows,
       update: (s, b) => addBatch(s, b, maxRows, name),
@@ -178,15 +193,15 @@ export function bootstrapCi<S, R>(options: BootstrapCiOptions<S, R>): Metric<unk
             reps.push(Number.NaN);
           }
         }
-        return ciTree(org, reps, conf);
+        return finish(org, reps);
       },
     };
-    return m as Metric<unknown, unknown>;
+    return m as Metric<unknown, O>;
   }
   if (method !== 'rows') throw new OptionsError(`bootstrapCi: unknown method '${String(method)}'`);
   const rowKey = options.rowKey;
   const parts: Metric<S, unknown>[] = Array.from({ length: R + 1 }, () => inner as Metric<S, unknown>);
-  const m: Metric<RowsState<S>, unknown> = {
+  const m: Metric<RowsState<S>, O> = {
     name,
     init: () => ({ org: inner.init(), reps: Array.from({ length: R }, () => inner.init()), seen: 0 }),
     update(state, batch) {
@@ -232,9 +247,9 @@ export function bootstrapCi<S, R>(options: BootstrapCiOptions<S, R>): Metric<unk
           return Number.NaN;
         }
       });
-      return ciTree(org, reps, conf);
+      return finish(org, reps);
     },
     status: (s): MetricStatus => inner.status?.(s.org) ?? { exact: true, bound: 0, skipped: 0, passes: 0 },
   };
-  return m as Metric<unknown, unknown>;
+  return m as Metric<unknown, O>;
 }
