@@ -18,6 +18,13 @@ export interface NormalizeIntensityPerMaskOptions {
 
 const NAME = 'image.normalizeIntensityPerMask';
 
+/** The distinct non-zero values of a label map, sorted. */
+function labelsIn(m: ArrayLike<number>): number[] {
+  const seen = new Set<number>();
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) seen.add(m[i] as number);
+  return [...seen].sort((a, b) => a - b);
+}
+
 /**
  * Z-scores intensities region by region: the voxels of each label of a label map are normalized
  * with that label's own mean and population std (a zero std counts as 1), e.g. per tissue class
@@ -44,7 +51,7 @@ export const normalizeIntensityPerMask = defineOp<NormalizeIntensityPerMaskOptio
   apply: (sample, _ctx, o) => {
     const mask = imageAt(sample, o.maskKey);
     const m = mask.data;
-    const labels = o.labels ?? [...new Set(Array.from(m as ArrayLike<number>))].filter((l) => l !== 0).sort((a, b) => a - b);
+    const labels = o.labels ?? labelsIn(m);
     const slot = new Map<number, number>(labels.map((l, i) => [l, i]));
     return updateImages(sample, o.keys, (img, key) => {
       checkMask(img, mask, key, o.maskKey);
