@@ -2,7 +2,8 @@
  * Piscina worker for bench/cache's memory measure: opens the shared cache folder (LMDB readers,
  * one environment per thread, the same file for all) and reads every id.
  */
-import { openCacheFolder, type SampleCache } from '../../src/cache/sample-cache.js';
+import { openCacheFolder } from '../../src/cache/open-cache.js';
+import type { SampleCache } from '../../src/cache/sample-cache.js';
 
 let cache: Promise<SampleCache> | undefined;
 

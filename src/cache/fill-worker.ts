@@ -20,15 +20,18 @@ export interface FillTask {
   readonly run: RunKey;
 }
 
-/** A computed entry (payloads encoded) or the error of one id. */
+/** One initial id's outputs, encoded and summarized, ready to commit. */
+export interface ComputedEntry {
+  readonly initialId: string;
+  readonly payloads: readonly Uint8Array[];
+  readonly outputs: readonly OutputSummary[];
+  readonly outputFingerprint: string;
+  readonly stages: readonly string[];
+}
+
+/** A computed entry or the error of one id. */
 export type FillResult =
-  | {
-      readonly initialId: string;
-      readonly payloads: readonly Uint8Array[];
-      readonly outputs: readonly OutputSummary[];
-      readonly outputFingerprint: string;
-      readonly stages: readonly string[];
-    }
+  | ComputedEntry
   | { readonly initialId: string; readonly error: { readonly message: string; readonly op?: string; readonly opId?: string; readonly sampleId?: string } };
 
 /** Computes and encodes one initial id from `initial` (also used in-thread by the cache). */

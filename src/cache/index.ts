@@ -4,15 +4,6 @@ export { type CacheEntry, type OutputSummary } from './cache-entry.js';
 export { buildManifest, writeManifest, readManifest, MANIFEST_COLUMNS } from './manifest.js';
 export { type AuditOptions, AuditSchedule, StaleCacheError } from './audit.js';
 export { runTraced, type TracedRun } from './traced-run.js';
-export {
-  openSampleCache,
-  openCacheFolder,
-  readDescription,
-  SampleCache,
-  CACHE_FILES,
-  type SampleCacheOptions,
-  type FillOptions,
-  type FillReport,
-  type CacheStatus,
-  type VerifyProblem,
-} from './sample-cache.js';
+export { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
+export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions, type CacheDescription } from './open-cache.js';
+export { SampleCache, CACHE_FILES, STATIC_RUN, type CacheStatus, type VerifyProblem } from './sample-cache.js';

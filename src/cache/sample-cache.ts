@@ -10,65 +10,32 @@
  * ids themselves are stored as data, so '/', '..', spaces and any unicode are safe.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Table } from 'apache-arrow';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { Piscina } from 'piscina';
-import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { FuseflowError, OpError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { createSample, type Sample } from '../core/sample.js';
-import { workerEntry } from '../core/workers.js';
-import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import type { Pipeline, PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { StaticStore } from '../streams/contracts.js';
 import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
-import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
-import { computeEntry, type FillResult, type FillTask } from './fill-worker.js';
+import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
+import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
 import { buildManifest, writeManifest } from './manifest.js';
 import { decodePayload, encodePayload } from './payload-codec.js';
 import { runTraced } from './traced-run.js';
-import type { Table } from 'apache-arrow';
+
+// Opening functions live in open-cache.ts; re-exported here for modules that import them from this file.
+export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions } from './open-cache.js';
 
 /** Static ops are deterministic; they run under this fixed key. */
-const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
+export const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
 
 /** File names inside a cache folder. */
 export const CACHE_FILES = { store: 'cache.mdb', pipeline: 'pipeline.json', manifest: 'manifest.arrow' } as const;
-
-/** Options of {@link openSampleCache}. */
-export interface SampleCacheOptions {
-  /** Root folder; the cache lives in `<dir>/<cacheKey>`. Required. */
-  readonly dir: string;
-  /** The static pipeline whose outputs are cached. Required. */
-  readonly pipeline: Pipeline;
-  /** Mixed into the cache key (e.g. a data release or the input files' version). Default `''`. */
-  readonly salt?: string;
-  /** When to recompute a sample and compare (see {@link AuditOptions}); `false` turns audits off. Default `{ firstSample: true, everyMinutes: 30 }`. */
-  readonly audit?: AuditOptions | false;
-}
-
-/** Options of {@link SampleCache.fill}. */
-export interface FillOptions {
-  /** Worker threads; 0 computes in this thread. Default `availableParallelism()`. */
-  readonly threads?: number;
-  /** Initial ids per worker task. Default 2. */
-  readonly idsPerTask?: number;
-  /** `'stop'` rejects on the first failing sample (after committing what finished); `'skip'` counts it and goes on. Default `'stop'`. */
-  readonly onError?: 'stop' | 'skip';
-  /** Called after each committed initial id. */
-  readonly onProgress?: (progress: { readonly done: number; readonly total: number; readonly initialId: string }) => void;
-}
-
-/** What a fill did. */
-export interface FillReport {
-  readonly requested: number;
-  readonly alreadyCached: number;
-  readonly computed: number;
-  readonly dropped: number;
-  readonly failed: readonly { readonly initialId: string; readonly message: string }[];
-}
 
 /** Summary of a cache folder. */
 export interface CacheStatus {
@@ -87,61 +54,8 @@ export interface VerifyProblem {
   readonly message: string;
 }
 
-/** What `pipeline.json` records. */
-interface CacheDescription {
-  readonly format: number;
-  readonly key: string;
-  readonly salt: string;
-  readonly spec: PipelineSpec;
-  readonly createdAt: string;
-}
-
 const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
 const payloadKey = (entryKey: string, ordinal: number): string => `${entryKey}:${ordinal}`;
-
-/**
- * Opens (creating when absent) the cache of `pipeline` under `dir`.
- * @example
- * const cache = openSampleCache({ dir: '/scratch/cache', pipeline: staticOps, salt: 'v2' });
- * await cache.fill(ids, { threads: 4 });
- * const [sample] = await cache.getOrCompute('case-001');
- * @throws {OptionsError} when `dir` or `pipeline` is missing or an audit rate is bad.
- */
-export function openSampleCache(options: SampleCacheOptions): SampleCache {
-  if (typeof options.dir !== 'string' || options.dir === '') throw new OptionsError('openSampleCache: dir must be a folder path');
-  if (options.pipeline === undefined) throw new OptionsError('openSampleCache: pipeline is required');
-  const spec = pipelineSpec(options.pipeline);
-  const salt = options.salt ?? '';
-  const key = cacheKey(spec, salt);
-  const folder = join(resolve(options.dir), key);
-  mkdirSync(folder, { recursive: true });
-  const descPath = join(folder, CACHE_FILES.pipeline);
-  if (!existsSync(descPath)) {
-    const desc: CacheDescription = { format: CACHE_FORMAT_VERSION, key, salt, spec, createdAt: new Date().toISOString() };
-    const tmp = `${descPath}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(desc, null, 2)}\n`);
-    renameSync(tmp, descPath);
-  }
-  return new SampleCache(folder, key, spec, options.pipeline, options.audit ?? {}, false);
-}
-
-/**
- * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec (for
- * `fuseflow cache` and for readers in other threads or processes). The ops are imported only when
- * something needs to recompute (an audit, `verify({ recompute: true })`), so plain readers stay light.
- * @throws {FuseflowError} when the folder is not a fuseflow cache.
- */
-export async function openCacheFolder(folder: string, options: { readonly audit?: AuditOptions | false; readonly readOnly?: boolean } = {}): Promise<SampleCache> {
-  const desc = readDescription(folder);
-  return new SampleCache(resolve(folder), desc.key, desc.spec, undefined, options.audit ?? false, options.readOnly ?? true);
-}
-
-/** Reads `pipeline.json` of a cache folder. */
-export function readDescription(folder: string): CacheDescription {
-  const path = join(folder, CACHE_FILES.pipeline);
-  if (!existsSync(path) || !existsSync(join(folder, CACHE_FILES.store))) throw new FuseflowError(`${folder} is not a fuseflow cache folder (no ${CACHE_FILES.pipeline} / ${CACHE_FILES.store})`);
-  return JSON.parse(readFileSync(path, 'utf8')) as CacheDescription;
-}
 
 /**
  * An open cache. Implements {@link StaticStore}. Values it returns are read-only: objects and
@@ -163,7 +77,7 @@ export class SampleCache implements StaticStore {
   private readonly inflight = new Map<string, Promise<readonly Sample[]>>();
   private dirty = false;
 
-  /** @internal use {@link openSampleCache} or {@link openCacheFolder}. */
+  /** @internal use `openSampleCache` or `openCacheFolder`. */
   constructor(folder: string, key: string, spec: PipelineSpec, p: Pipeline | undefined, audit: AuditOptions | false, readOnly: boolean) {
     this.folder = folder;
     this.key = key;
@@ -242,63 +156,11 @@ export class SampleCache implements StaticStore {
   /**
    * Computes every id not yet cached, on worker threads, committing each initial id in its own
    * LMDB transaction as soon as it arrives (so a killed fill keeps what it committed and a restart
-   * computes only what is missing). Writes the manifest at the end.
+   * computes only what is missing). Writes the manifest at the end. See {@link fillCache}.
    * @throws {OpError} under `onError: 'stop'` for the first failing sample.
    */
-  async fill(ids: Iterable<string>, options: FillOptions = {}): Promise<FillReport> {
-    const threads = options.threads ?? availableParallelism();
-    const perTask = options.idsPerTask ?? 2;
-    if (!Number.isInteger(threads) || threads < 0) throw new OptionsError(`fill: threads must be a non-negative integer, got ${threads}`);
-    if (!Number.isInteger(perTask) || perTask < 1) throw new OptionsError(`fill: idsPerTask must be a positive integer, got ${perTask}`);
-    const all = [...new Set(ids)];
-    const missing = all.filter((id) => !this.has(id));
-    const failed: { initialId: string; message: string }[] = [];
-    let computed = 0;
-    let dropped = 0;
-    let firstError: OpError | undefined;
-    const accept = (r: FillResult): void => {
-      if ('error' in r) {
-        failed.push({ initialId: r.initialId, message: r.error.message });
-        if (firstError === undefined && options.onError !== 'skip') {
-          firstError = new OpError(r.error.op ?? '?', r.error.opId ?? '?', r.error.sampleId ?? r.initialId, new Error(r.error.message));
-        }
-        return;
-      }
-      if (this.commit(r)) {
-        computed++;
-        if (r.outputs.length === 0) dropped++;
-      }
-      options.onProgress?.({ done: computed, total: missing.length, initialId: r.initialId });
-    };
-    const tasks: string[][] = [];
-    for (let i = 0; i < missing.length; i += perTask) tasks.push(missing.slice(i, i + perTask));
-    if (threads === 0) {
-      const p = await this.requirePipeline();
-      for (const id of missing) {
-        accept(await computeEntry(p, id, createSample(id), STATIC_RUN));
-        if (firstError !== undefined) break;
-      }
-    } else {
-      const { filename, execArgv } = workerEntry(import.meta.url, './fill-worker');
-      const pool = new Piscina({ filename, execArgv: [...execArgv], minThreads: threads, maxThreads: threads, name: 'fill' });
-      try {
-        let next = 0;
-        const lane = async (): Promise<void> => {
-          while (next < tasks.length && firstError === undefined) {
-            const task: FillTask = { spec: this.spec, ids: tasks[next++] as string[], run: STATIC_RUN };
-            const results = (await pool.run(task)) as FillResult[];
-            for (const r of results) accept(r);
-          }
-        };
-        // At most `threads` tasks in flight: one lane per thread.
-        await Promise.all(Array.from({ length: Math.min(threads, tasks.length) }, lane));
-      } finally {
-        await pool.destroy();
-      }
-    }
-    this.flushManifest();
-    if (firstError !== undefined) throw firstError;
-    return { requested: all.length, alreadyCached: all.length - missing.length, computed, dropped, failed };
+  fill(ids: Iterable<string>, options: FillOptions = {}): Promise<FillReport> {
+    return fillCache(this, ids, options);
   }
 
   /** The manifest built from the committed entries (no payload is read). */
@@ -396,8 +258,8 @@ export class SampleCache implements StaticStore {
     await this.root.close();
   }
 
-  /** The static pipeline; rebuilt from the recorded spec (importing its ops) on first need. */
-  private async requirePipeline(): Promise<Pipeline> {
+  /** @internal The static pipeline, rebuilt from the recorded spec (importing its ops) on first need. */
+  async requirePipeline(): Promise<Pipeline> {
     if (this.pipeline === undefined) {
       try {
         this.pipeline = await rebuildPipeline(this.spec);
@@ -418,8 +280,8 @@ export class SampleCache implements StaticStore {
     return Object.freeze(outputs);
   }
 
-  /** Commits one computed entry in one LMDB transaction; false when it was already there. */
-  private commit(r: Extract<FillResult, { payloads: unknown }>): boolean {
+  /** @internal Commits one computed entry in one LMDB transaction; false when it was already there. */
+  commit(r: ComputedEntry): boolean {
     const k = idKey(r.initialId);
     const entry: CacheEntry = {
       initialId: r.initialId,

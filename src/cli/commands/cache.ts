@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_FILES, openCacheFolder, readDescription } from '../../cache/sample-cache.js';
+import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
+import { CACHE_FILES } from '../../cache/sample-cache.js';
 import { FuseflowError } from '../../core/errors.js';
 
 const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
