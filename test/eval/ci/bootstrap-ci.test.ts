@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapCi } from '../../../src/eval/ci/bootstrap-ci.js';
 import { auc } from '../../../src/eval/metrics/auc.js';
+import { aucPr } from '../../../src/eval/metrics/aucpr.js';
+import { accuracy } from '../../../src/eval/metrics/accuracy.js';
+import { oneVsRest } from '../../../src/eval/metrics/one-vs-rest.js';
+import { Rng } from '../../../src/core/rng.js';
+import type { EvalBatch, Metric } from '../../../src/eval/metric.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
 import { knightColumns } from '../metrics/fixtures.js';
 
@@ -14,5 +19,80 @@ describe('bootstrapCi, FuseMedML method', () => {
     expect(r['std']).toBeCloseTo(0.06216615072919004, 12);
     expect(r['conf_lower']).toBe(0.7125);
     expect(r['conf_upper']).toBe(0.95375);
+  });
+});
+
+describe('bootstrapCi, KNIGHT reference results (FuseMedML section C)', () => {
+  it('C.1 task 2: one-vs-rest AUC CIs per class and macro (10000 replicates, stratified by class)', () => {
+    const cols = knightColumns();
+    const classNames = ['B', 'LR', 'IR', 'HR', 'VHR'];
+    const m = bootstrapCi({
+      metric: oneVsRest({ preds: classNames, target: 'task2', classNames: [0, 1, 2, 3, 4], metric: auc }),
+      method: 'fusemedml',
+      stratum: 'task2',
+      replicates: 10000,
+      seed: 1234,
+    });
+    const r = runMetric(m, () => [cols]).result as Record<string, Record<string, number>>;
+    const want: Record<string, [number, number, number]> = {
+      macro_avg: [0.8078, 0.7263, 0.8807],
+      '0': [0.8772, 0.7251, 0.9825],
+      '1': [0.8575, 0.7542, 0.9439],
+      '2': [0.6696, 0.4732, 0.875],
+      '3': [0.9111, 0.8194, 0.9811],
+      '4': [0.7234, 0.5123, 0.9002],
+    };
+    for (const [k, [org, lo, hi]] of Object.entries(want)) {
+      expect(Math.abs((r[k]?.['org'] as number) - org)).toBeLessThan(5e-5);
+      expect(Math.abs((r[k]?.['conf_lower'] as number) - lo)).toBeLessThan(5e-5);
+      expect(Math.abs((r[k]?.['conf_upper'] as number) - hi)).toBeLessThan(5e-5);
+    }
+  });
+});
+
+describe('bootstrapCi is the same whatever the sharding and batch size', () => {
+  // 40,000 float32 scores with ties: the dense histogram with one refinement pass.
+  const n = 40000;
+  const pred = new Float32Array(n);
+  const target = new Int8Array(n);
+  const id: string[] = [];
+  const rng = Rng.fromParts([5, 'ci-invariance']);
+  for (let i = 0; i < n; i++) {
+    const y = rng.bool(0.3) ? 1 : 0;
+    target[i] = y;
+    pred[i] = Math.round((rng.normal(y ? 0.8 : 0, 1) + 5) * 4000) / 4000;
+    id.push(`s${i}`);
+  }
+  const batches = (size: number): EvalBatch[] => {
+    const out: EvalBatch[] = [];
+    for (let s = 0; s < n; s += size) out.push({ pred: pred.subarray(s, s + size), target: target.subarray(s, s + size), id: id.slice(s, s + size) });
+    return out;
+  };
+  it('state method (histogram resampling): AUC and AP CIs at batch sizes 1, 1000, all and 1 or 8 shards', () => {
+    const m = (): Metric<unknown, unknown> => bootstrapCi({ metric: auc({ pred: 'pred', target: 'target' }), replicates: 200, seed: 11 });
+    const p = (): Metric<unknown, unknown> => bootstrapCi({ metric: aucPr({ pred: 'pred', target: 'target' }), replicates: 200, seed: 11 });
+    const ref = runMetric(m(), () => batches(n));
+    const refAp = runMetric(p(), () => batches(n)).result;
+    expect(ref.status.passes).toBe(1);
+    expect(ref.status.exact).toBe(true);
+    for (const [size, shards] of [[1, 1], [1000, 1], [1000, 8], [1, 8], [n, 1]] as const) {
+      expect(runMetric(m(), () => batches(size), { shards }).result).toEqual(ref.result);
+      expect(runMetric(p(), () => batches(size), { shards }).result).toEqual(refAp);
+    }
+    const r = ref.result as Record<string, number>;
+    expect(r['conf_lower']).toBeLessThan(r['org'] as number);
+    expect(r['conf_upper']).toBeGreaterThan(r['org'] as number);
+  });
+  it('rows method (Poisson row weights keyed by id): accuracy CI at batch sizes 7, 1000, all and 1 or 8 shards', () => {
+    const small = 3000;
+    const data = (size: number): EvalBatch[] => {
+      const all = { pred: pred.subarray(0, small), target: target.subarray(0, small), id: id.slice(0, small) };
+      const out: EvalBatch[] = [];
+      for (let s = 0; s < small; s += size) out.push({ pred: all.pred.subarray(s, s + size), target: all.target.subarray(s, s + size), id: all.id.slice(s, s + size) });
+      return out;
+    };
+    const m = (): Metric<unknown, unknown> => bootstrapCi({ metric: accuracy({ pred: 'pred', target: 'target', threshold: 5.4 }), method: 'rows', rowKey: 'id', replicates: 100, seed: 2 });
+    const ref = runMetric(m(), () => data(small)).result;
+    for (const [size, shards] of [[7, 1], [1000, 1], [1000, 8], [7, 8]] as const) expect(runMetric(m(), () => data(size), { shards }).result).toEqual(ref);
   });
 });
