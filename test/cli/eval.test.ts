@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { RecordBatchFileWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { KNIGHT_CSV, knightColumns, writeKnightSplit } from '../eval/knight-fixture.js';
 
@@ -29,6 +30,24 @@ function fuseflow(...args: string[]): Promise<Run> {
   });
 }
 
+/** Runs `fuseflow eval` in this process (for the many error cases: no process start-up each). */
+async function inProcess(...args: string[]): Promise<Run> {
+  let out = '';
+  const err: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const code = await main(['eval', ...args]);
+    return { code, out, err: err.join('\n') };
+  } finally {
+    write.mockRestore();
+    error.mockRestore();
+  }
+}
+
 const knight = knightColumns();
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-cli-'));
 
@@ -45,11 +64,9 @@ describe('fuseflow eval', () => {
       }),
     );
     writeFileSync(arrow, w.toUint8Array(true));
-    const [single, joined, fromArrow] = await Promise.all([
-      fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json'),
-      fuseflow('--input', split.preds, '--input', split.targets, '--id', 'id', '--pred', 'CanAT-score', '--target', 'Task1-target', '--metrics', 'auc,accuracy', '--json'),
-      fuseflow('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json'),
-    ]);
+    const single = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json');
+    const joined = await inProcess('--input', split.preds, '--input', split.targets, '--id', 'id', '--pred', 'CanAT-score', '--target', 'Task1-target', '--metrics', 'auc,accuracy', '--json');
+    const fromArrow = await inProcess('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json');
     for (const r of [single, joined, fromArrow]) {
       expect(r.code, r.err).toBe(0);
       expect(r.out.trim().split('\n')).toHaveLength(1);
@@ -68,10 +85,8 @@ describe('fuseflow eval', () => {
 
   it('evaluates class probabilities one-vs-rest (KNIGHT task 2, FuseMedML example_8) and prints a table', async () => {
     const preds = ['B-score', 'LR-score', 'IR-score', 'HR-score', 'VHR-score'].join(',');
-    const [json, text] = await Promise.all([
-      fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix', '--json'),
-      fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id'),
-    ]);
+    const json = await fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix', '--json');
+    const text = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id');
     expect(json.code, json.err).toBe(0);
     const m = JSON.parse(json.out).metrics;
     expect(m.auc.B).toBeCloseTo(0.8771929824561403, 12);
@@ -86,6 +101,28 @@ describe('fuseflow eval', () => {
     expect(text.out).toMatch(/^auc\.B\s+0\.8772$/m);
     expect(text.out).toMatch(/^auc\.macro_avg\s+0\.8078$/m);
     expect(text.out).toMatch(/60 rows from .*knight\.csv/);
+  });
+
+  it("reproduces FuseMedML's example_4 bootstrap CI exactly with --ci-method fusemedml, and gives CIs for every metric", async () => {
+    const fm = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc', '--ci', '10000', '--seed', '1234', '--ci-method', 'fusemedml', '--json');
+    const state = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,accuracy,confusion', '--ci', '500', '--seed', '7', '--id', 'id', '--json');
+    expect(fm.code, fm.err).toBe(0);
+    const ci = JSON.parse(fm.out).metrics.auc;
+    // Recomputed with numpy's RandomState(1234) stream (reference §B.5); FuseMedML asserts 0.845, 0.8456, 0.712, 0.954, 0.0622 to 3 places.
+    expect(ci.org).toBeCloseTo(0.845, 12);
+    expect(ci.mean).toBeCloseTo(0.845606875, 12);
+    expect(ci.std).toBeCloseTo(0.06216615072919004, 12);
+    expect(ci.conf_interval).toBe(95);
+    expect(ci.conf_lower).toBeCloseTo(0.7125, 12);
+    expect(ci.conf_upper).toBeCloseTo(0.95375, 12);
+    expect(state.code, state.err).toBe(0);
+    const m = JSON.parse(state.out).metrics;
+    for (const v of [m.auc, m.accuracy, m.confusion.sensitivity]) {
+      expect(Object.keys(v)).toEqual(expect.arrayContaining(['org', 'mean', 'std', 'conf_interval', 'conf_lower', 'conf_upper']));
+      expect(v.conf_lower).toBeLessThanOrEqual(v.org);
+      expect(v.conf_upper).toBeGreaterThanOrEqual(v.org);
+    }
+    expect(m.auc.org).toBeCloseTo(0.845, 12);
   });
 
   it('writes a self-contained HTML report with the ROC, PR and confusion plots', async () => {
@@ -108,15 +145,19 @@ describe('fuseflow eval', () => {
     const split = writeKnightSplit();
     const short = join(dir, 'short-targets.csv');
     writeFileSync(short, readFileSync(split.targets, 'utf8').split('\n').slice(0, 59).join('\n') + '\n');
-    const runs = await Promise.all([
-      fuseflow('--input', bad, '--pred', 'p', '--target', 'y'),
-      fuseflow('--input', dup, '--pred', 'p', '--target', 'y', '--id', 'id'),
-      fuseflow('--input', KNIGHT_CSV, '--pred', 'nope', '--target', 'task1_target', '--metrics', 'auc'),
-      fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,wat'),
-      fuseflow('--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc'),
-      fuseflow('--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc', '--on-missing', 'skip', '--json'),
-      fuseflow('--pred', 'p', '--target', 'y'),
-    ]);
+    const runs: Run[] = [];
+    // The first two as subprocesses (exit code and streams of the real command), the rest in-process.
+    runs.push(await fuseflow('--input', bad, '--pred', 'p', '--target', 'y'));
+    for (const args of [
+      ['--input', dup, '--pred', 'p', '--target', 'y', '--id', 'id'],
+      ['--input', KNIGHT_CSV, '--pred', 'nope', '--target', 'task1_target', '--metrics', 'auc'],
+      ['--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,wat'],
+      ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc'],
+      ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc', '--on-missing', 'skip', '--json'],
+    ]) {
+      runs.push(await inProcess(...args));
+    }
+    runs.push(await fuseflow('--pred', 'p', '--target', 'y'));
     const [malformed, duplicate, noColumn, unknownMetric, missing, skipped, usage] = runs as [Run, Run, Run, Run, Run, Run, Run];
     expect(malformed.code).toBe(1);
     expect(malformed.err).toMatch(/bad\.csv:line 3: expected 3 fields, found 2/);

@@ -14,6 +14,7 @@ export interface EvalArgs {
   readonly metrics: readonly string[] | undefined;
   readonly threshold: number | undefined;
   readonly ci: number | undefined;
+  readonly ciMethod: 'state' | 'rows' | 'fusemedml' | undefined;
   readonly seed: number;
   readonly groupBy: string | undefined;
   readonly fold: string | undefined;
@@ -41,7 +42,10 @@ files. Several --input files are joined row by row on the --id column (each id e
   --metrics LIST        comma-separated (default auc,aucpr,accuracy,balanced-accuracy,confusion,
                         brier,mcc,logloss); see --help for the list of names
   --threshold T         binary decision threshold, strictly above is positive (default 0.5)
-  --ci N                stratified bootstrap confidence intervals with N replicates
+  --ci N                bootstrap confidence intervals with N replicates
+  --ci-method M         state (resample the metric's merged counts; default where the metric
+                        supports it), rows (Poisson weights per row, keyed by --id when given) or
+                        fusemedml (FuseMedML's stratified resampling by target, numpy's RNG)
   --seed S              seed of the bootstrap (default 0)
   --group-by COL        also report each metric per value of COL, with mean and std
   --fold COL            also report each metric per fold (values of COL), with mean and std
@@ -51,7 +55,7 @@ files. Several --input files are joined row by row on the --id column (each id e
   --report FILE.html    write a self-contained HTML report with plots
   --no-progress         no progress lines on stderr`;
 
-const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--seed', '--group-by', '--fold', '--on-missing', '--batch-size', '--report']);
+const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--batch-size', '--report']);
 
 function list(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -113,6 +117,9 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   const classes = classesText === undefined ? undefined : list([classesText]);
   if (classes !== undefined && classes.length !== preds.length) throw new OptionsError(`--classes names ${classes.length} classes but --pred has ${preds.length} columns`);
   const metricsText = one('--metrics');
+  const ciMethod = one('--ci-method');
+  if (ciMethod !== undefined && ciMethod !== 'state' && ciMethod !== 'rows' && ciMethod !== 'fusemedml') throw new OptionsError(`--ci-method must be state, rows or fusemedml, got '${ciMethod}'`);
+  if (ciMethod !== undefined && one('--ci') === undefined) throw new OptionsError('--ci-method needs --ci N');
   return {
     inputs,
     preds,
@@ -123,6 +130,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     metrics: metricsText === undefined ? undefined : list([metricsText]),
     threshold: numberArg('--threshold', one('--threshold'), Number.isFinite, 'a finite number'),
     ci: numberArg('--ci', one('--ci'), (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2'),
+    ciMethod,
     seed: numberArg('--seed', one('--seed'), (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 0,
     groupBy: one('--group-by'),
     fold: one('--fold'),

@@ -10,6 +10,7 @@ import { fileSource } from '../../eval/evaluate-input.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
+import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import { resultRows } from '../../eval/report/results-table.js';
 import { writeReport } from '../../eval/report/render-report.js';
@@ -46,10 +47,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   for (const name of args.metrics ?? DEFAULT_METRICS) {
     const make = METRICS_BY_CLI_NAME[name];
     if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
-    metrics[name] = make({ ...keys, name });
+    const metric = make({ ...keys, name });
+    metrics[name] = args.ci === undefined || NO_CI.has(name) ? metric : withCi(metric, args);
   }
-  if (args.ci !== undefined || args.groupBy !== undefined || args.fold !== undefined) {
-    throw new OptionsError('--ci, --group-by and --fold need the metric wrappers of the eval package, which this build lacks');
+  if (args.groupBy !== undefined || args.fold !== undefined) {
+    throw new OptionsError('--group-by and --fold need the group-analysis wrapper of the eval package, which this build lacks');
   }
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
   const source = openInputs(args);
@@ -68,6 +70,21 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);
   else process.stdout.write(table(shown, args, result));
   return 0;
+}
+
+/** Metrics whose results are curves or tables, not numbers: no CI. */
+const NO_CI = new Set(['roc', 'confusion-matrix']);
+
+/** Wraps a metric in a bootstrap CI as the CLI options say. */
+function withCi(metric: Metric, args: EvalArgs): Metric {
+  return bootstrapCi({
+    metric,
+    replicates: args.ci as number,
+    seed: args.seed,
+    ...(args.ciMethod === undefined ? {} : { method: args.ciMethod }),
+    ...(args.ciMethod === 'fusemedml' ? { stratum: args.target } : {}),
+    ...(args.id === undefined ? {} : { rowKey: args.id }),
+  });
 }
 
 function openInputs(args: EvalArgs): EvalSource {

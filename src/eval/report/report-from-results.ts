@@ -9,6 +9,7 @@ import { confusionMatrix, type ConfusionMatrixResult } from '../metrics/confusio
 import { rocCurve, type RocCurve } from '../metrics/roc-curve.js';
 import type { CliMetricOptions } from '../metrics/index.js';
 import { curvesFromRoc } from './curves-from-roc.js';
+import { isCiResult } from './results-table.js';
 import type { ReportInput, ReportPr, ReportRoc } from './report-input.js';
 
 /** Names of the report's own metrics start with this. */
@@ -59,12 +60,18 @@ export interface ReportInputOptions {
   readonly bandReplicates?: number;
 }
 
+/** A number result, or the `org` of a CI result. */
+function scalar(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (isCiResult(v)) return v.org;
+  return undefined;
+}
+
 function numberAt(results: MetricResults, name: string, key?: string): number | undefined {
   const v = results[name];
-  if (key === undefined) return typeof v === 'number' ? v : undefined;
+  if (key === undefined) return scalar(v);
   if (typeof v !== 'object' || v === null) return undefined;
-  const x = (v as Record<string, unknown>)[key];
-  return typeof x === 'number' ? x : undefined;
+  return scalar((v as Record<string, unknown>)[key]);
 }
 
 /**
