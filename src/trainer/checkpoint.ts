@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../core/errors.js';
 import type { DictModelBinding, DictModel } from './models/dict-model.js';
 import { dictModel } from './models/dict-model.js';
+// Registers the custom layers that checkpointed topologies may use.
+import './models/batch-norm.js';
 import type { OptimizerConfig, OptimizerState } from './optim/optimizer.js';
 
 const MAGIC = 'FFCKPT01';

@@ -23,6 +23,8 @@ export interface Unet3dOptions {
    * slow on the wasm backend). Default `'add'`.
    */
   readonly skip?: 'concat' | 'add';
+  /** Batch norm after each convolution. Default true. */
+  readonly batchNorm?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
   if (!Number.isInteger(base) || base < 1) throw new OptionsError(`unet3d: baseFilters must be a positive integer, got ${base}`);
   if (!Number.isInteger(levels) || levels < 1) throw new OptionsError(`unet3d: levels must be a positive integer, got ${levels}`);
   const skip = options.skip ?? 'add';
+  const batchNorm = options.batchNorm ?? true;
   if (skip !== 'add' && skip !== 'concat') throw new OptionsError(`unet3d: skip must be 'add' or 'concat', got ${String(skip)}`);
   return {
     kind: 'unet3d',
@@ -49,8 +52,8 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
       let x = input;
       for (let level = 0; level < levels; level++) {
         const f = base * 2 ** level;
-        if (level > 0) x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 2, relu: true }, ctx, `enc${level}_down`);
-        x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 1, relu: true }, ctx, `enc${level}`);
+        if (level > 0) x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 2, relu: true, batchNorm }, ctx, `enc${level}_down`);
+        x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 1, relu: true, batchNorm }, ctx, `enc${level}`);
         skips.push(x);
       }
       for (let level = levels - 2; level >= 0; level--) {
@@ -60,7 +63,7 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
           .apply(x) as tf.SymbolicTensor;
         const merge = skip === 'add' ? tf.layers.add({ name: ctx.name(`dec${level}_add`) }) : tf.layers.concatenate({ axis: -1, name: ctx.name(`dec${level}_cat`) });
         x = merge.apply([x, skips[level] as tf.SymbolicTensor]) as tf.SymbolicTensor;
-        x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 1, relu: true }, ctx, `dec${level}`);
+        x = convBlock(x, { dims: 3, filters: f, kernel: 3, stride: 1, relu: true, batchNorm }, ctx, `dec${level}`);
       }
       return x;
     },
