@@ -14,6 +14,8 @@ import { pipeline, runPipeline } from '../../../src/ops/pipeline.js';
 import { createOp } from '../../../src/ops/registry.js';
 import { closeIoPool } from '../../../src/ops/image/io/io-pool.js';
 import { loadImage } from '../../../src/ops/image/load-image.js';
+import { pipelineSpec } from '../../../src/ops/pipeline.js';
+import { createWorkerRunner } from '../../../src/streams/worker-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-load-'));
 afterAll(async () => {
@@ -75,5 +77,24 @@ describe('loadImage', () => {
     const typeErr = (results[3] as PromiseRejectedResult).reason as OpError;
     expect(typeErr.cause).toBeInstanceOf(TypeMismatchError);
     expect(typeErr.message).toContain("key 'data.input.path' of sample 'case-3' must hold a path string");
+  });
+
+  it('inside the worker runner (reads inline on its threads), a bad file is skipped and counted; the other samples come through', async () => {
+    const bad = join(dir, 'runner-bad.nii.gz');
+    writeFileSync(bad, readFileSync('test/fixtures/volumes/KmeansTest_T1RawSkullStrip.nii.gz').subarray(0, 5000));
+    const spec = pipelineSpec(pipeline([loadImage({ key: 'data.input.path', outKey: 'data.input.img' })]));
+    const runner = createWorkerRunner({ pipeline: spec, threads: 1, samplesPerTask: 2, onError: 'skip' });
+    try {
+      const paths = ['test/fixtures/volumes/KmeansTest_T1RawSkullStrip.nii.gz', bad, 'test/fixtures/volumes/anatomical.nii'];
+      const outputs = await runner.run(paths.map((p, i) => withPath(`r${i}`, p)), { seed: 1, epoch: 0 });
+      expect(outputs.map((o) => o.length)).toEqual([1, 0, 1]);
+      expect(getKey(outputs[2]?.[0] as Sample, 'data.input.img')).toMatchObject({ dtype: 'int16', shape: [25, 41, 33] });
+      const stats = runner.stats();
+      expect(stats.skipped).toBe(1);
+      expect(stats.errors[0]?.sampleId).toBe('r1');
+      expect(stats.errors[0]?.message).toContain(bad);
+    } finally {
+      await runner.close();
+    }
   });
 });

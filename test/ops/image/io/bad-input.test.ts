@@ -5,13 +5,16 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
-import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
+import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-bad-'));
+// one IO thread: each itk-wasm module loads once for the whole file
+beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
 afterAll(async () => {
+  await configureIoPool({});
   await closeIoPool();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -5,15 +5,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../../../../src/core/image.js';
-import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
+import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { writeImage } from '../../../../src/ops/image/io/write-image.js';
 import { OptionsError } from '../../../../src/core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-write-'));
+// one IO thread: each itk-wasm module loads once for the whole file
+beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
 afterAll(async () => {
+  await configureIoPool({});
   await closeIoPool();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -64,13 +67,21 @@ describe('writeImage → readImage round trip', () => {
     nifti.origin.forEach((v, i) => expect(v).toBeCloseTo(img.origin[i] as number, 5));
   });
 
-  it('a 2D uint8 image as PNG, and 3-component uint8 as MHA', async () => {
+  it('a 2D uint8 image as PNG (exact) and JPEG (lossy), and 3-component uint8 as MHA', async () => {
     const gray = createImage('uint8', [9, 4], new Uint8Array(36).map((_, i) => (i * 7) % 256));
     await writeImage(gray, join(dir, 'g.png'));
     const back = await readImage(join(dir, 'g.png'));
     expect(back.dimension).toBe(2);
     expect(back.shape).toEqual([4, 9]);
     expect(back.data).toEqual(gray.data);
+    // JPEG is lossy: same grid, values close on a smooth image
+    const smooth = createImage('uint8', [16, 16], new Uint8Array(256).map((_, i) => 60 + (i % 16) * 4 + (i >> 4) * 3));
+    await writeImage(smooth, join(dir, 's.jpg'));
+    const jpg = await readImage(join(dir, 's.jpg'));
+    expect(jpg.shape).toEqual([16, 16]);
+    let err = 0;
+    for (let i = 0; i < 256; i++) err = Math.max(err, Math.abs((jpg.data[i] as number) - (smooth.data[i] as number)));
+    expect(err).toBeLessThan(12);
     const rgb = createImage('uint8', [4, 3, 2], new Uint8Array(4 * 3 * 2 * 3).map((_, i) => (i * 13) % 251), { components: 3 });
     await writeImage(rgb, join(dir, 'rgb.mha'));
     expectSame(await readImage(join(dir, 'rgb.mha')), rgb);
