@@ -63,10 +63,10 @@ export async function readImageLocal(path: string, options: ReadImageOptions = {
   } catch (err) {
     throw new InputError(`cannot read the image: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : String(err)}`, { file: path });
   }
-  if (info.isDirectory()) return readDicomSeries(file, options);
+  if (info.isDirectory()) return readDicomSeries(path, options);
   if (info.size === 0) throw new InputError('the file is empty', { file: path });
   const io = ioForPath(file);
-  if (io === 'gdcm' || (io === undefined && (await startsLikeDicom(file)))) return readDicomFile(file);
+  if (io === 'gdcm' || (io === undefined && (await startsLikeDicom(file)))) return readDicomFile(path);
   if (io === 'nifti' && /\.nii(\.gz)?$/i.test(file)) await checkNifti(file, path);
   const candidates = io === undefined ? PROBE_ORDER : [io];
   let problem = '';
