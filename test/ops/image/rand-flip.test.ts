@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../../src/core/errors.js';
 import { getKey } from '../../../src/core/sample.js';
-import type { Image } from '../../../src/core/image.js';
+import { createImage, type Image } from '../../../src/core/image.js';
 import { randFlip } from '../../../src/ops/image/rand-flip.js';
 import { worldOf } from '../../../src/ops/image/internal/image-access.js';
 import { imageFrom, runOne, sampleWith, voxel } from './image-helpers.js';
@@ -46,6 +46,13 @@ describe('image.randFlip', () => {
     }
     expect(flipped).toBeGreaterThan(35);
     expect(flipped).toBeLessThan(85);
+  });
+
+  it('moves whole voxels of a multi-component (RGB) image', async () => {
+    const rgb = createImage('uint8', [2, 1], Uint8Array.from([1, 2, 3, 4, 5, 6]), { components: 3 });
+    const out = getKey<Image>(await runOne(randFlip({ keys: ['rgb'], prob: 1, axes: [0] }), sampleWith('a', { rgb })), 'rgb');
+    expect(Array.from(out.data)).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(out.shape).toEqual([1, 2, 3]);
   });
 
   it('validates axes and probability', () => {
