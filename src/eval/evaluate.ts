@@ -7,6 +7,7 @@ import type { Metric, MetricPass, MetricResults } from './metric.js';
 import { FuseflowError, InputError, OptionsError } from '../core/errors.js';
 import { describeOrigin, type EvalSource, type SourceBatch } from './sources/eval-source.js';
 import type { JoinCounts } from './sources/join-sources.js';
+import { spillSource } from './sources/spill-source.js';
 import { isJoinedSource, toEvalSource, type EvalData, type EvalInputOptions } from './evaluate-input.js';
 import { orderMetrics, type NamedMetric } from './evaluate-order.js';
 import { ProgressMeter, type EvalProgress } from './evaluate-progress.js';
@@ -30,6 +31,12 @@ export interface EvaluateOptions extends EvalInputOptions {
   readonly progressIntervalMs?: number;
   /** Most passes over the input before giving up on a metric that keeps asking; default 32. */
   readonly maxPasses?: number;
+  /**
+   * Copy one-shot input (a bare AsyncIterable or Observable) to a temporary file while reading it,
+   * so metrics can have extra passes (`true`, or the folder to use); default false. Disk: the
+   * whole input once; memory: one batch.
+   */
+  readonly spill?: boolean | { readonly tmpDir?: string };
 }
 
 /** What {@link evaluate} returns. */
@@ -56,7 +63,8 @@ export interface EvaluateResult {
  * refine AUC bins that hold both classes); the input is read again for those that ask. Files,
  * arrays, joins over them and iterable factories can be re-read; a bare AsyncIterable or
  * Observable cannot, so a metric that asks for a second pass over one fails with an error saying
- * so: with one-shot input the first pass must fit every metric's memory budget.
+ * so: with one-shot input the first pass must fit every metric's memory budget, unless `spill`
+ * copies the input to a temporary file during the first pass.
  *
  * @example
  * const { metrics } = await evaluate({
@@ -77,7 +85,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const maxPasses = options.maxPasses ?? 32;
   if (!Number.isInteger(maxPasses) || maxPasses < 1) throw new OptionsError(`evaluate: maxPasses must be a positive integer, got ${String(maxPasses)}`);
   const metrics = orderMetrics(options.metrics);
-  const source = toEvalSource(options.data, options);
+  const input = toEvalSource(options.data, options);
+  const spill = options.spill ?? false;
+  const spilled = spill === false || input.reReadable ? undefined : spillSource(input, spill === true || spill.tmpDir === undefined ? {} : { tmpDir: spill.tmpDir });
+  const source = spilled ?? input;
   const meter = new ProgressMeter(options.onProgress, options.progressIntervalMs ?? 1000);
   try {
     let states: unknown[][] = metrics.map(({ metric }) => Array.from({ length: shards }, () => metric.init()));
@@ -88,7 +99,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       });
     });
     if (rows === 0) {
-      const counts = isJoinedSource(source) ? source.counts() : undefined;
+      const counts = isJoinedSource(input) ? input.counts() : undefined;
       const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
       throw new InputError(`no rows to evaluate${why}`, { file: source.name });
     }
@@ -106,7 +117,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       if (!source.reReadable) {
         throw new FuseflowError(
           `metric ${names} needs another pass over the input (${pending.map((p) => p.pass.description).join('; ')}) but ${source.name} can be read only once; ` +
-            'with one-shot input the first pass must fit the metric\'s memory budget (raise it, or pass a re-readable input: a file, arrays or a function returning a fresh iterable)',
+            'with one-shot input the first pass must fit the metric\'s memory budget (raise it), or pass a re-readable input (a file, arrays, a function returning a fresh iterable), or set spill: true to copy the input to a temporary file',
         );
       }
       if (passes >= maxPasses) throw new FuseflowError(`metric ${names} still asks for passes after ${passes}; stopping (maxPasses)`);
@@ -138,10 +149,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       status,
       rows,
       passes,
-      ...(isJoinedSource(source) ? { join: source.counts() } : {}),
+      ...(isJoinedSource(input) ? { join: input.counts() } : {}),
     };
   } finally {
-    if (isJoinedSource(source)) await source.close();
+    if (isJoinedSource(input)) await input.close();
+    await spilled?.close();
   }
 }
 

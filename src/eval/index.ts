@@ -68,6 +68,7 @@ export { csvSource, type CsvSourceOptions, type CsvColumnType } from './sources/
 export { iterableSource, observableSource, type BatchIterable, type BatchSubscribable, type ObservableSourceOptions } from './sources/iterable-source.js';
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
+export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';
 export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';

@@ -141,7 +141,17 @@ describe('evaluate', () => {
     const oneShot = (async function* () {
       yield { p, y };
     })();
-    await expect(evaluate({ data: oneShot, metrics })).rejects.toThrow(/metric 'auc' needs another pass .* can be read only once; with one-shot input the first pass must fit/);
+    await expect(evaluate({ data: oneShot, metrics })).rejects.toThrow(/metric 'auc' needs another pass .* can be read only once; with one-shot input the first pass must fit.*spill: true/);
+    // spill: the one-shot input is copied to disk on the first pass and re-read from there.
+    const spilled = await evaluate({
+      data: (async function* () {
+        for (let k = 0; k < n; k += 3000) yield { p: p.subarray(k, k + 3000), y: y.subarray(k, k + 3000) };
+      })(),
+      metrics,
+      spill: true,
+    });
+    expect(spilled.passes).toBe(r.passes);
+    expect(spilled.metrics.auc).toBe(r.metrics.auc);
   });
 
   it('computes metrics after those whose results they read', async () => {
