@@ -1,10 +1,10 @@
 import { setKey } from '../../core/sample.js';
+import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, sizeOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import { OptionsError } from '../../core/errors.js';
 
 /** Options of {@link cropOrPad}. */
 export interface CropOrPadOptions {

@@ -1,12 +1,12 @@
 import { setKey } from '../../core/sample.js';
+import type { Image } from '../../core/image.js';
 import { defineOp } from '../registry.js';
+import type { RegionEntry } from './crop-or-pad.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, size3, sizeOf } from './internal/image-access.js';
 import { checkMask } from './internal/intensity.js';
 import { checkKeyList, checkKeyPath, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import type { Image } from '../../core/image.js';
-import type { RegionEntry } from './crop-or-pad.js';
 
 /** Options of {@link cropToMask}. */
 export interface CropToMaskOptions {

@@ -1,11 +1,11 @@
 import { TypeMismatchError } from '../../core/errors.js';
 import { getOr, INITIAL_SAMPLE_ID_KEY, SAMPLE_ID_KEY, sampleIdOf, setKeys, type Sample } from '../../core/sample.js';
 import { defineOp } from '../registry.js';
+import type { RegionEntry } from './crop-or-pad.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, sizeOf, worldOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import type { RegionEntry } from './crop-or-pad.js';
 
 /** Options of {@link extractPatches}. */
 export interface ExtractPatchesOptions {

@@ -1,8 +1,8 @@
+import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { imageAt, updateImages } from './internal/image-access.js';
 import { checkMask, floatValues, withValues } from './internal/intensity.js';
 import { checkKeyList, checkKeyPath, checkNum } from './internal/options.js';
-import { OptionsError } from '../../core/errors.js';
 
 /** Options of {@link normalizeIntensityPerMask}. */
 export interface NormalizeIntensityPerMaskOptions {

@@ -1,11 +1,11 @@
 import type { Image } from '../../core/image.js';
+import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { affineIndexMap, type AffineParams } from './internal/affine.js';
 import { imageAt, invert, isIntegral, matVec, size3, sizeOf, updateImages, withData, gridOf } from './internal/image-access.js';
 import { checkInterpolation, checkKeyList, checkNum, checkPerAxis, checkProb, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 import { indexMap3, sampleImage, type Padding } from './internal/sampler.js';
-import { OptionsError } from '../../core/errors.js';
 
 /** Options of {@link randAffine}. Each range `r` draws uniformly from `[-r, r]`; 0 (the default) leaves that part out. */
 export interface RandAffineOptions {

@@ -1,11 +1,11 @@
 import { setKey } from '../../core/sample.js';
+import { TypeMismatchError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
+import type { RegionEntry } from './crop-or-pad.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, sizeOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import type { RegionEntry } from './crop-or-pad.js';
-import { TypeMismatchError } from '../../core/errors.js';
 
 /** Options of {@link randCrop}. */
 export interface RandCropOptions {

@@ -1,11 +1,11 @@
 import type { Image } from '../../core/image.js';
 import { setKey } from '../../core/sample.js';
+import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { applyAxes, invertAxes, type AxisMap } from './internal/axes.js';
 import { imageAt } from './internal/image-access.js';
 import { checkKeyList } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import { OptionsError } from '../../core/errors.js';
 
 /** Canonical orientations: where increasing x, y, z indices point (RAS: right, anterior, superior). */
 export type Orientation = 'RAS' | 'LPS';
