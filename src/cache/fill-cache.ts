@@ -80,7 +80,14 @@ export async function fillCache(cache: SampleCache, ids: Iterable<string>, optio
       const lane = async (): Promise<void> => {
         while (next < tasks.length && firstError === undefined) {
           const task: FillTask = { spec: cache.spec, ids: tasks[next++] as string[], run: STATIC_RUN };
-          const results = (await pool.run(task)) as FillResult[];
+          let results: FillResult[];
+          try {
+            results = (await pool.run(task)) as FillResult[];
+          } catch (err) {
+            // The thread died (e.g. an op called process.exit): its ids fail; what was committed stays.
+            const message = `fill worker thread died: ${err instanceof Error ? err.message : String(err)}`;
+            results = task.ids.map((initialId) => ({ initialId, error: { message } }));
+          }
           for (const r of results) accept(r);
         }
       };

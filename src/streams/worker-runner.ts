@@ -35,6 +35,11 @@ export interface WorkerRunnerOptions {
    */
   readonly onError?: 'stop' | 'skip';
   /**
+   * Milliseconds a task may run before its thread is stopped and the task fails like a crashed
+   * worker (naming the sample and op that were running). Default: no limit.
+   */
+  readonly taskTimeoutMs?: number;
+  /**
    * Copy typed arrays held by frozen (read-only, e.g. cached) objects before moving them, instead
    * of detaching them. Default `true`; arrays in unfrozen samples are always moved, so the
    * caller's arrays are detached after `run` — pass samples you own.
@@ -77,6 +82,8 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   for (const [name, v] of [['threads', threads], ['samplesPerTask', perTask], ['maxTasksInFlight', inFlight]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionsError(`createWorkerRunner: ${name} must be a positive integer, got ${String(v)}`);
   }
+  const timeoutMs = options.taskTimeoutMs;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) throw new OptionsError(`createWorkerRunner: taskTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
   const onError = options.onError ?? 'stop';
   if (onError !== 'stop' && onError !== 'skip') throw new OptionsError(`createWorkerRunner: onError must be 'stop' or 'skip', got '${String(onError)}'`);
   const spec = options.pipeline;
@@ -95,20 +102,26 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   const runTask = async (batch: readonly Sample[], run: RunKey): Promise<Sample[][]> => {
     const ids = batch.map(sampleIdOf);
     const progress = new SharedArrayBuffer(8);
+    new Int32Array(progress).fill(-1); // [sample, op] = -1 until the worker starts on the task
     const { value, transfer } = forTransfer(batch, { copyFrozen: options.copyFrozen ?? true });
     const task: RunnerTask = { spec, samples: value, run, progress, onError };
     let results: RunnerResult[];
     try {
-      results = (await pool.run(task, { transferList: transfer })) as RunnerResult[];
+      const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+      results = (await pool.run(task, signal === undefined ? { transferList: transfer } : { transferList: transfer, signal })) as RunnerResult[];
     } catch (err) {
       if (closed) throw new FuseflowError('worker runner closed while the task ran', { cause: err });
       const at = new Int32Array(progress);
       const sampleIndex = Atomics.load(at, 0);
       const opIndex = Atomics.load(at, 1);
       const opSpec = spec.ops[opIndex];
-      const opId = opSpec === undefined ? '?' : (opSpec.id ?? `${spec.name}.${opIndex}.${opSpec.name}`);
-      const crash = new WorkerCrashError(`worker thread died: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      const e = new OpError(opSpec?.name ?? '?', opId, ids[sampleIndex] ?? ids[0] ?? '?', crash);
+      // opIndex -1: the thread died or timed out before the first op (starting, importing op modules).
+      const opName = opSpec?.name ?? '(pipeline setup)';
+      const opId = opSpec === undefined ? `${spec.name}.setup` : (opSpec.id ?? `${spec.name}.${opIndex}.${opSpec.name}`);
+      const timedOut = err instanceof Error && err.name === 'AbortError';
+      const reason = timedOut ? `task ran past taskTimeoutMs (${String(timeoutMs)} ms); its thread was stopped` : `worker thread died: ${err instanceof Error ? err.message : String(err)}`;
+      const crash = new WorkerCrashError(reason, { cause: err });
+      const e = new OpError(opName, opId, ids[sampleIndex] ?? ids[0] ?? '?', crash);
       if (onError === 'stop') throw e;
       record(e);
       skipped += batch.length;

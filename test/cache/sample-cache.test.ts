@@ -158,3 +158,17 @@ describe('sample cache as a StaticStore', () => {
     expect(c.manifest().getChild('age')?.toArray()).toEqual(new Float64Array([61]));
   });
 });
+
+describe('fill with a dying worker thread', () => {
+  it('counts the ids of the dead task under skip and keeps the rest; stops with an error otherwise', async () => {
+    const p = pipeline([makeVolume({ key: 'img' }), failOn({ exitOn: ['x2'] })], { name: 'static' });
+    const c = openSampleCache({ dir: tmp(), pipeline: p, audit: false });
+    caches.push(c);
+    const ids = ['x0', 'x1', 'x2', 'x3'];
+    const report = await c.fill(ids, { threads: 1, idsPerTask: 1, onError: 'skip' });
+    expect(report.failed.map((f) => f.initialId)).toEqual(['x2']);
+    expect(report.failed[0]?.message).toMatch(/thread died/);
+    expect(ids.map((id) => c.has(id))).toEqual([true, true, false, true]);
+    await expect(c.fill(ids, { threads: 1 })).rejects.toThrow(/thread died/);
+  });
+});

@@ -41,13 +41,14 @@ export const scale = defineOp<{ readonly key: string; readonly factor: number }>
   },
 });
 
-/** Burns `ms` of CPU (for the kill-during-fill test and CPU-bound benchmarks). */
-export const spin = defineOp<{ readonly ms: number }>({
+/** Burns `ms` of CPU (for the kill-during-fill test), on every sample or only those in `only`. */
+export const spin = defineOp<{ readonly ms: number; readonly only?: readonly string[] }>({
   name: 'cacheTest.spin',
   version: 1,
   kind: 'static',
   module: import.meta.url,
   apply: (s, _ctx, o) => {
+    if (o.only !== undefined && !o.only.includes(sampleIdOf(s))) return s;
     const end = performance.now() + o.ms;
     while (performance.now() < end) {
       /* busy */

@@ -6,7 +6,7 @@ import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
 import { createWorkerRunner, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
 import { decodePayload, encodePayload } from '../../src/cache/payload-codec.js';
-import { failOn, morph, randNoise, scale, track, volumeSample } from '../cache/test-ops.js';
+import { failOn, morph, randNoise, scale, spin, track, volumeSample } from '../cache/test-ops.js';
 
 const runners: WorkerRunner[] = [];
 afterEach(async () => {
@@ -83,6 +83,16 @@ describe('worker runner', () => {
     // The task holding s0..s2 died with its thread: all three are skipped.
     expect(out.map((g) => g.length)).toEqual([0, 0, 0, 1, 1, 1]);
     expect(skip.stats()).toMatchObject({ skipped: 3, samples: 3 });
+  });
+
+  it('a task past taskTimeoutMs fails naming the op and sample instead of hanging', async () => {
+    const p = pipeline([randNoise({ key: 'img', std: 1 }), spin({ ms: 60_000, only: ['s1'] })], { name: 'dynamic' });
+    const r = start(p, { taskTimeoutMs: 5000, samplesPerTask: 1, threads: 1 });
+    await r.run(inputs(1), { seed: 1, epoch: 0 }); // warm: the thread starts and builds the pipeline
+    const err = await r.run(inputs(2).slice(1), { seed: 1, epoch: 0 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ op: 'cacheTest.spin', opId: 'dynamic.1.cacheTest.spin', sampleId: 's1' });
+    expect((err as OpError).cause).toBeInstanceOf(WorkerCrashError);
+    expect((err as Error).message).toMatch(/taskTimeoutMs/);
   });
 
   it('close stops the pool: pending and later calls reject, nothing hangs', async () => {
