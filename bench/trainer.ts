@@ -1,0 +1,197 @@
+/**
+ * Trainer throughput. The fixed CNN of issue 6 (28×28×1 → conv 3×3 32 → pool → conv 3×3 64 →
+ * pool → dense 128 → 10, batch 64, Adam 1e-3, softmax cross-entropy) on every backend that is
+ * available — wasm with tfjs's own kernels only (it cannot train), wasm with fuseflow's kernels,
+ * pure JS (a few steps), native TensorFlow when tfjs-node loads — and the same model in PyTorch
+ * on the CPU (Debian's python3-torch, 2 threads) measured in the same run for the ratio; then
+ * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes).
+ *
+ * usage: npm run bench -- trainer [--steps 10] [--repeats 5] [--cpu-3d]
+ *   --cpu-3d also times the 3D ResNet step on the pure-JS backend (tens of seconds per step).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useBackend, wasmBinaryFolder } from '../src/trainer/backend.js';
+import { registerFuseflowKernels } from '../src/trainer/kernels/index.js';
+import { globalPool } from '../src/trainer/heads/global-pool.js';
+import { buildContext } from '../src/trainer/models/build-context.js';
+import { resnet } from '../src/trainer/models/resnet.js';
+import { median, report, type BenchRow } from './lib/report.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, dflt: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const STEPS = flag('steps', 10);
+const REPEATS = flag('repeats', 5);
+const CPU_3D = argv.includes('--cpu-3d');
+const BATCH = 64;
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
+
+/** The fixed CNN, its optimizer and one synthetic batch, on the current backend. */
+function fixedCnn(): { readonly step: () => void; readonly dispose: () => void } {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
+  return {
+    step: () => {
+      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true);
+      cost?.dataSync();
+      cost?.dispose();
+    },
+    dispose: () => {
+      model.dispose();
+      opt.dispose();
+      tf.dispose([x, y]);
+    },
+  };
+}
+
+/** Median samples/s over `repeats` runs of `steps` steps, after `warm` warm-up steps. */
+function rate(step: () => void, steps: number, repeats: number, warm: number): { readonly perS: number; readonly runs: number[] } {
+  for (let i = 0; i < warm; i++) step();
+  const runs: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    runs.push((BATCH * steps * 1000) / (performance.now() - t0));
+  }
+  return { perS: median(runs), runs };
+}
+
+interface TorchResult {
+  readonly torch: string;
+  readonly threads: number;
+  readonly samples_per_s: number;
+}
+
+function torchRate(): TorchResult | string {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'python3-torch not installed (apt-get install -y python3-torch)';
+  const run = spawnSync(PYTHON, [TORCH_SCRIPT, '2', String(STEPS * 2), String(REPEATS)], { encoding: 'utf8' });
+  if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').pop() ?? ''}`;
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as TorchResult;
+}
+
+const rows: BenchRow[] = [];
+const notes: Record<string, unknown> = {};
+
+// 1. wasm with tfjs's own kernels only: set the backend up before fuseflow registers anything.
+setWasmPaths(wasmBinaryFolder());
+await tf.setBackend('wasm');
+{
+  const cnn = fixedCnn();
+  try {
+    cnn.step();
+    rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: Number.NaN, unit: 'samples/s', note: 'trained (unexpected)' });
+  } catch (err) {
+    rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: 0, unit: 'samples/s', note: `cannot train: ${(err as Error).message}` });
+  }
+  cnn.dispose();
+}
+
+// 2. wasm with fuseflow's kernels, measured in two halves around the PyTorch run (load drifts).
+registerFuseflowKernels();
+const choice = await useBackend('wasm', { log: (l) => console.log(l) });
+const cnn = fixedCnn();
+const first = rate(cnn.step, STEPS, Math.ceil(REPEATS / 2), 3);
+const torch = torchRate();
+const second = rate(cnn.step, STEPS, Math.floor(REPEATS / 2) + 1, 1);
+const tensorsAfter = tf.memory().numTensors;
+cnn.step();
+const leak = tf.memory().numTensors - tensorsAfter;
+cnn.dispose();
+const wasmRate = median([...first.runs, ...second.runs]);
+notes['wasmRuns'] = [...first.runs, ...second.runs].map((r) => Math.round(r));
+notes['wasm'] = choice.summary;
+if (typeof torch === 'string') {
+  rows.push({ name: 'fixed CNN, wasm + fuseflow kernels', value: wasmRate, unit: 'samples/s', note: `PyTorch skipped: ${torch}; tensors/step leaked: ${leak}` });
+  rows.push({ name: 'fixed CNN, PyTorch CPU', value: Number.NaN, unit: 'samples/s', note: `skipped: ${torch}` });
+} else {
+  rows.push({
+    name: 'fixed CNN, wasm + fuseflow kernels',
+    value: wasmRate,
+    unit: 'samples/s',
+    ratio: wasmRate / torch.samples_per_s,
+    ratioOf: 'vs PyTorch',
+    bar: '>= 0.5',
+    pass: wasmRate / torch.samples_per_s >= 0.5,
+    note: `1 thread (${choice.detail ?? ''}); tensors/step leaked: ${leak}`,
+  });
+  rows.push({ name: 'fixed CNN, PyTorch CPU', value: torch.samples_per_s, unit: 'samples/s', note: `torch ${torch.torch}, ${torch.threads} threads` });
+}
+
+// 3. native TensorFlow, when installed.
+try {
+  await useBackend('tensorflow', { log: null });
+  const native = fixedCnn();
+  const r = rate(native.step, STEPS, REPEATS, 3);
+  native.dispose();
+  rows.push({ name: 'fixed CNN, tfjs-node', value: r.perS, unit: 'samples/s', ratio: r.perS / wasmRate, ratioOf: 'vs wasm' });
+} catch (err) {
+  rows.push({ name: 'fixed CNN, tfjs-node', value: Number.NaN, unit: 'samples/s', note: `skipped: ${(err as Error).message.replace(/^.*cannot be used: /, '')}` });
+}
+
+// 4. pure JS, a few steps.
+await useBackend('cpu', { log: null });
+{
+  const slow = fixedCnn();
+  const r = rate(slow.step, 1, 3, 1);
+  slow.dispose();
+  rows.push({ name: 'fixed CNN, cpu (pure JS)', value: r.perS, unit: 'samples/s', ratio: wasmRate / r.perS, ratioOf: 'wasm speed-up' });
+}
+
+// 5. one step of a 3D ResNet (stride-2 stages, batch norm), batch 2 of 32³ volumes.
+async function resnetStepMs(backend: 'wasm' | 'cpu', steps: number): Promise<number> {
+  await useBackend(backend, { log: null });
+  const input = tf.input({ shape: [32, 32, 32, 1] });
+  const ctx = buildContext(7);
+  const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
+  const pooled = globalPool(features, 'avg', ctx, 'pool');
+  const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: logits });
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomNormal([2, 32, 32, 32, 1], 0, 1, 'float32', 3);
+  const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
+  const step = (): void => {
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  model.dispose();
+  opt.dispose();
+  tf.dispose([x, y]);
+  return median(times);
+}
+const resnetWasm = await resnetStepMs('wasm', 5);
+rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), wasm', value: resnetWasm, unit: 'ms/step' });
+if (CPU_3D) {
+  const resnetCpu = await resnetStepMs('cpu', 1);
+  rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), cpu', value: resnetCpu, unit: 'ms/step', ratio: resnetCpu / resnetWasm, ratioOf: 'wasm speed-up' });
+}
+
+report('trainer', rows, notes);
