@@ -1,7 +1,8 @@
 /**
  * Piscina worker of the dynamic stage: rebuilds the dynamic pipeline from its spec (once per
  * thread), runs each sample of a task with the task's run key, and sends the outputs back with
- * their buffers in the transfer list. Before each sample and op it records where it is in a
+ * their buffers in the transfer list (arrays held by op options, e.g. a constant an op writes into
+ * every sample, are copied so the op keeps them). Before each sample and op it records where it is in a
  * shared progress array, so if the thread dies (an op calling `process.exit`, a native crash)
  * the pool can still name the op, op id and sample.
  */
@@ -10,7 +11,7 @@ import { OpError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { Op } from '../ops/op.js';
 import { pipeline, runPipeline, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
-import { buffersOf } from './transfer-list.js';
+import { buffersIn, forReturn } from './transfer-list.js';
 import { rebuildPipeline } from './rebuild-pipeline.js';
 
 /** One task: several samples, one run key. */
@@ -31,6 +32,8 @@ export type RunnerResult =
 
 let progress: Int32Array | undefined;
 const instrumented = new WeakMap<Pipeline, Pipeline>();
+/** Buffers held by each pipeline's op options: outputs that reference them get copies. */
+const constants = new WeakMap<Pipeline, Set<ArrayBufferLike>>();
 
 /** The same pipeline whose ops first record their index in the progress array. */
 function withProgress(p: Pipeline): Pipeline {
@@ -48,6 +51,7 @@ function withProgress(p: Pipeline): Pipeline {
     );
     q = pipeline(ops, { name: p.name, opIndexBase: p.opIndexBase });
     instrumented.set(p, q);
+    constants.set(q, buffersIn(p.ops.map((op) => op.options)));
   }
   return q;
 }
@@ -69,6 +73,9 @@ export async function runTask(task: RunnerTask): Promise<unknown> {
       if (task.onError === 'stop') break;
     }
   }
-  const transfer = buffersOf(results.flatMap((r) => ('outputs' in r ? r.outputs : [])));
-  return move({ [transferableSymbol]: transfer, [valueSymbol]: results } as Parameters<typeof move>[0]);
+  const ok = results.flatMap((r) => ('outputs' in r ? [r.outputs] : []));
+  const { value, transfer } = forReturn(ok, constants.get(p) ?? new Set());
+  let k = 0;
+  const sendable = results.map((r): RunnerResult => ('outputs' in r ? { outputs: value[k++] as Sample[] } : r));
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: sendable } as Parameters<typeof move>[0]);
 }

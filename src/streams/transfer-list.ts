@@ -1,8 +1,10 @@
 /**
- * Preparing samples to cross a thread boundary without copying their typed arrays: the arrays'
- * buffers go in the transfer list (moved, so the sender's arrays become detached, length 0).
- * Arrays held by a frozen object or array — read-only values such as the cache's — are not
- * ours to detach, so those are copied first (copy-on-send) and the copy is moved.
+ * Preparing samples to cross a thread boundary without copying their typed arrays: an array that
+ * spans its whole buffer has that buffer moved (in the transfer list; the sender's array becomes
+ * detached, length 0). Arrays that are not the sender's to detach are copied first and the copy
+ * is moved: arrays held by a frozen object or array (read-only values such as the cache's),
+ * partial views of a larger buffer (moving it would detach its other views too), and arrays
+ * whose buffer the caller marks as kept (e.g. constants held by an op's options).
  */
 import type { Sample } from '../core/sample.js';
 
@@ -10,6 +12,16 @@ import type { Sample } from '../core/sample.js';
 export interface Outgoing<T> {
   readonly value: T;
   readonly transfer: ArrayBuffer[];
+}
+
+/** Options of {@link forTransfer}. */
+export interface ForTransferOptions {
+  /** Copy arrays reached through frozen containers. Default `true`. */
+  readonly copyFrozen?: boolean;
+  /** Copy arrays that view only part of their buffer. Default `true`. */
+  readonly copyPartial?: boolean;
+  /** Buffers that must never be moved (their arrays are copied). Default: none. */
+  readonly keep?: ReadonlySet<ArrayBufferLike>;
 }
 
 function copyOf(view: ArrayBufferView): ArrayBufferView {
@@ -21,19 +33,23 @@ function copyOf(view: ArrayBufferView): ArrayBufferView {
 
 /**
  * Rebuilds the object tree of `value` (never mutating it) and lists the buffers to move.
- * `copyFrozen` (default true) copies arrays reached through frozen containers instead of moving them.
  * @example
  * const { value, transfer } = forTransfer(samples);
  * port.postMessage(value, transfer);
  */
-export function forTransfer<T>(value: T, options: { readonly copyFrozen?: boolean } = {}): Outgoing<T> {
+export function forTransfer<T>(value: T, options: ForTransferOptions = {}): Outgoing<T> {
   const copyFrozen = options.copyFrozen ?? true;
+  const copyPartial = options.copyPartial ?? true;
+  const keep = options.keep;
   const transfer = new Set<ArrayBuffer>();
   const walk = (v: unknown, frozenParent: boolean): unknown => {
     if (typeof v !== 'object' || v === null) return v;
     if (ArrayBuffer.isView(v)) {
-      const sendable = frozenParent && copyFrozen ? copyOf(v) : v;
-      if (sendable.buffer instanceof ArrayBuffer && sendable.buffer.byteLength > 0) transfer.add(sendable.buffer);
+      if (!(v.buffer instanceof ArrayBuffer)) return v; // SharedArrayBuffer: shared, not moved
+      const partial = v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength;
+      const copy = (frozenParent && copyFrozen) || (partial && copyPartial) || keep?.has(v.buffer) === true;
+      const sendable = copy ? copyOf(v) : v;
+      if (sendable.buffer.byteLength > 0) transfer.add(sendable.buffer as ArrayBuffer);
       return sendable;
     }
     const frozen = Object.isFrozen(v);
@@ -47,7 +63,21 @@ export function forTransfer<T>(value: T, options: { readonly copyFrozen?: boolea
   return { value: walk(value, false) as T, transfer: [...transfer] };
 }
 
-/** The buffers of every typed array in `samples` (for sending results back from a worker). */
-export function buffersOf(samples: readonly Sample[] | readonly Sample[][]): ArrayBuffer[] {
-  return forTransfer(samples, { copyFrozen: false }).transfer;
+/** Every buffer of a typed array reachable from `value` (e.g. the constants in op options). */
+export function buffersIn(value: unknown): Set<ArrayBufferLike> {
+  const found = new Set<ArrayBufferLike>();
+  const seen = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) found.add(v.buffer);
+    else for (const x of Object.values(v)) walk(x);
+  };
+  walk(value);
+  return found;
+}
+
+/** Samples ready to send back from a worker: `keep` buffers are copied, the rest moved. */
+export function forReturn(samples: readonly Sample[][], keep: ReadonlySet<ArrayBufferLike>): Outgoing<Sample[][]> {
+  return forTransfer(samples as Sample[][], { copyFrozen: true, copyPartial: false, keep });
 }

@@ -134,3 +134,12 @@ export const track = defineOp<{ readonly counter: SharedArrayBuffer; readonly ms
     return s;
   },
 });
+
+/** Writes the same constant array (held by the op's options) into every sample. */
+export const setConst = defineOp<{ readonly key: string; readonly value: Float32Array }>({
+  name: 'cacheTest.setConst',
+  version: 1,
+  kind: 'static',
+  module: import.meta.url,
+  apply: (s, _ctx, o) => setKey(s, o.key, o.value),
+});

@@ -6,7 +6,9 @@ import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
 import { createWorkerRunner, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
 import { decodePayload, encodePayload } from '../../src/cache/payload-codec.js';
-import { failOn, morph, randNoise, scale, spin, track, volumeSample } from '../cache/test-ops.js';
+import { failOn, morph, randNoise, scale, setConst, spin, track, volumeSample } from '../cache/test-ops.js';
+import { setKey } from '../../src/core/sample.js';
+import { tensor } from '../../src/core/tensor.js';
 
 const runners: WorkerRunner[] = [];
 afterEach(async () => {
@@ -52,6 +54,21 @@ describe('worker runner', () => {
     expect(fingerprint(frozen)).toBe(before);
     expect(getKey<Tensor>(a?.[0]?.[0] as Sample, 'img').data).toHaveLength(64);
     expect(fingerprint(b?.[1])).toBe(fingerprint(await runPipeline(pipeline([scale({ key: 'img', factor: 1 })], { name: 'dynamic' }), frozen[1] as Sample, { seed: 1, epoch: 0 })));
+  });
+
+  it('copies partial views and op-held constants instead of detaching them', async () => {
+    const p = pipeline([setConst({ key: 'k', value: new Float32Array([1, 2, 3]) }), scale({ key: 'img', factor: 2 })], { name: 'dynamic' });
+    const r = start(p, { threads: 1, samplesPerTask: 1 });
+    // Two samples whose volumes are views into one buffer, sent in different tasks.
+    const shared = new Float32Array(128).map((_, i) => i);
+    const samples = [0, 1].map((i) => setKey(volumeSample(`v${i}`), 'img', tensor('float32', [4, 4, 4], shared.subarray(i * 64, i * 64 + 64))));
+    const want = await Promise.all(samples.map(async (s) => fingerprint(await runPipeline(p, s, { seed: 1, epoch: 0 }))));
+    const got = await r.run(samples, { seed: 1, epoch: 0 });
+    expect(got.map((g) => fingerprint(g))).toEqual(want);
+    expect(shared.byteLength).toBe(512); // not detached
+    // The op's constant survived the first task in the worker: later tasks still see it.
+    const again = await r.run([volumeSample('v2'), volumeSample('v3')], { seed: 1, epoch: 0 });
+    expect(again.map((g) => [...getKey<Float32Array>(g[0] as Sample, 'k')])).toEqual([[1, 2, 3], [1, 2, 3]]);
   });
 
   it('a throwing op rejects with op, op id and sample id — or is skipped and counted', async () => {
