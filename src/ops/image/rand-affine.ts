@@ -23,7 +23,11 @@ export interface RandAffineOptions {
   readonly translateRange?: PerAxis;
   /** `'linear'` (default) or `'nearest'` (label maps), one for all keys or one per key. */
   readonly interpolation?: Interpolation | readonly Interpolation[];
-  /** Points mapped outside the image read `padValue` (`'constant'`, default) or the edge voxel (`'border'`). */
+  /**
+   * Points mapped outside the image read `padValue` (`'constant'`, default; within one voxel of
+   * the edge it blends in linearly, as SciPy's `grid-constant` and PyTorch's zeros padding) or the
+   * edge voxel (`'border'`).
+   */
   readonly padding?: Padding;
   /** Value outside the image with constant padding. Default 0. */
   readonly padValue?: number;

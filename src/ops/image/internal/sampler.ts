@@ -10,7 +10,11 @@ import { allocate, type TypedArray } from '../../../core/tensor.js';
 import { floatDtype, invert, indexToWorldMatrix, matMul, matVec, size3, type GridRecord } from './image-access.js';
 import type { Interpolation } from './options.js';
 
-/** How points outside the input read: the nearest edge voxel, or a constant. */
+/**
+ * How points outside the input read: the nearest edge voxel (`border`, SciPy's `nearest`), or a
+ * constant (`constant`: outside voxels count as the constant, so it blends in linearly within one
+ * voxel of the edge, as SciPy's `grid-constant` and PyTorch `grid_sample`'s zeros padding).
+ */
 export type Padding = 'border' | 'constant';
 
 /** Options of {@link sampleImage}. */
