@@ -2,7 +2,9 @@
  * Reading real files, compared with values computed independently by nibabel and pydicom
  * (test/fixtures/imaging-reference.py → imaging-reference.json), not by itk-wasm.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageSize, type Image } from '../../../../src/core/image.js';
 import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
@@ -61,7 +63,11 @@ function expectMatches(img: Image, r: Ref): void {
   for (const p of r.probes) expect(at(img, p.index)).toBe(p.value);
 }
 
-afterAll(closeIoPool);
+const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-read-'));
+afterAll(async () => {
+  await closeIoPool();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('readImage on NIfTI', () => {
   it('KmeansTest T1: negative x step and permuted axes give nibabel’s affine in LPS', async () => {
@@ -133,5 +139,17 @@ describe('readImage on DICOM', () => {
     expect(img.origin).toEqual(r.origin);
     img.direction.forEach((v, i) => expect(v).toBeCloseTo(r.direction?.[i] as number, 6));
     expectMatches(img, r);
+  });
+
+  it('sorts slices by position, not by file name: the series under scrambled names reads the same', async () => {
+    const src = 'test/fixtures/dicom/series-mr-brain';
+    const names = readdirSync(src).sort();
+    // file i gets a name that sorts in a scrambled order (a fixed permutation: 7·i mod 20)
+    names.forEach((name, i) => copyFileSync(join(src, name), join(tmp, `slice-${String.fromCharCode(97 + ((7 * i) % 20))}.dcm`)));
+    const original = await readImage(src);
+    const scrambled = await readImage(tmp);
+    expect(scrambled.origin).toEqual(original.origin);
+    expect(scrambled.spacing).toEqual(original.spacing);
+    expect(Buffer.from(scrambled.data.buffer).equals(Buffer.from(original.data.buffer))).toBe(true);
   });
 });
