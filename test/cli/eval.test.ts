@@ -125,13 +125,35 @@ describe('fuseflow eval', () => {
     expect(m.auc.org).toBeCloseTo(0.845, 12);
   });
 
-  it('writes a self-contained HTML report with the ROC, PR and confusion plots', async () => {
+  it("reports per fold and per group (FuseMedML example_2), listing groups where a metric is undefined", async () => {
+    const r = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,accuracy', '--fold', 'fold', '--group-by', 'task2_class', '--json');
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(r.out).metrics;
+    // Reference §B.3: fold0 159/189, fold1 175/209, mean = median 0.8392952077162603, population std 0.0019746335535809068.
+    expect(m.auc_per_fold['0']).toBeCloseTo(159 / 189, 12);
+    expect(m.auc_per_fold['1']).toBeCloseTo(175 / 209, 12);
+    expect(m.auc_per_fold.mean).toBeCloseTo(0.8392952077162603, 12);
+    expect(m.auc_per_fold.median).toBeCloseTo(0.8392952077162603, 12);
+    expect(m.auc_per_fold.std).toBeCloseTo(0.0019746335535809068, 12);
+    // Each task-2 class holds one task-1 class only: AUC is undefined in every group.
+    expect(m.auc_per_task2_class.failed_groups).toEqual(['B', 'HR', 'IR', 'LR', 'VHR']);
+    // Accuracy per task-2 class, by hand from the fixture (threshold 0.5 on CanAT-score).
+    const scores = (knight['CanAT-score'] as string[]).map(Number);
+    const t1 = (knight.task1_target as string[]).map(Number);
+    for (const cls of ['B', 'LR', 'IR', 'HR', 'VHR']) {
+      const rows = (knight.task2_class as string[]).flatMap((c, i) => (c === cls ? [i] : []));
+      const correct = rows.filter((i) => ((scores[i] as number) > 0.5 ? 1 : 0) === t1[i]).length;
+      expect(m.accuracy_per_task2_class[cls], cls).toBeCloseTo(correct / rows.length, 12);
+    }
+  });
+
+  it('writes a self-contained HTML report with the ROC, PR, reliability and confusion plots', async () => {
     const report = join(dir, 'report.html');
     const r = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,aucpr', '--report', report, '--json');
     expect(r.code, r.err).toBe(0);
     expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['auc', 'aucpr']);
     const html = readFileSync(report, 'utf8');
-    for (const id of ['roc', 'pr', 'confusion']) expect(html).toContain(`data-plot="${id}"`);
+    for (const id of ['roc', 'pr', 'reliability', 'confusion']) expect(html).toContain(`data-plot="${id}"`);
     expect(html).toMatch(/class="mark-area role-mark/);
     expect(html).toContain('0.8450');
     expect(html).not.toMatch(/https?:\/\//);

@@ -47,8 +47,10 @@ files. Several --input files are joined row by row on the --id column (each id e
                         supports it), rows (Poisson weights per row, keyed by --id when given) or
                         fusemedml (FuseMedML's stratified resampling by target, numpy's RNG)
   --seed S              seed of the bootstrap (default 0)
-  --group-by COL        also report each metric per value of COL, with mean and std
-  --fold COL            also report each metric per fold (values of COL), with mean and std
+  --group-by COL        also report each metric per value of COL (as <metric>_per_<COL>), with
+                        mean, std and median over groups; a group where the metric is undefined
+                        (e.g. AUC with one class) is listed under failed_groups
+  --fold COL            the same per fold (values of COL), as <metric>_per_fold
   --on-missing POLICY   error (default) or skip: an id missing from an input
   --batch-size N        rows per batch (default 65536)
   --json                print exactly one JSON object {"metrics": {...}} on stdout

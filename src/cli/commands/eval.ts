@@ -11,6 +11,7 @@ import type { EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
+import { groupBy } from '../../eval/analysis/group-by.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import { resultRows } from '../../eval/report/results-table.js';
 import { writeReport } from '../../eval/report/render-report.js';
@@ -47,11 +48,18 @@ export async function run(argv: readonly string[]): Promise<number> {
   for (const name of args.metrics ?? DEFAULT_METRICS) {
     const make = METRICS_BY_CLI_NAME[name];
     if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
-    const metric = make({ ...keys, name });
-    metrics[name] = args.ci === undefined || NO_CI.has(name) ? metric : withCi(metric, args);
-  }
-  if (args.groupBy !== undefined || args.fold !== undefined) {
-    throw new OptionsError('--group-by and --fold need the group-analysis wrapper of the eval package, which this build lacks');
+    const metric = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
+    metrics[name] = metric;
+    // Per group / per fold: the same metric (with its CI) in every group, plus mean, std and median over groups.
+    for (const [column, suffix] of [
+      [args.groupBy, args.groupBy],
+      [args.fold, 'fold'],
+    ] as const) {
+      if (column === undefined) continue;
+      const perGroup = `${name}_per_${suffix}`;
+      const inner = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
+      metrics[perGroup] = groupBy({ metric: inner, group: column, name: perGroup, onGroupError: 'skip' }) as Metric;
+    }
   }
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
   const source = openInputs(args);

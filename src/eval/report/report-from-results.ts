@@ -1,16 +1,19 @@
 /**
  * Builds the HTML report's content from `evaluate` results: the metrics the report needs for
- * its plots (ROC curve per class, confusion counts, confusion matrix) are computed in the same
+ * its plots (ROC curve per class, confusion counts, confusion matrix, reliability diagram and
+ * ECE over 10 equal-width top-label confidence bins) are computed in the same
  * pass under names starting with {@link REPORT_PREFIX}, then turned into plot data here.
  */
 import type { Metric, MetricResults } from '../metric.js';
 import { confusion, type ConfusionByClass, type ConfusionStats } from '../metrics/confusion.js';
 import { confusionMatrix, type ConfusionMatrixResult } from '../metrics/confusion-matrix.js';
 import { rocCurve, type RocCurve } from '../metrics/roc-curve.js';
+import { reliabilityDiagram, type ReliabilityDiagram } from '../calibration/reliability-diagram.js';
+import { ece, type EceResult } from '../calibration/ece.js';
 import type { CliMetricOptions } from '../metrics/index.js';
 import { curvesFromRoc } from './curves-from-roc.js';
 import { isCiResult } from './results-table.js';
-import type { ReportInput, ReportPr, ReportRoc } from './report-input.js';
+import type { ReportInput, ReportPr, ReportReliability, ReportRoc } from './report-input.js';
 
 /** Names of the report's own metrics start with this. */
 export const REPORT_PREFIX = 'report:';
@@ -35,9 +38,16 @@ export function reportMetrics(keys: CliMetricOptions): Record<string, Metric> {
     ...(keys.positive === undefined ? {} : { positive: keys.positive }),
     ...(keys.threshold === undefined ? {} : { threshold: keys.threshold }),
   };
+  const probs = {
+    ...common,
+    ...(keys.preds === undefined ? { pred: keys.pred ?? '' } : { preds: keys.preds }),
+    ...(keys.positive === undefined ? {} : { positive: keys.positive }),
+  };
   const out: Record<string, Metric> = {
     [`${REPORT_PREFIX}confusion`]: confusion({ ...counts, name: `${REPORT_PREFIX}confusion` }) as Metric,
     [`${REPORT_PREFIX}confusion-matrix`]: confusionMatrix({ ...counts, name: `${REPORT_PREFIX}confusion-matrix` }) as Metric,
+    [`${REPORT_PREFIX}reliability`]: reliabilityDiagram({ ...probs, name: `${REPORT_PREFIX}reliability` }) as Metric,
+    [`${REPORT_PREFIX}ece`]: ece({ ...probs, name: `${REPORT_PREFIX}ece` }) as Metric,
   };
   if (keys.preds === undefined) {
     out[`${REPORT_PREFIX}roc`] = rocCurve({ ...common, pred: keys.pred ?? '', ...(keys.positive === undefined ? {} : { positive: keys.positive }), name: `${REPORT_PREFIX}roc` }) as Metric;
@@ -89,7 +99,7 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
     if (curve !== undefined && c !== undefined) {
       const auc = numberAt(shown, 'auc') ?? curve.auc;
       const ap = numberAt(shown, 'aucpr');
-      const { roc: r, pr: p } = curvesFromRoc(keys.positive === undefined ? 'positive class' : `positive: ${keys.positive}`, curve, c.tp + c.fn, c.fp + c.tn, { auc, ...(ap === undefined ? {} : { ap }), ...band });
+      const { roc: r, pr: p } = curvesFromRoc(`${keys.target} = ${String(keys.positive ?? 1)}`, curve, c.tp + c.fn, c.fp + c.tn, { auc, ...(ap === undefined ? {} : { ap }), ...band });
       roc.push(r);
       pr.push(p);
     }
@@ -110,6 +120,22 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
     });
   }
   const matrix = all[`${REPORT_PREFIX}confusion-matrix`] as ConfusionMatrixResult | undefined;
+  const diagram = all[`${REPORT_PREFIX}reliability`] as ReliabilityDiagram | undefined;
+  const calibration = all[`${REPORT_PREFIX}ece`] as EceResult | undefined;
+  const reliability: ReportReliability | undefined =
+    diagram === undefined
+      ? undefined
+      : {
+          bins: diagram.num_samples_per_bin.map((count, i) => ({
+            lower: diagram.conf_vec[i] as number,
+            upper: diagram.conf_vec[i + 1] as number,
+            confidence: count > 0 ? (diagram.confidence[i] as number) : (diagram.mid_confidence_points[i] as number),
+            accuracy: diagram.accuracy[i] as number,
+            count,
+          })),
+          ...(calibration === undefined ? {} : { ece: calibration.ece }),
+          accuracyLabel: keys.preds === undefined ? 'observed accuracy (predicted class = target)' : 'observed accuracy (argmax class = target)',
+        };
   return {
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.about === undefined ? {} : { about: options.about }),
@@ -117,5 +143,6 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
     roc,
     pr,
     ...(matrix === undefined ? {} : { confusion: { classNames: matrix.classNames, count: matrix.count } }),
+    ...(reliability === undefined ? {} : { reliability }),
   };
 }
