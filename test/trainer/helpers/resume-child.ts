@@ -1,17 +1,17 @@
 /**
- * Child process for the kill-and-resume test: trains the breast-cancer MLP on the pure-JS
- * backend, checkpointing every step, printing `step <n>` after each, and writes the final
- * weights to `<dir>/final.bin`. Usage: node --import tsx resume-child.ts <dir> [resume]
+ * Child process for the kill-and-resume test: trains the breast-cancer MLP (with batch norm) on the
+ * given backend, checkpointing every step, printing `step <n>` after each, and writes the final
+ * weights to `<dir>/final.bin`. Usage: node --import tsx resume-child.ts <dir> run|resume [cpu|wasm]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../../src/trainer/backend.js';
 import { fit } from '../../../src/trainer/fit.js';
 import { crossEntropy } from '../../../src/trainer/losses/cross-entropy.js';
 import { tabularModel, trainBatches } from './tabular.js';
 
-const [dir, mode] = process.argv.slice(2) as [string, string | undefined];
-await tf.setBackend('cpu');
+const [dir, mode, backend = 'cpu'] = process.argv.slice(2) as [string, string, string | undefined];
+await useBackend(backend as 'cpu' | 'wasm', { log: null });
 const model = tabularModel(11, true);
 const result = await fit({
   model,
@@ -25,7 +25,7 @@ const result = await fit({
   checkpointEverySteps: 1,
   resume: mode === 'resume',
   progress: false,
-  backend: 'cpu',
+  backend: 'current',
   onStep: ({ step }) => process.stdout.write(`step ${step}\n`),
 });
 const parts = await Promise.all(model.net.getWeights().map(async (w) => Buffer.from(((await w.data()) as Float32Array).buffer)));
