@@ -1,4 +1,5 @@
 /** Tests of the deterministic intensity ops, against hand-derived values. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../../src/core/errors.js';
 import { getKey } from '../../../src/core/sample.js';
@@ -9,7 +10,7 @@ import { zScoreIntensity } from '../../../src/ops/image/z-score-intensity.js';
 import { minMaxIntensity } from '../../../src/ops/image/min-max-intensity.js';
 import { normalizeIntensityPerMask } from '../../../src/ops/image/normalize-intensity-per-mask.js';
 import { readImageLocal } from '../../../src/ops/image/io/read-image-local.js';
-import { fixture, runOne, sampleWith } from './image-helpers.js';
+import { fixture, runOne, sampleWith, voxel } from './image-helpers.js';
 
 const ct = createImage('int16', [3, 2], Int16Array.from([-1200, -1000, -160, 40, 240, 3000]), { spacing: [0.7, 0.7], origin: [1, 2] });
 const values = async (op: Parameters<typeof runOne>[0], sample: Record<string, unknown>, key = 'img'): Promise<number[]> =>
@@ -70,6 +71,18 @@ describe('image intensity ops', () => {
     const z = await values(normalizeIntensityPerMask({ keys: ['img'], maskKey: 'labels', labels: [2], outside: 'zero' }), { img, labels });
     expect(z.slice(0, 2)).toEqual([0, 0]);
     expect(z[5]).toBe(0);
+  });
+
+  it('real file: CT_small.dcm (HU after rescale) through the soft-tissue window, at pydicom-derived probes', async () => {
+    const ref = JSON.parse(readFileSync(fixture('imaging-reference.json'), 'utf8')) as { dicom: Record<string, { probes: { index: number[]; value: number }[] }> };
+    const ctImage = await readImageLocal(fixture('dicom/single/CT_small.dcm'));
+    const out = getKey<Image>(await runOne(windowIntensity({ keys: ['ct'], level: 40, width: 400 }), sampleWith('ct', { ct: ctImage })), 'ct');
+    const probes = ref.dicom['CT_small.dcm']!.probes;
+    expect(probes.length).toBeGreaterThan(2);
+    for (const { index, value } of probes) {
+      const expected = Math.min(1, Math.max(0, (value - (40 - 200)) / 400));
+      expect(voxel(out, index[0]!, index[1]!, index[2] ?? 0)).toBeCloseTo(expected, 6);
+    }
   });
 
   it('real file: z-score of the KmeansTest T1 inside its brain mask has mean 0 and std 1 there', async () => {
