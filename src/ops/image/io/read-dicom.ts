@@ -34,8 +34,11 @@ function failure(file: string, what: string, err: unknown): InputError {
  * @throws {InputError} naming the file when it is not DICOM, truncated, or has no pixel data.
  */
 export async function readDicomFile(file: string): Promise<Image> {
-  const scan = scanDicom(await readFile(file), file);
-  checkPixels(scan, file);
+  const raw = await readFile(file);
+  // a dataset without the Part 10 header (no preamble, no DICM) cannot be checked; GDCM may still read it
+  const partTen = looksLikeDicom(raw);
+  const bytes = partTen ? scanDicom(raw, file).bytes : raw;
+  if (partTen) checkPixels(scanDicom(bytes, file), file);
   const inner = '/fuseflow-in/image.dcm';
   let out;
   try {
@@ -43,16 +46,17 @@ export async function readDicomFile(file: string): Promise<Image> {
       pkg: 'image-io',
       pipeline: 'gdcm-read-image',
       args: [inner, '0', '1', '--memory-io'],
-      files: new Map([[inner, scan.bytes]]),
+      files: new Map([[inner, bytes]]),
       jsonOutputs: [0],
       imageOutputs: [1],
     });
   } catch (err) {
-    throw failure(file, 'GDCM could not decode the DICOM file', err);
+    throw failure(file, partTen ? 'GDCM could not decode the DICOM file' : 'not a DICOM file (no DICM marker at byte 128, and not a raw DICOM dataset GDCM can read)', err);
   }
   const image = out.images.get(1);
   if (out.returnValue !== 0 || out.json.get(0) !== true || image === undefined) {
-    throw new InputError(`GDCM could not read the DICOM file${out.stderr ? `: ${out.stderr.trim()}` : ''}`, { file });
+    const what = partTen ? 'GDCM could not read the DICOM file' : 'not a DICOM file (no DICM marker at byte 128, and not a raw DICOM dataset GDCM can read)';
+    throw new InputError(`${what}${out.stderr ? `: ${out.stderr.trim()}` : ''}`, { file });
   }
   return fromItkImage(image, file);
 }

@@ -80,6 +80,11 @@ describe('clear, typed errors naming the file', () => {
     await expectInputError(truncated, /truncated DICOM: the value of \(7FE0,0010\) needs 32768 bytes/);
   });
 
+  it('a real DICOM object without pixel data (an RT plan), and a dataset without the Part 10 header', async () => {
+    await expectInputError('test/fixtures/dicom/single/rtplan.dcm', /DICOM file has no pixel data/);
+    await expectInputError('test/fixtures/dicom/single/no_meta.dcm', /not a DICOM file \(no DICM marker/);
+  });
+
   it('a folder with two series; seriesUid picks one', async () => {
     const two = join(dir, 'two-series');
     mkdirSync(two);

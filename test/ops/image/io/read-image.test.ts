@@ -127,6 +127,16 @@ describe('readImage on DICOM', () => {
     expectMatches(img, r);
   });
 
+  it('MR_small in other encodings (implicit VR, big-endian, RLE, JPEG 2000 lossless, padded) decodes to the same pixels', async () => {
+    const reference = await readImage('test/fixtures/dicom/single/MR_small.dcm');
+    for (const name of ['MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'MR_small_RLE.dcm', 'MR_small_jp2klossless.dcm', 'MR_small_padded.dcm']) {
+      const img = await readImage(`test/fixtures/dicom/single/${name}`);
+      expect(img.shape).toEqual(reference.shape);
+      expect(img.origin).toEqual(reference.origin);
+      expect(Buffer.from(img.data.buffer).equals(Buffer.from(reference.data.buffer))).toBe(true);
+    }
+  });
+
   it('the 20-slice MR series: sorted by position, 7 mm step from ImagePositionPatient (SliceThickness says 5)', async () => {
     const r = ref(REF.series, 'series-mr-brain');
     const img = await readImage('test/fixtures/dicom/series-mr-brain');
