@@ -85,7 +85,7 @@ describe('fuseflow eval', () => {
 
   it('evaluates class probabilities one-vs-rest (KNIGHT task 2, FuseMedML example_8) and prints a table', async () => {
     const preds = ['B-score', 'LR-score', 'IR-score', 'HR-score', 'VHR-score'].join(',');
-    const json = await fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix', '--json');
+    const json = await fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix,reliability,ece', '--json');
     const text = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id');
     expect(json.code, json.err).toBe(0);
     const m = JSON.parse(json.out).metrics;
@@ -96,6 +96,11 @@ describe('fuseflow eval', () => {
     expect(m.auc.VHR).toBeCloseTo(0.723404255319149, 12);
     expect(m.auc.macro_avg).toBeCloseTo(0.8077509663972686, 12);
     expect(m.accuracy).toBeCloseTo(34 / 60, 12);
+    // Reference §B.14: 10 equal-width bins of the top-class probability.
+    expect(m.reliability.num_samples_per_bin).toEqual([0, 0, 2, 16, 26, 13, 2, 1, 0, 0]);
+    expect(m.reliability.avg_accuracy).toBeCloseTo(0.5666666666666667, 12);
+    expect(m.reliability.avg_confidence).toBeCloseTo(0.44118336339791614, 12);
+    expect(m.ece.mce).toBeGreaterThan(0);
     expect(m['confusion-matrix'].count).toEqual([[2, 1, 0, 0, 0], [8, 21, 2, 2, 0], [0, 1, 1, 2, 0], [0, 0, 1, 5, 1], [1, 3, 1, 3, 5]]);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^auc\.B\s+0\.8772$/m);

@@ -8,7 +8,9 @@ import type { Metric, MetricResults } from '../../eval/metric.js';
 import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
-import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME, type CliMetricOptions, type ProbKeys } from '../../eval/metrics/index.js';
+import { ece } from '../../eval/calibration/ece.js';
+import { reliabilityDiagram } from '../../eval/calibration/reliability-diagram.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { groupBy } from '../../eval/analysis/group-by.js';
@@ -31,7 +33,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (args.help) {
-    console.log(`${EVAL_USAGE}\n\nmetric names: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
+    console.log(`${EVAL_USAGE}\n\nmetric names: ${metricNames().join(', ')}`);
     return 0;
   }
   const multiClass = args.preds.length > 1;
@@ -46,8 +48,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const metrics: Record<string, Metric> = {};
   for (const name of args.metrics ?? DEFAULT_METRICS) {
-    const make = METRICS_BY_CLI_NAME[name];
-    if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${Object.keys(METRICS_BY_CLI_NAME).join(', ')}`);
+    const make = METRICS_BY_CLI_NAME[name] ?? CALIBRATION_METRICS[name];
+    if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${metricNames().join(', ')}`);
     const metric = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
     metrics[name] = metric;
     // Per group / per fold: the same metric (with its CI) in every group, plus mean, std and median over groups.
@@ -80,8 +82,33 @@ export async function run(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Calibration metrics by CLI name, for names the metrics package's map does not (yet) hold:
+ * ECE/MCE and the reliability diagram over 10 equal-width top-label confidence bins.
+ */
+const CALIBRATION_METRICS: Readonly<Record<string, (o: CliMetricOptions) => Metric>> = {
+  ece: (o) => ece(probKeys(o)) as Metric,
+  reliability: (o) => reliabilityDiagram(probKeys(o)) as Metric,
+};
+
+function probKeys(o: CliMetricOptions): ProbKeys {
+  return {
+    target: o.target,
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.preds === undefined ? { pred: o.pred ?? '' } : { preds: o.preds }),
+    ...(o.classNames === undefined ? {} : { classNames: o.classNames }),
+    ...(o.positive === undefined ? {} : { positive: o.positive }),
+    ...(o.idKey === undefined ? {} : { idKey: o.idKey }),
+    ...(o.nonFinite === undefined ? {} : { nonFinite: o.nonFinite }),
+  };
+}
+
+function metricNames(): string[] {
+  return [...new Set([...Object.keys(METRICS_BY_CLI_NAME), ...Object.keys(CALIBRATION_METRICS)])];
+}
+
 /** Metrics whose results are curves or tables, not numbers: no CI. */
-const NO_CI = new Set(['roc', 'confusion-matrix']);
+const NO_CI = new Set(['roc', 'confusion-matrix', 'reliability']);
 
 /** Wraps a metric in a bootstrap CI as the CLI options say. */
 function withCi(metric: Metric, args: EvalArgs): Metric {
