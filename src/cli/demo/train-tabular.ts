@@ -2,7 +2,8 @@
  * Demo: the breast-cancer table end to end through the trainer — 5-fold cross-validation
  * (folds balanced by label, seeded), per fold an MLP trained on the keyed stream with validation
  * AUC each epoch and the best epoch kept, out-of-fold predictions streamed to Arrow, then all
- * folds evaluated together from the Arrow files (AUC, accuracy, …) and per fold.
+ * folds evaluated together from the Arrow files (AUC and accuracy with bootstrap CIs, confusion)
+ * and an HTML report written.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,11 @@ import { evaluate } from '../../eval/evaluate.js';
 import { arrowSource } from '../../eval/sources/arrow-source.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import type { MetricResults } from '../../eval/metric.js';
+import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { accuracy } from '../../eval/metrics/accuracy.js';
+import { confusion } from '../../eval/metrics/confusion.js';
+import { REPORT_PREFIX, reportInput, reportMetrics } from '../../eval/report/report-from-results.js';
+import { writeReport } from '../../eval/report/render-report.js';
 import { auc } from '../../eval/metrics/auc.js';
 import { concat } from '../../ops/keys/concat.js';
 import { zScore } from '../../ops/keys/z-score.js';
@@ -48,8 +53,10 @@ export interface TrainTabularOptions {
 export interface TrainTabularSummary {
   /** Arrow files of out-of-fold predictions (columns id, target, pred_0, pred_1), one per fold. */
   readonly predictionFiles: readonly string[];
-  /** Metrics over all out-of-fold predictions. */
+  /** Metrics over all out-of-fold predictions (AUC and accuracy with 95% bootstrap CIs, confusion). */
   readonly metrics: MetricResults;
+  /** The HTML report (ROC, PR, reliability, confusion). */
+  readonly reportPath: string;
   /** Validation AUC of each fold's best epoch. */
   readonly foldAuc: readonly number[];
   readonly seconds: number;
@@ -129,7 +136,13 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
     log(`  fold ${f + 1}/${k}: ${trainIds.length} train / ${validIds.length} validation, ${result.history.length} epochs, best epoch ${(result.bestEpoch ?? 0) + 1} AUC ${(result.bestValue ?? Number.NaN).toFixed(4)}, ${last?.train.samplesPerSecond.toFixed(0)} samples/s; ${written.rows} predictions → ${path}`);
   }
 
-  const metrics = [auc({ pred: 'pred_1', target: 'target' }), accuracy({ pred: 'pred_1', target: 'target' })];
+  const keys = { pred: 'pred_1', target: 'target' };
+  const metrics = {
+    auc: bootstrapCi({ metric: auc(keys), seed }),
+    accuracy: bootstrapCi({ metric: accuracy(keys), seed }),
+    sensitivity_specificity: confusion(keys),
+    ...reportMetrics(keys),
+  };
   const sources = predictionFiles.map((p) => arrowSource(p));
   const allFolds: EvalSource = {
     name: `${predictionFiles.length} fold prediction files`,
@@ -139,7 +152,22 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
     },
   };
   const all = await evaluate({ data: allFolds, metrics, id: 'id' });
+  const shown = Object.fromEntries(Object.entries(all.metrics).filter(([k]) => !k.startsWith(REPORT_PREFIX)));
+  const reportPath = join(options.outDir, 'report.html');
+  await writeReport(
+    reportPath,
+    reportInput(all.metrics, shown, keys, {
+      title: 'fuseflow: breast cancer, 5-fold cross-validated MLP',
+      about: [`Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), ${k}-fold CV balanced by label, out-of-fold predictions of each fold's best epoch`, 'positive class: benign (1); 95% CIs by bootstrap (1000 replicates)'],
+      seed,
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
-  log(`out-of-fold (${table.ids.length} rows): AUC ${(all.metrics['auc'] as number).toFixed(4)}, accuracy ${(all.metrics['accuracy'] as number).toFixed(4)}; per fold AUC ${foldAuc.map((a) => a.toFixed(3)).join(', ')} (${seconds.toFixed(1)} s)`);
-  return { predictionFiles, metrics: all.metrics, foldAuc, seconds };
+  const ci = (v: unknown): string => {
+    const r = v as { org: number; conf_lower: number; conf_upper: number };
+    return `${r.org.toFixed(4)} [95% CI ${r.conf_lower.toFixed(4)}–${r.conf_upper.toFixed(4)}]`;
+  };
+  log(`out-of-fold (${all.rows} rows): AUC ${ci(all.metrics['auc'])}, accuracy ${ci(all.metrics['accuracy'])}; per fold AUC ${foldAuc.map((a) => a.toFixed(3)).join(', ')}`);
+  log(`report → ${reportPath} (${seconds.toFixed(1)} s)`);
+  return { predictionFiles, metrics: shown, foldAuc, reportPath, seconds };
 }
