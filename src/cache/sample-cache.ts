@@ -157,13 +157,21 @@ export class SampleCache implements StaticStore {
    * Computes every id not yet cached, on worker threads, committing each initial id in its own
    * LMDB transaction as soon as it arrives (so a killed fill keeps what it committed and a restart
    * computes only what is missing). Writes the manifest at the end. See {@link fillCache}.
+   * Like FuseMedML's cacher, each id starts from `createSample(id)` (loading is the first static
+   * op); a dataset with its own `source` fills the cache through {@link getOrCompute} instead.
+   * @example await cache.fill(ids, { threads: 4, onProgress: (p) => console.log(`${p.done}/${p.total}`) });
    * @throws {OpError} under `onError: 'stop'` for the first failing sample.
    */
   fill(ids: Iterable<string>, options: FillOptions = {}): Promise<FillReport> {
     return fillCache(this, ids, options);
   }
 
-  /** The manifest built from the committed entries (no payload is read). */
+  /**
+   * The manifest built from the committed entries now (no payload is read): one row per output
+   * sample and per dropped initial id. `manifest.arrow` in the folder is a snapshot of it written
+   * when a fill ends or the cache closes; this is the authoritative, current view.
+   * @example const labels = cache.manifest().getChild('data.label')?.toArray();
+   */
   manifest(): Table {
     return buildManifest(this.entries.getRange().map(({ value }) => value));
   }
