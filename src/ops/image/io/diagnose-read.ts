@@ -1,11 +1,12 @@
 /**
  * Says what is wrong with an image file that itk-wasm failed to read: empty, a broken or
- * truncated gzip stream, a NIfTI header that promises more voxel bytes than the file holds, or
- * simply not an image of the expected format. Runs only after a failed read.
+ * truncated gzip stream, a NIfTI, NRRD or MetaImage header that promises more voxel bytes than
+ * the file holds, or simply not an image of the expected format. Runs only after a failed read.
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { ImageIoName } from './image-formats.js';
+import { metaProblem, nrrdProblem } from './text-header-check.js';
 
 const NIFTI_BYTES: Readonly<Record<number, number>> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8, 2304: 4 };
 
@@ -54,5 +55,7 @@ export async function diagnoseRead(file: string, io: ImageIoName | undefined, fa
     }
   }
   if (io === 'nifti') return niftiProblem(bytes, bytes.length) ?? fallback;
+  if (io === 'nrrd') return (await nrrdProblem(file, bytes)) ?? fallback;
+  if (io === 'meta') return (await metaProblem(file, bytes)) ?? fallback;
   return fallback;
 }

@@ -173,12 +173,18 @@ export async function runPipeline(call: PipelineCall): Promise<PipelineOutputs> 
     m.resetModuleStderr();
     const stack = m.stackSave();
     let returnValue: number;
+    // the module echoes what it captures to the console; silence it for the (synchronous) run:
+    // the captured text goes into the error fuseflow raises instead
+    const { log, error } = console;
+    console.log = console.error = () => undefined;
     try {
       returnValue = m.callMain([...call.args]);
     } catch (err) {
       const detail = typeof err === 'number' ? `wasm exception ${err}` : err instanceof Error ? err.message : String(err);
       throw new Error(`itk-wasm ${call.pipeline} aborted (${detail})${m.getModuleStderr() ? `: ${m.getModuleStderr().trim()}` : ''}`);
     } finally {
+      console.log = log;
+      console.error = error;
       m.stackRestore(stack);
     }
     const stderr = m.getModuleStderr();

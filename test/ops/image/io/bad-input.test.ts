@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
 import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { writeImage } from '../../../../src/ops/image/io/write-image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-bad-'));
 // one IO thread: each itk-wasm module loads once for the whole file
@@ -53,6 +54,19 @@ describe('clear, typed errors naming the file', () => {
   it('a truncated .nii (header promises more voxels than the file holds)', async () => {
     const path = cut('test/fixtures/volumes/anatomical.nii', 'trunc.nii', () => 20_000);
     await expectInputError(path, /truncated: the header declares 67650 bytes of voxel data from offset 352, the file holds 19648/);
+  });
+
+  it('truncated MHA, NRRD and MHD + raw say how many voxel bytes are missing', async () => {
+    const mask = await readImage('test/fixtures/volumes/KmeansTest_T1RawSkullStrip.nii.gz'); // 1 015 808 uint8 voxels
+    for (const ext of ['mha', 'nrrd', 'mhd']) await writeImage(mask, join(dir, `whole.${ext}`));
+    const mha = cut(join(dir, 'whole.mha'), 'cut.mha', () => 50_000);
+    await expectInputError(mha, /truncated: the header declares 1015808 bytes of voxel data, the file holds \d+/);
+    const nrrd = cut(join(dir, 'whole.nrrd'), 'cut.nrrd', () => 50_000);
+    await expectInputError(nrrd, /truncated: the header declares 1015808 bytes of voxel data, the file holds \d+/);
+    cut(join(dir, 'whole.raw'), 'cut.raw', () => 70_000);
+    const mhd = join(dir, 'cut.mhd');
+    writeFileSync(mhd, readFileSync(join(dir, 'whole.mhd'), 'latin1').replace('whole.raw', 'cut.raw'));
+    await expectInputError(mhd, /truncated: the header declares 1015808 bytes of voxel data, cut.raw holds 70000/);
   });
 
   it('a non-image file, an empty file, a missing file', async () => {
