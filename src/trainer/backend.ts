@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { env, findBackend, getBackend, ready, setBackend } from '@tensorflow/tfjs';
+import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FuseflowError, OptionsError } from '../core/errors.js';
 import { registerFuseflowKernels, type KernelRegistration } from './kernels/index.js';
@@ -57,7 +57,7 @@ async function loadNative(): Promise<{ readonly pkg: string | undefined; readonl
   for (const pkg of NATIVE) {
     try {
       await import(pkg);
-      if (findBackend('tensorflow') === null && !(await setBackend('tensorflow'))) {
+      if (!(await setBackend('tensorflow'))) {
         reasons.push(`${pkg.replace('@tensorflow/', '')} loaded but registered no 'tensorflow' backend`);
         continue;
       }
@@ -76,7 +76,7 @@ export function wasmBinaryFolder(): string {
 
 async function initWasm(): Promise<{ readonly detail: string; readonly kernels: KernelRegistration }> {
   const kernels = registerFuseflowKernels();
-  if (findBackend('wasm') === null) setWasmPaths(wasmBinaryFolder());
+  setWasmPaths(wasmBinaryFolder()); // before the first setBackend('wasm'); harmless after
   if (!(await setBackend('wasm'))) throw new FuseflowError('the wasm backend failed to initialise');
   await ready();
   const simd = (await env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;

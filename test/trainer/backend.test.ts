@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../src/core/errors.js';
@@ -51,5 +52,15 @@ describe('useBackend', () => {
     const b = await useBackend('wasm', { log: null });
     expect(b.kernels).toBe(a.kernels);
     await useBackend('cpu', { log: null });
+  });
+
+  it('importing fuseflow does not make wasm the default backend (sync tf calls keep working before useBackend)', () => {
+    const code = [
+      "import * as tf from '@tensorflow/tfjs';",
+      "await import('./src/trainer/backend.ts');",
+      'console.log(tf.add(1, 2).dataSync()[0], tf.getBackend());',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(out.trim().split('\n').pop()).toBe('3 cpu');
   });
 });

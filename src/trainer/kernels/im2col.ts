@@ -123,3 +123,56 @@ export function col2im(
     }
   }
 }
+
+/**
+ * Writes the im2col matrix `[N, K]` of `x` (NDHWC) for slabs `[slabStart, slabEnd)` into `out`:
+ * one row per output position, the filter taps' input channels copied contiguously, 0 in the
+ * padding. `out @ W[K, Cout]` is then the convolution's output rows.
+ *
+ * @example
+ * im2col(xHeap, geometry, colsHeap); // then y2d = cols @ w2d
+ */
+export function im2col(
+  x: Float32Array,
+  g: ConvGeometry,
+  out: Float32Array,
+  slabStart = 0,
+  slabEnd = g.batch * g.outDepth,
+): void {
+  const K = colCols(g);
+  const cin = g.inChannels;
+  const xsW = cin;
+  const xsH = g.inWidth * xsW;
+  const xsD = g.inHeight * xsH;
+  const xsB = g.inDepth * xsD;
+  let o = 0;
+  for (let s = slabStart; s < slabEnd; s++) {
+    const od = s % g.outDepth;
+    const b = (s - od) / g.outDepth;
+    for (let oh = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++) {
+        const rowEnd = o + K;
+        for (let kd = 0; kd < g.filterDepth; kd++) {
+          const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
+          const dOk = id >= 0 && id < g.inDepth;
+          for (let kh = 0; kh < g.filterHeight; kh++) {
+            const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+            const hOk = dOk && ih >= 0 && ih < g.inHeight;
+            const xBase = b * xsB + id * xsD + ih * xsH;
+            for (let kw = 0; kw < g.filterWidth; kw++) {
+              const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
+              if (hOk && iw >= 0 && iw < g.inWidth) {
+                const xo = xBase + iw * xsW;
+                for (let ci = 0; ci < cin; ci++) out[o + ci] = x[xo + ci] as number;
+              } else {
+                out.fill(0, o, o + cin);
+              }
+              o += cin;
+            }
+          }
+        }
+        o = rowEnd;
+      }
+    }
+  }
+}

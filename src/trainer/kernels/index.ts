@@ -1,16 +1,17 @@
 /**
  * fuseflow's kernels for tfjs's WebAssembly backend, which cannot train a CNN on its own: it has
  * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients and `MaxPoolGrad` give
- * wrong numbers, its transposed matrix products (every dense layer's gradient) and its 2D input
- * gradient are slow loops, and tfjs has no gradient for `conv3dTranspose` on any backend.
+ * wrong numbers, its transposed matrix products (every dense layer's gradient), its 2D input
+ * gradient and its 3D convolution are slow loops, and tfjs has no gradient for `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { conv3dBackpropFilterV2Config } from './conv3d-backprop-filter-v2.js';
 import { conv3dBackpropInputV2Config } from './conv3d-backprop-input-v2.js';
+import { conv3dConfig } from './conv3d.js';
 import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { rememberStockBatchMatMul } from './wasm-heap.js';
@@ -29,6 +30,19 @@ export interface KernelRegistration {
 }
 
 let done: KernelRegistration | undefined;
+
+/**
+ * Importing the wasm package registers it as tfjs's preferred backend (priority 2), so every
+ * synchronous tf call made before `await tf.ready()` would throw "backend 'wasm' has not yet been
+ * initialized". fuseflow selects wasm explicitly (`useBackend`), so importing fuseflow leaves
+ * tfjs's default backend as it was.
+ */
+function keepDefaultBackend(): void {
+  const registry = (engine() as unknown as { registryFactory?: Record<string, { priority: number }> }).registryFactory;
+  const entry = registry?.['wasm'];
+  if (entry !== undefined) entry.priority = 0; // (findBackend would start initialising it)
+}
+keepDefaultBackend();
 
 function install(config: KernelConfig, replaced: string[], added: string[]): void {
   const existing = getKernel(config.kernelName, 'wasm');
@@ -63,6 +77,7 @@ export function registerFuseflowKernels(): KernelRegistration {
   for (const config of [
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,
+    conv3dConfig,
     conv3dBackpropFilterV2Config,
     conv3dBackpropInputV2Config,
     maxPoolGradConfig,

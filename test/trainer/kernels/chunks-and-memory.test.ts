@@ -3,13 +3,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convBackpropFilter, convBackpropInput } from '../../../src/trainer/kernels/conv-backprop.js';
 import { conv3dGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
+import { conv3dForward } from '../../../src/trainer/kernels/conv3d.js';
 import { relErr, setUpBackends, values } from './backends.js';
-import { convFilterGrad, convInputGrad } from './reference-conv.js';
+import { convFilterGrad, convForward, convInputGrad } from './reference-conv.js';
 
 describe('conv gradients in bounded chunks', () => {
   beforeAll(setUpBackends);
 
-  it.each([1, 40, 100, 1 << 24])('im2col bound %i floats gives the same gradients as the convolution sum', (bound) => {
+  it.each([1, 40, 100, 1 << 24])('im2col bound %i floats gives the same forward and gradients as the convolution sum', (bound) => {
     void tf.setBackend('wasm');
     const backend = tf.backend() as BackendWasm;
     const xShape = [3, 5, 6, 4, 2];
@@ -24,7 +25,10 @@ describe('conv gradients in bounded chunks', () => {
     const before = backend.numDataIds();
     const dw = convBackpropFilter(backend, x, dy, g, fShape, bound);
     const dx = convBackpropInput(backend, dy, f, g, xShape, bound);
-    expect(backend.numDataIds()).toBe(before + 2); // only the two results are left on the heap
+    const y = conv3dForward(backend, x, f, { strides: [2, 1, 2], pad: 'same' }, bound);
+    expect(backend.numDataIds()).toBe(before + 3); // only the three results are left on the heap
+    expect(relErr(backend.typedArrayFromHeap(y), convForward(g, xv, fv))).toBeLessThan(1e-5);
+    backend.disposeData(y.dataId);
     expect(relErr(backend.typedArrayFromHeap(dw), convFilterGrad(g, xv, dyv))).toBeLessThan(1e-5);
     expect(relErr(backend.typedArrayFromHeap(dx), convInputGrad(g, fv, dyv))).toBeLessThan(1e-5);
     backend.disposeData(dw.dataId);

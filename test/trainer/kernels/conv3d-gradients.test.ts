@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setUpBackends, wasmVsCpu, weightedSum } from './backends.js';
+import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
 
 interface Case {
   readonly x: readonly [number, number, number, number, number];
@@ -25,6 +25,20 @@ describe('conv3d gradients on wasm (fuseflow kernels) match the pure-JS backend'
     const errs = wasmVsCpu([c.x, c.f], (x, f) => weightedSum(tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, c.s, c.pad)));
     expect(errs[0]).toBeLessThan(1e-4); // input gradient (Conv3DBackpropInputV2)
     expect(errs[1]).toBeLessThan(1e-4); // filter gradient (Conv3DBackpropFilterV2)
+  });
+
+  it.each(cases.map((c) => [`forward: x ${c.x} f ${c.f} stride ${String(c.s)} pad ${c.pad}`, c] as const))('%s', (_, c) => {
+    const run = (backend: 'cpu' | 'wasm'): Float32Array => {
+      void tf.setBackend(backend);
+      const y = tf.tidy(() =>
+        tf.conv3d(tf.tensor(values(c.x.reduce((a, b) => a * b, 1), 1), [...c.x]) as tf.Tensor5D, tf.tensor(values(c.f.reduce((a, b) => a * b, 1), 2), [...c.f]) as tf.Tensor5D, c.s, c.pad),
+      );
+      const out = Float32Array.from(y.dataSync());
+      y.dispose();
+      return out;
+    };
+    expect(relErr(run('wasm'), run('cpu'))).toBeLessThan(1e-5);
+    void tf.setBackend('cpu');
   });
 
   it('conv3dTranspose (U-Net upsampling): forward and both gradients, stride 2', () => {
