@@ -47,8 +47,10 @@ function under(path: string, prefixes: readonly string[]): boolean {
  * (`data.sampleId`, `data.initialSampleId`) stay arrays of strings; tensors of one dtype and
  * shape are stacked to `[batch, ...shape]` (padded first for keys under `pad`); numbers become
  * an `int32` tensor when all are integers in int32 range (and none is -0), else `float64`; booleans a `bool`
- * tensor; anything else (strings, arrays, objects, mixed types) a plain array. Inputs are not
- * modified. An empty list gives an empty sample.
+ * tensor; anything else (strings, arrays, objects, mixed types) a plain array. An Image stacks
+ * as a tensor: its spacing, origin and direction are not carried into the batch (keep them under
+ * keys of their own when a later step needs them). Inputs are not modified. An empty list gives
+ * an empty sample.
  * @example
  * const b = collate([s1, s2]);
  * getKey(b, 'data.sampleId'); // ['a', 'b']

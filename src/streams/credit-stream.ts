@@ -91,7 +91,9 @@ export function creditStream<T, R>(
     let stageDone = false;
     let failure: { error: unknown } | undefined;
     let closed = false;
-    let wake: (() => void) | undefined;
+    // Consumers waiting for a value (one with `for await`; several if `next()` is called again
+    // before the last call settled).
+    let waiters: (() => void)[] = [];
     const queue: Unit<R>[] = [];
     let queueHead = 0;
     let sourceSubscriber: { next(v: T): void; complete(): void; error(e: unknown): void; readonly closed: boolean } | undefined;
@@ -100,9 +102,10 @@ export function creditStream<T, R>(
     const asyncIt = syncIt === undefined ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : undefined;
 
     const signal = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
+      if (waiters.length === 0) return;
+      const ws = waiters;
+      waiters = [];
+      for (const w of ws) w();
     };
 
     const take = (): void => {
@@ -182,6 +185,7 @@ export function creditStream<T, R>(
       if (closed) return;
       closed = true;
       subscription?.unsubscribe();
+      signal();
       queue.length = 0;
       queueHead = 0;
       if (!sourceDone) {
@@ -245,7 +249,7 @@ export function creditStream<T, R>(
               queueHead = 0;
             }
             stats.completed += 1 + unit.dropsAfter;
-            owed = 1;
+            owed++;
           }
           return { done: false, value };
         }
@@ -258,8 +262,16 @@ export function creditStream<T, R>(
           close();
           return { done: true, value: undefined };
         }
+        if (owed > 0) {
+          // Another next() call is still pending while earlier values were handed out: the
+          // consumer asks for more than it holds, so their credit comes back now.
+          giveBack(owed);
+          owed = 0;
+          pump();
+          continue;
+        }
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          waiters.push(resolve);
         });
       }
     };

@@ -3,7 +3,7 @@
  * dropped; {@link toGroupedOperator} keeps one output array per input, which is what the credit
  * gate needs to know when an input has left the chain.
  */
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { FuseflowError, OptionsError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { Op, OpContext, OpResult } from '../ops/op.js';
@@ -100,5 +100,21 @@ export function toGroupedOperator(p: Pipeline, options: ToOperatorOptions = {}):
  */
 export function toOperator(p: Pipeline, options: ToOperatorOptions = {}): OperatorFunction<Sample, Sample> {
   const grouped = toGroupedOperator(p, options);
-  return (source) => grouped(source).pipe(mergeMap((outs) => outs));
+  return (source) => flatten(grouped(source));
+}
+
+/** Emits the items of each array in order (no inner subscription per array, unlike `mergeMap`). */
+function flatten<T>(source: Observable<readonly T[]>): Observable<T> {
+  return new Observable<T>((subscriber) =>
+    source.subscribe({
+      next: (items) => {
+        for (const item of items) {
+          if (subscriber.closed) return;
+          subscriber.next(item);
+        }
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    }),
+  );
 }

@@ -195,3 +195,22 @@ describe('creditStream', () => {
     expect(() => stream[Symbol.asyncIterator]()).toThrow(/only once/);
   });
 });
+
+describe('creditStream, direct iterator use', () => {
+  it('answers next() calls made before the previous one settled, in order', async () => {
+    const stream = creditStream(ids(5).map((id) => createSample(id)), toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 1 })])), { window: 2 });
+    const it = stream[Symbol.asyncIterator]();
+    const results = await Promise.all([it.next(), it.next(), it.next(), it.next(), it.next(), it.next()]);
+    expect(results.slice(0, 5).map((r) => (r.done === true ? 'done' : sampleIdOf(r.value)))).toEqual(ids(5));
+    expect(results[5]?.done).toBe(true);
+    expect(stream.stats.peakInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('return() while a next() waits ends both', async () => {
+    const stream = creditStream(ids(5).map((id) => createSample(id)), toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 20 })])), { window: 2 });
+    const it = stream[Symbol.asyncIterator]();
+    const pending = it.next();
+    await it.return?.();
+    expect((await pending).done).toBe(true);
+  });
+});
