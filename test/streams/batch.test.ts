@@ -50,6 +50,22 @@ describe('batch', () => {
     expect(built).toBeLessThanOrEqual(4 + 8);
   });
 
+  it('passes an upstream error through after the batches before it', async () => {
+    const failing = dataset({
+      ids: ids(10),
+      source: (id) => {
+        if (id === 's6') throw new Error('unreadable');
+        return createSample(id);
+      },
+    });
+    const got: number[] = [];
+    const err = await (async () => {
+      for await (const b of batch({ size: 3 })(failing.stream({ shuffle: false }))) got.push((getKey(b, 'data.sampleId') as string[]).length);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual([3, 3]);
+    expect((err as Error).message).toMatch(/'s6'.*unreadable/);
+  });
+
   it('rejects a bad size', () => {
     expect(() => batch({ size: 0 })).toThrow(/size/);
   });

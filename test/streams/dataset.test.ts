@@ -236,9 +236,19 @@ describe('dataset', () => {
     });
   });
 
-  it('has an Observable form', async () => {
-    const ds = dataset({ ids: ids(10), dynamicPipeline: dynamicOps });
+  it('has an Observable form that stops pulling when unsubscribed', async () => {
+    let built = 0;
+    const ds = dataset({
+      ids: ids(200),
+      source: (id) => {
+        built++;
+        return createSample(id);
+      },
+      dynamicPipeline: dynamicOps,
+    });
     const viaRx = await lastValueFrom(ds.observe({ seed: 1, window: 3 }).pipe(take(4), toArray()));
+    await sleep(10);
+    expect(built).toBeLessThanOrEqual(4 + 3);
     const viaIt = await collect(ds.stream({ seed: 1, window: 3 }), 4);
     expect(viaRx).toEqual(viaIt);
   });
