@@ -62,7 +62,9 @@ export async function readDicomFile(file: string): Promise<Image> {
 }
 
 /**
- * Reads every DICOM file of a folder (not recursive) as one volume.
+ * Reads every DICOM file of a folder (not recursive) as one volume. Files without the DICM marker
+ * (a DICOMDIR, notes) are ignored. The series' bytes are held twice while GDCM reads them (once
+ * in JS, once in the wasm file system).
  * @throws {InputError} naming the folder or file: no DICOM files, several series (unless
  *   `seriesUid` picks one), a file without pixel data, or a truncated file.
  */
