@@ -1,18 +1,20 @@
 /**
  * Joins several sources row by row on a sample-id column, for inputs larger than memory.
  *
- * Approach: the first source drives; every other source is indexed by id into an on-disk LMDB
- * database in a temporary folder (written one batch per transaction), then the driver streams and
- * each of its rows looks its partners up by id. A second LMDB table records the driver's ids to
- * catch duplicates. Memory bound: one batch of each source at a time plus LMDB's page cache,
- * which is file-backed and given back under pressure; disk holds every non-driver row once. The
- * indexes are built on the first pass and reused by later passes, so only the driver has to be
- * re-readable.
+ * Approach: the first source drives; every other source is indexed by id, then the driver
+ * streams and each of its rows looks its partners up by id. A second index records the driver's
+ * ids to catch duplicates. Each index holds up to `memoryRows` entries in memory (default
+ * 1,000,000) and moves to an on-disk LMDB table in a temporary folder beyond that (written one
+ * batch per transaction). Memory bound: one batch of each source at a time, plus at most
+ * `memoryRows` entries per index, plus LMDB's page cache, which is file-backed and given back
+ * under pressure; disk holds the spilled entries. The indexes are built on the first pass and
+ * reused by later passes, so only the driver has to be re-readable.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
+import { IdIndex, lmdbTable } from './id-index.js';
 import { FuseflowError, InputError, OptionsError } from '../../core/errors.js';
 import { describeOrigin, type EvalSource, type SourceBatch } from './eval-source.js';
 
@@ -36,6 +38,8 @@ export interface JoinSourcesOptions {
   readonly ids?: readonly (string | number)[];
   /** Folder for the temporary LMDB index; default the OS temp folder. */
   readonly tmpDir?: string;
+  /** Entries each id index keeps in memory before moving to disk; default 1,000,000. */
+  readonly memoryRows?: number;
 }
 
 /** Counts of a join, filled in by the first pass. */
@@ -61,8 +65,7 @@ interface Side {
   readonly source: EvalSource;
   readonly idKey: string;
   columns: readonly string[] | undefined;
-  db: Database<unknown[], string> | undefined;
-  count: number;
+  index: IdIndex<unknown[]>;
 }
 
 /**
@@ -99,44 +102,45 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
   const driverName = names[0] as string;
   const driver = sources[driverName] as EvalSource;
   const driverId = idOf(driverName);
-  const sides: Side[] = names.slice(1).map((name) => ({
+  const memoryRows = options.memoryRows ?? 1_000_000;
+  if (!Number.isInteger(memoryRows) || memoryRows < 0) throw new OptionsError(`joinSources: memoryRows must be a non-negative integer, got ${String(memoryRows)}`);
+  let root: RootDatabase | undefined;
+  let dir: string | undefined;
+  /** Opens the temporary LMDB environment the first time an index spills. */
+  const table = <V>(name: string) => (): ReturnType<typeof lmdbTable<V>> => {
+    if (root === undefined) {
+      dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
+      root = open({ path: dir, maxDbs: names.length + 2, noSync: true, compression: false });
+    }
+    return lmdbTable<V>(root, name);
+  };
+  const sides: Side[] = names.slice(1).map((name, k) => ({
     name,
     source: sources[name] as EvalSource,
     idKey: idOf(name),
     columns: undefined,
-    db: undefined,
-    count: 0,
+    index: new IdIndex<unknown[]>(memoryRows, table<unknown[]>(`side-${k}`)),
   }));
+  const seen = new IdIndex<true>(memoryRows, table<true>('seen'));
   const outName = (source: string, column: string): string => (prefix ? `${source}.${column}` : column);
 
-  let root: RootDatabase | undefined;
-  let dir: string | undefined;
-  let seen: Database<boolean, string> | undefined;
   let counts: JoinCounts | undefined;
   let indexed = false;
 
-  const openIndex = async (): Promise<void> => {
-    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
-    root = open({ path: dir, maxDbs: sides.length + 2, noSync: true, compression: false });
-    seen = root.openDB<boolean, string>({ name: 'seen' });
-    for (const side of sides) side.db = root.openDB<unknown[], string>({ name: `side-${side.name}` });
-  };
-
   const indexSide = async (side: Side, batchSize: number): Promise<void> => {
-    const db = side.db as Database<unknown[], string>;
+    const index = side.index;
     await side.source.scan(batchSize, (batch) => {
       const ids = batch.columns[side.idKey];
       if (ids === undefined) throw new InputError(`no id column '${side.idKey}' in source '${side.name}'`, { file: side.source.name });
       const cols = Object.keys(batch.columns).filter((c) => c !== side.idKey);
       if (side.columns === undefined) side.columns = cols;
       else if (cols.join('\u0000') !== side.columns.join('\u0000')) throw new InputError(`source '${side.name}' changed its columns between batches`, { file: side.source.name });
-      db.transactionSync(() => {
+      index.batch(() => {
         for (let i = 0; i < batch.length; i++) {
           const id = idText(ids[i], batch, i, side.name);
           if (wanted !== undefined && !wanted.has(id)) continue;
-          if (db.doesExist(id)) throw new FuseflowError(`duplicate id '${id}' in source '${side.name}' (${describeOrigin(batch.where?.(i) ?? { file: side.source.name })})`);
-          db.putSync(id, cols.map((c) => (batch.columns[c] as ArrayLike<unknown>)[i]));
-          side.count++;
+          if (index.has(id)) throw new FuseflowError(`duplicate id '${id}' in source '${side.name}' (${describeOrigin(batch.where?.(i) ?? { file: side.source.name })})`);
+          index.put(id, cols.map((c) => (batch.columns[c] as ArrayLike<unknown>)[i]));
         }
       });
     });
@@ -151,18 +155,16 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
     },
     async close() {
       if (root !== undefined) await root.close();
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
       root = undefined;
       dir = undefined;
     },
     async scan(batchSize, onBatch) {
-      if (root === undefined) await openIndex();
       if (!indexed) {
         for (const side of sides) await indexSide(side, batchSize);
         indexed = true;
       }
-      const seenDb = seen as Database<boolean, string>;
-      await seenDb.clearAsync();
+      await seen.clear();
       const first = counts === undefined;
       const missing: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
       let rows = 0;
@@ -186,16 +188,16 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
         const keep: number[] = [];
         const outIds: string[] = [];
         const sideRows: unknown[][][] = sides.map(() => []);
-        seenDb.transactionSync(() => {
+        seen.batch(() => {
           for (let i = 0; i < batch.length; i++) {
             const id = idText(ids[i], batch, i, driverName);
-            if (seenDb.doesExist(id)) throw new FuseflowError(`duplicate id '${id}' in source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })})`);
-            seenDb.putSync(id, true);
+            if (seen.has(id)) throw new FuseflowError(`duplicate id '${id}' in source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })})`);
+            seen.put(id, true);
             if (wanted !== undefined && !wanted.has(id)) {
               excluded++;
               continue;
             }
-            const found = sides.map((s) => (s.db as Database<unknown[], string>).get(id));
+            const found = sides.map((s) => s.index.get(id));
             const lacking = sides.filter((_, k) => found[k] === undefined);
             if (lacking.length > 0) {
               if (onMissing === 'error') {
@@ -241,7 +243,6 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
 
   /** Counts ids present in a side (or in `ids`) but not in the driver, and what else lacks them. */
   function missingFromDriver(missing: Record<string, number>): void {
-    const seenDb = seen as Database<boolean, string>;
     const note = (id: string, present: ReadonlySet<string>): void => {
       if (onMissing === 'error') {
         const lacking = names.filter((n) => !present.has(n));
@@ -251,18 +252,15 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
     };
     // Sides are checked in order; an id lacking from the driver is counted once, at the first side holding it.
     sides.forEach((side, k) => {
-      const db = side.db as Database<unknown[], string>;
-      for (const id of db.getKeys()) {
-        if (seenDb.doesExist(id)) continue;
-        if (sides.slice(0, k).some((s) => (s.db as Database<unknown[], string>).doesExist(id))) continue;
-        const present = new Set(sides.filter((s) => (s.db as Database<unknown[], string>).doesExist(id)).map((s) => s.name));
-        note(id, present);
+      for (const id of side.index.keys()) {
+        if (seen.has(id)) continue;
+        if (sides.slice(0, k).some((s) => s.index.has(id))) continue;
+        note(id, new Set(sides.filter((s) => s.index.has(id)).map((s) => s.name)));
       }
     });
     if (wanted !== undefined) {
       for (const id of wanted) {
-        if (seenDb.doesExist(id)) continue;
-        if (sides.some((s) => (s.db as Database<unknown[], string>).doesExist(id))) continue;
+        if (seen.has(id) || sides.some((s) => s.index.has(id))) continue;
         note(id, new Set());
       }
     }

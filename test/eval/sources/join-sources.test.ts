@@ -70,11 +70,36 @@ describe('joinSources', () => {
     await j.close();
   });
 
+  it('gives the same joins and counts when its indexes spill from memory to LMDB', async () => {
+    const n = 500;
+    const ids = Array.from({ length: n }, (_, i) => `id${i}`);
+    const make = (memoryRows: number) =>
+      joinSources(
+        {
+          p: arraySource({ id: ids, s: Float64Array.from(ids, (_, i) => i) }),
+          t: arraySource({ id: [...ids].reverse().filter((_, i) => i % 7 !== 0), y: Float64Array.from({ length: n }, (_, i) => i % 2).filter((_, i) => i % 7 !== 0) }),
+        },
+        { id: 'id', onMissing: 'skip', memoryRows, tmpDir: tmp },
+      );
+    const inMemory = make(10_000);
+    const spilled = make(16);
+    const a = await collect(inMemory, 64);
+    const b = await collect(spilled, 64);
+    expect(b.columns).toEqual(a.columns);
+    expect(spilled.counts()).toEqual(inMemory.counts());
+    expect(spilled.counts().skipped).toBe(Math.ceil(n / 7));
+    // A second pass over the spilled indexes.
+    expect((await collect(spilled, 100)).columns).toEqual(a.columns);
+    const dup = joinSources({ p: arraySource({ id: [...ids, 'id3'], s: Float64Array.from({ length: n + 1 }) }) }, { id: 'id', memoryRows: 8, tmpDir: tmp });
+    await expect(collect(dup)).rejects.toThrow(/duplicate id 'id3' in source 'p' \(arrays row 500\)/);
+    await Promise.all([inMemory.close(), spilled.close(), dup.close()]);
+  });
+
   it('reuses its index on later passes, so only the driver must be re-readable; close removes it', async () => {
     const sideDir = mkdtempSync(join(tmp, 'reuse-'));
     const j = joinSources(
       { p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: iterableSource([{ id: ['b', 'a'], y: [1, 0] }]) },
-      { id: 'id', tmpDir: sideDir },
+      { id: 'id', tmpDir: sideDir, memoryRows: 1 },
     );
     expect(j.reReadable).toBe(true);
     const first = await collect(j);
