@@ -7,7 +7,7 @@ import type { BalancedBatchSampler } from './balanced-batch-sampler.js';
 import { batch } from './batch.js';
 import type { CollateOptions } from './collate.js';
 import type { Dataset } from './dataset.js';
-import { shardOf, type Shard } from './epoch-order.js';
+import type { Shard } from './epoch-order.js';
 
 /** Options of {@link balancedBatches}. */
 export interface BalancedBatchesOptions {
@@ -31,9 +31,9 @@ export interface BalancedBatchesOptions {
  * Streams the epoch's class-balanced batches as collated batch samples.
  *
  * Keys: as the dataset's pipelines. Random: the batch composition is seeded by the sampler's
- * seed and the epoch; augmentations by `(seed, epoch, sampleId, opIndex)`, so an id drawn twice
- * in one epoch (oversampling) gets the same augmentation both times. The dynamic pipeline
- * should be one→one: a dropped or split sample shifts the batch boundaries.
+ * seed and the epoch; augmentations by `(seed, epoch, sampleId, opIndex)`, and an id drawn again
+ * in the same epoch (oversampling) gets a fresh draw for each repeat (see `StreamOptions.order`).
+ * The dynamic pipeline should be one→one: a dropped or split sample shifts the batch boundaries.
  * @example
  * const sampler = balancedBatchSampler({ ids, labels, batchSize: 32 });
  * for await (const b of balancedBatches(ds, { sampler, epoch: 0, seed: 1 })) await step(b);
@@ -42,12 +42,13 @@ export interface BalancedBatchesOptions {
 export function balancedBatches(ds: Dataset, options: BalancedBatchesOptions): AsyncIterable<Sample> {
   const { sampler } = options;
   const epoch = options.epoch ?? 0;
-  const batches = shardOf(sampler.batches(epoch), options.shard ?? { rank: 0, worldSize: 1 });
-  const order = batches.flat();
+  const order = sampler.batches(epoch).flat();
   const stream = ds.stream({
     epoch,
     seed: options.seed ?? 0,
     order,
+    shard: options.shard ?? { rank: 0, worldSize: 1 },
+    shardBlock: sampler.batchSize,
     window: options.window ?? 2 * sampler.batchSize,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });

@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 import { createSample, type Sample } from '../core/sample.js';
 import type { Op } from '../ops/op.js';
 import { pipeline, runPipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
@@ -62,6 +63,8 @@ export interface StreamOptions {
   readonly shuffle?: boolean;
   /** This rank's share of the epoch. Default `{ rank: 0, worldSize: 1 }`. */
   readonly shard?: Shard;
+  /** Shard in blocks of this many consecutive positions (e.g. whole batches of an explicit order). Default 1. */
+  readonly shardBlock?: number;
   /** Most ids in flight (taken and not yet fully received). Default 16. */
   readonly window?: number;
   /**
@@ -78,8 +81,10 @@ export interface StreamOptions {
   /** Restart where a previous stream stopped (its `state()`); `epoch`/`seed` must agree if given. */
   readonly resume?: ResumeState;
   /**
-   * An explicit epoch order to use instead of the seeded permutation (ids may repeat, e.g. a
-   * balanced batch sampler's output); sharding still applies to it.
+   * An explicit epoch order to use instead of the seeded permutation; sharding still applies to
+   * it. Ids may repeat (e.g. a balanced batch sampler's oversampling): the k-th repeat of an id
+   * (k ≥ 1) runs the dynamic pipeline with a seed derived from `(seed, k)`, so each repeat gets
+   * its own augmentation (the first occurrence matches `get(id, { seed, epoch })`).
    */
   readonly order?: readonly string[];
 }
@@ -235,29 +240,41 @@ export function dataset(options: DatasetOptions): Dataset {
       if (unknown !== undefined) throw new OptionsError(`stream: order holds unknown sample id '${unknown}'`);
     }
     const order = opts.order !== undefined ? [...opts.order] : epochOrder(ids, { epoch, seed, shuffle: opts.shuffle ?? true });
-    const mine = shardOf(order, shard);
+    const shardBlock = positiveInteger('stream: shardBlock', opts.shardBlock, 1);
+    const mine = shardOf(order, shard, shardBlock);
     const start = resume?.position ?? 0;
     if (!Number.isInteger(start) || start < 0 || start > mine.length) {
       throw new OptionsError(`stream: resume position ${String(start)} is outside this rank's ${mine.length} ids`);
     }
     const run: RunKey = { seed, epoch };
-    const stage = (input: Observable<string>): Observable<Sample[]> => {
-      let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline; batcher: RunnerBatcher | undefined } | undefined;
+    // An id repeated within the epoch (an oversampling order) draws fresh randomness for each
+    // repeat: the k-th repeat (k ≥ 1) runs with a seed derived from (seed, k).
+    const repeats = opts.order === undefined ? undefined : shardOf(occurrences(order), shard, shardBlock);
+    const runs = new Map<number, RunKey>([[0, run]]);
+    const runFor = (k: number): RunKey => {
+      let r = runs.get(k);
+      if (r === undefined) runs.set(k, (r = { seed: Rng.fromParts([seed, 'repeat', k]).nextU32(), epoch }));
+      return r;
+    };
+    const stage = (input: Observable<number>): Observable<Sample[]> => {
+      let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline; batchers: Map<number, RunnerBatcher> } | undefined;
       return input.pipe(
-        orderedMap<string, Sample[]>((id, cancel) => {
+        orderedMap<number, Sample[]>((position, cancel) => {
           if (guarded?.cancel !== cancel) {
-            guarded = {
-              cancel,
-              sp: cancellable(staticP, cancel),
-              dp: cancellable(dynamicP, cancel),
-              batcher: runner === undefined ? undefined : runnerBatcher(runner, run, runnerBatch, cancel),
-            };
+            guarded = { cancel, sp: cancellable(staticP, cancel), dp: cancellable(dynamicP, cancel), batchers: new Map() };
           }
-          return processId(id, run, guarded.sp, guarded.dp, cancel, guarded.batcher);
+          const k = repeats === undefined ? 0 : (repeats[position] as number);
+          const r = k === 0 ? run : runFor(k);
+          let batcher: RunnerBatcher | undefined;
+          if (runner !== undefined) {
+            batcher = guarded.batchers.get(k);
+            if (batcher === undefined) guarded.batchers.set(k, (batcher = runnerBatcher(runner, r, runnerBatch, guarded.cancel)));
+          }
+          return processId(mine[position] as string, r, guarded.sp, guarded.dp, cancel, batcher);
         }, concurrency),
       );
     };
-    const inner = creditStream(start === 0 ? mine : mine.slice(start), stage, { window });
+    const inner = creditStream(range(start, mine.length), stage, { window });
     return {
       stats: inner.stats,
       window: inner.window,
@@ -280,6 +297,26 @@ export function dataset(options: DatasetOptions): Dataset {
         throw new FuseflowError(`dataset: sample id '${id}' gave ${outs.length} samples (dropped or split); use getAll`);
       }
       return outs[0] as Sample;
+    },
+  };
+}
+
+/** For each position, how many times its id appeared earlier in `order`. */
+function occurrences(order: readonly string[]): number[] {
+  const seen = new Map<string, number>();
+  return order.map((id) => {
+    const k = seen.get(id) ?? 0;
+    seen.set(id, k + 1);
+    return k;
+  });
+}
+
+/** The integers `from, from + 1, …, to - 1`, lazily. */
+function range(from: number, to: number): Iterable<number> {
+  return {
+    [Symbol.iterator]: (): Iterator<number> => {
+      let i = from;
+      return { next: () => (i < to ? { done: false, value: i++ } : { done: true, value: undefined }) };
     },
   };
 }

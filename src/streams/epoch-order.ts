@@ -50,19 +50,31 @@ export function validateShard(shard: Shard): void {
 
 /**
  * This rank's part of an epoch order: the positions `rank, rank + worldSize, rank + 2·worldSize,
- * …` (strided, like PyTorch's DistributedSampler without padding). The union over all ranks is
- * every position exactly once. Uneven shards: when `order.length` is not a multiple of
- * `worldSize`, the first `order.length % worldSize` ranks get one more item; nothing is repeated
- * or dropped. Data-parallel training that needs equal step counts per rank can stop every rank
- * after `Math.floor(order.length / worldSize)` items.
+ * …` (strided, like PyTorch's DistributedSampler without padding), or with `blockSize` > 1 the
+ * blocks of `blockSize` consecutive positions taken the same way (whole batches per rank). The
+ * union over all ranks is every position exactly once. Uneven shards: when the order does not
+ * divide evenly, the first ranks get one more item (or block; the last block may be short);
+ * nothing is repeated or dropped. Data-parallel training that needs equal step counts per rank
+ * can stop every rank after `Math.floor(order.length / worldSize)` items.
  * @example
  * shardOf(['a', 'b', 'c', 'd', 'e'], { rank: 1, worldSize: 2 }); // ['b', 'd']
- * @throws {OptionsError} for a bad shard.
+ * shardOf(['a', 'b', 'c', 'd', 'e'], { rank: 0, worldSize: 2 }, 2); // ['a', 'b', 'e']
+ * @throws {OptionsError} for a bad shard or block size.
  */
-export function shardOf<T>(order: readonly T[], shard: Shard): T[] {
+export function shardOf<T>(order: readonly T[], shard: Shard, blockSize = 1): T[] {
   validateShard(shard);
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new OptionsError(`shard block size must be a positive integer, got ${String(blockSize)}`);
   if (shard.worldSize === 1) return [...order];
-  const out = new Array<T>(Math.max(0, Math.ceil((order.length - shard.rank) / shard.worldSize)));
-  for (let i = shard.rank, k = 0; i < order.length; i += shard.worldSize, k++) out[k] = order[i] as T;
+  if (blockSize === 1) {
+    const out = new Array<T>(Math.max(0, Math.ceil((order.length - shard.rank) / shard.worldSize)));
+    for (let i = shard.rank, k = 0; i < order.length; i += shard.worldSize, k++) out[k] = order[i] as T;
+    return out;
+  }
+  const out: T[] = [];
+  const stride = blockSize * shard.worldSize;
+  for (let b = shard.rank * blockSize; b < order.length; b += stride) {
+    const end = Math.min(b + blockSize, order.length);
+    for (let i = b; i < end; i++) out.push(order[i] as T);
+  }
   return out;
 }

@@ -135,6 +135,19 @@ describe('dataset', () => {
     );
   });
 
+  it('an explicit order with repeats gives each repeat its own draw, reproducibly', async () => {
+    const ds = dataset({ ids: ['a', 'b'], dynamicPipeline: [randValue({ key: 'data.r' })] });
+    const order = ['a', 'b', 'a', 'a'];
+    const out = await collect(ds.stream({ order, seed: 4, epoch: 2 }));
+    expect(sid(out)).toEqual(order);
+    const r = out.map((s) => getKey<number>(s, 'data.r'));
+    expect(new Set([r[0], r[2], r[3]]).size).toBe(3);
+    expect(out[0]).toEqual(await ds.get('a', { seed: 4, epoch: 2 }));
+    expect(await collect(ds.stream({ order, seed: 4, epoch: 2 }))).toEqual(out);
+    const resumed = await collect(ds.stream({ order, resume: { seed: 4, epoch: 2, position: 2 } }));
+    expect(resumed).toEqual(out.slice(2));
+  });
+
   it('an op failure names op, op id and sample id', async () => {
     const ds = dataset({ ids: ids(10), dynamicPipeline: [addTo({ key: 'data.x', by: 1 }), failOn({ ids: ['s4'] })] });
     const err = await collect(ds.stream({ shuffle: false })).catch((e: unknown) => e);

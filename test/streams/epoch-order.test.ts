@@ -50,3 +50,18 @@ describe('shardOf', () => {
     expect(() => shardOf([], { rank: 1.5, worldSize: 2 })).toThrow(OptionsError);
   });
 });
+
+describe('shardOf in blocks', () => {
+  it('every position exactly once, whole blocks per rank', () => {
+    fc.assert(
+      fc.property(fc.nat(60), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 7 }), (n, worldSize, block) => {
+        const order = Array.from({ length: n }, (_, i) => i);
+        const parts = Array.from({ length: worldSize }, (_, rank) => shardOf(order, { rank, worldSize }, block));
+        expect(parts.flat().sort((a, b) => a - b)).toEqual(order);
+        parts.forEach((part, rank) => part.forEach((i) => expect(Math.floor(i / block) % worldSize).toBe(rank)));
+      }),
+    );
+    expect(shardOf(['a', 'b', 'c', 'd', 'e'], { rank: 0, worldSize: 2 }, 2)).toEqual(['a', 'b', 'e']);
+    expect(() => shardOf([], { rank: 0, worldSize: 1 }, 0)).toThrow(OptionsError);
+  });
+});
