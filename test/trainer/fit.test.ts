@@ -106,6 +106,24 @@ describe('fit', () => {
     expect(result.history.every((h) => h.monitor === h.validation!.metrics['acc'])).toBe(true);
   });
 
+  it('pulls one batch at a time: never more than one batch ahead of the step it is training', async () => {
+    const train = trainBatches(160, 16);
+    let pulled = 0;
+    let worst = 0;
+    await fit({
+      model: tabularModel(2),
+      losses: [ce],
+      train: (at) => mapBatches(train(at), (b) => ((pulled += 1), b)),
+      epochs: 2,
+      dir: tmp(),
+      progress: false,
+      backend: 'cpu',
+      onStep: ({ step }) => (worst = Math.max(worst, pulled - step)),
+    });
+    expect(pulled).toBe(20);
+    expect(worst).toBe(0);
+  });
+
   it('stops early when the monitored value stops improving', async () => {
     const result = await fit({
       model: tabularModel(4),
