@@ -49,6 +49,15 @@ export {
   type CliMetricOptions,
   METRICS_BY_CLI_NAME,
 } from './metrics/index.js';
+export { bootstrapCi, type BootstrapCiOptions, type BootstrapMethod } from './ci/bootstrap-ci.js';
+export type { CiResult, CiTree } from './ci/ci-summary.js';
+export { delongTest, type DelongTestOptions, type DelongResult } from './compare/delong.js';
+export { mcnemarTest, type McnemarTestOptions, type McnemarResult } from './compare/mcnemar.js';
+export { pairedBootstrap, type PairedBootstrapOptions, type ComparisonMethod, type ComparisonResult } from './compare/paired-bootstrap.js';
+export { groupBy, type GroupByOptions, perFold, type PerFoldOptions } from './analysis/group-by.js';
+export { ece, type EceOptions, type EceResult } from './calibration/ece.js';
+export { reliabilityDiagram, type ReliabilityDiagramOptions, type ReliabilityDiagram } from './calibration/reliability-diagram.js';
+export { findTemperature, type FindTemperatureOptions, applyTemperature, type ApplyTemperatureOptions, softmaxWithTemperature } from './calibration/temperature.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
 export type { EvalProgress } from './evaluate-progress.js';
 export {

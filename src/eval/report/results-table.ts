@@ -4,6 +4,7 @@
  * names, long arrays (curves) summarised.
  */
 import type { MetricResults } from '../metric.js';
+import type { CiResult } from '../ci/ci-summary.js';
 
 /** One table row: a dotted result name and its value in words. */
 export interface ResultRow {
@@ -11,15 +12,6 @@ export interface ResultRow {
   readonly value: string;
 }
 
-/** A bootstrap CI result in FuseMedML's shape. */
-export interface CiResult {
-  readonly org: number;
-  readonly mean: number;
-  readonly std: number;
-  readonly conf_interval: number;
-  readonly conf_lower: number;
-  readonly conf_upper: number;
-}
 
 /** Whether `v` is a CI result `{org, mean, std, conf_interval, conf_lower, conf_upper}`. */
 export function isCiResult(v: unknown): v is CiResult {
@@ -42,7 +34,10 @@ function cell(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null) return 'null';
-  if (isCiResult(v)) return `${formatNumber(v.org)} [${formatNumber(v.conf_lower)}, ${formatNumber(v.conf_upper)}] (${v.conf_interval ?? 95}% CI, mean ${formatNumber(v.mean)}, std ${formatNumber(v.std)})`;
+  if (isCiResult(v)) {
+    const failed = v.failed_replicates === undefined || v.failed_replicates === 0 ? '' : `, ${v.failed_replicates} replicates undefined`;
+    return `${formatNumber(v.org)} [${formatNumber(v.conf_lower)}, ${formatNumber(v.conf_upper)}] (${v.conf_interval ?? 95}% CI, mean ${formatNumber(v.mean)}, std ${formatNumber(v.std)}${failed})`;
+  }
   return undefined;
 }
 
