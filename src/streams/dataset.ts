@@ -4,18 +4,19 @@
  * order. FuseMedML's `DatasetDefault`, as a stream.
  */
 import type { Observable } from 'rxjs';
-import { FuseflowError, OpError, OptionsError } from '../core/errors.js';
+import { FuseflowError, OptionsError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { createSample, type Sample } from '../core/sample.js';
 import type { Op } from '../ops/op.js';
-import { pipeline, runPipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
+import { pipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
 import { asObservable } from './as-observable.js';
 import type { DynamicRunner, StaticStore } from './contracts.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
 import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';
 import { runnerBatcher, type RunnerBatcher } from './runner-batcher.js';
-import { cancellable, CancelledError, positiveInteger } from './to-operator.js';
+import { cancellable, positiveInteger } from './to-operator.js';
+import { idProcessor } from './process-id.js';
 
 /** Options of {@link dataset}. */
 export interface DatasetOptions {
@@ -122,12 +123,6 @@ function asPipeline(p: Pipeline | readonly Op<object>[] | undefined, name: strin
   return given.opIndexBase === opIndexBase ? given : pipeline(given.ops, { name: given.name, opIndexBase });
 }
 
-function isThenable<T>(x: unknown): x is PromiseLike<T> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
-}
-
-const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
-
 /**
  * Builds a dataset.
  *
@@ -160,60 +155,7 @@ export function dataset(options: DatasetOptions): Dataset {
   const source = options.source ?? ((id: string) => createSample(id));
   const { store, runner } = options;
 
-  const initial = (id: string): Sample | PromiseLike<Sample> => {
-    try {
-      const s = source(id);
-      return isThenable<Sample>(s)
-        ? s.then(undefined, (err: unknown) => {
-            throw new OpError('source', 'dataset.source', id, err);
-          })
-        : s;
-    } catch (err) {
-      throw new OpError('source', 'dataset.source', id, err);
-    }
-  };
-
-  // The per-sample path allocates no closures while everything is synchronous.
-  const computeStatic = (id: string, sp: Pipeline): Sample[] | PromiseLike<Sample[]> => {
-    const s = initial(id);
-    if (isThenable<Sample>(s)) return s.then((x) => runPipeline(sp, x, STATIC_RUN));
-    if (sp.ops.length === 0) return [s];
-    return runPipeline(sp, s, STATIC_RUN);
-  };
-
-  const staticOutputs = (id: string, sp: Pipeline): readonly Sample[] | PromiseLike<readonly Sample[]> => {
-    if (store === undefined) return computeStatic(id, sp);
-    return store.getOrCompute(id, async () => computeStatic(id, sp));
-  };
-
-  const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined, batcher: RunnerBatcher | undefined): Sample[] | PromiseLike<Sample[]> => {
-    if (statics.length === 0 || dp.ops.length === 0) return statics as Sample[];
-    if (cancel?.cancelled === true) throw new CancelledError();
-    if (batcher !== undefined) return batcher(statics);
-    if (runner !== undefined) {
-      return runner.run(statics, run).then((groups) => {
-        if (groups.length !== statics.length) {
-          throw new FuseflowError(`dynamic runner returned ${groups.length} result groups for ${statics.length} samples`);
-        }
-        return groups.flat();
-      });
-    }
-    if (statics.length === 1) return runPipeline(dp, statics[0] as Sample, run);
-    return runEach(statics, 0, [], dp, run);
-  };
-
-  const processId = (
-    id: string,
-    run: RunKey,
-    sp: Pipeline,
-    dp: Pipeline,
-    cancel: Cancellation | undefined,
-    batcher: RunnerBatcher | undefined,
-  ): Sample[] | PromiseLike<Sample[]> => {
-    const statics = staticOutputs(id, sp);
-    if (isThenable<readonly Sample[]>(statics)) return statics.then((st) => dynamicOutputs(st, dp, run, cancel, batcher));
-    return dynamicOutputs(statics, dp, run, cancel, batcher);
-  };
+  const processId = idProcessor({ source, store, runner });
 
   const getAll = async (id: string, run: Partial<RunKey> = {}): Promise<Sample[]> => {
     if (!known.has(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids)`);
@@ -319,18 +261,4 @@ function range(from: number, to: number): Iterable<number> {
       return { next: () => (i < to ? { done: false, value: i++ } : { done: true, value: undefined }) };
     },
   };
-}
-
-function runEach(statics: readonly Sample[], from: number, out: Sample[], dp: Pipeline, run: RunKey): Sample[] | Promise<Sample[]> {
-  for (let i = from; i < statics.length; i++) {
-    const r = runPipeline(dp, statics[i] as Sample, run);
-    if (isThenable<Sample[]>(r)) {
-      return r.then((outs) => {
-        for (const s of outs) out.push(s);
-        return runEach(statics, i + 1, out, dp, run);
-      });
-    }
-    for (const s of r) out.push(s);
-  }
-  return out;
 }
