@@ -11,7 +11,7 @@
  *    own counter), RSS growth after warm-up, and JS heap growth after a forced GC (RSS also moves
  *    with V8's heap sizing). Bars: in-flight ≤ window, RSS growth < 50 MB.
  *
- * Usage: npm run bench -- streams [--samples 100000] [--slow-samples 1000000] [--window 64] [--repeats 5]
+ * Usage: npm run bench -- streams [--samples 100000] [--slow-samples 1000000] [--window 64] [--repeats 7]
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -46,7 +46,7 @@ const gc = runInNewContext('gc') as () => void;
 const N = arg('samples', 100_000);
 const M = arg('slow-samples', 1_000_000);
 const WINDOW = arg('window', 64);
-const REPEATS = arg('repeats', 5);
+const REPEATS = arg('repeats', 7);
 
 const ops: Op<object>[] = [
   set({ key: 'data.age', value: 57 }),
