@@ -77,6 +77,7 @@ export function dictModel(net: tf.LayersModel, binding: DictModelBinding): DictM
       return setKeys(batch, values);
     },
     trainableVariables() {
+      // tfjs-layers keeps each weight's tf.Variable in LayerVariable.val (not in its public typings, stable across 4.x)
       return net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
     },
   };
