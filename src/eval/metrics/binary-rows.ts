@@ -73,7 +73,8 @@ export class BinaryTarget {
 /** Rows of one batch ready for a binary state. */
 export interface BinaryRows {
   readonly scores: Float64Array | Float32Array;
-  readonly labels: Uint8Array;
+  /** 1 positive, 0 negative (the target column itself when it is a typed 0/1 array). */
+  readonly labels: ArrayLike<number>;
   readonly n: number;
   readonly skipped: number;
 }
@@ -88,29 +89,20 @@ export function binaryRows(batch: EvalBatch, keys: BinaryKeys, target: BinaryTar
   const predCol = column(batch, keys.pred, metric);
   const targetCol = column(batch, keys.target, metric);
   const policy = keys.nonFinite ?? 'error';
-  const labels = new Uint8Array(n);
-  // Fast path: typed scores and typed 0/1 targets.
+  // Fast path: typed scores and typed 0/1 targets are used as they are (one checking loop).
   if ((predCol instanceof Float32Array || predCol instanceof Float64Array) && isTypedNumeric(targetCol) && target.isDefault01) {
-    let bad = -1;
+    let ok = true;
     for (let i = 0; i < n; i++) {
       const t = targetCol[i] as number;
-      if (t === 1) labels[i] = 1;
-      else if (t !== 0) {
-        bad = i;
-        break;
-      }
-    }
-    if (bad >= 0) badTarget(metric, targetCol[bad], target.classNames, rowWhere(batch, bad, keys.target, keys.idKey));
-    let finite = true;
-    for (let i = 0; i < n; i++) {
       const v = predCol[i] as number;
-      if (v - v !== 0) {
-        finite = false;
+      if ((t !== 0 && t !== 1) || v - v !== 0) {
+        ok = false;
         break;
       }
     }
-    if (finite) return { scores: predCol, labels, n, skipped: 0 };
+    if (ok) return { scores: predCol, labels: targetCol, n, skipped: 0 };
   }
+  const labels = new Uint8Array(n);
   const scores = new Float64Array(n);
   let m = 0;
   let skipped = 0;

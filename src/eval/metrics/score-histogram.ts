@@ -122,6 +122,21 @@ export function addRows(state: ScoreHistogramState, scores: ArrayLike<number>, l
 function addDense(state: ScoreHistogramState, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
   const shift = 32 - state.config.bits;
   const { pos, neg, min, max } = state;
+  if (scores instanceof Float32Array && scores.byteOffset % 4 === 0) {
+    // Read the float32 bit patterns directly.
+    const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      let u = bits[i] as number;
+      if (u === 0x80000000) u = 0;
+      const b = (u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0) >>> shift;
+      if (labels[i] === 1) pos[b] = (pos[b] as number) + 1;
+      else neg[b] = (neg[b] as number) + 1;
+      const v = scores[i] as number;
+      if (v < (min[b] as number)) min[b] = v === 0 ? 0 : v;
+      if (v > (max[b] as number)) max[b] = v === 0 ? 0 : v;
+    }
+    return;
+  }
   let exact = state.float32Exact;
   const isF32 = scores instanceof Float32Array;
   for (let i = 0; i < n; i++) {
@@ -277,6 +292,25 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
   const lowShift = Math.max(0, shift - 16);
   const { ps, ns } = stores(p);
   const { slotOf, posStart, negStart, posFill, negFill, wide } = p;
+  if (scores instanceof Float32Array && scores.byteOffset % 4 === 0 && !wide) {
+    const bitsOf = new Uint32Array(scores.buffer, scores.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      let u = bitsOf[i] as number;
+      if (u === 0x80000000) u = 0;
+      const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      const s = slotOf[key >>> shift] as number;
+      if (s < 0) continue;
+      const stored = (key & lowMask) >>> lowShift;
+      if (labels[i] === 1) {
+        ps[(posStart[s] as number) + (posFill[s] as number)] = stored;
+        posFill[s] = (posFill[s] as number) + 1;
+      } else {
+        ns[(negStart[s] as number) + (negFill[s] as number)] = stored;
+        negFill[s] = (negFill[s] as number) + 1;
+      }
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let v = scores[i] as number;
     if (v === 0) v = 0;
@@ -316,12 +350,50 @@ export function mergePasses(a: RefinePass, b: RefinePass): RefinePass {
   return a;
 }
 
-/** Sorts a bin's stored values descending into a plain copy. */
+/** Sorts a bin's stored values descending, in place. */
 function sortedDesc(store: Uint16Array | Float64Array, start: number, len: number): Uint16Array | Float64Array {
   const seg = store.subarray(start, start + len);
   seg.sort();
   seg.reverse();
   return seg;
+}
+
+const countPos = new Uint32Array(65536);
+const countNeg = new Uint32Array(65536);
+
+/**
+ * A bin's positive and negative values in descending order. Large bins of 16-bit values are
+ * counting-sorted (O(rows + 65,536)), the others sorted.
+ */
+function groupedDesc(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): { pv: Uint16Array | Float64Array; nv: Uint16Array | Float64Array } {
+  if (!(ps instanceof Uint16Array) || !(ns instanceof Uint16Array) || pl + nl < 8192) {
+    return { pv: sortedDesc(ps, pStart, pl), nv: sortedDesc(ns, nStart, nl) };
+  }
+  const pv = ps.subarray(pStart, pStart + pl);
+  const nv = ns.subarray(nStart, nStart + nl);
+  let lo = 65535;
+  let hi = 0;
+  for (let i = 0; i < pl; i++) {
+    const x = pv[i] as number;
+    countPos[x] = (countPos[x] as number) + 1;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  for (let i = 0; i < nl; i++) {
+    const x = nv[i] as number;
+    countNeg[x] = (countNeg[x] as number) + 1;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  let a = 0;
+  let c = 0;
+  for (let x = hi; x >= lo; x--) {
+    for (let k = countPos[x] as number; k > 0; k--) pv[a++] = x;
+    for (let k = countNeg[x] as number; k > 0; k--) nv[c++] = x;
+    countPos[x] = 0;
+    countNeg[x] = 0;
+  }
+  return { pv, nv };
 }
 
 /** Class counts above each bin (strictly higher bins), from the top. */
@@ -353,8 +425,7 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
     if (pl !== (state.pos[b] as number) || nl !== (state.neg[b] as number)) {
       throw new Error(`refinement pass saw ${pl}+${nl} rows in bin ${b}, the first pass ${state.pos[b]}+${state.neg[b]}: the input changed between passes`);
     }
-    const pv = sortedDesc(ps, p.posStart[s] as number, pl);
-    const nv = sortedDesc(ns, p.negStart[s] as number, nl);
+    const { pv, nv } = groupedDesc(ps, ns, p.posStart[s] as number, pl, p.negStart[s] as number, nl);
     let i = 0;
     let j = 0;
     let tp = tpAbove[b] as number;
