@@ -4,16 +4,34 @@
  * available — wasm with tfjs's own kernels only (it cannot train), wasm with fuseflow's kernels,
  * pure JS (a few steps), native TensorFlow when tfjs-node loads — and the same model in PyTorch
  * on the CPU (Debian's python3-torch, 2 threads) measured in the same run for the ratio; then
- * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes).
+ * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes); then the data-wait
+ * share of the fixed CNN fed by the full pipeline: Fashion-MNIST images (a non-medical stand-in,
+ * ../shared/data/images2d) → static z-score cached in LMDB → random flip + noise on 2 worker
+ * threads → batches of 64 → the wasm training step.
  *
  * usage: npm run bench -- trainer [--steps 10] [--repeats 5] [--cpu-3d]
  *   --cpu-3d also times the 3D ResNet step on the pure-JS backend (tens of seconds per step).
+ *   --pipeline-only runs only the data-wait part; --pipeline-batches N (default 30) sets its length.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { openSampleCache } from '../src/cache/open-cache.js';
+import { createImage } from '../src/core/image.js';
+import { createSample, getKey, setKeys, type Sample } from '../src/core/sample.js';
+import type { Tensor as FfTensor } from '../src/core/tensor.js';
+import { randFlip } from '../src/ops/image/rand-flip.js';
+import { randGaussianNoise } from '../src/ops/image/rand-gaussian-noise.js';
+import { zScoreIntensity } from '../src/ops/image/z-score-intensity.js';
+import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
+import { batch } from '../src/streams/batch.js';
+import { dataset } from '../src/streams/dataset.js';
+import { createWorkerRunner } from '../src/streams/worker-runner.js';
 import { useBackend, wasmBinaryFolder } from '../src/trainer/backend.js';
 import { registerFuseflowKernels } from '../src/trainer/kernels/index.js';
 import { globalPool } from '../src/trainer/heads/global-pool.js';
@@ -29,12 +47,13 @@ const flag = (name: string, dflt: number): number => {
 const STEPS = flag('steps', 10);
 const REPEATS = flag('repeats', 5);
 const CPU_3D = argv.includes('--cpu-3d');
+const PIPELINE_ONLY = argv.includes('--pipeline-only');
 const BATCH = 64;
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
 
 /** The fixed CNN, its optimizer and one synthetic batch, on the current backend. */
-function fixedCnn(): { readonly step: () => void; readonly dispose: () => void } {
+function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor, y: tf.Tensor) => void; readonly dispose: () => void } {
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
@@ -49,12 +68,14 @@ function fixedCnn(): { readonly step: () => void; readonly dispose: () => void }
   const opt = tf.train.adam(1e-3);
   const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
+  const stepOn = (xb: tf.Tensor, yb: tf.Tensor): void => {
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+    cost?.dataSync();
+    cost?.dispose();
+  };
   return {
-    step: () => {
-      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true);
-      cost?.dataSync();
-      cost?.dispose();
-    },
+    step: () => stepOn(x, y),
+    stepOn,
     dispose: () => {
       model.dispose();
       opt.dispose();
@@ -93,105 +114,183 @@ function torchRate(): TorchResult | string {
 const rows: BenchRow[] = [];
 const notes: Record<string, unknown> = {};
 
-// 1. wasm with tfjs's own kernels only: set the backend up before fuseflow registers anything.
-setWasmPaths(wasmBinaryFolder());
-await tf.setBackend('wasm');
-{
-  const cnn = fixedCnn();
-  try {
-    cnn.step();
-    rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: Number.NaN, unit: 'samples/s', note: 'trained (unexpected)' });
-  } catch (err) {
-    rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: 0, unit: 'samples/s', note: `cannot train: ${(err as Error).message}` });
+if (!PIPELINE_ONLY) {
+  // 1. wasm with tfjs's own kernels only: set the backend up before fuseflow registers anything.
+  setWasmPaths(wasmBinaryFolder());
+  await tf.setBackend('wasm');
+  {
+    const cnn = fixedCnn();
+    try {
+      cnn.step();
+      rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: Number.NaN, unit: 'samples/s', note: 'trained (unexpected)' });
+    } catch (err) {
+      rows.push({ name: 'fixed CNN, wasm, tfjs kernels only', value: 0, unit: 'samples/s', note: `cannot train: ${(err as Error).message}` });
+    }
+    cnn.dispose();
   }
+
+  // 2. wasm with fuseflow's kernels, measured in two halves around the PyTorch run (load drifts).
+  registerFuseflowKernels();
+  const choice = await useBackend('wasm', { log: (l) => console.log(l) });
+  const cnn = fixedCnn();
+  const first = rate(cnn.step, STEPS, Math.ceil(REPEATS / 2), 3);
+  const torch = torchRate();
+  const second = rate(cnn.step, STEPS, Math.floor(REPEATS / 2) + 1, 1);
+  const tensorsAfter = tf.memory().numTensors;
+  cnn.step();
+  const leak = tf.memory().numTensors - tensorsAfter;
   cnn.dispose();
-}
+  const wasmRate = median([...first.runs, ...second.runs]);
+  notes['wasmRuns'] = [...first.runs, ...second.runs].map((r) => Math.round(r));
+  notes['wasm'] = choice.summary;
+  if (typeof torch === 'string') {
+    rows.push({ name: 'fixed CNN, wasm + fuseflow kernels', value: wasmRate, unit: 'samples/s', note: `PyTorch skipped: ${torch}; tensors/step leaked: ${leak}` });
+    rows.push({ name: 'fixed CNN, PyTorch CPU', value: Number.NaN, unit: 'samples/s', note: `skipped: ${torch}` });
+  } else {
+    rows.push({
+      name: 'fixed CNN, wasm + fuseflow kernels',
+      value: wasmRate,
+      unit: 'samples/s',
+      ratio: wasmRate / torch.samples_per_s,
+      ratioOf: 'vs PyTorch',
+      bar: '>= 0.5',
+      pass: wasmRate / torch.samples_per_s >= 0.5,
+      note: `1 thread (${choice.detail ?? ''}); tensors/step leaked: ${leak}`,
+    });
+    rows.push({ name: 'fixed CNN, PyTorch CPU', value: torch.samples_per_s, unit: 'samples/s', note: `torch ${torch.torch}, ${torch.threads} threads` });
+  }
 
-// 2. wasm with fuseflow's kernels, measured in two halves around the PyTorch run (load drifts).
-registerFuseflowKernels();
-const choice = await useBackend('wasm', { log: (l) => console.log(l) });
-const cnn = fixedCnn();
-const first = rate(cnn.step, STEPS, Math.ceil(REPEATS / 2), 3);
-const torch = torchRate();
-const second = rate(cnn.step, STEPS, Math.floor(REPEATS / 2) + 1, 1);
-const tensorsAfter = tf.memory().numTensors;
-cnn.step();
-const leak = tf.memory().numTensors - tensorsAfter;
-cnn.dispose();
-const wasmRate = median([...first.runs, ...second.runs]);
-notes['wasmRuns'] = [...first.runs, ...second.runs].map((r) => Math.round(r));
-notes['wasm'] = choice.summary;
-if (typeof torch === 'string') {
-  rows.push({ name: 'fixed CNN, wasm + fuseflow kernels', value: wasmRate, unit: 'samples/s', note: `PyTorch skipped: ${torch}; tensors/step leaked: ${leak}` });
-  rows.push({ name: 'fixed CNN, PyTorch CPU', value: Number.NaN, unit: 'samples/s', note: `skipped: ${torch}` });
-} else {
-  rows.push({
-    name: 'fixed CNN, wasm + fuseflow kernels',
-    value: wasmRate,
-    unit: 'samples/s',
-    ratio: wasmRate / torch.samples_per_s,
-    ratioOf: 'vs PyTorch',
-    bar: '>= 0.5',
-    pass: wasmRate / torch.samples_per_s >= 0.5,
-    note: `1 thread (${choice.detail ?? ''}); tensors/step leaked: ${leak}`,
-  });
-  rows.push({ name: 'fixed CNN, PyTorch CPU', value: torch.samples_per_s, unit: 'samples/s', note: `torch ${torch.torch}, ${torch.threads} threads` });
-}
+  // 3. native TensorFlow, when installed.
+  try {
+    await useBackend('tensorflow', { log: null });
+    const native = fixedCnn();
+    const r = rate(native.step, STEPS, REPEATS, 3);
+    native.dispose();
+    rows.push({ name: 'fixed CNN, tfjs-node', value: r.perS, unit: 'samples/s', ratio: r.perS / wasmRate, ratioOf: 'vs wasm' });
+  } catch (err) {
+    rows.push({ name: 'fixed CNN, tfjs-node', value: Number.NaN, unit: 'samples/s', note: `skipped: ${(err as Error).message.replace(/^.*cannot be used: /, '')}` });
+  }
 
-// 3. native TensorFlow, when installed.
-try {
-  await useBackend('tensorflow', { log: null });
-  const native = fixedCnn();
-  const r = rate(native.step, STEPS, REPEATS, 3);
-  native.dispose();
-  rows.push({ name: 'fixed CNN, tfjs-node', value: r.perS, unit: 'samples/s', ratio: r.perS / wasmRate, ratioOf: 'vs wasm' });
-} catch (err) {
-  rows.push({ name: 'fixed CNN, tfjs-node', value: Number.NaN, unit: 'samples/s', note: `skipped: ${(err as Error).message.replace(/^.*cannot be used: /, '')}` });
-}
+  // 4. pure JS, a few steps.
+  await useBackend('cpu', { log: null });
+  {
+    const slow = fixedCnn();
+    const r = rate(slow.step, 1, 3, 1);
+    slow.dispose();
+    rows.push({ name: 'fixed CNN, cpu (pure JS)', value: r.perS, unit: 'samples/s', ratio: wasmRate / r.perS, ratioOf: 'wasm speed-up' });
+  }
 
-// 4. pure JS, a few steps.
-await useBackend('cpu', { log: null });
-{
-  const slow = fixedCnn();
-  const r = rate(slow.step, 1, 3, 1);
-  slow.dispose();
-  rows.push({ name: 'fixed CNN, cpu (pure JS)', value: r.perS, unit: 'samples/s', ratio: wasmRate / r.perS, ratioOf: 'wasm speed-up' });
-}
-
-// 5. one step of a 3D ResNet (stride-2 stages, batch norm), batch 2 of 32³ volumes.
-async function resnetStepMs(backend: 'wasm' | 'cpu', steps: number): Promise<number> {
-  await useBackend(backend, { log: null });
-  const input = tf.input({ shape: [32, 32, 32, 1] });
-  const ctx = buildContext(7);
-  const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
-  const pooled = globalPool(features, 'avg', ctx, 'pool');
-  const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: logits });
-  const opt = tf.train.adam(1e-3);
-  const x = tf.randomNormal([2, 32, 32, 32, 1], 0, 1, 'float32', 3);
-  const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
-  const step = (): void => {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
-    cost?.dataSync();
-    cost?.dispose();
-  };
-  step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
+  // 5. one step of a 3D ResNet (stride-2 stages, batch norm), batch 2 of 32³ volumes.
+  async function resnetStepMs(backend: 'wasm' | 'cpu', steps: number): Promise<number> {
+    await useBackend(backend, { log: null });
+    const input = tf.input({ shape: [32, 32, 32, 1] });
+    const ctx = buildContext(7);
+    const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
+    const pooled = globalPool(features, 'avg', ctx, 'pool');
+    const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: logits });
+    const opt = tf.train.adam(1e-3);
+    const x = tf.randomNormal([2, 32, 32, 32, 1], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
+    const step = (): void => {
+      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      cost?.dataSync();
+      cost?.dispose();
+    };
     step();
-    times.push(performance.now() - t0);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      step();
+      times.push(performance.now() - t0);
+    }
+    model.dispose();
+    opt.dispose();
+    tf.dispose([x, y]);
+    return median(times);
+  }
+  const resnetWasm = await resnetStepMs('wasm', 5);
+  rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), wasm', value: resnetWasm, unit: 'ms/step' });
+  if (CPU_3D) {
+    const resnetCpu = await resnetStepMs('cpu', 1);
+    rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), cpu', value: resnetCpu, unit: 'ms/step', ratio: resnetCpu / resnetWasm, ratioOf: 'wasm speed-up' });
+  }
+}
+
+// 6. data-wait share with the full pipeline (cache + 2 augmentation workers) feeding the trainer.
+const FASHION = fileURLToPath(new URL('../../shared/data/images2d/fashion-mnist/', import.meta.url));
+const PIPE_BATCHES = flag('pipeline-batches', 30);
+
+/** The first `n` Fashion-MNIST training images as samples (`data.image` 28×28 float32, `data.label`). */
+function fashionSamples(n: number): Map<string, Sample> {
+  const idx = (file: string): Buffer => gunzipSync(readFileSync(join(FASHION, file)));
+  const images = idx('train-images-idx3-ubyte.gz');
+  const labels = idx('train-labels-idx1-ubyte.gz');
+  const out = new Map<string, Sample>();
+  for (let i = 0; i < n; i++) {
+    const px = new Float32Array(784);
+    for (let j = 0; j < 784; j++) px[j] = (images[16 + i * 784 + j] as number) / 255;
+    const id = `fm-${i}`;
+    out.set(id, setKeys(createSample(id), { 'data.image': createImage('float32', [28, 28], px), 'data.label': labels[8 + i] as number }));
+  }
+  return out;
+}
+
+if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
+  await useBackend('wasm', { log: null });
+  const samples = fashionSamples(BATCH * 40);
+  const dir = mkdtempSync(join(tmpdir(), 'ff-bench-trainer-'));
+  const staticP = pipeline([zScoreIntensity({ keys: ['data.image'] })], { name: 'static' });
+  const dynamicP = pipeline([randFlip({ keys: ['data.image'], prob: 0.5 }), randGaussianNoise({ keys: ['data.image'], prob: 0.5, std: 0.05 })], { name: 'dynamic', opIndexBase: 1 });
+  const store = openSampleCache({ dir, pipeline: staticP, audit: false });
+  const runner = createWorkerRunner({ pipeline: pipelineSpec(dynamicP), threads: 2, samplesPerTask: 16 });
+  const ds = dataset({ ids: [...samples.keys()], source: (id) => samples.get(id) as Sample, staticPipeline: staticP, dynamicPipeline: dynamicP, store, runner });
+  const model = fixedCnn();
+  // Epoch 0 fills the cache (untimed); the timed epochs read it, as every later epoch of a run does.
+  for await (const b of batch({ size: BATCH, dropLast: true })(ds.stream({ epoch: 0, seed: 1, window: 4 * BATCH }))) void b;
+  let wait = 0;
+  let busy = 0;
+  let seen = 0;
+  for (let epoch = 1; seen < PIPE_BATCHES + 2; epoch++) {
+    const it = batch({ size: BATCH, dropLast: true })(ds.stream({ epoch, seed: 1, window: 4 * BATCH }))[Symbol.asyncIterator]();
+    for (;;) {
+      const w0 = performance.now();
+      const next = await it.next();
+      const w1 = performance.now();
+      if (next.done === true || seen >= PIPE_BATCHES + 2) {
+        await it.return?.();
+        break;
+      }
+      const img = getKey<FfTensor>(next.value, 'data.image');
+      const lab = getKey<FfTensor>(next.value, 'data.label');
+      const x = tf.tensor4d(img.data as Float32Array, [BATCH, 28, 28, 1]);
+      const y = tf.oneHot(tf.tensor1d(lab.data as Int32Array, 'int32'), 10);
+      model.stepOn(x, y);
+      tf.dispose([x, y]);
+      const w2 = performance.now();
+      if (seen >= 2) {
+        // the first two batches warm up both sides
+        wait += w1 - w0;
+        busy += w2 - w1;
+      }
+      seen++;
+    }
   }
   model.dispose();
-  opt.dispose();
-  tf.dispose([x, y]);
-  return median(times);
-}
-const resnetWasm = await resnetStepMs('wasm', 5);
-rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), wasm', value: resnetWasm, unit: 'ms/step' });
-if (CPU_3D) {
-  const resnetCpu = await resnetStepMs('cpu', 1);
-  rows.push({ name: '3D ResNet step (2×32³, [8,16,32]), cpu', value: resnetCpu, unit: 'ms/step', ratio: resnetCpu / resnetWasm, ratioOf: 'wasm speed-up' });
+  await runner.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const share = wait / (wait + busy);
+  rows.push({
+    name: 'data-wait share, fixed CNN fed by cache + 2 workers',
+    value: share * 100,
+    unit: '% of step',
+    bar: '< 5',
+    pass: share < 0.05,
+    note: `${PIPE_BATCHES} batches of 64 Fashion-MNIST (non-medical stand-in); wait ${(wait / PIPE_BATCHES).toFixed(1)} ms, step ${(busy / PIPE_BATCHES).toFixed(1)} ms per batch`,
+  });
+} else {
+  rows.push({ name: 'data-wait share, fixed CNN fed by cache + 2 workers', value: Number.NaN, unit: '% of step', note: `skipped: no Fashion-MNIST at ${FASHION}` });
 }
 
 report('trainer', rows, notes);
