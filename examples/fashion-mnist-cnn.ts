@@ -11,6 +11,9 @@
  * 10-class classification head, `fit` with Adam + cosine schedule + warm-up, validation accuracy
  * from the evaluator each epoch, best checkpoint, then test predictions streamed to Arrow.
  *
+ * Measured: 0.9042 test accuracy after the default 3 epochs (462 s on a shared, loaded 2-core machine,
+ * wasm backend); use --epochs 4 or more for margin.
+ *
  * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 3] [--data DIR] [--out DIR] [--backend wasm|cpu|tensorflow]
  */
 import { readFileSync } from 'node:fs';
