@@ -68,3 +68,25 @@ export class ProgressMeter {
     });
   }
 }
+
+/**
+ * One line describing a progress report, e.g.
+ * `pass 1 (read and update metrics): 1,250,000 rows, 412,345 rows/s`.
+ */
+export function formatProgress(p: EvalProgress): string {
+  const rate = Math.round(p.rowsPerSecond).toLocaleString('en-US');
+  return `pass ${p.pass} (${p.description}): ${p.rows.toLocaleString('en-US')} rows, ${rate} rows/s${p.done ? ', done' : ''}`;
+}
+
+/**
+ * A progress callback that writes lines to `write` (the CLI passes stderr), staying silent for
+ * passes that end before their first periodic report (short inputs print nothing).
+ */
+export function progressPrinter(write: (line: string) => void): (p: EvalProgress) => void {
+  let printing = false;
+  return (p) => {
+    if (p.done && !printing) return;
+    printing = !p.done;
+    write(formatProgress(p));
+  };
+}

@@ -7,7 +7,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { Metric, MetricResults } from '../../eval/metric.js';
 import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
-import type { EvalProgress } from '../../eval/evaluate-progress.js';
+import { progressPrinter } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions, type ProbKeys } from '../../eval/metrics/index.js';
 import { ece } from '../../eval/calibration/ece.js';
 import { reliabilityDiagram } from '../../eval/calibration/reliability-diagram.js';
@@ -65,12 +65,12 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
   const source = openInputs(args);
-  const progress = args.progress ? progressPrinter() : undefined;
+  const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
   const result = await evaluate({
     data: source,
     metrics: withReport,
     batchSize: args.batchSize,
-    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 2000 }),
+    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
   });
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(result.metrics)) if (!name.startsWith(REPORT_PREFIX)) shown[name] = value;
@@ -133,17 +133,6 @@ function openInputs(args: EvalArgs): EvalSource {
     prefix: false,
     onMissing: args.onMissing,
   });
-}
-
-function progressPrinter(): (p: EvalProgress) => void {
-  let printed = false;
-  return (p) => {
-    if (p.done && !printed) return;
-    printed = true;
-    const rate = Math.round(p.rowsPerSecond).toLocaleString('en-US');
-    process.stderr.write(`fuseflow eval: pass ${p.pass} (${p.description}): ${p.rows.toLocaleString('en-US')} rows, ${rate} rows/s${p.done ? ', done' : ''}\n`);
-    if (p.done) printed = false;
-  };
 }
 
 function aboutLines(args: EvalArgs, result: EvaluateResult): string[] {
