@@ -15,7 +15,15 @@
  * | bss | `brierSkillScore` | 1 − BS/BS_ref | idem |
  * | mcc | `mcc` | Matthews correlation | multi-class R_K |
  * | logloss | `logLoss` | cross-entropy | idem |
+ * | ece | `ece` | `{ ece, mce }`, 10 bins, on [1 − p, p] | on the class probabilities |
+ * | reliability | `reliabilityDiagram` | bins, accuracy, confidence | idem |
+ * | mae, mse, rmse, r2 | regression metrics | `pred` = prediction, `target` = value | — |
+ * | pearson, spearman | correlations | `{ statistic, p_value }` | — |
+ *
+ * Wrappers (not CLI names; the CLI applies them from its flags): `bootstrapCi` (`--ci N`),
+ * `groupBy` (`--group-by`), `perFold` (`--fold`), `oneVsRest` (several `--pred` columns).
  */
+import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../metric.js';
 import { accuracy } from './accuracy.js';
 import { auc } from './auc.js';
@@ -31,6 +39,14 @@ import { logLoss } from './log-loss.js';
 import { mcc } from './mcc.js';
 import { oneVsRest } from './one-vs-rest.js';
 import { rocCurve } from './roc-curve.js';
+import { ece } from '../calibration/ece.js';
+import { reliabilityDiagram } from '../calibration/reliability-diagram.js';
+import { mae } from '../regression/mae.js';
+import { mse } from '../regression/mse.js';
+import { rmse } from '../regression/rmse.js';
+import { r2 } from '../regression/r2.js';
+import { pearson } from '../regression/pearson.js';
+import { spearman } from '../regression/spearman.js';
 
 export { auc, type AucOptions } from './auc.js';
 export { aucPr, type AucPrOptions } from './aucpr.js';
@@ -50,7 +66,34 @@ export { type Label, type NonFinitePolicy } from './columns.js';
 export { type ProbKeys } from './prob-rows.js';
 export { type RankingOptions } from './ranking-metric.js';
 export { type ScoreHistogramState } from './score-histogram.js';
+export { aucRocPr, type AucRocPrResult } from './auc-roc-pr.js';
+export { applyThresholds, type ApplyThresholdsOptions } from './apply-thresholds.js';
+export { runMetric, type RunMetricOptions, type RunMetricResult } from './run-metric.js';
 export { MetricInputError } from '../metric-input-error.js';
+export { bootstrapCi, rowWeights, type BootstrapCiOptions, type BootstrapMethod } from '../ci/bootstrap-ci.js';
+export { ciOf, ciTree, type CiResult, type CiTree } from '../ci/ci-summary.js';
+export { delongTest, delongCovariance, type DelongTestOptions, type DelongResult } from '../compare/delong.js';
+export { mcnemarTest, type McnemarTestOptions, type McnemarResult, type McnemarState } from '../compare/mcnemar.js';
+export { pairedBootstrap, type PairedBootstrapOptions, type ComparisonMethod, type ComparisonResult } from '../compare/paired-bootstrap.js';
+export { groupBy, perFold, type GroupByOptions, type GroupByState, type PerFoldOptions } from '../analysis/group-by.js';
+export { reliabilityDiagram, type ReliabilityDiagram, type ReliabilityDiagramOptions, type CalibrationState } from '../calibration/reliability-diagram.js';
+export { ece, type EceOptions, type EceResult } from '../calibration/ece.js';
+export { findTemperature, applyTemperature, softmaxWithTemperature, type FindTemperatureOptions, type ApplyTemperatureOptions } from '../calibration/temperature.js';
+export { mae } from '../regression/mae.js';
+export { mse } from '../regression/mse.js';
+export { rmse } from '../regression/rmse.js';
+export { r2 } from '../regression/r2.js';
+export { pearson, type CorrelationResult } from '../regression/pearson.js';
+export { spearman, type SpearmanOptions } from '../regression/spearman.js';
+export { type RegressionKeys, type RegressionState } from '../regression/regression-sums.js';
+export { cIndex, harrellC, type CIndexOptions } from '../survival/c-index.js';
+export { dice } from '../segmentation/dice.js';
+export { iou } from '../segmentation/iou.js';
+export { hausdorff, hausdorffDistance, type HausdorffOptions, type HausdorffState } from '../segmentation/hausdorff.js';
+export { type SegmentationKeys, type Volume } from '../segmentation/label-volumes.js';
+export { type OverlapResult, type OverlapState } from '../segmentation/overlap-metric.js';
+export { ExactSum, exactSum } from '../stats/exact-sum.js';
+export { NumpyRandomState } from '../stats/numpy-random-state.js';
 
 /** The options the CLI (and any caller mapping names to metrics) passes. */
 export interface CliMetricOptions {
@@ -103,6 +146,13 @@ function prob(cliName: string, make: (o: Parameters<typeof brier>[0]) => AnyMetr
   };
 }
 
+function regression(cliName: string, make: (o: { name: string; pred: string; target: string; idKey?: string }) => AnyMetric) {
+  return (o: CliMetricOptions): AnyMetric => {
+    if (o.pred === undefined) throw new OptionsError(`${cliName}: a regression metric needs one --pred column`);
+    return make({ name: o.name ?? cliName, pred: o.pred, target: o.target, ...(o.idKey === undefined ? {} : { idKey: o.idKey }) });
+  };
+}
+
 /** CLI metric names → factories of `CliMetricOptions`. */
 export const METRICS_BY_CLI_NAME: Readonly<Record<string, (o: CliMetricOptions) => AnyMetric>> = {
   auc: binaryOrOvr('auc', (k) => auc(k) as Metric<unknown, number>),
@@ -116,4 +166,12 @@ export const METRICS_BY_CLI_NAME: Readonly<Record<string, (o: CliMetricOptions) 
   brier: prob('brier', (o) => brier(o) as AnyMetric),
   bss: prob('bss', (o) => brierSkillScore(o) as AnyMetric),
   logloss: prob('logloss', (o) => logLoss(o) as AnyMetric),
+  ece: prob('ece', (o) => ece(o) as AnyMetric),
+  reliability: prob('reliability', (o) => reliabilityDiagram(o) as AnyMetric),
+  mae: regression('mae', (o) => mae(o) as AnyMetric),
+  mse: regression('mse', (o) => mse(o) as AnyMetric),
+  rmse: regression('rmse', (o) => rmse(o) as AnyMetric),
+  r2: regression('r2', (o) => r2(o) as AnyMetric),
+  pearson: regression('pearson', (o) => pearson(o) as AnyMetric),
+  spearman: regression('spearman', (o) => spearman(o) as AnyMetric),
 };
