@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../../src/cli/commands/train.js';
+import { run } from '../../src/cli/commands/train.js';
 
-const CSV = fileURLToPath(new URL('../../fixtures/tabular/breast_cancer.csv', import.meta.url));
+const CSV = fileURLToPath(new URL('../fixtures/tabular/breast_cancer.csv', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ff-cli-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
