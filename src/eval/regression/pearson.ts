@@ -4,7 +4,7 @@
  */
 import type { Metric } from '../metric.js';
 import { studentTwoSidedP } from '../stats/beta.js';
-import { regressionParts, type RegressionKeys, type RegressionState } from './regression-sums.js';
+import { regressionParts, requireRegressionRows, type RegressionKeys, type RegressionState } from './regression-sums.js';
 
 /** A correlation and its p-value (FuseMedML's keys). */
 export interface CorrelationResult {
@@ -22,15 +22,15 @@ export function correlationFrom(n: number, sxy: number, sxx: number, syy: number
 }
 
 /**
- * Pearson correlation. NaN (statistic and p-value) for fewer than 2 rows or a constant column,
- * as FuseMedML.
+ * Pearson correlation. Fewer than 2 rows is an error; a constant column gives NaN (statistic
+ * and p-value), as FuseMedML.
  *
  * Reads `pred`, `target` (and `mask`); writes `{ statistic, p_value }` under `name` (default
  * `'pearsonr'`). Static.
  *
  * @example
  * const m = pearson({ pred: 'x', target: 'y' });
- * @throws OptionsError on bad options; MetricInputError on non-finite values.
+ * @throws OptionsError on bad options; MetricInputError on non-finite values or fewer than 2 rows.
  */
 export function pearson(options: RegressionKeys): Metric<RegressionState, CorrelationResult> {
   const name = options.name ?? 'pearsonr';
@@ -38,7 +38,7 @@ export function pearson(options: RegressionKeys): Metric<RegressionState, Correl
     name,
     ...regressionParts(name, options),
     compute(s) {
-      const n = s.rows;
+      const n = requireRegressionRows(name, s, 2);
       const sx = s.sx.value();
       const sy = s.sy.value();
       return correlationFrom(n, s.sxy.value() - (sx * sy) / n, s.sxx.value() - (sx * sx) / n, s.syy.value() - (sy * sy) / n);

@@ -6,6 +6,7 @@ import { sampleCorrelation } from 'simple-statistics';
 import type { Metric } from '../metric.js';
 import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
 import { midranks } from '../compare/delong.js';
+import { MetricInputError } from '../metric-input-error.js';
 import { badScore, checkKey, column, rowWhere, toScore } from '../metrics/columns.js';
 import { correlationFrom, type CorrelationResult } from './pearson.js';
 import type { RegressionKeys } from './regression-sums.js';
@@ -17,7 +18,7 @@ export interface SpearmanOptions extends Omit<RegressionKeys, 'nonFinite'> {
 }
 
 /**
- * Spearman correlation (NaN for fewer than 2 rows or a constant column).
+ * Spearman correlation (fewer than 2 rows is an error; a constant column gives NaN).
  *
  * Reads `pred`, `target` (and `mask`); writes `{ statistic, p_value }` under `name` (default
  * `'spearmanr'`). Static.
@@ -56,7 +57,7 @@ export function spearman(options: SpearmanOptions): Metric<RowStore, Correlation
         }
       }
       const n = xs.length;
-      if (n < 2) return { statistic: Number.NaN, p_value: Number.NaN };
+      if (n < 2) throw new MetricInputError(name, `needs at least 2 rows, got ${n}`);
       const rx = Array.from(midranks(Float64Array.from(xs)));
       const ry = Array.from(midranks(Float64Array.from(ys)));
       if (rx.every((v) => v === rx[0]) || ry.every((v) => v === ry[0])) return { statistic: Number.NaN, p_value: Number.NaN };

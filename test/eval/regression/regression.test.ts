@@ -43,7 +43,8 @@ describe('regression metrics equal scikit-learn / scipy', () => {
   it('empty input and constant targets', () => {
     expect(() => runMetric(mae(keys), () => [{ p: [], y: [] }])).toThrow(/at least 1 rows, got 0/);
     expect(() => runMetric(r2(keys), () => [{ p: [1, 2], y: [3, 3] }])).toThrow(/constant/);
-    expect(runMetric(pearson(keys), () => [{ p: [], y: [] }]).result.statistic).toBeNaN();
+    expect(() => runMetric(pearson(keys), () => [{ p: [], y: [] }])).toThrow(/at least 2 rows, got 0/);
+    expect(runMetric(pearson(keys), () => [{ p: [1, 2, 3], y: [4, 4, 4] }]).result.statistic).toBeNaN();
     expect(() => runMetric(mse(keys), () => [{ p: [1, Number.NaN], y: [1, 2] }])).toThrow(/row 1.*not a finite number/);
     expect(runMetric(mse({ ...keys, nonFinite: 'skip' }), () => [{ p: [1, Number.NaN], y: [2, 2] }])).toMatchObject({ result: 1, status: { skipped: 1 } });
   });
