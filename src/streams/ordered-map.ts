@@ -24,6 +24,8 @@ function isThenable<R>(x: unknown): x is PromiseLike<R> {
  * outstanding). After unsubscribe no new call of `fn` starts and `cancel.cancelled` is true,
  * so work already started can stop at its next step.
  * @param fn the per-item function; it receives the subscription's cancellation flag.
+ * @example
+ * from(paths).pipe(orderedMap((p) => readFile(p), 4)); // four reads at a time, results in path order
  */
 export function orderedMap<T, R>(
   fn: (value: T, cancel: Cancellation) => R | PromiseLike<R>,
