@@ -34,8 +34,10 @@ export interface DatasetOptions {
   /** Where static outputs are cached; without it the static pipeline runs in-thread each time. */
   readonly store?: StaticStore;
   /**
-   * Runs the dynamic pipeline off-thread; without it the dynamic pipeline runs in-thread. The
-   * dataset does not close it. A worker runner may move (detach) the typed arrays of the samples
+   * Runs the dynamic pipeline off-thread; without it the dynamic pipeline runs in-thread. Build
+   * it from the same ops with `opIndexBase` = the static op count (e.g. from
+   * `pipelineSpec(dataset(...).dynamicPipeline)`), or its draws differ from the in-thread ones.
+   * The dataset does not close it. A worker runner may move (detach) the typed arrays of the samples
    * it is given: a `source` used with a runner and no static store should return fresh arrays
    * (or frozen, read-only objects, which the worker runner copies).
    */
