@@ -83,6 +83,11 @@ export interface FitOptions {
    * Default `'auto'`. Build the model after choosing the backend where possible.
    */
   readonly backend?: BackendName | 'auto' | 'current';
+  /**
+   * Stops training gracefully: after the step in progress, `last.ckpt` is written with the exact
+   * position and `fit` returns with `interrupted: true`; `resume: true` continues from there.
+   */
+  readonly signal?: AbortSignal;
   /** Called after each training step (after any mid-epoch checkpoint). */
   readonly onStep?: (info: { readonly epoch: number; readonly step: number; readonly position: number; readonly loss: number }) => void;
   /** Called after each epoch's log entry. */
@@ -106,6 +111,8 @@ export interface FitResult {
   readonly bestEpoch: number | null;
   readonly bestValue: number | null;
   readonly stoppedEarly: boolean;
+  /** True when `signal` stopped the run (the state is in `last.ckpt`). */
+  readonly interrupted: boolean;
   readonly steps: number;
   readonly resumedFrom: { readonly epoch: number; readonly position: number; readonly step: number } | null;
 }
@@ -179,8 +186,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 
   const history: EpochLog[] = [];
   let stoppedEarly = false;
+  let interrupted = false;
   try {
-    while (state.epoch < epochs) {
+    while (state.epoch < epochs && !interrupted) {
       const epoch = state.epoch;
       const t0 = performance.now();
       let wait = 0;
@@ -188,6 +196,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       const source = options.train({ epoch, seed: runSeed, position: state.position })[Symbol.asyncIterator]();
       try {
         for (;;) {
+          if (options.signal?.aborted === true) {
+            interrupted = true;
+            break;
+          }
           const w0 = performance.now();
           const next = await source.next();
           wait += performance.now() - w0;
@@ -208,6 +220,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         }
       } finally {
         await source.return?.();
+      }
+      if (interrupted) {
+        await checkpoint(lastPath);
+        bar?.done(`interrupted at epoch ${epoch + 1}, step ${state.step}; ${lastPath} holds the exact position (resume: true continues)`);
+        break;
       }
       const seconds = (performance.now() - t0) / 1000;
       const trainLosses = Object.fromEntries(Object.entries(state.sums).map(([k, v]) => [k, v / Math.max(state.batches, 1)]));
@@ -249,7 +266,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   } finally {
     optimizer.dispose();
   }
-  return { history, bestEpoch: state.bestEpoch, bestValue: state.bestValue, stoppedEarly, steps: state.step, resumedFrom };
+  return { history, bestEpoch: state.bestEpoch, bestValue: state.bestValue, stoppedEarly, interrupted, steps: state.step, resumedFrom };
 
   function trainStep(batch: Sample, st: LoopState, lr: number): Record<string, number> {
     const ctx = { step: st.step, phase: 'train' };

@@ -124,6 +124,39 @@ describe('fit', () => {
     expect(worst).toBe(0);
   });
 
+  it('an abort signal stops after the current step with the exact position in last.ckpt; resuming ends where an uninterrupted run does', async () => {
+    const run = async (dir: string, signal?: AbortSignal, stopAt?: () => void, resume = false) =>
+      fit({
+        model: tabularModel(8),
+        losses: [ce],
+        train: trainBatches(96, 16),
+        epochs: 2,
+        seed: 3,
+        dir,
+        progress: false,
+        backend: 'cpu',
+        resume,
+        ...(signal === undefined ? {} : { signal }),
+        onStep: ({ step }) => (step === 8 ? stopAt?.() : undefined),
+      });
+    const straightDir = tmp();
+    const straight = await run(straightDir);
+    const dir = tmp();
+    const controller = new AbortController();
+    const first = await run(dir, controller.signal, () => controller.abort());
+    expect(first.interrupted).toBe(true);
+    expect(first.steps).toBe(8);
+    const loop = readCheckpoint(join(dir, 'last.ckpt')).trainState['loop'] as { epoch: number; position: number };
+    expect(loop).toMatchObject({ epoch: 1, position: 32 });
+    const second = await run(dir, undefined, undefined, true);
+    expect(second.interrupted).toBe(false);
+    expect(second.resumedFrom).toEqual({ epoch: 1, position: 32, step: 8 });
+    const a = readCheckpoint(join(straightDir, 'last.ckpt')).weights.map((w) => Array.from(w.data));
+    const b = readCheckpoint(join(dir, 'last.ckpt')).weights.map((w) => Array.from(w.data));
+    expect(b).toEqual(a);
+    expect(straight.steps).toBe(12);
+  });
+
   it('stops early when the monitored value stops improving', async () => {
     const result = await fit({
       model: tabularModel(4),

@@ -5,7 +5,7 @@
  * rows is held out for validation; the best epoch by validation AUC (binary) or accuracy
  * (multi-class) is kept. Writes `best.ckpt`, `last.ckpt`, `log.jsonl` and the validation
  * predictions as `predictions.arrow` (id, target, pred_0 … pred_{K−1}), ready for `fuseflow eval`.
- * `--resume` continues a killed run exactly.
+ * `--resume` continues a killed or interrupted (Ctrl-C: last.ckpt is written first) run exactly.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,7 +167,15 @@ export async function run(args: readonly string[]): Promise<number> {
     ? auc({ pred: 'model.output.cls_1', target: 'data.label' })
     : accuracy({ preds: indices.map((i) => `model.output.cls_${i}`), target: 'data.label', classNames: indices });
   const steps = Math.ceil(trainIds.length / size);
+  // Ctrl-C: finish the step, write last.ckpt at the exact position, exit 130 (`--resume` continues).
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    console.error('fuseflow train: interrupted; writing last.ckpt …');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
   const result = await fit({
+    signal: controller.signal,
     model,
     losses: [crossEntropy({ pred: 'model.logits.cls', target: 'data.label' })],
     train: (at) => batch({ size })(train.stream({ epoch: at.epoch, seed: at.seed, resume: at, window: 2 * size })),
@@ -184,6 +192,11 @@ export async function run(args: readonly string[]): Promise<number> {
     backend: 'current',
     onEpoch: (e) => console.log(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)}, ${metric.name} ${(e.monitor).toFixed(4)}${e.best ? ' (best)' : ''}`),
   });
+  process.removeListener('SIGINT', onSigint);
+  if (result.interrupted) {
+    console.log(`interrupted at step ${result.steps}; continue with the same command and --resume`);
+    return 130;
+  }
   if (result.resumedFrom !== null) console.log(`resumed from epoch ${result.resumedFrom.epoch + 1}, step ${result.resumedFrom.step}`);
   const best = await loadModel(join(out, 'best.ckpt'));
   const written = await inferToArrow({ model: best, batches: validBatches(), path: join(out, 'predictions.arrow'), columns: { target: 'data.label', pred: 'model.output.cls' } });
