@@ -39,12 +39,17 @@ async function inProcess(...args: string[]): Promise<Run> {
     return true;
   });
   const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk).trimEnd());
+    return true;
+  });
   try {
     const code = await main(['eval', ...args]);
     return { code, out, err: err.join('\n') };
   } finally {
     write.mockRestore();
     error.mockRestore();
+    stderr.mockRestore();
   }
 }
 
@@ -198,6 +203,17 @@ describe('fuseflow eval', () => {
     expect(missing.err).toMatch(/id 'case_0029\d' of source 'preds\.csv' .* is missing from 'short-targets\.csv'/);
     expect(skipped.code, skipped.err).toBe(0);
     expect(skipped.out.trim().split('\n')).toHaveLength(1);
+    expect(skipped.err).toMatch(/join by id: 58 rows, 2 missing from short-targets\.csv, 2 rows skipped/);
+    // Non-finite scores: an error naming file and line, or skipped and counted on request.
+    const nan = join(dir, 'nan.csv');
+    writeFileSync(nan, 'id,p,y\na,0.1,0\nb,nan,1\nc,0.7,1\nd,0.4,0\ne,inf,0\n');
+    const nanError = await inProcess('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc');
+    expect(nanError.code).toBe(1);
+    expect(nanError.err).toMatch(/nan\.csv:line 3: .*score NaN is not a finite number/);
+    const nanSkip = await inProcess('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc,accuracy', '--non-finite', 'skip', '--json');
+    expect(nanSkip.code, nanSkip.err).toBe(0);
+    expect(JSON.parse(nanSkip.out)).toEqual({ metrics: { auc: 1, accuracy: 1 } });
+    expect(nanSkip.err).toMatch(/auc: 2 rows skipped \(non-finite scores\)/);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/--input is required/);
     for (const r of runs) if (r !== skipped) expect(r.out).toBe('');

@@ -19,6 +19,7 @@ export interface EvalArgs {
   readonly groupBy: string | undefined;
   readonly fold: string | undefined;
   readonly onMissing: 'error' | 'skip';
+  readonly nonFinite: 'error' | 'skip' | undefined;
   readonly batchSize: number;
   readonly json: boolean;
   readonly report: string | undefined;
@@ -51,13 +52,16 @@ files. Several --input files are joined row by row on the --id column (each id e
                         mean, std and median over groups; a group where the metric is undefined
                         (e.g. AUC with one class) is listed under failed_groups
   --fold COL            the same per fold (values of COL), as <metric>_per_fold
-  --on-missing POLICY   error (default) or skip: an id missing from an input
+  --on-missing POLICY   error (default) or skip: an id missing from an input (skipped rows and
+                        missing ids are counted and reported)
+  --non-finite POLICY   error (default) or skip: a NaN or infinite score (skipped rows are
+                        counted and reported)
   --batch-size N        rows per batch (default 65536)
   --json                print exactly one JSON object {"metrics": {...}} on stdout
   --report FILE.html    write a self-contained HTML report with plots
   --no-progress         no progress lines on stderr`;
 
-const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--batch-size', '--report']);
+const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--non-finite', '--batch-size', '--report']);
 
 function list(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -115,6 +119,8 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   }
   const onMissing = one('--on-missing') ?? 'error';
   if (onMissing !== 'error' && onMissing !== 'skip') throw new OptionsError(`--on-missing must be 'error' or 'skip', got '${onMissing}'`);
+  const nonFinite = one('--non-finite');
+  if (nonFinite !== undefined && nonFinite !== 'error' && nonFinite !== 'skip') throw new OptionsError(`--non-finite must be 'error' or 'skip', got '${nonFinite}'`);
   const classesText = one('--classes');
   const classes = classesText === undefined ? undefined : list([classesText]);
   if (classes !== undefined && classes.length !== preds.length) throw new OptionsError(`--classes names ${classes.length} classes but --pred has ${preds.length} columns`);
@@ -137,6 +143,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     groupBy: one('--group-by'),
     fold: one('--fold'),
     onMissing,
+    nonFinite,
     batchSize: numberArg('--batch-size', one('--batch-size'), (x) => Number.isInteger(x) && x >= 1, 'a positive integer') ?? 65_536,
     json: flags.has('--json'),
     report: one('--report'),

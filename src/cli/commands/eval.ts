@@ -44,6 +44,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(args.positive === undefined || multiClass ? {} : { positive: args.positive }),
     ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
     ...(args.id === undefined ? {} : { idKey: args.id }),
+    ...(args.nonFinite === undefined ? {} : { nonFinite: args.nonFinite }),
   };
   if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const metrics: Record<string, Metric> = {};
@@ -77,7 +78,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (args.report !== undefined) {
     await writeReport(args.report, reportInput(result.metrics, shown, keys, { about: aboutLines(args, result), seed: args.seed }));
   }
-  if (args.json) process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);
+    for (const w of warnings(result)) process.stderr.write(`fuseflow eval: ${w}\n`);
+  }
   else process.stdout.write(table(shown, args, result));
   return 0;
 }
@@ -152,19 +156,28 @@ function joinLine(result: EvaluateResult): string {
   return `join by id: ${j.rows} rows${missing.length > 0 ? `, ${missing.join(', ')}` : ''}${j.skipped > 0 ? `, ${j.skipped} rows skipped` : ''}`;
 }
 
+/** Warnings a reader must see: rows skipped by a counted policy, results that are bounds. */
+function warnings(result: EvaluateResult): string[] {
+  const out: string[] = [];
+  const j = result.join;
+  if (j !== undefined && (j.skipped > 0 || Object.values(j.missing).some((n) => n > 0))) out.push(joinLine(result));
+  for (const [name, s] of Object.entries(result.status)) {
+    if (name.startsWith(REPORT_PREFIX)) continue;
+    const st = s as { exact?: boolean; bound?: number; skipped?: number };
+    if (st.exact === false) out.push(`${name}: not exact, within ±${st.bound ?? '?'}`);
+    if ((st.skipped ?? 0) > 0) out.push(`${name}: ${st.skipped} rows skipped (non-finite scores)`);
+  }
+  return out;
+}
+
 function table(metrics: MetricResults, args: EvalArgs, result: EvaluateResult): string {
   const rows = resultRows(metrics);
   const width = Math.max(6, ...rows.map((r) => r.name.length));
   const lines = [`${'metric'.padEnd(width)}  value`, `${'-'.repeat(width)}  ${'-'.repeat(5)}`, ...rows.map((r) => `${r.name.padEnd(width)}  ${r.value}`)];
   const notes = [`${result.rows} rows from ${args.inputs.join(', ')}; ${result.passes} pass${result.passes === 1 ? '' : 'es'}`];
-  if (result.join !== undefined) notes.push(joinLine(result));
-  for (const [name, s] of Object.entries(result.status)) {
-    if (name.startsWith(REPORT_PREFIX)) continue;
-    const st = s as { exact?: boolean; bound?: number; skipped?: number };
-    if (st.exact === false) notes.push(`${name}: not exact, within ±${st.bound ?? '?'}`);
-    if ((st.skipped ?? 0) > 0) notes.push(`${name}: ${st.skipped} rows skipped`);
-  }
-  return `${lines.join('\n')}\n\n${notes.join('\n')}\n`;
+  const warned = warnings(result);
+  if (result.join !== undefined && !warned.some((w) => w.startsWith('join'))) notes.push(joinLine(result));
+  return `${lines.join('\n')}\n\n${[...notes, ...warned].join('\n')}\n`;
 }
 
 /** JSON replacer: typed arrays as arrays. */
