@@ -82,7 +82,7 @@ try {
   rawRead();
   const cachedTimes: number[] = [];
   const rawTimes: number[] = [];
-  for (let r = 0; r < 7; r++) {
+  for (let r = 0; r < 11; r++) {
     rawTimes.push(...(await timeRuns(1, rawRead)));
     cachedTimes.push(...(await timeRuns(1, readEpoch)));
   }
