@@ -14,6 +14,7 @@ import type { DictModelBinding, DictModel } from './models/dict-model.js';
 import { dictModel } from './models/dict-model.js';
 // Registers the custom layers that checkpointed topologies may use.
 import './models/batch-norm.js';
+import './models/seeded-dropout.js';
 import type { OptimizerConfig, OptimizerState } from './optim/optimizer.js';
 
 const MAGIC = 'FFCKPT01';

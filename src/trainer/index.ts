@@ -4,6 +4,7 @@ export { type ReadContext, readBatchTensor } from './batch-input.js';
 export { type ModelInput, type Backbone, type Head } from './models/backbone.js';
 export { type BuildContext, buildContext } from './models/build-context.js';
 export { type BatchNormArgs, FuseflowBatchNorm, batchNorm } from './models/batch-norm.js';
+export { type SeededDropoutArgs, FuseflowDropout, seededDropout } from './models/seeded-dropout.js';
 export { type DictModel, type DictModelBinding, dictModel } from './models/dict-model.js';
 export { type MultiHeadModelOptions, multiHeadModel } from './models/multi-head-model.js';
 export { type MlpOptions, mlp } from './models/mlp.js';

@@ -152,3 +152,26 @@ describe('batch norm (any rank)', () => {
     expect(y).toBeCloseTo(0, 6);
   });
 });
+
+describe('seeded dropout', () => {
+  const model = multiHeadModel({ inputs: [{ key: 'data.x', shape: [2000] }], backbone: mlp({ layers: [1] }), heads: [classificationHead({ dropout: 0.25 })], seed: 1 });
+  const layer = model.net.layers.find((l) => l.getClassName() === 'FuseflowDropout')!;
+  const ones = tf.ones([1, 2000]);
+  const draw = (step: number | undefined, training = true): Float32Array =>
+    tf.tidy(() => layer.apply(ones, { training, ...(step === undefined ? {} : { step }) }) as tf.Tensor).dataSync() as Float32Array;
+
+  it('the same step gives the same mask, another step another; rate and scaling as asked; identity in inference', () => {
+    const a = draw(3);
+    expect(Array.from(draw(3))).toEqual(Array.from(a));
+    expect(Array.from(draw(4))).not.toEqual(Array.from(a));
+    const zeros = a.filter((v) => v === 0).length;
+    expect(zeros / a.length).toBeGreaterThan(0.2);
+    expect(zeros / a.length).toBeLessThan(0.3);
+    expect(a.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
+    expect(Array.from(draw(undefined, false)).every((v) => v === 1)).toBe(true);
+  });
+
+  it('refuses to train without a step (masks would repeat)', () => {
+    expect(() => draw(undefined)).toThrow(/needs the step number/);
+  });
+});

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
 import type { Head, ModelInput } from '../models/backbone.js';
+import { seededDropout } from '../models/seeded-dropout.js';
 import { globalPool, type Pooling } from './global-pool.js';
 
 /** Options of {@link classificationHead}. */
@@ -20,6 +21,8 @@ export interface ClassificationHeadOptions {
   readonly pooling?: Pooling;
   /** Hidden dense layers after pooling. Default `[]`. */
   readonly layers?: readonly number[];
+  /** Dropout rate after pooling (and appended features) and after each hidden layer, reproducible per step (FuseMedML's default is 0.1). Default 0. */
+  readonly dropout?: number;
   /** Tabular inputs appended after pooling (keys and per-sample shapes, e.g. `[{ key: 'data.clinical', shape: [5] }]`). Default none. */
   readonly tabular?: readonly ModelInput[];
 }
@@ -34,6 +37,8 @@ export function classificationHead(options: ClassificationHeadOptions = {}): Hea
   const numClasses = options.numClasses ?? 2;
   const layers = options.layers ?? [];
   const pooling = options.pooling ?? 'avg';
+  const dropout = options.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new OptionsError(`classificationHead '${name}': dropout must be in [0, 1), got ${dropout}`);
   if (!Number.isInteger(numClasses) || numClasses < 2) throw new OptionsError(`classificationHead '${name}': numClasses must be an integer ≥ 2, got ${numClasses}`);
   if (!layers.every((u) => Number.isInteger(u) && u > 0)) throw new OptionsError(`classificationHead '${name}': layers must be positive integers`);
   return {
@@ -45,8 +50,11 @@ export function classificationHead(options: ClassificationHeadOptions = {}): Hea
         const flat = extra.map((t) => (t.shape.length > 2 ? (tf.layers.flatten({ name: ctx.name(`${name}_tabflat`) }).apply(t) as tf.SymbolicTensor) : t));
         x = tf.layers.concatenate({ name: ctx.name(`${name}_concat`) }).apply([x, ...flat]) as tf.SymbolicTensor;
       }
+      const drop = (t: tf.SymbolicTensor): tf.SymbolicTensor =>
+        dropout > 0 ? (seededDropout({ rate: dropout, seed: ctx.nextSeed(), name: ctx.name(`${name}_dropout`) }).apply(t) as tf.SymbolicTensor) : t;
+      x = drop(x);
       for (const units of layers) {
-        x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: ctx.heNormal(), name: ctx.name(`${name}_hidden`) }).apply(x) as tf.SymbolicTensor;
+        x = drop(tf.layers.dense({ units, activation: 'relu', kernelInitializer: ctx.heNormal(), name: ctx.name(`${name}_hidden`) }).apply(x) as tf.SymbolicTensor);
       }
       const logits = tf.layers.dense({ units: numClasses, kernelInitializer: ctx.glorotUniform(), name: ctx.name(`${name}_logits`) }).apply(x) as tf.SymbolicTensor;
       const scores = tf.layers.softmax({ name: ctx.name(`${name}_softmax`) }).apply(logits) as tf.SymbolicTensor;

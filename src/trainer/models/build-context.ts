@@ -12,6 +12,8 @@ export interface BuildContext {
   heNormal(): ReturnType<typeof tf.initializers.heNormal>;
   /** A Glorot-uniform initializer (for output layers) with the next seed of the sequence. */
   glorotUniform(): ReturnType<typeof tf.initializers.glorotUniform>;
+  /** The next seed of the sequence (for seeded layers such as dropout). */
+  nextSeed(): number;
   /** A layer name unique within the network, `<prefix>_<n>`. */
   name(prefix: string): string;
 }
@@ -27,6 +29,7 @@ export function buildContext(seed: number): BuildContext {
   return {
     heNormal: () => tf.initializers.heNormal({ seed: nextSeed() }),
     glorotUniform: () => tf.initializers.glorotUniform({ seed: nextSeed() }),
+    nextSeed,
     name(prefix) {
       const n = (counts.get(prefix) ?? 0) + 1;
       counts.set(prefix, n);

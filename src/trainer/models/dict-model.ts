@@ -52,7 +52,9 @@ export function dictModel(net: tf.LayersModel, binding: DictModelBinding): DictM
       const raw = readBatchTensor(batch, input.key, ctx);
       return fitInputShape(raw, input.shape, input.key, ctx);
     });
-    const ys = net.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, { training: options.training ?? false }) as tf.Tensor | tf.Tensor[];
+    // `step` reaches seeded layers (dropout) as a keyword argument
+    const kwargs = { training: options.training ?? false, ...(options.step === undefined ? {} : { step: options.step }) };
+    const ys = net.apply(xs.length === 1 ? (xs[0] as tf.Tensor) : xs, kwargs) as tf.Tensor | tf.Tensor[];
     const list = Array.isArray(ys) ? ys : [ys];
     const out: Record<string, tf.Tensor> = {};
     binding.outputs.forEach((key, i) => {

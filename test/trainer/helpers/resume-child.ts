@@ -1,5 +1,5 @@
 /**
- * Child process for the kill-and-resume test: trains the breast-cancer MLP (with batch norm) on the
+ * Child process for the kill-and-resume test: trains the breast-cancer MLP (with batch norm and seeded dropout) on the
  * given backend, checkpointing every step, printing `step <n>` after each, and writes the final
  * weights to `<dir>/final.bin`. Usage: node --import tsx resume-child.ts <dir> run|resume [cpu|wasm]
  */
@@ -12,7 +12,7 @@ import { tabularModel, trainBatches } from './tabular.js';
 
 const [dir, mode, backend = 'cpu'] = process.argv.slice(2) as [string, string, string | undefined];
 await useBackend(backend as 'cpu' | 'wasm', { log: null });
-const model = tabularModel(11, true);
+const model = tabularModel(11, true, 0.2);
 const result = await fit({
   model,
   losses: [crossEntropy({ pred: 'model.logits.cls', target: 'data.label' })],

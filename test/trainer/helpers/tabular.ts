@@ -46,6 +46,6 @@ export function validationBatches(from: number, to: number, size: number): () =>
   return () => batch({ size })(ds.stream({ shuffle: false, window: 2 * size }));
 }
 
-export function tabularModel(seed = 1, batchNorm = false) {
-  return multiHeadModel({ inputs: [{ key: 'data.features', shape: [30] }], backbone: mlp({ layers: [16], batchNorm }), heads: [classificationHead({ name: 'cls', numClasses: 2 })], seed });
+export function tabularModel(seed = 1, batchNorm = false, dropout = 0) {
+  return multiHeadModel({ inputs: [{ key: 'data.features', shape: [30] }], backbone: mlp({ layers: [16], batchNorm }), heads: [classificationHead({ name: 'cls', numClasses: 2, dropout })], seed });
 }
