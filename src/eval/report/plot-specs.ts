@@ -18,10 +18,20 @@ export function rocSpec(curves: readonly ReportRoc[]): TopLevelSpec {
   const bands = curves.flatMap((c) =>
     c.band === undefined ? [] : c.band.fpr.map((x, i) => ({ curve: `${c.label}${fmt(c.auc)}`, fpr: x, lower: c.band?.lower[i] as number, upper: c.band?.upper[i] as number })),
   );
-  const band = curves.find((c) => c.band !== undefined)?.band;
+  const banded = curves.filter((c) => c.band !== undefined);
+  const band = banded[0]?.band;
+  const order = curves.map((c) => `${c.label}${fmt(c.auc)}`);
+  const title =
+    band === undefined
+      ? curves.length > 1
+        ? 'ROC curves'
+        : 'ROC curve'
+      : curves.length > 1
+        ? `ROC curves; ${band.confidence}% bootstrap band for ${banded.map((c) => c.label).join(', ')} (${band.replicates} replicates)`
+        : `ROC curve with ${band.confidence}% bootstrap band (${band.replicates} replicates)`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: band === undefined ? 'ROC curve' : `ROC curve with ${band.confidence}% bootstrap band (${band.replicates} replicates)`,
+    title,
     width: SIZE,
     height: SIZE,
     layer: [
@@ -40,7 +50,7 @@ export function rocSpec(curves: readonly ReportRoc[]): TopLevelSpec {
                 x: { field: 'fpr', type: 'quantitative' as const, ...unit },
                 y: { field: 'lower', type: 'quantitative' as const, ...unit },
                 y2: { field: 'upper' },
-                color: { field: 'curve', type: 'nominal' as const, title: 'curve (AUC)' },
+                color: { field: 'curve', type: 'nominal' as const, title: 'curve (AUC)', sort: order },
               },
             },
           ]),
@@ -51,7 +61,7 @@ export function rocSpec(curves: readonly ReportRoc[]): TopLevelSpec {
           x: { field: 'fpr', type: 'quantitative', title: 'false positive rate (1 − specificity)', ...unit },
           y: { field: 'tpr', type: 'quantitative', title: 'true positive rate (sensitivity)', ...unit },
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'curve', type: 'nominal', title: 'curve (AUC)', legend: { labelLimit: 400 } },
+          color: { field: 'curve', type: 'nominal', title: 'curve (AUC)', sort: order, legend: { labelLimit: 400 } },
         },
       },
     ],
@@ -62,6 +72,7 @@ export function rocSpec(curves: readonly ReportRoc[]): TopLevelSpec {
 export function prSpec(curves: readonly ReportPr[]): TopLevelSpec {
   const lines = curves.flatMap((c) => c.recall.map((r, i) => ({ curve: `${c.label}${fmt(c.ap)}`, recall: r, precision: c.precision[i] as number, order: i })));
   const baselines = curves.flatMap((c) => (c.baseline === undefined ? [] : [{ curve: `${c.label}${fmt(c.ap)}`, baseline: c.baseline }]));
+  const order = curves.map((c) => `${c.label}${fmt(c.ap)}`);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Precision-recall curve',
@@ -74,7 +85,7 @@ export function prSpec(curves: readonly ReportPr[]): TopLevelSpec {
             {
               data: { values: baselines },
               mark: { type: 'rule' as const, strokeDash: [4, 4], opacity: 0.7 },
-              encoding: { y: { field: 'baseline', type: 'quantitative' as const }, color: { field: 'curve', type: 'nominal' as const, title: 'curve (AP)' } },
+              encoding: { y: { field: 'baseline', type: 'quantitative' as const }, color: { field: 'curve', type: 'nominal' as const, title: 'curve (AP)', sort: order } },
             },
           ]),
       {
@@ -84,7 +95,7 @@ export function prSpec(curves: readonly ReportPr[]): TopLevelSpec {
           x: { field: 'recall', type: 'quantitative', title: 'recall (sensitivity)', ...unit },
           y: { field: 'precision', type: 'quantitative', title: 'precision (PPV)', ...unit },
           order: { field: 'order', type: 'quantitative' },
-          color: { field: 'curve', type: 'nominal', title: 'curve (AP)', legend: { labelLimit: 400 } },
+          color: { field: 'curve', type: 'nominal', title: 'curve (AP)', sort: order, legend: { labelLimit: 400 } },
         },
       },
     ],
