@@ -69,13 +69,14 @@ export interface EvaluateResult {
  * @example
  * const { metrics } = await evaluate({
  *   data: { pred: 'preds.csv', target: 'targets.csv' }, id: 'id',
- *   metrics: { auc: aucRoc({ pred: 'pred.score', target: 'target.label' }) },
+ *   metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
  * });
- * metrics.auc; // 0.845
+ * metrics.auc; // 0.845 on FuseMedML's KNIGHT example
  * @throws OptionsError for a bad option or metric set (unknown or cyclic `dependsOn`);
- *   InputError for empty input (no rows after joining and filtering), and naming file and line
- *   for bad input rows; the metric's own error for values it
- *   rejects, with the input position added.
+ *   InputError for empty input (no rows after joining and filtering) and, naming file and line,
+ *   for bad input rows, including values a metric rejects (a non-finite score, a target outside
+ *   the class set); FuseflowError for duplicate or (under `onMissing: 'error'`) missing ids, and
+ *   for a second pass over one-shot input.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
   const batchSize = options.batchSize ?? 65_536;
