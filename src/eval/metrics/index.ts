@@ -89,6 +89,8 @@ export { type RegressionKeys, type RegressionState } from '../regression/regress
 export { cIndex, harrellC, type CIndexOptions } from '../survival/c-index.js';
 export { dice } from '../segmentation/dice.js';
 export { iou } from '../segmentation/iou.js';
+export { overlap } from '../segmentation/overlap.js';
+export { pixelAccuracy } from '../segmentation/pixel-accuracy.js';
 export { hausdorff, hausdorffDistance, type HausdorffOptions, type HausdorffState } from '../segmentation/hausdorff.js';
 export { type SegmentationKeys, type Volume } from '../segmentation/label-volumes.js';
 export { type OverlapResult, type OverlapState } from '../segmentation/overlap-metric.js';

@@ -96,3 +96,32 @@ describe('bootstrapCi is the same whatever the sharding and batch size', () => {
     for (const [size, shards] of [[7, 1], [1000, 1], [1000, 8], [7, 8]] as const) expect(runMetric(m(), () => data(size), { shards }).result).toEqual(ref);
   });
 });
+
+describe('bootstrapCi, KNIGHT dummy example (FuseMedML C.2, 20 cases)', () => {
+  // case_id, Task1-target, Task2-target, NoAT, CanAT, B, LR, IR, HR, VHR (fusemedml-eval-test-values.md C.2).
+  const rows: number[][] = [
+    [0, 4, 0.1, 0.9, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 2, 0.7, 0.3, 0.6, 0.2, 0.1, 0.1, 0.0],
+    [0, 2, 0.4, 0.6, 0.1, 0.7, 0.1, 0.1, 0.0], [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 3, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 0, 0.4, 0.6, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 3, 0.6, 0.4, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 1, 0.9, 0.1, 0.7, 0.1, 0.1, 0.1, 0.0],
+  ];
+  const col = (k: number): number[] => rows.map((r) => r[k] as number);
+  const data = { t1: col(0), t2: col(1), CanAT: col(3), B: col(4), LR: col(5), IR: col(6), HR: col(7), VHR: col(8) };
+  it('task 1 AUC 0.6010 [0.4091, 0.7929]; task 2 per class and macro', () => {
+    const t1 = runMetric(bootstrapCi({ metric: auc({ pred: 'CanAT', target: 't1' }), method: 'fusemedml', stratum: 't1', replicates: 10000 }), () => [data]).result as Record<string, number>;
+    expect(t1['org']).toBeCloseTo(0.6010101, 6);
+    expect(Math.abs((t1['conf_lower'] as number) - 0.4091)).toBeLessThan(5e-5);
+    expect(Math.abs((t1['conf_upper'] as number) - 0.7929)).toBeLessThan(5e-5);
+    const classes = ['B', 'LR', 'IR', 'HR', 'VHR'];
+    const t2 = runMetric(bootstrapCi({ metric: oneVsRest({ preds: classes, target: 't2', metric: auc }), method: 'fusemedml', stratum: 't2', replicates: 10000 }), () => [data]).result as Record<string, Record<string, number>>;
+    const want: Record<string, [number, number, number]> = { '0': [0.5625, 0.5, 0.625], '1': [0.4375, 0.375, 0.5], '2': [0.5, 0.5, 0.5], macro_avg: [0.5, 0.5, 0.5] };
+    for (const [k, [org, lo, hi]] of Object.entries(want)) {
+      expect(t2[k]?.['org']).toBeCloseTo(org, 12);
+      expect(t2[k]?.['conf_lower']).toBeCloseTo(lo, 12);
+      expect(t2[k]?.['conf_upper']).toBeCloseTo(hi, 12);
+    }
+  });
+});

@@ -11,13 +11,16 @@ import {
   runMetric,
 } from '../../../src/eval/metrics/index.js';
 import { OptionsError } from '../../../src/core/errors.js';
+import type { Metric } from '../../../src/eval/metric.js';
+
+const several = (...ms: unknown[]): Metric<unknown, unknown>[] => ms as Metric<unknown, unknown>[];
 
 const keys = { pred: 'p', target: 'y', idKey: 'id' };
 
 describe('bad input is a clear error or a counted policy, never a silent number', () => {
   it.each([Number.NaN, Infinity, -Infinity])('score %s: error naming key, row and sample id', (bad) => {
     const batch = { p: [0.1, bad, 0.8], y: [0, 1, 1], id: ['a', 'b', 'c'] };
-    for (const m of [auc(keys), aucPr(keys), accuracy(keys), brier(keys), logLoss(keys)]) {
+    for (const m of several(auc(keys), aucPr(keys), accuracy(keys), brier(keys), logLoss(keys))) {
       const run = (): unknown => runMetric(m, () => [batch]);
       expect(run).toThrow(MetricInputError);
       expect(run).toThrow(/key 'p', row 1, sample 'b'.*not a finite number/);
@@ -32,7 +35,7 @@ describe('bad input is a clear error or a counted policy, never a silent number'
   });
   it('a target outside the class set', () => {
     const batch = { p: [0.1, 0.5], y: [0, 2], id: ['a', 'b'] };
-    for (const m of [auc(keys), accuracy(keys), brier(keys)]) expect(() => runMetric(m, () => [batch])).toThrow(/row 1, sample 'b': target 2 is outside the class set \[0, 1\]/);
+    for (const m of several(auc(keys), accuracy(keys), brier(keys))) expect(() => runMetric(m, () => [batch])).toThrow(/row 1, sample 'b': target 2 is outside the class set \[0, 1\]/);
     const multi = accuracy({ preds: ['p0', 'p1'], target: 'y', classNames: ['cat', 'dog'] });
     expect(() => runMetric(multi, () => [{ p0: [0.2], p1: [0.8], y: ['cow'] }])).toThrow(/target "cow" is outside the class set \[cat, dog\]/);
     expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => [{ p: [0.1], y: [null] }])).toThrow(/target null/);

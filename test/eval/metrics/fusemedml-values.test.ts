@@ -87,3 +87,19 @@ describe('every CLI metric name builds and computes', () => {
     }
   });
 });
+
+describe('example_9 in spirit: uniform random predictions over 10 classes', () => {
+  // FuseMedML asserts 0.1 to 2 places on MNIST labels with numpy's stream; for independent
+  // draws the standard error is sqrt(0.09 / 10,000) = 0.003, so the bound here is 3.3 σ.
+  it('accuracy of 10,000 seeded uniform predictions is within 0.1 ± 0.01, equal at batch size 5 and 10,000', async () => {
+    const { Rng } = await import('../../../src/core/rng.js');
+    const rng = Rng.fromParts([1234, 'example_9']);
+    const pred = Array.from({ length: 10000 }, () => rng.int(0, 9));
+    const label = Array.from({ length: 10000 }, () => rng.int(0, 9));
+    const m = accuracy({ pred: 'pred', predType: 'class', target: 'label', classNames: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+    const whole = runMetric(m, () => [{ pred, label }]).result;
+    expect(Math.abs(whole - 0.1)).toBeLessThan(0.01);
+    const fives = Array.from({ length: 2000 }, (_, i) => ({ pred: pred.slice(5 * i, 5 * i + 5), label: label.slice(5 * i, 5 * i + 5) }));
+    expect(runMetric(m, () => fives).result).toBe(whole);
+  });
+});

@@ -4,6 +4,8 @@ import { tensor } from '../../../src/core/tensor.js';
 import { createImage } from '../../../src/core/image.js';
 import { dice } from '../../../src/eval/segmentation/dice.js';
 import { iou } from '../../../src/eval/segmentation/iou.js';
+import { overlap } from '../../../src/eval/segmentation/overlap.js';
+import { pixelAccuracy } from '../../../src/eval/segmentation/pixel-accuracy.js';
 import { hausdorff } from '../../../src/eval/segmentation/hausdorff.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
 import { NumpyRandomState } from '../../../src/eval/stats/numpy-random-state.js';
@@ -65,10 +67,17 @@ describe('segmentation metrics', () => {
     const batch = { pred: [tensor('uint8', [10, 5, 5, 4], pred)], label: [tensor('uint8', [10, 5, 5, 4], label)] };
     expect(runMetric(dice({ pred: 'pred', target: 'label' }), () => [batch]).result['1']).toBeCloseTo(500 / 1002, 14);
     expect(runMetric(iou({ pred: 'pred', target: 'label' }), () => [batch]).result['1']).toBeCloseTo(250 / 752, 14);
+    expect(runMetric(overlap({ pred: 'pred', target: 'label' }), () => [batch]).result['1']).toBeCloseTo(250 / 483, 14);
+    expect(runMetric(pixelAccuracy({ pred: 'pred', target: 'label' }), () => [batch]).result['1']).toBeCloseTo(250 / 519, 14);
   });
   it('FuseMedML test_eval_example_seg_3: Hausdorff of [[1,0],[0,1],[1,0],[0,1]] vs all ones is 1.0', () => {
     const batch = { pred: [[[1, 0], [0, 1], [1, 0], [0, 1]]], target: [[[1, 1], [1, 1], [1, 1], [1, 1]]] };
     expect(runMetric(hausdorff({ pred: 'pred', target: 'target', percentile: 100 }), () => [batch]).result['average']).toBe(1);
+    // Its uniform pixel weights leave Dice 2/3, overlap 1, pixel accuracy 0.5, IoU 0.5 as unweighted.
+    expect(runMetric(dice({ pred: 'pred', target: 'target' }), () => [batch]).result['average']).toBeCloseTo(2 / 3, 14);
+    expect(runMetric(overlap({ pred: 'pred', target: 'target' }), () => [batch]).result['average']).toBe(1);
+    expect(runMetric(pixelAccuracy({ pred: 'pred', target: 'target' }), () => [batch]).result['average']).toBe(0.5);
+    expect(runMetric(iou({ pred: 'pred', target: 'target' }), () => [batch]).result['average']).toBe(0.5);
   });
   it('multi-label: per-label means over samples whose target has the label, and the average', () => {
     const t1 = tensor('uint8', [2, 3], Uint8Array.from([1, 1, 2, 2, 0, 0]));
