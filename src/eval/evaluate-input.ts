@@ -36,6 +36,10 @@ export interface EvalInputOptions {
   readonly ids?: readonly (string | number)[];
   /** Policy for an id some input lacks; default `'error'`. */
   readonly onMissing?: MissingPolicy;
+  /** Id-index entries held in memory before the join moves them to LMDB; default 1,000,000 (see `joinSources`). */
+  readonly joinMemoryRows?: number;
+  /** Folder for the join's temporary LMDB index; default the OS temp folder. */
+  readonly tmpDir?: string;
 }
 
 /** Whether `x` is already an {@link EvalSource}. */
@@ -103,11 +107,13 @@ function inputSource(input: EvalInput, name: string, idColumn: string | undefine
  * @throws OptionsError for an input of unknown kind, a join without `id`, or `ids` without `id`.
  */
 export function toEvalSource(data: EvalData, options: EvalInputOptions = {}): EvalSource {
-  const { id, ids, onMissing } = options;
+  const { id, ids, onMissing, joinMemoryRows, tmpDir } = options;
   if (ids !== undefined && id === undefined) throw new OptionsError('evaluate: ids needs the id column (option id)');
   const common = {
     ...(ids === undefined ? {} : { ids }),
     ...(onMissing === undefined ? {} : { onMissing }),
+    ...(joinMemoryRows === undefined ? {} : { memoryRows: joinMemoryRows }),
+    ...(tmpDir === undefined ? {} : { tmpDir }),
   };
   if (isJoinObject(data)) {
     if (id === undefined) throw new OptionsError('evaluate: joining several inputs needs the id column (option id)');

@@ -35,15 +35,19 @@ function columnSum(name: string, key: string, plus?: string): Metric<number, num
 describe('evaluate', () => {
   it("reproduces FuseMedML's example_1: AUC 0.845 on predictions and targets joined from two CSV files", async () => {
     const { preds, targets } = writeKnightSplit();
-    const result = await evaluate({
-      data: { pred: preds, target: targets },
-      id: 'id',
-      metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
-      batchSize: 7,
-    });
-    expect(result.metrics.auc).toBeCloseTo(0.845, 12);
-    expect(result.rows).toBe(60);
-    expect(result.join).toEqual({ rows: 60, missing: { pred: 0, target: 0 }, skipped: 0, excluded: 0 });
+    // joinMemoryRows 10: the id indexes move to LMDB after 10 ids (the larger-than-memory path).
+    for (const joinMemoryRows of [1_000_000, 10]) {
+      const result = await evaluate({
+        data: { pred: preds, target: targets },
+        id: 'id',
+        metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
+        batchSize: 7,
+        joinMemoryRows,
+      });
+      expect(result.metrics.auc).toBeCloseTo(0.845, 12);
+      expect(result.rows).toBe(60);
+      expect(result.join).toEqual({ rows: 60, missing: { pred: 0, target: 0 }, skipped: 0, excluded: 0 });
+    }
   });
 
   it("reads a list of fold files as one input tagged with evaluator_fold (FuseMedML's example_2)", async () => {
