@@ -144,7 +144,7 @@ if (!PIPELINE_ONLY) {
   notes['wasmRuns'] = [...first.runs, ...second.runs].map((r) => Math.round(r));
   notes['wasm'] = choice.summary;
   if (typeof torch === 'string') {
-    rows.push({ name: 'fixed CNN, wasm + fuseflow kernels', value: wasmRate, unit: 'samples/s', note: `PyTorch skipped: ${torch}; tensors/step leaked: ${leak}` });
+    rows.push({ name: 'fixed CNN, wasm + fuseflow kernels', value: wasmRate, unit: 'samples/s', note: `PyTorch skipped: ${torch}; tensors leaked per step: ${leak}` });
     rows.push({ name: 'fixed CNN, PyTorch CPU', value: Number.NaN, unit: 'samples/s', note: `skipped: ${torch}` });
   } else {
     rows.push({
@@ -155,7 +155,7 @@ if (!PIPELINE_ONLY) {
       ratioOf: 'vs PyTorch',
       bar: '>= 0.5',
       pass: wasmRate / torch.samples_per_s >= 0.5,
-      note: `1 thread (${choice.detail ?? ''}); tensors/step leaked: ${leak}`,
+      note: `${choice.detail ?? ''}; tensors leaked per step: ${leak}`,
     });
     rows.push({ name: 'fixed CNN, PyTorch CPU', value: torch.samples_per_s, unit: 'samples/s', note: `torch ${torch.torch}, ${torch.threads} threads` });
   }
