@@ -19,11 +19,12 @@ function weightGrads(backend: 'cpu' | 'wasm', backbone: Backbone, inShape: numbe
   if (pool) out = globalPool(out, 'avg', ctx, 'pool');
   const model = tf.model({ inputs: input, outputs: out });
   const x = tf.tensor(values(inShape.reduce((a, b) => a * b, 1), 12), inShape);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { grads } = tf.variableGrads(() => {
     const y = model.apply(x, { training: true }) as tf.Tensor;
     return tf.sum(tf.mul(y, tf.sin(tf.mul(tf.range(0, y.size).reshape(y.shape), 0.37)))) as tf.Scalar;
-  }, model.trainableWeights.map((w) => w.read() as tf.Variable));
-  const out2 = model.trainableWeights.map((w) => Float32Array.from((grads[w.read().name] as tf.Tensor).dataSync()));
+  }, vars);
+  const out2 = vars.map((v) => Float32Array.from((grads[v.name] as tf.Tensor).dataSync()));
   tf.dispose(Object.values(grads));
   tf.dispose(x);
   model.dispose();
