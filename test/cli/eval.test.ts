@@ -4,13 +4,13 @@
  * (/work/shared/reference/fusemedml-eval-test-values.md §B.2, §B.9).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { RecordBatchFileWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { KNIGHT_CSV, knightColumns, writeKnightSplit } from '../eval/knight-fixture.js';
+import { KNIGHT_CSV, knightColumns, removeKnightFiles, writeKnightSplit } from '../eval/knight-fixture.js';
 
 interface Run {
   code: number | null;
@@ -55,6 +55,10 @@ async function inProcess(...args: string[]): Promise<Run> {
 
 const knight = knightColumns();
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-cli-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeKnightFiles();
+});
 
 describe('fuseflow eval', () => {
   it('prints one JSON object with the KNIGHT task-1 metrics (AUC 0.845), from CSV, joined CSVs and Arrow', async () => {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { from } from 'rxjs';
 import { RecordBatchFileWriter, Table, vectorFromArray, Utf8 } from 'apache-arrow';
 import { evaluate } from '../../src/eval/evaluate.js';
@@ -9,7 +9,9 @@ import type { EvalBatch, Metric } from '../../src/eval/metric.js';
 import { auc } from '../../src/eval/metrics/auc.js';
 import { observableSource } from '../../src/eval/sources/iterable-source.js';
 import { InputError, OptionsError } from '../../src/core/errors.js';
-import { KNIGHT_CSV, knightColumns, writeKnightFolds, writeKnightSplit } from './knight-fixture.js';
+import { KNIGHT_CSV, knightColumns, removeKnightFiles, writeKnightFolds, writeKnightSplit } from './knight-fixture.js';
+
+afterAll(removeKnightFiles);
 
 const knight = knightColumns();
 const score = Float64Array.from(knight['CanAT-score'] as string[], Number);

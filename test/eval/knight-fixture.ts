@@ -3,12 +3,19 @@
  * /work/shared/reference/fusemedml-eval-test-values.md §A) as columns, and written out as the
  * split prediction / target files FuseMedML's examples use.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const KNIGHT_CSV = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/eval/knight.csv');
+
+const made: string[] = [];
+
+/** Removes the temporary folders the writers below made. */
+export function removeKnightFiles(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** The fixture as columns of strings. */
 export function knightColumns(): Record<string, string[]> {
@@ -23,6 +30,7 @@ export function knightColumns(): Record<string, string[]> {
 export function writeKnightSplit(): { dir: string; preds: string; targets: string } {
   const c = knightColumns();
   const dir = mkdtempSync(join(tmpdir(), 'fuseflow-knight-'));
+  made.push(dir);
   const ids = c.id as string[];
   const order = ids.map((_, i) => ids.length - 1 - i);
   const preds = join(dir, 'preds.csv');

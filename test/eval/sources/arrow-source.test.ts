@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, vectorFromArray, Table, Int64, Float32, Utf8 } from 'apache-arrow';
 import { arrowSource } from '../../../src/eval/sources/arrow-source.js';
 import { InputError } from '../../../src/core/errors.js';
 import { collect } from './collect.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-arrow-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes `batches` record batches of `rows` rows each (file or stream format). */
 function writeArrow(name: string, format: 'file' | 'stream', batches: number, rows: number): string {

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { csvSource, parseCsvNumber } from '../../../src/eval/sources/csv-source.js';
 import { InputError, OptionsError } from '../../../src/core/errors.js';
 import { collect } from './collect.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-csv-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

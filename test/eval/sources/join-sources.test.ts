@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { joinSources } from '../../../src/eval/sources/join-sources.js';
 import { arraySource } from '../../../src/eval/sources/array-source.js';
 import { csvSource } from '../../../src/eval/sources/csv-source.js';
@@ -10,6 +10,7 @@ import { OptionsError } from '../../../src/core/errors.js';
 import { collect } from './collect.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-join-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('joinSources', () => {
   it('joins by id whatever the row order, prefixing columns with the source name', async () => {
