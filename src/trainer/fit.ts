@@ -226,6 +226,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         bar?.done(`interrupted at epoch ${epoch + 1}, step ${state.step}; ${lastPath} holds the exact position (resume: true continues)`);
         break;
       }
+      if (state.batches === 0) throw new TrainingError('the training stream yielded no batches this epoch', { epoch, step: state.step });
       const seconds = (performance.now() - t0) / 1000;
       const trainLosses = Object.fromEntries(Object.entries(state.sums).map(([k, v]) => [k, v / Math.max(state.batches, 1)]));
       const validation = options.validation === undefined ? undefined : await validate(state.step);

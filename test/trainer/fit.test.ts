@@ -245,5 +245,6 @@ describe('fit', () => {
     await expect(fit({ ...base, epochs: 1, losses: [] })).rejects.toThrow(OptionsError);
     await expect(fit({ ...base, epochs: 1, monitor: { key: 'validation.metrics.auc', mode: 'max' } })).rejects.toThrow(/needs a validation set/);
     await expect(fit({ ...base, epochs: 1, losses: [ce, ce] })).rejects.toThrow(OptionsError);
+    await expect(fit({ ...base, epochs: 1, train: () => mapBatches({ async *[Symbol.asyncIterator]() {} }, (b) => b) })).rejects.toThrow(/epoch 0, step 0: the training stream yielded no batches/);
   });
 });
