@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,9 +63,10 @@ describe('renderReport', () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the report in headless Chromium', () => {
+describe('the report in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {
@@ -111,6 +111,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the report in headless Chromium', () => 
     expect(cls('confusion')).toMatch(/mark-text/);
     expect(await page.$$eval('#results tbody tr', (rows) => rows.length)).toBe(4);
     await page.screenshot({ path: join(tmpdir(), 'fuseflow-report-test.png'), fullPage: true });
+    rmSync(dir, { recursive: true, force: true });
     expect(requests).toEqual([]);
     expect(readFileSync(file, 'utf8')).not.toMatch(/https?:\/\//);
     await page.close();
