@@ -3,9 +3,10 @@
  * sharding or batch size. Three resampling methods:
  *
  * - `'state'` (default when the metric has `replicate`): replicates are drawn from the merged
- *   state (Poisson resampling of its counts: confusion cells, score-histogram bins), keyed by
- *   `(seed, replicate)`. Constant memory and time in the number of rows: the path for 10^8
- *   predictions. Identical for any sharding because the merged state is.
+ *   state, stratified by target class — each class's rows are resampled as a multinomial over
+ *   the state's cells (confusion-matrix rows, score-histogram bin groups), keyed by
+ *   `(seed, replicate)`. Memory and time do not grow with the number of rows: the path for 10^8
+ *   predictions. Identical for any sharding and batch size because the merged state is.
  * - `'rows'` (default otherwise): a Poisson(1) bootstrap at row level. Row i's weight in
  *   replicate r is the r-th draw of `Rng.fromParts([seed, 'bootstrap-row', key_i])`, where key_i
  *   is the row's id (`rowKey` column) or else its running index in the stream. The weights are a

@@ -8,7 +8,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { EvalBatch } from '../metric.js';
 import { ExactSum } from '../stats/exact-sum.js';
-import { poisson } from '../stats/poisson.js';
+import { multinomialResample } from '../stats/multinomial.js';
 import { BinaryTarget } from './binary-rows.js';
 import { ClassIndex, badScore, badTarget, checkKey, checkNonFinite, column, rowCount, rowWhere, toScore, type Label, type NonFinitePolicy } from './columns.js';
 import { MetricInputError } from '../metric-input-error.js';
@@ -252,12 +252,26 @@ export function matrixOf(state: ClassCountState): { m: number[][]; unassigned: n
   return { m, unassigned };
 }
 
-/** A Poisson-bootstrap replicate of the counts (unweighted states only). */
+/**
+ * A stratified bootstrap replicate of the counts (unweighted states only): each true class's
+ * row (its cells plus its unassigned rows) is resampled as a multinomial of the row's total, as
+ * resampling rows with replacement within each target class does.
+ */
 export function resampleCounts(state: ClassCountState, rng: Rng): ClassCountState {
   if (state.weighted !== undefined) throw new Error('count resampling needs an unweighted state');
-  const counts = state.counts.map((c) => poisson(rng, c));
-  const unassigned = state.unassigned.map((c) => poisson(rng, c));
-  return { k: state.k, counts, weighted: undefined, unassigned, skipped: state.skipped };
+  const k = state.k;
+  const counts = new Float64Array(k * k);
+  const unassigned = new Float64Array(k);
+  const row = new Float64Array(k + 1);
+  const out = new Float64Array(k + 1);
+  for (let t = 0; t < k; t++) {
+    for (let p = 0; p < k; p++) row[p] = state.counts[t * k + p] as number;
+    row[k] = state.unassigned[t] as number;
+    multinomialResample(rng, row, out);
+    for (let p = 0; p < k; p++) counts[t * k + p] = out[p] as number;
+    unassigned[t] = out[k] as number;
+  }
+  return { k, counts, weighted: undefined, unassigned, skipped: state.skipped };
 }
 
 /** Throws when the state holds no rows. */

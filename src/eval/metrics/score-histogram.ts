@@ -18,7 +18,7 @@
  * Scores of -0 count as +0; NaN and infinities are rejected before they get here.
  */
 import type { Rng } from '../../core/rng.js';
-import { poisson } from '../stats/poisson.js';
+import { multinomialResample } from '../stats/multinomial.js';
 
 /** Options of a score histogram. */
 export interface ScoreHistogramConfig {
@@ -736,30 +736,22 @@ function coarseView(state: ScoreHistogramState, groupBits: number): CoarseView {
 }
 
 /**
- * One bootstrap replicate of (AUC, AP) drawn from the merged histogram: each group of bins gets
- * Poisson(count) positives and negatives (the Poisson bootstrap, which equals row-level
- * Poisson(1) resampling in distribution); pairs inside a group keep the group's observed
- * concordance, and AP is the exact AP shifted by the change of the group-level AP. Returns NaN
- * values when the replicate has no positive or no negative.
+ * One bootstrap replicate of (AUC, AP) drawn from the merged histogram, stratified by class: the
+ * P positives are resampled as Multinomial(P, pos_g / P) over groups of bins, the N negatives
+ * likewise (exactly FuseMedML's stratified row resampling, seen at group resolution). Pairs
+ * inside a group keep the group's observed concordance (exact after refinement), and AP is the
+ * exact AP shifted by the change of the group-level AP.
  */
 export function replicateRanking(state: ScoreHistogramState, rng: Rng, groupBits = 12): { auc: number; ap: number } {
   const view = coarseView(denseOf(state), groupBits);
   const g = view.pos.length;
-  const rp = new Float64Array(g);
-  const rn = new Float64Array(g);
+  const rp = multinomialResample(rng, view.pos, new Float64Array(g));
+  const rn = multinomialResample(rng, view.neg, new Float64Array(g));
   let P = 0;
   let N = 0;
   for (let k = 0; k < g; k++) {
-    const p = view.pos[k] as number;
-    const q = view.neg[k] as number;
-    if (p > 0) {
-      rp[k] = poisson(rng, p);
-      P += rp[k] as number;
-    }
-    if (q > 0) {
-      rn[k] = poisson(rng, q);
-      N += rn[k] as number;
-    }
+    P += rp[k] as number;
+    N += rn[k] as number;
   }
   if (P === 0 || N === 0) return { auc: Number.NaN, ap: Number.NaN };
   let fp = 0;
