@@ -111,9 +111,9 @@ describe('the report in headless Chromium', () => {
     expect(cls('confusion')).toMatch(/mark-text/);
     expect(await page.$$eval('#results tbody tr', (rows) => rows.length)).toBe(4);
     await page.screenshot({ path: join(tmpdir(), 'fuseflow-report-test.png'), fullPage: true });
-    rmSync(dir, { recursive: true, force: true });
     expect(requests).toEqual([]);
     expect(readFileSync(file, 'utf8')).not.toMatch(/https?:\/\//);
     await page.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
