@@ -110,7 +110,7 @@ describe('evaluate', () => {
     expect(Math.abs((bounded.metrics.auc as number) - 676 / 800)).toBeLessThan(0.05);
     const csv = await evaluate({ data: KNIGHT_CSV, metrics: [auc({ pred: 'CanAT-score', target: 'task1_target' })] });
     expect(csv.metrics.auc).toBe(676 / 800);
-    for (const batchSize of [1, 7, 1000]) {
+    for (const batchSize of [1, 7, 1000, 1_000_000]) {
       for (const shards of [1, 3, 8]) {
         const r = await evaluate({ data: { score, target }, metrics, batchSize, shards });
         expect(r.metrics.auc, `batchSize ${batchSize}, shards ${shards}`).toBe(676 / 800);
@@ -142,6 +142,15 @@ describe('evaluate', () => {
     expect(r.metrics.auc).toBeCloseTo(exact, 12);
     expect(progress.filter((e) => e.done).map((e) => [e.pass, e.rows])).toEqual(Array.from({ length: r.passes }, (_, k) => [k + 1, n]));
     expect(progress.some((e) => !e.done)).toBe(true);
+    // The refined (multi-pass) result is the same at any batch size and sharding.
+    for (const [batchSize, shards] of [
+      [1, 1],
+      [1000, 8],
+      [1_000_000, 1],
+    ] as const) {
+      const again = await evaluate({ data: { p, y }, metrics: { auc: auc({ pred: 'p', target: 'y' }) }, batchSize, shards });
+      expect(again.metrics.auc, `batchSize ${batchSize}, shards ${shards}`).toBe(r.metrics.auc);
+    }
     const factory = await evaluate({ data: () => [{ p, y }], metrics, batchSize: 777 });
     expect(factory.metrics.auc).toBe(r.metrics.auc);
     const oneShot = (async function* () {
