@@ -11,7 +11,8 @@
  *   replicate r is the r-th draw of `Rng.fromParts([seed, 'bootstrap-row', key_i])`, where key_i
  *   is the row's id (`rowKey` column) or else its running index in the stream. The weights are a
  *   pure function of (seed, row key, replicate), so any batch size gives the same replicates, and
- *   any sharding does too when `rowKey` names an id column. State: one inner state per replicate.
+ *   any sharding does too when `rowKey` names an id column (merging shards without `rowKey` is an
+ *   error rather than a silently different interval). State: one inner state per replicate.
  *   Each row's expected weight is 1 in every stratum (stratified in expectation; a replicate may
  *   lack a class, then it is counted in `failed_replicates` and left out).
  * - `'fusemedml'`: FuseMedML's `CI` exactly — rows kept in memory (up to `maxRows`), numpy's
@@ -212,7 +213,12 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
       const out = reps.map((b, r) => inner.update(state.reps[r] as S, b));
       return { org, reps: out, seen: state.seen };
     },
-    merge: (a, b) => ({ org: inner.merge(a.org, b.org), reps: a.reps.map((s, r) => inner.merge(s, b.reps[r] as S)), seen: a.seen + b.seen }),
+    merge(a, b) {
+      if (rowKey === undefined && a.seen > 0 && b.seen > 0) {
+        throw new OptionsError(`bootstrapCi '${name}': method 'rows' over several shards needs rowKey (a column of row ids), so a row's weights do not depend on which shard read it`);
+      }
+      return { org: inner.merge(a.org, b.org), reps: a.reps.map((s, r) => inner.merge(s, b.reps[r] as S)), seen: a.seen + b.seen };
+    },
     nextPass(state): MetricPass<RowsState<S>> | null {
       let seen = 0;
       const cache = new WeakMap<EvalBatch, EvalBatch[]>();

@@ -40,7 +40,10 @@ interface OvrState {
  * One-vs-rest wrapper (FuseMedML's `MetricMultiClassDefault`).
  *
  * Reads `preds`, `target`; writes `{ <class>: value, macro_avg, weighted_avg }` under `name`.
- * Static. Passes of the inner metrics (exact AUC refinement) run together.
+ * Static. Passes of the inner metrics (exact AUC refinement) run together. Its `replicate`
+ * (used by `bootstrapCi`'s default 'state' method) resamples each class's state on its own:
+ * per-class intervals are right, the macro average's interval ignores the correlation between
+ * classes — use method 'rows' or 'fusemedml' for a joint resample.
  *
  * @example
  * const m = oneVsRest({ preds: ['pA', 'pB', 'pC'], target: 'y', classNames: ['A', 'B', 'C'], metric: auc });
@@ -64,7 +67,6 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
       ...(options.nonFinite === undefined ? {} : { nonFinite: options.nonFinite }),
     }),
   );
-  const name = options.name ?? (inner[0] as Metric<unknown, number>).name.replace(/^0$/, 'ovr');
   const metricName = options.name ?? 'ovr';
   const policy = options.onClassError ?? 'error';
   const combine = (values: number[], support: Float64Array): OneVsRestResult => {
@@ -123,7 +125,6 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
       return { exact: st.every((s) => s.exact), bound: Math.max(...st.map((s) => s.bound)), skipped: Math.max(...st.map((s) => s.skipped)), passes: Math.max(...st.map((s) => s.passes)) };
     },
   };
-  void name;
   if (inner.every((m) => m.replicate !== undefined)) {
     return {
       ...metric,

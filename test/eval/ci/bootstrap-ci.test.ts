@@ -125,3 +125,26 @@ describe('bootstrapCi, KNIGHT dummy example (FuseMedML C.2, 20 cases)', () => {
     }
   });
 });
+
+describe('bootstrapCi rows method around a metric that needs an extra pass', () => {
+  it('replicate states get their refinement pass too; batch size and shards do not change the interval', () => {
+    const n = 20000;
+    const rng = Rng.fromParts([8, 'rows-pass']);
+    const pred = Float32Array.from({ length: n }, () => rng.next());
+    const target = Int8Array.from(pred, (p) => (rng.next() < p ? 1 : 0));
+    const id = Array.from({ length: n }, (_, i) => `id${i}`);
+    const cut = (size: number): EvalBatch[] => {
+      const out: EvalBatch[] = [];
+      for (let s = 0; s < n; s += size) out.push({ pred: pred.subarray(s, s + size), target: target.subarray(s, s + size), id: id.slice(s, s + size) });
+      return out;
+    };
+    const m = (rowKey?: string): Metric<unknown, unknown> => bootstrapCi({ metric: auc({ pred: 'pred', target: 'target' }), method: 'rows', replicates: 4, seed: 5, ...(rowKey === undefined ? {} : { rowKey }) });
+    const ref = runMetric(m(), () => cut(n));
+    expect(ref.status).toMatchObject({ exact: true, passes: 1 });
+    expect(runMetric(m(), () => cut(3000)).result).toEqual(ref.result);
+    // Without ids the running row index depends on the sharding: refused, not silently different.
+    expect(() => runMetric(m(), () => cut(3000), { shards: 3 })).toThrow(/needs rowKey/);
+    const byId = runMetric(m('id'), () => cut(n)).result;
+    expect(runMetric(m('id'), () => cut(3000), { shards: 3 }).result).toEqual(byId);
+  });
+});
