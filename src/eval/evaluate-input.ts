@@ -89,12 +89,12 @@ function isInputList(x: unknown): boolean {
 function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {
   if (typeof input === 'string') return fileSource(input, idColumn);
   if (isEvalSource(input)) return input;
-  if (typeof input === 'function') return iterableSource(input, name);
+  if (typeof input === 'function') return iterableSource(input, { name });
   if (typeof input !== 'object' || input === null) throw new OptionsError(`evaluate: input '${name}' is not a file path, columns, iterable, Observable or source`);
   if (typeof (input as BatchSubscribable).subscribe === 'function') return observableSource(input as BatchSubscribable, { name });
-  if (Symbol.asyncIterator in input || Symbol.iterator in input) return iterableSource(input as BatchIterable, name);
+  if (Symbol.asyncIterator in input || Symbol.iterator in input) return iterableSource(input as BatchIterable, { name });
   const values = Object.values(input);
-  if (values.length > 0 && values.every(isArrayLike)) return arraySource(input as EvalBatch, name);
+  if (values.length > 0 && values.every(isArrayLike)) return arraySource(input as EvalBatch, { name });
   throw new OptionsError(`evaluate: input '${name}' is an object whose values are not all arrays`);
 }
 

@@ -71,10 +71,10 @@ export {
   isEvalSource,
 } from './evaluate-input.js';
 export type { EvalSource, SourceBatch, BatchHandler, RowOrigin } from './sources/eval-source.js';
-export { arraySource } from './sources/array-source.js';
+export { arraySource, type ArraySourceOptions } from './sources/array-source.js';
 export { arrowSource, type ArrowSourceOptions } from './sources/arrow-source.js';
 export { csvSource, type CsvSourceOptions, type CsvColumnType } from './sources/csv-source.js';
-export { iterableSource, observableSource, type BatchIterable, type BatchSubscribable, type ObservableSourceOptions } from './sources/iterable-source.js';
+export { iterableSource, type IterableSourceOptions, observableSource, type BatchIterable, type BatchSubscribable, type ObservableSourceOptions } from './sources/iterable-source.js';
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
 export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';

@@ -18,6 +18,12 @@ export interface BatchSubscribable {
 /** Batches produced by code: one-shot iterables, or a factory that starts a new pass each call. */
 export type BatchIterable = AsyncIterable<EvalBatch> | Iterable<EvalBatch>;
 
+/** Options of {@link iterableSource}. */
+export interface IterableSourceOptions {
+  /** Name used in messages; default `'async iterable'`. */
+  readonly name?: string;
+}
+
 /**
  * A source over an AsyncIterable (or Iterable) of batches. Given the iterable itself it is
  * one-shot: a second pass is an error, so metrics must finish in one pass (their first pass must
@@ -29,7 +35,8 @@ export type BatchIterable = AsyncIterable<EvalBatch> | Iterable<EvalBatch>;
  * const src = iterableSource(async function* () { yield { pred: [0.2], target: [0] }; });
  * @throws FuseflowError (when scanned) on a second pass over a one-shot iterable.
  */
-export function iterableSource(input: BatchIterable | (() => BatchIterable), name = 'async iterable'): EvalSource {
+export function iterableSource(input: BatchIterable | (() => BatchIterable), options: IterableSourceOptions = {}): EvalSource {
+  const name = options.name ?? 'async iterable';
   const factory = typeof input === 'function' ? input : undefined;
   let used = false;
   return {

@@ -7,7 +7,7 @@ import { collect } from './collect.js';
 
 describe('concatSources', () => {
   it('reads sources in order, tagging rows with the source index', async () => {
-    const src = concatSources([arraySource({ p: [1, 2, 3] }, 'a'), arraySource({ p: [4, 5] }, 'b')], { tagColumn: 'fold' });
+    const src = concatSources([arraySource({ p: [1, 2, 3] }, { name: 'a' }), arraySource({ p: [4, 5] }, { name: 'b' })], { tagColumn: 'fold' });
     const { batches, columns } = await collect(src, 2);
     expect(columns).toEqual({ p: [1, 2, 3, 4, 5], fold: [0, 0, 0, 1, 1] });
     expect(batches.map((b) => b.length)).toEqual([2, 1, 2]);
@@ -17,7 +17,7 @@ describe('concatSources', () => {
 
   it('is one-shot when a part is, and checks columns', async () => {
     expect(concatSources([arraySource({ p: [1] }), iterableSource([{ p: [2] }])]).reReadable).toBe(false);
-    await expect(collect(concatSources([arraySource({ p: [1] }), arraySource({ q: [1] }, 'other')]))).rejects.toThrow(/other: columns \(q\) differ/);
+    await expect(collect(concatSources([arraySource({ p: [1] }), arraySource({ q: [1] }, { name: 'other' })]))).rejects.toThrow(/other: columns \(q\) differ/);
     await expect(collect(concatSources([arraySource({ fold: [1] })], { tagColumn: 'fold' }))).rejects.toThrow(/already has a column 'fold'/);
     expect(() => concatSources([])).toThrow(OptionsError);
   });
