@@ -103,3 +103,17 @@ describe('example_9 in spirit: uniform random predictions over 10 classes', () =
     expect(runMetric(m, () => fives).result).toBe(whole);
   });
 });
+
+describe('metrics that read other metrics results', () => {
+  it('derivedMetric computes from named results through evaluate (dependencies first)', async () => {
+    const { evaluate } = await import('../../../src/eval/evaluate.js');
+    const { derivedMetric } = await import('../../../src/eval/metrics/index.js');
+    const gap = derivedMetric({ name: 'gap', dependsOn: ['a', 'b'], compute: (r) => (r['a'] as number) - (r['b'] as number) });
+    const r = await evaluate({
+      data: cols,
+      metrics: [gap, auc({ name: 'a', pred: 'CanAT', target: 'task1' }), auc({ name: 'b', pred: 'NoAT', target: 'task1' })],
+    });
+    expect(r.metrics['gap']).toBeCloseTo(0.845 - (1 - 0.845), 12);
+    expect(() => runMetric(gap, () => [cols])).toThrow(/needs the result of 'a'/);
+  });
+});
