@@ -111,6 +111,13 @@ describe('fuseflow eval', () => {
     expect(m.reliability.avg_confidence).toBeCloseTo(0.44118336339791614, 12);
     expect(m.ece.mce).toBeGreaterThan(0);
     expect(m['confusion-matrix'].count).toEqual([[2, 1, 0, 0, 0], [8, 21, 2, 2, 0], [0, 1, 1, 2, 0], [0, 0, 1, 5, 1], [1, 3, 1, 3, 5]]);
+    // A binary score against a string target with --positive: LR one-vs-rest; --classes renames.
+    const lr = await inProcess('--input', KNIGHT_CSV, '--pred', 'LR-score', '--target', 'task2_class', '--positive', 'LR', '--metrics', 'auc', '--json');
+    expect(lr.code, lr.err).toBe(0);
+    expect(JSON.parse(lr.out).metrics.auc).toBeCloseTo(0.8574635241301908, 12);
+    const renamed = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_target', '--classes', '0,1,2,3,4', '--metrics', 'auc', '--json');
+    expect(renamed.code, renamed.err).toBe(0);
+    expect(JSON.parse(renamed.out).metrics.auc['4']).toBeCloseTo(0.723404255319149, 12);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^auc\.B\s+0\.8772$/m);
     expect(text.out).toMatch(/^auc\.macro_avg\s+0\.8078$/m);
