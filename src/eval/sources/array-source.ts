@@ -24,9 +24,8 @@ export function arraySource(columns: EvalBatch, options: ArraySourceOptions = {}
   return {
     name,
     reReadable: true,
-    scan(batchSize, onBatch) {
+    async scan(batchSize, onBatch) {
       emitSliced({ columns, length, where: (i) => ({ file: name, row: i }) }, batchSize, onBatch);
-      return Promise.resolve();
     },
   };
 }
