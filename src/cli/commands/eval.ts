@@ -1,6 +1,12 @@
 /**
  * `fuseflow eval`: evaluates predictions streamed from CSV or Arrow IPC files and prints the
  * results (a table, or one JSON object with --json), optionally writing an HTML report.
+ * Progress (rows/s) and warnings (skipped rows, missing ids, bounded results) go to stderr.
+ * Exit codes: 0 done, 1 bad input or a failed run (the message names file, line, id or metric),
+ * 2 bad usage.
+ *
+ * @example
+ * fuseflow eval --input preds.csv --input targets.csv --id id --pred score --target label --ci 1000 --json
  */
 import { basename } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
