@@ -32,16 +32,15 @@ export interface AucOptions extends RankingOptions {
 export function auc(options: AucOptions): Metric<ScoreHistogramState, number> {
   const name = options.name ?? 'auc';
   const cfg = rankingConfig(name, options, options.maxFpr);
-  return {
+  const metric: Metric<ScoreHistogramState, number> = {
     name,
     ...rankingParts(name, cfg),
     compute(state: ScoreHistogramState): number {
       const s = requireBothClasses(name, state);
       return s.partialAuc ?? s.auc;
     },
-    replicate(state, rng) {
-      if (cfg.histogram.maxFpr !== undefined) throw new Error(`${name}: histogram bootstrap of the partial AUC is not supported; use bootstrapCi with resample: 'rows'`);
-      return replicateRanking(state, rng).auc;
-    },
   };
+  // The histogram bootstrap covers the full AUC; a partial AUC's CI resamples rows instead.
+  if (cfg.histogram.maxFpr === undefined) metric.replicate = (state, rng) => replicateRanking(state, rng).auc;
+  return metric;
 }

@@ -148,3 +148,15 @@ describe('bootstrapCi rows method around a metric that needs an extra pass', () 
     expect(runMetric(m('id'), () => cut(3000), { shards: 3 }).result).toEqual(byId);
   });
 });
+
+describe('bootstrapCi picks its method from the metric', () => {
+  it('a partial AUC (maxFpr) has no histogram replicate, so its CI resamples rows', () => {
+    const rng = Rng.fromParts([12, 'pauc']);
+    const p = Array.from({ length: 400 }, () => rng.next());
+    const y = p.map((v) => (rng.next() < v ? 1 : 0));
+    const r = runMetric(bootstrapCi({ metric: auc({ pred: 'p', target: 'y', maxFpr: 0.2 }), replicates: 50 }), () => [{ p, y }]).result as Record<string, number>;
+    expect(r['failed_replicates']).toBeUndefined();
+    expect(r['conf_lower']).toBeLessThan(r['org'] as number);
+    expect(r['conf_upper']).toBeGreaterThan(r['org'] as number);
+  });
+});
