@@ -122,6 +122,22 @@ describe('joinSources', () => {
     expect(() => joinSources({ p: arraySource({ id: ['a'] }) }, { id: { q: 'id' } })).toThrow(/no id column given for source 'p'/);
   });
 
+  it('hands each joined driver batch on before pulling the next (holds one batch)', async () => {
+    let produced = 0;
+    async function* driver(): AsyncGenerator<{ id: string[]; s: number[] }> {
+      for (let k = 0; k < 4; k++) {
+        produced++;
+        yield { id: [`a${k}`, `b${k}`], s: [k, k] };
+      }
+    }
+    const ids = [0, 1, 2, 3].flatMap((k) => [`a${k}`, `b${k}`]);
+    const j = joinSources({ p: iterableSource(driver()), t: arraySource({ id: ids, y: ids.map((_, i) => i % 2) }) }, { id: 'id', tmpDir: tmp });
+    const seenAt: number[] = [];
+    await j.scan(10, (b) => seenAt.push(produced * 10 + b.length));
+    expect(seenAt).toEqual([12, 22, 32, 42]);
+    await j.close();
+  });
+
   it('fails naming an empty id', async () => {
     const j = joinSources({ p: arraySource({ id: ['a', ''], s: [1, 2] }) }, { id: 'id', tmpDir: tmp });
     await expect(collect(j)).rejects.toThrow(/empty id in source 'p' \(arrays row 1\)/);
