@@ -4,7 +4,8 @@
  */
 import type { Metric } from '../metric.js';
 import { rankingConfig, rankingParts, requireBothClasses, type RankingOptions } from './ranking-metric.js';
-import { replicateRanking, type ScoreHistogramState } from './score-histogram.js';
+import { replicateRanking } from './histogram-bootstrap.js';
+import type { ScoreHistogramState } from './score-histogram.js';
 
 /** Options of `auc`. */
 export interface AucOptions extends RankingOptions {

@@ -8,21 +8,9 @@ import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from 
 import { MetricInputError } from '../metric-input-error.js';
 import { BinaryTarget, binaryRows, type BinaryKeys } from './binary-rows.js';
 import { checkKey, checkNonFinite } from './columns.js';
-import {
-  addPassRows,
-  addRows,
-  emptyPassLike,
-  finishPass,
-  initHistogram,
-  mergeHistograms,
-  mergePasses,
-  planPass,
-  summarize,
-  type RankingSummary,
-  type RefinePass,
-  type ScoreHistogramConfig,
-  type ScoreHistogramState,
-} from './score-histogram.js';
+import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from './histogram-refine.js';
+import { summarize, type RankingSummary } from './histogram-summary.js';
+import { addRows, initHistogram, mergeHistograms, type ScoreHistogramConfig, type ScoreHistogramState } from './score-histogram.js';
 
 /** Options shared by the ranking metrics. */
 export interface RankingOptions extends BinaryKeys {

@@ -4,7 +4,8 @@
  */
 import type { Metric } from '../metric.js';
 import { rankingConfig, rankingParts, requireBothClasses, type RankingOptions } from './ranking-metric.js';
-import { rocPoints, type ScoreHistogramState } from './score-histogram.js';
+import { rocPoints } from './histogram-summary.js';
+import type { ScoreHistogramState } from './score-histogram.js';
 
 /** Options of `rocCurve`. */
 export type RocCurveOptions = Omit<RankingOptions, 'maxPasses' | 'budgetBytes'>;
