@@ -42,7 +42,12 @@ export interface EvalInputOptions {
   readonly tmpDir?: string;
 }
 
-/** Whether `x` is already an {@link EvalSource}. */
+/**
+ * Whether `x` is already an {@link EvalSource}.
+ *
+ * @example
+ * isEvalSource(csvSource('a.csv')); // true
+ */
 export function isEvalSource(x: unknown): x is EvalSource {
   return typeof x === 'object' && x !== null && typeof (x as EvalSource).scan === 'function' && typeof (x as EvalSource).reReadable === 'boolean';
 }
@@ -52,8 +57,22 @@ export function isJoinedSource(x: EvalSource): x is JoinedSource {
   return typeof (x as JoinedSource).counts === 'function' && typeof (x as JoinedSource).close === 'function';
 }
 
-/** Opens a file as a source, choosing CSV or Arrow IPC by its extension. */
-export function fileSource(path: string, idColumn?: string): EvalSource {
+/** Options of {@link fileSource}. */
+export interface FileSourceOptions {
+  /** Sample-id column: read as text from CSV (so `007` stays `007`); default none. */
+  readonly idColumn?: string;
+}
+
+/**
+ * Opens a file as a source, choosing CSV (`.csv`, `.tsv`) or Arrow IPC (`.arrow`, `.arrows`,
+ * `.feather`, `.ipc`) by its extension.
+ *
+ * @example
+ * const src = fileSource('preds.arrow');
+ * @throws OptionsError for an unknown extension.
+ */
+export function fileSource(path: string, options: FileSourceOptions = {}): EvalSource {
+  const idColumn = options.idColumn;
   const ext = extname(path).toLowerCase();
   const types = idColumn === undefined ? {} : { types: { [idColumn]: 'string' as const } };
   switch (ext) {
@@ -87,7 +106,7 @@ function isInputList(x: unknown): boolean {
 }
 
 function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {
-  if (typeof input === 'string') return fileSource(input, idColumn);
+  if (typeof input === 'string') return fileSource(input, idColumn === undefined ? {} : { idColumn });
   if (isEvalSource(input)) return input;
   if (typeof input === 'function') return iterableSource(input, { name });
   if (typeof input !== 'object' || input === null) throw new OptionsError(`evaluate: input '${name}' is not a file path, columns, iterable, Observable or source`);
@@ -103,6 +122,10 @@ function inputSource(input: EvalInput, name: string, idColumn: string | undefine
  * object whose values are all inputs (paths, sources, column objects, …) is a join by `id`.
  * With `id` or `ids` on a single input the rows still pass through the id check (duplicates,
  * `ids` filter).
+ *
+ * @example
+ * toEvalSource({ pred: ['fold0.csv', 'fold1.csv'], target: 'targets.csv' }, { id: 'id' });
+ * // a join whose batches carry id, pred.<column>, pred.evaluator_fold, target.<column>
  *
  * @throws OptionsError for an input of unknown kind, a join without `id`, or `ids` without `id`.
  */

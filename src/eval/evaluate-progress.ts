@@ -70,8 +70,10 @@ export class ProgressMeter {
 }
 
 /**
- * One line describing a progress report, e.g.
- * `pass 1 (read and update metrics): 1,250,000 rows, 412,345 rows/s`.
+ * One line describing a progress report.
+ *
+ * @example
+ * formatProgress(p); // 'pass 1 (read and update metrics): 1,250,000 rows, 412,345 rows/s'
  */
 export function formatProgress(p: EvalProgress): string {
   const rate = Math.round(p.rowsPerSecond).toLocaleString('en-US');
@@ -81,6 +83,9 @@ export function formatProgress(p: EvalProgress): string {
 /**
  * A progress callback that writes lines to `write` (the CLI passes stderr), staying silent for
  * passes that end before their first periodic report (short inputs print nothing).
+ *
+ * @example
+ * await evaluate({ data, metrics, onProgress: progressPrinter((l) => process.stderr.write(`${l}\n`)) });
  */
 export function progressPrinter(write: (line: string) => void): (p: EvalProgress) => void {
   let printing = false;

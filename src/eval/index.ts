@@ -59,7 +59,7 @@ export { ece, type EceOptions, type EceResult } from './calibration/ece.js';
 export { reliabilityDiagram, type ReliabilityDiagramOptions, type ReliabilityDiagram } from './calibration/reliability-diagram.js';
 export { findTemperature, type FindTemperatureOptions, applyTemperature, type ApplyTemperatureOptions, softmaxWithTemperature } from './calibration/temperature.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
-export type { EvalProgress } from './evaluate-progress.js';
+export { type EvalProgress, formatProgress, progressPrinter } from './evaluate-progress.js';
 export {
   type EvalInput,
   type EvalInputs,
@@ -67,6 +67,7 @@ export {
   type EvalInputOptions,
   FOLD_COLUMN,
   fileSource,
+  type FileSourceOptions,
   toEvalSource,
   isEvalSource,
 } from './evaluate-input.js';

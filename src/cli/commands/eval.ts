@@ -133,7 +133,7 @@ function withCi(metric: Metric, args: EvalArgs): Metric {
 }
 
 function openInputs(args: EvalArgs): EvalSource {
-  const sources = args.inputs.map((path) => fileSource(path, args.id));
+  const sources = args.inputs.map((path) => fileSource(path, args.id === undefined ? {} : { idColumn: args.id }));
   if (args.id === undefined) return sources[0] as EvalSource;
   const names = args.inputs.map((p) => basename(p));
   const unique = new Set(names).size === names.length ? names : args.inputs;

@@ -83,7 +83,12 @@ ${figures.length === 0 ? '' : `<h2>Plots</h2>\n<div class="plots">\n${figures.jo
 `;
 }
 
-/** Renders the report and writes it to `path`. */
+/**
+ * Renders the report and writes it to `path`.
+ *
+ * @example
+ * await writeReport('report.html', { metrics: result.metrics, roc: [roc], pr: [pr] });
+ */
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
   await writeFile(path, await renderReport(input), 'utf8');
 }

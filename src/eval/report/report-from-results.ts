@@ -86,6 +86,11 @@ function numberAt(results: MetricResults, name: string, key?: string): number | 
 
 /**
  * The report content: `shown` in the results table, plots from the `report:` metrics in `all`.
+ *
+ * @example
+ * const keys = { pred: 'p', target: 'y' };
+ * const r = await evaluate({ data, metrics: { auc: auc(keys), ...reportMetrics(keys) } });
+ * await writeReport('report.html', reportInput(r.metrics, { auc: r.metrics.auc }, keys));
  */
 export function reportInput(all: MetricResults, shown: MetricResults, keys: CliMetricOptions, options: ReportInputOptions = {}): ReportInput {
   const roc: ReportRoc[] = [];
