@@ -44,8 +44,8 @@ export interface Metric<S = unknown, R = unknown> {
    */
   status?(state: S): MetricStatus;
   /**
-   * One bootstrap replicate of the result drawn from a merged state (e.g. Poisson resampling of
-   * its counts), for metrics whose state allows it. Because it reads only the merged state, the
+   * One bootstrap replicate of the result drawn from a merged state (e.g. multinomial resampling
+   * of its counts within each target class), for metrics whose state allows it. Because it reads only the merged state, the
    * replicate is the same whatever the sharding and batch size. `bootstrapCi` uses it instead
    * of resampling rows.
    */

@@ -86,4 +86,19 @@ describe('paired bootstrap', () => {
     expect(split).toEqual(one);
     expect((one as Record<string, number>)['count']).toBeGreaterThan(1500);
   });
+  it('non-inferiority and equality margins, absolute and relative', () => {
+    const mk = (compare: 'non-inferiority' | 'equality', margin: number, marginType: 'abs' | 'rel' = 'abs') =>
+      (runMetric(pairedBootstrap({ test: confusion({ pred: 'a', target: 'target' }), reference: confusion({ pred: 'b', target: 'target' }), keys: ['sensitivity'], compare, margin, marginType, method: 'fusemedml', stratum: 'target', seed: 0, replicates: 2000 }), () => [data]).result as Record<string, Record<string, number>>)['sensitivity'] as Record<string, number>;
+    // Positives are ids 1, 2, 3; a detects 2 and 3, b only 2, so on every stratified resample
+    // sensitivity(a) − sensitivity(b) = (draws of id 3) / 3 >= 0: a is never worse.
+    const ni = mk('non-inferiority', 1e-9);
+    expect(ni['count_non_inferior']).toBe(2000);
+    expect(ni['p_value']).toBe(0);
+    // Equality within 0.1: only resamples where the difference is 0 (no id 3 drawn), about (2/3)^3.
+    const eq = mk('equality', 0.1);
+    expect(eq['count_equal']).toBe(2000 - (mk('non-inferiority', -0.1)['count_non_inferior'] as number));
+    expect(Math.abs((eq['count_equal'] as number) / 2000 - 8 / 27)).toBeLessThan(0.04);
+    const rel = mk('equality', 0.5, 'rel');
+    expect(rel['count']).toBeGreaterThan(0);
+  });
 });
