@@ -14,9 +14,7 @@ import type { Metric, MetricResults } from '../../eval/metric.js';
 import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
 import { progressPrinter } from '../../eval/evaluate-progress.js';
-import { METRICS_BY_CLI_NAME, type CliMetricOptions, type ProbKeys } from '../../eval/metrics/index.js';
-import { ece } from '../../eval/calibration/ece.js';
-import { reliabilityDiagram } from '../../eval/calibration/reliability-diagram.js';
+import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { groupBy } from '../../eval/analysis/group-by.js';
@@ -55,7 +53,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const metrics: Record<string, Metric> = {};
   for (const name of args.metrics ?? DEFAULT_METRICS) {
-    const make = METRICS_BY_CLI_NAME[name] ?? CALIBRATION_METRICS[name];
+    const make = METRICS_BY_CLI_NAME[name];
     if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${metricNames().join(', ')}`);
     const metric = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
     metrics[name] = metric;
@@ -92,29 +90,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Calibration metrics by CLI name, for names the metrics package's map does not (yet) hold:
- * ECE/MCE and the reliability diagram over 10 equal-width top-label confidence bins.
- */
-const CALIBRATION_METRICS: Readonly<Record<string, (o: CliMetricOptions) => Metric>> = {
-  ece: (o) => ece(probKeys(o)) as Metric,
-  reliability: (o) => reliabilityDiagram(probKeys(o)) as Metric,
-};
-
-function probKeys(o: CliMetricOptions): ProbKeys {
-  return {
-    target: o.target,
-    ...(o.name === undefined ? {} : { name: o.name }),
-    ...(o.preds === undefined ? { pred: o.pred ?? '' } : { preds: o.preds }),
-    ...(o.classNames === undefined ? {} : { classNames: o.classNames }),
-    ...(o.positive === undefined ? {} : { positive: o.positive }),
-    ...(o.idKey === undefined ? {} : { idKey: o.idKey }),
-    ...(o.nonFinite === undefined ? {} : { nonFinite: o.nonFinite }),
-  };
-}
-
 function metricNames(): string[] {
-  return [...new Set([...Object.keys(METRICS_BY_CLI_NAME), ...Object.keys(CALIBRATION_METRICS)])];
+  return Object.keys(METRICS_BY_CLI_NAME);
 }
 
 /** Metrics whose results are curves or tables, not numbers: no CI. */
