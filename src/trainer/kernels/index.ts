@@ -2,7 +2,8 @@
  * fuseflow's kernels for tfjs's WebAssembly backend, which cannot train a CNN on its own: it has
  * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients and `MaxPoolGrad` give
  * wrong numbers, its transposed matrix products (every dense layer's gradient), its 2D input
- * gradient and its 3D convolution are slow loops, and tfjs has no gradient for `conv3dTranspose` on any backend.
+ * gradient and its 3D convolution are slow loops, and tfjs has no gradient for
+ * `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
