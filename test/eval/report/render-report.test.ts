@@ -6,6 +6,11 @@ import { chromium, type Browser } from 'playwright-core';
 import { writeReport, renderReport } from '../../../src/eval/report/render-report.js';
 import { curvesFromRoc } from '../../../src/eval/report/curves-from-roc.js';
 import type { ReportInput } from '../../../src/eval/report/report-input.js';
+import { reportInput, reportMetrics } from '../../../src/eval/report/report-from-results.js';
+import { evaluate } from '../../../src/eval/evaluate.js';
+import { auc } from '../../../src/eval/metrics/auc.js';
+import { oneVsRest } from '../../../src/eval/metrics/one-vs-rest.js';
+import { KNIGHT_CSV } from '../knight-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -115,5 +120,28 @@ describe('the report in headless Chromium', () => {
     expect(readFileSync(file, 'utf8')).not.toMatch(/https?:\/\//);
     await page.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws the plots of a real multi-class evaluation (KNIGHT task 2) built from evaluate results', async () => {
+    const classNames = ['B', 'LR', 'IR', 'HR', 'VHR'];
+    const keys = { preds: classNames.map((c) => `${c}-score`), target: 'task2_class', classNames };
+    const result = await evaluate({
+      data: KNIGHT_CSV,
+      metrics: { auc: oneVsRest({ ...keys, metric: (k) => auc(k) }), ...reportMetrics(keys) },
+    });
+    const content = reportInput(result.metrics, { auc: result.metrics.auc }, keys, { bandReplicates: 50 });
+    expect(content.roc?.map((r) => r.label)).toEqual(classNames);
+    expect(content.roc?.[0]?.auc).toBeCloseTo(0.8771929824561403, 12);
+    expect(content.reliability?.bins.map((b) => b.count)).toEqual([0, 0, 2, 16, 26, 13, 2, 1, 0, 0]);
+    expect(content.confusion?.count[1]).toEqual([8, 21, 2, 2, 0]);
+    const page = await browser.newPage();
+    await page.setContent(await renderReport(content));
+    const plots = await page.$$eval('figure.plot svg', (svgs) => svgs.map((svg) => ({ w: svg.getBoundingClientRect().width, marks: svg.querySelectorAll('g[class*="mark-"] > *').length })));
+    expect(plots).toHaveLength(4);
+    for (const p of plots) {
+      expect(p.w).toBeGreaterThan(100);
+      expect(p.marks).toBeGreaterThan(3);
+    }
+    await page.close();
   });
 });
