@@ -4,7 +4,8 @@
  *
  * - `'state'` (default when the metric has `replicate`): replicates are drawn from the merged
  *   state, stratified by target class — each class's rows are resampled as a multinomial over
- *   the state's cells (confusion-matrix rows, score-histogram bin groups), keyed by
+ *   the state's cells (confusion-matrix rows, score-histogram bin groups; a class of more than
+ *   10^6 rows uses the Poisson bootstrap, whose total varies by about √n), keyed by
  *   `(seed, replicate)`. Memory and time do not grow with the number of rows: the path for 10^8
  *   predictions. Identical for any sharding and batch size because the merged state is.
  * - `'rows'` (default otherwise): a Poisson(1) bootstrap at row level. Row i's weight in

@@ -94,7 +94,8 @@ function coarseView(state: ScoreHistogramState, groupBits: number): CoarseView {
 /**
  * One bootstrap replicate of (AUC, AP) drawn from the merged histogram, stratified by class: the
  * P positives are resampled as Multinomial(P, pos_g / P) over groups of bins, the N negatives
- * likewise (exactly FuseMedML's stratified row resampling, seen at group resolution). Pairs
+ * likewise (exactly FuseMedML's stratified row resampling, seen at group resolution; a class of
+ * more than 10^6 rows uses the Poisson bootstrap, see `multinomialResample`). Pairs
  * inside a group keep the group's observed concordance (exact after refinement), and AP is the
  * exact AP shifted by the change of the group-level AP.
  */

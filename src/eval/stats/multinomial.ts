@@ -5,7 +5,9 @@
  * are added by sampling groups in proportion to `counts` (a Multinomial(n − t) given t < n), or
  * surplus items are removed uniformly without replacement (thinning a Multinomial(t) sample to n
  * keeps it multinomial). Both steps preserve the Multinomial(n, p) law; the fix-up touches about
- * √n items.
+ * √n items. Above `exactUpTo` items (default 10^6) the fix-up is skipped: the draw is the Poisson
+ * bootstrap's (total varying by about √n, 0.1% of n or less), whose cost does not grow with n —
+ * the standard choice for massive data (Hanley & MacGibbon 2006; Chamandy et al. 2012).
  */
 import type { Rng } from '../../core/rng.js';
 import { poisson } from './poisson.js';
@@ -38,8 +40,8 @@ class CountTree {
   }
 }
 
-/** Writes into `out` a Multinomial(Σ counts, counts / Σ counts) draw. */
-export function multinomialResample(rng: Rng, counts: ArrayLike<number>, out: Float64Array): Float64Array {
+/** Writes into `out` a Multinomial(Σ counts, counts / Σ counts) draw (Poisson beyond `exactUpTo`). */
+export function multinomialResample(rng: Rng, counts: ArrayLike<number>, out: Float64Array, exactUpTo = 1e6): Float64Array {
   const g = counts.length;
   let n = 0;
   let t = 0;
@@ -50,6 +52,7 @@ export function multinomialResample(rng: Rng, counts: ArrayLike<number>, out: Fl
     out[k] = x;
     t += x;
   }
+  if (n > exactUpTo) return out;
   if (t < n) {
     const tree = new CountTree(counts);
     for (let m = n - t; m > 0; m--) {

@@ -84,3 +84,20 @@ describe('exact sums and distributions', () => {
     expect(studentTwoSidedP(2.1, 17)).toBeCloseTo(0.05095984722913401, 12); // 2 * scipy.stats.t.sf(2.1, 17)
   });
 });
+
+describe('multinomial resampling above exactUpTo', () => {
+  it('uses Poisson draws (total near, not equal to, n) past the threshold, exact below', () => {
+    const rng = Rng.fromParts([6, 'multinomial-big']);
+    const counts = [600, 400];
+    const out = new Float64Array(2);
+    let differs = 0;
+    for (let r = 0; r < 50; r++) {
+      multinomialResample(rng, counts, out, 500);
+      if (out[0]! + out[1]! !== 1000) differs++;
+      expect(Math.abs(out[0]! + out[1]! - 1000)).toBeLessThan(200);
+    }
+    expect(differs).toBeGreaterThan(40);
+    multinomialResample(rng, counts, out, 1000);
+    expect(out[0]! + out[1]!).toBe(1000);
+  });
+});
