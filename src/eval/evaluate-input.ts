@@ -7,14 +7,15 @@ import type { EvalBatch } from './metric.js';
 import { OptionsError } from '../core/errors.js';
 import type { EvalSource } from './sources/eval-source.js';
 import { arraySource } from './sources/array-source.js';
-import { arrowSource } from './sources/arrow-source.js';
+import { arrowSource, arrowTableSource } from './sources/arrow-source.js';
+import { Table } from 'apache-arrow';
 import { csvSource } from './sources/csv-source.js';
 import { iterableSource, observableSource, type BatchIterable, type BatchSubscribable } from './sources/iterable-source.js';
 import { joinSources, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 import { concatSources } from './sources/concat-sources.js';
 
-/** One input: a file path (`.csv`, `.tsv`, `.arrow`, `.arrows`, `.feather`, `.ipc`), columns in memory, batches from code, or a source. */
-export type EvalInput = string | EvalSource | EvalBatch | BatchIterable | (() => BatchIterable) | BatchSubscribable;
+/** One input: a file path (`.csv`, `.tsv`, `.arrow`, `.arrows`, `.feather`, `.ipc`), columns or an Arrow `Table` in memory, batches from code, or a source. */
+export type EvalInput = string | EvalSource | EvalBatch | Table | BatchIterable | (() => BatchIterable) | BatchSubscribable;
 
 /** One input, or a list of inputs read one after the other (rows tagged with the list index in `evaluator_fold`). */
 export type EvalInputs = EvalInput | readonly EvalInput[];
@@ -102,7 +103,7 @@ function inputsSource(inputs: EvalInputs, name: string, idColumn: string | undef
 
 /** Whether `data` is a list of inputs rather than a column. */
 function isInputList(x: unknown): boolean {
-  return Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string' || isEvalSource(v) || (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)));
+  return Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string' || isEvalSource(v) || v instanceof Table || (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)));
 }
 
 function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {
@@ -110,6 +111,7 @@ function inputSource(input: EvalInput, name: string, idColumn: string | undefine
   if (isEvalSource(input)) return input;
   if (typeof input === 'function') return iterableSource(input, { name });
   if (typeof input !== 'object' || input === null) throw new OptionsError(`evaluate: input '${name}' is not a file path, columns, iterable, Observable or source`);
+  if (input instanceof Table) return arrowTableSource(input, { name });
   if (typeof (input as BatchSubscribable).subscribe === 'function') return observableSource(input as BatchSubscribable, { name });
   if (Symbol.asyncIterator in input || Symbol.iterator in input) return iterableSource(input as BatchIterable, { name });
   const values = Object.values(input);
@@ -152,7 +154,7 @@ export function toEvalSource(data: EvalData, options: EvalInputOptions = {}): Ev
 }
 
 function isJoinObject(data: EvalData): boolean {
-  if (typeof data !== 'object' || data === null || isEvalSource(data) || isArrayLike(data)) return false;
+  if (typeof data !== 'object' || data === null || isEvalSource(data) || isArrayLike(data) || data instanceof Table) return false;
   if (typeof (data as BatchSubscribable).subscribe === 'function' || Symbol.asyncIterator in data || Symbol.iterator in data) return false;
   const values = Object.values(data);
   return values.length > 0 && values.every((v) => !isArrayLike(v) || isInputList(v));

@@ -138,7 +138,7 @@ export {
 } from './evaluate-input.js';
 export type { EvalSource, SourceBatch, BatchHandler, RowOrigin } from './sources/eval-source.js';
 export { arraySource, type ArraySourceOptions } from './sources/array-source.js';
-export { arrowSource, type ArrowSourceOptions } from './sources/arrow-source.js';
+export { arrowSource, arrowTableSource, type ArrowSourceOptions } from './sources/arrow-source.js';
 export { csvSource, type CsvSourceOptions, type CsvColumnType } from './sources/csv-source.js';
 export { iterableSource, type IterableSourceOptions, observableSource, type BatchIterable, type BatchSubscribable, type ObservableSourceOptions } from './sources/iterable-source.js';
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';

@@ -91,6 +91,7 @@ describe('evaluate', () => {
     const chunks = (n: number): EvalBatch[] => Array.from({ length: Math.ceil(60 / n) }, (_, k) => ({ score: score.slice(k * n, k * n + n), target: target.slice(k * n, k * n + n) }));
     const inputs = {
       arrays: { score, target },
+      arrowTable: new Table({ id: vectorFromArray(ids, new Utf8()), score: vectorFromArray(score), target: vectorFromArray(target) }),
       arrow: arrowPath,
       iterable: () =>
         (async function* () {

@@ -3,7 +3,7 @@
  * batch by record batch: at most one record batch is in memory at a time.
  */
 import { open } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
+import { RecordBatchReader, type RecordBatch, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { emitSliced, type EvalSource } from './eval-source.js';
 
@@ -54,6 +54,31 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
         }
       } finally {
         await handle.close();
+      }
+    },
+  };
+}
+
+/**
+ * A re-readable source over an Arrow `Table` already in memory, record batch by record batch
+ * (columns converted as {@link arrowSource} does). `options.name` (default `'arrow table'`) is
+ * used in messages.
+ *
+ * @example
+ * const src = arrowTableSource(tableFromArrays({ pred: Float32Array.from([0.2, 0.9]), target: Int8Array.from([0, 1]) }));
+ */
+export function arrowTableSource(table: Table, options: { readonly name?: string } = {}): EvalSource {
+  const name = options.name ?? 'arrow table';
+  const names = table.schema.fields.map((f) => f.name);
+  return {
+    name,
+    reReadable: true,
+    async scan(batchSize, onBatch) {
+      let row = 0;
+      for (const batch of table.batches) {
+        const first = row;
+        emitSliced({ columns: batchColumns(batch, names), length: batch.numRows, where: (i) => ({ file: name, row: first + i }) }, batchSize, onBatch);
+        row += batch.numRows;
       }
     },
   };
