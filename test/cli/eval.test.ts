@@ -88,6 +88,15 @@ describe('fuseflow eval', () => {
     expect(m.accuracy).toBeCloseTo(47 / 60, 12);
     expect(m['balanced-accuracy']).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
     expect(JSON.parse(joined.out)).toEqual({ metrics: { auc: m.auc, accuracy: m.accuracy } });
+    // --threshold: accuracy and confusion counts at 0.3, by hand from the fixture.
+    const at03 = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
+    expect(at03.code, at03.err).toBe(0);
+    const scores = (knight['CanAT-score'] as string[]).map(Number);
+    const t1 = (knight.task1_target as string[]).map(Number);
+    const tp = scores.filter((p, i) => p > 0.3 && t1[i] === 1).length;
+    const tn = scores.filter((p, i) => p <= 0.3 && t1[i] === 0).length;
+    expect(JSON.parse(at03.out).metrics.accuracy).toBeCloseTo((tp + tn) / 60, 12);
+    expect(JSON.parse(at03.out).metrics.confusion).toMatchObject({ tp, tn, fn: 20 - tp, fp: 40 - tn });
     // float32 scores keep the order of the float64 ones here.
     expect(JSON.parse(fromArrow.out).metrics.auc).toBeCloseTo(0.845, 12);
   });
