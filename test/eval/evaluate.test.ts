@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { from } from 'rxjs';
@@ -111,6 +111,11 @@ describe('evaluate', () => {
     expect(Math.abs((bounded.metrics.auc as number) - 676 / 800)).toBeLessThan(0.05);
     const csv = await evaluate({ data: KNIGHT_CSV, metrics: [auc({ pred: 'CanAT-score', target: 'task1_target' })] });
     expect(csv.metrics.auc).toBe(676 / 800);
+    const tsvPath = join(writeKnightSplit().dir, 'knight.tsv');
+    writeFileSync(tsvPath, readFileSync(KNIGHT_CSV, 'utf8').replace(/,/g, '\t'));
+    const tsv = await evaluate({ data: tsvPath, metrics: [auc({ pred: 'CanAT-score', target: 'task1_target' })] });
+    expect(tsv.metrics.auc).toBe(676 / 800);
+    await expect(evaluate({ data: 'preds.parquet', metrics })).rejects.toThrow(/cannot tell the format of 'preds\.parquet'/);
     for (const batchSize of [1, 7, 1000, 1_000_000]) {
       for (const shards of [1, 3, 8]) {
         const r = await evaluate({ data: { score, target }, metrics, batchSize, shards });
