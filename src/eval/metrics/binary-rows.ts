@@ -79,12 +79,17 @@ export interface BinaryRows {
   readonly skipped: number;
 }
 
-function isTypedNumeric(a: ArrayLike<unknown>): a is ArrayLike<number> {
+/** True for typed arrays of numbers (not BigInt arrays, not DataView). */
+export function isTypedNumeric(a: ArrayLike<unknown>): a is ArrayLike<number> {
   return ArrayBuffer.isView(a) && !(a instanceof DataView) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array);
 }
 
 /** Extracts the rows of `batch` for a binary metric. */
-export function binaryRows(batch: EvalBatch, keys: BinaryKeys, target: BinaryTarget, metric: string): BinaryRows {
+export function binaryRows(batch: EvalBatch, keys: BinaryKeys, target: BinaryTarget, metric: string, rowOffset = 0): BinaryRows {
+  const where = (i: number, key: string): { key: string; row: number; sampleId?: string } => {
+    const w = rowWhere(batch, i, key, keys.idKey);
+    return { ...w, row: w.row + rowOffset };
+  };
   const n = rowCount(batch, [keys.pred, keys.target], metric);
   const predCol = column(batch, keys.pred, metric);
   const targetCol = column(batch, keys.target, metric);
@@ -109,13 +114,13 @@ export function binaryRows(batch: EvalBatch, keys: BinaryKeys, target: BinaryTar
   for (let i = 0; i < n; i++) {
     const v = toScore(predCol[i]);
     const y = target.label(targetCol[i]);
-    if (y < 0) badTarget(metric, targetCol[i], target.classNames, rowWhere(batch, i, keys.target, keys.idKey));
+    if (y < 0) badTarget(metric, targetCol[i], target.classNames, where(i, keys.target));
     if (!Number.isFinite(v)) {
       if (policy === 'skip') {
         skipped++;
         continue;
       }
-      badScore(metric, predCol[i], rowWhere(batch, i, keys.pred, keys.idKey));
+      badScore(metric, predCol[i], where(i, keys.pred));
     }
     scores[m] = v;
     labels[m] = y;

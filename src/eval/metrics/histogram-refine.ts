@@ -155,39 +155,70 @@ function sortedDesc(store: Uint16Array | Float64Array, start: number, len: numbe
 const countPos = new Uint32Array(65536);
 const countNeg = new Uint32Array(65536);
 
+const groupPos = new Float64Array(65536);
+const groupNeg = new Float64Array(65536);
+
 /**
- * A bin's positive and negative values in descending order. Large bins of 16-bit values are
- * counting-sorted (O(rows + 65,536)), the others sorted.
+ * A bin's tie groups in descending score order: `groupPos[k]` positives and `groupNeg[k]`
+ * negatives share the k-th highest distinct value; returns the number of groups. Large bins of
+ * 16-bit values are counted (O(rows + range)) without materialising a sorted copy; the others
+ * are sorted and merged. Float64 bins (wide) may exceed 65,536 distinct values: they return
+ * their groups in growable arrays.
  */
-function groupedDesc(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): { pv: Uint16Array | Float64Array; nv: Uint16Array | Float64Array } {
-  if (!(ps instanceof Uint16Array) || !(ns instanceof Uint16Array) || pl + nl < 8192) {
-    return { pv: sortedDesc(ps, pStart, pl), nv: sortedDesc(ns, nStart, nl) };
+function tieGroupsOf(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): { gp: Float64Array; gn: Float64Array; count: number } {
+  if (ps instanceof Uint16Array && ns instanceof Uint16Array && pl + nl >= 8192) {
+    let lo = 65535;
+    let hi = 0;
+    for (let i = pStart; i < pStart + pl; i++) {
+      const x = ps[i] as number;
+      countPos[x] = (countPos[x] as number) + 1;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    for (let i = nStart; i < nStart + nl; i++) {
+      const x = ns[i] as number;
+      countNeg[x] = (countNeg[x] as number) + 1;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    let k = 0;
+    for (let x = hi; x >= lo; x--) {
+      const a = countPos[x] as number;
+      const c = countNeg[x] as number;
+      if (a === 0 && c === 0) continue;
+      groupPos[k] = a;
+      groupNeg[k] = c;
+      k++;
+      countPos[x] = 0;
+      countNeg[x] = 0;
+    }
+    return { gp: groupPos, gn: groupNeg, count: k };
   }
-  const pv = ps.subarray(pStart, pStart + pl);
-  const nv = ns.subarray(nStart, nStart + nl);
-  let lo = 65535;
-  let hi = 0;
-  for (let i = 0; i < pl; i++) {
-    const x = pv[i] as number;
-    countPos[x] = (countPos[x] as number) + 1;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
+  const pv = sortedDesc(ps, pStart, pl);
+  const nv = sortedDesc(ns, nStart, nl);
+  const wide = pl + nl > 65536;
+  const gp = wide ? new Float64Array(pl + nl) : groupPos;
+  const gn = wide ? new Float64Array(pl + nl) : groupNeg;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < pl || j < nl) {
+    const v = i < pl && (j >= nl || (pv[i] as number) >= (nv[j] as number)) ? (pv[i] as number) : (nv[j] as number);
+    let dp = 0;
+    let dn = 0;
+    while (i < pl && pv[i] === v) {
+      i++;
+      dp++;
+    }
+    while (j < nl && nv[j] === v) {
+      j++;
+      dn++;
+    }
+    gp[k] = dp;
+    gn[k] = dn;
+    k++;
   }
-  for (let i = 0; i < nl; i++) {
-    const x = nv[i] as number;
-    countNeg[x] = (countNeg[x] as number) + 1;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  let a = 0;
-  let c = 0;
-  for (let x = hi; x >= lo; x--) {
-    for (let k = countPos[x] as number; k > 0; k--) pv[a++] = x;
-    for (let k = countNeg[x] as number; k > 0; k--) nv[c++] = x;
-    countPos[x] = 0;
-    countNeg[x] = 0;
-  }
-  return { pv, nv };
+  return { gp, gn, count: k };
 }
 
 /** Class counts above each bin (strictly higher bins), from the top. */
@@ -209,7 +240,7 @@ function cumulativeAbove(state: ScoreHistogramState): { tpAbove: Float64Array; f
 /** Folds a finished pass into the state: each of its bins becomes exact. */
 export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHistogramState {
   const { tpAbove, fpAbove } = cumulativeAbove(state);
-  const { P, N } = totals(state);
+  const { N } = totals(state);
   const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
   const { ps, ns } = stores(p);
   for (let s = 0; s < p.bins.length; s++) {
@@ -219,9 +250,7 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
     if (pl !== (state.pos[b] as number) || nl !== (state.neg[b] as number)) {
       throw new Error(`refinement pass saw ${pl}+${nl} rows in bin ${b}, the first pass ${state.pos[b]}+${state.neg[b]}: the input changed between passes`);
     }
-    const { pv, nv } = groupedDesc(ps, ns, p.posStart[s] as number, pl, p.negStart[s] as number, nl);
-    let i = 0;
-    let j = 0;
+    const { gp, gn, count } = tieGroupsOf(ps, ns, p.posStart[s] as number, pl, p.negStart[s] as number, nl);
     let tp = tpAbove[b] as number;
     let fp = fpAbove[b] as number;
     let pairs2 = 0;
@@ -229,19 +258,10 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
     let clipArea: number | undefined;
     const clipHere = clipFp !== undefined && fp < clipFp && fp + nl > clipFp;
     let area = 0;
-    while (i < pl || j < nl) {
-      const v = i < pl && (j >= nl || (pv[i] as number) >= (nv[j] as number)) ? (pv[i] as number) : (nv[j] as number);
-      let dp = 0;
-      let dn = 0;
-      while (i < pl && pv[i] === v) {
-        i++;
-        dp++;
-      }
-      while (j < nl && nv[j] === v) {
-        j++;
-        dn++;
-      }
-      // Negatives at v are below the positives seen before in this bin, tied with those at v.
+    for (let g = 0; g < count; g++) {
+      const dp = gp[g] as number;
+      const dn = gn[g] as number;
+      // Negatives at this value are below the positives seen before in this bin, tied with those at it.
       pairs2 += dn * (2 * (tp - (tpAbove[b] as number)) + dp);
       const tp0 = tp;
       const fp0 = fp;
@@ -249,18 +269,17 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
       fp += dn;
       if (dp > 0) apSum += dp * (tp / (tp + fp));
       if (clipHere && clipFp !== undefined && fp0 < clipFp) {
-        if (fp <= clipFp) area += dn * (tp0 + tp) / 2;
+        if (fp <= clipFp) area += (dn * (tp0 + tp)) / 2;
         else {
           const t = (clipFp - fp0) / dn;
           const tpCut = tp0 + dp * t;
-          area += (clipFp - fp0) * (tp0 + tpCut) / 2;
+          area += ((clipFp - fp0) * (tp0 + tpCut)) / 2;
         }
       }
     }
     if (clipHere) clipArea = area;
     state.refined.set(b, { pairs2, apSum, clipArea });
   }
-  void P;
   state.passes++;
   return state;
 }

@@ -6,11 +6,12 @@ import { OptionsError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { BinaryTarget, binaryRows, type BinaryKeys } from './binary-rows.js';
+import { BinaryTarget, binaryRows, isTypedNumeric, type BinaryKeys } from './binary-rows.js';
+import { sliceColumns } from './slice-columns.js';
 import { checkKey, checkNonFinite } from './columns.js';
 import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from './histogram-refine.js';
 import { summarize, type RankingSummary } from './histogram-summary.js';
-import { addRows, initHistogram, mergeHistograms, type ScoreHistogramConfig, type ScoreHistogramState } from './score-histogram.js';
+import { addDenseChecked, addRows, initHistogram, mergeHistograms, type ScoreHistogramConfig, type ScoreHistogramState } from './score-histogram.js';
 
 /** Options shared by the ranking metrics. */
 export interface RankingOptions extends BinaryKeys {
@@ -56,7 +57,18 @@ export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<Sc
   return {
     init: () => initHistogram(cfg.histogram),
     update(state: ScoreHistogramState, batch: EvalBatch): ScoreHistogramState {
-      const rows = binaryRows(batch, cfg.keys, cfg.target, metric);
+      let rest = batch;
+      let offset = 0;
+      const pred = batch[cfg.keys.pred];
+      const target = batch[cfg.keys.target];
+      if (state.small === null && pred instanceof Float32Array && target !== undefined && isTypedNumeric(target) && target.length === pred.length && cfg.target.isDefault01) {
+        // Check and count in one loop; rows from the first bad one on take the general path.
+        const done = addDenseChecked(state, pred, target, pred.length);
+        if (done === pred.length) return state;
+        rest = sliceColumns(batch, done);
+        offset = done;
+      }
+      const rows = binaryRows(rest, cfg.keys, cfg.target, metric, offset);
       addRows(state, rows.scores, rows.labels, rows.n);
       state.skipped += rows.skipped;
       return state;
@@ -70,6 +82,13 @@ export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<Sc
         description: `${metric}: exact order inside ${plan.bins.length} score bins (${plan.posTotal + plan.negTotal} rows)`,
         init: () => emptyPassLike(plan),
         update(p: RefinePass, batch: EvalBatch): RefinePass {
+          const pred = batch[cfg.keys.pred];
+          const target = batch[cfg.keys.target];
+          if (pred instanceof Float32Array && target !== undefined && isTypedNumeric(target) && target.length === pred.length && cfg.target.isDefault01) {
+            // The first pass validated these rows; non-finite scores fall in bins no pass selects.
+            addPassRows(state, p, pred, target, pred.length);
+            return p;
+          }
           const rows = binaryRows(batch, cfg.keys, cfg.target, metric);
           addPassRows(state, p, rows.scores, rows.labels, rows.n);
           return p;

@@ -117,6 +117,33 @@ export function addRows(state: ScoreHistogramState, scores: ArrayLike<number>, l
   addDense(state, scores, labels, n);
 }
 
+/**
+ * Fast path for float32 scores and typed 0/1 targets on a dense state: validates and adds in one
+ * loop, stopping at the first row that is not a finite score with a 0/1 target. Returns the
+ * number of rows added (from the start); the caller handles the rest.
+ */
+export function addDenseChecked(state: ScoreHistogramState, scores: Float32Array, labels: ArrayLike<number>, n: number): number {
+  if (state.small !== null || scores.byteOffset % 4 !== 0) return 0;
+  const shift = 32 - state.config.bits;
+  const { pos, neg, min, max } = state;
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    let u = bits[i] as number;
+    // Exponent all ones: NaN or an infinity.
+    if ((u & 0x7f800000) === 0x7f800000) return i;
+    const y = labels[i] as number;
+    if (u === 0x80000000) u = 0;
+    const b = (u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0) >>> shift;
+    if (y === 1) pos[b] = (pos[b] as number) + 1;
+    else if (y === 0) neg[b] = (neg[b] as number) + 1;
+    else return i;
+    const v = scores[i] as number;
+    if (v < (min[b] as number)) min[b] = v === 0 ? 0 : v;
+    if (v > (max[b] as number)) max[b] = v === 0 ? 0 : v;
+  }
+  return n;
+}
+
 /** Adds rows to the histogram arrays (the state must be dense). */
 export function addDense(state: ScoreHistogramState, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
   const shift = 32 - state.config.bits;

@@ -66,3 +66,29 @@ describe('bad input is a clear error or a counted policy, never a silent number'
     expect(() => bootstrapCi({ metric: auc(keys), replicates: 0 })).toThrow(/replicates must be a positive integer/);
   });
 });
+
+describe('bad rows on the dense fast path (float32 scores, typed targets, > 16,384 rows)', () => {
+  const n = 20000;
+  const p = Float32Array.from({ length: n }, (_, i) => (i % 97) / 97);
+  const y = Int8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  it('the error names the right row in a later batch', () => {
+    const bad = Float32Array.from(p);
+    bad[18000] = Number.NaN;
+    const batches = [{ p: bad.subarray(0, 17000), y: y.subarray(0, 17000) }, { p: bad.subarray(17000), y: y.subarray(17000) }];
+    expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => batches)).toThrow(/row 1000: score NaN/);
+    const badY = Int8Array.from(y);
+    badY[19999] = 5;
+    expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => [{ p: p.subarray(0, 17000), y: badY.subarray(0, 17000) }, { p: p.subarray(17000), y: badY.subarray(17000) }])).toThrow(/row 2999: target 5/);
+  });
+  it("skip counts the rows and the result equals dropping them first (exact after the pass)", () => {
+    const bad = Float32Array.from(p);
+    const drop = [17001, 17500, 19999];
+    for (const i of drop) bad[i] = i % 2 ? Infinity : Number.NaN;
+    const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !drop.includes(i));
+    const clean = { p: Float32Array.from(keep, (i) => p[i] as number), y: Int8Array.from(keep, (i) => y[i] as number) };
+    const m = auc({ pred: 'p', target: 'y', nonFinite: 'skip' });
+    const r = runMetric(m, () => [{ p: bad.subarray(0, 17000), y: y.subarray(0, 17000) }, { p: bad.subarray(17000), y: y.subarray(17000) }]);
+    expect(r.status.skipped).toBe(3);
+    expect(r.result).toBe(runMetric(m, () => [clean]).result);
+  });
+});
