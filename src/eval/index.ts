@@ -148,5 +148,5 @@ export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';
 export { curvesFromRoc, type CurvesFromRocOptions } from './report/curves-from-roc.js';
-export { reportMetrics, reportInput, type ReportInputOptions } from './report/report-from-results.js';
+export { reportMetrics, reportInput, omittedPlots, REPORT_PREFIX, type ReportInputOptions } from './report/report-from-results.js';
 export { renderSvg } from './report/render-svg.js';

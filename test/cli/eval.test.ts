@@ -189,6 +189,17 @@ describe('fuseflow eval', () => {
     expect(html).not.toMatch(/https?:\/\//);
   });
 
+  it('leaves out report plots the input cannot give (regression targets), saying why, without failing the run', async () => {
+    const report = join(dir, 'regression.html');
+    const r = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task2_target', '--metrics', 'mae', '--report', report, '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['mae']);
+    expect(r.err).toMatch(/report: plot left out — roc: .*target 2 is outside the class set \[0, 1\]/);
+    const html = readFileSync(report, 'utf8');
+    expect(html).not.toContain('data-plot=');
+    expect(html).toContain('<td>mae</td>');
+  });
+
   it('exits non-zero with a clear message for bad input', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'id,p,y\na,0.1,0\nb,0.9\nc,0.5,1\n');

@@ -21,7 +21,7 @@ import { groupBy } from '../../eval/analysis/group-by.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import { resultRows } from '../../eval/report/results-table.js';
 import { writeReport } from '../../eval/report/render-report.js';
-import { reportMetrics, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
+import { omittedPlots, reportMetrics, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
 import { EVAL_USAGE, classNamesFromColumns, parseEvalArgs, type EvalArgs } from './eval-args.js';
 
 const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
@@ -81,6 +81,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   for (const [name, value] of Object.entries(result.metrics)) if (!name.startsWith(REPORT_PREFIX)) shown[name] = value;
   if (args.report !== undefined) {
     await writeReport(args.report, reportInput(result.metrics, shown, keys, { about: aboutLines(args, result), seed: args.seed }));
+    for (const why of omittedPlots(result.metrics)) process.stderr.write(`fuseflow eval: report: plot left out — ${why}\n`);
   }
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);

@@ -18,6 +18,59 @@ import type { ReportInput, ReportPr, ReportReliability, ReportRoc } from './repo
 /** Names of the report's own metrics start with this. */
 export const REPORT_PREFIX = 'report:';
 
+/** What a report metric gives when its plot cannot be drawn from this input. */
+interface Omitted {
+  readonly omitted: string;
+}
+
+function isOmitted(v: unknown): v is Omitted {
+  return typeof v === 'object' && v !== null && typeof (v as Omitted).omitted === 'string';
+}
+
+/**
+ * The report plots that could not be drawn from this input, with the reason.
+ *
+ * @example
+ * omittedPlots(result.metrics); // ['roc: metric 'report:roc', key 'y', row 2: target 2 is outside the class set [0, 1]']
+ */
+export function omittedPlots(all: MetricResults): string[] {
+  return Object.entries(all).flatMap(([name, v]) => (name.startsWith(REPORT_PREFIX) && isOmitted(v) ? [`${name.slice(REPORT_PREFIX.length)}: ${v.omitted}`] : []));
+}
+
+interface TolerantState {
+  inner: unknown;
+  error: string | undefined;
+}
+
+/**
+ * Wraps a one-pass metric so that input it rejects (e.g. regression targets for a ROC curve)
+ * leaves its plot out of the report, with the reason, instead of failing the evaluation.
+ */
+function tolerant(metric: Metric): Metric<TolerantState, unknown> {
+  return {
+    name: metric.name,
+    init: () => ({ inner: metric.init(), error: undefined }),
+    update(state, batch) {
+      if (state.error !== undefined) return state;
+      try {
+        state.inner = metric.update(state.inner, batch);
+      } catch (err) {
+        state.error = err instanceof Error ? err.message : String(err);
+      }
+      return state;
+    },
+    merge: (a, b) => (a.error !== undefined ? a : b.error !== undefined ? b : { inner: metric.merge(a.inner, b.inner), error: undefined }),
+    compute(state, results) {
+      if (state.error !== undefined) return { omitted: state.error } satisfies Omitted;
+      try {
+        return metric.compute(state.inner, results);
+      } catch (err) {
+        return { omitted: err instanceof Error ? err.message : String(err) } satisfies Omitted;
+      }
+    },
+  };
+}
+
 /**
  * The metrics the report's plots need, for binary (`pred`) or multi-class (`preds` with
  * `classNames`) keys.
@@ -57,7 +110,7 @@ export function reportMetrics(keys: CliMetricOptions): Record<string, Metric> {
       out[`${REPORT_PREFIX}roc:${names[k]}`] = rocCurve({ ...common, classNames: names, pred, positive: names[k] as string, name: `${REPORT_PREFIX}roc:${names[k]}` }) as Metric;
     });
   }
-  return out;
+  return Object.fromEntries(Object.entries(out).map(([name, m]) => [name, tolerant(m) as Metric]));
 }
 
 /** Options of {@link reportInput}. */
@@ -97,9 +150,18 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
   const pr: ReportPr[] = [];
   const seed = options.seed ?? 0;
   const band = { ...(options.bandReplicates === undefined ? {} : { bandReplicates: options.bandReplicates }), seed };
-  const conf = all[`${REPORT_PREFIX}confusion`];
+  const omitted: string[] = [];
+  const get = (name: string): unknown => {
+    const v = all[`${REPORT_PREFIX}${name}`];
+    if (isOmitted(v)) {
+      omitted.push(`${name}: ${v.omitted}`);
+      return undefined;
+    }
+    return v;
+  };
+  const conf = get('confusion');
   if (keys.preds === undefined) {
-    const curve = all[`${REPORT_PREFIX}roc`] as RocCurve | undefined;
+    const curve = get('roc') as RocCurve | undefined;
     const c = conf as ConfusionStats | undefined;
     if (curve !== undefined && c !== undefined) {
       const auc = numberAt(shown, 'auc') ?? curve.auc;
@@ -112,7 +174,7 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
     const names = (keys.classNames ?? keys.preds.map((_, i) => String(i))).map(String);
     const c = conf as ConfusionByClass | undefined;
     names.forEach((name, k) => {
-      const curve = all[`${REPORT_PREFIX}roc:${name}`] as RocCurve | undefined;
+      const curve = get(`roc:${name}`) as RocCurve | undefined;
       if (curve === undefined || c === undefined) return;
       const P = (c.tp[name] ?? 0) + (c.fn[name] ?? 0);
       const N = (c.fp[name] ?? 0) + (c.tn[name] ?? 0);
@@ -124,9 +186,9 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
       pr.push(p);
     });
   }
-  const matrix = all[`${REPORT_PREFIX}confusion-matrix`] as ConfusionMatrixResult | undefined;
-  const diagram = all[`${REPORT_PREFIX}reliability`] as ReliabilityDiagram | undefined;
-  const calibration = all[`${REPORT_PREFIX}ece`] as EceResult | undefined;
+  const matrix = get('confusion-matrix') as ConfusionMatrixResult | undefined;
+  const diagram = get('reliability') as ReliabilityDiagram | undefined;
+  const calibration = get('ece') as EceResult | undefined;
   const reliability: ReportReliability | undefined =
     diagram === undefined
       ? undefined
@@ -143,7 +205,7 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
         };
   return {
     ...(options.title === undefined ? {} : { title: options.title }),
-    ...(options.about === undefined ? {} : { about: options.about }),
+    ...(options.about === undefined && omitted.length === 0 ? {} : { about: [...(options.about ?? []), ...omitted.map((o) => `plot left out — ${o}`)] }),
     metrics: shown,
     roc,
     pr,
