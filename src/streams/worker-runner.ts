@@ -24,7 +24,11 @@ export interface WorkerRunnerOptions {
   readonly threads?: number;
   /** Samples per task (amortizes the round trip). Default 4. */
   readonly samplesPerTask?: number;
-  /** Tasks in flight per `run` call (the bound on samples off-thread is this × `samplesPerTask`). Default `2 × threads`. */
+  /**
+   * Tasks in flight per `run` call: a call holds at most this × `samplesPerTask` samples off-thread.
+   * Concurrent calls (the dataset's window) multiply it; the pool's queue itself is unbounded so
+   * that concurrent calls never fail for a full queue. Default `2 × threads`.
+   */
   readonly maxTasksInFlight?: number;
   /**
    * `'stop'` (default): `run` rejects with the first {@link OpError}. `'skip'`: a failing sample
@@ -88,7 +92,7 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   if (onError !== 'stop' && onError !== 'skip') throw new OptionsError(`createWorkerRunner: onError must be 'stop' or 'skip', got '${String(onError)}'`);
   const spec = options.pipeline;
   const { filename, execArgv } = workerEntry(import.meta.url, './runner-worker');
-  const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runTask', minThreads: threads, maxThreads: threads, maxQueue: 'auto' });
+  const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runTask', minThreads: threads, maxThreads: threads });
   let closed = false;
   let tasks = 0;
   let samplesDone = 0;

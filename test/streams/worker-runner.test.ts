@@ -138,3 +138,16 @@ describe('worker runner', () => {
     expect(() => createWorkerRunner({ pipeline: spec, onError: 'retry' as 'skip' })).toThrow(/onError/);
   });
 });
+
+describe('worker runner under concurrent calls', () => {
+  it('serves many concurrent run calls on a small pool without a queue-full error, in order', async () => {
+    const p = dynamicOps();
+    const r = createWorkerRunner({ pipeline: pipelineSpec(p), threads: 1, samplesPerTask: 1, maxTasksInFlight: 4 });
+    runners.push(r);
+    const run = { seed: 5, epoch: 0 };
+    const calls = Array.from({ length: 6 }, (_, c) => inputs(4).map((s) => setKey(s, 'data.sampleId', `c${c}-${getKey<string>(s, 'data.sampleId')}`)));
+    const want = await Promise.all(calls.map((batch) => Promise.all(batch.map(async (s) => fingerprint(await runPipeline(p, s, run))))));
+    const got = await Promise.all(calls.map((batch) => r.run(batch, run)));
+    expect(got.map((g) => g.map((x) => fingerprint(x)))).toEqual(want);
+  });
+});
