@@ -74,6 +74,7 @@ export { MetricInputError } from '../metric-input-error.js';
 export { bootstrapCi, rowWeights, type BootstrapCiOptions, type BootstrapMethod } from '../ci/bootstrap-ci.js';
 export { ciOf, ciTree, type CiResult, type CiTree } from '../ci/ci-summary.js';
 export { delongTest, delongCovariance, type DelongTestOptions, type DelongResult } from '../compare/delong.js';
+export { delongTestOneVsRest, type DelongTestOneVsRestOptions, type DelongOneVsRestResult } from '../compare/delong-one-vs-rest.js';
 export { mcnemarTest, type McnemarTestOptions, type McnemarResult, type McnemarState } from '../compare/mcnemar.js';
 export { pairedBootstrap, type PairedBootstrapOptions, type ComparisonMethod, type ComparisonResult } from '../compare/paired-bootstrap.js';
 export { groupBy, perFold, type GroupByOptions, type GroupByState, type PerFoldOptions } from '../analysis/group-by.js';

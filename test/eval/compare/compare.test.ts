@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delongTest } from '../../../src/eval/compare/delong.js';
+import { delongTestOneVsRest } from '../../../src/eval/compare/delong-one-vs-rest.js';
 import { mcnemarTest } from '../../../src/eval/compare/mcnemar.js';
 import { pairedBootstrap } from '../../../src/eval/compare/paired-bootstrap.js';
 import { confusion } from '../../../src/eval/metrics/confusion.js';
@@ -14,6 +15,16 @@ describe("DeLong's test (FuseMedML test values)", () => {
     expect(r.auc2).toBeCloseTo(2 / 3, 14);
     expect(r.cov11).toBe(0);
     expect(r.cov22).toBeCloseTo(0.11111111111111112, 14);
+  });
+  it('example_6 as FuseMedML runs it: two classes [1 − p, p], macro p ≈ 0.3173 (4), z ≈ 1.000 (3)', () => {
+    const p1 = [0.1, 0.2, 0.6, 0.7, 0.8];
+    const p2 = [0.3, 0.6, 0.2, 0.7, 0.9];
+    const batch = { y: [0, 0, 1, 1, 1], a0: p1.map((v) => 1 - v), a1: p1, b0: p2.map((v) => 1 - v), b1: p2 };
+    const r = runMetric(delongTestOneVsRest({ preds1: ['a0', 'a1'], preds2: ['b0', 'b1'], target: 'y', classNames: ['negative', 'positive'] }), () => [batch]).result;
+    expect(Math.abs((r.p_value['macro_avg'] as number) - 0.3173)).toBeLessThan(5e-5);
+    expect(Math.abs((r.z['macro_avg'] as number) - 1)).toBeLessThan(5e-4);
+    expect(r.auc1['negative']).toBe(1);
+    expect(r.auc2['positive']).toBeCloseTo(2 / 3, 12);
   });
   it('example_7: p ≈ 0.09453, z ≈ 1.672 and the covariances', () => {
     const batch = {
