@@ -18,7 +18,7 @@ describe('useBackend', () => {
     expect(lines).toEqual([`fuseflow backend: ${choice.summary}`]);
     expect(choice.kernels?.added).toContain('Conv2DBackpropFilter');
     expect(choice.kernels?.replaced).toEqual(
-      expect.arrayContaining(['Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul']),
+      expect.arrayContaining(['Conv3D', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2', 'Conv2DBackpropInput', 'MaxPoolGrad', 'MaxPool3DGrad', 'BatchMatMul']),
     );
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });

@@ -1,7 +1,7 @@
 /**
  * fuseflow's kernels for tfjs's WebAssembly backend, which cannot train a CNN on its own: it has
- * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients and `MaxPoolGrad` give
- * wrong numbers, its transposed matrix products (every dense layer's gradient), its 2D input
+ * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients, `MaxPoolGrad` and
+ * `MaxPool3DGrad` give wrong numbers, its transposed matrix products (every dense layer's gradient), its 2D input
  * gradient and its 3D convolution are slow loops, and tfjs has no gradient for
  * `conv3dTranspose` on any backend.
  */
@@ -15,6 +15,7 @@ import { conv3dBackpropInputV2Config } from './conv3d-backprop-input-v2.js';
 import { conv3dConfig } from './conv3d.js';
 import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { maxPool3dGradConfig } from './max-pool3d-grad.js';
 import { rememberStockBatchMatMul } from './wasm-heap.js';
 
 export { MAX_COL_FLOATS } from './conv-backprop.js';
@@ -82,6 +83,7 @@ export function registerFuseflowKernels(): KernelRegistration {
     conv3dBackpropFilterV2Config,
     conv3dBackpropInputV2Config,
     maxPoolGradConfig,
+    maxPool3dGradConfig,
   ]) {
     install(config, replaced, added);
   }

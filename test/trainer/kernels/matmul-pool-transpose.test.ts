@@ -40,6 +40,15 @@ describe('MaxPoolGrad on wasm matches cpu (first maximum of each window)', () =>
     expect(err).toBeLessThan(1e-6);
   });
 
+  it('3D: ties go to the last maximum of the window, as on cpu (hand-derived)', () => {
+    void tf.setBackend('wasm');
+    const x = tf.ones([1, 2, 2, 2, 1]);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool3d(t as tf.Tensor5D, 2, 2, 'valid'), 5)))(x);
+    expect(Array.from(dx.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 0, 5]);
+    tf.dispose([x, dx]);
+    void tf.setBackend('cpu');
+  });
+
   it('ties go to the first maximum of the window, as on cpu (hand-derived)', () => {
     void tf.setBackend('wasm');
     const x = tf.ones([1, 4, 4, 1]);
@@ -48,6 +57,26 @@ describe('MaxPoolGrad on wasm matches cpu (first maximum of each window)', () =>
     expect(Array.from(dx.dataSync())).toEqual([1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0]);
     tf.dispose([x, w, dx]);
     void tf.setBackend('cpu');
+  });
+});
+
+describe('3D max-pool (replaced), average-pool and batch-norm (checked) gradients on wasm match cpu', () => {
+  beforeAll(setUpBackends);
+
+  it.each([
+    ['maxPool3d 2 s2 valid', (x: tf.Tensor) => tf.maxPool3d(x as tf.Tensor5D, 2, 2, 'valid')],
+    ['maxPool3d 3 s2 same', (x: tf.Tensor) => tf.maxPool3d(x as tf.Tensor5D, 3, 2, 'same')],
+    ['maxPool3d of all-negative input', (x: tf.Tensor) => tf.maxPool3d(tf.sub(x, 1) as tf.Tensor5D, 2, 2, 'valid')],
+    ['avgPool3d 3 s2 same', (x: tf.Tensor) => tf.avgPool3d(x as tf.Tensor5D, 3, 2, 'same')],
+    ['avgPool 3 s2 same (2D)', (x: tf.Tensor) => tf.avgPool(x.reshape([2, 5 * 7, 7, 3]) as tf.Tensor4D, 3, 2, 'same')],
+    ['batchNorm (moments of a batch)', (x: tf.Tensor) => {
+      const x4 = x.reshape([2, 35, 7, 3]); // tfjs batchNorm takes rank ≤ 4
+      const { mean, variance } = tf.moments(x4, [0, 1, 2]);
+      return tf.batchNorm(x4, mean, variance, tf.fill([3], 0.1), tf.fill([3], 1.5), 1e-3);
+    }],
+  ] as const)('%s', (_, f) => {
+    const [err] = wasmVsCpu([[2, 5, 7, 7, 3]], (x) => weightedSum(f(x)));
+    expect(err).toBeLessThan(1e-5);
   });
 });
 
