@@ -13,6 +13,7 @@ import { csvSource } from './sources/csv-source.js';
 import { iterableSource, observableSource, type BatchIterable, type BatchSubscribable } from './sources/iterable-source.js';
 import { joinSources, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 import { concatSources } from './sources/concat-sources.js';
+import type { EvalProgress } from './evaluate-progress.js';
 
 /** One input: a file path (`.csv`, `.tsv`, `.arrow`, `.arrows`, `.feather`, `.ipc`), columns or an Arrow `Table` in memory, batches from code, or a source. */
 export type EvalInput = string | EvalSource | EvalBatch | Table | BatchIterable | (() => BatchIterable) | BatchSubscribable;
@@ -41,6 +42,10 @@ export interface EvalInputOptions {
   readonly joinMemoryRows?: number;
   /** Folder for the join's temporary LMDB index; default the OS temp folder. */
   readonly tmpDir?: string;
+  /** Called about every `progressIntervalMs` while reading (and while indexing joined inputs) and at the end of each pass. */
+  readonly onProgress?: (progress: EvalProgress) => void;
+  /** Milliseconds between progress calls; default 1,000. */
+  readonly progressIntervalMs?: number;
 }
 
 /**
@@ -132,13 +137,15 @@ function inputSource(input: EvalInput, name: string, idColumn: string | undefine
  * @throws OptionsError for an input of unknown kind, a join without `id`, or `ids` without `id`.
  */
 export function toEvalSource(data: EvalData, options: EvalInputOptions = {}): EvalSource {
-  const { id, ids, onMissing, joinMemoryRows, tmpDir } = options;
+  const { id, ids, onMissing, joinMemoryRows, tmpDir, onProgress, progressIntervalMs } = options;
   if (ids !== undefined && id === undefined) throw new OptionsError('evaluate: ids needs the id column (option id)');
   const common = {
     ...(ids === undefined ? {} : { ids }),
     ...(onMissing === undefined ? {} : { onMissing }),
     ...(joinMemoryRows === undefined ? {} : { memoryRows: joinMemoryRows }),
     ...(tmpDir === undefined ? {} : { tmpDir }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+    ...(progressIntervalMs === undefined ? {} : { progressIntervalMs }),
   };
   if (isJoinObject(data)) {
     if (id === undefined) throw new OptionsError('evaluate: joining several inputs needs the id column (option id)');

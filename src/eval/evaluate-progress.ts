@@ -28,6 +28,7 @@ export class ProgressMeter {
   #rows = 0;
   #start = 0;
   #last = 0;
+  #ticked = false;
 
   constructor(onProgress: ((p: EvalProgress) => void) | undefined, intervalMs: number) {
     this.#onProgress = onProgress;
@@ -38,11 +39,18 @@ export class ProgressMeter {
     this.#pass = pass;
     this.#description = description;
     this.#rows = 0;
+    this.#ticked = false;
     this.#start = performance.now();
     this.#last = this.#start;
   }
 
   tick(rows: number): void {
+    // The clock starts at the first batch, so time spent before it (indexing joined inputs) does not count against the rate.
+    if (this.#rows === 0 && !this.#ticked) {
+      this.#ticked = true;
+      this.#start = performance.now();
+      this.#last = this.#start;
+    }
     this.#rows += rows;
     if (this.#onProgress === undefined) return;
     const now = performance.now();

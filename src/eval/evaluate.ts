@@ -10,7 +10,7 @@ import type { JoinCounts } from './sources/join-sources.js';
 import { spillSource } from './sources/spill-source.js';
 import { isJoinedSource, toEvalSource, type EvalData, type EvalInputOptions } from './evaluate-input.js';
 import { orderMetrics, type NamedMetric } from './evaluate-order.js';
-import { ProgressMeter, type EvalProgress } from './evaluate-progress.js';
+import { ProgressMeter } from './evaluate-progress.js';
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions extends EvalInputOptions {
@@ -25,10 +25,6 @@ export interface EvaluateOptions extends EvalInputOptions {
    * at the end; default 1. The results do not depend on it (the metric contract's merge law).
    */
   readonly shards?: number;
-  /** Called about every `progressIntervalMs` during a pass and once at the end of each. */
-  readonly onProgress?: (progress: EvalProgress) => void;
-  /** Milliseconds between progress calls; default 1,000. */
-  readonly progressIntervalMs?: number;
   /** Most passes over the input before giving up on a metric that keeps asking; default 32. */
   readonly maxPasses?: number;
   /**

@@ -13,7 +13,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { Metric, MetricResults } from '../../eval/metric.js';
 import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
-import { progressPrinter } from '../../eval/evaluate-progress.js';
+import { progressPrinter, type EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
@@ -69,8 +69,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
   }
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
-  const source = openInputs(args);
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
+  const source = openInputs(args, progress);
   const result = await evaluate({
     data: source,
     metrics: withReport,
@@ -110,7 +110,7 @@ function withCi(metric: Metric, args: EvalArgs): Metric {
   });
 }
 
-function openInputs(args: EvalArgs): EvalSource {
+function openInputs(args: EvalArgs, progress: ((p: EvalProgress) => void) | undefined): EvalSource {
   const sources = args.inputs.map((path) => fileSource(path, args.id === undefined ? {} : { idColumn: args.id }));
   if (args.id === undefined) return sources[0] as EvalSource;
   const names = args.inputs.map((p) => basename(p));
@@ -120,6 +120,7 @@ function openInputs(args: EvalArgs): EvalSource {
     idColumn: args.id,
     prefix: false,
     onMissing: args.onMissing,
+    ...(progress === undefined ? {} : { onProgress: progress }),
   });
 }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { IdIndex, lmdbTable } from './id-index.js';
+import { ProgressMeter, type EvalProgress } from '../evaluate-progress.js';
 import { FuseflowError, InputError, OptionsError } from '../../core/errors.js';
 import { describeOrigin, type EvalSource, type SourceBatch } from './eval-source.js';
 
@@ -40,6 +41,10 @@ export interface JoinSourcesOptions {
   readonly tmpDir?: string;
   /** Entries each id index keeps in memory before moving to disk; default 1,000,000. */
   readonly memoryRows?: number;
+  /** Progress of indexing the non-driver sources (rows/s), about every `progressIntervalMs`. */
+  readonly onProgress?: (progress: EvalProgress) => void;
+  /** Milliseconds between progress calls; default 1,000. */
+  readonly progressIntervalMs?: number;
 }
 
 /** Counts of a join, filled in by the first pass. */
@@ -127,9 +132,12 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
   let counts: JoinCounts | undefined;
   let indexed = false;
 
+  const meter = new ProgressMeter(options.onProgress, options.progressIntervalMs ?? 1000);
   const indexSide = async (side: Side, batchSize: number): Promise<void> => {
     const index = side.index;
+    meter.start(1, `index '${side.name}' by id`);
     await side.source.scan(batchSize, (batch) => {
+      meter.tick(batch.length);
       const ids = batch.columns[side.idKey];
       if (ids === undefined) throw new InputError(`no id column '${side.idKey}' in source '${side.name}'`, { file: side.source.name });
       const cols = Object.keys(batch.columns).filter((c) => c !== side.idKey);
@@ -144,6 +152,7 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
         }
       });
     });
+    meter.finish();
   };
 
   return {

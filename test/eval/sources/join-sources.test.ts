@@ -122,6 +122,19 @@ describe('joinSources', () => {
     expect(() => joinSources({ p: arraySource({ id: ['a'] }) }, { id: { q: 'id' } })).toThrow(/no id column given for source 'p'/);
   });
 
+  it('reports progress while indexing the other sources', async () => {
+    const events: { description: string; rows: number; done: boolean }[] = [];
+    const ids = Array.from({ length: 50 }, (_, i) => `r${i}`);
+    const j = joinSources(
+      { p: arraySource({ id: ids, s: ids.map((_, i) => i) }), t: arraySource({ id: ids, y: ids.map((_, i) => i % 2) }) },
+      { id: 'id', tmpDir: tmp, onProgress: (e) => events.push({ description: e.description, rows: e.rows, done: e.done }), progressIntervalMs: 0 },
+    );
+    await collect(j, 10);
+    expect(events.filter((e) => !e.done).map((e) => e.rows)).toEqual([10, 20, 30, 40, 50]);
+    expect(events.at(-1)).toEqual({ description: "index 't' by id", rows: 50, done: true });
+    await j.close();
+  });
+
   it('hands each joined driver batch on before pulling the next (holds one batch)', async () => {
     let produced = 0;
     async function* driver(): AsyncGenerator<{ id: string[]; s: number[] }> {
