@@ -86,7 +86,15 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
   const lowShift = Math.max(0, shift - 16);
   const { ps, ns } = stores(p);
   const { slotOf, posStart, negStart, posFill, negFill, wide } = p;
-  if (scores instanceof Float32Array && scores.byteOffset % 4 === 0 && !wide) {
+  if (scores instanceof Float32Array && scores.byteOffset % 4 === 0 && ps instanceof Uint16Array && ns instanceof Uint16Array) {
+    // Integer write cursors per slot for the batch, folded back into the fills after it.
+    const k = posStart.length;
+    const posNext = new Uint32Array(k);
+    const negNext = new Uint32Array(k);
+    for (let s = 0; s < k; s++) {
+      posNext[s] = (posStart[s] as number) + (posFill[s] as number);
+      negNext[s] = (negStart[s] as number) + (negFill[s] as number);
+    }
     const bitsOf = new Uint32Array(scores.buffer, scores.byteOffset, n);
     for (let i = 0; i < n; i++) {
       let u = bitsOf[i] as number;
@@ -94,14 +102,19 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
       const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
       const s = slotOf[key >>> shift] as number;
       if (s < 0) continue;
-      const stored = (key & lowMask) >>> lowShift;
       if (labels[i] === 1) {
-        ps[(posStart[s] as number) + (posFill[s] as number)] = stored;
-        posFill[s] = (posFill[s] as number) + 1;
+        const w = posNext[s] as number;
+        ps[w] = key & lowMask;
+        posNext[s] = w + 1;
       } else {
-        ns[(negStart[s] as number) + (negFill[s] as number)] = stored;
-        negFill[s] = (negFill[s] as number) + 1;
+        const w = negNext[s] as number;
+        ns[w] = key & lowMask;
+        negNext[s] = w + 1;
       }
+    }
+    for (let s = 0; s < k; s++) {
+      posFill[s] = (posNext[s] as number) - (posStart[s] as number);
+      negFill[s] = (negNext[s] as number) - (negStart[s] as number);
     }
     return;
   }
