@@ -41,6 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const multiClass = args.preds.length > 1;
+  if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const classNames = multiClass ? (args.classes ?? classNamesFromColumns(args.preds)) : undefined;
   const keys: CliMetricOptions = {
     target: args.target,
@@ -50,7 +51,6 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(args.id === undefined ? {} : { idKey: args.id }),
     ...(args.nonFinite === undefined ? {} : { nonFinite: args.nonFinite }),
   };
-  if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const metrics: Record<string, Metric> = {};
   for (const name of args.metrics ?? DEFAULT_METRICS) {
     const make = METRICS_BY_CLI_NAME[name];
@@ -86,8 +86,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ metrics: shown }, jsonValue)}\n`);
     for (const w of warnings(result)) process.stderr.write(`fuseflow eval: ${w}\n`);
+  } else {
+    process.stdout.write(table(shown, args, result));
   }
-  else process.stdout.write(table(shown, args, result));
   return 0;
 }
 
