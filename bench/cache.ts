@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open } from 'lmdb';
-import { CACHE_FILES, openSampleCache } from '../src/cache/index.js';
+import { CACHE_FILES, openSampleCache, payloadKeyOf } from '../src/cache/index.js';
 import { fingerprint } from '../src/core/fingerprint.js';
 import { createSample, type Sample } from '../src/core/sample.js';
 import { randAffine, randGaussianNoise, resample, zScoreIntensity } from '../src/ops/image/index.js';
@@ -72,7 +72,9 @@ try {
   };
   const env = open({ path: join(cache.folder, CACHE_FILES.store), maxDbs: 4, readOnly: true });
   const payloads = env.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
-  const keys = [...payloads.getKeys()] as string[];
+  // The same payloads in the same order as the cached read (LMDB key order would be faster: the
+  // values sit in key order in the file).
+  const keys = ids.flatMap((id) => (cache.entry(id)?.outputs ?? []).map((_, i) => payloadKeyOf(id, i)));
   const rawRead = (): number => {
     let bytes = 0;
     for (const k of keys) bytes += payloads.getBinary(k)?.byteLength ?? 0;

@@ -6,4 +6,4 @@ export { type AuditOptions, AuditSchedule, StaleCacheError } from './audit.js';
 export { runTraced, type TracedRun } from './traced-run.js';
 export { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
 export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions, type CacheDescription } from './open-cache.js';
-export { SampleCache, CACHE_FILES, STATIC_RUN, type CacheStatus, type VerifyProblem } from './sample-cache.js';
+export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem } from './sample-cache.js';

@@ -57,6 +57,11 @@ export interface VerifyProblem {
 const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
 const payloadKey = (entryKey: string, ordinal: number): string => `${entryKey}:${ordinal}`;
 
+/** The LMDB key (in the `payloads` database) of output `ordinal` of `initialId`, for tools that read payloads raw. */
+export function payloadKeyOf(initialId: string, ordinal: number): string {
+  return payloadKey(idKey(initialId), ordinal);
+}
+
 /**
  * An open cache. Implements {@link StaticStore}. Values it returns are read-only: objects and
  * arrays are frozen; typed arrays cannot be frozen, so each read returns arrays over a fresh copy

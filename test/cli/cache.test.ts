@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CACHE_FILES, openSampleCache } from '../../src/cache/index.js';
+import { CACHE_FILES, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
 import { run } from '../../src/cli/commands/cache.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { drift, makeVolume, scale } from '../cache/test-ops.js';
@@ -55,7 +54,7 @@ describe('fuseflow cache', () => {
     drift.factor = 2;
     const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
     const payloads = env.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
-    const key = `${createHash('sha256').update('d e').digest('hex')}:0`;
+    const key = payloadKeyOf('d e', 0);
     const bytes = Buffer.from(payloads.getBinary(key) as Buffer);
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
     await payloads.put(key, bytes);
