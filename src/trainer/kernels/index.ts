@@ -1,9 +1,9 @@
 /**
  * fuseflow's kernels for tfjs's WebAssembly backend, which cannot train a CNN on its own: it has
- * no `Conv2DBackpropFilter`, its 3D convolution filter/input gradients, `MaxPoolGrad` and
- * `MaxPool3DGrad` give wrong numbers, its transposed matrix products (every dense layer's gradient), its 2D input
- * gradient and its 3D convolution are slow loops, and tfjs has no gradient for
- * `conv3dTranspose` on any backend.
+ * no `Conv2DBackpropFilter`; its 3D convolution filter/input gradients, `MaxPoolGrad`,
+ * `MaxPool3DGrad` and `ResizeNearestNeighborGrad` (2D upsampling) give wrong numbers; its
+ * transposed matrix products (every dense layer's gradient), its 2D input gradient and its 3D
+ * convolution are slow loops; and tfjs has no gradient for `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
@@ -16,6 +16,7 @@ import { conv3dConfig } from './conv3d.js';
 import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { maxPool3dGradConfig } from './max-pool3d-grad.js';
+import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
 import { rememberStockBatchMatMul } from './wasm-heap.js';
 
 export { MAX_COL_FLOATS } from './conv-backprop.js';
@@ -84,6 +85,7 @@ export function registerFuseflowKernels(): KernelRegistration {
     conv3dBackpropInputV2Config,
     maxPoolGradConfig,
     maxPool3dGradConfig,
+    resizeNearestNeighborGradConfig,
   ]) {
     install(config, replaced, added);
   }

@@ -80,6 +80,38 @@ describe('3D max-pool (replaced), average-pool and batch-norm (checked) gradient
   });
 });
 
+describe('ResizeNearestNeighborGrad on wasm (2D upsampling)', () => {
+  beforeAll(setUpBackends);
+
+  // The pure-JS backend's own kernel is a valid reference for batch 1 only: for batch > 1 it
+  // offsets dy by the image's batch stride (its gradient then fails <resize(x), dy> = <x, dx>).
+  it.each([
+    [[1, 3, 4, 2], [6, 8], false],
+    [[1, 5, 3, 3], [7, 7], false],
+    [[1, 4, 4, 2], [7, 5], true],
+  ] as const)('x %j → %j alignCorners %s: matches cpu', (xs, size, alignCorners) => {
+    const [err] = wasmVsCpu([xs], (x) => weightedSum(tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [...size] as [number, number], alignCorners)));
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const)('batch 2, alignCorners %s, halfPixelCenters %s: the gradient is the adjoint of the forward resize', (alignCorners, halfPixel) => {
+    void tf.setBackend('wasm');
+    const x = tf.tensor(values(2 * 5 * 3 * 2, 41), [2, 5, 3, 2]) as tf.Tensor4D;
+    const dy = tf.tensor(values(2 * 8 * 7 * 2, 42), [2, 8, 7, 2]);
+    const resize = (t: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [8, 7], alignCorners, halfPixel);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(resize(t), dy)))(x);
+    const lhs = tf.sum(tf.mul(resize(x), dy)).dataSync()[0] as number;
+    const rhs = tf.sum(tf.mul(x, dx)).dataSync()[0] as number;
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-5 * Math.max(1, Math.abs(lhs)));
+    tf.dispose([x, dy, dx]);
+    void tf.setBackend('cpu');
+  });
+});
+
 describe('conv3dTranspose gradient (absent from tfjs 4.22 on every backend)', () => {
   beforeAll(setUpBackends);
 
