@@ -67,6 +67,7 @@ export { type ProbKeys } from './prob-rows.js';
 export { type RankingOptions } from './ranking-metric.js';
 export { type ScoreHistogramState } from './score-histogram.js';
 export { aucRocPr, type AucRocPrResult } from './auc-roc-pr.js';
+export { multiLabelAuc, type MultiLabelAucOptions } from './multi-label-auc.js';
 export { derivedMetric, type DerivedMetricOptions } from './derived-metric.js';
 export { applyThresholds, type ApplyThresholdsOptions } from './apply-thresholds.js';
 export { runMetric, type RunMetricOptions, type RunMetricResult } from './run-metric.js';

@@ -50,11 +50,20 @@ describe('FuseMedML eval test values', () => {
     const rs = new NumpyRandomState(42);
     const t = Array.from(rs.randint(0, 2, 400));
     const p = Array.from({ length: 400 }, () => rs.random());
-    const micro = runMetric(auc({ pred: 'p', target: 't' }), () => [{ p, t }]).result;
-    expect(micro).toBeCloseTo(0.5067376684417111, 12);
+    // targets = randint(0, 2, (100, 4)), preds = rand(100, 4): row-major, label k is column k.
     const col = (a: number[], k: number): number[] => a.filter((_, i) => i % 4 === k);
-    const macro = [0, 1, 2, 3].map((k) => runMetric(auc({ pred: 'p', target: 't' }), () => [{ p: col(p, k), t: col(t, k) }]).result).reduce((a, b) => a + b) / 4;
-    expect(macro).toBeCloseTo(0.5063689657505515, 12);
+    const batch: Record<string, number[]> = {};
+    for (let k = 0; k < 4; k++) {
+      batch[`p${k}`] = col(p, k);
+      batch[`t${k}`] = col(t, k);
+    }
+    const keys = { preds: ['p0', 'p1', 'p2', 'p3'], targets: ['t0', 't1', 't2', 't3'] };
+    const { multiLabelAuc } = await import('../../../src/eval/metrics/multi-label-auc.js');
+    expect(runMetric(multiLabelAuc(keys), () => [batch]).result).toBeCloseTo(0.5067376684417111, 12);
+    expect(runMetric(multiLabelAuc({ ...keys, average: 'macro' }), () => [batch]).result).toBeCloseTo(0.5063689657505515, 12);
+    // Batch by batch and on shards: the same.
+    const halves = [0, 50].map((s) => Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, v.slice(s, s + 50)])));
+    expect(runMetric(multiLabelAuc(keys), () => halves, { shards: 2 }).result).toBe(runMetric(multiLabelAuc(keys), () => [batch]).result);
   });
 });
 
