@@ -50,13 +50,16 @@ export function asTensor(value: unknown, key: string, dtype?: DType): Tensor {
   throw new TypeMismatchError(`key '${key}': cannot convert ${describeValue(value)} to a tensor`);
 }
 
-/** A copy of `t` converted to `dtype` (integers truncate toward zero, as typed arrays do). */
-export function castTensor(t: Tensor, dtype: DType): Tensor {
+/**
+ * A copy of `t` converted to `dtype` (integers truncate toward zero, as typed arrays do). Other
+ * fields (an Image's spacing, origin, direction) are kept.
+ */
+export function castTensor<T extends Tensor>(t: T, dtype: DType): T {
   const data = allocate(dtype, t.data.length);
   const src = t.data;
   if (dtype === 'bool') for (let i = 0; i < src.length; i++) data[i] = src[i] === 0 ? 0 : 1;
   else for (let i = 0; i < src.length; i++) data[i] = src[i] as number;
-  return { dtype, shape: t.shape, data };
+  return { ...t, dtype, data };
 }
 
 /**

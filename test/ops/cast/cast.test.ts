@@ -32,3 +32,11 @@ describe('cast ops (FuseMedML OpToTensor / OpToInt / OpOneHotToNumber)', () => {
     await expect(apply(oneHotToIndex({ inKey: 'p', numClasses: 3 }), setKey(s, 'p', t))).rejects.toThrow(/vector of 3 elements, got 4/);
   });
 });
+
+describe('toTensor on images', () => {
+  it('keeps the geometry when converting the dtype', async () => {
+    const img = { dtype: 'uint8', shape: [1, 2], data: new Uint8Array([3, 4]), dimension: 2, components: 1, spacing: [2, 3], origin: [1, 1], direction: [1, 0, 0, 1] };
+    const out = getKey<Record<string, unknown>>(await apply(toTensor({ keys: 'img', dtype: 'float32' }), setKey(createSample('i'), 'img', img)), 'img');
+    expect(out).toEqual({ ...img, dtype: 'float32', data: new Float32Array([3, 4]) });
+  });
+});
