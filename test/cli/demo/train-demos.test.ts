@@ -24,9 +24,11 @@ describe('training demos (shortened)', () => {
   });
 
   it('KmeansTest brain mask: U-Net on patches improves validation Dice over the untrained model', async () => {
-    const s = await runTrainVolume(quiet, { outDir: join(dir, 'vol'), epochs: 3 });
+    const s = await runTrainVolume(quiet, { outDir: join(dir, 'vol'), epochs: 3, threads: 0, replicates: 100 });
     expect(s.patches).toEqual({ train: 48, validation: 16, shape: [8, 16, 16] });
+    expect(s.cache.hit).toBe(false);
     expect(s.dice).toBeGreaterThan(s.diceBeforeTraining);
     expect(existsSync(join(dir, 'vol', 'unet3d', 'best.ckpt'))).toBe(true);
+    expect(existsSync(s.predictionFile) && existsSync(s.reportPath)).toBe(true);
   });
 });
