@@ -100,7 +100,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const tab = await runTrainTabular(log, { outDir: join(out, 'breast-cancer'), seed: o.seed, folds: o.folds, epochs: o.tabularEpochs });
 
   log('\n== 3. KmeansTest brain mask: cached static pipeline → worker augmentation → 3D U-Net → voxel predictions (Arrow) → Dice with bootstrap CIs → HTML report');
-  const vol = await runTrainVolume(log, { outDir: join(out, 'kmeans-brain'), seed: o.seed, epochs: o.volumeEpochs, threads: o.threads, replicates: o.replicates });
+  const vol = await runTrainVolume(log, { outDir: join(out, 'kmeans-brain'), seed: o.seed, epochs: o.volumeEpochs, threads: o.threads, replicates: o.replicates, logBackend: false });
 
   const total = seconds();
   const volDice = (vol.metrics['dice'] as Readonly<Record<string, Ci>> | undefined)?.['1'];
@@ -132,7 +132,7 @@ export async function run(args: readonly string[]): Promise<number> {
   log(`  AUC       ${ci(tab.metrics['auc'])}`);
   log(`  accuracy  ${ci(tab.metrics['accuracy'])}`);
   log(`  report    ${tab.reportPath}`);
-  log(`KmeansTest brain mask (${vol.patches.validation} validation patches; static cache ${vol.cache.hit ? 'hit' : 'fill'} in ${vol.cache.seconds.toFixed(2)} s):`);
+  log(`KmeansTest brain mask (${vol.patches.validation} validation patches; static cache ${vol.cache.hit ? 'hit' : 'fill'} in ${(vol.cache.seconds * 1000).toFixed(0)} ms):`);
   log(`  Dice per patch  ${ci(volDice)}`);
   log(`  IoU per patch   ${ci(volIou)}`);
   log(`  Dice pooled over voxels ${vol.dice.toFixed(4)} (untrained ${vol.diceBeforeTraining.toFixed(4)}), voxel AUC ${(vol.metrics['voxel_auc'] as number).toFixed(4)}`);

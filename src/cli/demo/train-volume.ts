@@ -88,6 +88,8 @@ export interface TrainVolumeOptions {
   readonly threads?: number;
   /** Bootstrap replicates of the CIs. Default 1000. */
   readonly replicates?: number;
+  /** Print which tfjs backend was chosen and why. Default true. */
+  readonly logBackend?: boolean;
 }
 
 /** What the demo measured. */
@@ -130,7 +132,7 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
   const threads = options.threads ?? 2;
   const replicates = options.replicates ?? 1000;
   const dir = options.dir ?? KMEANS_DIR;
-  await useBackend(undefined, { log });
+  await useBackend(undefined, { log: options.logBackend === false ? () => undefined : log });
   mkdirSync(options.outDir, { recursive: true });
 
   // 1. static pipeline through the LMDB cache
@@ -169,7 +171,7 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
   const validIds = ids.filter((id) => isValid.has(id));
   const trainIds = ids.filter((id) => !isValid.has(id));
   const shape = getKey<Tensor>(patches[0] as Sample, 'data.input.img').shape;
-  log(`static stage (cache ${hit ? 'hit' : 'fill'}, ${staticSeconds.toFixed(2)} s): KmeansTest T1 + skull-strip mask → 4×4×6 mm → ${patches.length} patches of [${shape.join(',')}] (z,y,x) → ${cache.folder}`);
+  log(`static stage (cache ${hit ? 'hit' : 'fill'}, ${(staticSeconds * 1000).toFixed(0)} ms): KmeansTest T1 + skull-strip mask → 4×4×6 mm → ${patches.length} patches of [${shape.join(',')}] (z,y,x) → ${cache.folder}`);
   log(`${trainIds.length} train / ${validIds.length} validation patches; augmentation (flip, intensity scale) on ${threads === 0 ? 'this thread' : `${threads} worker threads`}`);
 
   // 2. dynamic pipeline on worker threads
@@ -210,7 +212,7 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
       backend: 'current',
       progress: false,
       onEpoch: (e) =>
-        log(`  epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation Dice loss ${e.validation?.losses['dice']?.toFixed(4)}${e.best ? ' (best)' : ''}, ${e.train.samplesPerSecond.toFixed(1)} patches/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`),
+        log(`  epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)} (Dice ${e.validation?.losses['dice']?.toFixed(4)})${e.best ? ' best' : ''}, ${e.train.samplesPerSecond.toFixed(1)} patches/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`),
     });
 
     // 4. inference to Arrow, evaluation with CIs, report
@@ -244,7 +246,7 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
         about: [
           `KmeansTest T1 (ITK example) with its skull strip thresholded into a brain mask, 4×4×6 mm, ${ids.length} patches of 16×16×8 voxels; ${trainIds.length} train / ${validIds.length} validation patches (seeded split within one head)`,
           `dice / iou: mean over validation patches containing brain, 95% CIs by a Poisson bootstrap over patches (${replicates} replicates)`,
-          `voxel_*: all ${written.rows} validation voxels pooled (no CI: neighbouring voxels are not independent); ROC/PR curves below are voxel-level`,
+          `voxel_*: all ${written.rows} validation voxels pooled without CIs and the ROC without its bootstrap band: neighbouring voxels are not independent, so a voxel bootstrap would be far too narrow; the curves below are voxel-level`,
         ],
         seed,
         bandReplicates: 0,
