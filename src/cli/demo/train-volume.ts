@@ -27,20 +27,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../core/rng.js';
-import { createSample, getKey, sampleIdOf, setKey, setKeys, type Sample } from '../../core/sample.js';
+import { createSample, getKey, sampleIdOf, setKeys, type Sample } from '../../core/sample.js';
 import type { Tensor } from '../../core/tensor.js';
 import { openSampleCache } from '../../cache/open-cache.js';
-import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
-import { evaluate } from '../../eval/evaluate.js';
-import type { EvalBatch, MetricResults } from '../../eval/metric.js';
-import { auc } from '../../eval/metrics/auc.js';
-import { confusion } from '../../eval/metrics/confusion.js';
-import { REPORT_PREFIX, reportInput, reportMetrics } from '../../eval/report/report-from-results.js';
-import { writeReport } from '../../eval/report/render-report.js';
-import { dice as diceMetric } from '../../eval/segmentation/dice.js';
-import { iou } from '../../eval/segmentation/iou.js';
-import { arrowSource } from '../../eval/sources/arrow-source.js';
-import { iterableSource } from '../../eval/sources/iterable-source.js';
 import { toTensor } from '../../ops/cast/to-tensor.js';
 import { extractPatches } from '../../ops/image/extract-patches.js';
 import { closeIoPool } from '../../ops/image/io/io-pool.js';
@@ -58,12 +47,13 @@ import { useBackend } from '../../trainer/backend.js';
 import { loadModel } from '../../trainer/checkpoint.js';
 import { fit } from '../../trainer/fit.js';
 import { segmentationHead } from '../../trainer/heads/segmentation-head.js';
-import { inferToArrow } from '../../trainer/infer.js';
 import { crossEntropy } from '../../trainer/losses/cross-entropy.js';
 import { dice } from '../../trainer/losses/dice.js';
 import type { DictModel } from '../../trainer/models/dict-model.js';
 import { multiHeadModel } from '../../trainer/models/multi-head-model.js';
 import { unet3d } from '../../trainer/models/unet3d.js';
+import type { MetricResults } from '../../eval/metric.js';
+import { evaluateSegmentation, pooledDice } from './evaluate-segmentation.js';
 
 /** Default location of the volumes (test fixtures, resolved from this module for src/ and dist/). */
 export const KMEANS_DIR: string = fileURLToPath(new URL('../../../test/fixtures/volumes/', import.meta.url));
@@ -195,8 +185,7 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
       heads: [segmentationHead({ name: 'brain', numClasses: 2 })],
       seed,
     });
-    const untrained = model;
-    const diceBeforeTraining = (await evaluate({ data: iterableSource(() => voxelRows(untrained, validBatches())), metrics: { c: confusion({ pred: 'pred_1', target: 'target' }) } })).metrics['c'] as { f1: number };
+    const diceBeforeTraining = await pooledDice(model, validBatches, 'model.output.brain', 'data.gt.mask');
     const stepsPerEpoch = Math.ceil(trainIds.length / size);
     const runDir = join(options.outDir, 'unet3d');
     const result = await fit({
@@ -217,55 +206,30 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
 
     // 4. inference to Arrow, evaluation with CIs, report
     best = await loadModel(join(runDir, 'best.ckpt'));
-    const trained = best;
-    const predictionFile = join(options.outDir, 'validation-voxels.arrow');
-    const voxelModel: DictModel = { ...trained, predict: async (b, ctx) => voxelBatch(await trained.predict(b, ctx)) };
-    const written = await inferToArrow({ model: voxelModel, batches: validBatches(), path: predictionFile, columns: { id: 'voxel.patch', target: 'voxel.target', pred: 'voxel.prob' } });
-    const segKeys = { pred: 'pred', target: 'target', labels: [1], idKey: 'id' };
-    const perPatch = await evaluate({
-      data: iterableSource(() => patchRows(trained, validBatches())),
-      metrics: {
-        dice: bootstrapCi({ metric: diceMetric(segKeys), method: 'rows', rowKey: 'id', seed, replicates }),
-        iou: bootstrapCi({ metric: iou(segKeys), method: 'rows', rowKey: 'id', seed, replicates }),
-      },
+    const e = await evaluateSegmentation({
+      model: best,
+      batches: validBatches,
+      output: 'model.output.brain',
+      target: 'data.gt.mask',
+      outDir: options.outDir,
+      seed,
+      replicates,
+      title: 'fuseflow: KmeansTest brain mask, 3D U-Net on patches',
+      about: [`KmeansTest T1 (ITK example) with its skull strip thresholded into a brain mask, 4×4×6 mm, ${ids.length} patches of 16×16×8 voxels; ${trainIds.length} train / ${validIds.length} validation patches (seeded split within one head); best epoch ${(result.bestEpoch ?? 0) + 1} of ${result.history.length}`],
     });
-    const keys = { pred: 'pred_1', target: 'target' };
-    const voxels = await evaluate({
-      data: arrowSource(predictionFile),
-      metrics: { voxel_auc: auc(keys), voxel_confusion: confusion(keys), ...reportMetrics(keys) },
-    });
-    const shown: MetricResults = {
-      ...perPatch.metrics,
-      ...Object.fromEntries(Object.entries(voxels.metrics).filter(([k]) => !k.startsWith(REPORT_PREFIX))),
-    };
-    const reportPath = join(options.outDir, 'report.html');
-    await writeReport(
-      reportPath,
-      reportInput(voxels.metrics, shown, keys, {
-        title: 'fuseflow: KmeansTest brain mask, 3D U-Net on patches',
-        about: [
-          `KmeansTest T1 (ITK example) with its skull strip thresholded into a brain mask, 4×4×6 mm, ${ids.length} patches of 16×16×8 voxels; ${trainIds.length} train / ${validIds.length} validation patches (seeded split within one head)`,
-          `dice / iou: mean over validation patches containing brain, 95% CIs by a Poisson bootstrap over patches (${replicates} replicates)`,
-          `voxel_*: all ${written.rows} validation voxels pooled without CIs and the ROC without its bootstrap band: neighbouring voxels are not independent, so a voxel bootstrap would be far too narrow; the curves below are voxel-level`,
-        ],
-        seed,
-        bandReplicates: 0,
-      }),
-    );
-    const pooled = (voxels.metrics['voxel_confusion'] as { f1: number }).f1;
     const last = result.history[result.history.length - 1];
     const seconds = (performance.now() - t0) / 1000;
-    const d = (shown['dice'] as Record<string, { org: number; conf_lower: number; conf_upper: number }>)['1'];
-    log(`per-patch Dice (validation, best epoch ${(result.bestEpoch ?? 0) + 1}): ${d === undefined ? 'n/a' : `${d.org.toFixed(4)} [95% CI ${d.conf_lower.toFixed(4)}–${d.conf_upper.toFixed(4)}]`}; pooled voxel Dice ${pooled.toFixed(4)} (untrained ${diceBeforeTraining.f1.toFixed(4)}), voxel AUC ${(voxels.metrics['voxel_auc'] as number).toFixed(4)}`);
-    log(`${written.rows} voxel predictions → ${predictionFile}; report → ${reportPath} (${seconds.toFixed(1)} s)`);
+    const d = (e.metrics['dice'] as Record<string, { org: number; conf_lower: number; conf_upper: number }>)['1'];
+    log(`per-patch Dice (validation, best epoch ${(result.bestEpoch ?? 0) + 1}): ${d === undefined ? 'n/a' : `${d.org.toFixed(4)} [95% CI ${d.conf_lower.toFixed(4)}–${d.conf_upper.toFixed(4)}]`}; pooled voxel Dice ${e.pooledDice.toFixed(4)} (untrained ${diceBeforeTraining.toFixed(4)}), voxel AUC ${(e.metrics['voxel_auc'] as number).toFixed(4)}`);
+    log(`${e.voxels} voxel predictions → ${e.predictionFile}; report → ${e.reportPath} (${seconds.toFixed(1)} s)`);
     return {
       patches: { train: trainIds.length, validation: validIds.length, shape },
       cache: { hit, folder: cache.folder, seconds: staticSeconds },
-      dice: pooled,
-      diceBeforeTraining: diceBeforeTraining.f1,
-      metrics: shown,
-      predictionFile,
-      reportPath,
+      dice: e.pooledDice,
+      diceBeforeTraining,
+      metrics: e.metrics,
+      predictionFile: e.predictionFile,
+      reportPath: e.reportPath,
       epochs: result.history.length,
       samplesPerSecond: last?.train.samplesPerSecond ?? 0,
       dataWait: last?.train.dataWait ?? 0,
@@ -275,52 +239,5 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
     best?.net.dispose();
     model?.net.dispose();
     await runner?.close();
-  }
-}
-
-/** Voxel rows of a predicted batch: `voxel.patch` (patch id per voxel), `voxel.target` [V], `voxel.prob` [V, 2]. */
-function voxelBatch(out: Sample): Sample {
-  const ids = getKey<readonly string[]>(out, 'data.sampleId');
-  const prob = getKey<Tensor>(out, 'model.output.brain');
-  const mask = getKey<Tensor>(out, 'data.gt.mask');
-  const perPatch = mask.data.length / ids.length;
-  const patch = Array.from({ length: mask.data.length }, (_, i) => ids[Math.floor(i / perPatch)] as string);
-  return setKey(out, 'voxel', {
-    patch,
-    target: { dtype: 'int32', shape: [mask.data.length], data: Int32Array.from(mask.data as ArrayLike<number>) },
-    prob: { dtype: 'float32', shape: [mask.data.length, 2], data: Float32Array.from(prob.data as ArrayLike<number>) },
-  });
-}
-
-/** One evaluator row per patch: its id and predicted (argmax) and target label volumes. */
-async function* patchRows(model: DictModel, batches: AsyncIterable<Sample>): AsyncIterable<EvalBatch> {
-  for await (const b of batches) {
-    const out = await model.predict(b, { phase: 'inference' });
-    const ids = getKey<readonly string[]>(out, 'data.sampleId');
-    const prob = getKey<Tensor>(out, 'model.output.brain').data as ArrayLike<number>;
-    const mask = getKey<Tensor>(b, 'data.gt.mask');
-    const patchShape = mask.shape.slice(1, 4);
-    const n = mask.data.length / ids.length;
-    const pred: Tensor[] = [];
-    const target: Tensor[] = [];
-    ids.forEach((_, k) => {
-      const p = new Int32Array(n);
-      for (let i = 0; i < n; i++) p[i] = (prob[2 * (k * n + i) + 1] as number) > (prob[2 * (k * n + i)] as number) ? 1 : 0;
-      pred.push({ dtype: 'int32', shape: patchShape, data: p });
-      target.push({ dtype: 'int32', shape: patchShape, data: Int32Array.from((mask.data as Int32Array).subarray(k * n, (k + 1) * n)) });
-    });
-    yield { id: [...ids], pred, target };
-  }
-}
-
-/** Voxel rows (target, pred_1) of `model` on `batches`, for the evaluator. */
-async function* voxelRows(model: DictModel, batches: AsyncIterable<Sample>): AsyncIterable<EvalBatch> {
-  for await (const b of batches) {
-    const v = voxelBatch(await model.predict(b, { phase: 'inference' }));
-    const t = getKey<Tensor>(v, 'voxel.target').data;
-    const p = getKey<Tensor>(v, 'voxel.prob').data;
-    const pred1 = new Float32Array(t.length);
-    for (let i = 0; i < t.length; i++) pred1[i] = p[2 * i + 1] as number;
-    yield { target: t, pred_1: pred1 };
   }
 }

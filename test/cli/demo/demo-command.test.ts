@@ -64,6 +64,29 @@ describe('fuseflow demo (shortened)', () => {
     expect(voxels.numRows).toBe(16 * 8 * 16 * 16);
     expect(voxels.schema.fields.map((f) => f.name)).toEqual(['id', 'target', 'pred_0', 'pred_1']);
     inside(s.kmeansBrain.dicePerPatch, 0, 1);
+    // hand recount from the Arrow rows: pooled Dice = 2TP / (2TP + FP + FN), per-patch Dice averaged over patches holding brain
+    const ids = voxels.getChild('id')?.toArray() as string[];
+    const target = voxels.getChild('target')?.toArray() as Int32Array;
+    const p0 = voxels.getChild('pred_0')?.toArray() as Float32Array;
+    const p1 = voxels.getChild('pred_1')?.toArray() as Float32Array;
+    const perPatch = new Map<string, { tp: number; p: number; t: number }>();
+    let tp = 0, fp = 0, fn = 0;
+    for (let i = 0; i < voxels.numRows; i++) {
+      const y = target[i] as number;
+      const c = perPatch.get(ids[i] as string) ?? { tp: 0, p: 0, t: 0 };
+      const argmax = (p1[i] as number) > (p0[i] as number) ? 1 : 0;
+      c.tp += argmax * y;
+      c.p += argmax;
+      c.t += y;
+      perPatch.set(ids[i] as string, c);
+      const above = (p1[i] as number) >= 0.5 ? 1 : 0;
+      tp += above * y;
+      fp += above * (1 - y);
+      fn += (1 - above) * y;
+    }
+    expect(s.kmeansBrain.dicePooled).toBeCloseTo((2 * tp) / (2 * tp + fp + fn), 3);
+    const scored = [...perPatch.values()].filter((c) => c.t > 0);
+    expect(s.kmeansBrain.dicePerPatch.org).toBeCloseTo(scored.reduce((a, c) => a + (2 * c.tp) / (c.p + c.t), 0) / scored.length, 6);
     expect(s.kmeansBrain.dicePooled).toBeGreaterThan(s.kmeansBrain.dicePooledUntrained);
     expect(s.kmeansBrain.voxelAuc).toBeGreaterThan(0.8);
     const report = readFileSync(s.kmeansBrain.report, 'utf8');
