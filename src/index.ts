@@ -208,4 +208,10 @@ export {
   balancedBatches,
   type SplitFoldsOptions,
   splitFolds,
+  createWorkerRunner,
+  WorkerCrashError,
+  type WorkerRunner,
+  type WorkerRunnerOptions,
+  type WorkerRunnerStats,
+  forTransfer,
 } from './streams/index.js';
