@@ -52,6 +52,9 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
   const columns: [string, string][] = 'id' in options.columns ? entries : [['id', SAMPLE_ID_KEY], ...entries];
   const tmp = `${options.path}.tmp-${process.pid}`;
   const file = createWriteStream(tmp);
+  // Wait for the open: a stream destroyed before its lazy open would still open (and fail or
+  // leave the temp file behind) after we cleaned up.
+  await once(file, 'open');
   const writer = (options.format ?? 'file') === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
   writer.reset(file);
   let schema: string | null = null;
@@ -83,6 +86,7 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
     if (!file.writableFinished) await once(file, 'finish');
   } catch (err) {
     file.destroy();
+    await once(file, 'close').catch(() => undefined);
     rmSync(tmp, { force: true });
     throw err;
   }
