@@ -1,6 +1,7 @@
 /**
  * `Conv2DBackpropInput` for the wasm backend: the input gradient of a 2D convolution (also the
- * forward pass of `conv2dTranspose`) for any stride, padding and dilation, as XNNPACK matrix
+ * forward pass of `conv2dTranspose`) for any stride, padding and dilation: for stride 1 as the
+ * backend's XNNPACK convolution of `dy` with the rotated filter, otherwise as XNNPACK matrix
  * multiply + col2im. Replaces the backend's own kernel, which is correct but a direct loop about
  * ten times slower than the forward convolution.
  */
@@ -8,6 +9,7 @@ import { Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInf
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dGeometry, type ConvPad, type DimRoundingMode } from './conv-geometry.js';
 import { convBackpropInput } from './conv-backprop.js';
+import { conv2dInputGradByConv } from './conv2d-input-by-conv.js';
 import { requireFloat32 } from './require-float32.js';
 
 interface Attrs {
@@ -32,7 +34,7 @@ function conv2dBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: Tenso
     attrs.dimRoundingMode,
     attrs.dataFormat ?? 'NHWC',
   );
-  return convBackpropInput(backend, inputs.dy, inputs.filter, g, attrs.inputShape);
+  return conv2dInputGradByConv(backend, inputs.dy, inputs.filter, g) ?? convBackpropInput(backend, inputs.dy, inputs.filter, g, attrs.inputShape);
 }
 
 /**
