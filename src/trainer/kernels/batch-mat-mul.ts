@@ -2,13 +2,13 @@
  * `BatchMatMul` for the wasm backend with fast transposes. The backend runs `a @ b` through
  * XNNPACK only when neither operand is transposed and the batch is 1; any `transposeA` /
  * `transposeB` falls to a scalar loop about ten times slower, and every dense layer's gradient
- * asks for one. This kernel transposes the operand into a scratch buffer and takes the fast
- * path; batched products go to the backend's own kernel unchanged.
+ * asks for one. This kernel transposes the operand into a scratch buffer (with the backend's own
+ * C++ transpose) and takes the fast path; batched products go to the backend's own kernel unchanged.
  */
 import { BatchMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireFloat32 } from './require-float32.js';
-import { allocF32, heapF32, matMulNN, release, transposeInto, withShape } from './wasm-heap.js';
+import { matMulNN, release, transposeOnBackend, withShape } from './wasm-heap.js';
 
 interface Attrs {
   readonly transposeA: boolean;
@@ -25,9 +25,7 @@ function asPlain(backend: BackendWasm, t: TensorInfo, transpose: boolean): { rea
   const rows = t.shape[r - 2] as number;
   const cols = t.shape[r - 1] as number;
   if (!transpose) return { info: withShape(t, [rows, cols]), scratch: false };
-  const out = allocF32(backend, [cols, rows]);
-  transposeInto(heapF32(backend, t), rows, cols, heapF32(backend, out));
-  return { info: out, scratch: true };
+  return { info: transposeOnBackend(backend, withShape(t, [rows, cols]), [1, 0]), scratch: true };
 }
 
 /** Builds the kernel around the backend's own BatchMatMul, used for batched products. */

@@ -1,12 +1,15 @@
 /**
  * `Conv2DBackpropFilter` for the wasm backend, which has none: the filter gradient of a 2D
  * convolution (NHWC input, HWIO filter) for any stride, padding ('valid', 'same', a number or
- * explicit) and dilation, as im2col + XNNPACK matrix multiply.
+ * explicit) and dilation: from 8 input channels as the backend's XNNPACK convolution of the
+ * input with the output gradient (batch and channel axes swapped), otherwise as im2col + XNNPACK
+ * matrix multiply.
  */
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dGeometry, type ConvPad, type DimRoundingMode } from './conv-geometry.js';
 import { convBackpropFilter } from './conv-backprop.js';
+import { conv2dFilterGradByConv } from './conv2d-filter-by-conv.js';
 import { requireFloat32 } from './require-float32.js';
 
 interface Attrs {
@@ -31,7 +34,7 @@ function conv2dBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
     attrs.dimRoundingMode,
     attrs.dataFormat ?? 'NHWC',
   );
-  return convBackpropFilter(backend, inputs.x, inputs.dy, g, attrs.filterShape);
+  return conv2dFilterGradByConv(backend, inputs.x, inputs.dy, g) ?? convBackpropFilter(backend, inputs.x, inputs.dy, g, attrs.filterShape);
 }
 
 /**

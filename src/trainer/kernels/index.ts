@@ -3,7 +3,7 @@
  * no `Conv2DBackpropFilter`; its 3D convolution filter/input gradients, `MaxPoolGrad`,
  * `MaxPool3DGrad` and `ResizeNearestNeighborGrad` (2D upsampling) give wrong numbers; its
  * transposed matrix products (every dense layer's gradient), its 2D input gradient and its 3D
- * convolution are slow loops; and tfjs has no gradient for `conv3dTranspose` on any backend.
+ * convolution are slow loops, and its sum over leading axes (every bias gradient) transposes first; and tfjs has no gradient for `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
@@ -17,6 +17,7 @@ import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { maxPool3dGradConfig } from './max-pool3d-grad.js';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
+import { sumConfig } from './sum.js';
 import { rememberStockBatchMatMul } from './wasm-heap.js';
 
 export { MAX_COL_FLOATS } from './conv-backprop.js';
@@ -77,6 +78,8 @@ export function registerFuseflowKernels(): KernelRegistration {
     rememberStockBatchMatMul(stockMatMul.kernelFunc);
     install(batchMatMulConfig(stockMatMul), replaced, added);
   }
+  const stockSum = getKernel('Sum', 'wasm');
+  if (stockSum !== undefined) install(sumConfig(stockSum), replaced, added);
   for (const config of [
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,

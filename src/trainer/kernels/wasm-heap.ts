@@ -64,3 +64,20 @@ export function transposeInto(src: Float32Array, rows: number, cols: number, dst
     }
   }
 }
+
+/**
+ * `x` with its axes permuted by `perm`, through the backend's own (C++) `Transpose` kernel,
+ * several times faster than a JavaScript loop. Always a new buffer, never a view of `x` (the
+ * kernel answers an identity permutation with `x` itself, which is copied here), so the result
+ * can be handed to XNNPACK as a weight matrix or filter and released after.
+ */
+export function transposeOnBackend(backend: BackendWasm, x: TensorInfo, perm: readonly number[]): TensorInfo {
+  const config = getKernel('Transpose', 'wasm');
+  if (config === undefined) throw new Error('the wasm backend has no Transpose kernel');
+  const out = config.kernelFunc({ inputs: { x }, backend, attrs: { perm: [...perm] } }) as TensorInfo;
+  if (out.dataId !== x.dataId) return out;
+  release(backend, out); // the identity's extra reference
+  const copy = allocF32(backend, out.shape);
+  heapF32(backend, copy).set(heapF32(backend, x));
+  return copy;
+}
