@@ -8,8 +8,8 @@ import { columnSums } from '../../../src/trainer/kernels/sum.js';
 import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
 import { convFilterGrad, convInputGrad } from './reference-conv.js';
 
-// The fast routes (filter gradient as an XNNPACK convolution from 8 input channels, stride-1
-// input gradient as a convolution with the rotated filter, Sum over leading axes as column sums)
+// The fast routes (filter gradient as an XNNPACK convolution from 8 input channels or as dyᵀ @ cols
+// when the filter has fewer taps than output channels, stride-1 input gradient as a convolution with the rotated filter, Sum over leading axes as column sums)
 // against the pure-JS backend and the float64 convolution sum, on the shapes that take them and
 // on the ones that must fall back.
 
@@ -27,6 +27,11 @@ describe('conv2d gradients through the convolution routes match the pure-JS back
   cases.push(['Cin 12, 2×3 filter, stride 1 same', [3, 7, 10, 12], [2, 3, 12, 6], 1, 'same']);
   cases.push(['Cin 8, even input unread by stride 2 (falls back)', [2, 10, 10, 8], [3, 3, 8, 4], 2, 'valid']);
   cases.push(['fixed CNN second conv, batch 4', [4, 13, 13, 32], [3, 3, 32, 64], 1, 'valid']);
+  // fewer filter taps than output channels (K < Cout): the filter gradient as dyᵀ @ cols
+  cases.push(['fixed CNN first conv (K 9 < Cout 32), batch 3', [3, 28, 28, 1], [3, 3, 1, 32], 1, 'valid']);
+  for (const s of [1, 2] as const) {
+    for (const pad of ['valid', 'same'] as const) cases.push([`K 8 < Cout 16, stride ${s}, pad ${pad}`, [2, 9, 8, 2], [2, 2, 2, 16], s, pad]);
+  }
 
   it.each(cases)('%s', (_, xs, fs, s, pad) => {
     const errs = wasmVsCpu([xs, fs], (x, f) => weightedSum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad)));
