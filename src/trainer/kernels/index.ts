@@ -3,7 +3,8 @@
  * no `Conv2DBackpropFilter`; its 3D convolution filter/input gradients, `MaxPoolGrad`,
  * `MaxPool3DGrad` and `ResizeNearestNeighborGrad` (2D upsampling) give wrong numbers; its
  * transposed matrix products (every dense layer's gradient), its 2D input gradient and its 3D
- * convolution are slow loops, and its sum over leading axes (every bias gradient) transposes first; and tfjs has no gradient for `conv3dTranspose` on any backend.
+ * convolution are slow loops, and its sum over leading axes (every bias gradient) transposes first, and its identity and
+ * same-dtype cast copy; and tfjs has no gradient for `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
@@ -14,6 +15,7 @@ import { conv3dBackpropFilterV2Config } from './conv3d-backprop-filter-v2.js';
 import { conv3dBackpropInputV2Config } from './conv3d-backprop-input-v2.js';
 import { conv3dConfig } from './conv3d.js';
 import { conv3dTransposeGradConfig } from './conv3d-transpose-gradient.js';
+import { castConfig, identityConfig } from './identity.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { maxPool3dGradConfig } from './max-pool3d-grad.js';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
@@ -80,6 +82,10 @@ export function registerFuseflowKernels(): KernelRegistration {
   }
   const stockSum = getKernel('Sum', 'wasm');
   if (stockSum !== undefined) install(sumConfig(stockSum), replaced, added);
+  const stockIdentity = getKernel('Identity', 'wasm');
+  if (stockIdentity !== undefined) install(identityConfig(stockIdentity), replaced, added);
+  const stockCast = getKernel('Cast', 'wasm');
+  if (stockCast !== undefined) install(castConfig(stockCast), replaced, added);
   for (const config of [
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,

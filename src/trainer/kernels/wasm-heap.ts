@@ -81,3 +81,15 @@ export function transposeOnBackend(backend: BackendWasm, x: TensorInfo, perm: re
   heapF32(backend, copy).set(heapF32(backend, x));
   return copy;
 }
+
+/**
+ * Another reference to `x`'s bytes (no copy): the backend's reference count is raised, so the
+ * bytes live until every tensor holding them is disposed, as the pure-JS backend does for
+ * identities. Safe because the backend never writes into an existing buffer.
+ */
+export function aliasOf(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  const data = backend.dataIdMap.get(x.dataId);
+  if (data === undefined) throw new Error('aliasOf: the tensor is not on the wasm backend');
+  data.refCount++;
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}

@@ -141,3 +141,36 @@ describe('MaxPoolGrad routed by the pooled output matches cpu', () => {
     void tf.setBackend('cpu');
   });
 });
+
+describe('Identity and same-dtype Cast share the bytes on wasm', () => {
+  beforeAll(setUpBackends);
+
+  it('a clone outlives its source, shares its buffer, and both free it', () => {
+    void tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const before = backend.numDataIds();
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const b = tf.clone(a);
+    const c = tf.cast(a, 'float32');
+    expect(backend.numDataIds()).toBe(before + 1); // one buffer, three tensors
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3, 4]);
+    b.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4]);
+    c.dispose();
+    expect(backend.numDataIds()).toBe(before);
+    void tf.setBackend('cpu');
+  });
+
+  it('casts that change the dtype still convert', () => {
+    void tf.setBackend('wasm');
+    const a = tf.tensor([1.7, -2.2, 0], [3]);
+    const i = tf.cast(a, 'int32');
+    const f = tf.cast(i, 'float32');
+    expect(i.dtype).toBe('int32');
+    expect(Array.from(i.dataSync())).toEqual([1, -2, 0]);
+    expect(Array.from(f.dataSync())).toEqual([1, -2, 0]);
+    tf.dispose([a, i, f]);
+    void tf.setBackend('cpu');
+  });
+});
