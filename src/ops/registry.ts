@@ -117,8 +117,8 @@ export function createOp(spec: OpSpec): Op<object> {
   return entry.factory(spec.options);
 }
 
-/** Imports the modules that user ops in `specs` come from, so they are registered. */
-export async function importOpModules(specs: readonly OpSpec[]): Promise<void> {
+/** Module paths of user ops anywhere in `specs` (nested specs of meta ops included). */
+export function opModulesOf(specs: readonly OpSpec[]): Set<string> {
   const modules = new Set<string>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
@@ -129,7 +129,12 @@ export async function importOpModules(specs: readonly OpSpec[]): Promise<void> {
     }
   };
   visit(specs);
-  for (const m of modules) await registerModule(m);
+  return modules;
+}
+
+/** Imports the modules that user ops in `specs` come from, so they are registered. */
+export async function importOpModules(specs: readonly OpSpec[]): Promise<void> {
+  for (const m of opModulesOf(specs)) await registerModule(m);
 }
 
 /** Imports a module (a file path or URL) whose top level registers ops. */

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { canonicalize } from '../core/fingerprint.js';
-import type { OpSpec } from '../ops/op.js';
+import { opModulesOf } from '../ops/registry.js';
 import { pipelineFromSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -53,21 +53,6 @@ export function loadBuiltinOps(): Promise<void> {
   return builtins;
 }
 
-/** Module paths of user ops anywhere in `specs` (nested specs of meta ops included). */
-function modulesOf(specs: readonly OpSpec[]): Set<string> {
-  const modules = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) {
-      const v = value as Partial<OpSpec>;
-      if (typeof v.name === 'string' && typeof v.module === 'string') modules.add(v.module);
-      Object.values(value).forEach(visit);
-    }
-  };
-  visit(specs);
-  return modules;
-}
-
 const built = new Map<string, Promise<Pipeline>>();
 
 /** The pipeline for `spec`, built once per thread (memoized on the spec's canonical form). */
@@ -82,7 +67,7 @@ export function rebuildPipeline(spec: PipelineSpec): Promise<Pipeline> {
         // load the op modules, then build
       }
       await loadBuiltinOps();
-      for (const m of modulesOf(spec.ops)) await load(m);
+      for (const m of opModulesOf(spec.ops)) await load(m);
       return pipelineFromSpec(spec);
     })();
     built.set(key, p);
