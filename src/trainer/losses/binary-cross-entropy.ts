@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
-import { checkLossOptions, readDenseTargets, readPred, type Loss, type LossOptions } from './loss.js';
+import { checkLossOptions, lossTerm, predAndDenseTargets, type Loss, type LossOptions } from './loss.js';
 
 /** Options of {@link binaryCrossEntropy}. */
 export interface BinaryCrossEntropyOptions extends LossOptions {
@@ -25,25 +25,16 @@ export function binaryCrossEntropy(options: BinaryCrossEntropyOptions): Loss {
   const fromLogits = options.fromLogits ?? true;
   const posWeight = options.posWeight ?? 1;
   if (!Number.isFinite(posWeight) || posWeight <= 0) throw new OptionsError(`binaryCrossEntropy: posWeight must be > 0, got ${posWeight}`);
-  return {
-    name: options.name ?? 'binaryCrossEntropy',
-    weight,
-    pred: options.pred,
-    target: options.target,
-    compute(batch, outputs, ctx) {
-      return tf.tidy(() => {
-        const pred = readPred(batch, outputs, options.pred, ctx);
-        const t = readDenseTargets(batch, options.target, pred, ctx);
-        let perElement: tf.Tensor;
-        if (fromLogits) {
-          // −[w·t·log σ(x) + (1−t)·log(1−σ(x))], with log σ(x) = −softplus(−x), log(1−σ(x)) = −softplus(x)
-          perElement = tf.add(tf.mul(tf.mul(t, posWeight), tf.softplus(tf.neg(pred))), tf.mul(tf.sub(1, t), tf.softplus(pred)));
-        } else {
-          const p = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
-          perElement = tf.neg(tf.add(tf.mul(tf.mul(t, posWeight), tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))));
-        }
-        return tf.mean(perElement) as tf.Scalar;
-      });
-    },
-  };
+  return lossTerm('binaryCrossEntropy', options, weight, (batch, outputs, ctx) => {
+    const { pred, target: t } = predAndDenseTargets(batch, outputs, options, ctx);
+    let perElement: tf.Tensor;
+    if (fromLogits) {
+      // −[w·t·log σ(x) + (1−t)·log(1−σ(x))], with log σ(x) = −softplus(−x), log(1−σ(x)) = −softplus(x)
+      perElement = tf.add(tf.mul(tf.mul(t, posWeight), tf.softplus(tf.neg(pred))), tf.mul(tf.sub(1, t), tf.softplus(pred)));
+    } else {
+      const p = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
+      perElement = tf.neg(tf.add(tf.mul(tf.mul(t, posWeight), tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))));
+    }
+    return tf.mean(perElement) as tf.Scalar;
+  });
 }

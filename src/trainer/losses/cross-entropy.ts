@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
-import { checkLossOptions, readClassTargets, readPred, type Loss, type LossOptions } from './loss.js';
+import { checkLossOptions, lossTerm, oneHotLogSoftmax, type Loss, type LossOptions } from './loss.js';
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions extends LossOptions {
@@ -25,22 +25,11 @@ export function crossEntropy(options: CrossEntropyOptions): Loss {
   if (cw !== undefined && (cw.length < 2 || !cw.every((w) => Number.isFinite(w) && w >= 0))) {
     throw new OptionsError('crossEntropy: classWeights must hold at least 2 finite numbers ≥ 0');
   }
-  return {
-    name: options.name ?? 'crossEntropy',
-    weight,
-    pred: options.pred,
-    target: options.target,
-    compute(batch, outputs, ctx) {
-      return tf.tidy(() => {
-        const logits = readPred(batch, outputs, options.pred, ctx);
-        const classes = logits.shape[logits.shape.length - 1] as number;
-        const target = readClassTargets(batch, options.target, logits, ctx);
-        const oneHot = tf.oneHot(target.flatten(), classes).reshape(logits.shape);
-        const perPosition = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1));
-        if (cw === undefined) return tf.mean(perPosition) as tf.Scalar;
-        const w = tf.sum(tf.mul(oneHot, tf.tensor1d([...cw])), -1);
-        return tf.div(tf.sum(tf.mul(perPosition, w)), tf.sum(w)) as tf.Scalar;
-      });
-    },
-  };
+  return lossTerm('crossEntropy', options, weight, (batch, outputs, ctx) => {
+    const { oneHot, logProbs } = oneHotLogSoftmax(batch, outputs, options, ctx);
+    const perPosition = tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1));
+    if (cw === undefined) return tf.mean(perPosition) as tf.Scalar;
+    const w = tf.sum(tf.mul(oneHot, tf.tensor1d([...cw])), -1);
+    return tf.div(tf.sum(tf.mul(perPosition, w)), tf.sum(w)) as tf.Scalar;
+  });
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
-import { checkLossOptions, readClassTargets, readPred, type Loss, type LossOptions } from './loss.js';
+import { checkLossOptions, lossTerm, readClassTargets, readPred, type Loss, type LossOptions } from './loss.js';
 
 /** Options of {@link dice}. */
 export interface DiceOptions extends LossOptions {
@@ -29,30 +29,22 @@ export function dice(options: DiceOptions): Loss {
   if (options.classes !== undefined && (options.classes.length === 0 || !options.classes.every((c) => Number.isInteger(c) && c >= 0))) {
     throw new OptionsError('dice: classes must be non-negative integers');
   }
-  return {
-    name: options.name ?? 'dice',
-    weight,
-    pred: options.pred,
-    target: options.target,
-    compute(batch, outputs, ctx) {
-      return tf.tidy(() => {
-        const raw = readPred(batch, outputs, options.pred, ctx);
-        const numClasses = raw.shape[raw.shape.length - 1] as number;
-        const scores = options.fromLogits === true ? tf.softmax(raw) : raw;
-        const target = readClassTargets(batch, options.target, raw, ctx);
-        const n = raw.shape[0] as number;
-        const p = scores.reshape([n, -1, numClasses]);
-        const t = tf.oneHot(target.reshape([n, -1]), numClasses).toFloat();
-        const inter = tf.sum(tf.mul(p, t), 1);
-        const denom = tf.add(tf.sum(p, 1), tf.sum(t, 1));
-        const perClass = tf.sub(1, tf.div(tf.add(tf.mul(inter, 2), eps), tf.add(denom, eps)));
-        const classes = options.classes ?? Array.from({ length: numClasses - 1 }, (_, i) => i + 1);
-        // mean over the chosen classes by a 0/1 class mask (a gather's gradient needs a kernel wasm lacks)
-        const chosen = new Float32Array(numClasses);
-        for (const c of classes) if (c < numClasses) chosen[c] = 1;
-        const used = chosen.reduce((a, b) => a + b, 0);
-        return tf.div(tf.sum(tf.mul(perClass, tf.tensor1d(chosen))), n * used) as tf.Scalar;
-      });
-    },
-  };
+  return lossTerm('dice', options, weight, (batch, outputs, ctx) => {
+    const raw = readPred(batch, outputs, options.pred, ctx);
+    const numClasses = raw.shape[raw.shape.length - 1] as number;
+    const scores = options.fromLogits === true ? tf.softmax(raw) : raw;
+    const target = readClassTargets(batch, options.target, raw, ctx);
+    const n = raw.shape[0] as number;
+    const p = scores.reshape([n, -1, numClasses]);
+    const t = tf.oneHot(target.reshape([n, -1]), numClasses).toFloat();
+    const inter = tf.sum(tf.mul(p, t), 1);
+    const denom = tf.add(tf.sum(p, 1), tf.sum(t, 1));
+    const perClass = tf.sub(1, tf.div(tf.add(tf.mul(inter, 2), eps), tf.add(denom, eps)));
+    const classes = options.classes ?? Array.from({ length: numClasses - 1 }, (_, i) => i + 1);
+    // mean over the chosen classes by a 0/1 class mask (a gather's gradient needs a kernel wasm lacks)
+    const chosen = new Float32Array(numClasses);
+    for (const c of classes) if (c < numClasses) chosen[c] = 1;
+    const used = chosen.reduce((a, b) => a + b, 0);
+    return tf.div(tf.sum(tf.mul(perClass, tf.tensor1d(chosen))), n * used) as tf.Scalar;
+  });
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
-import { checkLossOptions, readClassTargets, readPred, type Loss, type LossOptions } from './loss.js';
+import { checkLossOptions, lossTerm, oneHotLogSoftmax, type Loss, type LossOptions } from './loss.js';
 
 /** Options of {@link focal}. */
 export interface FocalOptions extends LossOptions {
@@ -25,23 +25,12 @@ export function focal(options: FocalOptions): Loss {
   if (!Number.isFinite(gamma) || gamma < 0) throw new OptionsError(`focal: gamma must be ≥ 0, got ${gamma}`);
   const alpha = options.alpha;
   if (alpha !== undefined && !alpha.every((a) => Number.isFinite(a) && a >= 0)) throw new OptionsError('focal: alpha must hold finite numbers ≥ 0');
-  return {
-    name: options.name ?? 'focal',
-    weight,
-    pred: options.pred,
-    target: options.target,
-    compute(batch, outputs, ctx) {
-      return tf.tidy(() => {
-        const logits = readPred(batch, outputs, options.pred, ctx);
-        const classes = logits.shape[logits.shape.length - 1] as number;
-        const target = readClassTargets(batch, options.target, logits, ctx);
-        const oneHot = tf.oneHot(target.flatten(), classes).reshape(logits.shape);
-        const logPt = tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1);
-        const pt = tf.exp(logPt);
-        let perPosition = tf.neg(tf.mul(tf.pow(tf.sub(1, pt), gamma), logPt));
-        if (alpha !== undefined) perPosition = tf.mul(perPosition, tf.sum(tf.mul(oneHot, tf.tensor1d([...alpha])), -1));
-        return tf.mean(perPosition) as tf.Scalar;
-      });
-    },
-  };
+  return lossTerm('focal', options, weight, (batch, outputs, ctx) => {
+    const { oneHot, logProbs } = oneHotLogSoftmax(batch, outputs, options, ctx);
+    const logPt = tf.sum(tf.mul(oneHot, logProbs), -1);
+    const pt = tf.exp(logPt);
+    let perPosition = tf.neg(tf.mul(tf.pow(tf.sub(1, pt), gamma), logPt));
+    if (alpha !== undefined) perPosition = tf.mul(perPosition, tf.sum(tf.mul(oneHot, tf.tensor1d([...alpha])), -1));
+    return tf.mean(perPosition) as tf.Scalar;
+  });
 }

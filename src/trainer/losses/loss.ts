@@ -77,6 +77,47 @@ export function readDenseTargets(batch: Sample, key: string, pred: tf.Tensor, ct
   return t.reshape(pred.shape);
 }
 
+/**
+ * A loss term: named `options.name` (default `kind`), reading `options.pred` and `options.target`,
+ * whose `compute` runs `scalar` inside `tf.tidy` (so only the returned scalar outlives it).
+ */
+export function lossTerm(
+  kind: string,
+  options: LossOptions,
+  weight: number,
+  scalar: (batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>, ctx: ReadContext) => tf.Scalar,
+): Loss {
+  return {
+    name: options.name ?? kind,
+    weight,
+    pred: options.pred,
+    target: options.target,
+    compute: (batch, outputs, ctx) => tf.tidy(() => scalar(batch, outputs, ctx)),
+  };
+}
+
+/**
+ * The log-softmax of the logits `options.pred` (shape `[...lead, C]`) and the one-hot class-index
+ * targets `options.target` of the same shape. Call inside `tf.tidy`.
+ * @throws {TypeMismatchError} when the targets do not fit the logits.
+ */
+export function oneHotLogSoftmax(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>, options: LossOptions, ctx: ReadContext): { oneHot: tf.Tensor; logProbs: tf.Tensor } {
+  const logits = readPred(batch, outputs, options.pred, ctx);
+  const classes = logits.shape[logits.shape.length - 1] as number;
+  const target = readClassTargets(batch, options.target, logits, ctx);
+  const oneHot = tf.oneHot(target.flatten(), classes).reshape(logits.shape);
+  return { oneHot, logProbs: tf.logSoftmax(logits) };
+}
+
+/**
+ * The prediction `options.pred` and the real-valued targets `options.target` reshaped to it.
+ * @throws {TypeMismatchError} when the targets do not fit the prediction.
+ */
+export function predAndDenseTargets(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>, options: LossOptions, ctx: ReadContext): { pred: tf.Tensor; target: tf.Tensor } {
+  const pred = readPred(batch, outputs, options.pred, ctx);
+  return { pred, target: readDenseTargets(batch, options.target, pred, ctx) };
+}
+
 /** The weighted total and each unweighted term (all scalars owned by the caller). */
 export interface LossValues {
   readonly total: tf.Scalar;

@@ -1,6 +1,6 @@
 /** Mean squared error between a prediction and a real-valued target of the same size. */
 import * as tf from '@tensorflow/tfjs';
-import { checkLossOptions, readDenseTargets, readPred, type Loss, type LossOptions } from './loss.js';
+import { checkLossOptions, lossTerm, predAndDenseTargets, type Loss, type LossOptions } from './loss.js';
 
 /** Options of {@link mse}. */
 export type MseOptions = LossOptions;
@@ -12,17 +12,8 @@ export type MseOptions = LossOptions;
  */
 export function mse(options: MseOptions): Loss {
   const weight = checkLossOptions('mse', options);
-  return {
-    name: options.name ?? 'mse',
-    weight,
-    pred: options.pred,
-    target: options.target,
-    compute(batch, outputs, ctx) {
-      return tf.tidy(() => {
-        const pred = readPred(batch, outputs, options.pred, ctx);
-        const t = readDenseTargets(batch, options.target, pred, ctx);
-        return tf.mean(tf.squaredDifference(pred, t)) as tf.Scalar;
-      });
-    },
-  };
+  return lossTerm('mse', options, weight, (batch, outputs, ctx) => {
+    const { pred, target } = predAndDenseTargets(batch, outputs, options, ctx);
+    return tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar;
+  });
 }
