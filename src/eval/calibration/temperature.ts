@@ -6,7 +6,7 @@
 import { OptionsError } from '../../core/errors.js';
 import type { EvalBatch, Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
+import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { ClassIndex, badScore, badTarget, checkKey, column, rowWhere, toScore, type Label } from '../metrics/columns.js';
 
 /** Options of `findTemperature`. */
@@ -171,9 +171,7 @@ export function findTemperature(options: FindTemperatureOptions): Metric<RowStor
   const keys = [...options.logits, options.target, ...(options.idKey === undefined ? [] : [options.idKey])];
   return {
     name,
-    init: initRows,
-    update: (s, b) => addBatch(s, b, maxRows, name, keys),
-    merge: (a, b) => mergeRows(a, b, maxRows, name),
+    ...rowAccumulator(name, maxRows, keys),
     compute(store) {
       const n = store.rows;
       if (n === 0) throw new MetricInputError(name, 'no rows to evaluate');

@@ -33,7 +33,7 @@ import { NumpyRandomState } from '../stats/numpy-random-state.js';
 import { poisson } from '../stats/poisson.js';
 import { batchLength, takeRows } from './batch-rows.js';
 import { ciTree } from './ci-summary.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from './row-store.js';
+import { rowAccumulator, allRows, type RowStore } from './row-store.js';
 
 /** How replicates are drawn. */
 export type BootstrapMethod = 'state' | 'rows' | 'fusemedml';
@@ -179,9 +179,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
     const maxRows = options.maxRows ?? 1e6;
     const m: Metric<RowStore, O> = {
       name,
-      init: initRows,
-      update: (s, b) => addBatch(s, b, maxRows, name),
-      merge: (a, b) => mergeRows(a, b, maxRows, name),
+      ...rowAccumulator(name, maxRows),
       compute(store, results) {
         const data = allRows(store);
         const n = batchLength(data);

@@ -4,7 +4,7 @@
  * more rows are an error, never a silent truncation.
  */
 import { MetricInputError } from '../metric-input-error.js';
-import type { EvalBatch } from '../metric.js';
+import type { EvalBatch, Metric } from '../metric.js';
 import { batchLength, concatBatches } from './batch-rows.js';
 
 /** The store: batches in arrival order. */
@@ -43,4 +43,16 @@ export function mergeRows(a: RowStore, b: RowStore, maxRows: number, metric: str
 /** All rows as one batch. */
 export function allRows(store: RowStore): EvalBatch {
   return store.batches.length === 0 ? {} : concatBatches(store.batches);
+}
+
+/**
+ * The accumulating half of a metric that keeps its rows: `init`, `update` (keeping only `keys`
+ * when given) and `merge`, all bounded by `maxRows` and failing under the metric's `name`.
+ */
+export function rowAccumulator(name: string, maxRows: number, keys?: readonly string[]): Pick<Metric<RowStore>, 'init' | 'update' | 'merge'> {
+  return {
+    init: initRows,
+    update: (s, b) => addBatch(s, b, maxRows, name, keys),
+    merge: (a, b) => mergeRows(a, b, maxRows, name),
+  };
 }

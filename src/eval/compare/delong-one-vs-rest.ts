@@ -5,7 +5,7 @@
  */
 import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../metric.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
+import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { runMetric } from '../metrics/run-metric.js';
 import type { Label } from '../metrics/columns.js';
 import { delongTest, type DelongResult } from './delong.js';
@@ -64,9 +64,7 @@ export function delongTestOneVsRest(options: DelongTestOneVsRestOptions): Metric
   const keys = [...options.preds1, ...options.preds2, options.target, ...(options.idKey === undefined ? [] : [options.idKey])];
   return {
     name,
-    init: initRows,
-    update: (s, b) => addBatch(s, b, maxRows, name, keys),
-    merge: (a, b) => mergeRows(a, b, maxRows, name),
+    ...rowAccumulator(name, maxRows, keys),
     compute(store) {
       const data = allRows(store);
       const results = perClass.map((m) => runMetric(m, () => [data]).result);

@@ -6,7 +6,7 @@
 import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
+import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { BinaryTarget } from '../metrics/binary-rows.js';
 import { badScore, badTarget, checkKey, column, rowWhere, toScore, type Label } from '../metrics/columns.js';
 import { normalQuantile, twoSidedP } from '../stats/normal.js';
@@ -129,9 +129,7 @@ export function delongTest(options: DelongTestOptions): Metric<RowStore, DelongR
   const keys = [options.pred1, options.pred2, options.target, ...(options.idKey === undefined ? [] : [options.idKey])];
   return {
     name,
-    init: initRows,
-    update: (s, b) => addBatch(s, b, maxRows, name, keys),
-    merge: (a, b) => mergeRows(a, b, maxRows, name),
+    ...rowAccumulator(name, maxRows, keys),
     compute(store) {
       const data = allRows(store);
       const n = store.rows;

@@ -4,7 +4,7 @@
  */
 import { sampleCorrelation } from 'simple-statistics';
 import type { Metric } from '../metric.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
+import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { midranks } from '../compare/delong.js';
 import { MetricInputError } from '../metric-input-error.js';
 import { badScore, checkKey, column, rowWhere, toScore } from '../metrics/columns.js';
@@ -35,9 +35,7 @@ export function spearman(options: SpearmanOptions): Metric<RowStore, Correlation
   const keys = [options.pred, options.target, ...(options.mask === undefined ? [] : [options.mask]), ...(options.idKey === undefined ? [] : [options.idKey])];
   return {
     name,
-    init: initRows,
-    update: (s, b) => addBatch(s, b, maxRows, name, keys),
-    merge: (a, b) => mergeRows(a, b, maxRows, name),
+    ...rowAccumulator(name, maxRows, keys),
     compute(store) {
       const data = allRows(store);
       const xs: number[] = [];

@@ -8,7 +8,7 @@
 import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { addBatch, allRows, initRows, mergeRows, type RowStore } from '../ci/row-store.js';
+import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { badScore, checkKey, column, labelKey, rowWhere, toScore } from '../metrics/columns.js';
 
 /** Options of `cIndex`. */
@@ -111,9 +111,7 @@ export function cIndex(options: CIndexOptions): Metric<RowStore, number> {
   const keys = [options.pred, options.eventTime, options.eventObserved, ...(options.idKey === undefined ? [] : [options.idKey])];
   return {
     name,
-    init: initRows,
-    update: (s, b) => addBatch(s, b, maxRows, name, keys),
-    merge: (a, b) => mergeRows(a, b, maxRows, name),
+    ...rowAccumulator(name, maxRows, keys),
     compute(store) {
       const n = store.rows;
       const data = allRows(store);
