@@ -10,7 +10,8 @@ import type { EvalBatch } from '../metric.js';
 import { ExactSum } from '../stats/exact-sum.js';
 import { multinomialResample } from '../stats/multinomial.js';
 import { BinaryTarget } from './binary-rows.js';
-import { ClassIndex, badScore, badTarget, checkKey, checkNonFinite, column, rowCount, rowWhere, toScore, type Label, type NonFinitePolicy } from './columns.js';
+import type { ClassKeys } from './class-keys.js';
+import { ClassIndex, badScore, badTarget, checkKey, checkNonFinite, column, rowCount, rowWhere, toScore, type NonFinitePolicy } from './columns.js';
 import { MetricInputError } from '../metric-input-error.js';
 
 /**
@@ -21,20 +22,8 @@ import { MetricInputError } from '../metric-input-error.js';
  */
 export type OperationPoint = 'argmax' | number | readonly (readonly [number, number] | 'argmax')[];
 
-/** Options of the class-count metrics. */
-export interface ClassCountOptions {
-  /** Result name. Default: the metric's own name. */
-  readonly name?: string;
-  /** Column of a binary score (default), or of predicted classes with `predType: 'class'`. */
-  readonly pred?: string;
-  /** Columns of class probabilities, one per class (multi-class). */
-  readonly preds?: readonly string[];
-  /** Column of targets (class names or indices; 0/1 for binary). */
-  readonly target: string;
-  /** Class names, in the order of `preds`. Default ['0', '1'] (or one per `preds` column: '0', '1', …). */
-  readonly classNames?: readonly Label[];
-  /** Binary only: the positive class (see `BinaryKeys.positive`). */
-  readonly positive?: Label;
+/** Options of the class-count metrics: the shared class keys plus the decision rule and weights. */
+export interface ClassCountOptions extends ClassKeys {
   /** What `pred` holds: `'score'` (default, thresholded) or `'class'` (class labels). */
   readonly predType?: 'score' | 'class';
   /** Binary score threshold; positive when strictly above. Default 0.5. */
@@ -43,10 +32,6 @@ export interface ClassCountOptions {
   readonly operationPoint?: OperationPoint;
   /** Column of sample weights. Default none (every row counts 1). */
   readonly weight?: string;
-  /** Column of sample ids for error messages. */
-  readonly idKey?: string;
-  /** Rows with non-finite scores: `'error'` (default) or `'skip'` (counted). */
-  readonly nonFinite?: NonFinitePolicy;
 }
 
 /** The state: counts[t * k + p]. */

@@ -32,7 +32,7 @@ import { balancedAccuracy } from './balanced-accuracy.js';
 import type { BinaryKeys } from './binary-rows.js';
 import { brier } from './brier.js';
 import { brierSkillScore } from './brier-skill-score.js';
-import type { Label, NonFinitePolicy } from './columns.js';
+import type { ClassKeys } from './class-keys.js';
 import { confusion } from './confusion.js';
 import { confusionMatrix } from './confusion-matrix.js';
 import { logLoss } from './log-loss.js';
@@ -63,6 +63,7 @@ export { oneVsRest, type OneVsRestOptions, type OneVsRestResult } from './one-vs
 export { type ClassCountOptions, type ClassCountState, type OperationPoint } from './class-counts.js';
 export { type BinaryKeys } from './binary-rows.js';
 export { type Label, type NonFinitePolicy } from './columns.js';
+export { type ClassKeys } from './class-keys.js';
 export { type ProbKeys } from './prob-rows.js';
 export { type RankingOptions } from './ranking-metric.js';
 export { type ScoreHistogramState } from './score-histogram.js';
@@ -102,23 +103,10 @@ export { countTokens, type CountTokensOptions, type TokenCounts } from '../seque
 export { ExactSum, exactSum } from '../stats/exact-sum.js';
 export { NumpyRandomState } from '../stats/numpy-random-state.js';
 
-/** The options the CLI (and any caller mapping names to metrics) passes. */
-export interface CliMetricOptions {
-  /** Result name. Default: the CLI name. */
-  readonly name?: string;
-  /** Binary: column of positive-class scores. */
-  readonly pred?: string;
-  /** Multi-class: one probability column per class (then targets are class names or indices). */
-  readonly preds?: readonly string[];
-  readonly target: string;
-  /** Class names, in `preds` order. */
-  readonly classNames?: readonly Label[];
-  /** Binary: the positive label. */
-  readonly positive?: Label;
+/** The options the CLI (and any caller mapping names to metrics) passes: the shared class keys and a threshold. */
+export interface CliMetricOptions extends ClassKeys {
   /** Binary decision threshold (strictly above is positive). Default 0.5. */
   readonly threshold?: number;
-  readonly idKey?: string;
-  readonly nonFinite?: NonFinitePolicy;
 }
 
 type AnyMetric = Metric<unknown, unknown>;

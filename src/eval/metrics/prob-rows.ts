@@ -5,27 +5,11 @@
 import { OptionsError } from '../../core/errors.js';
 import type { EvalBatch } from '../metric.js';
 import { BinaryTarget } from './binary-rows.js';
-import { ClassIndex, badScore, badTarget, checkKey, checkNonFinite, column, rowCount, rowWhere, toScore, type Label, type NonFinitePolicy } from './columns.js';
+import type { ClassKeys } from './class-keys.js';
+import { ClassIndex, badScore, badTarget, checkKey, checkNonFinite, column, rowCount, rowWhere, toScore } from './columns.js';
 
-/** Keys of a probabilistic metric. */
-export interface ProbKeys {
-  /** Result name. Default: the metric's own name. */
-  readonly name?: string;
-  /** Binary: column of the positive-class probability. */
-  readonly pred?: string;
-  /** Multi-class: one probability column per class. */
-  readonly preds?: readonly string[];
-  /** Column of targets. */
-  readonly target: string;
-  /** Class names (in `preds` order). Default {0, 1} / '0', '1', …. */
-  readonly classNames?: readonly Label[];
-  /** Binary: the positive class. */
-  readonly positive?: Label;
-  /** Column of sample ids for error messages. */
-  readonly idKey?: string;
-  /** Non-finite probabilities: 'error' (default) or 'skip' (counted). */
-  readonly nonFinite?: NonFinitePolicy;
-}
+/** Keys of a probabilistic metric: the shared class keys (`pred` a probability, `nonFinite` for probabilities). */
+export type ProbKeys = ClassKeys;
 
 /** Rows: `probs[i * k + c]`, binary k = 1 (the positive probability) with truth 0/1. */
 export interface ProbRows {
