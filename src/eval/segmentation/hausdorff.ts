@@ -8,8 +8,8 @@
 import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { ExactSum } from '../stats/exact-sum.js';
 import { squaredDistanceTransform, surface } from './distance-transform.js';
+import { addLabelScore, labelMeans, mergeLabelSums, type LabelSums } from './label-sums.js';
 import { labelsOf, volumeReader, type SegmentationKeys, type Volume } from './label-volumes.js';
 
 /** Options of `hausdorff`. */
@@ -21,9 +21,7 @@ export interface HausdorffOptions extends SegmentationKeys {
 }
 
 /** Per-label sums, and samples left out because the prediction lacked the label. */
-export interface HausdorffState {
-  readonly sum: Map<number, ExactSum>;
-  readonly count: Map<number, number>;
+export interface HausdorffState extends LabelSums {
   missing: number;
 }
 
@@ -81,35 +79,15 @@ export function hausdorff(options: HausdorffOptions): Metric<HausdorffState, Rec
             state.missing++;
             continue;
           }
-          const s = state.sum.get(l) ?? new ExactSum();
-          s.add(hausdorffDistance(a, b, target, percentile));
-          state.sum.set(l, s);
-          state.count.set(l, (state.count.get(l) ?? 0) + 1);
+          addLabelScore(state, l, hausdorffDistance(a, b, target, percentile));
         }
       }
       return state;
     },
-    merge(x, y) {
-      const sum = new Map<number, ExactSum>();
-      const count = new Map<number, number>();
-      for (const s of [x, y]) {
-        for (const [l, v] of s.sum) sum.set(l, (sum.get(l) ?? new ExactSum()).addSum(v));
-        for (const [l, c] of s.count) count.set(l, (count.get(l) ?? 0) + c);
-      }
-      return { sum, count, missing: x.missing + y.missing };
-    },
+    merge: (x, y) => ({ ...mergeLabelSums(x, y), missing: x.missing + y.missing }),
     compute(state) {
       if (state.count.size === 0) throw new MetricInputError(name, `no sample with a label in both prediction and target (${state.missing} left out for a missing predicted label)`);
-      const out: Record<string, number> = {};
-      let total = 0;
-      const labels = [...state.count.keys()].sort((p, q) => p - q);
-      for (const l of labels) {
-        const v = (state.sum.get(l) as ExactSum).value() / (state.count.get(l) as number);
-        out[String(l)] = v;
-        total += v;
-      }
-      out['average'] = total / labels.length;
-      return out;
+      return labelMeans(state);
     },
     status: (s) => ({ exact: true, bound: 0, skipped: s.missing, passes: 0 }),
   };

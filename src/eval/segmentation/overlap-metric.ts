@@ -5,14 +5,11 @@
  */
 import type { Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
-import { ExactSum } from '../stats/exact-sum.js';
+import { addLabelScore, labelMeans, mergeLabelSums, type LabelSums } from './label-sums.js';
 import { labelsOf, volumeReader, type SegmentationKeys } from './label-volumes.js';
 
 /** Sums per label. */
-export interface OverlapState {
-  readonly sum: Map<number, ExactSum>;
-  readonly count: Map<number, number>;
-}
+export type OverlapState = LabelSums;
 
 /** Result: one score per label (key = label as a string) and `average`. */
 export type OverlapResult = Readonly<Record<string, number>>;
@@ -39,35 +36,15 @@ export function overlapMetric(defaultName: string, o: SegmentationKeys, score: (
             if (a && b) inter++;
           }
           if (nt === 0) continue;
-          const s = state.sum.get(l) ?? new ExactSum();
-          s.add(score(inter, np, nt));
-          state.sum.set(l, s);
-          state.count.set(l, (state.count.get(l) ?? 0) + 1);
+          addLabelScore(state, l, score(inter, np, nt));
         }
       }
       return state;
     },
-    merge(a, b) {
-      const sum = new Map<number, ExactSum>();
-      const count = new Map<number, number>();
-      for (const x of [a, b]) {
-        for (const [l, s] of x.sum) sum.set(l, (sum.get(l) ?? new ExactSum()).addSum(s));
-        for (const [l, c] of x.count) count.set(l, (count.get(l) ?? 0) + c);
-      }
-      return { sum, count };
-    },
+    merge: mergeLabelSums,
     compute(state) {
       if (state.count.size === 0) throw new MetricInputError(name, 'no sample had any target label (empty input?)');
-      const out: Record<string, number> = {};
-      let total = 0;
-      const labels = [...state.count.keys()].sort((x, y) => x - y);
-      for (const l of labels) {
-        const v = (state.sum.get(l) as ExactSum).value() / (state.count.get(l) as number);
-        out[String(l)] = v;
-        total += v;
-      }
-      out['average'] = total / labels.length;
-      return out;
+      return labelMeans(state);
     },
   };
 }
