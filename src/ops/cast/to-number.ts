@@ -33,11 +33,18 @@ function convert(sample: Sample, keys: string | readonly string[], mode: Mode): 
   return out;
 }
 
-function validate(name: string) {
-  return (o: ToNumberOptions): void => {
-    if (typeof o.keys === 'string') checkKey(name, 'keys', o.keys);
-    else checkKeys(name, 'keys', o.keys);
-  };
+/** The static op `name` converting its keys by `mode`. */
+function castOp(name: string, mode: Mode) {
+  return defineOp<ToNumberOptions>({
+    name,
+    version: 1,
+    kind: 'static',
+    validate: (o) => {
+      if (typeof o.keys === 'string') checkKey(name, 'keys', o.keys);
+      else checkKeys(name, 'keys', o.keys);
+    },
+    apply: (s, _ctx, o) => convert(s, o.keys, mode),
+  });
 }
 
 /**
@@ -45,36 +52,18 @@ function validate(name: string) {
  * @example toNumber({ keys: 'data.age' })
  * @throws {TypeMismatchError} (as an OpError) for non-numeric values.
  */
-export const toNumber = defineOp<ToNumberOptions>({
-  name: 'cast.toNumber',
-  version: 1,
-  kind: 'static',
-  validate: validate('cast.toNumber'),
-  apply: (s, _ctx, o) => convert(s, o.keys, 'number'),
-});
+export const toNumber = castOp('cast.toNumber', 'number');
 
 /**
  * Converts to an integer, truncating toward zero like Python's `int()` (FuseMedML's OpToInt). Static.
  * @example toInt({ keys: 'data.label' })
  * @throws {TypeMismatchError} (as an OpError) for non-numeric or non-finite values.
  */
-export const toInt = defineOp<ToNumberOptions>({
-  name: 'cast.toInt',
-  version: 1,
-  kind: 'static',
-  validate: validate('cast.toInt'),
-  apply: (s, _ctx, o) => convert(s, o.keys, 'int'),
-});
+export const toInt = castOp('cast.toInt', 'int');
 
 /**
  * Converts to a float32-representable number (FuseMedML's OpToFloat). Static.
  * @example toFloat({ keys: ['data.x', 'data.y'] })
  * @throws {TypeMismatchError} (as an OpError) for non-numeric values.
  */
-export const toFloat = defineOp<ToNumberOptions>({
-  name: 'cast.toFloat',
-  version: 1,
-  kind: 'static',
-  validate: validate('cast.toFloat'),
-  apply: (s, _ctx, o) => convert(s, o.keys, 'float'),
-});
+export const toFloat = castOp('cast.toFloat', 'float');
