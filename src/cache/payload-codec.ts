@@ -11,35 +11,27 @@ import type { Sample } from '../core/sample.js';
 const MAGIC = 0x31434646; // 'FFC1' little-endian
 const ALIGN = 8;
 
-type ArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
+type ArrayCtor = (new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView) & { readonly BYTES_PER_ELEMENT: number };
 
 /** Typed-array classes by their tag in the header (every class JavaScript has). */
-const ARRAY_TAGS: Readonly<Record<string, { readonly ctor: ArrayCtor; readonly size: number }>> = {
-  float32: { ctor: Float32Array, size: 4 },
-  float64: { ctor: Float64Array, size: 8 },
-  int8: { ctor: Int8Array, size: 1 },
-  int16: { ctor: Int16Array, size: 2 },
-  int32: { ctor: Int32Array, size: 4 },
-  uint8: { ctor: Uint8Array, size: 1 },
-  uint8c: { ctor: Uint8ClampedArray, size: 1 },
-  uint16: { ctor: Uint16Array, size: 2 },
-  uint32: { ctor: Uint32Array, size: 4 },
-  bigint64: { ctor: BigInt64Array, size: 8 },
-  biguint64: { ctor: BigUint64Array, size: 8 },
+const ARRAY_TAGS: Readonly<Record<string, ArrayCtor>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  uint8: Uint8Array, // Buffer included; decodes as Uint8Array
+  uint8c: Uint8ClampedArray,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  bigint64: BigInt64Array,
+  biguint64: BigUint64Array,
 };
+const TAG_ENTRIES = Object.entries(ARRAY_TAGS);
 
 function tagOf(view: ArrayBufferView, path: string): string {
-  if (view instanceof Float32Array) return 'float32';
-  if (view instanceof Float64Array) return 'float64';
-  if (view instanceof Int8Array) return 'int8';
-  if (view instanceof Int16Array) return 'int16';
-  if (view instanceof Int32Array) return 'int32';
-  if (view instanceof Uint8ClampedArray) return 'uint8c';
-  if (view instanceof Uint8Array) return 'uint8'; // Buffer included; decodes as Uint8Array
-  if (view instanceof Uint16Array) return 'uint16';
-  if (view instanceof Uint32Array) return 'uint32';
-  if (view instanceof BigInt64Array) return 'bigint64';
-  if (view instanceof BigUint64Array) return 'biguint64';
+  // The typed-array classes are unrelated to each other, so the first match is the only one.
+  for (const [tag, ctor] of TAG_ENTRIES) if (view instanceof ctor) return tag;
   throw new TypeMismatchError(`cannot cache ${view.constructor.name} at '${path}': only typed arrays are stored as bytes`);
 }
 
@@ -150,16 +142,16 @@ export function decodePayload(bytes: Uint8Array): Sample {
   const dataStart = pad(8 + headerLength);
   const aligned = bytes.byteOffset % ALIGN === 0;
   const views = (tag: string, index: number): ArrayBufferView => {
-    const kind = ARRAY_TAGS[tag];
+    const ctor = ARRAY_TAGS[tag];
     const seg = header.s[index];
-    if (kind === undefined || seg === undefined) throw new TypeMismatchError(`corrupt cache payload: bad array ${tag}#${index}`);
+    if (ctor === undefined || seg === undefined) throw new TypeMismatchError(`corrupt cache payload: bad array ${tag}#${index}`);
     const [off, len] = seg;
     const start = bytes.byteOffset + dataStart + off;
     if (start + len > bytes.byteOffset + bytes.byteLength) throw new TypeMismatchError('corrupt cache payload: truncated array data');
-    if (aligned) return new kind.ctor(bytes.buffer, start, len / kind.size);
+    if (aligned) return new ctor(bytes.buffer, start, len / ctor.BYTES_PER_ELEMENT);
     const copy = new ArrayBuffer(len);
     new Uint8Array(copy).set(new Uint8Array(bytes.buffer, start, len));
-    return new kind.ctor(copy, 0, len / kind.size);
+    return new ctor(copy, 0, len / ctor.BYTES_PER_ELEMENT);
   };
   return decodeNode(header.v, views) as Sample;
 }

@@ -88,13 +88,8 @@ export function viewOf<D extends DType>(
 
 /** The dtype of a typed array (Uint8Array maps to `uint8`). */
 export function dtypeOf(data: TypedArray): DType {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Uint32Array) return 'uint32';
+  // DTYPES lists uint8 before bool, both Uint8Array; anything unlisted (e.g. Uint8ClampedArray) is uint8.
+  for (const dtype of DTYPES) if (data instanceof CONSTRUCTORS[dtype]) return dtype;
   return 'uint8';
 }
 
