@@ -2,10 +2,10 @@ import type { Image } from '../../core/image.js';
 import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { affineIndexMap, type AffineParams } from './internal/affine.js';
-import { imageAt, invert, isIntegral, matVec, size3, sizeOf, updateImages, withData, gridOf } from './internal/image-access.js';
-import { checkInterpolation, checkKeyList, checkNum, checkPerAxis, checkProb, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import { imageAt, invert, isIntegral, matVec, sizeOf, updateImages, gridOf } from './internal/image-access.js';
+import { checkInterpolation, checkKeyList, checkPadding, checkPerAxis, checkProb, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import { indexMap3, sampleImage, type Padding } from './internal/sampler.js';
+import { indexMap3, resampleImage, type Padding } from './internal/sampler.js';
 
 /** Options of {@link randAffine}. Each range `r` draws uniformly from `[-r, r]`; 0 (the default) leaves that part out. */
 export interface RandAffineOptions {
@@ -48,9 +48,7 @@ function draw(range: PerAxis | undefined, n: number, rng: { uniform(lo: number, 
 
 /** `img` sampled through the 3D index map. */
 export function applyIndexMap(img: Image, a: readonly number[], t: readonly number[], interpolation: Interpolation, padding: Padding, padValue: number): Image {
-  const data = sampleImage(img, size3(img), indexMap3(a, t, img.dimension), { interpolation, padding, padValue });
-  const dtype = interpolation === 'linear' ? (data instanceof Float64Array ? 'float64' : 'float32') : img.dtype;
-  return withData(img, dtype, data, gridOf(img));
+  return resampleImage(img, gridOf(img), indexMap3(a, t, img.dimension), { interpolation, padding, padValue });
 }
 
 /**
@@ -82,8 +80,7 @@ export const randAffine = defineOp<RandAffineOptions>({
       throw new OptionsError(`op '${NAME}': 'scaleRange' entries must be below 1`);
     }
     checkInterpolation(NAME, o.interpolation, o.keys.length);
-    if (o.padding !== undefined && o.padding !== 'constant' && o.padding !== 'border') throw new OptionsError(`op '${NAME}': option 'padding' must be 'constant' or 'border'`);
-    if (o.padValue !== undefined) checkNum(NAME, 'padValue', o.padValue);
+    checkPadding(NAME, o.padding, o.padValue);
   },
   apply: (sample, ctx, o) => {
     const applied = ctx.rng.bool(o.prob ?? 0.1);

@@ -1,10 +1,10 @@
-import { OptionsError, TypeMismatchError } from '../../core/errors.js';
+import { TypeMismatchError } from '../../core/errors.js';
 import type { Image } from '../../core/image.js';
 import type { Rng } from '../../core/rng.js';
 import { defineOp } from '../registry.js';
-import { gridOf, imageAt, size3, updateImages, withData } from './internal/image-access.js';
-import { checkInterpolation, checkKeyList, checkNum, checkPerAxis, checkProb, checkRangePair, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
-import { sampleImage, type Padding } from './internal/sampler.js';
+import { gridOf, imageAt, size3, updateImages } from './internal/image-access.js';
+import { checkInterpolation, checkKeyList, checkPadding, checkPerAxis, checkProb, checkRangePair, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import { resampleImage, type Padding } from './internal/sampler.js';
 
 /** Options of {@link randElastic}. */
 export interface RandElasticOptions {
@@ -75,9 +75,7 @@ export function displacementField(size: readonly [number, number, number], dimen
 
 function deform(img: Image, field: Float32Array, interpolation: Interpolation, padding: Padding, padValue: number): Image {
   const identity = { a: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, 0] };
-  const data = sampleImage(img, size3(img), identity, { interpolation, padding, padValue, displacement: field });
-  const dtype = interpolation === 'linear' ? (data instanceof Float64Array ? 'float64' : 'float32') : img.dtype;
-  return withData(img, dtype, data, gridOf(img));
+  return resampleImage(img, gridOf(img), identity, { interpolation, padding, padValue, displacement: field });
 }
 
 /**
@@ -102,8 +100,7 @@ export const randElastic = defineOp<RandElasticOptions>({
     if (o.controlSpacing !== undefined) checkPerAxis(NAME, 'controlSpacing', o.controlSpacing, { min: 1 });
     if (o.magnitudeRange !== undefined) checkRangePair(NAME, 'magnitudeRange', o.magnitudeRange, { min: 0 });
     checkInterpolation(NAME, o.interpolation, o.keys.length);
-    if (o.padding !== undefined && o.padding !== 'constant' && o.padding !== 'border') throw new OptionsError(`op '${NAME}': option 'padding' must be 'constant' or 'border'`);
-    if (o.padValue !== undefined) checkNum(NAME, 'padValue', o.padValue);
+    checkPadding(NAME, o.padding, o.padValue);
   },
   apply: (sample, ctx, o) => {
     if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;

@@ -1,7 +1,7 @@
 import { defineOp } from '../registry.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, withValues } from './internal/intensity.js';
-import { checkKeyList, checkNum, checkProb, checkRangePair } from './internal/options.js';
+import { checkKeyList, checkProb, checkSymmetricRange, rangeOf } from './internal/options.js';
 
 /** Options of {@link randScaleIntensity}. */
 export interface RandScaleIntensityOptions {
@@ -29,12 +29,11 @@ export const randScaleIntensity = defineOp<RandScaleIntensityOptions>({
   validate: (o) => {
     checkKeyList(NAME, 'keys', o.keys);
     checkProb(NAME, o.prob);
-    if (typeof o.factors === 'number') checkNum(NAME, 'factors', o.factors, { min: 0 });
-    else checkRangePair(NAME, 'factors', o.factors);
+    checkSymmetricRange(NAME, 'factors', o.factors);
   },
   apply: (sample, ctx, o) => {
     if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
-    const [lo, hi] = typeof o.factors === 'number' ? [-o.factors, o.factors] : o.factors;
+    const [lo, hi] = rangeOf(o.factors);
     const factor = 1 + ctx.rng.uniform(lo, hi);
     return updateImages(sample, o.keys, (img) => {
       const v = floatValues(img);

@@ -1,7 +1,7 @@
 import { defineOp } from '../registry.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, withValues } from './internal/intensity.js';
-import { checkKeyList, checkNum, checkProb, checkRangePair } from './internal/options.js';
+import { checkKeyList, checkProb, checkSymmetricRange, rangeOf } from './internal/options.js';
 
 /** Options of {@link randShiftIntensity}. */
 export interface RandShiftIntensityOptions {
@@ -29,12 +29,11 @@ export const randShiftIntensity = defineOp<RandShiftIntensityOptions>({
   validate: (o) => {
     checkKeyList(NAME, 'keys', o.keys);
     checkProb(NAME, o.prob);
-    if (typeof o.offsets === 'number') checkNum(NAME, 'offsets', o.offsets, { min: 0 });
-    else checkRangePair(NAME, 'offsets', o.offsets);
+    checkSymmetricRange(NAME, 'offsets', o.offsets);
   },
   apply: (sample, ctx, o) => {
     if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
-    const [lo, hi] = typeof o.offsets === 'number' ? [-o.offsets, o.offsets] : o.offsets;
+    const [lo, hi] = rangeOf(o.offsets);
     const offset = ctx.rng.uniform(lo, hi);
     return updateImages(sample, o.keys, (img) => {
       const v = floatValues(img);

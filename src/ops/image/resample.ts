@@ -2,10 +2,10 @@ import { OptionsError } from '../../core/errors.js';
 import type { Image } from '../../core/image.js';
 import { setKey } from '../../core/sample.js';
 import { defineOp } from '../registry.js';
-import { gridOf, imageAt, isIntegral, sizeOf, withData, worldOf, type GridRecord } from './internal/image-access.js';
+import { gridOf, imageAt, isIntegral, sizeOf, worldOf, type GridRecord } from './internal/image-access.js';
 import { checkInterpolation, checkKeyList, checkPerAxis, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
-import { mapBetween, sampleImage } from './internal/sampler.js';
+import { mapBetween, resampleImage } from './internal/sampler.js';
 
 /** Options of {@link resample}. Give exactly one of `spacing` and `size`. */
 export interface ResampleOptions {
@@ -39,11 +39,7 @@ export function resampledGrid(img: Image, options: Pick<ResampleOptions, 'spacin
 
 /** `img` resampled onto `grid` (a grid in the same world space). */
 export function resampleOnto(img: Image, grid: GridRecord, interpolation: Interpolation): Image {
-  const map = mapBetween(gridOf(img), grid);
-  const out3 = [grid.size[0] as number, grid.size[1] as number, (grid.size[2] as number | undefined) ?? 1] as const;
-  const data = sampleImage(img, out3, map, { interpolation, padding: 'border', padValue: 0 });
-  const dtype = interpolation === 'linear' ? (data instanceof Float64Array ? 'float64' : 'float32') : img.dtype;
-  return withData(img, dtype, data, grid);
+  return resampleImage(img, grid, mapBetween(gridOf(img), grid), { interpolation, padding: 'border', padValue: 0 });
 }
 
 /**

@@ -68,6 +68,23 @@ export function checkRangePair(op: string, field: string, value: unknown, bounds
   if ((value[0] as number) > (value[1] as number)) fail(op, field, 'a [lo, hi] pair with lo <= hi', value);
 }
 
+/** Throws unless `value` is a number r >= 0 (the range `[-r, r]`) or a `[lo, hi]` pair with lo <= hi. */
+export function checkSymmetricRange(op: string, field: string, value: unknown): void {
+  if (typeof value === 'number') checkNum(op, field, value, { min: 0 });
+  else checkRangePair(op, field, value);
+}
+
+/** The `[lo, hi]` range of a number r (`[-r, r]`) or of a pair (itself). */
+export function rangeOf(value: number | readonly [number, number]): readonly [number, number] {
+  return typeof value === 'number' ? [-value, value] : value;
+}
+
+/** Throws unless `padding` is `'constant'` or `'border'` and `padValue` a finite number (each or absent). */
+export function checkPadding(op: string, padding: unknown, padValue: unknown): void {
+  if (padding !== undefined && padding !== 'constant' && padding !== 'border') throw new OptionsError(`op '${op}': option 'padding' must be 'constant' or 'border'`);
+  if (padValue !== undefined) checkNum(op, 'padValue', padValue);
+}
+
 /** Throws unless `value` is an interpolation or a list of them, one per key. */
 export function checkInterpolation(op: string, value: unknown, keyCount: number): void {
   if (value === undefined) return;

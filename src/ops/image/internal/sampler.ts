@@ -7,7 +7,7 @@
  */
 import type { Image } from '../../../core/image.js';
 import { allocate, type TypedArray } from '../../../core/tensor.js';
-import { floatDtype, invert, indexToWorldMatrix, matMul, matVec, size3, type GridRecord } from './image-access.js';
+import { floatDtype, invert, indexToWorldMatrix, matMul, matVec, size3, withData, type GridRecord } from './image-access.js';
 import type { Interpolation } from './options.js';
 
 /**
@@ -75,6 +75,17 @@ export function sampleImage(img: Image, outSize: readonly [number, number, numbe
   return out;
 }
 
+/**
+ * `img` resampled onto `grid` (its size is the output size) through `map`: linear output is
+ * float32 (float64 stays float64), nearest keeps the dtype; components and dimension are kept.
+ */
+export function resampleImage(img: Image, grid: GridRecord, map: IndexMap, options: SamplerOptions): Image {
+  const out3 = [grid.size[0] as number, grid.size[1] as number, (grid.size[2] as number | undefined) ?? 1] as const;
+  const data = sampleImage(img, out3, map, options);
+  const dtype = options.interpolation === 'linear' ? (data instanceof Float64Array ? 'float64' : 'float32') : img.dtype;
+  return withData(img, dtype, data, grid);
+}
+
 interface AxisTable {
   readonly i0: Int32Array;
   readonly i1: Int32Array;
@@ -108,13 +119,27 @@ function linearTable(m: number, n: number, scale: number, shift: number, stride:
   return table;
 }
 
-function separableLinear(img: Image, out: TypedArray, outSize: readonly number[], map: IndexMap, options: SamplerOptions): void {
+/** The x, y and z tables of a diagonal map, each axis with its stride in the input (C, nx·C, nx·ny·C). */
+function axisTables<T>(
+  img: Image,
+  outSize: readonly number[],
+  map: IndexMap,
+  padding: Padding,
+  table: (m: number, n: number, scale: number, shift: number, stride: number, padding: Padding) => T,
+): [T, T, T] {
   const [nx, ny, nz] = size3(img);
   const C = img.components;
+  return [
+    table(outSize[0] as number, nx, map.a[0] as number, map.t[0] as number, C, padding),
+    table(outSize[1] as number, ny, map.a[4] as number, map.t[1] as number, nx * C, padding),
+    table(outSize[2] as number, nz, map.a[8] as number, map.t[2] as number, nx * ny * C, padding),
+  ];
+}
+
+function separableLinear(img: Image, out: TypedArray, outSize: readonly number[], map: IndexMap, options: SamplerOptions): void {
+  const C = img.components;
   const src = img.data;
-  const tx = linearTable(outSize[0] as number, nx, map.a[0] as number, map.t[0] as number, C, options.padding);
-  const ty = linearTable(outSize[1] as number, ny, map.a[4] as number, map.t[1] as number, nx * C, options.padding);
-  const tz = linearTable(outSize[2] as number, nz, map.a[8] as number, map.t[2] as number, nx * ny * C, options.padding);
+  const [tx, ty, tz] = axisTables(img, outSize, map, options.padding, linearTable);
   const constant = options.padding === 'constant';
   const pad = options.padValue;
   const mx = outSize[0] as number;
@@ -158,12 +183,9 @@ function nearestTable(m: number, n: number, scale: number, shift: number, stride
 }
 
 function separableNearest(img: Image, out: TypedArray, outSize: readonly number[], map: IndexMap, options: SamplerOptions): void {
-  const [nx, ny, nz] = size3(img);
   const C = img.components;
   const src = img.data;
-  const tx = nearestTable(outSize[0] as number, nx, map.a[0] as number, map.t[0] as number, C, options.padding);
-  const ty = nearestTable(outSize[1] as number, ny, map.a[4] as number, map.t[1] as number, nx * C, options.padding);
-  const tz = nearestTable(outSize[2] as number, nz, map.a[8] as number, map.t[2] as number, nx * ny * C, options.padding);
+  const [tx, ty, tz] = axisTables(img, outSize, map, options.padding, nearestTable);
   const pad = options.padValue;
   let p = 0;
   for (let z = 0; z < (outSize[2] as number); z++) {
