@@ -42,6 +42,7 @@ export {
   type BinaryKeys,
   type Label,
   type NonFinitePolicy,
+  type ClassKeys,
   type ProbKeys,
   type RankingOptions,
   type ScoreHistogramState,
