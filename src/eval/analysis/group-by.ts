@@ -7,7 +7,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from '../metric.js';
 import { takeRows } from '../ci/batch-rows.js';
 import { checkKey, column, labelKey } from '../metrics/columns.js';
-import { composePasses } from '../metrics/compose-passes.js';
+import { liftPasses } from '../metrics/compose-passes.js';
 import { MetricInputError } from '../metric-input-error.js';
 
 /** Options of `groupBy`. */
@@ -95,18 +95,14 @@ export function groupBy<S, R>(options: GroupByOptions<S, R>): Metric<GroupByStat
         const rows = m.get(keys[part] as string);
         return rows === undefined ? null : takeRows(batch, rows);
       };
-      const p = composePasses(metrics, keys.map((k) => state.groups.get(k) as S), route, name);
-      if (p === null) return null;
-      return {
-        description: p.description,
-        init: p.init,
-        update: p.update,
-        merge: p.merge,
-        finish: (s, ps) => {
-          const done = p.finish(keys.map((k) => s.groups.get(k) as S), ps);
-          return { groups: new Map(keys.map((k, i) => [k, done[i] as S])) };
-        },
-      };
+      return liftPasses(
+        metrics,
+        state,
+        (s) => keys.map((k) => s.groups.get(k) as S),
+        (_s, done) => ({ groups: new Map(keys.map((k, i) => [k, done[i] as S])) }),
+        route,
+        name,
+      );
     },
     compute(state, results: MetricResults) {
       if (state.groups.size === 0) throw new MetricInputError(name, 'no rows to evaluate (no group seen)');

@@ -27,7 +27,7 @@
 import { OptionsError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from '../metric.js';
-import { composePasses } from '../metrics/compose-passes.js';
+import { liftPasses } from '../metrics/compose-passes.js';
 import { runMetric } from '../metrics/run-metric.js';
 import { NumpyRandomState } from '../stats/numpy-random-state.js';
 import { poisson } from '../stats/poisson.js';
@@ -231,18 +231,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
         }
         return reps[part - 1] as EvalBatch;
       };
-      const p = composePasses(parts, [state.org, ...state.reps], route, name);
-      if (p === null) return null;
-      return {
-        description: p.description,
-        init: p.init,
-        update: p.update,
-        merge: p.merge,
-        finish: (s, ps) => {
-          const all = p.finish([s.org, ...s.reps], ps);
-          return { org: all[0] as S, reps: all.slice(1), seen: s.seen };
-        },
-      };
+      return liftPasses(parts, state, (s) => [s.org, ...s.reps], (s, all) => ({ org: all[0] as S, reps: all.slice(1), seen: s.seen }), route, name);
     },
     compute(state, results: MetricResults) {
       const org = inner.compute(state.org, results);

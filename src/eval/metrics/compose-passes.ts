@@ -38,4 +38,22 @@ export function composePasses<S>(metrics: readonly Metric<S, unknown>[], states:
 }
 
 /** Identity router: every part sees the whole batch. */
+/**
+ * {@link composePasses} for a metric whose state `T` holds the inner states: `parts(state)` lists
+ * them (in the order of `metrics`) and `rebuild(state, finished)` puts the finished ones back.
+ * Null when no inner metric needs a pass.
+ */
+export function liftPasses<T, S>(
+  metrics: readonly Metric<S, unknown>[],
+  state: T,
+  parts: (state: T) => S[],
+  rebuild: (state: T, finished: S[]) => T,
+  route: Router,
+  description: string,
+): MetricPass<T> | null {
+  const p = composePasses(metrics, parts(state), route, description);
+  if (p === null) return null;
+  return { description: p.description, init: p.init, update: p.update, merge: p.merge, finish: (s, ps) => rebuild(s, p.finish(parts(s), ps)) };
+}
+
 export const everyPart: Router = (batch) => batch;

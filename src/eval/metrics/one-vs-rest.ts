@@ -6,7 +6,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { EvalBatch, Metric, MetricPass, MetricResults, MetricStatus } from '../metric.js';
 import type { BinaryKeys } from './binary-rows.js';
 import { ClassIndex, checkKey, column, type Label, type NonFinitePolicy } from './columns.js';
-import { composePasses, everyPart } from './compose-passes.js';
+import { everyPart, liftPasses } from './compose-passes.js';
 
 /** Options of `oneVsRest`. */
 export interface OneVsRestOptions {
@@ -115,9 +115,7 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
     },
     merge: (a, b) => ({ inner: inner.map((m, i) => m.merge(a.inner[i], b.inner[i])), support: a.support.map((v, i) => v + (b.support[i] as number)) }),
     nextPass(state): MetricPass<OvrState> | null {
-      const p = composePasses(inner, state.inner, everyPart, metricName);
-      if (p === null) return null;
-      return { description: p.description, init: p.init, update: p.update, merge: p.merge, finish: (s, ps) => ({ inner: p.finish(s.inner, ps), support: s.support }) };
+      return liftPasses(inner, state, (s) => s.inner, (s, done) => ({ inner: done, support: s.support }), everyPart, metricName);
     },
     compute: (state, results) => combine(evalAll(state, results, (m, s) => m.compute(s, results)), state.support),
     status(state): MetricStatus {
