@@ -3,7 +3,7 @@ import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { affineIndexMap, type AffineParams } from './internal/affine.js';
 import { imageAt, invert, isIntegral, matVec, sizeOf, updateImages, gridOf } from './internal/image-access.js';
-import { checkInterpolation, checkKeyList, checkPadding, checkPerAxis, checkProb, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import { checkInterpolation, checkPadding, checkPerAxis, checkRandomKeys, DEFAULT_PROB, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 import { indexMap3, resampleImage, type Padding } from './internal/sampler.js';
 
@@ -70,8 +70,7 @@ export const randAffine = defineOp<RandAffineOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     for (const f of ['rotateRange', 'scaleRange', 'shearRange', 'translateRange'] as const) {
       if (o[f] !== undefined) checkPerAxis(NAME, f, o[f], { min: 0 });
     }
@@ -83,7 +82,7 @@ export const randAffine = defineOp<RandAffineOptions>({
     checkPadding(NAME, o.padding, o.padValue);
   },
   apply: (sample, ctx, o) => {
-    const applied = ctx.rng.bool(o.prob ?? 0.1);
+    const applied = ctx.rng.bool(o.prob ?? DEFAULT_PROB);
     const entries: (AffineEntry | null)[] = o.keys.map(() => null);
     if (!applied) return recordReverse(sample, ctx.opId, { op: NAME, keys: o.keys, entries });
     const first = imageAt(sample, o.keys[0]!);

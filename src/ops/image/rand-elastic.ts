@@ -3,7 +3,7 @@ import type { Image } from '../../core/image.js';
 import type { Rng } from '../../core/rng.js';
 import { defineOp } from '../registry.js';
 import { gridOf, imageAt, size3, updateImages } from './internal/image-access.js';
-import { checkInterpolation, checkKeyList, checkPadding, checkPerAxis, checkProb, checkRangePair, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import { checkInterpolation, checkPadding, checkPerAxis, checkRandomKeys, checkRangePair, DEFAULT_PROB, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
 import { resampleImage, type Padding } from './internal/sampler.js';
 
 /** Options of {@link randElastic}. */
@@ -95,15 +95,14 @@ export const randElastic = defineOp<RandElasticOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.controlSpacing !== undefined) checkPerAxis(NAME, 'controlSpacing', o.controlSpacing, { min: 1 });
     if (o.magnitudeRange !== undefined) checkRangePair(NAME, 'magnitudeRange', o.magnitudeRange, { min: 0 });
     checkInterpolation(NAME, o.interpolation, o.keys.length);
     checkPadding(NAME, o.padding, o.padValue);
   },
   apply: (sample, ctx, o) => {
-    if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
+    if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
     const first = imageAt(sample, o.keys[0]!);
     const size = size3(first);
     const [lo, hi] = o.magnitudeRange ?? [0, 4];

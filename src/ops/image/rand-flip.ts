@@ -2,7 +2,7 @@ import { OptionsError, TypeMismatchError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { applyAxes, identityAxes, invertAxes, type AxisMap } from './internal/axes.js';
 import { updateImages } from './internal/image-access.js';
-import { checkKeyList, checkProb } from './internal/options.js';
+import { checkRandomKeys, DEFAULT_PROB } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 
 /** Options of {@link randFlip}. */
@@ -39,14 +39,13 @@ export const randFlip = defineOp<RandFlipOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.axes !== undefined && (!Array.isArray(o.axes) || o.axes.length === 0 || o.axes.some((a) => a !== 0 && a !== 1 && a !== 2))) {
       throw new OptionsError(`op '${NAME}': option 'axes' must be a non-empty list of 0, 1, 2 (x, y, z), got ${JSON.stringify(o.axes)}`);
     }
   },
   apply: (sample, ctx, o) => {
-    const applied = ctx.rng.bool(o.prob ?? 0.1);
+    const applied = ctx.rng.bool(o.prob ?? DEFAULT_PROB);
     const entries: (AxisMap | null)[] = [];
     const out = updateImages(sample, o.keys, (img) => {
       if (!applied) {

@@ -1,7 +1,7 @@
 import { defineOp } from '../registry.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, minMax, withValues } from './internal/intensity.js';
-import { checkKeyList, checkProb, checkRangePair } from './internal/options.js';
+import { checkRandomKeys, checkRangePair, DEFAULT_PROB } from './internal/options.js';
 
 /** Options of {@link randGamma}. */
 export interface RandGammaOptions {
@@ -28,12 +28,11 @@ export const randGamma = defineOp<RandGammaOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.gammaRange !== undefined) checkRangePair(NAME, 'gammaRange', o.gammaRange, { above: 0 });
   },
   apply: (sample, ctx, o) => {
-    if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
+    if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
     const [lo, hi] = o.gammaRange ?? [0.5, 4.5];
     const gamma = ctx.rng.uniform(lo, hi);
     return updateImages(sample, o.keys, (img) => {

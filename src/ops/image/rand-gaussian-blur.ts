@@ -2,7 +2,7 @@ import { defineOp } from '../registry.js';
 import { gaussianSmooth } from './internal/gaussian.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, withValues } from './internal/intensity.js';
-import { checkKeyList, checkProb, checkRangePair } from './internal/options.js';
+import { checkRandomKeys, checkRangePair, DEFAULT_PROB } from './internal/options.js';
 
 /** Options of {@link randGaussianBlur}. */
 export interface RandGaussianBlurOptions {
@@ -29,12 +29,11 @@ export const randGaussianBlur = defineOp<RandGaussianBlurOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.sigmaRange !== undefined) checkRangePair(NAME, 'sigmaRange', o.sigmaRange, { min: 0 });
   },
   apply: (sample, ctx, o) => {
-    if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
+    if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
     const [lo, hi] = o.sigmaRange ?? [0.25, 1.5];
     const sigmas = [ctx.rng.uniform(lo, hi), ctx.rng.uniform(lo, hi), ctx.rng.uniform(lo, hi)];
     return updateImages(sample, o.keys, (img) => {

@@ -1,7 +1,7 @@
 import { defineOp } from '../registry.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, withValues } from './internal/intensity.js';
-import { checkKeyList, checkNum, checkProb } from './internal/options.js';
+import { checkNum, checkRandomKeys, DEFAULT_PROB } from './internal/options.js';
 
 /** Options of {@link randGaussianNoise}. */
 export interface RandGaussianNoiseOptions {
@@ -32,13 +32,12 @@ export const randGaussianNoise = defineOp<RandGaussianNoiseOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.mean !== undefined) checkNum(NAME, 'mean', o.mean);
     if (o.std !== undefined) checkNum(NAME, 'std', o.std, { min: 0 });
   },
   apply: (sample, ctx, o) => {
-    if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
+    if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
     const rng = ctx.rng;
     const std = o.sampleStd === false ? (o.std ?? 0.1) : rng.uniform(0, o.std ?? 0.1);
     const mean = o.mean ?? 0;

@@ -2,7 +2,7 @@ import { OptionsError, TypeMismatchError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { applyAxes, composeAxes, identityAxes, invertAxes, type AxisMap } from './internal/axes.js';
 import { updateImages } from './internal/image-access.js';
-import { checkKeyList, checkNum, checkProb } from './internal/options.js';
+import { checkNum, checkRandomKeys, DEFAULT_PROB } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 
 /** Options of {@link randRotate90}. */
@@ -49,8 +49,7 @@ export const randRotate90 = defineOp<RandRotate90Options>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     if (o.maxK !== undefined) checkNum(NAME, 'maxK', o.maxK, { min: 1, integer: true });
     if (o.axes !== undefined) {
       const [a, b] = o.axes;
@@ -60,7 +59,7 @@ export const randRotate90 = defineOp<RandRotate90Options>({
     }
   },
   apply: (sample, ctx, o) => {
-    const applied = ctx.rng.bool(o.prob ?? 0.1);
+    const applied = ctx.rng.bool(o.prob ?? DEFAULT_PROB);
     const k = applied ? ctx.rng.int(1, o.maxK ?? 3) : 0;
     const [a, b] = o.axes ?? [0, 1];
     const entries: (AxisMap | null)[] = [];

@@ -1,7 +1,7 @@
 import { defineOp } from '../registry.js';
 import { updateImages } from './internal/image-access.js';
 import { floatValues, withValues } from './internal/intensity.js';
-import { checkKeyList, checkProb, checkSymmetricRange, rangeOf } from './internal/options.js';
+import { checkRandomKeys, checkSymmetricRange, DEFAULT_PROB, rangeOf } from './internal/options.js';
 
 /** Options of {@link randShiftIntensity}. */
 export interface RandShiftIntensityOptions {
@@ -27,12 +27,11 @@ export const randShiftIntensity = defineOp<RandShiftIntensityOptions>({
   version: 1,
   kind: 'random',
   validate: (o) => {
-    checkKeyList(NAME, 'keys', o.keys);
-    checkProb(NAME, o.prob);
+    checkRandomKeys(NAME, o);
     checkSymmetricRange(NAME, 'offsets', o.offsets);
   },
   apply: (sample, ctx, o) => {
-    if (!ctx.rng.bool(o.prob ?? 0.1)) return sample;
+    if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
     const [lo, hi] = rangeOf(o.offsets);
     const offset = ctx.rng.uniform(lo, hi);
     return updateImages(sample, o.keys, (img) => {

@@ -50,6 +50,15 @@ export function checkProb(op: string, value: unknown): void {
   if (value !== undefined) checkNum(op, 'prob', value, { min: 0, max: 1 });
 }
 
+/** How often a random op applies when `prob` is not given (MONAI's default for its `Rand*` transforms). */
+export const DEFAULT_PROB = 0.1;
+
+/** Throws unless `o.keys` is a list of distinct key paths and `o.prob` a probability (or absent): every random op's options. */
+export function checkRandomKeys(op: string, o: { readonly keys: unknown; readonly prob?: unknown }): void {
+  checkKeyList(op, 'keys', o.keys);
+  checkProb(op, o.prob);
+}
+
 /** Throws unless `value` is a number or a list of 2 or 3 numbers meeting the bounds. */
 export function checkPerAxis(op: string, field: string, value: unknown, bounds: { min?: number; above?: number; integer?: boolean } = {}): void {
   if (Array.isArray(value)) {
