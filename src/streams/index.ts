@@ -32,3 +32,13 @@ export { type BalancedBatchesOptions, balancedBatches } from './balanced-batches
 export { type SplitFoldsOptions, splitFolds } from './split-folds.js';
 export { createWorkerRunner, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from './worker-runner.js';
 export { forTransfer } from './transfer-list.js';
+export {
+  createBatchRunner,
+  type BatchRunner,
+  type BatchRunnerOptions,
+  type BatchRunnerStats,
+  type BatchRequest,
+  type BatchOutcome,
+  type BatchTaskItem,
+} from './batch-runner.js';
+export { batchedDataset, type BatchedDataset, type BatchedDatasetOptions, type BatchesOptions, type BatchStream } from './batched-dataset.js';
