@@ -66,7 +66,7 @@ export interface BatchRunner {
    */
   runBatch(request: BatchRequest): Promise<BatchOutcome>;
   stats(): BatchRunnerStats;
-  /** Stops the workers; pending tasks reject. */
+  /** Stops the workers once the tasks already sent have settled (new `runBatch` calls reject). */
   close(): Promise<void>;
 }
 
@@ -99,6 +99,8 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   let closed = false;
   let tasks = 0;
   let samples = 0;
+  /** Tasks sent and not yet answered: `close` lets them settle before stopping the threads. */
+  const pending = new Set<Promise<unknown>>();
 
   const runBatch = async (request: BatchRequest): Promise<BatchOutcome> => {
     if (closed) throw new FuseflowError('batch runner is closed');
@@ -117,7 +119,13 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     let result: BatchResult;
     try {
       const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-      result = (await pool.run(task, signal === undefined ? { transferList: transfer } : { transferList: transfer, signal })) as BatchResult;
+      const answer = pool.run(task, signal === undefined ? { transferList: transfer } : { transferList: transfer, signal }) as Promise<BatchResult>;
+      pending.add(answer);
+      try {
+        result = await answer;
+      } finally {
+        pending.delete(answer);
+      }
     } catch (err) {
       if (closed) throw new FuseflowError('batch runner closed while the task ran', { cause: err });
       const at = new Int32Array(progress);
@@ -154,6 +162,9 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      // Destroying the pool while a thread is answering makes piscina fail on the late message;
+      // tasks already sent (at most the open streams' windows) finish first.
+      await Promise.allSettled([...pending]);
       await pool.destroy();
     },
   };

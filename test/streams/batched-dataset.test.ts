@@ -67,6 +67,24 @@ describe('batchedDataset with batch workers', () => {
       expect(got).toEqual(await reference(8, { epoch: 3, seed: 2, dropLast: true }));
       expect(two.stats().tasks - before).toBe(2); // one task per batch
       expect(sent).toBe(0); // every static output read from the cache by the workers
+      // an id the folder does not hold is asked for (the batch stream then sends its static outputs)
+      expect(await two.runBatch({ items: [{ id: 'v0' }, { id: 'absent' }], run: { seed: 0, epoch: 0 }, cacheFolder: cache.folder })).toEqual({ kind: 'missing', ids: ['absent'] });
+      // a worker whose read snapshot predates a commit reports the id missing: it is sent and the batch is the same
+      let reported = false;
+      const stale: BatchRunner = {
+        ...two,
+        runBatch: async (r) => {
+          const first = r.items[0];
+          if (!reported && first !== undefined && first.statics === undefined) {
+            reported = true;
+            return { kind: 'missing', ids: [first.id] };
+          }
+          return two.runBatch(r);
+        },
+      };
+      const retried = await collect(batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps, store: cache, batchRunner: stale }).batches({ size: 8, epoch: 3, seed: 2, dropLast: true }));
+      expect(reported).toBe(true);
+      expect(retried).toEqual(got);
     } finally {
       await cache.close();
     }
@@ -78,6 +96,10 @@ describe('batchedDataset with batch workers', () => {
     const want = await reference(4, { epoch: 2, seed: 11 });
     expect(await collect(viaWorkers.batches({ size: 4, epoch: 2, seed: 11 }))).toEqual(want);
     expect(await collect(inThread.batches({ size: 4, epoch: 2, seed: 11 }))).toEqual(want);
+    const ds = dataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps });
+    const skip = { skipKeys: ['data.label'] };
+    const wantSkipped = await collect(batch({ size: 6, dropLast: true, collate: skip })(ds.stream({ epoch: 0, seed: 4 })));
+    expect(await collect(viaWorkers.batches({ size: 6, dropLast: true, epoch: 0, seed: 4, collate: skip }))).toEqual(wantSkipped);
     const shard = { rank: 1, worldSize: 2 };
     expect(await collect(viaWorkers.batches({ size: 3, epoch: 1, seed: 5, shard }))).toEqual(await reference(3, { epoch: 1, seed: 5, shard }));
   });
