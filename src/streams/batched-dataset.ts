@@ -86,8 +86,9 @@ const NO_OPS = pipeline([], { name: 'batched.none' });
  * its batch hold fewer or more samples (a batch whose ids all drop is skipped). Cache audits are
  * not run on this path.
  * @example
- * const runner = createBatchRunner({ pipeline: pipelineSpec(dynamicOps-with-opIndexBase), threads: 2 });
- * const bd = batchedDataset({ ids, source, staticPipeline, dynamicPipeline, store: cache, batchRunner: runner });
+ * const dynamicPipeline = pipeline(augmentOps, { name: 'dynamic', opIndexBase: staticOps.length });
+ * const runner = createBatchRunner({ pipeline: pipelineSpec(dynamicPipeline), threads: 2 });
+ * const bd = batchedDataset({ ids, source, staticPipeline: staticOps, dynamicPipeline, store: cache, batchRunner: runner });
  * for await (const b of bd.batches({ size: 64, epoch, seed, window: 3, dropLast: true })) step(b);
  * @throws {OptionsError} as `dataset` does, and when the batch runner runs another pipeline;
  * `batches` throws it for bad options.

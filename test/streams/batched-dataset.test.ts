@@ -9,9 +9,10 @@ import { pipeline, pipelineSpec } from '../../src/ops/pipeline.js';
 import { batch } from '../../src/streams/batch.js';
 import { createBatchRunner, type BatchRunner } from '../../src/streams/batch-runner.js';
 import { batchedDataset } from '../../src/streams/batched-dataset.js';
+import { collate } from '../../src/streams/collate.js';
 import { dataset } from '../../src/streams/dataset.js';
 import { WorkerCrashError } from '../../src/streams/worker-runner.js';
-import { failOn, makeVolume, randNoise, scale } from '../cache/test-ops.js';
+import { failOn, makeVolume, morph, randNoise, scale } from '../cache/test-ops.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -104,6 +105,21 @@ describe('batchedDataset with batch workers', () => {
     expect(await collect(viaWorkers.batches({ size: 3, epoch: 1, seed: 5, shard }))).toEqual(await reference(3, { epoch: 1, seed: 5, shard }));
   });
 
+  it('streams nothing for no ids; batches of ids whose pipeline drops or splits hold fewer or more samples', async () => {
+    expect(await collect(batchedDataset({ ids: [], staticPipeline: staticOps, dynamicPipeline: dynamicOps, batchRunner: two }).batches({ size: 4 }))).toEqual([]);
+    const morphing = pipeline([makeVolume({ key: 'img', size: 4 }), morph({ drop: ['v3'], split: ['v5'] })], { name: 'static' });
+    const dyn = pipeline(dynamicOps.ops, { name: 'dynamic', opIndexBase: 2 });
+    const runner = createBatchRunner({ pipeline: pipelineSpec(dyn), threads: 1 });
+    const bd = batchedDataset({ ids: ids.slice(0, 8), staticPipeline: morphing, dynamicPipeline: dyn, batchRunner: runner });
+    const got = await collect(bd.batches({ size: 4, shuffle: false, epoch: 1, seed: 3 })).finally(() => runner.close());
+    expect(got.map((b) => getKey<string[]>(b, 'data.sampleId'))).toEqual([
+      ['v0', 'v1', 'v2'],
+      ['v4', 'v5#0', 'v5#1', 'v6', 'v7'],
+    ]);
+    const samples = await collect(bd.dataset.stream({ shuffle: false, epoch: 1, seed: 3 }));
+    expect(got[1]).toEqual(collate(samples.slice(3)));
+  });
+
   it('refuses a batch runner built for another pipeline', () => {
     expect(() => batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: pipeline([scale({ key: 'img', factor: 3 })], { name: 'dynamic' }), batchRunner: two })).toThrow(/batch runner/);
   });
@@ -146,9 +162,11 @@ describe('batchedDataset with batch workers', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     const after = sourced;
+    const tasks = two.stats().tasks;
     expect(after).toBeLessThanOrEqual((received - 1 + window) * size);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sourced).toBe(after); // nothing new starts after the break
+    expect(two.stats().tasks).toBe(tasks);
     expect(stream.stats.peakInFlight).toBeLessThanOrEqual(window);
   });
 
