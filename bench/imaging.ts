@@ -76,8 +76,10 @@ if (!existsSync(CH2)) {
   const perThreads = new Map<number, number>();
   for (const threads of [1, 2]) {
     const runner = createWorkerRunner({ pipeline: spec, threads, samplesPerTask: 1, maxTasksInFlight: 2 * threads });
-    await runner.run(samples().slice(0, threads), { seed: 0, epoch: 0 }); // warm-up: workers start, modules load
-    const t = median(await timeRuns(3, () => runner.run(samples(), { seed: 0, epoch: 0 })));
+    // warm-up: a full round, so every worker has started and loaded its modules (piscina may give
+    // a short warm-up round to one thread only)
+    await runner.run(samples(), { seed: 0, epoch: 0 });
+    const t = median(await timeRuns(5, () => runner.run(samples(), { seed: 0, epoch: 0 })));
     await runner.close();
     perThreads.set(threads, t);
     rows.push({ name: `read + resample 1.5 mm + z-score, ${threads} worker${threads > 1 ? 's' : ''}`, value: (volumes * mb(ch2)) / (t / 1000), unit: 'MB/s', note: `${volumes} volumes in ${t.toFixed(0)} ms` });
