@@ -39,7 +39,11 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const title = input.title ?? 'fuseflow evaluation report';
   const plots: { id: string; caption: string; spec: TopLevelSpec }[] = [];
   if (input.roc !== undefined && input.roc.length > 0) {
-    plots.push({ id: 'roc', caption: 'ROC curve; the shaded band is a pointwise bootstrap interval (Poisson resampling of the curve\'s per-threshold counts) of the true positive rate at each false positive rate.', spec: rocSpec(input.roc) });
+    const banded = input.roc.some((r) => r.band !== undefined);
+    const caption = banded
+      ? 'ROC curve; the shaded band is a pointwise bootstrap interval (Poisson resampling of the curve\'s per-threshold counts) of the true positive rate at each false positive rate.'
+      : 'ROC curve (no confidence band was computed for it).';
+    plots.push({ id: 'roc', caption, spec: rocSpec(input.roc) });
   }
   if (input.pr !== undefined && input.pr.length > 0) {
     plots.push({ id: 'pr', caption: 'Precision-recall curve; dashed: precision of a random classifier (the positive rate).', spec: prSpec(input.pr) });

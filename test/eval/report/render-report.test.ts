@@ -145,3 +145,11 @@ describe('the report in headless Chromium', () => {
     await page.close();
   });
 });
+
+describe('ROC caption', () => {
+  it('mentions a band only when a curve has one', async () => {
+    const html = await renderReport({ metrics: { auc: 0.75 }, roc: [{ label: 'model', fpr: [0, 0.5, 1], tpr: [0, 1, 1], auc: 0.75 }] });
+    expect(html).toContain('no confidence band was computed');
+    expect(html).not.toContain('the shaded band is');
+  });
+});
