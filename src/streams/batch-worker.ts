@@ -9,13 +9,13 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { MissingKeyError, OpError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
-import type { Op } from '../ops/op.js';
-import { pipeline, runPipeline, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import { runPipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
 import { openCacheFolder } from '../cache/open-cache.js';
 import type { SampleCache } from '../cache/sample-cache.js';
 import { collate, type CollateOptions } from './collate.js';
 import { rebuildPipeline } from './rebuild-pipeline.js';
-import { buffersIn, forTransfer } from './transfer-list.js';
+import { forTransfer } from './transfer-list.js';
+import { WorkerProgress } from './worker-progress.js';
 
 /** One id of a batch task: its static outputs when sent, else read from the cache folder. */
 export interface BatchTaskItem {
@@ -50,10 +50,8 @@ export type BatchResult =
       readonly missing?: { readonly key: string; readonly closest: readonly string[]; readonly sampleId: string | undefined };
     };
 
-let progress: Int32Array | undefined;
+const tracker = new WorkerProgress();
 const caches = new Map<string, Promise<SampleCache>>();
-const instrumented = new WeakMap<Pipeline, Pipeline>();
-const constants = new WeakMap<Pipeline, Set<ArrayBufferLike>>();
 
 function cacheAt(folder: string): Promise<SampleCache> {
   let c = caches.get(folder);
@@ -65,34 +63,13 @@ function cacheAt(folder: string): Promise<SampleCache> {
   return c;
 }
 
-/** The same pipeline whose ops first record their index in the progress array. */
-function withProgress(p: Pipeline): Pipeline {
-  let q = instrumented.get(p);
-  if (q === undefined) {
-    const ops = p.ops.map(
-      (op, i): Op<object> => ({
-        ...op,
-        id: p.opIds[i] as string,
-        apply: (s, ctx) => {
-          if (progress !== undefined) Atomics.store(progress, 1, i);
-          return op.apply(s, ctx);
-        },
-      }),
-    );
-    q = pipeline(ops, { name: p.name, opIndexBase: p.opIndexBase });
-    instrumented.set(p, q);
-    constants.set(q, buffersIn(p.ops.map((op) => op.options)));
-  }
-  return q;
-}
-
 function reply(result: BatchResult, transfer: ArrayBuffer[] = []): unknown {
   return move({ [transferableSymbol]: transfer, [valueSymbol]: result } as Parameters<typeof move>[0]);
 }
 
 /** Piscina entry point (run with `{ name: 'runBatch' }`). */
 export async function runBatch(task: BatchTask): Promise<unknown> {
-  progress = new Int32Array(task.progress);
+  const progress = tracker.begin(task.progress);
   const statics: (readonly Sample[])[] = [];
   const missing: string[] = [];
   const cache = task.cacheFolder === undefined ? undefined : await cacheAt(task.cacheFolder);
@@ -105,7 +82,7 @@ export async function runBatch(task: BatchTask): Promise<unknown> {
     }
   }
   if (missing.length > 0) return reply({ kind: 'missing', ids: missing });
-  const p = withProgress(await rebuildPipeline(task.spec));
+  const p = tracker.instrument(await rebuildPipeline(task.spec));
   const outputs: Sample[] = [];
   for (let i = 0; i < statics.length; i++) {
     Atomics.store(progress, 0, i);
@@ -131,6 +108,6 @@ export async function runBatch(task: BatchTask): Promise<unknown> {
     const missing = err instanceof MissingKeyError ? { key: err.key, closest: err.closest, sampleId: err.sampleId } : undefined;
     return reply({ kind: 'collate-error', name: e.constructor.name, message: e.message, ...(missing === undefined ? {} : { missing }) });
   }
-  const { value, transfer } = forTransfer(collated, { copyFrozen: true, copyPartial: false, keep: constants.get(p) ?? new Set() });
+  const { value, transfer } = forTransfer(collated, { copyFrozen: true, copyPartial: false, keep: tracker.constantsOf(p) });
   return reply({ kind: 'batch', batch: value, samples: outputs.length }, transfer);
 }

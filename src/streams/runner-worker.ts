@@ -9,9 +9,9 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { OpError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
-import type { Op } from '../ops/op.js';
-import { pipeline, runPipeline, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
-import { buffersIn, forReturn } from './transfer-list.js';
+import { runPipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import { forReturn } from './transfer-list.js';
+import { WorkerProgress } from './worker-progress.js';
 import { rebuildPipeline } from './rebuild-pipeline.js';
 
 /** One task: several samples, one run key. */
@@ -30,36 +30,12 @@ export type RunnerResult =
   | { readonly outputs: Sample[] }
   | { readonly error: { readonly op: string; readonly opId: string; readonly sampleId: string; readonly message: string } };
 
-let progress: Int32Array | undefined;
-const instrumented = new WeakMap<Pipeline, Pipeline>();
-/** Buffers held by each pipeline's op options: outputs that reference them get copies. */
-const constants = new WeakMap<Pipeline, Set<ArrayBufferLike>>();
-
-/** The same pipeline whose ops first record their index in the progress array. */
-function withProgress(p: Pipeline): Pipeline {
-  let q = instrumented.get(p);
-  if (q === undefined) {
-    const ops = p.ops.map(
-      (op, i): Op<object> => ({
-        ...op,
-        id: p.opIds[i] as string,
-        apply: (s, ctx) => {
-          if (progress !== undefined) Atomics.store(progress, 1, i);
-          return op.apply(s, ctx);
-        },
-      }),
-    );
-    q = pipeline(ops, { name: p.name, opIndexBase: p.opIndexBase });
-    instrumented.set(p, q);
-    constants.set(q, buffersIn(p.ops.map((op) => op.options)));
-  }
-  return q;
-}
+const tracker = new WorkerProgress();
 
 /** Piscina entry point (run with `{ name: 'runTask' }`). */
 export async function runTask(task: RunnerTask): Promise<unknown> {
-  const p = withProgress(await rebuildPipeline(task.spec));
-  progress = new Int32Array(task.progress);
+  const p = tracker.instrument(await rebuildPipeline(task.spec));
+  const progress = tracker.begin(task.progress);
   const results: RunnerResult[] = [];
   for (let i = 0; i < task.samples.length; i++) {
     Atomics.store(progress, 0, i);
@@ -74,7 +50,7 @@ export async function runTask(task: RunnerTask): Promise<unknown> {
     }
   }
   const ok = results.flatMap((r) => ('outputs' in r ? [r.outputs] : []));
-  const { value, transfer } = forReturn(ok, constants.get(p) ?? new Set());
+  const { value, transfer } = forReturn(ok, tracker.constantsOf(p));
   let k = 0;
   const sendable = results.map((r): RunnerResult => ('outputs' in r ? { outputs: value[k++] as Sample[] } : r));
   return move({ [transferableSymbol]: transfer, [valueSymbol]: sendable } as Parameters<typeof move>[0]);
