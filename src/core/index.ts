@@ -48,3 +48,12 @@ export { type Image, createImage, isImage, imageSize, identityDirection } from '
 export { Rng, type RngKey, hash128 } from './rng.js';
 export { canonicalize, fingerprint } from './fingerprint.js';
 export { workerEntry, type WorkerEntry } from './workers.js';
+export {
+  OutputError,
+  type WriteFileAtomicOptions,
+  outputErrorOf,
+  checkOutputTarget,
+  writeFileAtomic,
+  appendFileNoFollow,
+  fsyncDir,
+} from './safe-fs.js';
