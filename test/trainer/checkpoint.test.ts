@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
+import { OutputError } from '../../src/core/safe-fs.js';
 import { readCheckpoint, restoreWeights, saveCheckpoint } from '../../src/trainer/checkpoint.js';
 import { classificationHead } from '../../src/trainer/heads/classification-head.js';
 import { multiHeadModel } from '../../src/trainer/models/multi-head-model.js';
@@ -46,9 +47,49 @@ describe('checkpoints', () => {
     const bytes = readFileSync(path);
     writeFileSync(join(dir, 'cut.ckpt'), bytes.subarray(0, bytes.length - 10));
     expect(() => readCheckpoint(join(dir, 'cut.ckpt'))).toThrow(InputError);
-    expect(() => readCheckpoint(join(dir, 'cut.ckpt'))).toThrow(/cut\.ckpt: truncated checkpoint/);
+    expect(() => readCheckpoint(join(dir, 'cut.ckpt'))).toThrow(/cut\.ckpt: checksum mismatch.*truncated/);
     writeFileSync(join(dir, 'foreign.ckpt'), 'hello world, not a checkpoint');
     expect(() => readCheckpoint(join(dir, 'foreign.ckpt'))).toThrow(/foreign\.ckpt: not a fuseflow checkpoint/);
+  });
+
+  it('refuses a checkpoint with one flipped bit (checksum mismatch), in the header, a weight or the checksum itself', async () => {
+    const path = join(dir, 'flip.ckpt');
+    const model = tabularModel(3);
+    await saveCheckpoint(path, { model, trainState: { loop: { epoch: 1 } } });
+    const bytes = readFileSync(path);
+    // Offsets: in the JSON header, in the float32 blobs (a weight's exponent byte), in the trailing SHA-256.
+    for (const at of [20, bytes.length - 32 - 4 * 7 - 1, bytes.length - 1]) {
+      const damaged = Buffer.from(bytes);
+      damaged[at] = (damaged[at] as number) ^ 0x40;
+      const file = join(dir, `flip-${at}.ckpt`);
+      writeFileSync(file, damaged);
+      expect(() => readCheckpoint(file)).toThrow(InputError);
+      expect(() => readCheckpoint(file)).toThrow(new RegExp(`flip-${at}\\.ckpt: checksum mismatch`));
+    }
+    expect(readCheckpoint(path).trainState).toEqual({ loop: { epoch: 1 } });
+  });
+
+  it('refuses a format-1 checkpoint (no checksum), saying why', async () => {
+    const path = join(dir, 'v1.ckpt');
+    await saveCheckpoint(path, { model: tabularModel(1), trainState: {} });
+    const bytes = Buffer.from(readFileSync(path));
+    bytes.write('FFCKPT01', 0, 'latin1');
+    writeFileSync(path, bytes);
+    expect(() => readCheckpoint(path)).toThrow(/v1\.ckpt: checkpoint format 'FFCKPT01' is not read/);
+  });
+
+  it('never writes through a symbolic link at the target; replaces a regular file', async () => {
+    const outside = join(dir, 'outside.bin');
+    writeFileSync(outside, 'precious');
+    const link = join(dir, 'link.ckpt');
+    symlinkSync(outside, link);
+    await expect(saveCheckpoint(link, { model: tabularModel(1), trainState: {} })).rejects.toThrow(OutputError);
+    await expect(saveCheckpoint(link, { model: tabularModel(1), trainState: {} })).rejects.toThrow(/link\.ckpt: is a symbolic link/);
+    expect(readFileSync(outside, 'utf8')).toBe('precious');
+    const path = join(dir, 'again.ckpt');
+    await saveCheckpoint(path, { model: tabularModel(1), trainState: { n: 1 } });
+    await saveCheckpoint(path, { model: tabularModel(1), trainState: { n: 2 } });
+    expect(readCheckpoint(path).trainState).toEqual({ n: 2 });
   });
 
   it('refuses weights of another architecture', async () => {
