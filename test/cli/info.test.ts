@@ -3,7 +3,7 @@
  * exit 2 for usage errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -59,6 +59,38 @@ describe('fuseflow info', () => {
     expect((await info()).code).toBe(2);
     expect((await info('a', 'b')).code).toBe(2);
     expect((await info('--bogus', 'a')).code).toBe(2);
+  });
+
+  it('a series folder with one slice missing exits 1 naming the gap (was: 19 slices, z spacing 7.389 mm, exit 0)', async () => {
+    const src = 'test/fixtures/dicom/series-mr-brain';
+    const gap = join(dir, 'gap');
+    mkdirSync(gap);
+    for (const n of readdirSync(src)) if (n !== 'brain_008.dcm') copyFileSync(join(src, n), join(gap, n));
+    const r = await info(gap);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(new RegExp(`^fuseflow info: ${gap}: missing slice between brain_007\\.dcm \\(z=-19\\.61 mm\\) and brain_009\\.dcm \\(z=-5\\.58 mm\\)`));
+  });
+
+  it('a folder with two series: the hint names --series, and --series UID reads the one named', async () => {
+    const two = join(dir, 'two');
+    mkdirSync(two);
+    for (const n of ['brain_002.dcm', 'brain_003.dcm', 'brain_004.dcm']) copyFileSync(join('test/fixtures/dicom/series-mr-brain', n), join(two, n));
+    copyFileSync('test/fixtures/dicom/single/CT_small.dcm', join(two, 'ct.dcm'));
+    const r = await info(two);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('holds 2 DICOM series');
+    expect(r.err).toContain('pick one with --series UID');
+    expect(r.err).not.toContain('seriesUid');
+    const brain = await info(two, '--series', '0.0.0.0.3.8811.2.20010413115754.12432');
+    expect(brain.code).toBe(0);
+    expect(JSON.parse(brain.out)).toMatchObject({ size: [256, 256, 3], dtype: 'int16' });
+    const ct = await info('--series', '1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12322', two);
+    expect(ct.code).toBe(0);
+    expect(JSON.parse(ct.out)).toMatchObject({ size: [128, 128, 1], min: -896, max: 1167 });
+    const none = await info(two, '--series', '1.2.3');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("no series '1.2.3' in the folder");
   });
 
   it('as a process: stdout is exactly one JSON line, bad input exits non-zero', () => {

@@ -67,7 +67,7 @@ export async function run(args: readonly string[]): Promise<number> {
     console.error(`fuseflow info: give exactly one PATH\n\n${USAGE}`);
     return 2;
   }
-  const img = await readImageLocal(path, seriesUid === undefined ? {} : { seriesUid });
+  const img = await readImageLocal(path, { pickSeriesHint: '--series UID', ...(seriesUid === undefined ? {} : { seriesUid }) });
   console.log(JSON.stringify(imageInfo(img)));
   return 0;
 }

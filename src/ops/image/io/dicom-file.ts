@@ -15,6 +15,8 @@ export interface DicomScan {
   readonly seriesUid: string | undefined;
   readonly imagePosition: readonly number[] | undefined;
   readonly imageOrientation: readonly number[] | undefined;
+  /** InstanceNumber (0020,0013), when present and an integer. */
+  readonly instanceNumber: number | undefined;
   readonly hasPixelData: boolean;
   /** The file's bytes, without zero padding after the last element. */
   readonly bytes: Uint8Array;
@@ -108,6 +110,7 @@ class Walker {
 }
 
 const numbers = (s: string): number[] => s.split('\\').map((v) => Number(v.trim()));
+const integer = (s: string): number | undefined => (/^[+-]?\d+$/.test(s) ? Number(s) : undefined);
 
 /**
  * Walks a DICOM Part 10 file's top-level elements.
@@ -128,11 +131,12 @@ export function scanDicom(bytes: Uint8Array, file: string): DicomScan {
   let seriesUid: string | undefined;
   let imagePosition: number[] | undefined;
   let imageOrientation: number[] | undefined;
+  let instanceNumber: number | undefined;
   let hasPixelData = false;
   let end = at;
   if (transferSyntax === '1.2.840.10008.1.2.1.99') {
     // deflated: the dataset is zlib-compressed; leave it to GDCM
-    return { transferSyntax, seriesUid, imagePosition, imageOrientation, hasPixelData: true, bytes };
+    return { transferSyntax, seriesUid, imagePosition, imageOrientation, instanceNumber, hasPixelData: true, bytes };
   }
   while (at < bytes.length) {
     if (w.tag(at, little) === 0 && bytes.subarray(at).every((b) => b === 0)) break; // zero padding
@@ -140,9 +144,10 @@ export function scanDicom(bytes: Uint8Array, file: string): DicomScan {
     if (h.tag === 0x0020000e) seriesUid = w.text(h.start, h.length);
     else if (h.tag === 0x00200032) imagePosition = numbers(w.text(h.start, h.length));
     else if (h.tag === 0x00200037) imageOrientation = numbers(w.text(h.start, h.length));
+    else if (h.tag === 0x00200013) instanceNumber = integer(w.text(h.start, h.length));
     else if (h.tag === PIXEL_DATA) hasPixelData = h.length > 0;
     at = w.skipValue(h, explicit, little);
     end = at;
   }
-  return { transferSyntax, seriesUid, imagePosition, imageOrientation, hasPixelData, bytes: end < bytes.length ? bytes.subarray(0, end) : bytes };
+  return { transferSyntax, seriesUid, imagePosition, imageOrientation, instanceNumber, hasPixelData, bytes: end < bytes.length ? bytes.subarray(0, end) : bytes };
 }

@@ -13,11 +13,17 @@ import type { Image } from '../../../core/image.js';
 import { looksLikeDicom, scanDicom, type DicomScan } from './dicom-file.js';
 import { fromItkImage } from './itk-image.js';
 import { runPipeline } from './itk-module.js';
+import { checkSlicePositions } from './slice-positions.js';
 
 /** Options for reading a DICOM series folder. */
 export interface DicomSeriesOptions {
   /** SeriesInstanceUID to read when the folder holds several series. Default: none (several is an error). */
   readonly seriesUid?: string;
+  /**
+   * How the error for a folder with several series tells the caller to pick one: the command
+   * line says `--series UID`. Default: `the seriesUid option`.
+   */
+  readonly pickSeriesHint?: string;
 }
 
 function checkPixels(scan: DicomScan, file: string): void {
@@ -86,12 +92,13 @@ export async function readDicomSeries(dir: string, options: DicomSeriesOptions =
     if (chosen === undefined) throw new InputError(`no series '${options.seriesUid}' in the folder; it holds ${[...bySeries.keys()].join(', ')}`, { file: dir });
   } else if (bySeries.size > 1) {
     const list = [...bySeries].map(([uid, files]) => `${uid} (${files.length} files)`).join(', ');
-    throw new InputError(`the folder holds ${bySeries.size} DICOM series: ${list}; pass seriesUid to pick one`, { file: dir });
+    throw new InputError(`the folder holds ${bySeries.size} DICOM series: ${list}; pick one with ${options.pickSeriesHint ?? 'the seriesUid option'}`, { file: dir });
   } else {
     chosen = [...bySeries.values()][0];
   }
   const slices = chosen ?? [];
   for (const { file, scan } of slices) checkPixels(scan, file);
+  checkSlicePositions(dir, slices);
   const files = new Map<string, Uint8Array>();
   slices.forEach(({ scan }, i) => files.set(`/fuseflow-series/${String(i).padStart(5, '0')}.dcm`, scan.bytes));
   let out;
