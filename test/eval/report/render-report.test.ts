@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { writeReport, renderReport } from '../../../src/eval/report/render-report.js';
 import { curvesFromRoc } from '../../../src/eval/report/curves-from-roc.js';
 import type { ReportInput } from '../../../src/eval/report/report-input.js';
@@ -11,9 +11,7 @@ import { evaluate } from '../../../src/eval/evaluate.js';
 import { auc } from '../../../src/eval/metrics/auc.js';
 import { oneVsRest } from '../../../src/eval/metrics/one-vs-rest.js';
 import { KNIGHT_CSV } from '../knight-fixture.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchChromium } from './headless-chromium.js';
 
 // A small ROC: 4 positives, 6 negatives.
 const curve = { fpr: [0, 0, 1 / 6, 1 / 6, 0.5, 1], tpr: [0, 0.5, 0.5, 0.75, 1, 1] };
@@ -71,8 +69,7 @@ describe('renderReport', () => {
 describe('the report in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
