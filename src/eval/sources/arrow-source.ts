@@ -1,10 +1,14 @@
 /**
  * A source over an Arrow IPC file (`.arrow`, `.feather` v2) or stream (`.arrows`), read record
- * batch by record batch: at most one record batch is in memory at a time.
+ * batch by record batch: at most one record batch is in memory at a time. The file's structure is
+ * checked first ({@link checkArrowIpc}): a stream without its end-of-stream marker, a file without
+ * its footer, a batch whose buffers do not fit its rows are refused, never read short.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { RecordBatchReader, type RecordBatch, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
+import { closestText } from '../../core/closest-names.js';
+import { checkArrowIpc } from './arrow-ipc-check.js';
 import { emitSliced, type EvalSource } from './eval-source.js';
 
 /** Options of {@link arrowSource}. */
@@ -22,17 +26,24 @@ export interface ArrowSourceOptions {
  *
  * @example
  * const src = arrowSource('preds.arrow', { columns: ['pred', 'target'] });
- * @throws InputError (when scanned) if the file is not Arrow IPC or lacks a requested column.
+ * @throws InputError (when scanned) naming the file if it is not a regular file, not Arrow IPC,
+ *   truncated or structurally corrupt (see {@link checkArrowIpc}), or lacks a requested column.
  */
 export function arrowSource(file: string, options: ArrowSourceOptions = {}): EvalSource {
   return {
     name: file,
     reReadable: true,
     async scan(batchSize, onBatch) {
+      const info = await stat(file).catch((err: unknown) => {
+        throw new InputError(`cannot open: ${err instanceof Error ? err.message : String(err)}`, { file });
+      });
+      // A pipe or device cannot be checked before reading nor read twice; opening a FIFO would also wait for a writer.
+      if (!info.isFile()) throw new InputError('not a regular file (a pipe, device or folder); write the Arrow data to a file and pass that', { file });
       const handle = await open(file, 'r').catch((err: unknown) => {
         throw new InputError(`cannot open: ${err instanceof Error ? err.message : String(err)}`, { file });
       });
       try {
+        const layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
         let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
         try {
           reader = await RecordBatchReader.from(handle);
@@ -43,15 +54,34 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
         const names = reader.schema.fields.map((f) => f.name);
         const wanted = options.columns ?? names;
         for (const c of wanted) {
-          if (!names.includes(c)) throw new InputError(`no column '${c}'; columns are ${names.map((n) => `'${n}'`).join(', ')}`, { file });
+          if (!names.includes(c)) throw new InputError(`no column '${c}'; ${closestText(names, c)}`, { file });
         }
         let row = 0;
-        for await (const batch of reader) {
+        let k = 0;
+        const iterator = reader[Symbol.asyncIterator]();
+        for (;;) {
+          let next: IteratorResult<RecordBatch>;
+          try {
+            next = await iterator.next();
+          } catch (err) {
+            throw new InputError(`corrupt Arrow data after ${row} rows: ${err instanceof Error ? err.message : String(err)}`, { file });
+          }
+          if (next.done === true) break;
+          const batch = next.value;
+          const declared = layout.batches[k]?.rows;
+          if (batch.numRows !== declared) throw new InputError(`record batch ${k}: read ${batch.numRows} rows where the file declares ${String(declared ?? 'no batch')}`, { file });
           const first = row;
-          const columns = batchColumns(batch, wanted);
+          let columns: Record<string, ArrayLike<unknown>>;
+          try {
+            columns = batchColumns(batch, wanted);
+          } catch (err) {
+            throw new InputError(`corrupt Arrow record batch ${k}: ${err instanceof Error ? err.message : String(err)}`, { file });
+          }
           emitSliced({ columns, length: batch.numRows, where: (i) => ({ file, row: first + i }) }, batchSize, onBatch);
           row += batch.numRows;
+          k++;
         }
+        if (row !== layout.rows) throw new InputError(`read ${row} rows where the record batches declare ${layout.rows}`, { file });
       } finally {
         await handle.close();
       }

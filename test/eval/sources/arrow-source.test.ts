@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ describe('arrowSource', () => {
   it('reads only the requested columns and fails naming an absent one', async () => {
     const path = writeArrow('c.arrow', 'file', 1, 5);
     expect(Object.keys((await collect(arrowSource(path, { columns: ['pred'] }))).columns)).toEqual(['pred']);
-    await expect(collect(arrowSource(path, { columns: ['score'] }))).rejects.toThrow(/c\.arrow: no column 'score'; columns are 'id', 'pred', 'target'/);
+    await expect(collect(arrowSource(path, { columns: ['score'] }))).rejects.toThrow(/c\.arrow: no column 'score'; closest: 'pred', 'id', 'target' \(of 3 columns\)/);
   });
 
   it('fails with an InputError on a file that is not Arrow', async () => {
@@ -63,4 +64,47 @@ describe('arrowSource', () => {
     writeFileSync(path, 'id,pred\n1,0.5\n');
     await expect(collect(arrowSource(path))).rejects.toThrow(InputError);
   });
+
+  it('refuses a stream cut at a record-batch boundary (no end-of-stream marker), naming the file and the rows read', async () => {
+    const path = writeArrow('cut.arrows', 'stream', 2, 20_000);
+    const whole = readFileSync(path);
+    // The end-of-stream marker is the last 8 bytes; without it the stream ends right after batch 2,
+    // and cutting batch 2 off as well leaves a stream that ends exactly after batch 1.
+    expect([...whole.subarray(whole.length - 8)]).toEqual([255, 255, 255, 255, 0, 0, 0, 0]);
+    const atBoundary = join(dir, 'cut-boundary.arrows');
+    const { batches } = await collect(arrowSource(path));
+    expect(batches.reduce((s, b) => s + b.length, 0)).toBe(40_000);
+    const layoutEnd = whole.length - 8;
+    writeFileSync(atBoundary, whole.subarray(0, layoutEnd));
+    await expect(collect(arrowSource(atBoundary))).rejects.toThrow(/cut-boundary\.arrows: truncated Arrow stream: no end-of-stream marker after 40000 rows in 2 record batches/);
+    // Cut after the first batch: find its end from a one-batch stream of the same shape.
+    const one = readFileSync(writeArrow('one.arrows', 'stream', 1, 20_000));
+    writeFileSync(atBoundary, whole.subarray(0, one.length - 8));
+    await expect(collect(arrowSource(atBoundary))).rejects.toThrow(/truncated Arrow stream: no end-of-stream marker after 20000 rows in 1 record batches/);
+  });
+
+  it.each([
+    ['a file cut mid-batch', 'file', 'mid.arrow', 0.6],
+    ['a feather file cut mid-batch', 'file', 'mid.feather', 0.3],
+    ['a stream cut mid-batch', 'stream', 'mid.arrows', 0.6],
+    ['a 0-byte file', 'file', 'empty.arrow', 0],
+  ] as const)('refuses %s with an InputError naming the file', async (_what, format, name, keep) => {
+    const path = writeArrow(`whole-${name}`, format, 2, 1000);
+    const bytes = readFileSync(path);
+    const cut = join(dir, name);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * keep)));
+    const err = await collect(arrowSource(cut)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain(cut);
+  });
+
+  it('refuses a FIFO cleanly instead of waiting for a writer', async () => {
+    const fifo = join(dir, 'pipe.arrows');
+    execFileSync('mkfifo', [fifo]);
+    await expect(collect(arrowSource(fifo))).rejects.toThrow(/pipe\.arrows: not a regular file/);
+  });
 });
+
