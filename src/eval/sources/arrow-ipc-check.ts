@@ -73,6 +73,7 @@ export async function checkArrowIpc(handle: FileHandle, size: number, file: stri
     throw new InputError(`corrupt Arrow file footer: ${err instanceof Error ? err.message : String(err)}`, { file });
   }
   // The footer holds the schema; a schema message before the batches (optional in files) must agree.
+  checkSchema(footer.schema, (why) => new InputError(`corrupt Arrow file footer: ${why}`, { file }));
   const layout = await walkMessages(read, 8, footerStart, file, 'file', footer.schema);
   const blocks = [...footer.recordBatches()];
   const disagree = (why: string): InputError => new InputError(`corrupt Arrow file: the footer disagrees with the messages (${why})`, { file });
@@ -134,6 +135,7 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
     try {
       if (message.headerType === MessageHeader.Schema) {
         const own = message.header() as Schema;
+        checkSchema(own, corrupt);
         if (schemaMessages > 0 || batches.length > 0) throw corrupt('a second schema');
         if (schema !== undefined && schemaText(own) !== schemaText(schema)) throw corrupt('its schema disagrees with the footer');
         schemaMessages++;
@@ -260,6 +262,15 @@ function layoutOf(type: DataType, rows: number): (number | undefined)[] | undefi
     default:
       return undefined;
   }
+}
+
+/** Every field has a name (a flatbuffer string) and a known type. */
+function checkSchema(schema: Schema, corrupt: (why: string) => InputError): void {
+  if (!Array.isArray(schema.fields)) throw corrupt('schema without fields');
+  schema.fields.forEach((f, i) => {
+    if (typeof f.name !== 'string') throw corrupt(`field ${i} has no name`);
+    if (f.type === null || f.type === undefined || typeof f.type.typeId !== 'number') throw corrupt(`field '${f.name}' has no type`);
+  });
 }
 
 /** The schema as comparable text (names, types, nullability). */
