@@ -13,7 +13,9 @@ import { workerEntry } from '../core/workers.js';
 import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { BatchResult, BatchTask, BatchTaskItem } from './batch-worker.js';
 import type { CollateOptions } from './collate.js';
+import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
 import { forTransfer } from './transfer-list.js';
+import { Phase, progressBuffer } from './worker-progress.js';
 import { WorkerCrashError } from './worker-runner.js';
 
 export type { BatchTaskItem } from './batch-worker.js';
@@ -25,10 +27,20 @@ export interface BatchRunnerOptions {
   /** Worker threads. Default `availableParallelism()`. */
   readonly threads?: number;
   /**
-   * Milliseconds a batch task may run before its thread is stopped and the task fails like a
-   * crashed worker (naming the sample and op that were running). Default: no limit.
+   * Milliseconds one sample of a batch (or the batch's collation) may run on its worker, counted
+   * from when the worker starts on it: time in the pool's queue and time spent on the other
+   * samples of the batch do not count. Past it the thread is stopped (a loop that never yields
+   * included), the task fails like a crashed worker (naming the sample and op that were running)
+   * and a fresh thread takes over. Default {@link DEFAULT_TASK_TIMEOUT_MS} (10 minutes); `0` or
+   * `Infinity`: no limit.
    */
   readonly taskTimeoutMs?: number;
+  /**
+   * Milliseconds a batch task's setup may run on its worker (opening the cache, reading the
+   * static outputs, building the pipeline), counted from when the worker starts the task.
+   * Default {@link DEFAULT_TASK_TIMEOUT_MS}; `0` or `Infinity`: no limit.
+   */
+  readonly setupTimeoutMs?: number;
 }
 
 /** One batch to build. */
@@ -59,6 +71,8 @@ export interface BatchRunnerStats {
 export interface BatchRunner {
   /** The dynamic pipeline it runs. */
   readonly pipeline: PipelineSpec;
+  /** The per-sample running-time limit in force (`Infinity`: none). */
+  readonly taskTimeoutMs: number;
   /**
    * Builds one batch off-thread.
    * @throws {OpError} for a failing op (naming op, op id and sample id) or a dead worker thread
@@ -91,11 +105,12 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   if (options.pipeline === undefined || !Array.isArray(options.pipeline.ops)) throw new OptionsError('createBatchRunner: pipeline must be a PipelineSpec');
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new OptionsError(`createBatchRunner: threads must be a positive integer, got ${String(threads)}`);
-  const timeoutMs = options.taskTimeoutMs;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) throw new OptionsError(`createBatchRunner: taskTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  const timeoutMs = timeoutOption('createBatchRunner', 'taskTimeoutMs', options.taskTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);
+  const setupMs = timeoutOption('createBatchRunner', 'setupTimeoutMs', options.setupTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);
   const spec = options.pipeline;
   const { filename, execArgv } = workerEntry(import.meta.url, './batch-worker');
   const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runBatch', minThreads: threads, maxThreads: threads });
+  const watchdog = new TaskWatchdog({ setupMs, runMs: timeoutMs });
   let closed = false;
   let tasks = 0;
   let samples = 0;
@@ -105,21 +120,27 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   const runBatch = async (request: BatchRequest): Promise<BatchOutcome> => {
     if (closed) throw new FuseflowError('batch runner is closed');
     const ids = request.items.map((it) => it.id);
-    const progress = new SharedArrayBuffer(8);
-    new Int32Array(progress).fill(-1);
+    const progress = progressBuffer();
     const { value: items, transfer } = forTransfer(request.items, { copyFrozen: true });
+    const sentAt = Date.now();
     const task: BatchTask = {
       spec,
       items,
       run: request.run,
       collate: request.collate ?? {},
       progress,
+      sentAt,
       ...(request.cacheFolder === undefined ? {} : { cacheFolder: request.cacheFolder }),
     };
+    const abort = new AbortController();
+    let timedOut: Timeout | undefined;
+    const unwatch = watchdog.watch(progress, sentAt, (t) => {
+      timedOut = t;
+      abort.abort();
+    });
     let result: BatchResult;
     try {
-      const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-      const answer = pool.run(task, signal === undefined ? { transferList: transfer } : { transferList: transfer, signal }) as Promise<BatchResult>;
+      const answer = pool.run(task, { transferList: transfer, signal: abort.signal }) as Promise<BatchResult>;
       pending.add(answer);
       try {
         result = await answer;
@@ -129,14 +150,20 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     } catch (err) {
       if (closed) throw new FuseflowError('batch runner closed while the task ran', { cause: err });
       const at = new Int32Array(progress);
-      const itemIndex = Atomics.load(at, 0);
-      const opIndex = Atomics.load(at, 1);
+      const itemIndex = timedOut?.sampleIndex ?? Atomics.load(at, 0);
+      const opIndex = timedOut?.opIndex ?? Atomics.load(at, 1);
       const opSpec = spec.ops[opIndex];
       const opName = opIndex === -2 ? 'collate' : (opSpec?.name ?? '(batch setup)');
       const opId = opIndex === -2 ? `${spec.name}.collate` : opSpec === undefined ? `${spec.name}.setup` : (opSpec.id ?? `${spec.name}.${opIndex}.${opSpec.name}`);
-      const timedOut = err instanceof Error && err.name === 'AbortError';
-      const reason = timedOut ? `batch task ran past taskTimeoutMs (${String(timeoutMs)} ms); its thread was stopped` : `worker thread died: ${err instanceof Error ? err.message : String(err)}`;
+      const reason =
+        timedOut === undefined
+          ? `worker thread died: ${err instanceof Error ? err.message : String(err)}`
+          : timedOut.phase === Phase.setup
+            ? `batch task setup ran past setupTimeoutMs (${String(timedOut.limitMs)} ms); its thread was stopped`
+            : `batch sample ran past taskTimeoutMs (${String(timedOut.limitMs)} ms) on its worker; its thread was stopped`;
       throw new OpError(opName, opId, ids[itemIndex] ?? ids[0] ?? '?', new WorkerCrashError(reason, { cause: err }));
+    } finally {
+      unwatch();
     }
     tasks++;
     switch (result.kind) {
@@ -157,6 +184,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
 
   return {
     pipeline: spec,
+    taskTimeoutMs: timeoutMs,
     runBatch,
     stats: () => ({ tasks, samples }),
     async close(): Promise<void> {
@@ -165,6 +193,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
       // Destroying the pool while a thread is answering makes piscina fail on the late message;
       // tasks already sent (at most the open streams' windows) finish first.
       await Promise.allSettled([...pending]);
+      watchdog.stop();
       await pool.destroy();
     },
   };

@@ -15,7 +15,7 @@ import type { SampleCache } from '../cache/sample-cache.js';
 import { collate, type CollateOptions } from './collate.js';
 import { rebuildPipeline } from './rebuild-pipeline.js';
 import { forTransfer } from './transfer-list.js';
-import { WorkerProgress } from './worker-progress.js';
+import { Phase, WorkerProgress } from './worker-progress.js';
 
 /** One id of a batch task: its static outputs when sent, else read from the cache folder. */
 export interface BatchTaskItem {
@@ -31,8 +31,10 @@ export interface BatchTask {
   readonly items: readonly BatchTaskItem[];
   readonly run: RunKey;
   readonly collate: CollateOptions;
-  /** Int32 [item index, op index] written as the task advances. */
+  /** Progress array (see worker-progress.ts) written as the task advances. */
   readonly progress: SharedArrayBuffer;
+  /** `Date.now()` on the main thread when the task was sent (phase start times are relative to it). */
+  readonly sentAt: number;
 }
 
 /** What a batch task returns. */
@@ -69,7 +71,7 @@ function reply(result: BatchResult, transfer: ArrayBuffer[] = []): unknown {
 
 /** Piscina entry point (run with `{ name: 'runBatch' }`). */
 export async function runBatch(task: BatchTask): Promise<unknown> {
-  const progress = tracker.begin(task.progress);
+  tracker.begin(task.progress, task.sentAt);
   const statics: (readonly Sample[])[] = [];
   const missing: string[] = [];
   const cache = task.cacheFolder === undefined ? undefined : await cacheAt(task.cacheFolder);
@@ -85,9 +87,8 @@ export async function runBatch(task: BatchTask): Promise<unknown> {
   const p = tracker.instrument(await rebuildPipeline(task.spec));
   const outputs: Sample[] = [];
   for (let i = 0; i < statics.length; i++) {
-    Atomics.store(progress, 0, i);
     for (const s of statics[i] as readonly Sample[]) {
-      Atomics.store(progress, 1, -1);
+      tracker.startSample(i); // each static output gets its own running time
       try {
         const outs = p.ops.length === 0 ? [s] : await runPipeline(p, s, task.run);
         for (const o of outs) outputs.push(o);
@@ -98,7 +99,8 @@ export async function runBatch(task: BatchTask): Promise<unknown> {
       }
     }
   }
-  Atomics.store(progress, 1, -2); // collating
+  tracker.enter(Phase.running); // collating: timed like a sample
+  tracker.atOp(-2);
   if (outputs.length === 0) return reply({ kind: 'batch', batch: undefined, samples: 0 });
   let collated: Sample;
   try {

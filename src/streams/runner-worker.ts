@@ -3,8 +3,9 @@
  * thread), runs each sample of a task with the task's run key, and sends the outputs back with
  * their buffers in the transfer list (arrays held by op options, e.g. a constant an op writes into
  * every sample, are copied so the op keeps them). Before each sample and op it records where it is in a
- * shared progress array, so if the thread dies (an op calling `process.exit`, a native crash)
- * the pool can still name the op, op id and sample.
+ * shared progress array, so if the thread dies (an op calling `process.exit`, a native crash) or
+ * runs out of time the pool can still name the op, op id and sample; the setup and each sample
+ * are timed from when this thread begins them.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { OpError } from '../core/errors.js';
@@ -19,8 +20,10 @@ export interface RunnerTask {
   readonly spec: PipelineSpec;
   readonly samples: readonly Sample[];
   readonly run: RunKey;
-  /** Int32 [sample index, op index] written as the task advances. */
+  /** Progress array (see worker-progress.ts) written as the task advances. */
   readonly progress: SharedArrayBuffer;
+  /** `Date.now()` on the main thread when the task was sent (phase start times are relative to it). */
+  readonly sentAt: number;
   /** `'stop'`: return at the first failing sample; `'skip'`: go on. */
   readonly onError: 'stop' | 'skip';
 }
@@ -34,12 +37,11 @@ const tracker = new WorkerProgress();
 
 /** Piscina entry point (run with `{ name: 'runTask' }`). */
 export async function runTask(task: RunnerTask): Promise<unknown> {
+  tracker.begin(task.progress, task.sentAt);
   const p = tracker.instrument(await rebuildPipeline(task.spec));
-  const progress = tracker.begin(task.progress);
   const results: RunnerResult[] = [];
   for (let i = 0; i < task.samples.length; i++) {
-    Atomics.store(progress, 0, i);
-    Atomics.store(progress, 1, -1);
+    tracker.startSample(i);
     try {
       results.push({ outputs: await runPipeline(p, task.samples[i] as Sample, task.run) });
     } catch (err) {

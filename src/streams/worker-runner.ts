@@ -14,7 +14,11 @@ import { workerEntry } from '../core/workers.js';
 import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { DynamicRunner } from './contracts.js';
 import type { RunnerResult, RunnerTask } from './runner-worker.js';
+import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
 import { forTransfer } from './transfer-list.js';
+import { Phase, progressBuffer } from './worker-progress.js';
+
+export { DEFAULT_TASK_TIMEOUT_MS } from './task-watchdog.js';
 
 /** Options of {@link createWorkerRunner}. */
 export interface WorkerRunnerOptions {
@@ -39,10 +43,19 @@ export interface WorkerRunnerOptions {
    */
   readonly onError?: 'stop' | 'skip';
   /**
-   * Milliseconds a task may run before its thread is stopped and the task fails like a crashed
-   * worker (naming the sample and op that were running). Default: no limit.
+   * Milliseconds one sample may run on its worker, counted from when the worker starts on it:
+   * time in the pool's queue and time spent on the other samples of its task do not count. Past
+   * it the thread is stopped (a loop that never yields included), the task fails like a crashed
+   * worker (naming the sample and op that were running) and a fresh thread takes over. Default
+   * {@link DEFAULT_TASK_TIMEOUT_MS} (10 minutes); `0` or `Infinity`: no limit.
    */
   readonly taskTimeoutMs?: number;
+  /**
+   * Milliseconds a task's setup may run on its worker (importing op modules and building the
+   * pipeline, once per thread), counted from when the worker starts the task. Default
+   * {@link DEFAULT_TASK_TIMEOUT_MS}; `0` or `Infinity`: no limit.
+   */
+  readonly setupTimeoutMs?: number;
   /**
    * Copy typed arrays held by frozen (read-only, e.g. cached) objects before moving them, instead
    * of detaching them. Default `true`; arrays in unfrozen samples are always moved, so the
@@ -62,6 +75,8 @@ export interface WorkerRunnerStats {
 
 /** A {@link DynamicRunner} with counters. */
 export interface WorkerRunner extends DynamicRunner {
+  /** The per-sample running-time limit in force (`Infinity`: none). */
+  readonly taskTimeoutMs: number;
   stats(): WorkerRunnerStats;
 }
 
@@ -86,13 +101,14 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   for (const [name, v] of [['threads', threads], ['samplesPerTask', perTask], ['maxTasksInFlight', inFlight]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionsError(`createWorkerRunner: ${name} must be a positive integer, got ${String(v)}`);
   }
-  const timeoutMs = options.taskTimeoutMs;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) throw new OptionsError(`createWorkerRunner: taskTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  const timeoutMs = timeoutOption('createWorkerRunner', 'taskTimeoutMs', options.taskTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);
+  const setupMs = timeoutOption('createWorkerRunner', 'setupTimeoutMs', options.setupTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);
   const onError = options.onError ?? 'stop';
   if (onError !== 'stop' && onError !== 'skip') throw new OptionsError(`createWorkerRunner: onError must be 'stop' or 'skip', got '${String(onError)}'`);
   const spec = options.pipeline;
   const { filename, execArgv } = workerEntry(import.meta.url, './runner-worker');
   const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runTask', minThreads: threads, maxThreads: threads });
+  const watchdog = new TaskWatchdog({ setupMs, runMs: timeoutMs });
   let closed = false;
   let tasks = 0;
   let samplesDone = 0;
@@ -105,25 +121,34 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
 
   const runTask = async (batch: readonly Sample[], run: RunKey): Promise<Sample[][]> => {
     const ids = batch.map(sampleIdOf);
-    const progress = new SharedArrayBuffer(8);
-    new Int32Array(progress).fill(-1); // [sample, op] = -1 until the worker starts on the task
+    const progress = progressBuffer();
     const { value, transfer } = forTransfer(batch, { copyFrozen: options.copyFrozen ?? true });
-    const task: RunnerTask = { spec, samples: value, run, progress, onError };
+    const sentAt = Date.now();
+    const task: RunnerTask = { spec, samples: value, run, progress, sentAt, onError };
+    const abort = new AbortController();
+    let timedOut: Timeout | undefined;
+    const unwatch = watchdog.watch(progress, sentAt, (t) => {
+      timedOut = t;
+      abort.abort();
+    });
     let results: RunnerResult[];
     try {
-      const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-      results = (await pool.run(task, signal === undefined ? { transferList: transfer } : { transferList: transfer, signal })) as RunnerResult[];
+      results = (await pool.run(task, { transferList: transfer, signal: abort.signal })) as RunnerResult[];
     } catch (err) {
       if (closed) throw new FuseflowError('worker runner closed while the task ran', { cause: err });
       const at = new Int32Array(progress);
-      const sampleIndex = Atomics.load(at, 0);
-      const opIndex = Atomics.load(at, 1);
+      const sampleIndex = timedOut?.sampleIndex ?? Atomics.load(at, 0);
+      const opIndex = timedOut?.opIndex ?? Atomics.load(at, 1);
       const opSpec = spec.ops[opIndex];
       // opIndex -1: the thread died or timed out before the first op (starting, importing op modules).
       const opName = opSpec?.name ?? '(pipeline setup)';
       const opId = opSpec === undefined ? `${spec.name}.setup` : (opSpec.id ?? `${spec.name}.${opIndex}.${opSpec.name}`);
-      const timedOut = err instanceof Error && err.name === 'AbortError';
-      const reason = timedOut ? `task ran past taskTimeoutMs (${String(timeoutMs)} ms); its thread was stopped` : `worker thread died: ${err instanceof Error ? err.message : String(err)}`;
+      const reason =
+        timedOut === undefined
+          ? `worker thread died: ${err instanceof Error ? err.message : String(err)}`
+          : timedOut.phase === Phase.setup
+            ? `worker setup ran past setupTimeoutMs (${String(timedOut.limitMs)} ms); its thread was stopped`
+            : `sample ran past taskTimeoutMs (${String(timedOut.limitMs)} ms) on its worker; its thread was stopped`;
       const crash = new WorkerCrashError(reason, { cause: err });
       const e = new OpError(opName, opId, ids[sampleIndex] ?? ids[0] ?? '?', crash);
       if (onError === 'stop') throw e;
@@ -131,6 +156,8 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
       skipped += batch.length;
       tasks++;
       return batch.map(() => []);
+    } finally {
+      unwatch();
     }
     tasks++;
     return results.map((r) => {
@@ -171,8 +198,10 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      watchdog.stop();
       await pool.destroy();
     },
+    taskTimeoutMs: timeoutMs,
     stats: () => ({ tasks, samples: samplesDone, skipped, errors: [...errors] }),
   };
 }
