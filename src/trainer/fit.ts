@@ -7,12 +7,16 @@
  * stops early when asked. `resume: true` continues exactly from `last.ckpt` — weights,
  * optimizer slots and step, epoch, stream position (samples already consumed this epoch),
  * seed, best value, early-stopping count and the epoch's running sums — so a killed run ends
- * with the same weights as an uninterrupted one. Every tensor it makes is disposed.
+ * with the same weights as an uninterrupted one; it first checks the run's recorded
+ * configuration (see {@link fitConfig}) and names the first field that differs. Files are
+ * written through `core/safe-fs` (checkpoints atomically, the log never through a link).
+ * Every tensor it makes is disposed.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
+import { appendFileNoFollow, OutputError, outputErrorOf } from '../core/safe-fs.js';
 import { getOr, SAMPLE_ID_KEY, setKeys, type Sample } from '../core/sample.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metric, MetricResults } from '../eval/metric.js';
@@ -26,6 +30,7 @@ import { clipByGlobalNorm } from './optim/clip-gradients.js';
 import { lrSchedule, type LrScheduleConfig } from './optim/lr-schedule.js';
 import { createOptimizer, type OptimizerConfig } from './optim/optimizer.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
+import { checkRunConfig, type RunConfig } from './run-config.js';
 import { TrainingError } from './training-error.js';
 
 /** Where the training stream starts: epoch, run seed and samples of the epoch already consumed. */
@@ -73,8 +78,19 @@ export interface FitOptions {
   readonly checkpointEverySteps?: number;
   /** Stop after `patience` epochs without an improvement of more than `minDelta` (default 0). Default none. */
   readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
-  /** Continue from `dir/last.ckpt` when it exists. Default false. */
+  /**
+   * Continue from `dir/last.ckpt`. Default false. The checkpoint must exist, and the run's
+   * configuration recorded in it must equal this call's ({@link fitConfig}: `config`, seed,
+   * optimizer, schedule, clipping, losses, monitor, early stopping, model); otherwise an
+   * `OptionsError` names the first field that differs. `epochs` may change.
+   */
   readonly resume?: boolean;
+  /**
+   * The caller's part of the run configuration (data fingerprint, split, batch size, …), JSON
+   * values; recorded in every checkpoint and checked on `resume`, before fit's own fields.
+   * Default none.
+   */
+  readonly config?: RunConfig;
   /** Show a progress bar on stderr (or on the given stream). Default: when stderr is a terminal. */
   readonly progress?: boolean | ProgressBar;
   /**
@@ -163,16 +179,21 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const metricKeys = options.metricKeys ?? [...new Set(losses.flatMap((l) => lossKeys(l)))];
   const bar: ProgressBar | null = options.progress === false || (options.progress === undefined && process.stderr.isTTY !== true) ? null : options.progress === true || options.progress === undefined ? progressBar() : options.progress;
 
-  mkdirSync(dir, { recursive: true });
   const lastPath = join(dir, 'last.ckpt');
   const bestPath = join(dir, 'best.ckpt');
   const logPath = join(dir, 'log.jsonl');
+  const config = fitConfig(options);
+  if (options.resume === true && !existsSync(lastPath)) {
+    throw new OptionsError(`resume: no checkpoint to resume from (${lastPath} does not exist); run without resume to start a new run`);
+  }
+  makeRunFolder(dir);
 
   const state: LoopState = { epoch: 0, position: 0, step: 0, bestValue: null, bestEpoch: null, badEpochs: 0, sums: {}, batches: 0, samples: 0 };
   let resumedFrom: FitResult['resumedFrom'] = null;
   let runSeed = seed;
-  if (options.resume === true && existsSync(lastPath)) {
+  if (options.resume === true) {
     const ckpt = readCheckpoint(lastPath);
+    checkRunConfig(ckpt.trainState['config'], config, { file: lastPath });
     restoreWeights(model, ckpt, lastPath);
     if (ckpt.optimizer !== null) optimizer.load(ckpt.optimizer);
     Object.assign(state, ckpt.trainState['loop'] as LoopState);
@@ -181,7 +202,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   }
 
   const checkpoint = async (path: string): Promise<void> => {
-    await saveCheckpoint(path, { model, optimizer: await optimizer.state(), trainState: { loop: { ...state, sums: { ...state.sums } }, seed: runSeed, monitor } });
+    await saveCheckpoint(path, { model, optimizer: await optimizer.state(), trainState: { loop: { ...state, sums: { ...state.sums } }, seed: runSeed, monitor, config } });
   };
 
   const history: EpochLog[] = [];
@@ -255,7 +276,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       state.samples = 0;
       if (improved) await checkpoint(bestPath);
       await checkpoint(lastPath);
-      appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
+      appendFileNoFollow(logPath, `${JSON.stringify(entry)}\n`);
       history.push(entry);
       bar?.done(`epoch ${epoch + 1}/${epochs} loss ${(trainLosses['total'] ?? 0).toFixed(4)} ${monitor.key} ${value.toFixed(4)}${improved ? ' (best)' : ''} ${entry.train.samplesPerSecond.toFixed(0)} samples/s data-wait ${(entry.train.dataWait * 100).toFixed(1)}%`);
       options.onEpoch?.(entry);
@@ -350,6 +371,41 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       for await (const _ of columnBatches()) void _;
     }
     return { losses: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(count, 1)])), metrics: results };
+  }
+}
+
+/**
+ * The configuration a run records and `resume` checks: the caller's `config` first, then fit's
+ * own fields — seed, optimizer, schedule, clipNorm, losses (name, keys, weight), monitor, early
+ * stopping, and the model (input/output binding, each layer's class and config without names,
+ * weight shapes). `epochs` is not part of it (a finished run may be extended).
+ */
+export function fitConfig(options: FitOptions): RunConfig {
+  const monitor = options.monitor ?? { key: options.validation === undefined ? 'train.losses.total' : 'validation.losses.total', mode: 'min' };
+  const layers = options.model.net.layers.map((l) => {
+    const { name: _name, ...layerConfig } = l.getConfig();
+    return { class: l.getClassName(), config: layerConfig };
+  });
+  return {
+    ...(options.config ?? {}),
+    seed: options.seed ?? 0,
+    optimizer: options.optimizer ?? { type: 'adam' },
+    schedule: options.schedule ?? { type: 'constant', lr: 1e-3 },
+    clipNorm: options.clipNorm ?? null,
+    losses: options.losses.map((l) => ({ name: l.name, pred: l.pred, target: l.target, weight: l.weight })),
+    monitor,
+    earlyStopping: options.earlyStopping ?? null,
+    model: { binding: options.model.binding, layers, weights: options.model.net.weights.map((w) => w.shape) },
+  };
+}
+
+/** Creates the run folder; a failure is an {@link OutputError} naming it. */
+function makeRunFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputError(dir, 'cannot create the run folder: a file of that name exists (choose another folder)', { cause: err });
+    throw outputErrorOf(dir, err, 'cannot create the run folder');
   }
 }
 

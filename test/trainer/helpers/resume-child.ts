@@ -4,6 +4,7 @@
  * weights to `<dir>/final.bin`. Usage: node --import tsx resume-child.ts <dir> run|resume [cpu|wasm]
  */
 import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { useBackend } from '../../../src/trainer/backend.js';
 import { fit } from '../../../src/trainer/fit.js';
@@ -12,6 +13,7 @@ import { tabularModel, trainBatches } from './tabular.js';
 
 const [dir, mode, backend = 'cpu'] = process.argv.slice(2) as [string, string, string | undefined];
 await useBackend(backend as 'cpu' | 'wasm', { log: null });
+process.stdout.write(`backend ${tf.getBackend()}\n`);
 const model = tabularModel(11, true, 0.2);
 const result = await fit({
   model,
