@@ -1,12 +1,13 @@
 /**
  * What the cache remembers per initial sample id (stored in LMDB beside the payloads, in the same
  * transaction): the output ids (none when the pipeline dropped the sample, several when it split
- * it), each output's scalar fields and tensor shapes for the manifest, and fingerprints for
- * verification and audits.
+ * it), each output's scalar fields and tensor shapes for the manifest, fingerprints for
+ * verification and audits, the identity of the input files read, and a checksum over it all.
  */
 import { isTensor } from '../core/tensor.js';
 import { sampleIdOf, type Sample } from '../core/sample.js';
 import { isBranch } from '../core/sample.js';
+import type { FileIdentity } from './input-files.js';
 
 /** Scalar fields and shapes of one output sample. */
 export interface OutputSummary {
@@ -30,6 +31,10 @@ export interface CacheEntry {
   readonly stages: readonly string[];
   /** Milliseconds since the epoch when committed. */
   readonly committedAt: number;
+  /** The files the static pipeline read for this entry (size, mtime, content hash); a change makes the entry stale. */
+  readonly inputs: readonly FileIdentity[];
+  /** SHA-256 over this entry's other fields and its payloads' bytes (see entry-record.ts); checked on every read. */
+  readonly checksum: string;
 }
 
 /** Fields and shapes of one sample (walks the tree; tensors are not descended into). */

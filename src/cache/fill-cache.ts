@@ -38,6 +38,8 @@ export interface FillReport {
  * @example const report = await fillCache(cache, ids, { threads: 4, onError: 'skip' });
  * @throws {OptionsError} for a bad thread or task count.
  * @throws {OpError} under `onError: 'stop'` for the first failing sample (after committing what finished).
+ * @throws {OutputError} naming the cache folder (or its manifest) when the disk is full or failing;
+ *   every id committed before stays committed.
  */
 export async function fillCache(cache: SampleCache, ids: Iterable<string>, options: FillOptions = {}): Promise<FillReport> {
   const threads = options.threads ?? availableParallelism();
@@ -73,13 +75,14 @@ export async function fillCache(cache: SampleCache, ids: Iterable<string>, optio
       if (firstError !== undefined) break;
     }
   } else {
+    const spec = await cache.workerSpec();
     const { filename, execArgv } = workerEntry(import.meta.url, './fill-worker');
     const pool = new Piscina({ filename, execArgv: [...execArgv], minThreads: threads, maxThreads: threads, name: 'fill' });
     try {
       let next = 0;
       const lane = async (): Promise<void> => {
         while (next < tasks.length && firstError === undefined) {
-          const task: FillTask = { spec: cache.spec, ids: tasks[next++] as string[], run: STATIC_RUN };
+          const task: FillTask = { spec, ids: tasks[next++] as string[], run: STATIC_RUN };
           let results: FillResult[];
           try {
             results = (await pool.run(task)) as FillResult[];

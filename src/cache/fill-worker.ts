@@ -1,7 +1,8 @@
 /**
  * Piscina worker that computes static-pipeline outputs for the cache filler: it rebuilds the
  * pipeline from its spec, runs each initial id op by op (recording stage fingerprints), encodes
- * the outputs and sends the bytes back in the transfer list. The main thread commits them.
+ * the outputs, records the identity of every file the static ops read, and sends the bytes back
+ * in the transfer list. The main thread commits them.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { OpError } from '../core/errors.js';
@@ -11,10 +12,12 @@ import type { Pipeline, PipelineSpec, RunKey } from '../ops/pipeline.js';
 import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
 import { encodePayload } from './payload-codec.js';
 import { summarize, type OutputSummary } from './cache-entry.js';
+import { identify, inputFilesOf, type FileIdentity } from './input-files.js';
 import { runTraced } from './traced-run.js';
 
 /** One fill task: initial ids to compute. */
 export interface FillTask {
+  /** The static pipeline's spec; its user-op modules were vetted by the main thread. */
   readonly spec: PipelineSpec;
   readonly ids: readonly string[];
   readonly run: RunKey;
@@ -27,6 +30,8 @@ export interface ComputedEntry {
   readonly outputs: readonly OutputSummary[];
   readonly outputFingerprint: string;
   readonly stages: readonly string[];
+  /** Files the static ops read (size, mtime, content hash). */
+  readonly inputs: readonly FileIdentity[];
 }
 
 /** A computed entry or the error of one id. */
@@ -37,7 +42,13 @@ export type FillResult =
 /** Computes and encodes one initial id from `initial` (also used in-thread by the cache). */
 export async function computeEntry(p: Pipeline, initialId: string, initial: Sample, run: RunKey): Promise<FillResult> {
   try {
-    const traced = await runTraced(p, initial, run);
+    const read = new Set<string>();
+    const traced = await runTraced(p, initial, run, {
+      before: (stage, samples) => {
+        const op = p.ops[stage];
+        if (op !== undefined) for (const s of samples) for (const f of inputFilesOf(op, s)) read.add(f);
+      },
+    });
     const payloads = traced.outputs.map((s) => encodePayload(s));
     return {
       initialId,
@@ -45,6 +56,7 @@ export async function computeEntry(p: Pipeline, initialId: string, initial: Samp
       outputs: traced.outputs.map((s, i) => summarize(s, (payloads[i] as Uint8Array).byteLength)),
       outputFingerprint: fingerprint(traced.outputs),
       stages: traced.stages,
+      inputs: identify(read),
     };
   } catch (err) {
     if (err instanceof OpError) return { initialId, error: { message: err.message, op: err.op, opId: err.opId, sampleId: err.sampleId } };

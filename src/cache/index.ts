@@ -5,5 +5,9 @@ export { buildManifest, writeManifest, readManifest, MANIFEST_COLUMNS } from './
 export { type AuditOptions, AuditSchedule, StaleCacheError } from './audit.js';
 export { runTraced, type TracedRun } from './traced-run.js';
 export { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
-export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions, type CacheDescription } from './open-cache.js';
+export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions, type OpenCacheFolderOptions, type CacheDescription } from './open-cache.js';
+export { deleteCacheFolder, type DeleteReport } from './delete-cache.js';
+export { MARKER_FILE, CACHE_MADE_FILES, readMarker, type CacheMarker } from './cache-marker.js';
+export { checkLmdbFile } from './lmdb-check.js';
+export { registerInputFiles, type FileIdentity, type InputFileResolver } from './input-files.js';
 export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem } from './sample-cache.js';

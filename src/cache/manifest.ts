@@ -2,10 +2,12 @@
  * The cache manifest: one Arrow row per output sample (plus one per dropped initial sample), so
  * ids, labels, shapes and sizes can be queried without touching payloads — e.g. the labels a
  * class-balanced sampler needs. It is derived from the LMDB entries (the source of truth) and
- * written atomically (temp file + rename).
+ * written atomically (temp → fsync → rename through safe-fs; the temp is removed on failure).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Bool, Field, Float64, Int32, List, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { InputError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/safe-fs.js';
 import type { CacheEntry } from './cache-entry.js';
 
 /** Fixed columns; field columns are named by key path, shape columns `<path>:shape`. */
@@ -89,14 +91,32 @@ function fieldVector(col: readonly unknown[]): Vector {
   return vectorFromArray(col as unknown[], type);
 }
 
-/** Writes `table` as an Arrow IPC file at `path` atomically (temp file, then rename). */
+/**
+ * Writes `table` as an Arrow IPC file at `path` atomically, replacing an older manifest (never
+ * through a symbolic link).
+ * @throws {OutputError} naming the file (full disk, read-only, …); the temp file is removed.
+ */
 export function writeManifest(path: string, table: Table): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, tableToIPC(table, 'file'));
-  renameSync(tmp, path);
+  writeFileAtomic(path, tableToIPC(table, 'file'), { overwrite: true });
 }
 
-/** Reads a manifest written by {@link writeManifest}. */
+/**
+ * Reads a manifest written by {@link writeManifest}.
+ * @throws {InputError} naming the file when it is missing or not a complete Arrow IPC file.
+ */
 export function readManifest(path: string): Table {
-  return tableFromIPC(readFileSync(path));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new InputError(`cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (err) {
+    throw new InputError(`not a complete Arrow IPC file (${err instanceof Error ? err.message : String(err)}); the manifest is damaged: it is rebuilt from the entries by the next fill`, { file: path });
+  }
+  if (!MANIFEST_COLUMNS.every((c) => table.getChild(c) !== null)) throw new InputError(`not a fuseflow manifest (columns ${MANIFEST_COLUMNS.join(', ')} expected)`, { file: path });
+  return table;
 }

@@ -2,13 +2,18 @@
  * Opening caches: by pipeline (creating `<dir>/<cacheKey>` and its `pipeline.json` when absent) or
  * by folder (from the recorded spec, for the CLI and for readers in other threads or processes).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FuseflowError, OptionsError } from '../core/errors.js';
-import { pipelineSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
+import { InputError, OptionsError } from '../core/errors.js';
+import { outputErrorOf, writeFileAtomic } from '../core/safe-fs.js';
+import { pipelineSpec, type Pipeline } from '../ops/pipeline.js';
 import type { AuditOptions } from './audit.js';
+import { readDescriptionFile, type CacheDescription } from './cache-description.js';
 import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
+import { MARKER_FILE, writeMarker } from './cache-marker.js';
 import { CACHE_FILES, SampleCache } from './sample-cache.js';
+
+export type { CacheDescription } from './cache-description.js';
 
 /** Options of {@link openSampleCache}. */
 export interface SampleCacheOptions {
@@ -22,22 +27,17 @@ export interface SampleCacheOptions {
   readonly audit?: AuditOptions | false;
 }
 
-/** What `pipeline.json` records. */
-export interface CacheDescription {
-  readonly format: number;
-  readonly key: string;
-  readonly salt: string;
-  readonly spec: PipelineSpec;
-  readonly createdAt: string;
-}
-
 /**
- * Opens (creating when absent) the cache of `pipeline` under `dir`.
+ * Opens (creating when absent) the cache of `pipeline` under `dir`. A new cache folder gets its
+ * marker (`.fuseflow-cache.json`, the list of files the cache makes, which is all that
+ * `fuseflow cache delete` removes) and its `pipeline.json`, both written atomically.
  * @example
  * const cache = openSampleCache({ dir: '/scratch/cache', pipeline: staticOps, salt: 'v2' });
  * await cache.fill(ids, { threads: 4 });
  * const [sample] = await cache.getOrCompute('case-001');
  * @throws {OptionsError} when `dir` or `pipeline` is missing or an audit rate is bad.
+ * @throws {OutputError} naming the folder when it cannot be created or written.
+ * @throws {InputError} naming a file of an existing cache folder that is damaged.
  */
 export function openSampleCache(options: SampleCacheOptions): SampleCache {
   if (typeof options.dir !== 'string' || options.dir === '') throw new OptionsError('openSampleCache: dir must be a folder path');
@@ -46,32 +46,79 @@ export function openSampleCache(options: SampleCacheOptions): SampleCache {
   const salt = options.salt ?? '';
   const key = cacheKey(spec, salt);
   const folder = join(resolve(options.dir), key);
-  mkdirSync(folder, { recursive: true });
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (err) {
+    throw outputErrorOf(folder, err, 'cannot create the cache folder');
+  }
   const descPath = join(folder, CACHE_FILES.pipeline);
   if (!existsSync(descPath)) {
+    writeOnce(join(folder, MARKER_FILE), () => writeMarker(folder, key));
     const desc: CacheDescription = { format: CACHE_FORMAT_VERSION, key, salt, spec, createdAt: new Date().toISOString() };
-    const tmp = `${descPath}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(desc, null, 2)}\n`);
-    renameSync(tmp, descPath);
+    writeOnce(descPath, () => writeFileAtomic(descPath, `${JSON.stringify(desc, null, 2)}\n`));
+  } else {
+    readDescriptionFile(folder); // a damaged description is refused before LMDB opens
   }
-  return new SampleCache(folder, key, spec, options.pipeline, options.audit ?? {}, false);
+  return new SampleCache({ folder, key, spec, pipeline: options.pipeline, audit: options.audit ?? {}, readOnly: false });
+}
+
+/** Runs a no-overwrite write, accepting that another process filling the same cache wrote the file first. */
+function writeOnce(file: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!existsSync(file)) throw err;
+  }
+}
+
+/** Options of {@link openCacheFolder}. */
+export interface OpenCacheFolderOptions {
+  /** When to audit reads; default `false`. */
+  readonly audit?: AuditOptions | false;
+  /** Open LMDB read-only. Default `true`. */
+  readonly readOnly?: boolean;
+  /**
+   * Modules (paths or URLs) that define the pipeline's user ops, imported only when something
+   * recomputes. The `module` paths recorded in `pipeline.json` are never imported: a folder must not
+   * decide what code runs. Default none (built-in ops and ops already registered only).
+   */
+  readonly opsModules?: readonly string[];
 }
 
 /**
  * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec (for
- * `fuseflow cache` and for readers in other threads or processes). The ops are imported only when
+ * `fuseflow cache` and for readers in other threads or processes). Ops are built only when
  * something needs to recompute (an audit, `verify({ recompute: true })`), so plain readers stay light.
- * @throws {FuseflowError} when the folder is not a fuseflow cache.
+ * @example const cache = await openCacheFolder('/scratch/cache/3f9c…', { opsModules: ['./my-ops.js'] });
+ * @throws {InputError} naming the file: no cache folder, a damaged `pipeline.json`, a `cache.mdb`
+ *   that is not a sound LMDB file.
  */
-export async function openCacheFolder(folder: string, options: { readonly audit?: AuditOptions | false; readonly readOnly?: boolean } = {}): Promise<SampleCache> {
+export async function openCacheFolder(folder: string, options: OpenCacheFolderOptions = {}): Promise<SampleCache> {
   const desc = readDescription(folder);
-  return new SampleCache(resolve(folder), desc.key, desc.spec, undefined, options.audit ?? false, options.readOnly ?? true);
+  return new SampleCache({
+    folder: resolve(folder),
+    key: desc.key,
+    spec: desc.spec,
+    audit: options.audit ?? false,
+    readOnly: options.readOnly ?? true,
+    ...(options.opsModules === undefined ? {} : { opsModules: options.opsModules }),
+  });
 }
 
-/** Reads `pipeline.json` of a cache folder. */
+/**
+ * Reads and checks `pipeline.json` of a cache folder (which must also hold `cache.mdb`).
+ * @throws {InputError} naming the file that is missing or damaged.
+ */
 export function readDescription(folder: string): CacheDescription {
-  const path = join(folder, CACHE_FILES.pipeline);
-  if (!existsSync(path) || !existsSync(join(folder, CACHE_FILES.store))) throw new FuseflowError(`${folder} is not a fuseflow cache folder (no ${CACHE_FILES.pipeline} / ${CACHE_FILES.store})`);
-  return JSON.parse(readFileSync(path, 'utf8')) as CacheDescription;
+  const desc = readDescriptionFile(folder);
+  const store = join(folder, CACHE_FILES.store);
+  let isFile = false;
+  try {
+    isFile = lstatSync(store).isFile();
+  } catch {
+    // reported below
+  }
+  if (!isFile) throw new InputError('missing or not a regular file: not a fuseflow cache folder', { file: store });
+  return desc;
 }
 

@@ -14,19 +14,23 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { FuseflowError, OpError } from '../core/errors.js';
+import { FuseflowError, InputError, OpError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
+import { outputErrorOf } from '../core/safe-fs.js';
 import { createSample, type Sample } from '../core/sample.js';
-import type { Pipeline, PipelineSpec, RunKey } from '../ops/pipeline.js';
+import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
 import type { StaticStore } from '../streams/contracts.js';
-import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
+import { checksumMatches, decodeEntry, encodeEntry } from './entry-record.js';
 import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
 import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
+import { changedInput } from './input-files.js';
+import { checkLmdbFile } from './lmdb-check.js';
 import { buildManifest, writeManifest } from './manifest.js';
 import { decodePayload, encodePayload } from './payload-codec.js';
 import { runTraced } from './traced-run.js';
+import { trustedPipeline } from './trusted-pipeline.js';
 
 // Opening functions live in open-cache.ts; re-exported here for modules that import them from this file.
 export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions } from './open-cache.js';
@@ -34,8 +38,8 @@ export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOpti
 /** Static ops are deterministic; they run under this fixed key. */
 export const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
 
-/** File names inside a cache folder. */
-export const CACHE_FILES = { store: 'cache.mdb', pipeline: 'pipeline.json', manifest: 'manifest.arrow' } as const;
+/** File names inside a cache folder (the marker lists the files the cache makes: see cache-marker.ts). */
+export const CACHE_FILES = { store: 'cache.mdb', pipeline: 'pipeline.json', manifest: 'manifest.arrow', marker: '.fuseflow-cache.json' } as const;
 
 /** Summary of a cache folder. */
 export interface CacheStatus {
@@ -50,8 +54,27 @@ export interface CacheStatus {
 /** One problem found by {@link SampleCache.verify}. */
 export interface VerifyProblem {
   readonly initialId: string;
-  readonly kind: 'missing-payload' | 'corrupt-payload' | 'stale';
+  /**
+   * `damaged-entry`: the entry record does not decode; `checksum-mismatch`: metadata or payload bytes
+   * changed after commit; `missing-payload`; `corrupt-payload`: payloads decode but differ from the
+   * commit fingerprint; `stale-input`: a file the pipeline read changed on disk; `stale`: a fresh run
+   * differs (with `recompute`).
+   */
+  readonly kind: 'damaged-entry' | 'checksum-mismatch' | 'missing-payload' | 'corrupt-payload' | 'stale-input' | 'stale';
   readonly message: string;
+}
+
+/** Options of the {@link SampleCache} constructor. */
+export interface SampleCacheInit {
+  readonly folder: string;
+  readonly key: string;
+  readonly spec: PipelineSpec;
+  /** The live static pipeline (caches opened by pipeline); absent for caches opened from a folder. */
+  readonly pipeline?: Pipeline;
+  readonly audit: AuditOptions | false;
+  readonly readOnly: boolean;
+  /** Modules the user named that define the pipeline's user ops (caches opened from a folder). */
+  readonly opsModules?: readonly string[];
 }
 
 const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
@@ -76,37 +99,72 @@ export class SampleCache implements StaticStore {
   readonly spec: PipelineSpec;
   private pipeline: Pipeline | undefined;
   private readonly root: RootDatabase;
-  private readonly entries: Database<CacheEntry, string>;
+  private readonly entries: Database<Buffer, string>;
+  private readonly opsModules: readonly string[];
   private readonly payloads: Database<Buffer, string>;
   private readonly schedule: AuditSchedule | undefined;
   private readonly inflight = new Map<string, Promise<readonly Sample[]>>();
   private dirty = false;
 
-  /** @internal use `openSampleCache` or `openCacheFolder`. */
-  constructor(folder: string, key: string, spec: PipelineSpec, p: Pipeline | undefined, audit: AuditOptions | false, readOnly: boolean) {
-    this.folder = folder;
-    this.key = key;
-    this.spec = spec;
-    this.pipeline = p;
-    this.schedule = audit === false ? undefined : new AuditSchedule(audit);
-    this.root = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4, readOnly });
-    this.entries = this.root.openDB<CacheEntry, string>({ name: 'entries' });
-    this.payloads = this.root.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
+  /**
+   * @internal use `openSampleCache` or `openCacheFolder`.
+   * @throws {InputError} naming `cache.mdb` when it is not a sound LMDB file (checked before LMDB maps it).
+   */
+  constructor(init: SampleCacheInit) {
+    this.folder = init.folder;
+    this.key = init.key;
+    this.spec = init.spec;
+    this.pipeline = init.pipeline;
+    this.opsModules = init.opsModules ?? [];
+    this.schedule = init.audit === false ? undefined : new AuditSchedule(init.audit);
+    const store = join(init.folder, CACHE_FILES.store);
+    checkLmdbFile(store);
+    try {
+      this.root = open({ path: store, maxDbs: 4, readOnly: init.readOnly });
+      this.entries = this.root.openDB<Buffer, string>({ name: 'entries', encoding: 'binary' });
+      this.payloads = this.root.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
+    } catch (err) {
+      throw new InputError(`LMDB cannot open it (${err instanceof Error ? err.message : String(err)})`, { file: store });
+    }
   }
 
-  /** True when `initialId` is committed. */
+  /** Runs an LMDB read, turning LMDB's own errors (a damaged tree) into an InputError naming the file. */
+  private lmdb<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof FuseflowError) throw err;
+      throw new InputError(`LMDB read failed (${err instanceof Error ? err.message : String(err)}); the cache is damaged: delete it and refill`, { file: join(this.folder, CACHE_FILES.store) });
+    }
+  }
+
+  /** True when `initialId` is committed and its input files are unchanged. */
   has(initialId: string): boolean {
-    return this.entries.doesExist(idKey(initialId));
+    const entry = this.entry(initialId);
+    return entry !== undefined && changedInput(entry.inputs) === undefined;
   }
 
-  /** The committed entry of `initialId` (ids, fields, shapes), without touching payloads. */
+  /**
+   * The committed entry of `initialId` (ids, fields, shapes, input files), without touching payloads.
+   * @throws {InputError} naming the cache folder when the record is damaged.
+   */
   entry(initialId: string): CacheEntry | undefined {
-    return this.entries.get(idKey(initialId));
+    const k = idKey(initialId);
+    const bytes = this.lmdb(() => this.entries.getBinary(k));
+    return bytes === undefined ? undefined : decodeEntry(bytes, this.folder, `of sample '${initialId}'`);
+  }
+
+  /** Every committed entry, decoded (a damaged record throws an InputError naming the folder). */
+  private *allEntries(): Generator<CacheEntry> {
+    for (const { key, value } of this.lmdb(() => [...this.entries.getRange()])) yield decodeEntry(value, this.folder, `'${key}'`);
   }
 
   /**
    * The cached outputs of `initialId` (empty when the pipeline dropped it), or `undefined` when it
-   * is not cached. Audits the read when due.
+   * is not cached or a file it was computed from changed on disk (stale: never served). The
+   * entry's checksum is checked on every read. Audits the read when due.
+   * @throws {InputError} naming the cache folder, the sample id and "checksum mismatch" when the
+   *   entry or its payloads changed after commit (or naming the file when LMDB itself is damaged).
    * @throws {StaleCacheError} when an audit finds the cached value differs from a fresh run.
    */
   async get(initialId: string): Promise<readonly Sample[] | undefined> {
@@ -117,8 +175,10 @@ export class SampleCache implements StaticStore {
    * The static outputs of `initialId`, computing and committing them when absent: with `compute`
    * when given (the dataset's own source + static pipeline), otherwise by running the cache's
    * static pipeline op by op on `createSample(initialId)` (which also records stage fingerprints,
-   * so a later audit can name the op that changed). Values come back decoded from the stored
-   * bytes, identical to every later read. Concurrent calls for one id compute once.
+   * so a later audit can name the op that changed, and the identity of the files it read). An
+   * entry whose input files changed on disk is stale: it is recomputed and replaced. Values come
+   * back decoded from the stored bytes, identical to every later read. Concurrent calls for one
+   * id compute once.
    * @throws {OpError} when a static op fails (nothing is committed for that id).
    * @throws {StaleCacheError} when an audit finds the cached value differs from a fresh run.
    */
@@ -131,7 +191,9 @@ export class SampleCache implements StaticStore {
         const result = compute === undefined ? await computeEntry(await this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
         if ('error' in result) throw new OpError(result.error.op ?? '?', result.error.opId ?? '?', result.error.sampleId ?? initialId, new Error(result.error.message));
         this.commit(result);
-        return this.readOutputs(initialId, this.entry(initialId) as CacheEntry);
+        const entry = this.entry(initialId);
+        if (entry === undefined) throw new FuseflowError(`cache ${this.folder}: sample '${initialId}' was committed but cannot be read back`);
+        return this.readOutputs(initialId, entry);
       })().finally(() => this.inflight.delete(initialId));
       this.inflight.set(initialId, pending);
     }
@@ -140,7 +202,7 @@ export class SampleCache implements StaticStore {
 
   private async read(initialId: string, compute: (() => Promise<readonly Sample[]>) | undefined): Promise<readonly Sample[] | undefined> {
     const entry = this.entry(initialId);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || changedInput(entry.inputs) !== undefined) return undefined;
     const outputs = this.readOutputs(initialId, entry);
     if (this.schedule?.tick() === true) await this.audit(initialId, { entry, outputs, ...(compute === undefined ? {} : { compute }) });
     return outputs;
@@ -155,6 +217,7 @@ export class SampleCache implements StaticStore {
       outputs: outputs.map((o, i) => summarize(o, (payloads[i] as Uint8Array).byteLength)),
       outputFingerprint: fingerprint(outputs),
       stages: [],
+      inputs: [],
     };
   }
 
@@ -178,10 +241,14 @@ export class SampleCache implements StaticStore {
    * @example const labels = cache.manifest().getChild('data.label')?.toArray();
    */
   manifest(): Table {
-    return buildManifest(this.entries.getRange().map(({ value }) => value));
+    return buildManifest(this.allEntries());
   }
 
-  /** Writes `manifest.arrow` (atomically) when entries were committed since it was last written, or when it is absent. */
+  /**
+   * Writes `manifest.arrow` (atomically: temp → fsync → rename, the temp removed on failure) when
+   * entries were committed since it was last written, or when it is absent.
+   * @throws {OutputError} naming the manifest when it cannot be written (full disk, read-only).
+   */
   flushManifest(): void {
     const path = join(this.folder, CACHE_FILES.manifest);
     if (!this.dirty && existsSync(path)) return;
@@ -195,7 +262,7 @@ export class SampleCache implements StaticStore {
     let outputs = 0;
     let dropped = 0;
     let payloadBytes = 0;
-    for (const { value } of this.entries.getRange()) {
+    for (const value of this.allEntries()) {
       entries++;
       if (value.outputs.length === 0) dropped++;
       outputs += value.outputs.length;
@@ -205,28 +272,34 @@ export class SampleCache implements StaticStore {
   }
 
   /**
-   * Checks every entry: its payloads exist and decode to the fingerprint recorded at commit
-   * (corruption), and with `recompute` that a fresh run gives the same output (staleness, naming
-   * the first op that differs).
+   * Checks every entry: its record decodes, its checksum matches its metadata and payloads, the
+   * payloads decode to the fingerprint recorded at commit, its input files are unchanged, and
+   * with `recompute` that a fresh run gives the same output (staleness, naming the first op that
+   * differs). Problems are returned, not thrown.
+   * @throws {FuseflowError} with `recompute`, when the static pipeline cannot be rebuilt (user ops
+   *   not loaded: the message names the flag to pass).
    */
   async verify(options: { readonly recompute?: boolean; readonly onEntry?: (initialId: string) => void } = {}): Promise<VerifyProblem[]> {
+    if (options.recompute === true) await this.requirePipeline();
     const problems: VerifyProblem[] = [];
-    for (const { value: entry } of this.entries.getRange()) {
-      options.onEntry?.(entry.initialId);
-      let outputs: readonly Sample[];
+    for (const { key, value } of this.lmdb(() => [...this.entries.getRange()])) {
+      let entry: CacheEntry;
       try {
-        outputs = this.readOutputs(entry.initialId, entry);
+        entry = decodeEntry(value, this.folder, `'${key}'`);
       } catch (err) {
-        problems.push({ initialId: entry.initialId, kind: 'missing-payload', message: (err as Error).message });
+        options.onEntry?.(key);
+        problems.push({ initialId: `(record ${key})`, kind: 'damaged-entry', message: (err as Error).message });
         continue;
       }
-      if (fingerprint(outputs) !== entry.outputFingerprint) {
-        problems.push({ initialId: entry.initialId, kind: 'corrupt-payload', message: `stored payloads of '${entry.initialId}' do not match the fingerprint recorded at commit` });
+      options.onEntry?.(entry.initialId);
+      const problem = this.check(entry);
+      if (problem !== undefined) {
+        problems.push(problem);
         continue;
       }
       if (options.recompute === true) {
         try {
-          await this.audit(entry.initialId, { entry, outputs });
+          await this.audit(entry.initialId, { entry });
         } catch (err) {
           if (!(err instanceof StaleCacheError)) throw err;
           problems.push({ initialId: entry.initialId, kind: 'stale', message: err.message });
@@ -234,6 +307,26 @@ export class SampleCache implements StaticStore {
       }
     }
     return problems;
+  }
+
+  /** The first problem of one decoded entry (without recomputing), or `undefined`. */
+  private check(entry: CacheEntry): VerifyProblem | undefined {
+    const id = entry.initialId;
+    let outputs: readonly Sample[];
+    try {
+      outputs = this.readOutputs(id, entry);
+    } catch (err) {
+      const message = (err as Error).message;
+      return { initialId: id, kind: /checksum mismatch/.test(message) ? 'checksum-mismatch' : /is missing/.test(message) ? 'missing-payload' : 'corrupt-payload', message };
+    }
+    if (fingerprint(outputs) !== entry.outputFingerprint) {
+      return { initialId: id, kind: 'corrupt-payload', message: `stored payloads of '${id}' do not match the fingerprint recorded at commit` };
+    }
+    const changed = changedInput(entry.inputs);
+    if (changed !== undefined) {
+      return { initialId: id, kind: 'stale-input', message: `input ${changed.kind} ${changed.path} changed on disk since '${id}' was cached; the next read recomputes it` };
+    }
+    return undefined;
   }
 
   /**
@@ -271,48 +364,85 @@ export class SampleCache implements StaticStore {
     await this.root.close();
   }
 
-  /** @internal The static pipeline, rebuilt from the recorded spec (importing its ops) on first need. */
+  /**
+   * @internal The static pipeline: the live one, or rebuilt from the recorded spec on first need
+   * with built-in ops and the user's own modules only (never modules named by `pipeline.json`).
+   */
   async requirePipeline(): Promise<Pipeline> {
-    if (this.pipeline === undefined) {
-      try {
-        this.pipeline = await rebuildPipeline(this.spec);
-      } catch (err) {
-        throw new FuseflowError(`cache ${this.folder}: cannot rebuild its static pipeline (${err instanceof Error ? err.message : String(err)}); import the modules that define its ops`, { cause: err });
-      }
-    }
+    this.pipeline ??= await trustedPipeline(this.folder, this.spec, this.opsModules);
     return this.pipeline;
   }
 
+  /** @internal The spec worker threads rebuild: from the trusted pipeline, so its modules are the user's. */
+  async workerSpec(): Promise<PipelineSpec> {
+    return pipelineSpec(await this.requirePipeline());
+  }
+
+  /** Reads, checks (checksum over metadata and payloads) and decodes the outputs of one entry. */
   private readOutputs(initialId: string, entry: CacheEntry): readonly Sample[] {
     const k = idKey(initialId);
-    const outputs = entry.outputs.map((o, i) => {
-      const bytes = this.payloads.getBinary(payloadKey(k, i));
-      if (bytes === undefined) throw new FuseflowError(`cache ${this.folder}: payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`);
-      return decodePayload(bytes);
+    const bytes = entry.outputs.map((o, i) => {
+      const b = this.lmdb(() => this.payloads.getBinary(payloadKey(k, i)));
+      if (b === undefined) throw new InputError(`payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`, { file: this.folder });
+      return b;
+    });
+    if (entry.initialId !== initialId || !checksumMatches(entry, bytes)) {
+      throw new InputError(`sample '${initialId}': checksum mismatch (its entry or payloads changed after commit); the cache is damaged: run fuseflow cache verify, then delete it and refill`, { file: this.folder });
+    }
+    const outputs = bytes.map((b, i) => {
+      try {
+        return decodePayload(b);
+      } catch (err) {
+        throw new InputError(`payload ${i} of sample '${initialId}' does not decode (${err instanceof Error ? err.message : String(err)})`, { file: this.folder });
+      }
     });
     return Object.freeze(outputs);
   }
 
-  /** @internal Commits one computed entry in one LMDB transaction; false when it was already there. */
+  /**
+   * @internal Commits one computed entry in one LMDB transaction (replacing a stale one whose input
+   * files changed); false when a fresh entry was already there.
+   * @throws {OutputError} naming the cache folder when the disk is full or failing.
+   */
   commit(r: ComputedEntry): boolean {
     const k = idKey(r.initialId);
-    const entry: CacheEntry = {
+    const entry: Omit<CacheEntry, 'checksum'> = {
       initialId: r.initialId,
       status: r.outputs.length === 0 ? 'dropped' : 'ok',
       outputs: r.outputs,
       outputFingerprint: r.outputFingerprint,
       stages: r.stages,
       committedAt: Date.now(),
+      inputs: r.inputs,
     };
-    const wrote = this.root.transactionSync(() => {
-      if (this.entries.doesExist(k)) return false;
-      r.payloads.forEach((bytes, i) => {
-        void this.payloads.put(payloadKey(k, i), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const record = encodeEntry(entry, r.payloads);
+    let wrote: boolean;
+    try {
+      wrote = this.root.transactionSync(() => {
+        const old = this.entry(r.initialId);
+        if (old !== undefined && changedInput(old.inputs) === undefined) return false;
+        for (let i = r.payloads.length; i < (old?.outputs.length ?? 0); i++) void this.payloads.remove(payloadKey(k, i));
+        r.payloads.forEach((bytes, i) => {
+          void this.payloads.put(payloadKey(k, i), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        });
+        void this.entries.put(k, record);
+        return true;
       });
-      void this.entries.put(k, entry);
-      return true;
-    });
+    } catch (err) {
+      if (err instanceof FuseflowError) throw err;
+      throw fillErrorOf(this.folder, err);
+    }
     if (wrote) this.dirty = true;
     return wrote;
   }
+}
+
+/** A failed LMDB commit as an OutputError naming the cache folder (LMDB reports errno in its message, e.g. "Error 5 Input/output error"). */
+function fillErrorOf(folder: string, err: unknown): FuseflowError {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const errno = /ENOSPC|No space left|MDB_MAP_FULL/i.test(`${code ?? ''} ${message}`) ? 'ENOSPC' : /EIO|Input\/output error|EDQUOT|quota/i.test(`${code ?? ''} ${message}`) ? 'EIO' : code;
+  const mapped = Object.assign(new Error(message), errno === undefined ? {} : { code: errno });
+  const out = outputErrorOf(folder, mapped, 'cannot commit to the cache (what was committed before is kept; free space and run the fill again to add the rest)');
+  return out;
 }

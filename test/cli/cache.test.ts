@@ -60,7 +60,7 @@ describe('fuseflow cache', () => {
     await payloads.put(key, bytes);
     await env.close();
     expect(await run(['verify', folder])).toBe(1);
-    expect(out.some((l) => l.startsWith('corrupt-payload') && l.includes('"d e"'))).toBe(true);
+    expect(out.some((l) => l.startsWith('checksum-mismatch') && l.includes('"d e"') && l.includes('checksum mismatch'))).toBe(true);
   });
 
   it('delete removes one cache folder only with --yes, and refuses a root', async () => {
