@@ -1,72 +1,75 @@
 /**
  * Integrity check for single-file NIfTI (.nii, .nii.gz) before it goes to itk-wasm, whose NIfTI
  * reader returns an image (zero-filled where data is missing) for a truncated file instead of
- * failing. Cheap: reads the 352-byte header, and for gzip the 4-byte size trailer; a full
- * decompression happens only when the trailer disagrees with the header.
+ * failing, and which would allocate whatever a damaged header declares.
+ *
+ * The header must be NIfTI-1 with the `n+1` magic, voxel data from byte 352 or later, and declare
+ * no more than {@link checkDeclaredSize} allows; the content must hold exactly the bytes the
+ * header declares (vox_offset + voxels × bytes per voxel). For .nii.gz the stream is inflated
+ * once, only counted, and stopped one chunk past the declared size, so a gzip bomb costs neither
+ * time nor memory; zlib checks the stream's CRC-32, so a damaged .nii.gz is refused.
  */
-import { open, readFile } from 'node:fs/promises';
-import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
+import { open } from 'node:fs/promises';
 import { InputError } from '../../../core/errors.js';
+import { checkDeclaredSize } from './declared-size.js';
 import { niftiProblem, niftiVoxelEnd } from './diagnose-read.js';
+import { gunzipBounded } from './gunzip-bounded.js';
+
+/** Bytes of a NIfTI-1 header, with the 4-byte extension flag. */
+const HEADER_BYTES = 352;
 
 async function head(file: string, n: number): Promise<{ bytes: Uint8Array; size: number }> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
     const bytes = new Uint8Array(Math.min(n, size));
-    await handle.read(bytes, 0, bytes.length, 0);
-    const tail = new Uint8Array(4);
-    if (size >= 4) await handle.read(tail, 0, 4, size - 4);
-    const out = new Uint8Array(bytes.length + 4);
-    out.set(bytes);
-    out.set(tail, bytes.length);
-    return { bytes: out, size };
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
+    return { bytes: bytes.subarray(0, bytesRead), size };
   } finally {
     await handle.close();
   }
 }
 
-/** The first bytes of a gzip stream's content (enough for the header), without reading it all. */
-function gunzipPrefix(gz: Uint8Array): Uint8Array {
-  const flags = gz[3] ?? 0;
-  let at = 10;
-  if (flags & 4) at += 2 + ((gz[10] ?? 0) | ((gz[11] ?? 0) << 8));
-  if (flags & 8) while (at < gz.length && gz[at++] !== 0);
-  if (flags & 16) while (at < gz.length && gz[at++] !== 0);
-  if (flags & 2) at += 2;
-  return inflateRawSync(gz.subarray(at), { finishFlush: constants.Z_SYNC_FLUSH });
+/**
+ * Where a single-file NIfTI-1's voxel data ends, from its header.
+ * @throws {InputError} for a header that is not single-file NIfTI-1 or declares too much data.
+ */
+function declaredEnd(header: Uint8Array, file: string): number {
+  const end = niftiVoxelEnd(header);
+  if (typeof end === 'string') throw new InputError(end, { file });
+  const magic = String.fromCharCode(...header.subarray(344, 348));
+  if (magic !== 'n+1\0') throw new InputError(`not a single-file NIfTI-1 header (magic ${JSON.stringify(magic)}, expected "n+1")`, { file });
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const little = view.getInt32(0, true) === 348;
+  const offset = view.getFloat32(108, little);
+  if (!(offset >= HEADER_BYTES)) throw new InputError(`vox_offset ${offset} is before the end of the 352-byte header`, { file });
+  checkDeclaredSize(end, file);
+  return end;
+}
+
+function exact(header: Uint8Array, end: number, size: number, file: string): void {
+  const problem = niftiProblem(header, size);
+  if (problem !== undefined) throw new InputError(problem, { file });
+  if (size > end) throw new InputError(`holds ${size - end} bytes more than the header declares (its voxel data ends at byte ${end}): a damaged header, or not one image`, { file });
 }
 
 /**
- * Throws an {@link InputError} naming `file` when a .nii or .nii.gz is truncated or its header
- * is not NIfTI-1; resolves quietly otherwise.
+ * Throws an {@link InputError} naming `label` when a .nii or .nii.gz is truncated, longer than
+ * its header declares, a corrupt gzip stream, or not single-file NIfTI-1; resolves quietly otherwise.
  */
 export async function checkNifti(file: string, label: string): Promise<void> {
-  const { bytes: raw, size } = await head(file, 64 * 1024);
-  const prefix = raw.subarray(0, raw.length - 4);
-  const gz = prefix[0] === 0x1f && prefix[1] === 0x8b;
-  let headerBytes: Uint8Array;
-  try {
-    headerBytes = gz ? gunzipPrefix(prefix) : prefix;
-  } catch (err) {
-    throw new InputError(`corrupt gzip stream (${(err as Error).message})`, { file: label });
-  }
-  const end = niftiVoxelEnd(headerBytes);
-  if (typeof end === 'string') throw new InputError(end, { file: label });
-  if (!gz) {
-    const problem = niftiProblem(headerBytes, size);
-    if (problem !== undefined) throw new InputError(problem, { file: label });
+  const { bytes, size } = await head(file, HEADER_BYTES);
+  if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) {
+    exact(bytes, declaredEnd(bytes, label), size, label);
     return;
   }
-  const tail = raw.subarray(raw.length - 4);
-  const isize = ((tail[0] ?? 0) | ((tail[1] ?? 0) << 8) | ((tail[2] ?? 0) << 16) | ((tail[3] ?? 0) << 24)) >>> 0;
-  if (isize === end % 2 ** 32) return;
-  let full: Uint8Array;
-  try {
-    full = gunzipSync(await readFile(file));
-  } catch (err) {
-    throw new InputError(`corrupt or truncated gzip stream (${(err as Error).message})`, { file: label });
+  const got = await gunzipBounded(file, { keep: HEADER_BYTES, limitFor: (header) => declaredEnd(header, label) });
+  if (got.kind === 'corrupt') throw new InputError(`corrupt or truncated gzip stream (${got.message})`, { file: label });
+  if (got.kind === 'longer') {
+    throw new InputError(
+      `the gzip stream holds more than the header declares: its voxel data ends at byte ${got.limit}, inflating stopped at ${got.inflated} bytes (a damaged header, or a gzip bomb)`,
+      { file: label },
+    );
   }
-  const problem = niftiProblem(full, full.length);
-  if (problem !== undefined) throw new InputError(problem, { file: label });
+  exact(got.head, declaredEnd(got.head, label), got.total, label);
 }

@@ -4,7 +4,8 @@
  * the file holds, or simply not an image of the expected format. Runs only after a failed read.
  */
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { MAX_IMAGE_BYTES } from './declared-size.js';
+import { gunzipBounded } from './gunzip-bounded.js';
 import type { ImageIoName } from './image-formats.js';
 import { metaProblem, nrrdProblem } from './text-header-check.js';
 
@@ -42,17 +43,17 @@ export function niftiProblem(bytes: Uint8Array, size: number): string | undefine
 export async function diagnoseRead(file: string, io: ImageIoName | undefined, fallback: string): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    bytes = await readFile(file); // only after a failed read; bounded by the file's size on disk
   } catch (err) {
     return `cannot open the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
   }
   if (bytes.length === 0) return 'the file is empty';
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      return `corrupt or truncated gzip stream (${(err as Error).message})`;
-    }
+    // inflated as a stream, counted, never held: a gzip bomb stops at the bound
+    const got = await gunzipBounded(file, { keep: 64 * 1024, limitFor: () => MAX_IMAGE_BYTES + 64 * 1024 });
+    if (got.kind === 'corrupt') return `corrupt or truncated gzip stream (${got.message})`;
+    if (got.kind === 'longer') return `the gzip stream inflates to more than ${got.limit} bytes, beyond what fuseflow reads from one file`;
+    return io === 'nifti' ? (niftiProblem(got.head, got.total) ?? fallback) : fallback;
   }
   if (io === 'nifti') return niftiProblem(bytes, bytes.length) ?? fallback;
   if (io === 'nrrd') return (await nrrdProblem(file, bytes)) ?? fallback;

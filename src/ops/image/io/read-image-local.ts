@@ -9,24 +9,30 @@ import { InputError } from '../../../core/errors.js';
 import type { Image } from '../../../core/image.js';
 import { looksLikeDicom } from './dicom-file.js';
 import { checkNifti } from './check-nifti.js';
+import { checkDeclaredSize } from './declared-size.js';
 import { diagnoseRead } from './diagnose-read.js';
 import { ioForPath, PROBE_ORDER, type ImageIoName } from './image-formats.js';
 import { fromItkImage } from './itk-image.js';
 import { runPipeline } from './itk-module.js';
 import { readDicomFile, readDicomSeries, type DicomSeriesOptions } from './read-dicom.js';
+import { declaredVoxelBytes } from './text-header-check.js';
 
 /** Options for reading an image. */
 export type ReadImageOptions = DicomSeriesOptions;
 
-async function startsLikeDicom(file: string): Promise<boolean> {
+async function firstBytes(file: string, n: number): Promise<Uint8Array> {
   const handle = await open(file, 'r');
   try {
-    const head = new Uint8Array(132);
-    const { bytesRead } = await handle.read(head, 0, 132, 0);
-    return looksLikeDicom(head.subarray(0, bytesRead));
+    const head = new Uint8Array(n);
+    const { bytesRead } = await handle.read(head, 0, n, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+async function startsLikeDicom(file: string): Promise<boolean> {
+  return looksLikeDicom(await firstBytes(file, 132));
 }
 
 /** Runs one itk-wasm reader; undefined when it says it cannot read the file. */
@@ -68,6 +74,10 @@ export async function readImageLocal(path: string, options: ReadImageOptions = {
   const io = ioForPath(file);
   if (io === 'gdcm' || (io === undefined && (await startsLikeDicom(file)))) return readDicomFile(path);
   if (io === 'nifti' && /\.nii(\.gz)?$/i.test(file)) await checkNifti(file, path);
+  if (io === 'nrrd' || io === 'meta') {
+    const declared = declaredVoxelBytes(io, await firstBytes(file, 64 * 1024));
+    if (declared !== undefined) checkDeclaredSize(declared, path);
+  }
   const candidates = io === undefined ? PROBE_ORDER : [io];
   let problem = '';
   for (const candidate of candidates) {

@@ -1,7 +1,9 @@
 /**
- * Truncation checks for the text-header formats NRRD and MetaImage with raw (uncompressed) data:
- * the header's sizes and element type give the byte count the data must have; compare it with
- * what the file (or the detached data file) holds. Runs only after a failed read, to say why.
+ * Checks for the text-header formats NRRD and MetaImage. Before a read: the voxel bytes the
+ * header declares (sizes × element type), so a damaged or hostile header is refused before a
+ * reader allocates it, and compressed data is never inflated past it (itk-wasm's readers inflate
+ * up to the declared size). After a failed read of raw (uncompressed) data: compare the declared
+ * count with what the file (or the detached data file) holds, to say why.
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -55,4 +57,24 @@ export async function metaProblem(file: string, bytes: Uint8Array): Promise<stri
   if (target === 'LOCAL') return shortBy(need, bytes.length - (line.index + line[0].length + 1), 'the file');
   if (/^(LIST|.*%)/.test(target)) return undefined;
   return shortBy(need, (await stat(join(dirname(file), target)).catch(() => ({ size: 0 }))).size, target);
+}
+
+/**
+ * Voxel bytes an NRRD (`io` 'nrrd') or MetaImage ('meta') header declares, from the file's first
+ * bytes; undefined when the header does not say (the reader then decides).
+ */
+export function declaredVoxelBytes(io: 'nrrd' | 'meta', bytes: Uint8Array): number | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024)).toString('latin1');
+  if (io === 'nrrd') {
+    const end = text.search(/\r?\n\r?\n/);
+    const header = end < 0 ? text : text.slice(0, end);
+    const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(header)?.[1]?.trim();
+    const sizes = field('sizes');
+    const perVoxel = NRRD_TYPES.find(([re]) => re.test(field('type') ?? ''))?.[1];
+    return sizes === undefined || perVoxel === undefined ? undefined : product(sizes) * perVoxel;
+  }
+  const field = (name: string): string | undefined => new RegExp(`^${name}\\s*=\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const perVoxel = MET_BYTES[field('ElementType') ?? ''];
+  const dims = field('DimSize');
+  return perVoxel === undefined || dims === undefined ? undefined : product(dims) * perVoxel * Number(field('ElementNumberOfChannels') ?? 1);
 }
