@@ -10,7 +10,7 @@
  * ids themselves are stored as data, so '/', '..', spaces and any unicode are safe.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -358,10 +358,16 @@ export class SampleCache implements StaticStore {
     throw new StaleCacheError(initialId, { detail: 'no stage fingerprints recorded to name the op' });
   }
 
-  /** Closes LMDB (writing the manifest first when entries were added). */
+  /**
+   * Closes LMDB (writing the manifest first when entries were added; LMDB is closed even when that fails).
+   * @throws {OutputError} naming the manifest when it cannot be written.
+   */
   async close(): Promise<void> {
-    if (this.dirty) this.flushManifest();
-    await this.root.close();
+    try {
+      if (this.dirty) this.flushManifest();
+    } finally {
+      await this.root.close();
+    }
   }
 
   /**
@@ -430,19 +436,36 @@ export class SampleCache implements StaticStore {
       });
     } catch (err) {
       if (err instanceof FuseflowError) throw err;
-      throw fillErrorOf(this.folder, err);
+      throw fillErrorOf(this.folder, err, record.byteLength + r.payloads.reduce((n, p) => n + p.byteLength, 0));
     }
     if (wrote) this.dirty = true;
     return wrote;
   }
 }
 
-/** A failed LMDB commit as an OutputError naming the cache folder (LMDB reports errno in its message, e.g. "Error 5 Input/output error"). */
-function fillErrorOf(folder: string, err: unknown): FuseflowError {
+/**
+ * A failed LMDB commit as an OutputError naming the cache folder. LMDB reports errno in its
+ * message ("Error 5 Input/output error" is what a full disk gives, as LMDB writes through its
+ * map); an I/O error while the folder's file system has less free space than the entry needs
+ * (plus 1 MiB) is reported as a full disk.
+ */
+function fillErrorOf(folder: string, err: unknown, needed: number): FuseflowError {
   const message = err instanceof Error ? err.message : String(err);
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const errno = /ENOSPC|No space left|MDB_MAP_FULL/i.test(`${code ?? ''} ${message}`) ? 'ENOSPC' : /EIO|Input\/output error|EDQUOT|quota/i.test(`${code ?? ''} ${message}`) ? 'EIO' : code;
-  const mapped = Object.assign(new Error(message), errno === undefined ? {} : { code: errno });
-  const out = outputErrorOf(folder, mapped, 'cannot commit to the cache (what was committed before is kept; free space and run the fill again to add the rest)');
-  return out;
+  const text = `${(err as NodeJS.ErrnoException | undefined)?.code ?? ''} ${message}`;
+  let code: string | undefined;
+  if (/ENOSPC|No space left|MDB_MAP_FULL/i.test(text)) code = 'ENOSPC';
+  else if (/EDQUOT|quota/i.test(text)) code = 'EDQUOT';
+  else if (/EIO|Input\/output error|Error 5\b/i.test(text)) code = freeBytes(folder) < needed + 2 ** 20 ? 'ENOSPC' : 'EIO';
+  const mapped = Object.assign(new Error(message), code === undefined ? {} : { code });
+  return outputErrorOf(folder, mapped, 'cannot commit to the cache (every sample committed before is kept; run the fill again to add the rest)');
+}
+
+/** Free bytes for unprivileged users on the file system holding `folder` (Infinity when unknown). */
+function freeBytes(folder: string): number {
+  try {
+    const s = statfsSync(folder);
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
+  }
 }

@@ -1,10 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CACHE_FILES, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
 import { run } from '../../src/cli/commands/cache.js';
+import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { drift, makeVolume, scale } from '../cache/test-ops.js';
 
@@ -68,9 +71,79 @@ describe('fuseflow cache', () => {
     capture();
     expect(await run(['delete', folder])).toBe(2);
     expect(existsSync(folder)).toBe(true);
-    await expect(run(['delete', root, '--yes'])).rejects.toThrow(/not a cache folder/);
+    await expect(run(['delete', root, '--yes'])).rejects.toThrow(/no cache marker/);
     expect(await run(['delete', folder, '--yes'])).toBe(0);
     expect(existsSync(folder)).toBe(false);
     expect(await run(['frobnicate', root])).toBe(2);
+  });
+});
+
+/** Runs the real CLI in a child process (so `delete .` can run inside a cache folder, and no op module is preloaded). */
+function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number | null; stdout: string; stderr: string } {
+  const main = resolve('src/cli/main.ts');
+  const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href; // resolvable from any working folder
+  const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], { encoding: 'utf8', timeout: 60_000, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('fuseflow cache: nothing deleted or run that the user did not name (issue 9 items 4, 12, 14)', () => {
+  it('delete X --yes on a folder that merely holds pipeline.json and cache.mdb refuses and keeps thesis.tex', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ff-cli-'));
+    dirs.push(dir);
+    for (const f of [CACHE_FILES.pipeline, CACHE_FILES.store, 'thesis.tex']) writeFileSync(join(dir, f), 'mine');
+    capture();
+    await expect(run(['delete', dir, '--yes'])).rejects.toThrow(InputError);
+    expect(readdirSync(dir).sort()).toEqual([CACHE_FILES.store, CACHE_FILES.pipeline, 'thesis.tex'].sort());
+  });
+
+  it('delete . inside a cache folder, and delete of a dangling link, print one clean line and exit 1', async () => {
+    const { root, folder } = await filledCache();
+    const dot = cli(['cache', 'delete', '.', '--yes'], { cwd: folder });
+    expect(dot.code).toBe(1);
+    expect(dot.stderr.trim().split('\n')).toHaveLength(1);
+    expect(dot.stderr).toMatch(/refusing to delete: it is the working folder/);
+    expect(existsSync(join(folder, CACHE_FILES.store))).toBe(true);
+    symlinkSync(join(root, 'gone'), join(root, 'dangling'));
+    const dangling = cli(['cache', 'status', join(root, 'dangling')]);
+    expect(dangling.code).toBe(1);
+    expect(dangling.stderr.trim().split('\n')).toHaveLength(1);
+    expect(dangling.stderr).toContain('dangling');
+  });
+
+  it('a damaged pipeline.json is an InputError naming it', async () => {
+    const { folder } = await filledCache();
+    const file = join(folder, CACHE_FILES.pipeline);
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
+    capture();
+    await expect(run(['status', folder])).rejects.toThrow(InputError);
+    await expect(run(['verify', folder])).rejects.toThrow(file);
+  });
+
+  it('verify --recompute never imports a module pipeline.json names; user ops come from --ops-module', async () => {
+    const { folder } = await filledCache();
+    const dir = mkdtempSync(join(tmpdir(), 'ff-cli-evil-'));
+    dirs.push(dir);
+    const sentinel = join(dir, 'ran');
+    const evil = join(dir, 'evil.mjs');
+    writeFileSync(evil, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(sentinel)}, 'code from a cache folder ran');\n`);
+    const file = join(folder, CACHE_FILES.pipeline);
+    const desc = JSON.parse(readFileSync(file, 'utf8')) as { spec: { ops: { module?: string }[] } };
+    for (const op of desc.spec.ops) op.module = evil;
+    writeFileSync(file, JSON.stringify(desc));
+
+    const refused = cli(['cache', 'verify', folder, '--recompute']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/user ops \(cacheTest\.makeVolume, cacheTest\.scale\).*--ops-module FILE/);
+    expect(existsSync(sentinel)).toBe(false);
+
+    const ok = cli(['cache', 'verify', folder, '--recompute', '--ops-module', resolve('test/cache/test-ops.ts')]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/3 entries checked \(recomputed\), 0 problem/);
+    expect(existsSync(sentinel)).toBe(false);
+
+    const plain = cli(['cache', 'verify', folder]); // no recompute: no ops needed
+    expect(plain.code).toBe(0);
+    expect(existsSync(sentinel)).toBe(false);
   });
 });

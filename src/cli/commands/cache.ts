@@ -1,20 +1,26 @@
 /**
  * `fuseflow cache status|verify|delete DIR`: inspect, check or remove static caches. DIR is a
  * cache folder (`<root>/<cacheKey>`, holding `pipeline.json` and `cache.mdb`) or a root holding
- * several; `delete` takes a single cache folder only.
+ * several; `delete` takes a single cache folder only and removes only the files its marker lists.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { deleteCacheFolder } from '../../cache/delete-cache.js';
 import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
 import { CACHE_FILES } from '../../cache/sample-cache.js';
-import { FuseflowError } from '../../core/errors.js';
+import { InputError } from '../../core/errors.js';
 
 const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
 
   status DIR             entries, outputs, dropped samples, payload size and ops of each cache
-  verify DIR             check every payload against its commit fingerprint
+  verify DIR             check every entry's checksum (metadata and payloads), its commit
+                         fingerprint and whether the files it was computed from changed
          --recompute     also rerun the static pipeline per sample and name the op that changed
-  delete DIR --yes       remove one cache folder (DIR must be a cache folder, not a root)
+         --ops-module FILE
+                         a module defining the pipeline's user ops (repeat for several); the
+                         modules pipeline.json names are never imported
+  delete DIR --yes       remove one cache: only the files its marker (.fuseflow-cache.json) lists,
+                         then the folder if nothing else is in it
 
 DIR is a cache folder (<root>/<key>) or a root that holds cache folders.
 exit codes: 0 ok, 1 problems found or bad input, 2 usage`;
@@ -23,15 +29,23 @@ function isCacheFolder(dir: string): boolean {
   return existsSync(join(dir, CACHE_FILES.pipeline)) && existsSync(join(dir, CACHE_FILES.store));
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a dangling link or a vanished entry
+  }
+}
+
 /** The cache folders at or directly under `dir`. */
 function cacheFolders(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FuseflowError(`${dir}: no such folder`);
+  if (!isFolder(dir)) throw new InputError('no such folder (or a dangling symbolic link)', { file: dir });
   if (isCacheFolder(dir)) return [dir];
   const found = readdirSync(dir)
     .map((name) => join(dir, name))
-    .filter((p) => statSync(p).isDirectory() && isCacheFolder(p))
+    .filter((p) => isFolder(p) && isCacheFolder(p))
     .sort();
-  if (found.length === 0) throw new FuseflowError(`${dir}: not a fuseflow cache folder and holds none`);
+  if (found.length === 0) throw new InputError('not a fuseflow cache folder and holds none', { file: dir });
   return found;
 }
 
@@ -58,10 +72,10 @@ async function status(dir: string): Promise<number> {
   return 0;
 }
 
-async function verify(dir: string, recompute: boolean): Promise<number> {
+async function verify(dir: string, recompute: boolean, opsModules: readonly string[]): Promise<number> {
   let bad = 0;
   for (const folder of cacheFolders(dir)) {
-    const cache = await openCacheFolder(folder);
+    const cache = await openCacheFolder(folder, { opsModules });
     try {
       let n = 0;
       const problems = await cache.verify({ recompute, onEntry: () => void n++ });
@@ -76,32 +90,58 @@ async function verify(dir: string, recompute: boolean): Promise<number> {
 }
 
 function remove(dir: string, yes: boolean): number {
-  if (!isCacheFolder(dir)) throw new FuseflowError(`${dir}: not a cache folder (pass <root>/<key>; see fuseflow cache status ROOT)`);
   if (!yes) {
-    console.error(`fuseflow cache delete: pass --yes to remove ${dir}`);
+    console.error(`fuseflow cache delete: pass --yes to remove the cache at ${dir}`);
     return 2;
   }
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`deleted ${dir}`);
+  const r = deleteCacheFolder(dir);
+  console.log(`deleted ${r.removed.join(', ')} from ${r.folder}`);
+  if (r.folderRemoved) console.log(`removed the empty folder ${r.folder}`);
+  else console.log(`kept ${r.folder}: it also holds ${r.kept.join(', ')} (not made by the cache)`);
   return 0;
+}
+
+/** Parsed arguments: positionals, boolean flags, and the values of repeatable `--ops-module`. */
+interface Parsed {
+  readonly positional: readonly string[];
+  readonly flags: ReadonlySet<string>;
+  readonly opsModules: readonly string[];
+  readonly error?: string;
+}
+
+function parse(args: readonly string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  const opsModules: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--ops-module') {
+      const value = args[++i];
+      if (value === undefined || value.startsWith('--')) return { positional, flags, opsModules, error: '--ops-module needs a FILE' };
+      opsModules.push(value);
+    } else if (a.startsWith('--')) flags.add(a);
+    else positional.push(a);
+  }
+  return { positional, flags, opsModules };
 }
 
 /** Entry point of `fuseflow cache`. */
 export async function run(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const [dir, ...extra] = rest.filter((a) => !a.startsWith('--'));
+  const { positional, flags, opsModules, error } = parse(rest);
+  const [dir, ...extra] = positional;
   if (sub === undefined || sub === '--help' || sub === '-h' || flags.has('--help')) {
     console.log(HELP);
     return sub === undefined ? 2 : 0;
   }
   const known: Record<string, readonly string[]> = { status: [], verify: ['--recompute'], delete: ['--yes'] };
   const allowed = known[sub];
-  if (allowed === undefined || dir === undefined || extra.length > 0 || [...flags].some((f) => !allowed.includes(f))) {
+  if (error !== undefined || allowed === undefined || dir === undefined || extra.length > 0 || [...flags].some((f) => !allowed.includes(f)) || (opsModules.length > 0 && sub !== 'verify')) {
+    if (error !== undefined) console.error(`fuseflow cache: ${error}`);
     console.error(HELP);
     return 2;
   }
   if (sub === 'status') return status(dir);
-  if (sub === 'verify') return verify(dir, flags.has('--recompute'));
+  if (sub === 'verify') return verify(dir, flags.has('--recompute'), opsModules);
   return remove(dir, flags.has('--yes'));
 }
