@@ -12,11 +12,11 @@
  * written through `core/safe-fs` (checkpoints atomically, the log never through a link).
  * Every tensor it makes is disposed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
-import { appendFileNoFollow, OutputError, outputErrorOf } from '../core/safe-fs.js';
+import { appendFileNoFollow } from '../core/safe-fs.js';
 import { getOr, SAMPLE_ID_KEY, setKeys, type Sample } from '../core/sample.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metric, MetricResults } from '../eval/metric.js';
@@ -31,6 +31,7 @@ import { lrSchedule, type LrScheduleConfig } from './optim/lr-schedule.js';
 import { createOptimizer, type OptimizerConfig } from './optim/optimizer.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
 import { checkRunConfig, type RunConfig } from './run-config.js';
+import { makeRunFolder } from './run-folder.js';
 import { TrainingError } from './training-error.js';
 
 /** Where the training stream starts: epoch, run seed and samples of the epoch already consumed. */
@@ -397,16 +398,6 @@ export function fitConfig(options: FitOptions): RunConfig {
     earlyStopping: options.earlyStopping ?? null,
     model: { binding: options.model.binding, layers, weights: options.model.net.weights.map((w) => w.shape) },
   };
-}
-
-/** Creates the run folder; a failure is an {@link OutputError} naming it. */
-function makeRunFolder(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputError(dir, 'cannot create the run folder: a file of that name exists (choose another folder)', { cause: err });
-    throw outputErrorOf(dir, err, 'cannot create the run folder');
-  }
 }
 
 async function outputsToBatch(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>): Promise<Sample> {

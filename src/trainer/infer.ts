@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { Float32, Float64, Int32, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Utf8, makeData, vectorFromArray, type Data } from 'apache-arrow';
 import { OptionsError, TypeMismatchError } from '../core/errors.js';
+import { checkOutputTarget, outputErrorOf } from '../core/safe-fs.js';
 import { getKey, SAMPLE_ID_KEY, type Sample } from '../core/sample.js';
 import { isTensor } from '../core/tensor.js';
 import type { DictModel } from './models/dict-model.js';
@@ -45,16 +46,22 @@ export interface InferResult {
  * Streams predictions into an Arrow IPC file.
  * @example await inferToArrow({ model, batches, path: 'preds.arrow', columns: { target: 'data.label', pred: 'model.output.cls' } }); // columns id, target, pred_0, pred_1
  * @throws {OptionsError} for no columns; {@link TypeMismatchError} when a batch's columns differ from the first batch's (names or types), or a value has no column form.
+ * @throws {OutputError} naming the file for a symbolic link at `path` or a failed write (missing folder, read-only, full).
  */
 export async function inferToArrow(options: InferToArrowOptions): Promise<InferResult> {
   const entries = Object.entries(options.columns);
   if (entries.length === 0) throw new OptionsError('inferToArrow: name at least one column');
   const columns: [string, string][] = 'id' in options.columns ? entries : [['id', SAMPLE_ID_KEY], ...entries];
   const tmp = `${options.path}.tmp-${process.pid}`;
-  const file = createWriteStream(tmp);
+  // A symbolic link at the target is refused (the rename would replace the link, but a user who
+  // named a link expects the write to land behind it: neither is done silently).
+  checkOutputTarget(options.path, { overwrite: true });
+  const file = createWriteStream(tmp, { flags: 'wx' });
   // Wait for the open: a stream destroyed before its lazy open would still open (and fail or
   // leave the temp file behind) after we cleaned up.
-  await once(file, 'open');
+  await once(file, 'open').catch((err: unknown) => {
+    throw outputErrorOf(options.path, err);
+  });
   const writer = (options.format ?? 'file') === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
   writer.reset(file);
   let schema: string | null = null;
@@ -90,7 +97,13 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
     rmSync(tmp, { force: true });
     throw err;
   }
-  renameSync(tmp, options.path);
+  try {
+    checkOutputTarget(options.path, { overwrite: true });
+    renameSync(tmp, options.path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw outputErrorOf(options.path, err);
+  }
   return { path: options.path, rows, batches, columns: names };
 }
 

@@ -3,40 +3,57 @@
  * Arrow IPC) with the fuseflow trainer. Every numeric column except the target and the id is a
  * feature, z-scored with the training rows' statistics. A seeded, label-balanced fold of the
  * rows is held out for validation; the best epoch by validation AUC (binary) or accuracy
- * (multi-class) is kept. Writes `best.ckpt`, `last.ckpt`, `log.jsonl` and the validation
- * predictions as `predictions.arrow` (id, target, pred_0 … pred_{K−1}), ready for `fuseflow eval`.
- * `--resume` continues a killed or interrupted (Ctrl-C: last.ckpt is written first) run exactly.
+ * (multi-class) is kept. Writes `run.json` (the run's configuration), `best.ckpt`, `last.ckpt`,
+ * `log.jsonl` and the validation predictions as `predictions.arrow` (id, target, pred_0 …
+ * pred_{K−1}), ready for `fuseflow eval`.
+ *
+ * Safety: the table is read strictly (a non-numeric, missing, NaN or Inf feature cell is an error
+ * naming file, line, column and value). A folder that already holds a run (any of the files
+ * above) is refused unless `--resume` (continue it) or `--overwrite` (remove exactly those files,
+ * nothing else, then start fresh) is given. `--resume` continues a killed or interrupted (Ctrl-C:
+ * last.ckpt is written first) run exactly; it needs `last.ckpt` and the same configuration as the
+ * run recorded (data file, size and SHA-256, columns, split, seed, model, batch size, lr, epochs)
+ * and names the first field that differs. Outputs are written atomically, never through links.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { OptionsError } from '../../core/errors.js';
+import { join, resolve } from 'node:path';
+import { InputError, OptionsError } from '../../core/errors.js';
+import { OutputError, writeFileAtomic } from '../../core/safe-fs.js';
 import { createSample, setKeys, type Sample } from '../../core/sample.js';
 import { tensor } from '../../core/tensor.js';
 import { accuracy } from '../../eval/metrics/accuracy.js';
 import { auc } from '../../eval/metrics/auc.js';
-import { loadTable } from '../../ops/tabular/table.js';
 import { batch } from '../../streams/batch.js';
 import { dataset } from '../../streams/dataset.js';
 import { splitFolds } from '../../streams/split-folds.js';
 import { useBackend, type BackendName } from '../../trainer/backend.js';
 import { loadModel } from '../../trainer/checkpoint.js';
+import { readFeatureTable } from '../../trainer/feature-table.js';
 import { fit } from '../../trainer/fit.js';
 import { classificationHead } from '../../trainer/heads/classification-head.js';
 import { inferToArrow } from '../../trainer/infer.js';
 import { crossEntropy } from '../../trainer/losses/cross-entropy.js';
 import { mlp } from '../../trainer/models/mlp.js';
 import { multiHeadModel } from '../../trainer/models/multi-head-model.js';
+import { checkRunConfig, type RunConfig } from '../../trainer/run-config.js';
+import { makeRunFolder, removeRunFiles, runFilesIn } from '../../trainer/run-folder.js';
+
+/** The files a run writes into its folder: what makes a folder "hold a run", and all `--overwrite` removes. */
+const RUN_FILES = ['run.json', 'best.ckpt', 'last.ckpt', 'log.jsonl', 'predictions.arrow'] as const;
 
 const USAGE = `usage: fuseflow train TABLE --target COL --out DIR [options]
 
 Trains an MLP classifier on a CSV/TSV/Arrow table: numeric columns except the target and id are
 features (z-scored with training statistics); a seeded label-balanced fold is held out for
-validation. Writes best.ckpt, last.ckpt, log.jsonl and predictions.arrow (validation rows) to DIR.
+validation. Writes run.json, best.ckpt, last.ckpt, log.jsonl and predictions.arrow (validation
+rows) to DIR. Every feature cell must be a finite number (missing values are refused).
+A DIR that already holds a run is refused unless --resume or --overwrite is given.
 
   --target COL        target column (class labels; any values, mapped to indices in sorted order)
   --out DIR           output folder (created)
   --id COL            sample-id column (default: the row number)
-  --features A,B,...  feature columns (default: every numeric column but target and id)
+  --features A,B,...  feature columns (default: every column but target and id)
   --no-header         the file has no header row (columns are named col_0, col_1, ...)
   --skip-lines N      lines to skip before the header or data (default 0)
   --layers 32,16      hidden layer sizes (default 32,16)
@@ -46,7 +63,11 @@ validation. Writes best.ckpt, last.ckpt, log.jsonl and predictions.arrow (valida
   --valid-folds K     hold out 1 of K folds for validation (default 5)
   --seed N            run seed: split, order, initial weights (default 0)
   --backend NAME      tensorflow | wasm | cpu (default: automatic)
-  --resume            continue from DIR/last.ckpt
+  --resume            continue the run in DIR from DIR/last.ckpt; the configuration must be the
+                      run's (data file and content, columns, split, seed, model, batch size, lr,
+                      epochs): the first field that differs is named
+  --overwrite         replace the run in DIR: removes only run.json, best.ckpt, last.ckpt,
+                      log.jsonl and predictions.arrow, then starts a new run
   --progress          show a progress bar on stderr`;
 
 interface Args {
@@ -56,7 +77,7 @@ interface Args {
 }
 
 const VALUED = new Set(['target', 'out', 'id', 'features', 'skip-lines', 'layers', 'epochs', 'batch-size', 'lr', 'valid-folds', 'seed', 'backend']);
-const SWITCHES = new Set(['no-header', 'resume', 'progress']);
+const SWITCHES = new Set(['no-header', 'resume', 'overwrite', 'progress']);
 
 function parse(args: readonly string[]): Args {
   const positional: string[] = [];
@@ -117,37 +138,54 @@ export async function run(args: readonly string[]): Promise<number> {
   const backend = flags.get('backend');
   if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new OptionsError(`--backend must be tensorflow, wasm or cpu`);
 
+  const resume = switches.has('resume');
+  if (resume && switches.has('overwrite')) throw new OptionsError('--resume and --overwrite exclude each other: continue the run, or replace it');
+
   let columnNames: string[] | undefined;
   if (switches.has('no-header')) {
-    const line = readFileSync(a.table, 'utf8').split('\n', skipLines + 1)[skipLines] ?? '';
+    const line = dataText(a.table).split('\n', skipLines + 1)[skipLines] ?? '';
     columnNames = line.split(a.table.endsWith('.tsv') ? '\t' : ',').map((_, i) => `col_${i}`);
   }
-  const table = loadTable(a.table, { idColumn, skipLines, ...(columnNames === undefined ? {} : { columnNames }) });
-  if (!table.columns.includes(target)) throw new OptionsError(`--target '${target}' is not a column of ${a.table}; columns: ${table.columns.join(', ')}`);
-  const features =
-    flags.get('features')?.split(',') ??
-    table.columns.filter((c) => c !== target && c !== idColumn && table.ids.every((id) => typeof table.row(id)?.[c] === 'number'));
-  if (features.length === 0) throw new OptionsError(`no numeric feature columns in ${a.table}`);
-  for (const f of features) if (!table.columns.includes(f)) throw new OptionsError(`feature '${f}' is not a column of ${a.table}`);
-  const rawLabels = table.ids.map((id) => String(table.row(id)?.[target]));
+  const table = readFeatureTable(a.table, { target, idColumn, skipLines, ...(columnNames === undefined ? {} : { columnNames }), ...(flags.has('features') ? { features: (flags.get('features') as string).split(',') } : {}) });
+  const { features } = table;
+  const rawLabels = table.labels;
   const classes = [...new Set(rawLabels)].sort((x, y) => (Number.isFinite(Number(x)) && Number.isFinite(Number(y)) ? Number(x) - Number(y) : x < y ? -1 : 1));
   if (classes.length < 2) throw new OptionsError(`target '${target}' has ${classes.length} distinct value(s); a classifier needs at least 2`);
   const labelOf = new Map(classes.map((c, i) => [c, i]));
+  const rowOf = new Map(table.ids.map((id, i) => [id, i]));
+
+  const config: RunConfig = {
+    data: dataFingerprint(a.table),
+    target,
+    id: idColumn,
+    'no-header': switches.has('no-header'),
+    'skip-lines': skipLines,
+    features,
+    classes,
+    'valid-folds': k,
+    seed,
+    layers,
+    'batch-size': size,
+    lr,
+    epochs,
+  };
+  prepareRunFolder(out, config, { resume, overwrite: switches.has('overwrite') });
 
   const folds = splitFolds({ ids: table.ids, labels: rawLabels, folds: k, seed });
   const validIds = folds[0] as string[];
   const validSet = new Set(validIds);
   const trainIds = table.ids.filter((id) => !validSet.has(id));
-  const stats = features.map((f) => {
-    const xs = trainIds.map((id) => table.row(id)?.[f] as number);
+  const xOf = (id: string): Float64Array => table.x[rowOf.get(id) as number] as Float64Array;
+  const stats = features.map((_, j) => {
+    const xs = trainIds.map((id) => xOf(id)[j] as number);
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length) || 1;
     return { mean, sd };
   });
   const source = (id: string): Sample => {
-    const row = table.row(id);
-    const x = Float32Array.from(features, (f, j) => ((row?.[f] as number) - (stats[j] as { mean: number }).mean) / (stats[j] as { sd: number }).sd);
-    return setKeys(createSample(id), { 'data.features': tensor('float32', [features.length], x), 'data.label': labelOf.get(String(row?.[target])) as number });
+    const row = xOf(id);
+    const x = Float32Array.from(features, (_, j) => ((row[j] as number) - (stats[j] as { mean: number }).mean) / (stats[j] as { sd: number }).sd);
+    return setKeys(createSample(id), { 'data.features': tensor('float32', [features.length], x), 'data.label': labelOf.get(rawLabels[rowOf.get(id) as number] as string) as number });
   };
 
   await useBackend(backend as BackendName | undefined);
@@ -187,7 +225,8 @@ export async function run(args: readonly string[]): Promise<number> {
     seed,
     dir: out,
     schedule: { type: 'cosine', lr, totalSteps: epochs * steps, warmupSteps: Math.min(steps, epochs * steps - 1) },
-    resume: switches.has('resume'),
+    resume,
+    config,
     progress: switches.has('progress'),
     backend: 'current',
     onEpoch: (e) => console.log(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)}, ${metric.name} ${(e.monitor).toFixed(4)}${e.best ? ' (best)' : ''}`),
@@ -202,4 +241,56 @@ export async function run(args: readonly string[]): Promise<number> {
   const written = await inferToArrow({ model: best, batches: validBatches(), path: join(out, 'predictions.arrow'), columns: { target: 'data.label', pred: 'model.output.cls' } });
   console.log(`best epoch ${(result.bestEpoch ?? 0) + 1}: validation ${metric.name} ${result.bestValue?.toFixed(4)}; ${written.rows} predictions → ${written.path}`);
   return 0;
+}
+
+/** The table's bytes. @throws {InputError} naming the file when it cannot be read. */
+function dataBytes(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InputError(`cannot read table: ${(err as Error).message}`, { file });
+  }
+}
+
+function dataText(file: string): string {
+  return dataBytes(file).toString('utf8');
+}
+
+/** The input table's identity: absolute path, size and SHA-256 of its bytes. */
+function dataFingerprint(file: string): { file: string; size: number; sha256: string } {
+  const bytes = dataBytes(file);
+  return { file: resolve(file), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * Gets the run folder ready: a new run needs a folder without a run's files (or `--overwrite`,
+ * which removes exactly those) and records its configuration in run.json; `--resume` needs
+ * last.ckpt and the run.json configuration it recorded (fit checks the checkpoint's copy too).
+ * @throws {OutputError} for a folder that holds a run, or one that cannot be created or written.
+ * @throws {OptionsError} for `--resume` without a checkpoint or with another configuration.
+ */
+function prepareRunFolder(out: string, config: RunConfig, mode: { readonly resume: boolean; readonly overwrite: boolean }): void {
+  const present = runFilesIn(out, RUN_FILES);
+  const runJson = join(out, 'run.json');
+  if (mode.resume) {
+    if (!present.includes('last.ckpt')) throw new OptionsError(`--resume: no checkpoint to resume from in ${out} (last.ckpt is missing); run without --resume to start a new run`);
+    if (present.includes('run.json')) {
+      let recorded: unknown;
+      try {
+        recorded = (JSON.parse(readFileSync(runJson, 'utf8')) as { config?: unknown }).config;
+      } catch (err) {
+        throw new InputError(`unreadable run record: ${(err as Error).message}`, { file: runJson });
+      }
+      checkRunConfig(recorded, config, { what: '--resume', file: runJson, hint: 'resume with the same options, or start a new run with another --out (or --overwrite to replace this one)' });
+    }
+    return;
+  }
+  if (present.length > 0) {
+    if (!mode.overwrite) {
+      throw new OutputError(out, `already holds a run (${present.join(', ')}); pass --resume to continue it, --overwrite to replace it (removes only ${RUN_FILES.join(', ')}), or choose another --out`);
+    }
+    removeRunFiles(out, present);
+  }
+  makeRunFolder(out);
+  writeFileAtomic(runJson, `${JSON.stringify({ format: 1, command: 'fuseflow train', config }, null, 2)}\n`);
 }
