@@ -6,6 +6,7 @@
 import { OpError, OptionsError } from '../core/errors.js';
 import { SAMPLE_ID_KEY, sampleIdOf, type Sample } from '../core/sample.js';
 import { SampleContext, specOf, type Op, type OpResult, type OpSpec } from './op.js';
+import { findNonPlain } from './plain-data.js';
 import { createOp } from './registry.js';
 
 /** An ordered list of ops. `opIndexBase` offsets op indices (a dynamic pipeline after a static one). */
@@ -148,9 +149,15 @@ function fanOut(
   return undefined;
 }
 
+/** An op's output sample, checked to be a plain-data sample (see plain-data.ts). */
 function checked(value: unknown, op: Op<object>, opId: string, sampleId: string): Sample {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new OpError(op.name, opId, sampleId, new TypeError(`expected the op to return a sample, null or an array of samples, got ${value === null ? 'null' : typeof value}`));
+  }
+  const bad = findNonPlain(value);
+  if (bad !== undefined) {
+    const where = bad.path === '' ? 'itself' : `at '${bad.path}'`;
+    throw new OpError(op.name, opId, sampleId, new TypeError(`the op's output holds ${bad.what} ${where}; samples must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`));
   }
   return value as Sample;
 }

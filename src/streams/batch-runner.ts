@@ -14,7 +14,7 @@ import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { BatchResult, BatchTask, BatchTaskItem } from './batch-worker.js';
 import type { CollateOptions } from './collate.js';
 import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
-import { forTransfer } from './transfer-list.js';
+import { checkSendable, checkSpecSendable, forTransfer } from './transfer-list.js';
 import { Phase, progressBuffer } from './worker-progress.js';
 import { WorkerCrashError } from './worker-runner.js';
 
@@ -103,6 +103,7 @@ const COLLATE_ERRORS: Readonly<Record<string, new (message: string) => FuseflowE
  */
 export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   if (options.pipeline === undefined || !Array.isArray(options.pipeline.ops)) throw new OptionsError('createBatchRunner: pipeline must be a PipelineSpec');
+  checkSpecSendable('createBatchRunner', options.pipeline);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new OptionsError(`createBatchRunner: threads must be a positive integer, got ${String(threads)}`);
   const timeoutMs = timeoutOption('createBatchRunner', 'taskTimeoutMs', options.taskTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);
@@ -119,6 +120,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
 
   const runBatch = async (request: BatchRequest): Promise<BatchOutcome> => {
     if (closed) throw new FuseflowError('batch runner is closed');
+    for (const item of request.items) if (item.statics !== undefined) checkSendable('createBatchRunner', item.statics);
     const ids = request.items.map((it) => it.id);
     const progress = progressBuffer();
     const { value: items, transfer } = forTransfer(request.items, { copyFrozen: true });

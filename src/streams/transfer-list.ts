@@ -6,7 +6,10 @@
  * partial views of a larger buffer (moving it would detach its other views too), and arrays
  * whose buffer the caller marks as kept (e.g. constants held by an op's options).
  */
-import type { Sample } from '../core/sample.js';
+import { OptionsError, TypeMismatchError } from '../core/errors.js';
+import type { PipelineSpec } from '../ops/pipeline.js';
+import { sampleIdOf, type Sample } from '../core/sample.js';
+import { findNonPlain } from '../ops/plain-data.js';
 
 /** Samples rebuilt for sending and the buffers to move. */
 export interface Outgoing<T> {
@@ -80,4 +83,33 @@ export function buffersIn(value: unknown): Set<ArrayBufferLike> {
 /** Samples ready to send back from a worker: `keep` buffers are copied, the rest moved. */
 export function forReturn(samples: readonly Sample[][], keep: ReadonlySet<ArrayBufferLike>): Outgoing<Sample[][]> {
   return forTransfer(samples as Sample[][], { copyFrozen: true, copyPartial: false, keep });
+}
+
+/**
+ * Throws before anything is sent when a sample holds what cannot cross threads as sample data
+ * (a function, a class instance other than typed arrays), naming the sample and the key.
+ * @throws {TypeMismatchError}
+ */
+export function checkSendable(owner: string, samples: readonly Sample[]): void {
+  for (const s of samples) {
+    const bad = findNonPlain(s);
+    if (bad === undefined) continue;
+    throw new TypeMismatchError(`${owner}: sample '${sampleIdOf(s)}' holds ${bad.what} at '${bad.path}'; samples sent to worker threads must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`);
+  }
+}
+
+/**
+ * Throws when an op of `spec` holds options that cannot cross to a worker thread (a function,
+ * as `meta.lambda` does, or a class instance), naming the op and the option.
+ * @throws {OptionsError}
+ */
+export function checkSpecSendable(owner: string, spec: PipelineSpec): void {
+  spec.ops.forEach((op, i) => {
+    const bad = findNonPlain(op.options);
+    if (bad === undefined) return;
+    const id = op.id ?? `${spec.name}.${i}.${op.name}`;
+    throw new OptionsError(
+      `${owner}: op '${op.name}' (id '${id}') holds ${bad.what} in option '${bad.path}', which cannot cross to a worker thread; run it in-thread, or register a named op with defineOp({ module: import.meta.url, ... })`,
+    );
+  });
 }

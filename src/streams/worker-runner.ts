@@ -15,7 +15,7 @@ import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { DynamicRunner } from './contracts.js';
 import type { RunnerResult, RunnerTask } from './runner-worker.js';
 import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
-import { forTransfer } from './transfer-list.js';
+import { checkSendable, checkSpecSendable, forTransfer } from './transfer-list.js';
 import { Phase, progressBuffer } from './worker-progress.js';
 
 export { DEFAULT_TASK_TIMEOUT_MS } from './task-watchdog.js';
@@ -91,10 +91,13 @@ const MAX_ERRORS = 100;
  * const runner = createWorkerRunner({ pipeline: pipelineSpec(dynamicOps), threads: 4, samplesPerTask: 8, onError: 'skip' });
  * const outputs = await runner.run(samples, { seed: 42, epoch: 3 }); // one Sample[] per input
  * await runner.close();
- * @throws {OptionsError} for a missing spec or a non-positive count.
+ * @throws {OptionsError} for a missing spec or a non-positive count. `run` rejects with an
+ * {@link OpError} (see `onError`), or a `TypeMismatchError` naming the sample and key when a
+ * sample holds data that cannot cross threads (a function, a class instance).
  */
 export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   if (options.pipeline === undefined || !Array.isArray(options.pipeline.ops)) throw new OptionsError('createWorkerRunner: pipeline must be a PipelineSpec');
+  checkSpecSendable('createWorkerRunner', options.pipeline);
   const threads = options.threads ?? availableParallelism();
   const perTask = options.samplesPerTask ?? 4;
   const inFlight = options.maxTasksInFlight ?? 2 * threads;
@@ -176,6 +179,7 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   return {
     async run(samples: readonly Sample[], run: RunKey): Promise<Sample[][]> {
       if (closed) throw new FuseflowError('worker runner is closed');
+      checkSendable('createWorkerRunner', samples);
       const batches: Sample[][] = [];
       for (let i = 0; i < samples.length; i += perTask) batches.push(samples.slice(i, i + perTask));
       const out: Sample[][][] = new Array<Sample[][]>(batches.length);
