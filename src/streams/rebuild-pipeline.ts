@@ -1,6 +1,6 @@
 /**
- * Rebuilding a pipeline inside a worker thread: imports the built-in op families and the modules
- * of user ops named in the specs, then builds the pipeline through the registry. Built pipelines
+ * Rebuilding a pipeline inside a worker thread: imports the built-in op families (one list,
+ * src/ops/builtin-ops) and the modules of user ops named in the specs, then builds the pipeline through the registry. Built pipelines
  * are memoized per spec, so a worker pays once.
  *
  * Under tsx (TypeScript sources, as in tests) a worker thread can only load `.ts` files through
@@ -8,7 +8,6 @@
  * modules are loaded with `require` there, keeping one registry instance per thread. Compiled
  * code uses `import()`.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,20 +34,13 @@ async function load(pathOrUrl: string): Promise<void> {
 let builtins: Promise<void> | undefined;
 
 /**
- * Modules whose import registers the built-in ops: the ops barrel, the image family's barrel and
- * the image reader op (which that barrel leaves out). Missing ones are skipped.
+ * Imports the built-in op families once: src/ops/builtin-ops, the one list of every family (the
+ * same module the registry test walks), so a worker never knows fewer ops than the main thread.
  */
-const BUILTIN_BARRELS = ['../ops/index', '../ops/image/index', '../ops/image/load-image'] as const;
-
-/** Imports the built-in op families once (skipping a barrel that does not exist). */
 export function loadBuiltinOps(): Promise<void> {
   if (builtins === undefined) {
-    builtins = (async () => {
-      for (const barrel of BUILTIN_BARRELS) {
-        const url = new URL(`${barrel}${fromSource ? '.ts' : '.js'}`, import.meta.url);
-        if (existsSync(fileURLToPath(url))) await load(url.href);
-      }
-    })();
+    builtins = load(new URL(`../ops/builtin-ops${fromSource ? '.ts' : '.js'}`, import.meta.url).href);
+    builtins.catch(() => (builtins = undefined)); // a failed import is retried by the next task
   }
   return builtins;
 }

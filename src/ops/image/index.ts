@@ -38,6 +38,7 @@ export { randGamma, type RandGammaOptions } from './rand-gamma.js';
 export { randScaleIntensity, type RandScaleIntensityOptions } from './rand-scale-intensity.js';
 export { randShiftIntensity, type RandShiftIntensityOptions } from './rand-shift-intensity.js';
 export { randCrop, type RandCropOptions } from './rand-crop.js';
+export { threshold, type ThresholdOptions } from './threshold.js';
 export type { Interpolation, PerAxis } from './internal/options.js';
 export type { Padding } from './internal/sampler.js';
 export type { GridRecord } from './internal/image-access.js';
