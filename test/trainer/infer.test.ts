@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setKey, type Sample } from '../../src/core/sample.js';
+import { OutputError } from '../../src/core/safe-fs.js';
 import { inferToArrow } from '../../src/trainer/infer.js';
 import { table, tabularModel, validationBatches } from './helpers/tabular.js';
 
@@ -73,5 +74,20 @@ describe('inferToArrow', () => {
     await expect(inferToArrow({ model, batches, path, columns: { target: 'data.label', pred: 'model.output.cls' } })).rejects.toThrow(/batch 1 has columns .*target:Utf8/);
     expect(existsSync(path)).toBe(false);
     expect(existsSync(`${path}.tmp-${process.pid}`)).toBe(false);
+  });
+
+  it('never writes through a symbolic link at the target, and a missing folder is an OutputError naming the file', async () => {
+    const sub = mkdtempSync(join(dir, 'link-'));
+    const outside = join(dir, 'outside.txt');
+    writeFileSync(outside, 'keep');
+    const path = join(sub, 'preds.arrow');
+    symlinkSync(outside, path);
+    const args = { model: tabularModel(2), columns: { pred: 'model.output.cls' } };
+    await expect(inferToArrow({ ...args, batches: validationBatches(0, 10, 4)(), path })).rejects.toThrow(`${path}: is a symbolic link`);
+    expect(readFileSync(outside, 'utf8')).toBe('keep');
+    expect(readdirSync(sub)).toEqual(['preds.arrow']);
+    const missing = join(dir, 'no-such', 'preds.arrow');
+    await expect(inferToArrow({ ...args, batches: validationBatches(0, 10, 4)(), path: missing })).rejects.toThrow(OutputError);
+    await expect(inferToArrow({ ...args, batches: validationBatches(0, 10, 4)(), path: missing })).rejects.toThrow(`${missing}: cannot write: its folder does not exist`);
   });
 });
