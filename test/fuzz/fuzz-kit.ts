@@ -35,10 +35,10 @@ export function damageOf(length: number): fc.Arbitrary<Damage> {
   );
 }
 
-/** Applies `d` to a copy of `bytes`. */
+/** Applies `d` to a copy of `bytes` (a real copy: `Buffer#slice` would return a view). */
 export function applyDamage(bytes: Uint8Array, d: Damage): Uint8Array {
-  if (d.kind === 'truncate') return bytes.slice(0, d.at);
-  const out = bytes.slice();
+  if (d.kind === 'truncate') return Uint8Array.prototype.slice.call(bytes, 0, d.at);
+  const out = Uint8Array.prototype.slice.call(bytes);
   out[d.at] = (out[d.at] ?? 0) ^ (1 << d.bit);
   return out;
 }
