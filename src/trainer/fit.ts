@@ -8,9 +8,11 @@
  * optimizer slots and step, epoch, stream position (samples already consumed this epoch),
  * seed, best value, early-stopping count and the epoch's running sums — so a killed run ends
  * with the same weights as an uninterrupted one; it first checks the run's recorded
- * configuration (see {@link fitConfig}) and names the first field that differs. Files are
- * written through `core/safe-fs` (checkpoints atomically, the log never through a link).
- * Every tensor it makes is disposed.
+ * configuration (see {@link fitConfig}) and names the first field that differs. A new run
+ * never reuses a folder that holds a run's files (`core/run-folder`'s list, the one
+ * `fuseflow train` uses): it is refused, naming the files, unless `resume: true` or
+ * `overwrite: true` (which removes only those files). Files are written through `core/safe-fs`
+ * (checkpoints atomically, the log never through a link). Every tensor it makes is disposed.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +33,7 @@ import { lrSchedule, type LrScheduleConfig } from './optim/lr-schedule.js';
 import { createOptimizer, type OptimizerConfig } from './optim/optimizer.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
 import { checkRunConfig, type RunConfig } from './run-config.js';
-import { makeRunFolder } from './run-folder.js';
+import { claimRunFolder } from './run-folder.js';
 import { TrainingError } from './training-error.js';
 
 /** Where the training stream starts: epoch, run seed and samples of the epoch already consumed. */
@@ -73,7 +75,11 @@ export interface FitOptions {
    * `'validation.losses.total'` (min) with validation, else `'train.losses.total'`.
    */
   readonly monitor?: { readonly key: string; readonly mode: 'min' | 'max' };
-  /** Folder for `best.ckpt`, `last.ckpt` and `log.jsonl`; created if absent. Required. */
+  /**
+   * Folder for `best.ckpt`, `last.ckpt` and `log.jsonl`; created if absent. Required. A new run
+   * refuses a folder that already holds any run file (`RUN_FILES` of `trainer/run-folder`:
+   * run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow) unless `resume` or `overwrite`.
+   */
   readonly dir: string;
   /** Also write `last.ckpt` every this many steps mid-epoch (for resuming killed runs). Default 0 (epoch ends only). */
   readonly checkpointEverySteps?: number;
@@ -86,6 +92,18 @@ export interface FitOptions {
    * `OptionsError` names the first field that differs. `epochs` may change.
    */
   readonly resume?: boolean;
+  /**
+   * Start a new run in a `dir` that holds one: its run files (and only those; other files in the
+   * folder stay) are removed first. Default false: such a folder is refused with an `OutputError`
+   * naming it and the files found. Excludes `resume`.
+   */
+  readonly overwrite?: boolean;
+  /**
+   * Called once on a new run (not on resume), after `dir` is checked, cleared (`overwrite`) and
+   * created and before training: where a caller writes its own record of the run (the CLI's
+   * `run.json`). Default none.
+   */
+  readonly onNewRunFolder?: (dir: string) => void;
   /**
    * The caller's part of the run configuration (data fingerprint, split, batch size, …), JSON
    * values; recorded in every checkpoint and checked on `resume`, before fit's own fields.
@@ -154,7 +172,8 @@ interface LoopState {
  *   train: (at) => collateStream(ds.stream({ resume: at }), 32), validation: () => collateStream(val.stream(), 64),
  *   epochs: 10, dir: 'runs/a', schedule: { type: 'cosine', lr: 1e-3, totalSteps: 1000, warmupSteps: 50 },
  * });
- * @throws {OptionsError} for bad options (before any training).
+ * @throws {OptionsError} for bad options (before any training), `resume` without `dir/last.ckpt`.
+ * @throws {OutputError} for a new run into a `dir` holding a run's files without `overwrite` (nothing is changed), or a `dir` that cannot be created or written.
  * @throws {TrainingError} when the loss is NaN/infinite (checkpoints already written stay intact) or a batch fails (missing key, shape the model does not take).
  */
 export async function fit(options: FitOptions): Promise<FitResult> {
@@ -171,6 +190,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const monitor = options.monitor ?? { key: options.validation === undefined ? 'train.losses.total' : 'validation.losses.total', mode: 'min' as const };
   if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
+  const config = fitConfig(options);
+  // Before anything else touches the folder or the backend: a run folder is never reused silently.
+  claimRunFolder(dir, { resume: options.resume === true, overwrite: options.overwrite === true });
+  if (options.resume !== true) options.onNewRunFolder?.(dir);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
   const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
@@ -183,11 +206,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const lastPath = join(dir, 'last.ckpt');
   const bestPath = join(dir, 'best.ckpt');
   const logPath = join(dir, 'log.jsonl');
-  const config = fitConfig(options);
-  if (options.resume === true && !existsSync(lastPath)) {
-    throw new OptionsError(`resume: no checkpoint to resume from (${lastPath} does not exist); run without resume to start a new run`);
-  }
-  makeRunFolder(dir);
 
   const state: LoopState = { epoch: 0, position: 0, step: 0, bestValue: null, bestEpoch: null, badEpochs: 0, sums: {}, batches: 0, samples: 0 };
   let resumedFrom: FitResult['resumedFrom'] = null;

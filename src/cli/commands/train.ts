@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
-import { OutputError, writeFileAtomic } from '../../core/safe-fs.js';
+import { writeFileAtomic } from '../../core/safe-fs.js';
 import { createSample, setKeys, type Sample } from '../../core/sample.js';
 import { tensor } from '../../core/tensor.js';
 import { accuracy } from '../../eval/metrics/accuracy.js';
@@ -37,10 +37,10 @@ import { crossEntropy } from '../../trainer/losses/cross-entropy.js';
 import { mlp } from '../../trainer/models/mlp.js';
 import { multiHeadModel } from '../../trainer/models/multi-head-model.js';
 import { checkRunConfig, type RunConfig } from '../../trainer/run-config.js';
-import { makeRunFolder, removeRunFiles, runFilesIn } from '../../trainer/run-folder.js';
+import { checkRunFolder, type RunFolderWords } from '../../trainer/run-folder.js';
 
-/** The files a run writes into its folder: what makes a folder "hold a run", and all `--overwrite` removes. */
-const RUN_FILES = ['run.json', 'best.ckpt', 'last.ckpt', 'log.jsonl', 'predictions.arrow'] as const;
+/** The run-folder messages in the command's words (the check itself is `trainer/run-folder`'s, shared with fit). */
+const WORDS: RunFolderWords = { resume: '--resume', resumeOn: '--resume', overwriteOn: '--overwrite', elsewhere: 'choose another --out' };
 
 const USAGE = `usage: fuseflow train TABLE --target COL --out DIR [options]
 
@@ -139,7 +139,10 @@ export async function run(args: readonly string[]): Promise<number> {
   if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new OptionsError(`--backend must be tensorflow, wasm or cpu`);
 
   const resume = switches.has('resume');
-  if (resume && switches.has('overwrite')) throw new OptionsError('--resume and --overwrite exclude each other: continue the run, or replace it');
+  const overwrite = switches.has('overwrite');
+  // Before reading the data: a folder holding a run needs --resume or --overwrite (changes nothing;
+  // fit claims the folder — removing the old run's files for --overwrite — when training starts).
+  const present = checkRunFolder(out, { resume, overwrite, words: WORDS });
 
   let columnNames: string[] | undefined;
   if (switches.has('no-header')) {
@@ -169,7 +172,7 @@ export async function run(args: readonly string[]): Promise<number> {
     lr,
     epochs,
   };
-  prepareRunFolder(out, config, { resume, overwrite: switches.has('overwrite') });
+  if (resume && present.includes('run.json')) checkRecordedConfig(out, config);
 
   const folds = splitFolds({ ids: table.ids, labels: rawLabels, folds: k, seed });
   const validIds = folds[0] as string[];
@@ -226,6 +229,9 @@ export async function run(args: readonly string[]): Promise<number> {
     dir: out,
     schedule: { type: 'cosine', lr, totalSteps: epochs * steps, warmupSteps: Math.min(steps, epochs * steps - 1) },
     resume,
+    overwrite,
+    // a new run's record, written once fit has checked, cleared (--overwrite) and created the folder
+    onNewRunFolder: (dir) => writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify({ format: 1, command: 'fuseflow train', config }, null, 2)}\n`),
     config,
     progress: switches.has('progress'),
     backend: 'current',
@@ -263,34 +269,17 @@ function dataFingerprint(file: string): { file: string; size: number; sha256: st
 }
 
 /**
- * Gets the run folder ready: a new run needs a folder without a run's files (or `--overwrite`,
- * which removes exactly those) and records its configuration in run.json; `--resume` needs
- * last.ckpt and the run.json configuration it recorded (fit checks the checkpoint's copy too).
- * @throws {OutputError} for a folder that holds a run, or one that cannot be created or written.
- * @throws {OptionsError} for `--resume` without a checkpoint or with another configuration.
+ * `--resume`: the configuration recorded in the run's run.json must be this one (fit checks the
+ * checkpoint's copy too).
+ * @throws {InputError} for an unreadable run.json; {@link OptionsError} naming the first field that differs.
  */
-function prepareRunFolder(out: string, config: RunConfig, mode: { readonly resume: boolean; readonly overwrite: boolean }): void {
-  const present = runFilesIn(out, RUN_FILES);
+function checkRecordedConfig(out: string, config: RunConfig): void {
   const runJson = join(out, 'run.json');
-  if (mode.resume) {
-    if (!present.includes('last.ckpt')) throw new OptionsError(`--resume: no checkpoint to resume from in ${out} (last.ckpt is missing); run without --resume to start a new run`);
-    if (present.includes('run.json')) {
-      let recorded: unknown;
-      try {
-        recorded = (JSON.parse(readFileSync(runJson, 'utf8')) as { config?: unknown }).config;
-      } catch (err) {
-        throw new InputError(`unreadable run record: ${(err as Error).message}`, { file: runJson });
-      }
-      checkRunConfig(recorded, config, { what: '--resume', file: runJson, hint: 'resume with the same options, or start a new run with another --out (or --overwrite to replace this one)' });
-    }
-    return;
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readFileSync(runJson, 'utf8')) as { config?: unknown }).config;
+  } catch (err) {
+    throw new InputError(`unreadable run record: ${(err as Error).message}`, { file: runJson });
   }
-  if (present.length > 0) {
-    if (!mode.overwrite) {
-      throw new OutputError(out, `already holds a run (${present.join(', ')}); pass --resume to continue it, --overwrite to replace it (removes only ${RUN_FILES.join(', ')}), or choose another --out`);
-    }
-    removeRunFiles(out, present);
-  }
-  makeRunFolder(out);
-  writeFileAtomic(runJson, `${JSON.stringify({ format: 1, command: 'fuseflow train', config }, null, 2)}\n`);
+  checkRunConfig(recorded, config, { what: '--resume', file: runJson, hint: 'resume with the same options, or start a new run with another --out (or --overwrite to replace this one)' });
 }
