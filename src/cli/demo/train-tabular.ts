@@ -124,6 +124,8 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
       clipNorm: 5,
       backend: 'current',
       progress: false,
+      // the demo's own run folder (fold-<f> under its output folder): a re-run replaces that fold's run
+      overwrite: true,
     });
     const best = await loadModel(join(dir, 'best.ckpt'));
     const path = join(options.outDir, `fold-${f}.arrow`);

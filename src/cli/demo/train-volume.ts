@@ -196,6 +196,8 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
       epochs,
       seed,
       dir: runDir,
+      // the demo's own run folder (unet3d under its output folder): a re-run replaces its run
+      overwrite: true,
       schedule: { type: 'cosine', lr: 1e-2, totalSteps: epochs * stepsPerEpoch, warmupSteps: 2 },
       clipNorm: 5,
       backend: 'current',

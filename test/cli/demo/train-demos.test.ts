@@ -23,6 +23,17 @@ describe('training demos (shortened)', () => {
     expect(readFileSync(s.reportPath, 'utf8')).toMatch(/<html/i);
   });
 
+  it('breast cancer: a second run in the same folder replaces the demo\'s own fold runs (no refusal, no appended log)', async () => {
+    const out = join(dir, 'tab-twice');
+    await runTrainTabular(quiet, { outDir: out, folds: 2, epochs: 2 });
+    const again = await runTrainTabular(quiet, { outDir: out, folds: 2, epochs: 3 });
+    expect(again.predictionFiles).toHaveLength(2);
+    for (const f of [0, 1]) {
+      const lines = readFileSync(join(out, `fold-${f}`, 'log.jsonl'), 'utf8').trim().split('\n');
+      expect(lines.map((l) => (JSON.parse(l) as { epoch: number }).epoch)).toEqual([0, 1, 2]);
+    }
+  });
+
   it('KmeansTest brain mask: U-Net on patches improves validation Dice over the untrained model', async () => {
     const s = await runTrainVolume(quiet, { outDir: join(dir, 'vol'), epochs: 3, threads: 0, replicates: 100 });
     expect(s.patches).toEqual({ train: 48, validation: 16, shape: [8, 16, 16] });
