@@ -1,8 +1,8 @@
 import { OptionsError } from '../../core/errors.js';
-import { keyPaths, type Sample } from '../../core/sample.js';
+import { keyPaths, setKey, type Sample } from '../../core/sample.js';
 import { childContext, type Op, type OpSpec } from '../op.js';
 import { defineOp } from '../registry.js';
-import { buildChild, checkOpLike, kindOfChildren, toSpec, type OpLike } from '../child-ops.js';
+import { buildChild, checkOpLike, kindOfChildren, reverseChild, toSpec, wrapperKey, wrapperRecord, type OpLike } from '../child-ops.js';
 
 /** One dispatch rule of {@link applyByType}. */
 export interface TypeRule {
@@ -40,18 +40,34 @@ interface Prepared {
   readonly patterns: readonly (readonly [string, string])[];
   readonly byType: ReadonlyMap<string, OpSpec>;
   readonly built: Map<string, Op<object>>;
+  /** Whether any rule's op can reverse (then the keys it was applied to are recorded). */
+  readonly reversible: boolean;
 }
+
+/** The op for `key` (built once per key, at most 1024 kept). */
+function opFor(p: Prepared, spec: OpSpec, keyOption: string, key: string): Op<object> {
+  let op = p.built.get(key);
+  if (op === undefined) {
+    op = buildChild(spec, { [keyOption]: key });
+    if (p.built.size < 1024) p.built.set(key, op);
+  }
+  return op;
+}
+
+const isKeyList = (v: unknown): v is string[] => Array.isArray(v) && v.every((k) => typeof k === 'string');
 
 /**
  * Applies an op to every key of a given type, the type detected from the key path (FuseMedML's
  * OpApplyTypes / OpApplyPatterns), e.g. normalize all images, nearest-resample all label maps.
- * Each key gets op id `<opId>.<key>`. Kind follows the rules' ops.
+ * Each key gets op id `<opId>.<key>`. Kind follows the rules' ops. When a rule's op can reverse,
+ * the keys it was applied to are recorded at `<opId>.appliedKeys` and `reverse` undoes them,
+ * last first.
  * @example applyByType({ rules: [{ type: 'image', op: clip({ key: 'x', min: 0, max: 1 }) }] })
  * @throws {OptionsError} for an empty rule list or a bad pattern.
  */
 export const applyByType = defineOp<ApplyByTypeOptions, Prepared>({
   name: 'meta.applyByType',
-  version: 1,
+  version: 2,
   kind: (o) => kindOfChildren(o.rules.map((r) => r.op)),
   validate: (o) => {
     if (!Array.isArray(o.rules) || o.rules.length === 0) throw new OptionsError(`op 'meta.applyByType': option 'rules' must be a non-empty list`);
@@ -68,23 +84,33 @@ export const applyByType = defineOp<ApplyByTypeOptions, Prepared>({
     patterns: o.patterns ?? DEFAULT_PATTERNS,
     byType: new Map(o.rules.map((r) => [r.type, toSpec(r.op)])),
     built: new Map(),
+    reversible: o.rules.some((r) => buildChild(toSpec(r.op)).reverse !== undefined),
   }),
   apply: async (sample, ctx, o, p) => {
     let current: Sample = sample;
     const keyOption = o.keyOption ?? 'key';
+    const applied: string[] = [];
     for (const key of keyPaths(sample)) {
       const type = detectType(key, p.patterns);
       const spec = type === undefined ? undefined : p.byType.get(type);
       if (spec === undefined) continue;
-      let op = p.built.get(key);
-      if (op === undefined) {
-        op = buildChild(spec, { [keyOption]: key });
-        if (p.built.size < 1024) p.built.set(key, op);
-      }
-      const r = await op.apply(current, childContext(ctx, key));
+      const r = await opFor(p, spec, keyOption, key).apply(current, childContext(ctx, key));
       if (r === null) return null;
       if (Array.isArray(r)) throw new Error('meta.applyByType: the applied op may not split a sample');
       current = r as Sample;
+      applied.push(key);
+    }
+    return p.reversible ? setKey(current, wrapperKey(ctx.opId, 'appliedKeys'), applied) : current;
+  },
+  reverse: (sample, info, o, p) => {
+    if (!p.reversible) return sample;
+    const keys = wrapperRecord(sample, 'meta.applyByType', info.opId, 'appliedKeys', isKeyList, 'the list of keys it was applied to');
+    let current = sample;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      const type = detectType(key, p.patterns);
+      const spec = type === undefined ? undefined : p.byType.get(type);
+      if (spec !== undefined) current = reverseChild(opFor(p, spec, o.keyOption ?? 'key', key), current, info, `${info.opId}.${key}`);
     }
     return current;
   },

@@ -1,8 +1,8 @@
 import { OptionsError, TypeMismatchError } from '../../core/errors.js';
-import { getKey } from '../../core/sample.js';
+import { getKey, setKey } from '../../core/sample.js';
 import { childContext } from '../op.js';
 import { defineOp } from '../registry.js';
-import { buildChild, checkOpLike, kindOfChildren, toSpec, type OpLike } from '../child-ops.js';
+import { buildChild, checkOpLike, kindOfChildren, mapResult, reverseChild, toSpec, wrapperKey, wrapperRecord, type OpLike } from '../child-ops.js';
 
 /** Options of {@link cond}. */
 export interface CondOptions {
@@ -12,20 +12,25 @@ export interface CondOptions {
   readonly condition: boolean | string;
 }
 
+const NAME = 'meta.cond';
+/** The op runs under op id `<opId>.then`. */
+const LABEL = 'then';
+
 /**
  * Applies an op only when a condition holds (FuseMedML's OpCond). Reads `condition` when it is a
- * key. Kind follows the op.
+ * key. Kind follows the op. When the op can reverse, whether the condition held is recorded at
+ * `<opId>.held` and `reverse` undoes the op only if it ran.
  * @example cond({ op: set({ key: 'data.flag', value: 1 }), condition: 'data.isTest' })
  * @throws {TypeMismatchError} (as an OpError) when the condition key does not hold a boolean.
  */
 export const cond = defineOp<CondOptions, ReturnType<typeof buildChild>>({
-  name: 'meta.cond',
-  version: 1,
+  name: NAME,
+  version: 2,
   kind: (o) => kindOfChildren([o.op]),
   validate: (o) => {
-    checkOpLike('meta.cond', 'op', o.op);
+    checkOpLike(NAME, 'op', o.op);
     if (typeof o.condition !== 'boolean' && (typeof o.condition !== 'string' || o.condition === '')) {
-      throw new OptionsError(`op 'meta.cond': option 'condition' must be a boolean or a key path`);
+      throw new OptionsError(`op '${NAME}': option 'condition' must be a boolean or a key path`);
     }
   },
   prepare: (o) => buildChild(toSpec(o.op)),
@@ -36,6 +41,13 @@ export const cond = defineOp<CondOptions, ReturnType<typeof buildChild>>({
       if (typeof value !== 'boolean') throw new TypeMismatchError(`key '${holds}': expected a boolean condition, got ${JSON.stringify(value)}`);
       holds = value;
     }
-    return holds ? child.apply(sample, childContext(ctx, 'then')) : sample;
+    const result = holds ? child.apply(sample, childContext(ctx, LABEL)) : sample;
+    const held = holds;
+    return child.reverse === undefined ? result : mapResult(result, (s) => setKey(s, wrapperKey(ctx.opId, 'held'), held));
+  },
+  reverse: (sample, info, _o, child) => {
+    if (child.reverse === undefined) return sample;
+    const held = wrapperRecord(sample, NAME, info.opId, 'held', (v): v is boolean => typeof v === 'boolean', 'true or false');
+    return held ? reverseChild(child, sample, info, `${info.opId}.${LABEL}`) : sample;
   },
 });

@@ -1,5 +1,5 @@
 import { OptionsError } from '../../core/errors.js';
-import { getKey, setKey, type Sample } from '../../core/sample.js';
+import { getKey, getOr, sampleIdOf, setKey, type Sample } from '../../core/sample.js';
 import type { OpContext, OpKind } from '../op.js';
 import { defineOp } from '../registry.js';
 
@@ -41,9 +41,13 @@ export const lambda = defineOp<LambdaOptions>({
     return setKey(recorded, o.key, o.fn(getKey(sample, o.key), ctx));
   },
   reverse: (sample, info, o) => {
-    if (o.fnReverse === undefined) throw new Error(`meta.lambda (op id '${info.opId}') has no fnReverse`);
-    const recorded = getKey<string>(sample, reverseKey(info.opId));
+    if (o.key === undefined) {
+      throw new Error(`meta.lambda (op id '${info.opId}') maps the whole sample, so what it did to '${info.keyToFollow}' cannot be undone; give it a 'key' and an 'fnReverse'`);
+    }
+    const recorded = getOr<unknown>(sample, reverseKey(info.opId), undefined);
+    if (typeof recorded !== 'string') throw new Error(`meta.lambda (op id '${info.opId}'): sample '${sampleIdOf(sample)}' has no record of the key it changed at '${reverseKey(info.opId)}'`);
     if (recorded !== info.keyToFollow) return sample;
+    if (o.fnReverse === undefined) throw new Error(`meta.lambda (op id '${info.opId}') changed '${info.keyToFollow}' and has no fnReverse to undo it`);
     return setKey(sample, info.keyToReverse, o.fnReverse(getKey(sample, info.keyToReverse)));
   },
 });
