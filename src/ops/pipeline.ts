@@ -180,8 +180,12 @@ export interface ReverseRequest {
 /**
  * Maps `keyToReverse` back through the pipeline's reversible ops, last op first, following what
  * each op recorded for `keyToFollow` (FuseMedML's pipeline reverse). Ops without `reverse`
- * (key bookkeeping, intensity ops) are skipped: they do not change geometry.
- * @throws {OpError} naming the op whose reverse failed.
+ * (key bookkeeping, intensity ops) are skipped: they do not change geometry. Wrappers
+ * (`randApply`, `oneOf`, `sample`, `repeat`, `cond`, `applyByType`) reverse exactly what they
+ * applied — whether they fired, which branch, the drawn options, each step — from what they
+ * recorded under their op id; an op that moves voxels but cannot be undone (`randElastic`)
+ * refuses when it touched the followed key.
+ * @throws {OpError} naming the op whose reverse failed or whose record is missing.
  */
 export function reversePipeline(p: Pipeline, sample: Sample, request: ReverseRequest): Sample {
   let current = sample;

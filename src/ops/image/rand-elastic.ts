@@ -87,6 +87,8 @@ function deform(img: Image, field: Float32Array, interpolation: Interpolation, p
  * @example
  * randElastic({ keys: ['data.img', 'data.seg'], prob: 0.3, controlSpacing: 24, magnitudeRange: [1, 3],
  *   interpolation: ['linear', 'nearest'] })
+ * Not invertible: `reverse` along one of `keys` throws instead of letting `reversePipeline`
+ * return an undeformed-looking but wrong prediction.
  * @throws {OptionsError} for a bad spacing, range or probability.
  * @throws {TypeMismatchError} (as an OpError) when the keys' images differ in size.
  */
@@ -113,5 +115,12 @@ export const randElastic = defineOp<RandElasticOptions>({
       if (s.some((n, a) => n !== size[a])) throw new TypeMismatchError(`key '${key}' has size [${s.join(', ')}] but '${o.keys[0]}' has [${size.join(', ')}]`);
       return deform(img, field, interpolationAt(o.interpolation, i), o.padding ?? 'border', o.padValue ?? 0);
     });
+  },
+  // Not invertible: refuse rather than let reversePipeline skip a deformation silently.
+  reverse: (sample, info, o) => {
+    if (!o.keys.includes(info.keyToFollow)) return sample;
+    throw new TypeMismatchError(
+      `op '${NAME}' (id '${info.opId}') may have deformed '${info.keyToFollow}'; an elastic deformation cannot be undone, so '${info.keyToReverse}' cannot be mapped back — leave ${NAME} out of the pipeline you reverse`,
+    );
   },
 });

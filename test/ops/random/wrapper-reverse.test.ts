@@ -21,7 +21,7 @@ import { oneOf } from '../../../src/ops/random/one-of.js';
 import { randApply } from '../../../src/ops/random/rand-apply.js';
 import { sample } from '../../../src/ops/random/sample.js';
 import { choice, randInt } from '../../../src/ops/random/samplers.js';
-import { cropOrPad, cropToMask, extractPatches, randAffine, randCrop, randFlip, randRotate90, reorient, resample } from '../../../src/ops/image/index.js';
+import { cropToMask, cropOrPad, extractPatches, randAffine, randCrop, randElastic, randFlip, randRotate90, reorient, resample } from '../../../src/ops/image/index.js';
 import { imageFrom, sampleWith } from '../image/image-helpers.js';
 
 const KEYS = ['img', 'seg'];
@@ -214,6 +214,17 @@ describe('reversePipeline through wrappers', () => {
       })();
       expect(err, w.name).toBeInstanceOf(OpError);
       expect((err as Error).message, w.name).toMatch(/cannot reverse op|no reverse information/);
+    }
+  });
+
+  it('randElastic cannot be undone: reversing along a key it deformed is an error naming it, bare or wrapped; other keys pass', async () => {
+    const elastic = () => randElastic({ keys: KEYS, prob: 1, controlSpacing: 3, interpolation: 'nearest' });
+    for (const ops of [[elastic()], [randApply({ op: elastic(), p: 1 })], [randFlip({ keys: KEYS, prob: 1, axes: [0] }), elastic()]]) {
+      const p = pipeline(ops, { name: 'prep' });
+      const [out] = (await runPipeline(p, input(), run)) as Sample[];
+      const withPred = setKey(out as Sample, 'pred', getKey(out as Sample, 'seg'));
+      expect(() => reversePipeline(p, withPred, { keyToReverse: 'pred', keyToFollow: 'seg' })).toThrow(/image\.randElastic.*deformed 'seg'.*cannot be undone/);
+      expect(reversePipeline(p, setKey(withPred, 'pv', 1), { keyToReverse: 'pv', keyToFollow: 'data.v' })).toBeDefined();
     }
   });
 
