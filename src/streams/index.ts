@@ -30,7 +30,7 @@ export { type UncollateOptions, uncollate } from './uncollate.js';
 export { type BatchOptions, batch } from './batch.js';
 export { type BalancedBatchesOptions, balancedBatches } from './balanced-batches.js';
 export { type SplitFoldsOptions, splitFolds } from './split-folds.js';
-export { createWorkerRunner, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from './worker-runner.js';
+export { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from './worker-runner.js';
 export { forTransfer } from './transfer-list.js';
 export {
   createBatchRunner,
