@@ -15,7 +15,7 @@ import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { DynamicRunner } from './contracts.js';
 import type { RunnerResult, RunnerTask } from './runner-worker.js';
 import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
-import { checkSendable, checkSpecSendable, forTransfer } from './transfer-list.js';
+import { buffersIn, checkSendable, checkSpecSendable, forTransfer } from './transfer-list.js';
 import { Phase, progressBuffer } from './worker-progress.js';
 
 export { DEFAULT_TASK_TIMEOUT_MS } from './task-watchdog.js';
@@ -37,9 +37,11 @@ export interface WorkerRunnerOptions {
   /**
    * `'stop'` (default): `run` rejects with the first {@link OpError}. `'skip'`: a failing sample
    * yields no outputs, is counted in {@link WorkerRunner.stats} and the run goes on. When a worker
-   * thread dies, every sample of its task is lost (their buffers were moved to it): under
-   * `'skip'` they are all counted as skipped, the first error naming the sample and op that were
-   * running.
+   * thread dies or is stopped for its time, the sample that was running is skipped (the error
+   * names it and its op); the other samples of its task run again in tasks of their own when
+   * their arrays were copied rather than moved (frozen inputs, such as the cache's, under
+   * `copyFrozen`); samples whose arrays were moved to the dead thread are lost and counted as
+   * skipped.
    */
   readonly onError?: 'stop' | 'skip';
   /**
@@ -122,6 +124,27 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
     if (errors.length > MAX_ERRORS) errors.shift();
   };
 
+  /**
+   * After a task's thread died or was stopped (under `'skip'`): the sample that was running is
+   * skipped; each other sample whose arrays were not moved to the dead thread (a frozen, e.g.
+   * cached, input is sent as a copy) runs again in a task of its own; the rest are skipped too.
+   * A thread lost during setup (`culprit` -1) takes its whole task with it.
+   */
+  const rescue = async (batch: readonly Sample[], culprit: number, moved: readonly ArrayBuffer[], run: RunKey): Promise<Sample[][]> => {
+    const gone = new Set<ArrayBufferLike>(moved);
+    const out: Sample[][] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i] as Sample;
+      const intact = culprit >= 0 && i !== culprit && ![...buffersIn(s)].some((b) => gone.has(b));
+      if (intact) out.push(...(await runTask([s], run)));
+      else {
+        skipped++;
+        out.push([]);
+      }
+    }
+    return out;
+  };
+
   const runTask = async (batch: readonly Sample[], run: RunKey): Promise<Sample[][]> => {
     const ids = batch.map(sampleIdOf);
     const progress = progressBuffer();
@@ -156,9 +179,8 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
       const e = new OpError(opName, opId, ids[sampleIndex] ?? ids[0] ?? '?', crash);
       if (onError === 'stop') throw e;
       record(e);
-      skipped += batch.length;
       tasks++;
-      return batch.map(() => []);
+      return rescue(batch, sampleIndex, transfer, run);
     } finally {
       unwatch();
     }

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpError, OptionsError } from '../../src/core/errors.js';
-import { createSample, getKey, type Sample } from '../../src/core/sample.js';
-import { pipeline, pipelineSpec, type Pipeline } from '../../src/ops/pipeline.js';
+import { createSample, getKey, setKey, type Sample } from '../../src/core/sample.js';
+import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
 import { set } from '../../src/ops/keys/set.js';
 import { createBatchRunner, type BatchRunner } from '../../src/streams/batch-runner.js';
 import { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
@@ -18,6 +18,14 @@ afterEach(async () => {
 });
 const ids = (n: number, prefix = 's'): Sample[] => Array.from({ length: n }, (_, i) => createSample(`${prefix}${i}`));
 const run = { seed: 1, epoch: 0 };
+/** Freezes a sample's objects (not its typed arrays, which cannot be frozen), as the cache hands them out. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
 const runner = (p: Pipeline, extra: Partial<Parameters<typeof createWorkerRunner>[0]>): WorkerRunner => {
   const r = createWorkerRunner({ pipeline: pipelineSpec(p), ...extra });
   closers.push(r);
@@ -49,6 +57,22 @@ describe('worker runner timeout: running time only', () => {
     // A fresh thread took over: a later call runs every sample.
     const again = await r.run(ids(3, 't'), run);
     expect(again.map((g) => g.length)).toEqual([1, 1, 1]);
+  });
+
+  it('under skip, only the stuck sample is lost when its task-mates were sent as copies (frozen, e.g. cached, inputs); moved ones are counted', async () => {
+    const p = pipeline([set({ key: 'data.done', value: true }), hang({ on: ['s2'] })], { name: 'dynamic' });
+    const withArray = (s: Sample): Sample => setKey(s, 'data.arr', new Float32Array([1, 2, 3]));
+    const frozen = ids(6).map((s) => deepFreeze(withArray(s)));
+    const r = runner(p, { threads: 1, samplesPerTask: 4, taskTimeoutMs: 1000, onError: 'skip' });
+    const out = await r.run(frozen, run);
+    expect(out.map((g) => g.length)).toEqual([1, 1, 0, 1, 1, 1]);
+    const want = await Promise.all(frozen.map(async (s) => (getKey(s, 'data.sampleId') === 's2' ? [] : await runPipeline(p, s, run))));
+    expect(out).toEqual(want);
+    expect(r.stats()).toMatchObject({ skipped: 1, samples: 5 });
+    // Owned (unfrozen) inputs were moved to the stopped thread: the whole task is lost, and counted.
+    const owned = await r.run(ids(6, 'o').map(withArray).map((s) => setKey(s, 'data.sampleId', getKey<string>(s, 'data.sampleId').replace('o2', 's2'))), run);
+    expect(owned.map((g) => g.length)).toEqual([0, 0, 0, 0, 1, 1]);
+    expect(r.stats()).toMatchObject({ skipped: 5, samples: 7 });
   });
 
   it('has a default timeout (10 minutes per sample), overridable, and 0 or Infinity turn it off', () => {
