@@ -14,7 +14,12 @@
  * Measured on a shared, loaded 2-core machine, wasm backend: 0.9072 test accuracy after the
  * default 4 epochs (seed 1, 310 s, ~825 samples/s); 0.9042 after 3 epochs (seed 0, 462 s).
  *
- * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 4] [--seed 0] [--data DIR] [--out DIR] [--backend wasm|cpu|tensorflow]
+ * Run: npx tsx examples/fashion-mnist-cnn.ts [--epochs 4] [--seed 0] [--data DIR] [--out DIR] [--resume | --overwrite] [--backend wasm|cpu|tensorflow]
+ *
+ * The run goes to OUT/run (default OUT: <tmpdir>/fuseflow-fashion-mnist, the example's own folder,
+ * whose previous run a re-run replaces). A run already in an `--out` you name is refused unless
+ * `--resume` (continue it from last.ckpt, same settings) or `--overwrite` (removes only the run's
+ * files there).
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +35,7 @@ import { dataset } from '../src/streams/dataset.js';
 import { useBackend, type BackendName } from '../src/trainer/backend.js';
 import { loadModel } from '../src/trainer/checkpoint.js';
 import { fit } from '../src/trainer/fit.js';
+import { checkRunFolder } from '../src/trainer/run-folder.js';
 import { classificationHead } from '../src/trainer/heads/classification-head.js';
 import { inferToArrow } from '../src/trainer/infer.js';
 import { crossEntropy } from '../src/trainer/losses/cross-entropy.js';
@@ -86,6 +92,16 @@ const smallCnn: Backbone = {
 const t0 = performance.now();
 const dir = arg('data', join(import.meta.dirname, '..', '..', 'shared', 'data', 'images2d', 'fashion-mnist'));
 const out = arg('out', join(tmpdir(), 'fuseflow-fashion-mnist'));
+const resume = process.argv.includes('--resume');
+// the default folder is the example's own: a re-run replaces its run; a folder the user names needs --overwrite
+const overwrite = process.argv.includes('--overwrite') || (!resume && !process.argv.includes('--out'));
+try {
+  // before reading the data (fit makes the same check when it starts)
+  checkRunFolder(join(out, 'run'), { resume, overwrite, words: { resume: '--resume', resumeOn: '--resume', overwriteOn: '--overwrite', elsewhere: 'choose another --out' } });
+} catch (err) {
+  console.error(`fashion-mnist-cnn: ${(err as Error).message}`);
+  process.exit(1);
+}
 const epochs = Number(arg('epochs', '4'));
 const seed = Number(arg('seed', '0'));
 const backendArg = arg('backend', 'auto');
@@ -114,6 +130,8 @@ const result = await fit({
   epochs,
   seed,
   dir: join(out, 'run'),
+  resume,
+  overwrite,
   schedule: { type: 'cosine', lr: 2e-3, totalSteps: epochs * stepsPerEpoch, warmupSteps: 100 },
   backend: 'current',
   progress: true,
