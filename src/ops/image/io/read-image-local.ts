@@ -3,8 +3,8 @@
  * thread while the wasm reader runs; use {@link readImage}, which calls this on a worker thread
  * (or inline when already on one).
  */
-import { open, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../../../core/errors.js';
 import type { Image } from '../../../core/image.js';
 import { looksLikeDicom } from './dicom-file.js';
@@ -13,7 +13,7 @@ import { checkDeclaredSize } from './declared-size.js';
 import { diagnoseRead } from './diagnose-read.js';
 import { ioForPath, PROBE_ORDER, type ImageIoName } from './image-formats.js';
 import { fromItkImage } from './itk-image.js';
-import { runPipeline } from './itk-module.js';
+import { runPipeline, type PipelineCall } from './itk-module.js';
 import { readDicomFile, readDicomSeries, type DicomSeriesOptions } from './read-dicom.js';
 import { declaredVoxelBytes } from './text-header-check.js';
 
@@ -35,14 +35,29 @@ async function startsLikeDicom(file: string): Promise<boolean> {
   return looksLikeDicom(await firstBytes(file, 132));
 }
 
+/**
+ * How the reader sees `file`. A .nii.gz goes in alone, through the module's in-memory file
+ * system: the NIfTI library looks for the voxel data under `<name>.nii` before `<name>.nii.gz`,
+ * so with the folder mounted, a `scan.nii` beside `scan.nii.gz` would supply the voxels. Other
+ * files are read in place from their mounted folder (header + data pairs need it).
+ */
+async function readerInput(io: ImageIoName, file: string): Promise<Pick<PipelineCall, 'mounts' | 'files'> & { readonly path: string }> {
+  if (io === 'nifti' && /\.nii\.gz$/i.test(file)) {
+    const path = `/fuseflow-in/${basename(file)}`;
+    return { path, files: new Map([[path, new Uint8Array(await readFile(file))]]) };
+  }
+  return { path: file, mounts: [dirname(file)] };
+}
+
 /** Runs one itk-wasm reader; undefined when it says it cannot read the file. */
 async function tryReader(io: ImageIoName, file: string): Promise<{ image: Image } | { problem: string }> {
   try {
+    const { path, ...input } = await readerInput(io, file);
     const out = await runPipeline({
       pkg: 'image-io',
       pipeline: `${io}-read-image`,
-      args: [file, '0', '1', '--memory-io'],
-      mounts: [dirname(file)],
+      args: [path, '0', '1', '--memory-io'],
+      ...input,
       jsonOutputs: [0],
       imageOutputs: [1],
     });
