@@ -113,31 +113,13 @@ function step(p: Pipeline, sample: Sample, from: number, run: RunKey, out: Sampl
   return undefined;
 }
 
-function continueWith(
-  p: Pipeline,
-  r: OpResult,
-  i: number,
-  run: RunKey,
-  out: Sample[],
-  op: Op<object>,
-  opId: string,
-  sampleId: string,
-): Promise<void> | undefined {
+function continueWith(p: Pipeline, r: OpResult, i: number, run: RunKey, out: Sample[], op: Op<object>, opId: string, sampleId: string): Promise<void> | undefined {
   if (r === null) return undefined;
   if (Array.isArray(r)) return fanOut(p, r as readonly Sample[], i, run, out, op, opId, sampleId);
   return step(p, checked(r as Sample, op, opId, sampleId), i + 1, run, out);
 }
 
-function fanOut(
-  p: Pipeline,
-  children: readonly Sample[],
-  i: number,
-  run: RunKey,
-  out: Sample[],
-  op: Op<object>,
-  opId: string,
-  sampleId: string,
-): Promise<void> | undefined {
+function fanOut(p: Pipeline, children: readonly Sample[], i: number, run: RunKey, out: Sample[], op: Op<object>, opId: string, sampleId: string): Promise<void> | undefined {
   for (let c = 0; c < children.length; c++) {
     const child = checked(children[c], op, opId, sampleId);
     const pending = step(p, child, i + 1, run, out);
@@ -157,7 +139,12 @@ function checked(value: unknown, op: Op<object>, opId: string, sampleId: string)
   const bad = findNonPlain(value);
   if (bad !== undefined) {
     const where = bad.path === '' ? 'itself' : `at '${bad.path}'`;
-    throw new OpError(op.name, opId, sampleId, new TypeError(`the op's output holds ${bad.what} ${where}; samples must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`));
+    throw new OpError(
+      op.name,
+      opId,
+      sampleId,
+      new TypeError(`the op's output holds ${bad.what} ${where}; samples must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`),
+    );
   }
   return value as Sample;
 }

@@ -55,9 +55,7 @@ export interface BatchRequest {
 }
 
 /** What a batch task gave. */
-export type BatchOutcome =
-  | { readonly kind: 'batch'; readonly batch: Sample | undefined; readonly samples: number }
-  | { readonly kind: 'missing'; readonly ids: readonly string[] };
+export type BatchOutcome = { readonly kind: 'batch'; readonly batch: Sample | undefined; readonly samples: number } | { readonly kind: 'missing'; readonly ids: readonly string[] };
 
 /** Counters of a batch runner. */
 export interface BatchRunnerStats {

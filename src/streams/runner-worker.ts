@@ -29,9 +29,7 @@ export interface RunnerTask {
 }
 
 /** Per input sample: its outputs, or the op error it hit. */
-export type RunnerResult =
-  | { readonly outputs: Sample[] }
-  | { readonly error: { readonly op: string; readonly opId: string; readonly sampleId: string; readonly message: string } };
+export type RunnerResult = { readonly outputs: Sample[] } | { readonly error: { readonly op: string; readonly opId: string; readonly sampleId: string; readonly message: string } };
 
 const tracker = new WorkerProgress();
 

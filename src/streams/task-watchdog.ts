@@ -95,8 +95,9 @@ export class TaskWatchdog {
   private tick(): void {
     const now = Date.now();
     for (const w of [...this.watched]) {
-      const phase = Atomics.load(w.at, 2) as Phase; // phase first: its start was stored before it
-      if (phase === Phase.queued) continue;
+      const slot = Atomics.load(w.at, 2); // phase first: its start was stored before it
+      if (slot === Phase.queued) continue;
+      const phase: Phase = slot === Phase.setup ? Phase.setup : Phase.running;
       const limitMs = phase === Phase.setup ? this.limits.setupMs : this.limits.runMs;
       const startedAt = w.sentAt + Atomics.load(w.at, 3);
       if (now - startedAt <= limitMs) continue;

@@ -94,7 +94,9 @@ export function checkSendable(owner: string, samples: readonly Sample[]): void {
   for (const s of samples) {
     const bad = findNonPlain(s);
     if (bad === undefined) continue;
-    throw new TypeMismatchError(`${owner}: sample '${sampleIdOf(s)}' holds ${bad.what} at '${bad.path}'; samples sent to worker threads must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`);
+    throw new TypeMismatchError(
+      `${owner}: sample '${sampleIdOf(s)}' holds ${bad.what} at '${bad.path}'; samples sent to worker threads must hold plain data (numbers, strings, arrays, plain objects, typed arrays)`,
+    );
   }
 }
 

@@ -80,16 +80,14 @@ export class WorkerProgress {
   instrument(p: Pipeline): Pipeline {
     let q = this.instrumented.get(p);
     if (q === undefined) {
-      const ops = p.ops.map(
-        (op, i): Op<object> => ({
-          ...op,
-          id: p.opIds[i] as string,
-          apply: (s, ctx) => {
-            this.atOp(i);
-            return op.apply(s, ctx);
-          },
-        }),
-      );
+      const ops = p.ops.map((op, i): Op<object> => ({
+        ...op,
+        id: p.opIds[i] as string,
+        apply: (s, ctx) => {
+          this.atOp(i);
+          return op.apply(s, ctx);
+        },
+      }));
       q = pipeline(ops, { name: p.name, opIndexBase: p.opIndexBase });
       this.instrumented.set(p, q);
       this.constants.set(q, buffersIn(p.ops.map((op) => op.options)));

@@ -103,7 +103,11 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
   const threads = options.threads ?? availableParallelism();
   const perTask = options.samplesPerTask ?? 4;
   const inFlight = options.maxTasksInFlight ?? 2 * threads;
-  for (const [name, v] of [['threads', threads], ['samplesPerTask', perTask], ['maxTasksInFlight', inFlight]] as const) {
+  for (const [name, v] of [
+    ['threads', threads],
+    ['samplesPerTask', perTask],
+    ['maxTasksInFlight', inFlight],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionsError(`createWorkerRunner: ${name} must be a positive integer, got ${String(v)}`);
   }
   const timeoutMs = timeoutOption('createWorkerRunner', 'taskTimeoutMs', options.taskTimeoutMs, DEFAULT_TASK_TIMEOUT_MS);

@@ -70,7 +70,12 @@ describe('worker runner timeout: running time only', () => {
     expect(out).toEqual(want);
     expect(r.stats()).toMatchObject({ skipped: 1, samples: 5 });
     // Owned (unfrozen) inputs were moved to the stopped thread: the whole task is lost, and counted.
-    const owned = await r.run(ids(6, 'o').map(withArray).map((s) => setKey(s, 'data.sampleId', getKey<string>(s, 'data.sampleId').replace('o2', 's2'))), run);
+    const owned = await r.run(
+      ids(6, 'o')
+        .map(withArray)
+        .map((s) => setKey(s, 'data.sampleId', getKey<string>(s, 'data.sampleId').replace('o2', 's2'))),
+      run,
+    );
     expect(owned.map((g) => g.length)).toEqual([0, 0, 0, 0, 1, 1]);
     expect(r.stats()).toMatchObject({ skipped: 5, samples: 7 });
   });

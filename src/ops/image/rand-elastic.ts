@@ -3,7 +3,18 @@ import type { Image } from '../../core/image.js';
 import type { Rng } from '../../core/rng.js';
 import { defineOp } from '../registry.js';
 import { gridOf, imageAt, size3, updateImages } from './internal/image-access.js';
-import { checkInterpolation, checkPadding, checkPerAxis, checkRandomKeys, checkRangePair, DEFAULT_PROB, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import {
+  checkInterpolation,
+  checkPadding,
+  checkPerAxis,
+  checkRandomKeys,
+  checkRangePair,
+  DEFAULT_PROB,
+  interpolationAt,
+  perAxis,
+  type Interpolation,
+  type PerAxis,
+} from './internal/options.js';
 import { resampleImage, type Padding } from './internal/sampler.js';
 
 /** Options of {@link randElastic}. */
@@ -38,7 +49,8 @@ export function displacementField(size: readonly [number, number, number], dimen
     for (let a = 0; a < dimension; a++) controls[i + a] = rng.normal(0, magnitude);
   }
   const tables = size.map((n, a) => {
-    const i0 = new Int32Array(n), w = new Float64Array(n);
+    const i0 = new Int32Array(n),
+      w = new Float64Array(n);
     const g = a < dimension ? (spacing[a] as number) : 1;
     const last = (counts[a] as number) - 1;
     for (let o = 0; o < n; o++) {
@@ -54,13 +66,16 @@ export function displacementField(size: readonly [number, number, number], dimen
   const field = new Float32Array(size[0] * size[1] * size[2] * 3);
   let p = 0;
   for (let z = 0; z < size[2]; z++) {
-    const k = tables[2]!.i0[z] as number, fz = tables[2]!.w[z] as number;
+    const k = tables[2]!.i0[z] as number,
+      fz = tables[2]!.w[z] as number;
     const k1 = Math.min(k + 1, counts[2] - 1);
     for (let y = 0; y < size[1]; y++) {
-      const j = tables[1]!.i0[y] as number, fy = tables[1]!.w[y] as number;
+      const j = tables[1]!.i0[y] as number,
+        fy = tables[1]!.w[y] as number;
       const j1 = Math.min(j + 1, cy - 1);
       for (let x = 0; x < size[0]; x++) {
-        const i = tables[0]!.i0[x] as number, fx = tables[0]!.w[x] as number;
+        const i = tables[0]!.i0[x] as number,
+          fx = tables[0]!.w[x] as number;
         const i1 = Math.min(i + 1, cx - 1);
         for (let c = 0; c < 3; c++) {
           const lower = (at(i, j, k, c) * (1 - fx) + at(i1, j, k, c) * fx) * (1 - fy) + (at(i, j1, k, c) * (1 - fx) + at(i1, j1, k, c) * fx) * fy;

@@ -45,7 +45,8 @@ export const lambda = defineOp<LambdaOptions>({
       throw new Error(`meta.lambda (op id '${info.opId}') maps the whole sample, so what it did to '${info.keyToFollow}' cannot be undone; give it a 'key' and an 'fnReverse'`);
     }
     const recorded = getOr<unknown>(sample, reverseKey(info.opId), undefined);
-    if (typeof recorded !== 'string') throw new Error(`meta.lambda (op id '${info.opId}'): sample '${sampleIdOf(sample)}' has no record of the key it changed at '${reverseKey(info.opId)}'`);
+    if (typeof recorded !== 'string')
+      throw new Error(`meta.lambda (op id '${info.opId}'): sample '${sampleIdOf(sample)}' has no record of the key it changed at '${reverseKey(info.opId)}'`);
     if (recorded !== info.keyToFollow) return sample;
     if (o.fnReverse === undefined) throw new Error(`meta.lambda (op id '${info.opId}') changed '${info.keyToFollow}' and has no fnReverse to undo it`);
     return setKey(sample, info.keyToReverse, o.fnReverse(getKey(sample, info.keyToReverse)));

@@ -34,7 +34,10 @@ export const oneOf = defineOp<OneOfOptions, ReturnType<typeof buildChild>[]>({
   },
   prepare: (o) => o.ops.map((op) => buildChild(toSpec(op))),
   apply: (sample, ctx, o, children) => {
-    const index = ctx.rng.choice(children.map((_, i) => i), o.weights);
+    const index = ctx.rng.choice(
+      children.map((_, i) => i),
+      o.weights,
+    );
     const child = children[index] as (typeof children)[number];
     const result = child.apply(sample, childContext(ctx, index));
     return children.every((c) => c.reverse === undefined) ? result : mapResult(result, (s) => setKey(s, wrapperKey(ctx.opId, 'chosen'), index));
