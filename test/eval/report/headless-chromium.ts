@@ -8,7 +8,16 @@ import { chromium, type Browser } from 'playwright-core';
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 /** Flags for Debian's Chromium: headless, no sandbox (tests run as root in CI), no background traffic. */
-const SYSTEM_ARGS: readonly string[] = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SYSTEM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * Flags of `@sparticuz/chromium`'s recommended set that are left out: `--single-process` (needed on
@@ -70,7 +79,9 @@ function environment(extra: Readonly<Record<string, string>> = {}): Record<strin
 /** Unpacks (once per version) and describes the Chromium that `@sparticuz/chromium` carries. */
 async function bundledChromium(): Promise<ChromiumLaunch> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`no Chromium: ${SYSTEM_CHROMIUM} is missing and @sparticuz/chromium carries a Linux x64 build only (this is ${process.platform} ${process.arch}); install Chromium or set FUSEFLOW_CHROMIUM to its binary`);
+    throw new Error(
+      `no Chromium: ${SYSTEM_CHROMIUM} is missing and @sparticuz/chromium carries a Linux x64 build only (this is ${process.platform} ${process.arch}); install Chromium or set FUSEFLOW_CHROMIUM to its binary`,
+    );
   }
   const require = createRequire(import.meta.url);
   const packageDir = dirname(dirname(dirname(require.resolve('@sparticuz/chromium'))));
