@@ -26,6 +26,14 @@ export interface DicomSeriesOptions {
   readonly pickSeriesHint?: string;
 }
 
+/** True for names DICOM files get: .dcm, .dicom, .ima, .dic, no extension, or digits (a UID). */
+function namedLikeDicom(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return true;
+  const ext = name.slice(dot + 1).toLowerCase();
+  return /^\d+$/.test(ext) || ['dcm', 'dicom', 'ima', 'dic'].includes(ext);
+}
+
 function checkPixels(scan: DicomScan, file: string): void {
   if (!scan.hasPixelData) throw new InputError('DICOM file has no pixel data (element (7FE0,0010) is absent or empty)', { file });
 }
@@ -68,19 +76,32 @@ export async function readDicomFile(file: string): Promise<Image> {
 }
 
 /**
- * Reads every DICOM file of a folder (not recursive) as one volume. Files without the DICM marker
- * (a DICOMDIR, notes) are ignored. The series' bytes are held twice while GDCM reads them (once
+ * Reads every DICOM file of a folder (not recursive) as one volume. A DICOMDIR and files named
+ * like something else (notes.txt, scan.json) are ignored when they lack the DICM marker; a file
+ * named like DICOM (.dcm, .dicom, .ima, .dic, no extension, or a UID's digits) without the marker
+ * is an error, not a slice quietly left out (a cut or damaged slice). The series' bytes are held twice while GDCM reads them (once
  * in JS, once in the wasm file system).
  * @throws {InputError} naming the folder or file: no DICOM files, several series (unless
  *   `seriesUid` picks one), a file without pixel data, or a truncated file.
  */
 export async function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): Promise<Image> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toUpperCase() !== 'DICOMDIR')
+    .map((e) => e.name)
+    .sort();
   const bySeries = new Map<string, { file: string; scan: DicomScan }[]>();
   for (const name of names) {
     const file = join(dir, name);
     const bytes = await readFile(file);
-    if (!looksLikeDicom(bytes)) continue;
+    if (!looksLikeDicom(bytes)) {
+      if (namedLikeDicom(name)) {
+        throw new InputError(
+          `named like a DICOM file but not DICOM Part 10 (no DICM marker at byte 128; ${bytes.length} bytes): cut or damaged? Move it out of the folder if it is not part of the series`,
+          { file },
+        );
+      }
+      continue;
+    }
     const scan = scanDicom(bytes, file);
     const uid = scan.seriesUid ?? '(no SeriesInstanceUID)';
     bySeries.set(uid, [...(bySeries.get(uid) ?? []), { file, scan }]);

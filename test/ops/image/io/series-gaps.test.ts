@@ -115,6 +115,17 @@ describe('DICOM series with a gap', () => {
     expect(e.message).toMatch(/not one stack: brain_010\.dcm has ImageOrientationPatient/);
   });
 
+  it('a slice cut before its DICM marker is refused by name, not left out (the last one would leave no gap); notes and a DICOMDIR are ignored', async () => {
+    const cut = readFileSync(join(SRC, 'brain_020.dcm')).subarray(0, 13);
+    const dir = copySeries('cut-last', ['brain_020.dcm'], new Map([['brain_020.dcm', cut]]));
+    const err = await readImage(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).file).toBe(join(dir, 'brain_020.dcm'));
+    expect((err as InputError).message).toMatch(/named like a DICOM file but not DICOM Part 10 \(no DICM marker at byte 128; 13 bytes\)/);
+    const withNotes = copySeries('notes', [], new Map([['notes.txt', Buffer.from('scanned 2001')], ['DICOMDIR', Buffer.from('not read')]]));
+    expect((await readImage(withNotes)).shape).toEqual([20, 256, 256]);
+  });
+
   it('the whole series still reads, with the 7 mm step (positions vary by ±0.06 mm from rounding)', async () => {
     const img = await readImage(SRC);
     expect(img.shape).toEqual([20, 256, 256]);
