@@ -9,7 +9,7 @@
  * seed, best value, early-stopping count and the epoch's running sums — so a killed run ends
  * with the same weights as an uninterrupted one; it first checks the run's recorded
  * configuration (see {@link fitConfig}) and names the first field that differs. A new run
- * never reuses a folder that holds a run's files (`core/run-folder`'s list, the one
+ * never reuses a folder that holds a run's files (`trainer/run-folder`'s list, the one
  * `fuseflow train` uses): it is refused, naming the files, unless `resume: true` or
  * `overwrite: true` (which removes only those files). Files are written through `core/safe-fs`
  * (checkpoints atomically, the log never through a link). Every tensor it makes is disposed.
@@ -191,9 +191,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
   const config = fitConfig(options);
-  // Before anything else touches the folder or the backend: a run folder is never reused silently.
-  claimRunFolder(dir, { resume: options.resume === true, overwrite: options.overwrite === true });
-  if (options.resume !== true) options.onNewRunFolder?.(dir);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
   const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
@@ -210,14 +207,24 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const state: LoopState = { epoch: 0, position: 0, step: 0, bestValue: null, bestEpoch: null, badEpochs: 0, sums: {}, batches: 0, samples: 0 };
   let resumedFrom: FitResult['resumedFrom'] = null;
   let runSeed = seed;
-  if (options.resume === true) {
-    const ckpt = readCheckpoint(lastPath);
-    checkRunConfig(ckpt.trainState['config'], config, { file: lastPath });
-    restoreWeights(model, ckpt, lastPath);
-    if (ckpt.optimizer !== null) optimizer.load(ckpt.optimizer);
-    Object.assign(state, ckpt.trainState['loop'] as LoopState);
-    runSeed = (ckpt.trainState['seed'] as number | undefined) ?? seed;
-    resumedFrom = { epoch: state.epoch, position: state.position, step: state.step };
+  try {
+    // Every option is checked (schedule and optimizer included) before the folder is touched: a
+    // folder holding a run is refused unless resumed, or overwritten (its run files only).
+    claimRunFolder(dir, { resume: options.resume === true, overwrite: options.overwrite === true });
+    if (options.resume === true) {
+      const ckpt = readCheckpoint(lastPath);
+      checkRunConfig(ckpt.trainState['config'], config, { file: lastPath });
+      restoreWeights(model, ckpt, lastPath);
+      if (ckpt.optimizer !== null) optimizer.load(ckpt.optimizer);
+      Object.assign(state, ckpt.trainState['loop'] as LoopState);
+      runSeed = (ckpt.trainState['seed'] as number | undefined) ?? seed;
+      resumedFrom = { epoch: state.epoch, position: state.position, step: state.step };
+    } else {
+      options.onNewRunFolder?.(dir);
+    }
+  } catch (err) {
+    optimizer.dispose();
+    throw err;
   }
 
   const checkpoint = async (path: string): Promise<void> => {

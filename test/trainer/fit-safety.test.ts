@@ -166,6 +166,17 @@ describe('fit: a new run never reuses a folder holding a run', () => {
     expect((readCheckpoint(join(dir, 'last.ckpt')).trainState['loop'] as { epoch: number }).epoch).toBe(2);
   });
 
+  it('overwrite: true with a bad option (schedule, optimizer) is refused before any run file is removed', async () => {
+    const dir = tmp();
+    await fit(base(dir));
+    const before = snapshot(dir);
+    const badSchedule = await fit({ ...base(dir), overwrite: true, schedule: { type: 'cosine', lr: 0.01, totalSteps: 2, warmupSteps: 2 } }).catch((e: unknown) => e);
+    expect(badSchedule).toBeInstanceOf(OptionsError);
+    const badOptimizer = await fit({ ...base(dir), overwrite: true, optimizer: { type: 'adam', beta1: 1 } }).catch((e: unknown) => e);
+    expect(badOptimizer).toBeInstanceOf(OptionsError);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('onNewRunFolder runs once for a new run, never on resume', async () => {
     const dir = tmp();
     const calls: string[] = [];
