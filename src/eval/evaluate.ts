@@ -8,6 +8,7 @@ import { FuseflowError, InputError, OptionsError } from '../core/errors.js';
 import { describeOrigin, type EvalSource, type SourceBatch } from './sources/eval-source.js';
 import type { JoinCounts } from './sources/join-sources.js';
 import { spillSource } from './sources/spill-source.js';
+import { scoreSource, type ScoreSourceOptions } from './sources/score-source.js';
 import { isJoinedSource, toEvalSource, type EvalData, type EvalInputOptions } from './evaluate-input.js';
 import { orderMetrics, type NamedMetric } from './evaluate-order.js';
 import { ProgressMeter } from './evaluate-progress.js';
@@ -33,6 +34,14 @@ export interface EvaluateOptions extends EvalInputOptions {
    * whole input once; memory: one batch.
    */
   readonly spill?: boolean | { readonly tmpDir?: string };
+  /**
+   * What the score columns hold, checked or converted before the metrics see them (see
+   * {@link scoreSource}): `{ columns: ['pred'], kind: 'probabilities' }` refuses a score outside
+   * [0, 1] naming file, line, column and value; `kind: 'logits'` applies the sigmoid (softmax
+   * across several columns); `kind: 'raw'` only checks they are numbers. Default none; the
+   * probability metrics (Brier, log loss, ECE, reliability) refuse scores outside [0, 1] in any case.
+   */
+  readonly scores?: ScoreSourceOptions;
 }
 
 /** What {@link evaluate} returns. */
@@ -83,9 +92,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   if (!Number.isInteger(maxPasses) || maxPasses < 1) throw new OptionsError(`evaluate: maxPasses must be a positive integer, got ${String(maxPasses)}`);
   const metrics = orderMetrics(options.metrics);
   const input = toEvalSource(options.data, options);
+  const scored = options.scores === undefined ? input : scoreSource(input, options.scores);
   const spill = options.spill ?? false;
-  const spilled = spill === false || input.reReadable ? undefined : spillSource(input, spill === true || spill.tmpDir === undefined ? {} : { tmpDir: spill.tmpDir });
-  const source = spilled ?? input;
+  const spilled = spill === false || scored.reReadable ? undefined : spillSource(scored, spill === true || spill.tmpDir === undefined ? {} : { tmpDir: spill.tmpDir });
+  const source = spilled ?? scored;
   const meter = new ProgressMeter(options.onProgress, options.progressIntervalMs ?? 1000);
   try {
     let states: unknown[][] = metrics.map(({ metric }) => Array.from({ length: shards }, () => metric.init()));

@@ -2,6 +2,7 @@
  * Parses the arguments of `fuseflow eval` into a checked options object.
  */
 import { OptionsError } from '../../core/errors.js';
+import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
 
 /** Parsed `fuseflow eval` options. */
 export interface EvalArgs {
@@ -23,6 +24,8 @@ export interface EvalArgs {
   readonly batchSize: number;
   readonly json: boolean;
   readonly report: string | undefined;
+  readonly overwrite: boolean;
+  readonly scores: ScoreKind;
   readonly progress: boolean;
   readonly help: boolean;
 }
@@ -42,12 +45,17 @@ files. Several --input files are joined row by row on the --id column (each id e
   --id COL              sample-id column (needed with several inputs; catches duplicate ids)
   --metrics LIST        comma-separated (default auc,aucpr,accuracy,balanced-accuracy,confusion,
                         brier,mcc,logloss); see --help for the list of names
+  --scores KIND         what the --pred columns hold: probabilities (default; a score outside
+                        [0, 1] is an error naming file, line, column and value), logits (the
+                        sigmoid, or the softmax across several --pred columns, is applied first)
+                        or raw (any numbers: only the rank metrics auc, aucpr, roc are allowed,
+                        and are the default)
   --threshold T         binary decision threshold, strictly above is positive (default 0.5)
-  --ci N                bootstrap confidence intervals with N replicates
+  --ci N                bootstrap confidence intervals with N replicates (2 to 100,000)
   --ci-method M         state (resample the metric's merged counts; default where the metric
                         supports it), rows (Poisson weights per row, keyed by --id when given) or
                         fusemedml (FuseMedML's stratified resampling by target, numpy's RNG)
-  --seed S              seed of the bootstrap (default 0)
+  --seed S              seed of the bootstrap, an integer 0 to 4294967295 (default 0)
   --group-by COL        also report each metric per value of COL (as <metric>_per_<COL>), with
                         mean, std and median over groups; a group where the metric is undefined
                         (e.g. AUC with one class) is listed under failed_groups
@@ -56,23 +64,42 @@ files. Several --input files are joined row by row on the --id column (each id e
                         missing ids are counted and reported)
   --non-finite POLICY   error (default) or skip: a NaN or infinite score (skipped rows are
                         counted and reported)
-  --batch-size N        rows per batch (default 65536)
+  --batch-size N        rows per batch, 1 to 16777216 (default 65536)
   --json                print exactly one JSON object {"metrics": {...}} on stdout
-  --report FILE.html    write a self-contained HTML report with plots
+  --report FILE.html    write a self-contained HTML report with plots; checked before anything
+                        is computed: an existing FILE is refused unless --overwrite, an input
+                        file or a symbolic link always, a missing folder is an error
+  --overwrite           let --report replace an existing report file
   --no-progress         no progress lines on stderr`;
 
-const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--non-finite', '--batch-size', '--report']);
+const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--non-finite', '--batch-size', '--report', '--scores']);
 
 function list(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^\d+$/;
+
 function numberArg(flag: string, text: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
   if (text === undefined) return undefined;
   const x = Number(text);
-  if (text.trim() === '' || !check(x)) throw new OptionsError(`${flag} must be ${what}, got '${text}'`);
+  if (!DECIMAL.test(text.trim()) || !check(x)) throw new OptionsError(`${flag} must be ${what}, got '${text}'`);
   return x;
 }
+
+/** A whole number written in digits, within `[min, max]`. */
+function integerArg(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text.trim());
+  if (!INTEGER.test(text.trim()) || x < min || x > max) {
+    throw new OptionsError(`${flag} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, got '${text}'`);
+  }
+  return x;
+}
+
+/** Most bootstrap replicates `--ci` accepts (each is one resample of every metric's state). */
+export const MAX_CI_REPLICATES = 100_000;
 
 /**
  * Parses `fuseflow eval` arguments (`--flag value` or `--flag=value`).
@@ -95,7 +122,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
       }
       if (value === undefined || (flag === arg && value.startsWith('--'))) throw new OptionsError(`${flag} needs a value`);
       values.set(flag, [...(values.get(flag) ?? []), value]);
-    } else if (arg === '--json' || arg === '--no-progress' || arg === '--help' || arg === '-h') {
+    } else if (arg === '--json' || arg === '--no-progress' || arg === '--overwrite' || arg === '--help' || arg === '-h') {
       flags.add(arg === '-h' ? '--help' : arg);
     } else {
       throw new OptionsError(`unknown argument '${arg}'\n\n${EVAL_USAGE}`);
@@ -128,6 +155,9 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   const ciMethod = one('--ci-method');
   if (ciMethod !== undefined && ciMethod !== 'state' && ciMethod !== 'rows' && ciMethod !== 'fusemedml') throw new OptionsError(`--ci-method must be state, rows or fusemedml, got '${ciMethod}'`);
   if (ciMethod !== undefined && one('--ci') === undefined) throw new OptionsError('--ci-method needs --ci N');
+  const scores = (one('--scores') ?? 'probabilities') as ScoreKind;
+  if (!SCORE_KINDS.includes(scores)) throw new OptionsError(`--scores must be ${SCORE_KINDS.join(', ')}, got '${scores}'`);
+  if (flags.has('--overwrite') && one('--report') === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
   return {
     inputs,
     preds,
@@ -137,16 +167,18 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     classes,
     metrics: metricsText === undefined ? undefined : list([metricsText]),
     threshold: numberArg('--threshold', one('--threshold'), Number.isFinite, 'a finite number'),
-    ci: numberArg('--ci', one('--ci'), (x) => Number.isInteger(x) && x >= 2, 'an integer >= 2'),
+    ci: integerArg('--ci', one('--ci'), 2, MAX_CI_REPLICATES),
     ciMethod,
-    seed: numberArg('--seed', one('--seed'), (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 0,
+    seed: integerArg('--seed', one('--seed'), 0, 0xffffffff) ?? 0,
     groupBy: one('--group-by'),
     fold: one('--fold'),
     onMissing,
     nonFinite,
-    batchSize: numberArg('--batch-size', one('--batch-size'), (x) => Number.isInteger(x) && x >= 1, 'a positive integer') ?? 65_536,
+    batchSize: integerArg('--batch-size', one('--batch-size'), 1, 1 << 24) ?? 65_536,
     json: flags.has('--json'),
     report: one('--report'),
+    overwrite: flags.has('--overwrite'),
+    scores,
     progress: !flags.has('--no-progress'),
     help,
   };

@@ -2,8 +2,10 @@
  * `fuseflow eval`: evaluates predictions streamed from CSV or Arrow IPC files and prints the
  * results (a table, or one JSON object with --json), optionally writing an HTML report.
  * Progress (rows/s) and warnings (skipped rows, missing ids, bounded results) go to stderr.
- * Exit codes: 0 done, 1 bad input or a failed run (the message names file, line, id or metric),
- * 2 bad usage.
+ * Scores are probabilities unless `--scores logits|raw` says otherwise (see EVAL_USAGE). The
+ * `--report` path is checked before anything is computed and written atomically.
+ * Exit codes: 0 done, 1 bad input, a refused output or a failed run (the message names file,
+ * line, id or metric), 2 bad usage.
  *
  * @example
  * fuseflow eval --input preds.csv --input targets.csv --id id --pred score --target label --ci 1000 --json
@@ -16,6 +18,7 @@ import { fileSource } from '../../eval/evaluate-input.js';
 import { progressPrinter, type EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
+import { checkEvalOutput } from './eval-output.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { groupBy } from '../../eval/analysis/group-by.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
@@ -25,6 +28,10 @@ import { omittedPlots, reportMetrics, reportInput, REPORT_PREFIX } from '../../e
 import { EVAL_USAGE, classNamesFromColumns, parseEvalArgs, type EvalArgs } from './eval-args.js';
 
 const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
+/** Metrics that rank the scores and so accept any numbers (`--scores raw`). */
+const RANK_METRICS = new Set(['auc', 'aucpr', 'roc']);
+/** Metrics whose `--pred` is a predicted value, not a score: `--scores` does not apply. */
+const REGRESSION_METRICS = new Set(['mae', 'mse', 'rmse', 'r2', 'pearson', 'spearman']);
 
 /** Runs `fuseflow eval`; returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
@@ -51,8 +58,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     ...(args.id === undefined ? {} : { idKey: args.id }),
     ...(args.nonFinite === undefined ? {} : { nonFinite: args.nonFinite }),
   };
+  const requested = args.metrics ?? (args.scores === 'raw' ? [...RANK_METRICS].filter((m) => m !== 'roc') : DEFAULT_METRICS);
+  for (const name of requested) if (METRICS_BY_CLI_NAME[name] === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${metricNames().join(', ')}`);
+  checkScoreKind(args, requested);
+  // Outputs are checked before any work: a refused report path must not cost the run.
+  if (args.report !== undefined) checkEvalOutput(args.report, { inputs: args.inputs, overwrite: args.overwrite });
   const metrics: Record<string, Metric> = {};
-  for (const name of args.metrics ?? DEFAULT_METRICS) {
+  for (const name of requested) {
     const make = METRICS_BY_CLI_NAME[name];
     if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${metricNames().join(', ')}`);
     const metric = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
@@ -71,16 +83,19 @@ export async function run(argv: readonly string[]): Promise<number> {
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
   const source = openInputs(args, progress);
+  // Scores are checked (probabilities, raw) or converted (logits) unless every metric is a regression metric.
+  const scores = requested.every((m) => REGRESSION_METRICS.has(m)) ? undefined : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
   const result = await evaluate({
     data: source,
     metrics: withReport,
     batchSize: args.batchSize,
+    ...(scores === undefined ? {} : { scores }),
     ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
   });
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(result.metrics)) if (!name.startsWith(REPORT_PREFIX)) shown[name] = value;
   if (args.report !== undefined) {
-    await writeReport(args.report, reportInput(result.metrics, shown, keys, { about: aboutLines(args, result), seed: args.seed }));
+    await writeReport(args.report, reportInput(result.metrics, shown, keys, { about: aboutLines(args, result), seed: args.seed }), { overwrite: args.overwrite });
     for (const why of omittedPlots(result.metrics)) process.stderr.write(`fuseflow eval: report: plot left out — ${why}\n`);
   }
   if (args.json) {
@@ -90,6 +105,18 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stdout.write(table(shown, args, result));
   }
   return 0;
+}
+
+/** `--scores raw` allows only rank metrics (and no report, whose calibration and confusion plots need probabilities). */
+function checkScoreKind(args: EvalArgs, requested: readonly string[]): void {
+  if (args.scores !== 'raw') return;
+  const needProbabilities = requested.filter((m) => !RANK_METRICS.has(m) && !REGRESSION_METRICS.has(m));
+  if (needProbabilities.length > 0) {
+    throw new OptionsError(
+      `--scores raw: ${needProbabilities.join(', ')} need${needProbabilities.length === 1 ? 's' : ''} probabilities; with raw scores only the rank metrics ${[...RANK_METRICS].join(', ')} are computed (give logits as --scores logits, or drop those metrics)`,
+    );
+  }
+  if (args.report !== undefined) throw new OptionsError('--scores raw: the report\'s reliability and confusion plots need probabilities (give logits as --scores logits, or drop --report)');
 }
 
 function metricNames(): string[] {

@@ -86,7 +86,7 @@ export async function evaluateSegmentation(options: EvaluateSegmentationOptions)
     `dice / iou: mean over validation patches containing label 1, 95% CIs by a Poisson bootstrap over patches (${replicates} replicates)`,
     `voxel_*: all ${written.rows} validation voxels pooled, without CIs and the ROC without its bootstrap band: neighbouring voxels are not independent, so a voxel bootstrap would be far too narrow; the curves below are voxel-level`,
   ];
-  await writeReport(reportPath, reportInput(voxels.metrics, metrics, keys, { title: options.title, about, seed, bandReplicates: 0 }));
+  await writeReport(reportPath, reportInput(voxels.metrics, metrics, keys, { title: options.title, about, seed, bandReplicates: 0 }), { overwrite: true });
   return { metrics, pooledDice: (voxels.metrics['voxel_confusion'] as { f1: number }).f1, predictionFile, voxels: written.rows, reportPath };
 }
 

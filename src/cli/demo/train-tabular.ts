@@ -163,6 +163,7 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
       about: [`Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), ${k}-fold CV balanced by label, out-of-fold predictions of each fold's best epoch`, 'positive class: benign (1); 95% CIs by bootstrap (1000 replicates)'],
       seed,
     }),
+    { overwrite: true }, // the demo's own output folder: a re-run replaces its report
   );
   const seconds = (performance.now() - t0) / 1000;
   const ci = (v: unknown): string => {

@@ -3,6 +3,7 @@
  * targets into class indices and scores into finite numbers, with errors that name the metric,
  * the key and the row.
  */
+import { closestText } from '../../core/closest-names.js';
 import type { EvalBatch } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
 import { OptionsError } from '../../core/errors.js';
@@ -11,8 +12,7 @@ import { OptionsError } from '../../core/errors.js';
 export function column(batch: EvalBatch, key: string, metric: string): ArrayLike<unknown> {
   const col = batch[key];
   if (col === undefined) {
-    const have = Object.keys(batch);
-    throw new MetricInputError(metric, `column is missing; the batch has ${have.length > 0 ? have.map((k) => `'${k}'`).join(', ') : 'no columns'}`, { key });
+    throw new MetricInputError(metric, `column is missing; ${closestText(Object.keys(batch), key)}`, { key });
   }
   return col;
 }
@@ -93,11 +93,17 @@ export function badScore(metric: string, value: unknown, where: { key: string; r
   throw new MetricInputError(metric, `score ${String(value)} is not a finite number (policy nonFinite: 'error'; use 'skip' to drop and count such rows)`, where);
 }
 
-/** Reads a score as a number (numbers, bigints and numeric strings). */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Reads a score as a number: numbers, bigints and strings in plain decimal notation (`0.25`,
+ * `-1e-3`); any other string (`0x10`, `1e`, `Infinity`, blank) is NaN, which the metrics'
+ * `nonFinite` policy then refuses (naming the value) or skips.
+ */
 export function toScore(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  if (typeof v === 'string') return DECIMAL.test(v.trim()) ? Number(v) : Number.NaN;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return Number.NaN;
 }

@@ -1,8 +1,11 @@
 /**
  * Reads probabilistic predictions: a binary positive-class probability (`pred`) or one
- * probability column per class (`preds`), with the target as a class index.
+ * probability column per class (`preds`), with the target as a class index. A finite score
+ * outside [0, 1] is an error naming the metric, column, row and value: these metrics need
+ * probabilities.
  */
 import { OptionsError } from '../../core/errors.js';
+import { MetricInputError } from '../metric-input-error.js';
 import type { EvalBatch } from '../metric.js';
 import { BinaryTarget } from './binary-rows.js';
 import type { ClassKeys } from './class-keys.js';
@@ -27,6 +30,11 @@ export interface ProbReader {
   readonly classes: number;
   readonly classNames: readonly string[];
   read(batch: EvalBatch): ProbRows;
+}
+
+/** A probability metric met a score outside [0, 1]. */
+function badProbability(metric: string, value: number, where: { key: string; row: number; sampleId?: string }): never {
+  throw new MetricInputError(metric, `score ${value} is not a probability in [0, 1]; this metric needs probabilities (turn logits into probabilities first, e.g. evaluate's option scores: { kind: 'logits' })`, where);
 }
 
 /** Validates keys and returns the reader. */
@@ -57,6 +65,7 @@ export function probReader(metric: string, o: ProbKeys): ProbReader {
             if (policy === 'skip') continue;
             badScore(metric, p[i], rowWhere(batch, i, predKey, o.idKey));
           }
+          if (v < 0 || v > 1) badProbability(metric, v, rowWhere(batch, i, predKey, o.idKey));
           probs[m] = v;
           truth[m] = y;
           m++;
@@ -90,6 +99,7 @@ export function probReader(metric: string, o: ProbKeys): ProbReader {
             if (policy === 'skip') continue rows;
             badScore(metric, (cols[c] as ArrayLike<unknown>)[i], rowWhere(batch, i, keys[c] as string, o.idKey));
           }
+          if (v < 0 || v > 1) badProbability(metric, v, rowWhere(batch, i, keys[c] as string, o.idKey));
           probs[m * k + c] = v;
         }
         truth[m] = y;

@@ -3,7 +3,7 @@
  * with the results table and the plots (ROC with confidence band, precision-recall,
  * reliability diagram, confusion matrix), drawn with vega-lite → vega → SVG in Node.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic, type WriteFileAtomicOptions } from '../../core/safe-fs.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { confusionSpec, prSpec, reliabilitySpec, rocSpec } from './plot-specs.js';
 import { renderSvg } from './render-svg.js';
@@ -88,11 +88,14 @@ ${figures.length === 0 ? '' : `<h2>Plots</h2>\n<div class="plots">\n${figures.jo
 }
 
 /**
- * Renders the report and writes it to `path`.
+ * Renders the report and writes it to `path` atomically (temp file → fsync → rename), never
+ * through a symbolic link and, unless `options.overwrite`, never over an existing file.
  *
  * @example
  * await writeReport('report.html', { metrics: result.metrics, roc: [roc], pr: [pr] });
+ * @throws {OutputError} naming the file: it exists (without `overwrite`), is a link, or the write
+ *   failed (missing folder, read-only, full disk).
  */
-export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  await writeFile(path, await renderReport(input), 'utf8');
+export async function writeReport(path: string, input: ReportInput, options: WriteFileAtomicOptions = {}): Promise<void> {
+  writeFileAtomic(path, await renderReport(input), options);
 }

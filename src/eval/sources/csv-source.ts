@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { closestText } from '../../core/closest-names.js';
 import { CsvRecordParser, type CsvRecord } from './csv-records.js';
 import type { EvalSource, SourceBatch, BatchHandler } from './eval-source.js';
 
@@ -15,8 +16,9 @@ export interface CsvSourceOptions {
   /** Columns to read; default every column. Naming an absent column is an error. */
   readonly columns?: readonly string[];
   /**
-   * Type per column; default `'auto'`. `'number'`: every cell must be a number (`nan`, `inf`,
-   * `-inf` accepted, an empty cell reads as NaN), anything else is an InputError naming the line.
+   * Type per column; default `'auto'`. `'number'`: every cell must be a number in plain decimal
+   * notation or `nan`, `inf`, `-inf` (see {@link parseCsvNumber}); anything else, a blank cell
+   * included, is an InputError naming the file, line, column and value.
    * `'string'`: the text as is (use it for ids such as `00042`). `'auto'`: numbers where the cell
    * is a number, `null` for an empty cell, the text otherwise.
    */
@@ -29,10 +31,14 @@ export interface CsvSourceOptions {
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Parses a CSV cell as a number; undefined when it is not one. Empty cells read as NaN. */
+/**
+ * Parses a CSV cell as a number, strictly: plain decimal notation (`12`, `-0.5`, `.5`, `1e-3`,
+ * surrounding spaces allowed) and the words `nan`, `inf`, `infinity` (any case, signed);
+ * undefined for anything else, a blank cell included (`0x10`, `1e`, `1,5`, `''`, `'  '`).
+ */
 export function parseCsvNumber(text: string): number | undefined {
   const t = text.trim();
-  if (t === '') return Number.NaN;
+  if (t === '') return undefined;
   if (NUMBER.test(t)) return Number(t);
   switch (t.toLowerCase()) {
     case 'nan':
@@ -124,7 +130,7 @@ class BatchBuilder {
     const names = options.columns ?? header.fields;
     for (const c of names) {
       if (!seen.has(c)) {
-        throw new InputError(`no column '${c}'; columns are ${header.fields.map((n) => `'${n}'`).join(', ')}`, { file, line: header.line });
+        throw new InputError(`no column '${c}'; ${closestText(header.fields, c)}`, { file, line: header.line });
       }
     }
     for (const c of Object.keys(options.types ?? {})) {
@@ -150,7 +156,8 @@ class BatchBuilder {
       if (type === 'number') {
         const value = parseCsvNumber(text);
         if (value === undefined) {
-          throw new InputError(`column '${this.#names[c]}': '${text}' is not a number`, { file: this.#file, line });
+          const what = text.trim() === '' ? 'an empty cell is not a number (write nan for a missing value)' : `'${text}' is not a number`;
+          throw new InputError(`column '${this.#names[c]}': ${what}`, { file: this.#file, line });
         }
         let numbers = this.#numbers[c] as Float64Array;
         if (row >= numbers.length) {

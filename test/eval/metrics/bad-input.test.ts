@@ -59,7 +59,7 @@ describe('bad input is a clear error or a counted policy, never a silent number'
   });
   it('columns of different lengths, a missing column, bad options', () => {
     expect(() => runMetric(auc(keys), () => [{ p: [0.1, 0.2], y: [0] }])).toThrow(/key 'y'.*1 rows but 'p' has 2/);
-    expect(() => runMetric(auc(keys), () => [{ p: [0.1] }])).toThrow(/key 'y'.*column is missing; the batch has 'p'/);
+    expect(() => runMetric(auc(keys), () => [{ p: [0.1] }])).toThrow(/key 'y'.*column is missing; closest: 'p' \(of 1 columns\)/);
     expect(() => auc({ pred: '', target: 'y' })).toThrow(OptionsError);
     expect(() => auc({ pred: 'p', target: 'y', maxFpr: 1.5 })).toThrow(/maxFpr must be in \(0, 1\]/);
     expect(() => accuracy({ pred: 'p', preds: ['a', 'b'], target: 'y' })).toThrow(/exactly one of/);

@@ -33,13 +33,23 @@ describe('csvSource', () => {
     expect(columns).toEqual({ id: ['007', '010'], score: [0.5, 0.25] });
   });
 
-  it('reads nan, inf and empty cells as numbers in number columns, null in auto columns', async () => {
-    const path = file('c.csv', 'p,q\nnan,1\ninf,\n-inf,2\n,3\n');
+  it('reads nan and inf as numbers in number columns, an empty cell as null in auto columns', async () => {
+    const path = file('c.csv', 'p,q\nnan,1\ninf,\n-inf,2\n1e-3,3\n');
     const { columns } = await collect(csvSource(path, { types: { p: 'number' } }));
-    expect(columns.p).toEqual([NaN, Infinity, -Infinity, NaN]);
+    expect(columns.p).toEqual([NaN, Infinity, -Infinity, 0.001]);
     expect(columns.q).toEqual([1, null, 2, 3]);
-    expect(parseCsvNumber('0x10')).toBeUndefined();
     expect(parseCsvNumber(' 1e-3 ')).toBe(0.001);
+    expect(parseCsvNumber('-.5')).toBe(-0.5);
+  });
+
+  it('parses numbers strictly: hex, a bare exponent, blank cells and other text are not numbers', async () => {
+    for (const text of ['0x10', '1e', '', '  ', '1,5', '1_000', '0b1', '+', '.', 'Infinityx', '١']) expect(parseCsvNumber(text), text).toBeUndefined();
+    for (const [text, cell] of [['0x10', '0x10'], ['1e', '1e'], ['', ''], ['  ', '  ']] as const) {
+      const path = file('strict.csv', `id,p\na,0.5\nb,${cell}\n`);
+      const err = await collect(csvSource(path, { types: { p: 'number' } })).then(() => undefined, (e: unknown) => e);
+      expect(err, text).toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(text.trim() === '' ? /strict\.csv:line 3: column 'p': an empty cell is not a number/ : new RegExp(`strict\\.csv:line 3: column 'p': '${text}' is not a number`));
+    }
   });
 
   it('re-reads the same rows on a second scan', async () => {
