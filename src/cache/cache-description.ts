@@ -1,13 +1,14 @@
 /**
  * `pipeline.json`, the description a cache folder keeps of itself: format, key, salt, the static
- * pipeline's spec and the creation time. Reading it checks every field, so a damaged or foreign
- * file is refused with an {@link InputError} naming it rather than misread.
+ * pipeline's spec and the creation time. Reading it checks every field and that the spec and salt
+ * still give the recorded key, so a damaged, edited or foreign file is refused with an
+ * {@link InputError} naming it rather than misread.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { PipelineSpec } from '../ops/pipeline.js';
-import { CACHE_FORMAT_VERSION } from './cache-key.js';
+import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 
 /** File name of the description inside a cache folder. */
 export const DESCRIPTION_FILE = 'pipeline.json';
@@ -62,7 +63,11 @@ export function parseDescription(text: string, file: string): CacheDescription {
     throw new InputError(`field 'spec' is not a pipeline spec (name, opIndexBase, ops)`, { file });
   }
   spec['ops'].forEach((op, i) => checkOpSpec(op, i, file));
-  return raw as unknown as CacheDescription;
+  const desc = raw as unknown as CacheDescription;
+  if (cacheKey(desc.spec, desc.salt) !== desc.key) {
+    throw new InputError(`the recorded pipeline spec and salt do not give the recorded cache key (the file was damaged or edited); the cache cannot be trusted to match its pipeline`, { file });
+  }
+  return desc;
 }
 
 /**

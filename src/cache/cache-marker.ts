@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../core/safe-fs.js';
 export const MARKER_FILE = '.fuseflow-cache.json';
 
 /** The files a cache makes in its folder (LMDB's lock file included); the marker lists them. */
-export const CACHE_MADE_FILES = ['pipeline.json', 'cache.mdb', 'cache.mdb-lock', 'manifest.arrow'] as const;
+export const CACHE_MADE_FILES = ['pipeline.json', 'cache.mdb', 'cache.mdb-lock', 'manifest.arrow', 'manifest.arrow.sha256'] as const;
 
 /** What the marker records. */
 export interface CacheMarker {

@@ -2,8 +2,10 @@
  * The cache manifest: one Arrow row per output sample (plus one per dropped initial sample), so
  * ids, labels, shapes and sizes can be queried without touching payloads — e.g. the labels a
  * class-balanced sampler needs. It is derived from the LMDB entries (the source of truth) and
- * written atomically (temp → fsync → rename through safe-fs; the temp is removed on failure).
+ * written atomically (temp → fsync → rename through safe-fs; the temp is removed on failure), with
+ * the SHA-256 of its bytes beside it (`manifest.arrow.sha256`), checked before Arrow parses it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Bool, Field, Float64, Int32, List, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import { InputError } from '../core/errors.js';
@@ -91,13 +93,21 @@ function fieldVector(col: readonly unknown[]): Vector {
   return vectorFromArray(col as unknown[], type);
 }
 
+/** The file beside a manifest that holds the SHA-256 of its bytes (Arrow itself has no checksum). */
+export const manifestDigestFile = (path: string): string => `${path}.sha256`;
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 /**
  * Writes `table` as an Arrow IPC file at `path` atomically, replacing an older manifest (never
- * through a symbolic link).
- * @throws {OutputError} naming the file (full disk, read-only, …); the temp file is removed.
+ * through a symbolic link), and the SHA-256 of its bytes to `<path>.sha256` (also atomically), so
+ * {@link readManifest} refuses damaged bytes before Arrow parses them.
+ * @throws {OutputError} naming the file (full disk, read-only, …); temp files are removed.
  */
 export function writeManifest(path: string, table: Table): void {
-  writeFileAtomic(path, tableToIPC(table, 'file'), { overwrite: true });
+  const bytes = tableToIPC(table, 'file');
+  writeFileAtomic(path, bytes, { overwrite: true });
+  writeFileAtomic(manifestDigestFile(path), `${sha256(bytes)}\n`, { overwrite: true });
 }
 
 /**
@@ -106,10 +116,15 @@ export function writeManifest(path: string, table: Table): void {
  */
 export function readManifest(path: string): Table {
   let bytes: Buffer;
+  let digest: string;
   try {
     bytes = readFileSync(path);
+    digest = readFileSync(manifestDigestFile(path), 'utf8').trim();
   } catch (err) {
-    throw new InputError(`cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
+    throw new InputError(`cannot read the manifest or its digest file ${manifestDigestFile(path)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
+  }
+  if (sha256(bytes) !== digest) {
+    throw new InputError(`the manifest does not match its SHA-256 in ${manifestDigestFile(path)} (damaged, or a write was interrupted); SampleCache.manifest() rebuilds it from the entries and the next fill rewrites it`, { file: path });
   }
   let table: Table;
   try {

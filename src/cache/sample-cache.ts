@@ -292,6 +292,10 @@ export class SampleCache implements StaticStore {
         continue;
       }
       options.onEntry?.(entry.initialId);
+      if (idKey(entry.initialId) !== key) {
+        problems.push({ initialId: entry.initialId, kind: 'damaged-entry', message: `cache ${this.folder}: record '${key}' holds the entry of '${entry.initialId}', whose key differs (damaged LMDB key)` });
+        continue;
+      }
       const problem = this.check(entry);
       if (problem !== undefined) {
         problems.push(problem);

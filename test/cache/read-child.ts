@@ -1,8 +1,9 @@
 /**
  * Child process for tests that read possibly damaged cache folders, where a crash of native code
  * (LMDB mapping a bad file) must be observed from outside rather than take the test runner down.
- * For each folder: open it, read every id, print one JSON line — `{ ok: fingerprint of the outputs }`
- * or `{ error: class name, message }` — then exit 0. A signal or another exit code is a crash.
+ * For each folder: open it, read every id, take its status and verify it, print one JSON line —
+ * `{ ok: per id, the fingerprint of its outputs or null when not cached }` or `{ error: class
+ * name, message }` — then exit 0. A signal or another exit code is a crash.
  * Usage: node --import tsx test/cache/read-child.ts IDS_JSON FOLDER...
  */
 import { openCacheFolder } from '../../src/cache/index.js';
@@ -10,17 +11,21 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import type { Sample } from '../../src/core/sample.js';
 
 /** One folder's outcome. */
-export type ReadOutcome = { readonly folder: string; readonly ok: string } | { readonly folder: string; readonly error: string; readonly message: string };
+export type ReadOutcome = { readonly folder: string; readonly ok: readonly (string | null)[] } | { readonly folder: string; readonly error: string; readonly message: string };
 
 /** Opens `folder` and reads every id; the outputs' fingerprint, or the error. */
 export async function readAll(folder: string, ids: readonly string[]): Promise<ReadOutcome> {
   try {
     const cache = await openCacheFolder(folder);
     try {
-      const all: (readonly Sample[] | undefined)[] = [];
-      for (const id of ids) all.push(await cache.get(id));
+      const all: (string | null)[] = [];
+      for (const id of ids) {
+        const got: readonly Sample[] | undefined = await cache.get(id);
+        all.push(got === undefined ? null : fingerprint(got));
+      }
       cache.status();
-      return { folder, ok: fingerprint(all) };
+      await cache.verify();
+      return { folder, ok: all };
     } finally {
       await cache.close();
     }

@@ -78,7 +78,7 @@ describe('sample cache', () => {
       expect(getKey(s as Sample, 'data.sampleId')).toBe(id);
     }
     expect(readdirSync(dir)).toEqual([c.key]);
-    expect(readdirSync(c.folder).sort()).toEqual([CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, CACHE_FILES.pipeline, CACHE_FILES.marker].sort());
+    expect(readdirSync(c.folder).sort()).toEqual([CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline, CACHE_FILES.marker].sort());
     expect(c.manifest().getChild('sampleId')?.toArray().sort()).toEqual([...UNSAFE].sort());
   });
 
