@@ -52,7 +52,10 @@ function differingVoxels(a: Image, b: Image): number[] {
 }
 
 function sameImage(a: Image, b: Image): boolean {
-  const bytes = (img: Image): string => createHash('sha256').update(new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength)).digest('hex');
+  const bytes = (img: Image): string =>
+    createHash('sha256')
+      .update(new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength))
+      .digest('hex');
   return JSON.stringify(geometryOf(a)) === JSON.stringify(geometryOf(b)) && a.components === b.components && bytes(a) === bytes(b);
 }
 
@@ -71,7 +74,8 @@ async function check(tally: FuzzTally, changed: Changed, path: string, expected:
   try {
     got = await readImage(path);
   } catch (err) {
-    if (!(err instanceof InputError)) throw new Error(`expected an InputError naming ${path}, got: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    if (!(err instanceof InputError))
+      throw new Error(`expected an InputError naming ${path}, got: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
     expect(err.message).toContain(path);
     tally.refused++;
     return;
@@ -107,7 +111,9 @@ describe('fuzz: a damaged single DICOM file (MR_small.dcm, 64×64 int16)', () =>
       fuzzParams(40),
     );
     tally.report();
-    console.log(`fuzz dicom single file: ${changed.pixel} flips in the pixel data changed exactly their pixel, ${changed.header} flips elsewhere changed the image (DICOM has no checksum)`);
+    console.log(
+      `fuzz dicom single file: ${changed.pixel} flips in the pixel data changed exactly their pixel, ${changed.header} flips elsewhere changed the image (DICOM has no checksum)`,
+    );
   });
 });
 
@@ -136,6 +142,8 @@ describe('fuzz: a damaged file of a DICOM series (brain_002…004, 3 slices of 2
       fuzzParams(24),
     );
     tally.report();
-    console.log(`fuzz dicom series: ${changed.pixel} flips in the pixel data changed exactly their voxel, ${changed.header} flips elsewhere changed the volume (DICOM has no checksum)`);
+    console.log(
+      `fuzz dicom series: ${changed.pixel} flips in the pixel data changed exactly their voxel, ${changed.header} flips elsewhere changed the volume (DICOM has no checksum)`,
+    );
   });
 });

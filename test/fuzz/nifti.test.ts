@@ -48,7 +48,13 @@ const inside = (ranges: readonly (readonly [number, number])[], at: number): boo
 /** The image as a small value that equals another image's exactly when every field and voxel does. */
 function digest(img: Image): unknown {
   const { data, ...rest } = img;
-  return { ...rest, type: data.constructor.name, sha256: createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex') };
+  return {
+    ...rest,
+    type: data.constructor.name,
+    sha256: createHash('sha256')
+      .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      .digest('hex'),
+  };
 }
 
 const readDigest = async (path: string): Promise<unknown> => digest(await readImage(path));
@@ -68,7 +74,7 @@ async function readOrRefuse(tally: FuzzTally, path: string): Promise<Image | und
   try {
     return await readImage(path);
   } catch (err) {
-    if (!(err instanceof InputError)) throw new Error(`expected an InputError naming ${path}, got: ${String(err)}`);
+    if (!(err instanceof InputError)) throw new Error(`expected an InputError naming ${path}, got: ${String(err)}`, { cause: err });
     expect(err.message).toContain(path);
     tally.refused++;
     return undefined;

@@ -50,7 +50,8 @@ function declaredEnd(header: Uint8Array, file: string): number {
 function exact(header: Uint8Array, end: number, size: number, file: string): void {
   const problem = niftiProblem(header, size);
   if (problem !== undefined) throw new InputError(problem, { file });
-  if (size > end) throw new InputError(`holds ${size - end} bytes more than the header declares (its voxel data ends at byte ${end}): a damaged header, or not one image`, { file });
+  if (size > end)
+    throw new InputError(`holds ${size - end} bytes more than the header declares (its voxel data ends at byte ${end}): a damaged header, or not one image`, { file });
 }
 
 /**

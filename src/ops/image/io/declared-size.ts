@@ -20,7 +20,10 @@ const size = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)}
  */
 export function checkDeclaredSize(declared: number, file: string): void {
   if (!Number.isFinite(declared) || declared > MAX_IMAGE_BYTES) {
-    throw new InputError(`the header declares ${Number.isFinite(declared) ? size(declared) : String(declared)} of voxel data, more than the ${size(MAX_IMAGE_BYTES)} fuseflow reads from one file (a damaged header?)`, { file });
+    throw new InputError(
+      `the header declares ${Number.isFinite(declared) ? size(declared) : String(declared)} of voxel data, more than the ${size(MAX_IMAGE_BYTES)} fuseflow reads from one file (a damaged header?)`,
+      { file },
+    );
   }
   const free = freemem();
   if (declared > free) throw new InputError(`the header declares ${size(declared)} of voxel data, more than the ${size(free)} of memory free now`, { file });

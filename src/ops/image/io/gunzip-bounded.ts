@@ -58,7 +58,7 @@ export function gunzipBounded(file: string, options: GunzipBoundedOptions): Prom
         limit ??= options.limitFor(head());
         return limit;
       } catch (err) {
-        settle(() => reject(err));
+        settle(() => reject(err instanceof Error ? err : new Error(String(err))));
         return undefined;
       }
     };

@@ -7,8 +7,7 @@ import { FuseflowError, InputError, OptionsError } from '../../../core/errors.js
 
 /** A worker's answer: the value, or the error as data. */
 export type IoReply<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: { readonly name: string; readonly message: string; readonly file?: string } };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly name: string; readonly message: string; readonly file?: string } };
 
 /** The error as a reply. */
 export function replyError(err: unknown): IoReply<never> {

@@ -28,7 +28,7 @@ export async function readTask(task: ReadTask): Promise<IoReply<Image> | object>
   try {
     const image = await readImageLocal(task.path, task.options);
     const reply: IoReply<Image> = { ok: true, value: image };
-    return move({ [transferableSymbol]: [image.data.buffer], [valueSymbol]: reply } as unknown as Parameters<typeof move>[0]);
+    return move({ [transferableSymbol]: [image.data.buffer], [valueSymbol]: reply });
   } catch (err) {
     return replyError(err);
   }

@@ -181,7 +181,7 @@ export async function runPipeline(call: PipelineCall): Promise<PipelineOutputs> 
       returnValue = m.callMain([...call.args]);
     } catch (err) {
       const detail = typeof err === 'number' ? `wasm exception ${err}` : err instanceof Error ? err.message : String(err);
-      throw new Error(`itk-wasm ${call.pipeline} aborted (${detail})${m.getModuleStderr() ? `: ${m.getModuleStderr().trim()}` : ''}`);
+      throw new Error(`itk-wasm ${call.pipeline} aborted (${detail})${m.getModuleStderr() ? `: ${m.getModuleStderr().trim()}` : ''}`, { cause: err });
     } finally {
       console.log = log;
       console.error = error;

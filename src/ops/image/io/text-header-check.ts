@@ -15,11 +15,25 @@ const NRRD_TYPES: ReadonlyArray<readonly [RegExp, number]> = [
   [/^(longlong|long long|long long int|signed long long|signed long long int|int64|int64_t|ulonglong|unsigned long long|unsigned long long int|uint64|uint64_t|double)$/, 8],
 ];
 const MET_BYTES: Readonly<Record<string, number>> = {
-  MET_CHAR: 1, MET_UCHAR: 1, MET_SHORT: 2, MET_USHORT: 2, MET_INT: 4, MET_UINT: 4, MET_LONG: 4, MET_ULONG: 4,
-  MET_LONG_LONG: 8, MET_ULONG_LONG: 8, MET_FLOAT: 4, MET_DOUBLE: 8,
+  MET_CHAR: 1,
+  MET_UCHAR: 1,
+  MET_SHORT: 2,
+  MET_USHORT: 2,
+  MET_INT: 4,
+  MET_UINT: 4,
+  MET_LONG: 4,
+  MET_ULONG: 4,
+  MET_LONG_LONG: 8,
+  MET_ULONG_LONG: 8,
+  MET_FLOAT: 4,
+  MET_DOUBLE: 8,
 };
 
-const product = (s: string): number => s.trim().split(/\s+/).reduce((a, v) => a * Number(v), 1);
+const product = (s: string): number =>
+  s
+    .trim()
+    .split(/\s+/)
+    .reduce((a, v) => a * Number(v), 1);
 
 function shortBy(need: number, have: number, where: string): string | undefined {
   return have < need ? `truncated: the header declares ${need} bytes of voxel data, ${where} holds ${have}` : undefined;

@@ -83,7 +83,8 @@ describe('readImage on NIfTI', () => {
     expectMatches(img, r);
     // the world point of voxel (1, 2, 3) from nibabel's RAS affine is (-2, -245, 4); in LPS (2, 245, 4)
     const idx = [1, 2, 3];
-    const world = [0, 1, 2].map((row) => img.origin[row]! + [0, 1, 2].reduce((s, c) => s + img.direction[row * 3 + c]! * img.spacing[c]! * idx[c]!, 0));
+    const at = (v: readonly number[], i: number): number => v[i] ?? NaN;
+    const world = [0, 1, 2].map((row) => at(img.origin, row) + [0, 1, 2].reduce((s, c) => s + at(img.direction, row * 3 + c) * at(img.spacing, c) * at(idx, c), 0));
     expect(world).toEqual([2, 245, 4]);
   });
 

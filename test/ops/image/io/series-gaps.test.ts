@@ -122,7 +122,14 @@ describe('DICOM series with a gap', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).file).toBe(join(dir, 'brain_020.dcm'));
     expect((err as InputError).message).toMatch(/named like a DICOM file but not DICOM Part 10 \(no DICM marker at byte 128; 13 bytes\)/);
-    const withNotes = copySeries('notes', [], new Map([['notes.txt', Buffer.from('scanned 2001')], ['DICOMDIR', Buffer.from('not read')]]));
+    const withNotes = copySeries(
+      'notes',
+      [],
+      new Map([
+        ['notes.txt', Buffer.from('scanned 2001')],
+        ['DICOMDIR', Buffer.from('not read')],
+      ]),
+    );
     expect((await readImage(withNotes)).shape).toEqual([20, 256, 256]);
   });
 

@@ -61,11 +61,13 @@ describe('writeImage → readImage round trip', () => {
       await writeImage(img, path);
       expectSame(await readImage(path), img);
     }
-    const nifti = await readImage(await (async () => {
-      const p = join(dir, 'f.nii.gz');
-      await writeImage(img, p);
-      return p;
-    })());
+    const nifti = await readImage(
+      await (async () => {
+        const p = join(dir, 'f.nii.gz');
+        await writeImage(img, p);
+        return p;
+      })(),
+    );
     // NIfTI stores the affine in float32: voxels exact, geometry to float32 precision
     expect(nifti.data).toEqual(img.data);
     nifti.direction.forEach((v, i) => expect(v).toBeCloseTo(img.direction[i] as number, 6));
@@ -89,21 +91,34 @@ describe('writeImage → readImage round trip', () => {
   });
 
   it('a 2D uint8 image as PNG (exact) and JPEG (lossy), and 3-component uint8 as MHA', async () => {
-    const gray = createImage('uint8', [9, 4], new Uint8Array(36).map((_, i) => (i * 7) % 256));
+    const gray = createImage(
+      'uint8',
+      [9, 4],
+      new Uint8Array(36).map((_, i) => (i * 7) % 256),
+    );
     await writeImage(gray, join(dir, 'g.png'));
     const back = await readImage(join(dir, 'g.png'));
     expect(back.dimension).toBe(2);
     expect(back.shape).toEqual([4, 9]);
     expect(back.data).toEqual(gray.data);
     // JPEG is lossy: same grid, values close on a smooth image
-    const smooth = createImage('uint8', [16, 16], new Uint8Array(256).map((_, i) => 60 + (i % 16) * 4 + (i >> 4) * 3));
+    const smooth = createImage(
+      'uint8',
+      [16, 16],
+      new Uint8Array(256).map((_, i) => 60 + (i % 16) * 4 + (i >> 4) * 3),
+    );
     await writeImage(smooth, join(dir, 's.jpg'));
     const jpg = await readImage(join(dir, 's.jpg'));
     expect(jpg.shape).toEqual([16, 16]);
     let err = 0;
     for (let i = 0; i < 256; i++) err = Math.max(err, Math.abs((jpg.data[i] as number) - (smooth.data[i] as number)));
     expect(err).toBeLessThan(12);
-    const rgb = createImage('uint8', [4, 3, 2], new Uint8Array(4 * 3 * 2 * 3).map((_, i) => (i * 13) % 251), { components: 3 });
+    const rgb = createImage(
+      'uint8',
+      [4, 3, 2],
+      new Uint8Array(4 * 3 * 2 * 3).map((_, i) => (i * 13) % 251),
+      { components: 3 },
+    );
     await writeImage(rgb, join(dir, 'rgb.mha'));
     expectSame(await readImage(join(dir, 'rgb.mha')), rgb);
   });
