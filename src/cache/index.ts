@@ -10,4 +10,4 @@ export { deleteCacheFolder, type DeleteReport } from './delete-cache.js';
 export { MARKER_FILE, CACHE_MADE_FILES, readMarker, type CacheMarker } from './cache-marker.js';
 export { checkLmdbFile } from './lmdb-check.js';
 export { registerInputFiles, type FileIdentity, type InputFileResolver } from './input-files.js';
-export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem } from './sample-cache.js';
+export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem, type VerifyOptions } from './sample-cache.js';

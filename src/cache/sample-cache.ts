@@ -1,39 +1,36 @@
 /**
  * The static-stage cache: each initial sample's static-pipeline outputs, as binary payloads in
  * LMDB (one value per output sample) with an entry per initial id (output ids, fields, shapes,
- * fingerprints) committed in the same transaction, and an Arrow manifest derived from the
- * entries. The folder is `<dir>/<cacheKey>`: change an op's options or version (or the salt)
- * and a new cache is built beside the old one. One cache per machine: every reader opens the
- * same LMDB file (LMDB is made for many concurrent readers); nothing is copied per worker.
- *
- * Sample ids are never used as file names: LMDB keys are SHA-256 digests of the ids, and the
- * ids themselves are stored as data, so '/', '..', spaces and any unicode are safe.
+ * fingerprints, input-file identities, a checksum) committed in the same transaction, and an
+ * Arrow manifest derived from the entries. The folder is `<dir>/<cacheKey>`: change an op's
+ * options or version (or the salt) and a new cache is built beside the old one. One cache per
+ * machine: every reader opens the same LMDB file (LMDB is made for many concurrent readers);
+ * nothing is copied per worker. Storage details live in entry-store.ts.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import { FuseflowError, InputError, OpError } from '../core/errors.js';
+import { FuseflowError, OpError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
-import { outputErrorOf } from '../core/safe-fs.js';
 import { createSample, type Sample } from '../core/sample.js';
 import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
 import type { StaticStore } from '../streams/contracts.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
-import { checksumMatches, decodeEntry, encodeEntry } from './entry-record.js';
+import { EntryStore } from './entry-store.js';
 import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
 import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
 import { changedInput } from './input-files.js';
-import { checkLmdbFile } from './lmdb-check.js';
 import { buildManifest, writeManifest } from './manifest.js';
-import { decodePayload, encodePayload } from './payload-codec.js';
+import { encodePayload } from './payload-codec.js';
 import { runTraced } from './traced-run.js';
+import { verifyCache, type VerifyOptions, type VerifyProblem } from './verify-cache.js';
 import { trustedPipeline } from './trusted-pipeline.js';
 
 // Opening functions live in open-cache.ts; re-exported here for modules that import them from this file.
 export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions } from './open-cache.js';
+export { payloadKeyOf } from './entry-store.js';
+export type { VerifyProblem, VerifyOptions } from './verify-cache.js';
 
 /** Static ops are deterministic; they run under this fixed key. */
 export const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
@@ -51,19 +48,6 @@ export interface CacheStatus {
   readonly payloadBytes: number;
 }
 
-/** One problem found by {@link SampleCache.verify}. */
-export interface VerifyProblem {
-  readonly initialId: string;
-  /**
-   * `damaged-entry`: the entry record does not decode; `checksum-mismatch`: metadata or payload bytes
-   * changed after commit; `missing-payload`; `corrupt-payload`: payloads decode but differ from the
-   * commit fingerprint; `stale-input`: a file the pipeline read changed on disk; `stale`: a fresh run
-   * differs (with `recompute`).
-   */
-  readonly kind: 'damaged-entry' | 'checksum-mismatch' | 'missing-payload' | 'corrupt-payload' | 'stale-input' | 'stale';
-  readonly message: string;
-}
-
 /** Options of the {@link SampleCache} constructor. */
 export interface SampleCacheInit {
   readonly folder: string;
@@ -75,14 +59,6 @@ export interface SampleCacheInit {
   readonly readOnly: boolean;
   /** Modules the user named that define the pipeline's user ops (caches opened from a folder). */
   readonly opsModules?: readonly string[];
-}
-
-const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
-const payloadKey = (entryKey: string, ordinal: number): string => `${entryKey}:${ordinal}`;
-
-/** The LMDB key (in the `payloads` database) of output `ordinal` of `initialId`, for tools that read payloads raw. */
-export function payloadKeyOf(initialId: string, ordinal: number): string {
-  return payloadKey(idKey(initialId), ordinal);
 }
 
 /**
@@ -98,10 +74,8 @@ export class SampleCache implements StaticStore {
   readonly key: string;
   readonly spec: PipelineSpec;
   private pipeline: Pipeline | undefined;
-  private readonly root: RootDatabase;
-  private readonly entries: Database<Buffer, string>;
+  private readonly store: EntryStore;
   private readonly opsModules: readonly string[];
-  private readonly payloads: Database<Buffer, string>;
   private readonly schedule: AuditSchedule | undefined;
   private readonly inflight = new Map<string, Promise<readonly Sample[]>>();
   private dirty = false;
@@ -117,25 +91,7 @@ export class SampleCache implements StaticStore {
     this.pipeline = init.pipeline;
     this.opsModules = init.opsModules ?? [];
     this.schedule = init.audit === false ? undefined : new AuditSchedule(init.audit);
-    const store = join(init.folder, CACHE_FILES.store);
-    checkLmdbFile(store);
-    try {
-      this.root = open({ path: store, maxDbs: 4, readOnly: init.readOnly });
-      this.entries = this.root.openDB<Buffer, string>({ name: 'entries', encoding: 'binary' });
-      this.payloads = this.root.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
-    } catch (err) {
-      throw new InputError(`LMDB cannot open it (${err instanceof Error ? err.message : String(err)})`, { file: store });
-    }
-  }
-
-  /** Runs an LMDB read, turning LMDB's own errors (a damaged tree) into an InputError naming the file. */
-  private lmdb<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (err) {
-      if (err instanceof FuseflowError) throw err;
-      throw new InputError(`LMDB read failed (${err instanceof Error ? err.message : String(err)}); the cache is damaged: delete it and refill`, { file: join(this.folder, CACHE_FILES.store) });
-    }
+    this.store = new EntryStore(init.folder, CACHE_FILES.store, init.readOnly);
   }
 
   /** True when `initialId` is committed and its input files are unchanged. */
@@ -149,14 +105,7 @@ export class SampleCache implements StaticStore {
    * @throws {InputError} naming the cache folder when the record is damaged.
    */
   entry(initialId: string): CacheEntry | undefined {
-    const k = idKey(initialId);
-    const bytes = this.lmdb(() => this.entries.getBinary(k));
-    return bytes === undefined ? undefined : decodeEntry(bytes, this.folder, `of sample '${initialId}'`);
-  }
-
-  /** Every committed entry, decoded (a damaged record throws an InputError naming the folder). */
-  private *allEntries(): Generator<CacheEntry> {
-    for (const { key, value } of this.lmdb(() => [...this.entries.getRange()])) yield decodeEntry(value, this.folder, `'${key}'`);
+    return this.store.entry(initialId);
   }
 
   /**
@@ -193,7 +142,7 @@ export class SampleCache implements StaticStore {
         this.commit(result);
         const entry = this.entry(initialId);
         if (entry === undefined) throw new FuseflowError(`cache ${this.folder}: sample '${initialId}' was committed but cannot be read back`);
-        return this.readOutputs(initialId, entry);
+        return this.store.readOutputs(initialId, entry);
       })().finally(() => this.inflight.delete(initialId));
       this.inflight.set(initialId, pending);
     }
@@ -203,7 +152,7 @@ export class SampleCache implements StaticStore {
   private async read(initialId: string, compute: (() => Promise<readonly Sample[]>) | undefined): Promise<readonly Sample[] | undefined> {
     const entry = this.entry(initialId);
     if (entry === undefined || changedInput(entry.inputs) !== undefined) return undefined;
-    const outputs = this.readOutputs(initialId, entry);
+    const outputs = this.store.readOutputs(initialId, entry);
     if (this.schedule?.tick() === true) await this.audit(initialId, { entry, outputs, ...(compute === undefined ? {} : { compute }) });
     return outputs;
   }
@@ -241,7 +190,7 @@ export class SampleCache implements StaticStore {
    * @example const labels = cache.manifest().getChild('data.label')?.toArray();
    */
   manifest(): Table {
-    return buildManifest(this.allEntries());
+    return buildManifest(this.store.all());
   }
 
   /**
@@ -262,7 +211,7 @@ export class SampleCache implements StaticStore {
     let outputs = 0;
     let dropped = 0;
     let payloadBytes = 0;
-    for (const value of this.allEntries()) {
+    for (const value of this.store.all()) {
       entries++;
       if (value.outputs.length === 0) dropped++;
       outputs += value.outputs.length;
@@ -275,62 +224,13 @@ export class SampleCache implements StaticStore {
    * Checks every entry: its record decodes, its checksum matches its metadata and payloads, the
    * payloads decode to the fingerprint recorded at commit, its input files are unchanged, and
    * with `recompute` that a fresh run gives the same output (staleness, naming the first op that
-   * differs). Problems are returned, not thrown.
+   * differs). Problems are returned, not thrown. See {@link verifyCache}.
    * @throws {FuseflowError} with `recompute`, when the static pipeline cannot be rebuilt (user ops
    *   not loaded: the message names the flag to pass).
    */
-  async verify(options: { readonly recompute?: boolean; readonly onEntry?: (initialId: string) => void } = {}): Promise<VerifyProblem[]> {
+  async verify(options: VerifyOptions = {}): Promise<VerifyProblem[]> {
     if (options.recompute === true) await this.requirePipeline();
-    const problems: VerifyProblem[] = [];
-    for (const { key, value } of this.lmdb(() => [...this.entries.getRange()])) {
-      let entry: CacheEntry;
-      try {
-        entry = decodeEntry(value, this.folder, `'${key}'`);
-      } catch (err) {
-        options.onEntry?.(key);
-        problems.push({ initialId: `(record ${key})`, kind: 'damaged-entry', message: (err as Error).message });
-        continue;
-      }
-      options.onEntry?.(entry.initialId);
-      if (idKey(entry.initialId) !== key) {
-        problems.push({ initialId: entry.initialId, kind: 'damaged-entry', message: `cache ${this.folder}: record '${key}' holds the entry of '${entry.initialId}', whose key differs (damaged LMDB key)` });
-        continue;
-      }
-      const problem = this.check(entry);
-      if (problem !== undefined) {
-        problems.push(problem);
-        continue;
-      }
-      if (options.recompute === true) {
-        try {
-          await this.audit(entry.initialId, { entry });
-        } catch (err) {
-          if (!(err instanceof StaleCacheError)) throw err;
-          problems.push({ initialId: entry.initialId, kind: 'stale', message: err.message });
-        }
-      }
-    }
-    return problems;
-  }
-
-  /** The first problem of one decoded entry (without recomputing), or `undefined`. */
-  private check(entry: CacheEntry): VerifyProblem | undefined {
-    const id = entry.initialId;
-    let outputs: readonly Sample[];
-    try {
-      outputs = this.readOutputs(id, entry);
-    } catch (err) {
-      const message = (err as Error).message;
-      return { initialId: id, kind: /checksum mismatch/.test(message) ? 'checksum-mismatch' : /is missing/.test(message) ? 'missing-payload' : 'corrupt-payload', message };
-    }
-    if (fingerprint(outputs) !== entry.outputFingerprint) {
-      return { initialId: id, kind: 'corrupt-payload', message: `stored payloads of '${id}' do not match the fingerprint recorded at commit` };
-    }
-    const changed = changedInput(entry.inputs);
-    if (changed !== undefined) {
-      return { initialId: id, kind: 'stale-input', message: `input ${changed.kind} ${changed.path} changed on disk since '${id}' was cached; the next read recomputes it` };
-    }
-    return undefined;
+    return verifyCache({ folder: this.folder, store: this.store, audit: (id, entry) => this.audit(id, { entry }) }, options);
   }
 
   /**
@@ -346,7 +246,7 @@ export class SampleCache implements StaticStore {
   ): Promise<void> {
     const entry = given.entry ?? this.entry(initialId);
     if (entry === undefined) throw new FuseflowError(`cache ${this.folder}: sample '${initialId}' is not cached`);
-    const stored = given.outputs ?? this.readOutputs(initialId, entry);
+    const stored = given.outputs ?? this.store.readOutputs(initialId, entry);
     if (fingerprint(stored) !== entry.outputFingerprint) {
       throw new StaleCacheError(initialId, { detail: 'the stored payload differs from its commit fingerprint (corrupt)' });
     }
@@ -370,7 +270,7 @@ export class SampleCache implements StaticStore {
     try {
       if (this.dirty) this.flushManifest();
     } finally {
-      await this.root.close();
+      await this.store.close();
     }
   }
 
@@ -388,88 +288,14 @@ export class SampleCache implements StaticStore {
     return pipelineSpec(await this.requirePipeline());
   }
 
-  /** Reads, checks (checksum over metadata and payloads) and decodes the outputs of one entry. */
-  private readOutputs(initialId: string, entry: CacheEntry): readonly Sample[] {
-    const k = idKey(initialId);
-    const bytes = entry.outputs.map((o, i) => {
-      const b = this.lmdb(() => this.payloads.getBinary(payloadKey(k, i)));
-      if (b === undefined) throw new InputError(`payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`, { file: this.folder });
-      return b;
-    });
-    if (entry.initialId !== initialId || !checksumMatches(entry, bytes)) {
-      throw new InputError(`sample '${initialId}': checksum mismatch (its entry or payloads changed after commit); the cache is damaged: run fuseflow cache verify, then delete it and refill`, { file: this.folder });
-    }
-    const outputs = bytes.map((b, i) => {
-      try {
-        return decodePayload(b);
-      } catch (err) {
-        throw new InputError(`payload ${i} of sample '${initialId}' does not decode (${err instanceof Error ? err.message : String(err)})`, { file: this.folder });
-      }
-    });
-    return Object.freeze(outputs);
-  }
-
   /**
    * @internal Commits one computed entry in one LMDB transaction (replacing a stale one whose input
    * files changed); false when a fresh entry was already there.
    * @throws {OutputError} naming the cache folder when the disk is full or failing.
    */
   commit(r: ComputedEntry): boolean {
-    const k = idKey(r.initialId);
-    const entry: Omit<CacheEntry, 'checksum'> = {
-      initialId: r.initialId,
-      status: r.outputs.length === 0 ? 'dropped' : 'ok',
-      outputs: r.outputs,
-      outputFingerprint: r.outputFingerprint,
-      stages: r.stages,
-      committedAt: Date.now(),
-      inputs: r.inputs,
-    };
-    const record = encodeEntry(entry, r.payloads);
-    let wrote: boolean;
-    try {
-      wrote = this.root.transactionSync(() => {
-        const old = this.entry(r.initialId);
-        if (old !== undefined && changedInput(old.inputs) === undefined) return false;
-        for (let i = r.payloads.length; i < (old?.outputs.length ?? 0); i++) void this.payloads.remove(payloadKey(k, i));
-        r.payloads.forEach((bytes, i) => {
-          void this.payloads.put(payloadKey(k, i), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        });
-        void this.entries.put(k, record);
-        return true;
-      });
-    } catch (err) {
-      if (err instanceof FuseflowError) throw err;
-      throw fillErrorOf(this.folder, err, record.byteLength + r.payloads.reduce((n, p) => n + p.byteLength, 0));
-    }
+    const wrote = this.store.put(r, (old) => changedInput(old.inputs) === undefined);
     if (wrote) this.dirty = true;
     return wrote;
-  }
-}
-
-/**
- * A failed LMDB commit as an OutputError naming the cache folder. LMDB reports errno in its
- * message ("Error 5 Input/output error" is what a full disk gives, as LMDB writes through its
- * map); an I/O error while the folder's file system has less free space than the entry needs
- * (plus 1 MiB) is reported as a full disk.
- */
-function fillErrorOf(folder: string, err: unknown, needed: number): FuseflowError {
-  const message = err instanceof Error ? err.message : String(err);
-  const text = `${(err as NodeJS.ErrnoException | undefined)?.code ?? ''} ${message}`;
-  let code: string | undefined;
-  if (/ENOSPC|No space left|MDB_MAP_FULL/i.test(text)) code = 'ENOSPC';
-  else if (/EDQUOT|quota/i.test(text)) code = 'EDQUOT';
-  else if (/EIO|Input\/output error|Error 5\b/i.test(text)) code = freeBytes(folder) < needed + 2 ** 20 ? 'ENOSPC' : 'EIO';
-  const mapped = Object.assign(new Error(message), code === undefined ? {} : { code });
-  return outputErrorOf(folder, mapped, 'cannot commit to the cache (every sample committed before is kept; run the fill again to add the rest)');
-}
-
-/** Free bytes for unprivileged users on the file system holding `folder` (Infinity when unknown). */
-function freeBytes(folder: string): number {
-  try {
-    const s = statfsSync(folder);
-    return s.bavail * s.bsize;
-  } catch {
-    return Infinity;
   }
 }
