@@ -116,7 +116,7 @@ function step(p: Pipeline, sample: Sample, from: number, run: RunKey, out: Sampl
 function continueWith(p: Pipeline, r: OpResult, i: number, run: RunKey, out: Sample[], op: Op<object>, opId: string, sampleId: string): Promise<void> | undefined {
   if (r === null) return undefined;
   if (Array.isArray(r)) return fanOut(p, r as readonly Sample[], i, run, out, op, opId, sampleId);
-  return step(p, checked(r as Sample, op, opId, sampleId), i + 1, run, out);
+  return step(p, checked(r, op, opId, sampleId), i + 1, run, out);
 }
 
 function fanOut(p: Pipeline, children: readonly Sample[], i: number, run: RunKey, out: Sample[], op: Op<object>, opId: string, sampleId: string): Promise<void> | undefined {

@@ -66,7 +66,7 @@ function cacheAt(folder: string): Promise<SampleCache> {
 }
 
 function reply(result: BatchResult, transfer: ArrayBuffer[] = []): unknown {
-  return move({ [transferableSymbol]: transfer, [valueSymbol]: result } as Parameters<typeof move>[0]);
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: result });
 }
 
 /** Piscina entry point (run with `{ name: 'runBatch' }`). */

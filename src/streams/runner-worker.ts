@@ -53,5 +53,5 @@ export async function runTask(task: RunnerTask): Promise<unknown> {
   const { value, transfer } = forReturn(ok, tracker.constantsOf(p));
   let k = 0;
   const sendable = results.map((r): RunnerResult => ('outputs' in r ? { outputs: value[k++] as Sample[] } : r));
-  return move({ [transferableSymbol]: transfer, [valueSymbol]: sendable } as Parameters<typeof move>[0]);
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: sendable });
 }

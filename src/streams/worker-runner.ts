@@ -222,7 +222,7 @@ export function createWorkerRunner(options: WorkerRunnerOptions): WorkerRunner {
         }
       };
       await Promise.all(Array.from({ length: Math.min(inFlight, batches.length) }, lane));
-      if (failed !== undefined) throw failed;
+      if (failed !== undefined) throw failed instanceof Error ? failed : new FuseflowError('worker runner task failed', { cause: failed });
       return out.flat();
     },
     async close(): Promise<void> {

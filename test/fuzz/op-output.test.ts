@@ -85,7 +85,7 @@ describe('fuzz: op outputs are plain data or an OpError naming op, sample and ke
         const p = pipeline([writeTree({ make: () => payload })], { name: 'fz' });
         const start = createSample(`case-${where}`);
         if (planted === undefined || spot === undefined) {
-          const [out] = (await runPipeline(p, start, { seed: 1, epoch: 0 })) as Sample[];
+          const [out] = await runPipeline(p, start, { seed: 1, epoch: 0 });
           expect(getKey(out as Sample, 'data.payload')).toBe(payload);
           expect(structuredClone(out)).toEqual(out);
           passed++;

@@ -70,7 +70,8 @@ export const applyByType = defineOp<ApplyByTypeOptions, Prepared>({
   version: 2,
   kind: (o) => kindOfChildren(o.rules.map((r) => r.op)),
   validate: (o) => {
-    if (!Array.isArray(o.rules) || o.rules.length === 0) throw new OptionsError(`op 'meta.applyByType': option 'rules' must be a non-empty list`);
+    const given: unknown = o.rules;
+    if (!Array.isArray(given) || given.length === 0) throw new OptionsError(`op 'meta.applyByType': option 'rules' must be a non-empty list`);
     o.rules.forEach((r, i) => checkOpLike('meta.applyByType', `rules[${i}].op`, r.op));
     for (const [re] of o.patterns ?? []) {
       try {

@@ -126,7 +126,7 @@ describe('reversePipeline through wrappers', () => {
         try {
           expectBack(wrapped.back, seg, how, wrapped.processed);
         } catch (err) {
-          throw new Error(`${name} inside ${w.name}: ${(err as Error).message}`);
+          throw new Error(`${name} inside ${w.name}: ${(err as Error).message}`, { cause: err });
         }
       }
     });
@@ -136,14 +136,14 @@ describe('reversePipeline through wrappers', () => {
     const inc = () => lambda({ key: 'data.v', fn: (x) => (x as number) + 3, fnReverse: (x) => (x as number) - 3 });
     for (const w of WRAPPERS) {
       const p = pipeline([w.wrap(inc())], { name: 'prep' });
-      const [out] = (await runPipeline(p, setKey(input(), 'data.go', true), run)) as Sample[];
+      const [out] = await runPipeline(p, setKey(input(), 'data.go', true), run);
       expect(getKey(out as Sample, 'data.v'), w.name).toBe(8);
       const back = reversePipeline(p, setKey(out as Sample, 'data.pv', 108), { keyToReverse: 'data.pv', keyToFollow: 'data.v' });
       expect(getKey(back, 'data.pv'), w.name).toBe(105);
     }
     // FuseMedML's OpLambda example: x+3 repeated 3 times on 5 gives 14; reverse gives 5.
     const p = pipeline([repeat({ op: inc(), steps: [{}, {}, {}] })]);
-    const [out] = (await runPipeline(p, input(), run)) as Sample[];
+    const [out] = await runPipeline(p, input(), run);
     expect(getKey(out as Sample, 'data.v')).toBe(14);
     expect(getKey(reversePipeline(p, out as Sample, { keyToReverse: 'data.v', keyToFollow: 'data.v' }), 'data.v')).toBe(5);
   });
@@ -195,13 +195,13 @@ describe('reversePipeline through wrappers', () => {
     const inc = lambda({ key: 'x', fn: (x) => (x as number) * 2, fnReverse: (x) => (x as number) / 2 });
     const p = pipeline([applyByType({ rules: [{ type: 'num', op: inc }], patterns: [['^data\\.n[0-9]$', 'num']] })], { name: 'prep' });
     const start = setKey(setKey(input(), 'data.n1', 3), 'data.n2', 5);
-    const [out] = (await runPipeline(p, start, run)) as Sample[];
+    const [out] = await runPipeline(p, start, run);
     expect([getKey(out as Sample, 'data.n1'), getKey(out as Sample, 'data.n2')]).toEqual([6, 10]);
     const back = reversePipeline(p, setKey(out as Sample, 'pred', 40), { keyToReverse: 'pred', keyToFollow: 'data.n2' });
     expect(getKey(back, 'pred')).toBe(20);
   });
 
-  it('a wrapper whose record is missing says so, naming the op, instead of skipping', async () => {
+  it('a wrapper whose record is missing says so, naming the op, instead of skipping', () => {
     for (const w of WRAPPERS.filter((x) => x.name !== 'repeat')) {
       const p = pipeline([w.wrap(randFlip({ keys: KEYS, prob: 1, axes: [0] }))], { name: 'prep' });
       const err = (() => {
@@ -221,7 +221,7 @@ describe('reversePipeline through wrappers', () => {
     const elastic = () => randElastic({ keys: KEYS, prob: 1, controlSpacing: 3, interpolation: 'nearest' });
     for (const ops of [[elastic()], [randApply({ op: elastic(), p: 1 })], [randFlip({ keys: KEYS, prob: 1, axes: [0] }), elastic()]]) {
       const p = pipeline(ops, { name: 'prep' });
-      const [out] = (await runPipeline(p, input(), run)) as Sample[];
+      const [out] = await runPipeline(p, input(), run);
       const withPred = setKey(out as Sample, 'pred', getKey(out as Sample, 'seg'));
       expect(() => reversePipeline(p, withPred, { keyToReverse: 'pred', keyToFollow: 'seg' })).toThrow(/image\.randElastic.*deformed 'seg'.*cannot be undone/);
       expect(reversePipeline(p, setKey(withPred, 'pv', 1), { keyToReverse: 'pv', keyToFollow: 'data.v' })).toBeDefined();
@@ -230,7 +230,7 @@ describe('reversePipeline through wrappers', () => {
 
   it('a wrapped op that cannot reverse (it moves nothing) is skipped, as it is unwrapped; outputs carry no record then', async () => {
     const p = pipeline([randApply({ op: set({ key: 'data.w', value: 1 }), p: 1 }), cond({ op: set({ key: 'data.q', value: 2 }), condition: true })], { name: 'prep' });
-    const [out] = (await runPipeline(p, input(), run)) as Sample[];
+    const [out] = await runPipeline(p, input(), run);
     expect(Object.keys(out as Sample).sort()).toEqual(['data', 'img', 'seg']);
     const back = reversePipeline(p, setKey(out as Sample, 'pred', 7), { keyToReverse: 'pred', keyToFollow: 'seg' });
     expect(getKey(back, 'pred')).toBe(7);
