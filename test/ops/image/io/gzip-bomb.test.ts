@@ -26,6 +26,8 @@ afterAll(async () => {
 });
 
 const MiB = 2 ** 20;
+/** Zeros in each bomb: 4000 MiB from about 4 MB of deflate (BOMB_MIB overrides, e.g. to try the old code gently). */
+const BOMB_MIB = Number(process.env['BOMB_MIB'] ?? 4000);
 
 /** A little-endian NIfTI-1 header for a uint8 volume of `dims` voxels, data at byte 352. */
 function niftiHeader(dims: readonly [number, number, number]): Buffer {
@@ -63,8 +65,14 @@ async function refusal(path: string): Promise<InputError> {
   return err as InputError;
 }
 
+/** `fuseflow info PATH` in a child process: exit status, stderr, peak RSS in KiB. */
+function run(path: string): { status: number | null; stdout: string; stderr: string; rssKiB: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/ops/image/io/rss-child.ts', path], { encoding: 'utf8', timeout: 60_000 });
+  const rss = /maxRSS (\d+)/.exec(r.stderr);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB: Number(rss?.[1] ?? Infinity) };
+}
+
 describe('gzip bombs and oversized headers', () => {
-  const BOMB_MIB = Number(process.env['BOMB_MIB'] ?? 4000);
   const bomb = join(dir, 'bomb.nii.gz');
   beforeAll(() => writeFileSync(bomb, gzipBomb(niftiHeader([16, 16, 16]), BOMB_MIB)));
 
@@ -77,11 +85,6 @@ describe('gzip bombs and oversized headers', () => {
   });
 
   it('fuseflow info on the bomb exits 1 with bounded memory (peak RSS within 150 MiB of reading a real volume)', () => {
-    const run = (path: string): { status: number | null; stderr: string; rssKiB: number } => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/ops/image/io/rss-child.ts', path], { encoding: 'utf8', timeout: 60_000 });
-      const rss = /maxRSS (\d+)/.exec(r.stderr);
-      return { status: r.status, stderr: r.stderr, rssKiB: Number(rss?.[1] ?? Infinity) };
-    };
     const baseline = run('test/fixtures/volumes/KmeansTest_T1UCharRaw.nii.gz');
     expect(baseline.status).toBe(0);
     const r = run(bomb);
@@ -103,6 +106,23 @@ describe('gzip bombs and oversized headers', () => {
     const long = join(dir, 'long.nii');
     writeFileSync(long, Buffer.concat([niftiHeader([16, 16, 16]), Buffer.alloc(16 ** 3 + 100)]));
     expect((await refusal(long)).message).toMatch(/holds 100 bytes more than the header declares \(its voxel data ends at byte 4448\)/);
+  });
+
+  it('NRRD (gzip) and MetaImage (zlib) declaring 16³ voxels followed by 4 GB of compressed zeros: the readers stop at the declared size', async () => {
+    const nrrd = join(dir, 'small.nrrd');
+    writeFileSync(nrrd, Buffer.concat([Buffer.from('NRRD0004\ntype: uint8\ndimension: 3\nsizes: 16 16 16\nencoding: gzip\n\n'), gzipBomb(new Uint8Array(0), BOMB_MIB)]));
+    const r = run(nrrd);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ size: [16, 16, 16], min: 0, max: 0 });
+    const baseline = run('test/fixtures/volumes/KmeansTest_T1UCharRaw.nii.gz');
+    expect(r.rssKiB - baseline.rssKiB).toBeLessThan(150 * 1024);
+    const zeros = deflateRawSync(Buffer.alloc(MiB), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+    const zlib = Buffer.concat([Buffer.from([0x78, 0xda]), ...Array.from({ length: BOMB_MIB }, () => zeros), Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), Buffer.alloc(4)]);
+    const mha = join(dir, 'small.mha');
+    const header = `ObjectType = Image\nNDims = 3\nDimSize = 16 16 16\nElementType = MET_UCHAR\nCompressedData = True\nCompressedDataSize = ${zlib.length}\nElementDataFile = LOCAL\n`;
+    writeFileSync(mha, Buffer.concat([Buffer.from(header), zlib]));
+    const img = await readImage(mha);
+    expect(img.shape).toEqual([16, 16, 16]);
   });
 
   it('NRRD with gzip encoding and MetaImage with compressed data declaring 64 GiB: refused before the reader inflates or allocates', async () => {
