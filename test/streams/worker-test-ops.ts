@@ -20,16 +20,19 @@ export const busy = defineOp<{ readonly ms: number }>({
   },
 });
 
-/** Never returns on the listed ids: a loop that never yields to the event loop. */
-export const hang = defineOp<{ readonly on: readonly string[] }>({
+/**
+ * Never returns on the listed ids: a loop that never yields to the event loop. With `beat`, the
+ * loop keeps counting in that shared Int32 (so a test can see the thread has really stopped).
+ */
+export const hang = defineOp<{ readonly on: readonly string[]; readonly beat?: SharedArrayBuffer }>({
   name: 'workerTest.hang',
   version: 1,
   kind: 'static',
   module: import.meta.url,
   apply: (s, _ctx, o) => {
     if (!o.on.includes(sampleIdOf(s))) return s;
-    let x = 0;
-    for (;;) x = (x + 1) | 0;
+    const beat = o.beat === undefined ? new Int32Array(1) : new Int32Array(o.beat);
+    for (;;) Atomics.add(beat, 0, 1);
   },
 });
 

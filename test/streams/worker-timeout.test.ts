@@ -45,10 +45,16 @@ describe('worker runner timeout: running time only', () => {
   });
 
   it('a sample in an endless loop is stopped (its thread killed), named, and the pool serves later calls', async () => {
-    const p = pipeline([set({ key: 'data.done', value: true }), hang({ on: ['s2'] })], { name: 'dynamic' });
+    const beat = new SharedArrayBuffer(4);
+    const p = pipeline([set({ key: 'data.done', value: true }), hang({ on: ['s2'], beat })], { name: 'dynamic' });
     const r = runner(p, { threads: 1, samplesPerTask: 1, taskTimeoutMs: 1000, onError: 'skip' });
     const out = await r.run(ids(5), run);
     expect(out.map((g) => g.length)).toEqual([1, 1, 0, 1, 1]);
+    // The looping thread is gone, not merely abandoned: its counter has stopped.
+    const before = Atomics.load(new Int32Array(beat), 0);
+    expect(before).not.toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(Atomics.load(new Int32Array(beat), 0)).toBe(before);
     const [e] = r.stats().errors;
     expect(e).toBeInstanceOf(OpError);
     expect(e).toMatchObject({ op: 'workerTest.hang', opId: 'dynamic.1.workerTest.hang', sampleId: 's2' });
