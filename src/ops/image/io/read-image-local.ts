@@ -8,6 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../../../core/errors.js';
 import type { Image } from '../../../core/image.js';
 import { looksLikeDicom } from './dicom-file.js';
+import { checkMgh } from './check-mgh.js';
 import { checkNifti } from './check-nifti.js';
 import { checkDeclaredSize } from './declared-size.js';
 import { diagnoseRead } from './diagnose-read.js';
@@ -89,6 +90,7 @@ export async function readImageLocal(path: string, options: ReadImageOptions = {
   const io = ioForPath(file);
   if (io === 'gdcm' || (io === undefined && (await startsLikeDicom(file)))) return readDicomFile(path);
   if (io === 'nifti' && /\.nii(\.gz)?$/i.test(file)) await checkNifti(file, path);
+  if (io === 'mgh') await checkMgh(file, path);
   if (io === 'nrrd' || io === 'meta') {
     const declared = declaredVoxelBytes(io, await firstBytes(file, 64 * 1024));
     if (declared !== undefined) checkDeclaredSize(declared, path);

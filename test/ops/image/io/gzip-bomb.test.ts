@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, deflateRawSync, deflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
 import { GUNZIP_CHUNK_BYTES, gunzipBounded } from '../../../../src/ops/image/io/gunzip-bounded.js';
@@ -134,5 +134,35 @@ describe('gzip bombs and oversized headers', () => {
     const header = `ObjectType = Image\nNDims = 3\nDimSize = 4096 4096 4096\nElementType = MET_UCHAR\nCompressedData = True\nCompressedDataSize = ${zeros.length}\nElementDataFile = LOCAL\n`;
     writeFileSync(mha, Buffer.concat([Buffer.from(header), zeros]));
     expect((await refusal(mha)).message).toMatch(/declares 64\.0 GiB of voxel data/);
+  });
+});
+
+/** A big-endian MGH header (version 1, uchar) for `dims` voxels, 1 frame. */
+function mghHeader(dims: readonly [number, number, number]): Buffer {
+  const h = Buffer.alloc(284);
+  h.writeInt32BE(1, 0);
+  dims.forEach((d, i) => h.writeInt32BE(d, 4 + 4 * i));
+  h.writeInt32BE(1, 16); // frames
+  h.writeInt32BE(0, 20); // MRI_UCHAR
+  return h;
+}
+
+describe('FreeSurfer .mgz and .mgh', () => {
+  it('a valid 4³ .mgz reads; one declaring 64 GiB is refused; a 4 GB bomb behind a 4³ header stops early; a cut .mgh is refused', async () => {
+    const voxels = Buffer.from(Array.from({ length: 64 }, (_, i) => i));
+    const good = join(dir, 'small.mgz');
+    writeFileSync(good, gzipSync(Buffer.concat([mghHeader([4, 4, 4]), voxels])));
+    const img = await readImage(good);
+    expect(img.shape).toEqual([4, 4, 4]);
+    expect(Array.from(img.data)).toEqual(Array.from(voxels));
+    const huge = join(dir, 'huge.mgz');
+    writeFileSync(huge, gzipBomb(mghHeader([4096, 4096, 4096]), 1));
+    expect((await refusal(huge)).message).toMatch(/declares 64\.0 GiB of voxel data/);
+    const bomb = join(dir, 'bomb.mgz');
+    writeFileSync(bomb, gzipBomb(mghHeader([4, 4, 4]), BOMB_MIB));
+    expect((await refusal(bomb)).message).toMatch(/the gzip stream holds more than the header declares/);
+    const cut = join(dir, 'cut.mgh');
+    writeFileSync(cut, Buffer.concat([mghHeader([4, 4, 4]), voxels.subarray(0, 10)]));
+    expect((await refusal(cut)).message).toMatch(/truncated: the header declares 64 bytes of voxel data, the file holds 10/);
   });
 });
