@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Message, MessageHeader, Type, type DataType, type Field, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../../core/errors.js';
+import { footerBoundsProblem, messageBoundsProblem } from './arrow-flatbuffer-bounds.js';
 
 /** One record batch as the check found it. */
 export interface ArrowBatchLayout {
@@ -67,18 +68,22 @@ export async function checkArrowIpc(handle: FileHandle, size: number, file: stri
   const footerStart = size - 10 - footerLength;
   if (footerLength <= 0 || footerStart < 8) throw new InputError(`corrupt Arrow file: footer length ${footerLength} does not fit in ${size} bytes`, { file });
   let footer: InstanceType<typeof Footer>;
+  let blocks: FileBlock[];
   try {
-    footer = Footer.decode(await read(footerStart, footerLength));
+    const bytes = await read(footerStart, footerLength);
+    const problem = footerBoundsProblem(bytes);
+    if (problem !== undefined) throw new Error(problem);
+    footer = Footer.decode(bytes);
+    blocks = [...footer.recordBatches()];
   } catch (err) {
     throw new InputError(`corrupt Arrow file footer: ${err instanceof Error ? err.message : String(err)}`, { file });
   }
   // The footer holds the schema; a schema message before the batches (optional in files) must agree.
   checkSchema(footer.schema, (why) => new InputError(`corrupt Arrow file footer: ${why}`, { file }));
   const layout = await walkMessages(read, 8, footerStart, file, 'file', footer.schema);
-  const blocks = [...footer.recordBatches()];
   const disagree = (why: string): InputError => new InputError(`corrupt Arrow file: the footer disagrees with the messages (${why})`, { file });
   if (blocks.length !== layout.batches.length) throw disagree(`${blocks.length} record batches listed, ${layout.batches.length} found`);
-  blocks.forEach((b: FileBlock, i) => {
+  blocks.forEach((b, i) => {
     const found = layout.batches[i];
     if (found === undefined || Number(b.offset) !== found.offset) throw disagree(`record batch ${i} at byte ${Number(b.offset)}, found at ${found?.offset ?? 'none'}`);
   });
@@ -123,7 +128,10 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
     }
     let message: Message;
     try {
-      message = Message.decode(await read(pos + prefix, metaLength));
+      const meta = await read(pos + prefix, metaLength);
+      const problem = messageBoundsProblem(meta);
+      if (problem !== undefined) throw new Error(problem);
+      message = Message.decode(meta);
     } catch (err) {
       throw new InputError(`${schema === undefined ? 'not an Arrow IPC file or stream' : `corrupt Arrow message at byte ${pos}`}: ${err instanceof Error ? err.message : String(err)}`, { file });
     }
