@@ -12,7 +12,8 @@ import type { Pipeline, PipelineSpec, RunKey } from '../ops/pipeline.js';
 import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
 import { encodePayload } from './payload-codec.js';
 import { summarize, type OutputSummary } from './cache-entry.js';
-import { identify, inputFilesOf, type FileIdentity } from './input-files.js';
+import { withFileReads } from '../ops/file-reads.js';
+import { identify, type FileIdentity } from './input-files.js';
 import { runTraced } from './traced-run.js';
 
 /** One fill task: initial ids to compute. */
@@ -42,13 +43,7 @@ export type FillResult =
 /** Computes and encodes one initial id from `initial` (also used in-thread by the cache). */
 export async function computeEntry(p: Pipeline, initialId: string, initial: Sample, run: RunKey): Promise<FillResult> {
   try {
-    const read = new Set<string>();
-    const traced = await runTraced(p, initial, run, {
-      before: (stage, samples) => {
-        const op = p.ops[stage];
-        if (op !== undefined) for (const s of samples) for (const f of inputFilesOf(op, s)) read.add(f);
-      },
-    });
+    const { value: traced, files } = await withFileReads(() => runTraced(p, initial, run));
     const payloads = traced.outputs.map((s) => encodePayload(s));
     return {
       initialId,
@@ -56,7 +51,7 @@ export async function computeEntry(p: Pipeline, initialId: string, initial: Samp
       outputs: traced.outputs.map((s, i) => summarize(s, (payloads[i] as Uint8Array).byteLength)),
       outputFingerprint: fingerprint(traced.outputs),
       stages: traced.stages,
-      inputs: identify(read),
+      inputs: identify(files),
     };
   } catch (err) {
     if (err instanceof OpError) return { initialId, error: { message: err.message, op: err.op, opId: err.opId, sampleId: err.sampleId } };

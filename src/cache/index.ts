@@ -9,5 +9,5 @@ export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOpti
 export { deleteCacheFolder, type DeleteReport } from './delete-cache.js';
 export { MARKER_FILE, CACHE_MADE_FILES, readMarker, type CacheMarker } from './cache-marker.js';
 export { checkLmdbFile } from './lmdb-check.js';
-export { registerInputFiles, type FileIdentity, type InputFileResolver } from './input-files.js';
+export { type FileIdentity } from './input-files.js';
 export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem, type VerifyOptions } from './sample-cache.js';

@@ -5,15 +5,14 @@
  * computed once per (path, size, mtime) and memoised. A folder read as a whole (a DICOM series)
  * is recorded as its listing plus each file in it.
  *
- * Which files an op reads is declared per op name by a resolver: built in for `image.load` (the
- * path at its `key`, under `dir`) and `tabular.readRows` (its `file`); user ops that read files
- * declare theirs with {@link registerInputFiles}. Ops inside meta ops are not looked into.
+ * Which files were read comes from the ops themselves: ops that read input files (`image.load`,
+ * `tabular.readRows`, and user ops that do the same) call `noteFileRead` (src/ops/file-reads.ts),
+ * and the cache runs each computation inside `withFileReads` — on worker threads, in-thread, and
+ * around a dataset's own `compute` alike, ops inside meta ops included.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { getKey, type Sample } from '../core/sample.js';
-import type { Op } from '../ops/op.js';
+import { join } from 'node:path';
 
 /** One input as recorded in a cache entry. */
 export interface FileIdentity {
@@ -23,37 +22,6 @@ export interface FileIdentity {
   readonly size: number;
   readonly mtimeMs: number;
   readonly sha256: string;
-}
-
-/** Names the files an op reads for one input sample (absolute or relative to the working folder). */
-export type InputFileResolver = (options: Readonly<Record<string, unknown>>, sample: Sample) => readonly string[];
-
-const resolvers = new Map<string, InputFileResolver>([
-  [
-    'image.load',
-    (o, s) => {
-      const value = getKey<unknown>(s, String(o['key']));
-      if (typeof value !== 'string') return [];
-      return [typeof o['dir'] !== 'string' || isAbsolute(value) ? value : join(o['dir'], value)];
-    },
-  ],
-  ['tabular.readRows', (o) => (typeof o['file'] === 'string' ? [o['file']] : [])],
-]);
-
-/**
- * Declares which files a (user) op reads, so caches record them. Call it beside `defineOp`, in the
- * op's own module (worker threads import that module too).
- * @example registerInputFiles('my.loadMask', (o, s) => [getKey<string>(s, 'data.maskPath')]);
- */
-export function registerInputFiles(opName: string, resolver: InputFileResolver): void {
-  resolvers.set(opName, resolver);
-}
-
-/** Absolute paths of the files `op` reads for `sample` (none for ops without a resolver). */
-export function inputFilesOf(op: Op<object>, sample: Sample): string[] {
-  const r = resolvers.get(op.name);
-  if (r === undefined) return [];
-  return r(op.options as Readonly<Record<string, unknown>>, sample).map((p) => resolve(p));
 }
 
 const memo = new Map<string, { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly sha256: string }>();

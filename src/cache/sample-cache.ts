@@ -14,13 +14,14 @@ import { FuseflowError, OpError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { createSample, type Sample } from '../core/sample.js';
 import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import { withFileReads } from '../ops/file-reads.js';
 import type { StaticStore } from '../streams/contracts.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
 import { EntryStore } from './entry-store.js';
 import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
 import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
-import { changedInput } from './input-files.js';
+import { changedInput, identify } from './input-files.js';
 import { buildManifest, writeManifest } from './manifest.js';
 import { encodePayload } from './payload-codec.js';
 import { runTraced } from './traced-run.js';
@@ -158,7 +159,7 @@ export class SampleCache implements StaticStore {
   }
 
   private async computeWith(initialId: string, compute: () => Promise<readonly Sample[]>): Promise<FillResult> {
-    const outputs = await compute();
+    const { value: outputs, files } = await withFileReads(compute);
     const payloads = outputs.map((o) => encodePayload(o));
     return {
       initialId,
@@ -166,7 +167,7 @@ export class SampleCache implements StaticStore {
       outputs: outputs.map((o, i) => summarize(o, (payloads[i] as Uint8Array).byteLength)),
       outputFingerprint: fingerprint(outputs),
       stages: [],
-      inputs: [],
+      inputs: identify(files),
     };
   }
 

@@ -21,25 +21,15 @@ export function stagesOf(p: Pipeline): Pipeline[] {
   );
 }
 
-/** Hooks of {@link runTraced}. */
-export interface TracedRunHooks {
-  /** Called before stage `stage` with the samples it is about to process (e.g. to record the files the op reads). */
-  readonly before?: (stage: number, samples: readonly Sample[]) => void;
-  /** Return true to stop after stage `stage` (its fingerprint `fp`). */
-  readonly stop?: (stage: number, fp: string) => boolean;
-}
-
 /**
  * Runs `sample` through `p` stage by stage.
  * @throws {OpError} naming op, op id and sample id when an op fails.
  */
-export async function runTraced(p: Pipeline, sample: Sample, run: RunKey, hooks: TracedRunHooks = {}): Promise<TracedRun> {
-  const { before, stop } = hooks;
+export async function runTraced(p: Pipeline, sample: Sample, run: RunKey, stop?: (stage: number, fp: string) => boolean): Promise<TracedRun> {
   let current: Sample[] = [sample];
   const stages: string[] = [];
   const singles = stagesOf(p);
   for (let i = 0; i < singles.length; i++) {
-    before?.(i, current);
     const next: Sample[] = [];
     for (const s of current) next.push(...(await runPipeline(singles[i] as Pipeline, s, run)));
     current = next;

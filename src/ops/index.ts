@@ -25,6 +25,7 @@ export {
   reversePipeline,
 } from './pipeline.js';
 export { type OpLike } from './child-ops.js';
+export { noteFileRead, withFileReads } from './file-reads.js';
 
 // keys
 export { set, type SetOptions } from './keys/set.js';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSampleCache, type SampleCache } from '../../src/cache/index.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { createSample } from '../../src/core/sample.js';
+import { createSample, setKey, type Sample } from '../../src/core/sample.js';
 import { loadImage } from '../../src/ops/image/load-image.js';
 import { readRows } from '../../src/ops/tabular/read-rows.js';
 import { pipeline, runPipeline } from '../../src/ops/pipeline.js';
@@ -65,6 +65,24 @@ describe('cache entries record their input files (issue 9 item 19)', () => {
     const report = await c.fill(['vol.nii.gz'], { threads: 1 });
     expect(report).toMatchObject({ alreadyCached: 0, computed: 1 });
     expect(fingerprint(await c.get('vol.nii.gz'))).toBe(third);
+  });
+
+  it("entries computed by a caller's compute (a dataset's source + static pipeline) record their files too", async () => {
+    const data = tmp();
+    const file = join(data, 'vol.nii.gz');
+    copyFileSync(join(VOLUMES, 'KmeansTest_T1UCharRaw.nii.gz'), file);
+    const p = pipeline([loadImage({ key: 'data.path', outKey: 'img' })], { name: 'static' });
+    // What dataset().stream() hands the store: source(id) then the static pipeline.
+    const compute = async (): Promise<Sample[]> => runPipeline(p, setKey(createSample('case-1'), 'data.path', file), { seed: 0, epoch: 0 });
+    const c = openSampleCache({ dir: tmp(), pipeline: p, audit: false });
+    caches.push(c);
+    const before = fingerprint(await compute());
+    expect(fingerprint(await c.getOrCompute('case-1', compute))).toBe(before);
+    expect(c.entry('case-1')?.inputs.map((f) => f.path)).toEqual([file]);
+    copyFileSync(join(VOLUMES, 'KmeansTest_T1RawSkullStrip.nii.gz'), file);
+    const after = fingerprint(await compute());
+    expect(fingerprint(await c.getOrCompute('case-1', compute))).toBe(after);
+    expect(after).not.toBe(before);
   });
 
   it('records the table a readRows op reads, and treats an edited table as stale', async () => {

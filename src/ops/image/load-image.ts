@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { OptionsError, TypeMismatchError } from '../../core/errors.js';
 import { getKey, setKey } from '../../core/sample.js';
+import { noteFileRead } from '../file-reads.js';
 import { defineOp } from '../registry.js';
 import { readImage } from './io/read-image.js';
 
@@ -56,6 +57,7 @@ export const loadImage = defineOp<LoadImageOptions>({
       throw new TypeMismatchError(`op '${NAME}': key '${o.key}' of sample '${ctx.sampleId}' must hold a path string, found ${typeof value}`);
     }
     const path = o.dir === undefined || isAbsolute(value) ? value : join(o.dir, value);
+    noteFileRead(path); // lets a cache record the file, so replacing it makes the entry stale
     const image = await readImage(path, o.seriesUid === undefined ? {} : { seriesUid: o.seriesUid });
     return setKey(sample, o.outKey ?? o.key, image);
   },

@@ -1,5 +1,6 @@
 import { InputError, OptionsError } from '../../core/errors.js';
 import { SAMPLE_ID_KEY, getKey, setKey, type Sample } from '../../core/sample.js';
+import { noteFileRead } from '../file-reads.js';
 import { defineOp } from '../registry.js';
 import { checkKey } from '../validate.js';
 import { loadTable, type IndexedTable } from './table.js';
@@ -56,6 +57,7 @@ export const readRows = defineOp<ReadRowsOptions, { table: IndexedTable; columns
     return { table, columns };
   },
   apply: (sample, _ctx, o, { table, columns }) => {
+    noteFileRead(table.file); // lets a cache record the file, so editing it makes the entry stale
     const id = String(getKey(sample, o.idKey ?? SAMPLE_ID_KEY));
     const row = table.row(id);
     if (row === undefined) throw new InputError(`id '${id}' is not in the table (${table.ids.length} rows)`, { file: table.file });
