@@ -43,9 +43,12 @@ describe.each(['ties_grid', 'ties_float32', 'continuous'] as const)('binary metr
     expect(Math.abs(run(brier(keys), batch) - c.brier)).toBeLessThan(TOL);
   });
   it('ROC curve points at every distinct score', () => {
+    // Every case (the 1,500 distinct scores of 'continuous' included) fits the exact row store, so
+    // the curve is sklearn's roc_curve(drop_intermediate=False) point for point.
     const roc = run(rocCurve(keys), batch);
-    if (name === 'continuous') return; // distinct scores share histogram bins: points are a subset
     expect(roc.exact).toBe(true);
+    expect(roc.fpr).toHaveLength(c.roc_fpr.length + 1);
+    expect([roc.fpr[0], roc.tpr[0], roc.thresholds[0]]).toEqual([0, 0, Infinity]);
     expect(roc.fpr.slice(1)).toEqual(c.roc_fpr);
     expect(roc.tpr.slice(1)).toEqual(c.roc_tpr);
     expect(roc.thresholds.slice(1)).toEqual(c.roc_thresholds);
@@ -109,5 +112,17 @@ describe('the histogram path (more rows than the small exact store) equals sciki
       expect(Math.abs(r.result - want)).toBeLessThan(TOL);
       if (name === 'continuous') expect(r.status.passes).toBe(1);
     }
+    // The ROC curve from the histogram: each point is one of sklearn's points (counts ×12 keep the
+    // rates), in order from (0, 0) to (1, 1); all of them when every bin holds one distinct score.
+    const roc = runMetric(rocCurve(keys), () => [{ pred, target }]).result;
+    expect([roc.fpr[0], roc.tpr[0]]).toEqual([0, 0]);
+    expect([roc.fpr.at(-1), roc.tpr.at(-1)]).toEqual([1, 1]);
+    let j = 0;
+    for (let i = 1; i < roc.fpr.length; i++) {
+      while (j < c.roc_fpr.length && !(c.roc_fpr[j] === roc.fpr[i] && c.roc_tpr[j] === roc.tpr[i])) j++;
+      expect(j, `point ${i} (${roc.fpr[i]}, ${roc.tpr[i]}) is on sklearn's curve after the previous one`).toBeLessThan(c.roc_fpr.length);
+      j++;
+    }
+    if (roc.exact) expect(roc.fpr.length).toBe(c.roc_fpr.length + 1);
   });
 });
