@@ -68,5 +68,5 @@ export function readMarker(folder: string): CacheMarker {
   if (typeof m !== 'object' || m === null || m.kind !== 'fuseflow-cache' || typeof m.key !== 'string' || !Array.isArray(m.files) || !m.files.every(isPlainName)) {
     throw new InputError("not a fuseflow cache marker (expected kind 'fuseflow-cache', a key and a list of plain file names); nothing is deleted", { file });
   }
-  return { kind: 'fuseflow-cache', key: m.key, files: m.files as string[] };
+  return { kind: 'fuseflow-cache', key: m.key, files: m.files };
 }

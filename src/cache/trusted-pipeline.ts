@@ -7,7 +7,6 @@
  */
 import { resolve } from 'node:path';
 import { FuseflowError } from '../core/errors.js';
-import type { OpSpec } from '../ops/op.js';
 import { pipelineFromSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
 import { isRegistered, registerModule } from '../ops/registry.js';
 import { loadBuiltinOps } from '../streams/rebuild-pipeline.js';
@@ -53,7 +52,7 @@ export async function trustedPipeline(folder: string, spec: PipelineSpec, opsMod
     );
   }
   try {
-    return pipelineFromSpec({ ...stripped, ops: stripped.ops as readonly (OpSpec & { readonly id?: string })[] });
+    return pipelineFromSpec(stripped);
   } catch (err) {
     throw new FuseflowError(`cache ${folder}: cannot rebuild its static pipeline (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }

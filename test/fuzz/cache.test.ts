@@ -62,7 +62,7 @@ const columnsOf = (t: ReturnType<typeof readManifest>): Record<string, unknown[]
 describe('fuzz: damaged cache folder', () => {
   it('cache.mdb cut or bit-flipped: exact outputs per id, a miss, or an InputError naming the folder; never a crash (child process)', () => {
     const good = readFileSync(join(folder, CACHE_FILES.store));
-    const damages = fc.sample(damageOf(good.length), { seed: FUZZ_SEED, numRuns: fuzzRuns(60) }) as Damage[];
+    const damages: Damage[] = fc.sample(damageOf(good.length), { seed: FUZZ_SEED, numRuns: fuzzRuns(60) });
     const folders = damages.map((d) => damagedCopy(CACHE_FILES.store, applyDamage(good, d)));
     const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
     expect(child.signal, `a damaged cache.mdb crashed the reader: ${child.stderr}`).toBeNull();
@@ -127,12 +127,12 @@ describe('fuzz: damaged cache folder', () => {
     tally.report();
   });
 
-  it('marker cut or bit-flipped: delete refuses (InputError naming the marker) or removes only files the cache made', async () => {
+  it('marker cut or bit-flipped: delete refuses (InputError naming the marker) or removes only files the cache made', () => {
     const good = readFileSync(join(folder, CACHE_FILES.marker));
     const made = new Set<string>([...CACHE_MADE_FILES, CACHE_FILES.marker]);
     const tally = new FuzzTally('marker (delete)');
-    await fc.assert(
-      fc.asyncProperty(damageOf(good.length), async (d) => {
+    fc.assert(
+      fc.property(damageOf(good.length), (d) => {
         const f = damagedCopy(CACHE_FILES.marker, applyDamage(good, d));
         writeFileSync(join(f, 'thesis.tex'), 'mine');
         writeFileSync(join(root, 'beside.txt'), 'mine');
