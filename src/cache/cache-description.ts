@@ -65,7 +65,10 @@ export function parseDescription(text: string, file: string): CacheDescription {
   spec['ops'].forEach((op, i) => checkOpSpec(op, i, file));
   const desc = raw as unknown as CacheDescription;
   if (cacheKey(desc.spec, desc.salt) !== desc.key) {
-    throw new InputError(`the recorded pipeline spec and salt do not give the recorded cache key (the file was damaged or edited); the cache cannot be trusted to match its pipeline`, { file });
+    throw new InputError(
+      `the recorded pipeline spec and salt do not give the recorded cache key (the file was damaged or edited); the cache cannot be trusted to match its pipeline`,
+      { file },
+    );
   }
   return desc;
 }

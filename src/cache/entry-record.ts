@@ -69,13 +69,24 @@ export function decodeEntry(bytes: Uint8Array, folder: string, where: string): C
   if (typeof raw['outputFingerprint'] !== 'string' || typeof raw['committedAt'] !== 'number') throw bad('missing fingerprint or time');
   if (!isStringArray(raw['stages'])) throw bad('bad stage list');
   const outputs = raw['outputs'];
-  if (!Array.isArray(outputs) || !outputs.every((o) => isRecord(o) && typeof o['sampleId'] === 'string' && typeof o['bytes'] === 'number' && isRecord(o['fields']) && isRecord(o['shapes']))) {
+  if (
+    !Array.isArray(outputs) ||
+    !outputs.every((o) => isRecord(o) && typeof o['sampleId'] === 'string' && typeof o['bytes'] === 'number' && isRecord(o['fields']) && isRecord(o['shapes']))
+  ) {
     throw bad('bad output list');
   }
   const inputs = raw['inputs'];
   if (
     !Array.isArray(inputs) ||
-    !inputs.every((f) => isRecord(f) && typeof f['path'] === 'string' && (f['kind'] === 'file' || f['kind'] === 'folder') && typeof f['size'] === 'number' && typeof f['mtimeMs'] === 'number' && typeof f['sha256'] === 'string')
+    !inputs.every(
+      (f) =>
+        isRecord(f) &&
+        typeof f['path'] === 'string' &&
+        (f['kind'] === 'file' || f['kind'] === 'folder') &&
+        typeof f['size'] === 'number' &&
+        typeof f['mtimeMs'] === 'number' &&
+        typeof f['sha256'] === 'string',
+    )
   ) {
     throw bad('bad input-file list');
   }

@@ -60,7 +60,9 @@ export class EntryStore {
       return read();
     } catch (err) {
       if (err instanceof FuseflowError) throw err;
-      throw new InputError(`LMDB read failed (${err instanceof Error ? err.message : String(err)}); the cache is damaged: delete it and refill`, { file: join(this.folder, this.file) });
+      throw new InputError(`LMDB read failed (${err instanceof Error ? err.message : String(err)}); the cache is damaged: delete it and refill`, {
+        file: join(this.folder, this.file),
+      });
     }
   }
 
@@ -97,7 +99,10 @@ export class EntryStore {
       return b;
     });
     if (entry.initialId !== initialId || !checksumMatches(entry, bytes)) {
-      throw new InputError(`sample '${initialId}': checksum mismatch (its entry or payloads changed after commit); the cache is damaged: run fuseflow cache verify, then delete it and refill`, { file: this.folder });
+      throw new InputError(
+        `sample '${initialId}': checksum mismatch (its entry or payloads changed after commit); the cache is damaged: run fuseflow cache verify, then delete it and refill`,
+        { file: this.folder },
+      );
     }
     const outputs = bytes.map((b, i) => {
       try {

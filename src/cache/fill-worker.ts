@@ -37,8 +37,7 @@ export interface ComputedEntry {
 
 /** A computed entry or the error of one id. */
 export type FillResult =
-  | ComputedEntry
-  | { readonly initialId: string; readonly error: { readonly message: string; readonly op?: string; readonly opId?: string; readonly sampleId?: string } };
+  ComputedEntry | { readonly initialId: string; readonly error: { readonly message: string; readonly op?: string; readonly opId?: string; readonly sampleId?: string } };
 
 /** Computes and encodes one initial id from `initial` (also used in-thread by the cache). */
 export async function computeEntry(p: Pipeline, initialId: string, initial: Sample, run: RunKey): Promise<FillResult> {

@@ -89,7 +89,8 @@ export function checkLmdbFile(file: string): void {
           throw new InputError(`not a sound LMDB file: meta page ${i} points at page ${root}, outside the file's ${pages} pages (truncated or damaged)`, { file });
         }
       }
-      if (meta.lastPage >= pages) throw new InputError(`not a sound LMDB file: meta page ${i} says page ${meta.lastPage} is used, the file has ${pages} pages (truncated)`, { file });
+      if (meta.lastPage >= pages)
+        throw new InputError(`not a sound LMDB file: meta page ${i} says page ${meta.lastPage} is used, the file has ${pages} pages (truncated)`, { file });
     });
   } finally {
     closeSync(fd);

@@ -88,7 +88,10 @@ function fieldVector(col: readonly unknown[]): Vector {
   if (present.every((v) => typeof v === 'number')) type = new Float64();
   else if (present.every((v) => typeof v === 'boolean')) type = new Bool();
   else if (!present.every((v) => typeof v === 'string')) {
-    return vectorFromArray(col.map((v) => (v === null || typeof v === 'string' ? v : JSON.stringify(v))), new Utf8());
+    return vectorFromArray(
+      col.map((v) => (v === null || typeof v === 'string' ? v : JSON.stringify(v))),
+      new Utf8(),
+    );
   }
   return vectorFromArray(col as unknown[], type);
 }
@@ -124,13 +127,19 @@ export function readManifest(path: string): Table {
     throw new InputError(`cannot read the manifest or its digest file ${manifestDigestFile(path)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file: path });
   }
   if (sha256(bytes) !== digest) {
-    throw new InputError(`the manifest does not match its SHA-256 in ${manifestDigestFile(path)} (damaged, or a write was interrupted); SampleCache.manifest() rebuilds it from the entries and the next fill rewrites it`, { file: path });
+    throw new InputError(
+      `the manifest does not match its SHA-256 in ${manifestDigestFile(path)} (damaged, or a write was interrupted); SampleCache.manifest() rebuilds it from the entries and the next fill rewrites it`,
+      { file: path },
+    );
   }
   let table: Table;
   try {
     table = tableFromIPC(bytes);
   } catch (err) {
-    throw new InputError(`not a complete Arrow IPC file (${err instanceof Error ? err.message : String(err)}); the manifest is damaged: it is rebuilt from the entries by the next fill`, { file: path });
+    throw new InputError(
+      `not a complete Arrow IPC file (${err instanceof Error ? err.message : String(err)}); the manifest is damaged: it is rebuilt from the entries by the next fill`,
+      { file: path },
+    );
   }
   if (!MANIFEST_COLUMNS.every((c) => table.getChild(c) !== null)) throw new InputError(`not a fuseflow manifest (columns ${MANIFEST_COLUMNS.join(', ')} expected)`, { file: path });
   return table;

@@ -121,4 +121,3 @@ export function readDescription(folder: string): CacheDescription {
   if (!isFile) throw new InputError('missing or not a regular file: not a fuseflow cache folder', { file: store });
   return desc;
 }
-

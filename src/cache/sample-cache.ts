@@ -138,7 +138,8 @@ export class SampleCache implements StaticStore {
     let pending = this.inflight.get(initialId);
     if (pending === undefined) {
       pending = (async () => {
-        const result = compute === undefined ? await computeEntry(await this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
+        const result =
+          compute === undefined ? await computeEntry(await this.requirePipeline(), initialId, createSample(initialId), STATIC_RUN) : await this.computeWith(initialId, compute);
         if ('error' in result) throw new OpError(result.error.op ?? '?', result.error.opId ?? '?', result.error.sampleId ?? initialId, new Error(result.error.message));
         this.commit(result);
         const entry = this.entry(initialId);
@@ -252,7 +253,8 @@ export class SampleCache implements StaticStore {
       throw new StaleCacheError(initialId, { detail: 'the stored payload differs from its commit fingerprint (corrupt)' });
     }
     if (entry.stages.length === 0 && given.compute !== undefined) {
-      if (fingerprint(await given.compute()) !== entry.outputFingerprint) throw new StaleCacheError(initialId, { detail: 'entry computed by the caller: no stage fingerprints to name the op' });
+      if (fingerprint(await given.compute()) !== entry.outputFingerprint)
+        throw new StaleCacheError(initialId, { detail: 'entry computed by the caller: no stage fingerprints to name the op' });
       return;
     }
     const p = await this.requirePipeline();

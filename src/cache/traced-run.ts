@@ -16,9 +16,7 @@ export interface TracedRun {
 
 /** Single-op pipelines that keep the op's id and index in the whole pipeline. */
 export function stagesOf(p: Pipeline): Pipeline[] {
-  return p.ops.map((op, i) =>
-    pipeline([withId(op, p.opIds[i] as string)], { name: p.name, opIndexBase: p.opIndexBase + i }),
-  );
+  return p.ops.map((op, i) => pipeline([withId(op, p.opIds[i] as string)], { name: p.name, opIndexBase: p.opIndexBase + i }));
 }
 
 /**

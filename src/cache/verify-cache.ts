@@ -58,7 +58,11 @@ export async function verifyCache(cache: VerifiedCache, options: VerifyOptions =
     }
     options.onEntry?.(entry.initialId);
     if (idKey(entry.initialId) !== key) {
-      problems.push({ initialId: entry.initialId, kind: 'damaged-entry', message: `cache ${cache.folder}: record '${key}' holds the entry of '${entry.initialId}', whose key differs (damaged LMDB key)` });
+      problems.push({
+        initialId: entry.initialId,
+        kind: 'damaged-entry',
+        message: `cache ${cache.folder}: record '${key}' holds the entry of '${entry.initialId}', whose key differs (damaged LMDB key)`,
+      });
       continue;
     }
     const problem = checkEntry(cache, entry);

@@ -36,7 +36,9 @@ describe('deleteCacheFolder', () => {
   it('removes exactly the files the marker lists, then the empty folder', async () => {
     const folder = await filled(tmp());
     const r = deleteCacheFolder(folder);
-    expect([...r.removed].sort()).toEqual([CACHE_FILES.marker, CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline].sort());
+    expect([...r.removed].sort()).toEqual(
+      [CACHE_FILES.marker, CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline].sort(),
+    );
     expect(r.folderRemoved).toBe(true);
     expect(existsSync(folder)).toBe(false);
   });

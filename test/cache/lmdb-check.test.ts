@@ -38,7 +38,7 @@ function damaged(): Record<string, Buffer> {
   return {
     'a text file': Buffer.from('not a database\n'.repeat(500)),
     'an empty file': Buffer.alloc(0),
-    'zeros': Buffer.alloc(good.length),
+    zeros: Buffer.alloc(good.length),
     'cut after one page': good.subarray(0, psize()),
     'cut after two pages': good.subarray(0, 2 * psize()),
     'cut mid-file': good.subarray(0, good.length - psize()),
@@ -82,7 +82,10 @@ describe('LMDB file check before mapping (issue 9 item 14)', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], { encoding: 'utf8', timeout: 60_000 });
     expect(child.signal, child.stderr).toBeNull(); // before the check: SIGSEGV / SIGBUS
     expect(child.status, child.stderr).toBe(0);
-    const outcomes = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReadOutcome);
+    const outcomes = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReadOutcome);
     expect(outcomes).toHaveLength(cases.length);
     outcomes.forEach((o, i) => {
       const what = cases[i]?.[0];

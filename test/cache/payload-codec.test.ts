@@ -12,8 +12,13 @@ describe('payload codec', () => {
     const i16 = new Int16Array([-32768, -1, 0, 1, 32767]);
     const u8 = new Uint8Array([0, 1, 127, 128, 255]);
     const others = {
-      i8: new Int8Array([-128, 127]), i32: new Int32Array([-(2 ** 31), 2 ** 31 - 1]), u16: new Uint16Array([65535]),
-      u32: new Uint32Array([2 ** 32 - 1]), c8: new Uint8ClampedArray([0, 255]), b64: new BigInt64Array([-(2n ** 63n)]), bu64: new BigUint64Array([2n ** 64n - 1n]),
+      i8: new Int8Array([-128, 127]),
+      i32: new Int32Array([-(2 ** 31), 2 ** 31 - 1]),
+      u16: new Uint16Array([65535]),
+      u32: new Uint32Array([2 ** 32 - 1]),
+      c8: new Uint8ClampedArray([0, 255]),
+      b64: new BigInt64Array([-(2n ** 63n)]),
+      bu64: new BigUint64Array([2n ** 64n - 1n]),
     };
     const sample = { data: { sampleId: 'a' }, img: { dtype: 'float32', shape: [7], data: f32 }, f64, i16, u8, others };
     const back = decodePayload(encodePayload(sample)) as typeof sample;

@@ -23,8 +23,7 @@ afterEach(async () => {
   drift.factor = 2;
 });
 
-const staticOps = (factor = 3) =>
-  pipeline([makeVolume({ key: 'img' }), scale({ key: 'img', factor }), morph({ drop: ['drop me'], split: ['split/me'] })], { name: 'static' });
+const staticOps = (factor = 3) => pipeline([makeVolume({ key: 'img' }), scale({ key: 'img', factor }), morph({ drop: ['drop me'], split: ['split/me'] })], { name: 'static' });
 const open = (dir: string, factor = 3, audit: false | { everySamples: number } = false): SampleCache => {
   const c = openSampleCache({ dir, pipeline: staticOps(factor), audit });
   caches.push(c);
@@ -78,7 +77,9 @@ describe('sample cache', () => {
       expect(getKey(s as Sample, 'data.sampleId')).toBe(id);
     }
     expect(readdirSync(dir)).toEqual([c.key]);
-    expect(readdirSync(c.folder).sort()).toEqual([CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline, CACHE_FILES.marker].sort());
+    expect(readdirSync(c.folder).sort()).toEqual(
+      [CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline, CACHE_FILES.marker].sort(),
+    );
     expect(c.manifest().getChild('sampleId')?.toArray().sort()).toEqual([...UNSAFE].sort());
   });
 

@@ -82,7 +82,12 @@ describe('fuseflow cache', () => {
 function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number | null; stdout: string; stderr: string } {
   const main = resolve('src/cli/main.ts');
   const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href; // resolvable from any working folder
-  const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], { encoding: 'utf8', timeout: 60_000, cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env });
+  const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -57,17 +57,29 @@ function damagedCopy(file: string, bytes: Uint8Array): string {
 }
 
 const columnsOf = (t: ReturnType<typeof readManifest>): Record<string, unknown[]> =>
-  Object.fromEntries(t.schema.fields.map((fd) => [fd.name, [...(t.getChild(fd.name) ?? [])].map((v: unknown) => (v !== null && typeof v === 'object' && 'toArray' in v ? [...(v as { toArray(): Iterable<unknown> }).toArray()] : v))]));
+  Object.fromEntries(
+    t.schema.fields.map((fd) => [
+      fd.name,
+      [...(t.getChild(fd.name) ?? [])].map((v: unknown) => (v !== null && typeof v === 'object' && 'toArray' in v ? [...(v as { toArray(): Iterable<unknown> }).toArray()] : v)),
+    ]),
+  );
 
 describe('fuzz: damaged cache folder', () => {
   it('cache.mdb cut or bit-flipped: exact outputs per id, a miss, or an InputError naming the folder; never a crash (child process)', () => {
     const good = readFileSync(join(folder, CACHE_FILES.store));
     const damages: Damage[] = fc.sample(damageOf(good.length), { seed: FUZZ_SEED, numRuns: fuzzRuns(60) });
     const folders = damages.map((d) => damagedCopy(CACHE_FILES.store, applyDamage(good, d)));
-    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+    });
     expect(child.signal, `a damaged cache.mdb crashed the reader: ${child.stderr}`).toBeNull();
     expect(child.status, child.stderr).toBe(0);
-    const outcomes = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as ReadOutcome);
+    const outcomes = child.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReadOutcome);
     expect(outcomes).toHaveLength(damages.length);
     const tally = new FuzzTally('cache.mdb (child process)');
     let misses = 0;

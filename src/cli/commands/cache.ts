@@ -136,7 +136,14 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   const known: Record<string, readonly string[]> = { status: [], verify: ['--recompute'], delete: ['--yes'] };
   const allowed = known[sub];
-  if (error !== undefined || allowed === undefined || dir === undefined || extra.length > 0 || [...flags].some((f) => !allowed.includes(f)) || (opsModules.length > 0 && sub !== 'verify')) {
+  if (
+    error !== undefined ||
+    allowed === undefined ||
+    dir === undefined ||
+    extra.length > 0 ||
+    [...flags].some((f) => !allowed.includes(f)) ||
+    (opsModules.length > 0 && sub !== 'verify')
+  ) {
     if (error !== undefined) console.error(`fuseflow cache: ${error}`);
     console.error(HELP);
     return 2;
