@@ -13,6 +13,7 @@ import { evaluate } from '../../src/eval/evaluate.js';
 import { brier, auc, logLoss } from '../../src/eval/metrics/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { KNIGHT_CSV } from '../eval/knight-fixture.js';
+import { RecordBatchStreamWriter, Table, tableFromIPC, vectorFromArray } from 'apache-arrow';
 
 interface Run {
   code: number;
@@ -180,6 +181,39 @@ describe('fuseflow eval --scores: probabilities are checked, logits converted, r
     const viaOption = await evaluate({ data: { p: [0, 2], y: [0, 1] }, metrics: { brier: brier({ pred: 'p', target: 'y' }) }, scores: { columns: ['p'], kind: 'logits' } });
     expect(viaOption.metrics['brier']).toBeCloseTo((0.5 ** 2 + (1 - 1 / (1 + Math.exp(-2))) ** 2) / 2, 14);
     await expect(evaluate({ data: { p: ['0x10', 0.5], y: [1, 0] }, metrics: { brier: brier({ pred: 'p', target: 'y' }) } })).rejects.toThrow(/score 0x10 is not a finite number/);
+  });
+});
+
+describe('fuseflow eval on damaged Arrow input', () => {
+  it('refuses an .arrows stream cut at a record-batch boundary (20,000 of 40,000 rows) instead of evaluating it', async () => {
+    const writer = new RecordBatchStreamWriter();
+    for (let b = 0; b < 2; b++) {
+      const n = 20_000;
+      const t = new Table({
+        p: vectorFromArray(Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 1000)),
+        y: vectorFromArray(Int32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000 > 400 + b * 100 ? 1 : 0))),
+      });
+      for (const rb of t.batches) writer.write(rb);
+    }
+    writer.finish();
+    const whole = writer.toUint8Array(true);
+    const full = join(dir, 'full.arrows');
+    writeFileSync(full, whole);
+    const ok = await fuseflowEval('--input', full, '--pred', 'p', '--target', 'y', '--metrics', 'auc', '--json');
+    expect(ok.code, ok.err).toBe(0);
+    // The first batch alone, as a writer leaves it before finishing: no end-of-stream marker.
+    const batch0 = tableFromIPC(whole).batches[0];
+    if (batch0 === undefined) throw new Error('no record batch written');
+    const first = new RecordBatchStreamWriter();
+    first.write(batch0);
+    first.finish();
+    const half = first.toUint8Array(true);
+    const cut = join(dir, 'cut.arrows');
+    writeFileSync(cut, whole.subarray(0, half.length - 8));
+    const r = await fuseflowEval('--input', cut, '--pred', 'p', '--target', 'y', '--metrics', 'auc', '--json');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cut\.arrows: truncated Arrow stream: no end-of-stream marker after 20000 rows/);
+    expect(r.out).toBe('');
   });
 });
 
