@@ -1,14 +1,16 @@
 /**
  * `pipeline.json`, the description a cache folder keeps of itself: format, key, salt, the static
- * pipeline's spec and the creation time. Reading it checks every field and that the spec and salt
- * still give the recorded key, so a damaged, edited or foreign file is refused with an
- * {@link InputError} naming it rather than misread.
+ * pipeline's spec and the creation time, and a SHA-256 of them. Reading it checks every field
+ * and the digest, so a damaged or foreign file is refused with an {@link InputError} naming it
+ * rather than misread. (The key is not recomputed from the spec: options JSON cannot say exactly
+ * — NaN, Infinity, typed arrays — would make a sound cache look damaged.)
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { PipelineSpec } from '../ops/pipeline.js';
-import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
+import { CACHE_FORMAT_VERSION } from './cache-key.js';
 
 /** File name of the description inside a cache folder. */
 export const DESCRIPTION_FILE = 'pipeline.json';
@@ -33,6 +35,21 @@ function checkOpSpec(op: unknown, i: number, file: string): void {
   if (!isRecord(op['options'])) throw bad(`('${op['name']}') has no options object`);
   if (op['module'] !== undefined && typeof op['module'] !== 'string') throw bad(`('${op['name']}') has a module that is not a string`);
   if (op['id'] !== undefined && typeof op['id'] !== 'string') throw bad(`('${op['name']}') has an id that is not a string`);
+}
+
+/** SHA-256 of a description's JSON text (two-space indented, as written); JSON text re-serializes to itself. */
+const digestOf = (desc: object): string =>
+  createHash('sha256')
+    .update(JSON.stringify(desc, null, 2), 'utf8')
+    .digest('hex');
+
+/**
+ * The text of `pipeline.json` for `desc`: its fields plus `sha256`, a digest of them, so a damaged
+ * file is refused (a guard against damage, not a signature: anyone can recompute it).
+ * @example writeFileAtomic(join(folder, DESCRIPTION_FILE), descriptionText(desc));
+ */
+export function descriptionText(desc: CacheDescription): string {
+  return `${JSON.stringify({ ...desc, sha256: digestOf(desc) }, null, 2)}\n`;
 }
 
 /**
@@ -63,14 +80,11 @@ export function parseDescription(text: string, file: string): CacheDescription {
     throw new InputError(`field 'spec' is not a pipeline spec (name, opIndexBase, ops)`, { file });
   }
   spec['ops'].forEach((op, i) => checkOpSpec(op, i, file));
-  const desc = raw as unknown as CacheDescription;
-  if (cacheKey(desc.spec, desc.salt) !== desc.key) {
-    throw new InputError(
-      `the recorded pipeline spec and salt do not give the recorded cache key (the file was damaged or edited); the cache cannot be trusted to match its pipeline`,
-      { file },
-    );
+  const { sha256, ...rest } = raw;
+  if (typeof sha256 !== 'string' || sha256 !== digestOf(rest)) {
+    throw new InputError('does not match its recorded SHA-256 (the file was damaged or edited); the cache cannot be trusted to match its pipeline', { file });
   }
-  return desc;
+  return rest as unknown as CacheDescription;
 }
 
 /**

@@ -8,7 +8,7 @@ import { InputError, OptionsError } from '../core/errors.js';
 import { outputErrorOf, writeFileAtomic } from '../core/safe-fs.js';
 import { pipelineSpec, type Pipeline } from '../ops/pipeline.js';
 import type { AuditOptions } from './audit.js';
-import { readDescriptionFile, type CacheDescription } from './cache-description.js';
+import { descriptionText, readDescriptionFile, type CacheDescription } from './cache-description.js';
 import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 import { MARKER_FILE, writeMarker } from './cache-marker.js';
 import { CACHE_FILES, SampleCache } from './sample-cache.js';
@@ -55,7 +55,7 @@ export function openSampleCache(options: SampleCacheOptions): SampleCache {
   if (!existsSync(descPath)) {
     writeOnce(join(folder, MARKER_FILE), () => writeMarker(folder, key));
     const desc: CacheDescription = { format: CACHE_FORMAT_VERSION, key, salt, spec, createdAt: new Date().toISOString() };
-    writeOnce(descPath, () => writeFileAtomic(descPath, `${JSON.stringify(desc, null, 2)}\n`));
+    writeOnce(descPath, () => writeFileAtomic(descPath, descriptionText(desc)));
   } else {
     readDescriptionFile(folder); // a damaged description is refused before LMDB opens
   }

@@ -8,7 +8,7 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import { createSample, getKey, type Sample } from '../../src/core/sample.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, runPipeline } from '../../src/ops/pipeline.js';
-import { drift, failOn, makeVolume, morph, scale } from './test-ops.js';
+import { drift, failOn, makeVolume, morph, scale, setConst } from './test-ops.js';
 
 const dirs: string[] = [];
 const caches: SampleCache[] = [];
@@ -128,6 +128,20 @@ describe('sample cache', () => {
     expect(err).toMatchObject({ op: 'cacheTest.scale', opId: 'static.1.cacheTest.scale', stage: 1, initialId: 'r' });
     const problems = await c.verify({ recompute: true });
     expect(problems.map((p) => p.kind)).toEqual(['stale', 'stale', 'stale']);
+  });
+
+  it('reopens a cache whose op options JSON cannot say exactly (a typed array, Infinity, NaN)', async () => {
+    const dir = tmp();
+    const p = pipeline([makeVolume({ key: 'img' }), setConst({ key: 'c', value: new Float32Array([1, NaN]) }), scale({ key: 'img', factor: Infinity })], { name: 'static' });
+    const c = openSampleCache({ dir, pipeline: p, audit: false });
+    caches.push(c);
+    await c.fill(['a'], { threads: 0 });
+    const again = openSampleCache({ dir, pipeline: p, audit: false });
+    caches.push(again);
+    expect(again.folder).toBe(c.folder);
+    const fromFolder = await openCacheFolder(c.folder);
+    caches.push(fromFolder);
+    expect(await fromFolder.get('a')).toHaveLength(1);
   });
 
   it('verify from the folder alone finds nothing wrong in a sound cache', async () => {

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CACHE_FILES, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
+import { descriptionText, type CacheDescription } from '../../src/cache/cache-description.js';
 import { run } from '../../src/cli/commands/cache.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
@@ -132,9 +133,10 @@ describe('fuseflow cache: nothing deleted or run that the user did not name (iss
     const evil = join(dir, 'evil.mjs');
     writeFileSync(evil, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(sentinel)}, 'code from a cache folder ran');\n`);
     const file = join(folder, CACHE_FILES.pipeline);
-    const desc = JSON.parse(readFileSync(file, 'utf8')) as { spec: { ops: { module?: string }[] } };
-    for (const op of desc.spec.ops) op.module = evil;
-    writeFileSync(file, JSON.stringify(desc));
+    // A folder prepared elsewhere: its pipeline.json names a module (with a matching digest: the
+    // digest guards against damage, not against someone who writes the file on purpose).
+    const { sha256: _old, ...desc } = JSON.parse(readFileSync(file, 'utf8')) as CacheDescription & { sha256: string };
+    writeFileSync(file, descriptionText({ ...desc, spec: { ...desc.spec, ops: desc.spec.ops.map((op) => ({ ...op, module: evil })) } }));
 
     const refused = cli(['cache', 'verify', folder, '--recompute']);
     expect(refused.code).toBe(1);
