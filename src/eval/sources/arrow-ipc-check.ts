@@ -97,6 +97,7 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
   const batches: ArrowBatchLayout[] = [];
   let schema: Schema | undefined = footerSchema;
   let schemaMessages = 0;
+  let framing: number | undefined;
   let rows = 0;
   let pos = start;
   const truncated = (): InputError =>
@@ -115,6 +116,9 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
       word = (await read(pos + 4, 4)).readUInt32LE(0);
       prefix = 8;
     }
+    // One framing throughout: every message with the continuation marker (Arrow ≥ 0.15), or none.
+    framing ??= prefix;
+    if (prefix !== framing) throw new InputError(`corrupt Arrow ${format}: message at byte ${pos} is framed ${prefix === 8 ? 'with' : 'without'} a continuation marker, the first ${framing === 8 ? 'with' : 'without'}`, { file });
     if (word === 0) {
       pos += prefix;
       if (pos !== end) throw new InputError(`corrupt Arrow ${format}: ${end - pos} bytes after the end-of-stream marker`, { file });
@@ -138,6 +142,10 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
     const bodyStart = pos + prefix + metaLength;
     const bodyLength = Number(message.bodyLength);
     if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) throw new InputError(`corrupt Arrow message at byte ${pos}: body length ${bodyLength}`, { file });
+    // The format pads metadata and body to 8 bytes, so every body starts 8-aligned.
+    if ((prefix + metaLength) % 8 !== 0 || bodyLength % 8 !== 0) {
+      throw new InputError(`corrupt Arrow ${format}: message at byte ${pos} has ${metaLength} metadata and ${bodyLength} body bytes, not padded to 8`, { file });
+    }
     if (bodyStart + bodyLength > end) throw truncated();
     const corrupt = (why: string): InputError => new InputError(`corrupt Arrow ${format}: message at byte ${pos}: ${why}`, { file });
     try {
@@ -197,7 +205,8 @@ function checkBuffers(header: BatchHeader, bodyStart: number, bodyLength: number
 
 /**
  * Top-level columns hold the batch's row count; each column's buffers fit its rows and type
- * (fixed-width values need rows × width bytes, padded to at most the next 64 bytes plus 64).
+ * (fixed-width values need rows × width bytes, padded to at most the next multiple of 64), and
+ * when every column's type is a flat one, the batch has exactly their buffers.
  */
 function checkColumns(header: BatchHeader, schema: Schema, corrupt: (why: string) => InputError): void {
   const rows = Number(header.length);
@@ -225,7 +234,8 @@ function checkColumns(header: BatchHeader, schema: Schema, corrupt: (why: string
         if (nulls > 0 && have < Math.ceil(length / 8)) throw corrupt(`column '${field.name}': validity bitmap of ${have} bytes for ${length} rows with nulls`);
         continue;
       }
-      if (have < need || have > Math.ceil(need / 64) * 64 + 64) {
+      // Writers pad a buffer to 8 or 64 bytes; more than that means the type or row count is not what wrote it.
+      if (have < need || have > Math.max(64, Math.ceil(need / 64) * 64)) {
         throw corrupt(`column '${field.name}': buffer of ${have} bytes, expected ${need} for ${length} rows of ${String(field.type)}`);
       }
     }
@@ -235,6 +245,7 @@ function checkColumns(header: BatchHeader, schema: Schema, corrupt: (why: string
     if (!visit(field, rows)) return; // buffer positions of later columns are unknown past a nested one
   }
   if (node !== header.nodes.length) throw corrupt(`${header.nodes.length} field nodes for ${node} columns`);
+  if (buffer !== header.buffers.length) throw corrupt(`${header.buffers.length} buffers where the schema's columns have ${buffer}`);
 }
 
 /**
@@ -244,6 +255,8 @@ function checkColumns(header: BatchHeader, schema: Schema, corrupt: (why: string
 function layoutOf(type: DataType, rows: number): (number | undefined)[] | undefined {
   const t = type as DataType & { bitWidth?: number; precision?: number; unit?: number; byteWidth?: number; indices?: DataType };
   switch (type.typeId) {
+    case Type.Null:
+      return [];
     case Type.Int:
     case Type.Time:
     case Type.Decimal:
@@ -252,6 +265,8 @@ function layoutOf(type: DataType, rows: number): (number | undefined)[] | undefi
       return [undefined, rows * (FLOAT_BYTES[t.precision ?? 2] ?? 8)];
     case Type.Date:
       return [undefined, rows * (t.unit === 0 ? 4 : 8)];
+    case Type.Interval:
+      return [undefined, rows * ([4, 8, 16][t.unit ?? 0] ?? 16)];
     case Type.Timestamp:
     case Type.Duration:
       return [undefined, rows * 8];

@@ -5,11 +5,14 @@
  * its footer, a batch whose buffers do not fit its rows are refused, never read short.
  */
 import { open, stat } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch, type Table, type Vector } from 'apache-arrow';
+import { RecordBatchReader, Type, type RecordBatch, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { closestText } from '../../core/closest-names.js';
 import { checkArrowIpc } from './arrow-ipc-check.js';
 import { emitSliced, type EvalSource } from './eval-source.js';
+
+/** Column types whose values come out as numbers, booleans, strings or nulls. */
+const READABLE_TYPES: ReadonlySet<Type> = new Set([Type.Null, Type.Int, Type.Float, Type.Bool, Type.Utf8, Type.LargeUtf8, Type.Dictionary, Type.Date, Type.Timestamp]);
 
 /** Options of {@link arrowSource}. */
 export interface ArrowSourceOptions {
@@ -55,6 +58,10 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
         const wanted = options.columns ?? names;
         for (const c of wanted) {
           if (!names.includes(c)) throw new InputError(`no column '${c}'; ${closestText(names, c)}`, { file });
+          const type = reader.schema.fields[names.indexOf(c)]?.type;
+          if (type === undefined || !READABLE_TYPES.has(type.typeId)) {
+            throw new InputError(`column '${c}' has type ${String(type)}; fuseflow reads numbers, booleans, strings and dictionaries of them`, { file });
+          }
         }
         let row = 0;
         let k = 0;
