@@ -35,7 +35,8 @@ function formulaVolume(size: readonly number[]): Image<'float32'> {
 /** The reference script's model: channel 0 = v² + 0.01(lx + 2ly + 3lz), channel 1 = −v + 0.1 lx. */
 const formulaModel: WindowPredictor = (w: Tensor<'float32'>) => {
   const d = w.shape.length - 2;
-  const [n, mz, my, mx] = d === 3 ? (w.shape as number[]) : [w.shape[0] as number, 1, w.shape[1] as number, w.shape[2] as number];
+  const dim = (i: number): number => w.shape[i] as number;
+  const [n, mz, my, mx] = d === 3 ? [dim(0), dim(1), dim(2), dim(3)] : [dim(0), 1, dim(1), dim(2)];
   const out = new Float32Array(w.data.length * 2);
   let p = 0;
   for (let b = 0; b < n; b++)
