@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Int8, RecordBatchFileWriter, RecordBatchStreamWriter, Table, vectorFromArray } from 'apache-arrow';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, Table, vectorFromArray } from 'apache-arrow';
 import { InputError } from '../../src/core/errors.js';
 import { arrowSource } from '../../src/eval/sources/arrow-source.js';
 import { checkArrowIpc } from '../../src/eval/sources/arrow-ipc-check.js';
@@ -43,7 +43,7 @@ function writePredictions(format: 'file' | 'stream'): Uint8Array {
     const rows = 60 + 17 * b;
     const t = new Table({
       pred: vectorFromArray(Float64Array.from({ length: rows }, (_, i) => ((i * 37 + b) % 101) / 100)),
-      target: vectorFromArray(Int8Array.from({ length: rows }, (_, i) => (i * 7 + b) % 3 === 0 ? 1 : 0), new Int8()),
+      target: vectorFromArray(Int8Array.from({ length: rows }, (_, i) => ((i * 7 + b) % 3 === 0 ? 1 : 0))),
     });
     for (const rb of t.batches) writer.write(rb);
   }
