@@ -28,3 +28,11 @@ export { type ProgressFrame, type ProgressBar, type ProgressBarOptions, progress
 export { type StreamPosition, type FitOptions, type EpochLog, type FitResult, fit } from './fit.js';
 export { type InferToArrowOptions, type InferResult, inferToArrow } from './infer.js';
 export { TrainingError } from './training-error.js';
+export { type BlendMode, importanceMap } from './inference/importance-map.js';
+export { type WindowGrid, windowGrid } from './inference/window-grid.js';
+export { type WindowPredictor, type SlidingWindowOptions, type SlidingWindowProgress, slidingWindow } from './inference/sliding-window.js';
+export { type FlipTtaOptions, flipTta } from './inference/tta.js';
+export { type DictModelPredictorOptions, dictModelPredictor, modelWindow } from './inference/model-predictor.js';
+export { type ToLabelsOptions, toLabels } from './inference/to-labels.js';
+export { type PredictVolumeOptions, type VolumePrediction, predictVolume } from './inference/predict-volume.js';
+export { type StitchPatchesOptions, stitchPatches } from './inference/stitch-patches.js';
