@@ -27,7 +27,9 @@ export function closestNames(names: readonly string[], name: string, n = 3): str
  */
 export function closestText(names: readonly string[], name: string, what = 'columns', n = 3): string {
   if (names.length === 0) return `there are no ${what}`;
-  return `closest: ${closestNames(names, name, n).map((c) => `'${c}'`).join(', ')} (of ${names.length} ${what})`;
+  return `closest: ${closestNames(names, name, n)
+    .map((c) => `'${c}'`)
+    .join(', ')} (of ${names.length} ${what})`;
 }
 
 /** Levenshtein distance between `a` and `b` (two rows of the table). */

@@ -124,7 +124,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       if (!source.reReadable) {
         throw new FuseflowError(
           `metric ${names} needs another pass over the input (${pending.map((p) => p.pass.description).join('; ')}) but ${source.name} can be read only once; ` +
-            'with one-shot input the first pass must fit the metric\'s memory budget (raise it), or pass a re-readable input (a file, arrays, a function returning a fresh iterable), or set spill: true to copy the input to a temporary file',
+            "with one-shot input the first pass must fit the metric's memory budget (raise it), or pass a re-readable input (a file, arrays, a function returning a fresh iterable), or set spill: true to copy the input to a temporary file",
         );
       }
       if (passes >= maxPasses) throw new FuseflowError(`metric ${names} still asks for passes after ${passes}; stopping (maxPasses)`);

@@ -40,7 +40,11 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** The reference: parse `text` by the spec, or say why it is not a table of probabilities. */
 function reference(text: string): Answer | { readonly invalid: string } {
   if (text.includes('"')) return { invalid: 'a quote' };
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== '');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l !== '');
   const [header, ...rows] = lines;
   if (header === undefined) return { invalid: 'empty' };
   const names = header.split(',');
@@ -78,7 +82,7 @@ function reference(text: string): Answer | { readonly invalid: string } {
   return {
     auc: pairs === 0 ? Number.NaN : wins / pairs,
     brier: p.reduce((s, v, i) => s + (v - (y[i] as number)) ** 2, 0) / n,
-    accuracy: p.filter((v, i) => ((v > 0.5 ? 1 : 0) === y[i])).length / n,
+    accuracy: p.filter((v, i) => (v > 0.5 ? 1 : 0) === y[i]).length / n,
     rows: n,
   };
 }
@@ -129,7 +133,7 @@ describe('fuzz: a damaged CSV of predictions', () => {
             oneClass++;
             return;
           }
-          if (!(err instanceof InputError)) throw new Error(`expected an InputError naming ${path}, got ${String(err)}`);
+          if (!(err instanceof InputError)) throw new Error(`expected an InputError naming ${path}, got ${String(err)}`, { cause: err });
           expect('invalid' in want, `fuseflow refused a well-formed table: ${(err as Error).message}`).toBe(true);
           expect((err as Error).message).toContain(path);
           tally.refused++;
@@ -146,6 +150,8 @@ describe('fuzz: a damaged CSV of predictions', () => {
       fuzzParams(300),
     );
     tally.report();
-    console.log(`fuzz csv: ${changed} cases left a well-formed table with other values (a digit flipped into a digit, a cut at a line end): answered from exactly those values; ${oneClass} cuts left one class (AUC undefined, refused)`);
+    console.log(
+      `fuzz csv: ${changed} cases left a well-formed table with other values (a digit flipped into a digit, a cut at a line end): answered from exactly those values; ${oneClass} cuts left one class (AUC undefined, refused)`,
+    );
   });
 });

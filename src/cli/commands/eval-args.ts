@@ -72,10 +72,32 @@ files. Several --input files are joined row by row on the --id column (each id e
   --overwrite           let --report replace an existing report file
   --no-progress         no progress lines on stderr`;
 
-const VALUE_FLAGS = new Set(['--input', '--pred', '--target', '--positive', '--id', '--classes', '--metrics', '--threshold', '--ci', '--ci-method', '--seed', '--group-by', '--fold', '--on-missing', '--non-finite', '--batch-size', '--report', '--scores']);
+const VALUE_FLAGS = new Set([
+  '--input',
+  '--pred',
+  '--target',
+  '--positive',
+  '--id',
+  '--classes',
+  '--metrics',
+  '--threshold',
+  '--ci',
+  '--ci-method',
+  '--seed',
+  '--group-by',
+  '--fold',
+  '--on-missing',
+  '--non-finite',
+  '--batch-size',
+  '--report',
+  '--scores',
+]);
 
 function list(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -153,7 +175,8 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   if (classes !== undefined && classes.length !== preds.length) throw new OptionsError(`--classes names ${classes.length} classes but --pred has ${preds.length} columns`);
   const metricsText = one('--metrics');
   const ciMethod = one('--ci-method');
-  if (ciMethod !== undefined && ciMethod !== 'state' && ciMethod !== 'rows' && ciMethod !== 'fusemedml') throw new OptionsError(`--ci-method must be state, rows or fusemedml, got '${ciMethod}'`);
+  if (ciMethod !== undefined && ciMethod !== 'state' && ciMethod !== 'rows' && ciMethod !== 'fusemedml')
+    throw new OptionsError(`--ci-method must be state, rows or fusemedml, got '${ciMethod}'`);
   if (ciMethod !== undefined && one('--ci') === undefined) throw new OptionsError('--ci-method needs --ci N');
   const scores = (one('--scores') ?? 'probabilities') as ScoreKind;
   if (!SCORE_KINDS.includes(scores)) throw new OptionsError(`--scores must be ${SCORE_KINDS.join(', ')}, got '${scores}'`);

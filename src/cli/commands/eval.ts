@@ -77,14 +77,16 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (column === undefined) continue;
       const perGroup = `${name}_per_${suffix}`;
       const inner = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
-      metrics[perGroup] = groupBy({ metric: inner, group: column, name: perGroup, onGroupError: 'skip' }) as Metric;
+      metrics[perGroup] = groupBy({ metric: inner, group: column, name: perGroup, onGroupError: 'skip' });
     }
   }
   const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
   const source = openInputs(args, progress);
   // Scores are checked (probabilities, raw) or converted (logits) unless every metric is a regression metric.
-  const scores = requested.every((m) => REGRESSION_METRICS.has(m)) ? undefined : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
+  const scores = requested.every((m) => REGRESSION_METRICS.has(m))
+    ? undefined
+    : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
   const result = await evaluate({
     data: source,
     metrics: withReport,
@@ -116,7 +118,8 @@ function checkScoreKind(args: EvalArgs, requested: readonly string[]): void {
       `--scores raw: ${needProbabilities.join(', ')} need${needProbabilities.length === 1 ? 's' : ''} probabilities; with raw scores only the rank metrics ${[...RANK_METRICS].join(', ')} are computed (give logits as --scores logits, or drop those metrics)`,
     );
   }
-  if (args.report !== undefined) throw new OptionsError('--scores raw: the report\'s reliability and confusion plots need probabilities (give logits as --scores logits, or drop --report)');
+  if (args.report !== undefined)
+    throw new OptionsError("--scores raw: the report's reliability and confusion plots need probabilities (give logits as --scores logits, or drop --report)");
 }
 
 function metricNames(): string[] {
@@ -165,7 +168,9 @@ function aboutLines(args: EvalArgs, result: EvaluateResult): string[] {
 function joinLine(result: EvaluateResult): string {
   const j = result.join;
   if (j === undefined) return '';
-  const missing = Object.entries(j.missing).filter(([, n]) => n > 0).map(([s, n]) => `${n} missing from ${s}`);
+  const missing = Object.entries(j.missing)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} missing from ${s}`);
   return `join by id: ${j.rows} rows${missing.length > 0 ? `, ${missing.join(', ')}` : ''}${j.skipped > 0 ? `, ${j.skipped} rows skipped` : ''}`;
 }
 

@@ -8,6 +8,11 @@ import type { EvalBatch } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
 import { OptionsError } from '../../core/errors.js';
 
+/** A value as message text: primitives as `String` gives them, objects as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
 /** Reads column `key` of `batch`; throws when it is absent. */
 export function column(batch: EvalBatch, key: string, metric: string): ArrayLike<unknown> {
   const col = batch[key];
@@ -50,7 +55,7 @@ export function rowWhere(batch: EvalBatch, row: number, key: string, idKey: stri
   if (idKey !== undefined) {
     const ids = batch[idKey];
     const id = ids === undefined ? undefined : ids[row];
-    if (id !== undefined && id !== null) return { key, row, sampleId: String(id) };
+    if (id !== undefined && id !== null) return { key, row, sampleId: shown(id) };
   }
   return { key, row };
 }
@@ -114,7 +119,7 @@ export type NonFinitePolicy = 'error' | 'skip';
 /** Validates a `nonFinite` option. */
 export function checkNonFinite(metric: string, v: unknown): NonFinitePolicy {
   if (v === undefined) return 'error';
-  if (v !== 'error' && v !== 'skip') throw new OptionsError(`${metric}: nonFinite must be 'error' or 'skip', got ${String(v)}`);
+  if (v !== 'error' && v !== 'skip') throw new OptionsError(`${metric}: nonFinite must be 'error' or 'skip', got ${shown(v)}`);
   return v;
 }
 
@@ -127,6 +132,6 @@ export function checkKey(metric: string, name: string, v: unknown): string {
 /** Validates a threshold option (default 0.5). */
 export function checkThreshold(metric: string, v: unknown): number {
   if (v === undefined) return 0.5;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionsError(`${metric}: threshold must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionsError(`${metric}: threshold must be a finite number, got ${shown(v)}`);
   return v;
 }

@@ -34,7 +34,11 @@ export interface ProbReader {
 
 /** A probability metric met a score outside [0, 1]. */
 function badProbability(metric: string, value: number, where: { key: string; row: number; sampleId?: string }): never {
-  throw new MetricInputError(metric, `score ${value} is not a probability in [0, 1]; this metric needs probabilities (turn logits into probabilities first, e.g. evaluate's option scores: { kind: 'logits' })`, where);
+  throw new MetricInputError(
+    metric,
+    `score ${value} is not a probability in [0, 1]; this metric needs probabilities (turn logits into probabilities first, e.g. evaluate's option scores: { kind: 'logits' })`,
+    where,
+  );
 }
 
 /** Validates keys and returns the reader. */
@@ -45,7 +49,10 @@ export function probReader(metric: string, o: ProbKeys): ProbReader {
   if ((o.pred === undefined) === (o.preds === undefined)) throw new OptionsError(`${metric}: give exactly one of 'pred' and 'preds'`);
   if (o.pred !== undefined) {
     const predKey = checkKey(metric, 'pred', o.pred);
-    const bt = new BinaryTarget({ pred: predKey, target: o.target, ...(o.positive === undefined ? {} : { positive: o.positive }), ...(o.classNames === undefined ? {} : { classNames: o.classNames }) }, metric);
+    const bt = new BinaryTarget(
+      { pred: predKey, target: o.target, ...(o.positive === undefined ? {} : { positive: o.positive }), ...(o.classNames === undefined ? {} : { classNames: o.classNames }) },
+      metric,
+    );
     return {
       binary: true,
       classes: 2,

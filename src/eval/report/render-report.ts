@@ -41,7 +41,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   if (input.roc !== undefined && input.roc.length > 0) {
     const banded = input.roc.some((r) => r.band !== undefined);
     const caption = banded
-      ? 'ROC curve; the shaded band is a pointwise bootstrap interval (Poisson resampling of the curve\'s per-threshold counts) of the true positive rate at each false positive rate.'
+      ? "ROC curve; the shaded band is a pointwise bootstrap interval (Poisson resampling of the curve's per-threshold counts) of the true positive rate at each false positive rate."
       : 'ROC curve (no confidence band was computed for it).';
     plots.push({ id: 'roc', caption, spec: rocSpec(input.roc) });
   }
@@ -49,7 +49,11 @@ export async function renderReport(input: ReportInput): Promise<string> {
     plots.push({ id: 'pr', caption: 'Precision-recall curve; dashed: precision of a random classifier (the positive rate).', spec: prSpec(input.pr) });
   }
   if (input.reliability !== undefined && input.reliability.bins.length > 0) {
-    plots.push({ id: 'reliability', caption: 'Reliability diagram: observed accuracy per confidence bin (bars), mean confidence (dots, sized by rows); dashed: perfect calibration. Below: rows per bin.', spec: reliabilitySpec(input.reliability) });
+    plots.push({
+      id: 'reliability',
+      caption: 'Reliability diagram: observed accuracy per confidence bin (bars), mean confidence (dots, sized by rows); dashed: perfect calibration. Below: rows per bin.',
+      spec: reliabilitySpec(input.reliability),
+    });
   }
   if (input.confusion !== undefined && input.confusion.classNames.length > 0) {
     plots.push({ id: 'confusion', caption: 'Confusion matrix: rows are true classes, columns predicted classes.', spec: confusionSpec(input.confusion) });

@@ -118,7 +118,11 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
     }
     // One framing throughout: every message with the continuation marker (Arrow ≥ 0.15), or none.
     framing ??= prefix;
-    if (prefix !== framing) throw new InputError(`corrupt Arrow ${format}: message at byte ${pos} is framed ${prefix === 8 ? 'with' : 'without'} a continuation marker, the first ${framing === 8 ? 'with' : 'without'}`, { file });
+    if (prefix !== framing)
+      throw new InputError(
+        `corrupt Arrow ${format}: message at byte ${pos} is framed ${prefix === 8 ? 'with' : 'without'} a continuation marker, the first ${framing === 8 ? 'with' : 'without'}`,
+        { file },
+      );
     if (word === 0) {
       pos += prefix;
       if (pos !== end) throw new InputError(`corrupt Arrow ${format}: ${end - pos} bytes after the end-of-stream marker`, { file });
@@ -137,7 +141,10 @@ async function walkMessages(read: Reader, start: number, end: number, file: stri
       if (problem !== undefined) throw new Error(problem);
       message = Message.decode(meta);
     } catch (err) {
-      throw new InputError(`${schema === undefined ? 'not an Arrow IPC file or stream' : `corrupt Arrow message at byte ${pos}`}: ${err instanceof Error ? err.message : String(err)}`, { file });
+      throw new InputError(
+        `${schema === undefined ? 'not an Arrow IPC file or stream' : `corrupt Arrow message at byte ${pos}`}: ${err instanceof Error ? err.message : String(err)}`,
+        { file },
+      );
     }
     const bodyStart = pos + prefix + metaLength;
     const bodyLength = Number(message.bodyLength);
@@ -222,7 +229,7 @@ function checkColumns(header: BatchHeader, schema: Schema, corrupt: (why: string
     const nulls = Number(n.nullCount);
     if (expectRows !== undefined && length !== expectRows) throw corrupt(`column '${field.name}' has ${length} rows, the batch ${expectRows}`);
     if (!(nulls >= 0 && nulls <= length)) throw corrupt(`column '${field.name}' has ${nulls} nulls in ${length} rows`);
-    const widths = layoutOf(field.type, length);
+    const widths = layoutOf(field.type as DataType, length);
     if (widths === undefined) return false; // nested or rare types: generic checks only
     for (const [k, need] of widths.entries()) {
       const b = header.buffers[buffer];
@@ -292,7 +299,8 @@ function checkSchema(schema: Schema, corrupt: (why: string) => InputError): void
   if (!Array.isArray(schema.fields)) throw corrupt('schema without fields');
   schema.fields.forEach((f, i) => {
     if (typeof f.name !== 'string') throw corrupt(`field ${i} has no name`);
-    if (f.type === null || f.type === undefined || typeof f.type.typeId !== 'number') throw corrupt(`field '${f.name}' has no type`);
+    const type = f.type as DataType | null | undefined;
+    if (type === null || type === undefined || typeof type.typeId !== 'number') throw corrupt(`field '${f.name}' has no type`);
   });
 }
 

@@ -60,7 +60,9 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
           if (!names.includes(c)) throw new InputError(`no column '${c}'; ${closestText(names, c)}`, { file });
           const type = reader.schema.fields[names.indexOf(c)]?.type;
           if (type === undefined || !READABLE_TYPES.has(type.typeId)) {
-            throw new InputError(`column '${c}' has type ${String(type)}; fuseflow reads numbers, booleans, strings and dictionaries of them`, { file });
+            throw new InputError(`column '${c}' has type ${type === undefined ? 'none' : Type[type.typeId]}; fuseflow reads numbers, booleans, strings and dictionaries of them`, {
+              file,
+            });
           }
         }
         let row = 0;
@@ -110,13 +112,17 @@ export function arrowTableSource(table: Table, options: { readonly name?: string
   return {
     name,
     reReadable: true,
-    async scan(batchSize, onBatch) {
-      let row = 0;
-      for (const batch of table.batches) {
-        const first = row;
-        emitSliced({ columns: batchColumns(batch, names), length: batch.numRows, where: (i) => ({ file: name, row: first + i }) }, batchSize, onBatch);
-        row += batch.numRows;
-      }
+    scan(batchSize, onBatch) {
+      // Synchronous work; an error thrown in the executor rejects the promise.
+      return new Promise<void>((resolve) => {
+        let row = 0;
+        for (const batch of table.batches) {
+          const first = row;
+          emitSliced({ columns: batchColumns(batch, names), length: batch.numRows, where: (i) => ({ file: name, row: first + i }) }, batchSize, onBatch);
+          row += batch.numRows;
+        }
+        resolve();
+      });
     },
   };
 }

@@ -70,7 +70,15 @@ function convertBatch(batch: SourceBatch, columns: readonly string[], kind: Scor
     cols.forEach((col, k) => {
       for (let i = 0; i < n; i++) {
         const v = col[i] as number;
-        if (Number.isFinite(v) && (v < 0 || v > 1)) throw rowError(`score ${v} is not a probability in [0, 1] (if they are logits or other scores, say so: --scores logits|raw, or evaluate's option scores)`, columns[k] as string, i, batch, idColumn, name);
+        if (Number.isFinite(v) && (v < 0 || v > 1))
+          throw rowError(
+            `score ${v} is not a probability in [0, 1] (if they are logits or other scores, say so: --scores logits|raw, or evaluate's option scores)`,
+            columns[k] as string,
+            i,
+            batch,
+            idColumn,
+            name,
+          );
       }
     });
   } else if (kind === 'logits') {
@@ -86,7 +94,16 @@ function convertBatch(batch: SourceBatch, columns: readonly string[], kind: Scor
 
 /** The column as numbers (a copy); a value that is not a number is an error. */
 function numbersOf(col: ArrayLike<unknown>, n: number, key: string, batch: SourceBatch, idColumn: string | undefined, name: string): Float64Array {
-  if (col instanceof Float64Array || col instanceof Float32Array || col instanceof Int32Array || col instanceof Int16Array || col instanceof Int8Array || col instanceof Uint8Array || col instanceof Uint16Array || col instanceof Uint32Array) {
+  if (
+    col instanceof Float64Array ||
+    col instanceof Float32Array ||
+    col instanceof Int32Array ||
+    col instanceof Int16Array ||
+    col instanceof Int8Array ||
+    col instanceof Uint8Array ||
+    col instanceof Uint16Array ||
+    col instanceof Uint32Array
+  ) {
     return Float64Array.from(col.subarray(0, n));
   }
   const out = new Float64Array(n);
@@ -94,7 +111,8 @@ function numbersOf(col: ArrayLike<unknown>, n: number, key: string, batch: Sourc
     const v = col[i];
     if (typeof v === 'number') out[i] = v;
     else if (typeof v === 'bigint') out[i] = Number(v);
-    else if (v === null || v === undefined) out[i] = Number.NaN; // missing: the metric's nonFinite policy decides
+    else if (v === null || v === undefined)
+      out[i] = Number.NaN; // missing: the metric's nonFinite policy decides
     else if (typeof v === 'string' && DECIMAL.test(v.trim())) out[i] = Number(v);
     else throw rowError(`score ${JSON.stringify(v)} is not a decimal number`, key, i, batch, idColumn, name);
   }
@@ -105,7 +123,7 @@ function rowError(message: string, key: string, i: number, batch: SourceBatch, i
   const origin: RowOrigin = batch.where?.(i) ?? { file: name };
   const id = idColumn === undefined ? undefined : batch.columns[idColumn]?.[i];
   const at = origin.line === undefined ? `${describeOrigin(origin)}: ` : '';
-  const idText = id === undefined || id === null ? '' : `, id '${String(id)}'`;
+  const idText = typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? `, id '${id}'` : '';
   return new InputError(`${at}column '${key}'${idText}: ${message}`, {
     ...(origin.file === undefined || origin.line === undefined ? {} : { file: origin.file, line: origin.line }),
   });

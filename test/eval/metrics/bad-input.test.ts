@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  METRICS_BY_CLI_NAME,
-  MetricInputError,
-  accuracy,
-  auc,
-  aucPr,
-  bootstrapCi,
-  brier,
-  logLoss,
-  runMetric,
-} from '../../../src/eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME, MetricInputError, accuracy, auc, aucPr, bootstrapCi, brier, logLoss, runMetric } from '../../../src/eval/metrics/index.js';
 import { OptionsError } from '../../../src/core/errors.js';
 import type { Metric } from '../../../src/eval/metric.js';
 
@@ -35,7 +25,8 @@ describe('bad input is a clear error or a counted policy, never a silent number'
   });
   it('a target outside the class set', () => {
     const batch = { p: [0.1, 0.5], y: [0, 2], id: ['a', 'b'] };
-    for (const m of several(auc(keys), accuracy(keys), brier(keys))) expect(() => runMetric(m, () => [batch])).toThrow(/row 1, sample 'b': target 2 is outside the class set \[0, 1\]/);
+    for (const m of several(auc(keys), accuracy(keys), brier(keys)))
+      expect(() => runMetric(m, () => [batch])).toThrow(/row 1, sample 'b': target 2 is outside the class set \[0, 1\]/);
     const multi = accuracy({ preds: ['p0', 'p1'], target: 'y', classNames: ['cat', 'dog'] });
     expect(() => runMetric(multi, () => [{ p0: [0.2], p1: [0.8], y: ['cow'] }])).toThrow(/target "cow" is outside the class set \[cat, dog\]/);
     expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => [{ p: [0.1], y: [null] }])).toThrow(/target null/);
@@ -74,20 +65,31 @@ describe('bad rows on the dense fast path (float32 scores, typed targets, > 16,3
   it('the error names the right row in a later batch', () => {
     const bad = Float32Array.from(p);
     bad[18000] = Number.NaN;
-    const batches = [{ p: bad.subarray(0, 17000), y: y.subarray(0, 17000) }, { p: bad.subarray(17000), y: y.subarray(17000) }];
+    const batches = [
+      { p: bad.subarray(0, 17000), y: y.subarray(0, 17000) },
+      { p: bad.subarray(17000), y: y.subarray(17000) },
+    ];
     expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => batches)).toThrow(/row 1000: score NaN/);
     const badY = Int8Array.from(y);
     badY[19999] = 5;
-    expect(() => runMetric(auc({ pred: 'p', target: 'y' }), () => [{ p: p.subarray(0, 17000), y: badY.subarray(0, 17000) }, { p: p.subarray(17000), y: badY.subarray(17000) }])).toThrow(/row 2999: target 5/);
+    expect(() =>
+      runMetric(auc({ pred: 'p', target: 'y' }), () => [
+        { p: p.subarray(0, 17000), y: badY.subarray(0, 17000) },
+        { p: p.subarray(17000), y: badY.subarray(17000) },
+      ]),
+    ).toThrow(/row 2999: target 5/);
   });
-  it("skip counts the rows and the result equals dropping them first (exact after the pass)", () => {
+  it('skip counts the rows and the result equals dropping them first (exact after the pass)', () => {
     const bad = Float32Array.from(p);
     const drop = [17001, 17500, 19999];
     for (const i of drop) bad[i] = i % 2 ? Infinity : Number.NaN;
     const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !drop.includes(i));
     const clean = { p: Float32Array.from(keep, (i) => p[i] as number), y: Int8Array.from(keep, (i) => y[i] as number) };
     const m = auc({ pred: 'p', target: 'y', nonFinite: 'skip' });
-    const r = runMetric(m, () => [{ p: bad.subarray(0, 17000), y: y.subarray(0, 17000) }, { p: bad.subarray(17000), y: y.subarray(17000) }]);
+    const r = runMetric(m, () => [
+      { p: bad.subarray(0, 17000), y: y.subarray(0, 17000) },
+      { p: bad.subarray(17000), y: y.subarray(17000) },
+    ]);
     expect(r.status.skipped).toBe(3);
     expect(r.result).toBe(runMetric(m, () => [clean]).result);
   });

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  accuracy,
-  auc,
-  aucPr,
-  balancedAccuracy,
-  brier,
-  confusionMatrix,
-  logLoss,
-  mcc,
-  oneVsRest,
-  rocCurve,
-} from '../../../src/eval/metrics/index.js';
+import { accuracy, auc, aucPr, balancedAccuracy, brier, confusionMatrix, logLoss, mcc, oneVsRest, rocCurve } from '../../../src/eval/metrics/index.js';
 import type { Metric } from '../../../src/eval/metric.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
 import type { EvalBatch } from '../../../src/eval/metric.js';

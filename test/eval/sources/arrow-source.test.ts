@@ -13,12 +13,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes `batches` record batches of `rows` rows each (file or stream format). */
 function writeArrow(name: string, format: 'file' | 'stream', batches: number, rows: number): string {
-  const parts = Array.from({ length: batches }, (_, b) =>
-    new Table({
-      id: vectorFromArray(Array.from({ length: rows }, (_, i) => `s${b * rows + i}`), new Utf8()),
-      pred: vectorFromArray(Float32Array.from({ length: rows }, (_, i) => ((b * rows + i) % 7) / 7)),
-      target: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => (b * rows + i) % 2)),
-    }),
+  const parts = Array.from(
+    { length: batches },
+    (_, b) =>
+      new Table({
+        id: vectorFromArray(
+          Array.from({ length: rows }, (_, i) => `s${b * rows + i}`),
+          new Utf8(),
+        ),
+        pred: vectorFromArray(Float32Array.from({ length: rows }, (_, i) => ((b * rows + i) % 7) / 7)),
+        target: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => (b * rows + i) % 2)),
+      }),
   );
   const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
   for (const t of parts) for (const rb of t.batches) writer.write(rb);
@@ -107,4 +112,3 @@ describe('arrowSource', () => {
     await expect(collect(arrowSource(fifo))).rejects.toThrow(/pipe\.arrows: not a regular file/);
   });
 });
-

@@ -44,11 +44,21 @@ describe('csvSource', () => {
 
   it('parses numbers strictly: hex, a bare exponent, blank cells and other text are not numbers', async () => {
     for (const text of ['0x10', '1e', '', '  ', '1,5', '1_000', '0b1', '+', '.', 'Infinityx', '١']) expect(parseCsvNumber(text), text).toBeUndefined();
-    for (const [text, cell] of [['0x10', '0x10'], ['1e', '1e'], ['', ''], ['  ', '  ']] as const) {
+    for (const [text, cell] of [
+      ['0x10', '0x10'],
+      ['1e', '1e'],
+      ['', ''],
+      ['  ', '  '],
+    ] as const) {
       const path = file('strict.csv', `id,p\na,0.5\nb,${cell}\n`);
-      const err = await collect(csvSource(path, { types: { p: 'number' } })).then(() => undefined, (e: unknown) => e);
+      const err = await collect(csvSource(path, { types: { p: 'number' } })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, text).toBeInstanceOf(InputError);
-      expect((err as Error).message).toMatch(text.trim() === '' ? /strict\.csv:line 3: column 'p': an empty cell is not a number/ : new RegExp(`strict\\.csv:line 3: column 'p': '${text}' is not a number`));
+      expect((err as Error).message).toMatch(
+        text.trim() === '' ? /strict\.csv:line 3: column 'p': an empty cell is not a number/ : new RegExp(`strict\\.csv:line 3: column 'p': '${text}' is not a number`),
+      );
     }
   });
 
