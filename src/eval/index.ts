@@ -156,6 +156,7 @@ export { iterableSource, type IterableSourceOptions, observableSource, type Batc
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
 export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';
+export { scoreSource, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
 export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';
