@@ -41,8 +41,15 @@ const folder = new URL('../../shared/data/volumes/', import.meta.url).pathname;
 async function load(): Promise<{ img: Image; source: string }> {
   if (existsSync(`${folder}ch2.nii.gz`)) return { img: await readImageLocal(`${folder}ch2.nii.gz`), source: 'ch2.nii.gz' };
   const size = [181, 217, 181];
-  const n = size[0]! * size[1]! * size[2]!;
-  return { img: createImage('float32', size, Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 4096) / 4096)), source: 'synthetic 181x217x181' };
+  const n = size.reduce((a, b) => a * b, 1);
+  return {
+    img: createImage(
+      'float32',
+      size,
+      Float32Array.from({ length: n }, (_, i) => ((i * 2654435761) % 4096) / 4096),
+    ),
+    source: 'synthetic 181x217x181',
+  };
 }
 
 const choice = await useBackend(backend, { log: null });

@@ -17,7 +17,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   cache: { summary: 'status, verify or delete a static cache folder', load: () => import('./commands/cache.js') },
   demo: { summary: 'run the end-to-end example on the in-repo data (what `npm start` runs)', load: () => import('./commands/demo.js') },
   eval: { summary: 'evaluate predictions from CSV / Arrow files: AUC, AP, accuracy, CIs, … as a table, JSON or HTML report', load: () => import('./commands/eval.js') },
-  predict: { summary: 'run a segmentation checkpoint over whole volumes (sliding window) and write one prediction per input on its own grid', load: () => import('./commands/predict.js') },
+  predict: { summary: 'run a checkpoint over whole volumes (sliding window); one prediction per input, on its grid', load: () => import('./commands/predict.js') },
   train: { summary: 'train an MLP classifier on a CSV/Arrow table: checkpoints, JSONL log, validation predictions as Arrow; --resume', load: () => import('./commands/train.js') },
 };
 

@@ -40,9 +40,12 @@ async function checkpoint(name: string, kernel: number[], bias: number[]): Promi
 
 function nibabel(input: string, output: string, threshold?: number): Record<string, unknown> {
   try {
-    return JSON.parse(execFileSync('/usr/bin/python3', [CHECK, input, output, ...(threshold === undefined ? [] : [String(threshold)])], { encoding: 'utf8' })) as Record<string, unknown>;
+    return JSON.parse(execFileSync('/usr/bin/python3', [CHECK, input, output, ...(threshold === undefined ? [] : [String(threshold)])], { encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
-    throw new Error(`the nibabel check needs /usr/bin/python3 with Debian's python3-nibabel (apt-get install python3-nibabel): ${(err as Error).message}`);
+    throw new Error(`the nibabel check needs /usr/bin/python3 with Debian's python3-nibabel (apt-get install python3-nibabel): ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -75,7 +78,9 @@ const PRE = ['--orientation', 'RAS', '--spacing', '1', '--size', '80,96,64'];
 describe('fuseflow predict', () => {
   it('an identity checkpoint reproduces the input exactly (voxels and geometry), checked with nibabel and fuseflow reading the file back', async () => {
     const out = join(dir, 'identity');
-    const { value, out: lines } = await quiet(() => run([INPUT, '--checkpoint', identity, '--out', out, '--output', 'probabilities', '--overlap', '0.5', '--batch', '8', '--backend', 'cpu', ...PRE]));
+    const { value, out: lines } = await quiet(() =>
+      run([INPUT, '--checkpoint', identity, '--out', out, '--output', 'probabilities', '--overlap', '0.5', '--batch', '8', '--backend', 'cpu', ...PRE]),
+    );
     expect(value).toBe(0);
     const written = join(out, 'anatomical.nii');
     expect(lines[0]).toContain(`→ ${written}`);
@@ -92,7 +97,9 @@ describe('fuseflow predict', () => {
 
   it('labels (argmax) in MHA from a folder input, Gaussian blend and flip TTA: geometry exact, labels = input > t', async () => {
     const out = join(dir, 'labels');
-    const { value } = await quiet(() => run([inputs, '--checkpoint', twoClass, '--out', out, '--format', 'mha', '--blend', 'gaussian', '--tta-flips', 'x,xyz', '--batch', '4', '--backend', 'cpu', ...PRE]));
+    const { value } = await quiet(() =>
+      run([inputs, '--checkpoint', twoClass, '--out', out, '--format', 'mha', '--blend', 'gaussian', '--tta-flips', 'x,xyz', '--batch', '4', '--backend', 'cpu', ...PRE]),
+    );
     expect(value).toBe(0);
     const [a, b] = [await readImage(INPUT), await readImage(join(out, 'anatomical.mha'))];
     expect(b.dtype).toBe('uint8');
@@ -103,7 +110,7 @@ describe('fuseflow predict', () => {
     let wrong = 0;
     let ones = 0;
     a.data.forEach((v, i) => {
-      const want = (v as number) > THRESHOLD ? 1 : 0;
+      const want = v > THRESHOLD ? 1 : 0;
       ones += want;
       wrong += b.data[i] === want ? 0 : 1;
     });
@@ -113,7 +120,23 @@ describe('fuseflow predict', () => {
 
   it('labels as NIfTI through a --pipeline module: nibabel finds the input grid and input > t', async () => {
     const out = join(dir, 'module');
-    const { value } = await quiet(() => run([INPUT, '--checkpoint', twoClass, '--out', out, '--format', 'nii.gz', '--roi', '16,16,16', '--pipeline', join(FIXTURES, 'inference/pipeline-module.ts'), '--backend', 'cpu']));
+    const { value } = await quiet(() =>
+      run([
+        INPUT,
+        '--checkpoint',
+        twoClass,
+        '--out',
+        out,
+        '--format',
+        'nii.gz',
+        '--roi',
+        '16,16,16',
+        '--pipeline',
+        join(FIXTURES, 'inference/pipeline-module.ts'),
+        '--backend',
+        'cpu',
+      ]),
+    );
     expect(value).toBe(0);
     const check = nibabel(INPUT, join(out, 'anatomical.nii.gz'), THRESHOLD);
     expect(check).toMatchObject({ outShape: [33, 41, 25], outDtype: 'uint8', labelsWrong: 0 });
@@ -159,7 +182,7 @@ describe('fuseflow predict', () => {
     expect(help.value).toBe(0);
     expect(help.out.join('\n')).toMatch(/--tta-flips LIST/);
     const top = await quiet(() => main(['--help']));
-    expect(top.out.join('\n')).toMatch(/predict +run a segmentation checkpoint/);
+    expect(top.out.join('\n')).toMatch(/predict +run a checkpoint over whole volumes/);
     expect((await quiet(() => run([INPUT, '--checkpoint', identity]))).value).toBe(2);
   });
 });

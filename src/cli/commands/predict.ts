@@ -71,7 +71,24 @@ Preprocessing (the model's training preprocessing; reversed on the prediction):
   --pipeline MODULE   instead of the four flags: an ES module exporting staticPipeline (a
                       pipeline or an array of ops) run after the image is loaded at data.input.img`;
 
-const VALUED = new Set(['checkpoint', 'out', 'output', 'roi', 'overlap', 'blend', 'batch', 'tta-flips', 'output-key', 'format', 'backend', 'orientation', 'spacing', 'intensity', 'size', 'pipeline']);
+const VALUED = new Set([
+  'checkpoint',
+  'out',
+  'output',
+  'roi',
+  'overlap',
+  'blend',
+  'batch',
+  'tta-flips',
+  'output-key',
+  'format',
+  'backend',
+  'orientation',
+  'spacing',
+  'intensity',
+  'size',
+  'pipeline',
+]);
 const SWITCHES = new Set(['overwrite']);
 const KEY = 'data.input.img';
 const INPUT_EXT = ['.nii', '.nii.gz', '.nrrd', '.nhdr', '.mha', '.mhd', '.mgh', '.mgz'];
@@ -174,16 +191,19 @@ async function staticPipeline(flags: ReadonlyMap<string, string>): Promise<Pipel
   const load = loadImage({ key: KEY });
   const module = flags.get('pipeline');
   if (module !== undefined) {
-    for (const f of ['orientation', 'spacing', 'intensity', 'size']) if (flags.has(f)) throw new OptionsError(`--pipeline and --${f} exclude each other: put the ${f} op into the module`);
+    for (const f of ['orientation', 'spacing', 'intensity', 'size'])
+      if (flags.has(f)) throw new OptionsError(`--pipeline and --${f} exclude each other: put the ${f} op into the module`);
     let exported: unknown;
     try {
       exported = ((await import(pathToFileURL(resolve(module)).href)) as { staticPipeline?: unknown }).staticPipeline;
     } catch (err) {
       throw new InputError(`cannot load the pipeline module: ${(err as Error).message}`, { file: module });
     }
-    const ops = Array.isArray(exported) ? (exported as Op<object>[]) : (exported as Partial<Pipeline> | undefined)?.ops;
-    if (!Array.isArray(ops)) throw new InputError('the module exports no staticPipeline (a pipeline or an array of ops)', { file: module });
-    return pipeline([load, ...ops], { name: 'static' });
+    const ops: unknown = Array.isArray(exported) ? exported : (exported as Partial<Pipeline> | undefined)?.ops;
+    if (!Array.isArray(ops) || !ops.every((op: unknown) => typeof (op as Partial<Op<object>> | null)?.apply === 'function')) {
+      throw new InputError('the module exports no staticPipeline (a pipeline or an array of ops)', { file: module });
+    }
+    return pipeline([load, ...(ops as Op<object>[])], { name: 'static' });
   }
   const ops: Op<object>[] = [load];
   const orientation = flags.get('orientation');
@@ -204,7 +224,8 @@ async function staticPipeline(flags: ReadonlyMap<string, string>): Promise<Pipel
 function ttaFlips(raw: string): number[][] {
   return raw.split(',').map((group) => {
     const axes = [...group].map((c) => 'xyz'.indexOf(c));
-    if (group.length === 0 || axes.some((a) => a < 0) || new Set(axes).size !== axes.length) throw new OptionsError(`--tta-flips groups are letters among x, y, z (e.g. x,y,xyz), got '${raw}'`);
+    if (group.length === 0 || axes.some((a) => a < 0) || new Set(axes).size !== axes.length)
+      throw new OptionsError(`--tta-flips groups are letters among x, y, z (e.g. x,y,xyz), got '${raw}'`);
     return axes;
   });
 }
@@ -266,7 +287,9 @@ export async function run(args: readonly string[]): Promise<number> {
       checkOutputTarget(target, { overwrite: a.overwrite });
       await writeImage(prediction, target);
       const size = [...prediction.shape].slice(0, prediction.dimension).reverse().join('×');
-      console.log(`${file} → ${target} (${output}, ${size}, ${windows} windows${flips.length > 0 ? ` × ${flips.length + 1} flips` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(
+        `${file} → ${target} (${output}, ${size}, ${windows} windows${flips.length > 0 ? ` × ${flips.length + 1} flips` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     }
   } finally {
     model.net.dispose();

@@ -16,7 +16,8 @@ export type BlendMode = 'constant' | 'gaussian';
  * @throws {OptionsError} for a bad roi, an unknown mode or a sigma scale that is not positive.
  */
 export function importanceMap(roi: readonly number[], mode: BlendMode, sigmaScale = 0.125): Float32Array {
-  if (roi.length < 1 || roi.length > 3 || !roi.every((m) => Number.isInteger(m) && m >= 1)) throw new OptionsError(`sliding window: roi must be 1 to 3 positive integers, got [${roi.join(', ')}]`);
+  if (roi.length < 1 || roi.length > 3 || !roi.every((m) => Number.isInteger(m) && m >= 1))
+    throw new OptionsError(`sliding window: roi must be 1 to 3 positive integers, got [${roi.join(', ')}]`);
   const n = roi.reduce((a, b) => a * b, 1);
   if (mode === 'constant') return new Float32Array(n).fill(1);
   if (mode !== 'gaussian') throw new OptionsError(`sliding window: blend must be 'constant' or 'gaussian', got ${JSON.stringify(mode)}`);

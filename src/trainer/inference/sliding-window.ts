@@ -117,7 +117,8 @@ function outputChannels(out: Tensor<'float32'>, n: number, windowShape: readonly
     throw new TypeMismatchError(`sliding window: the predictor must return a float32 [${[n, ...windowShape, 'C'].join(', ')}] tensor, got ${String(out.dtype)} [${s.join(', ')}]`);
   }
   const c = s.length === windowShape.length + 2 ? (s[s.length - 1] as number) : 1;
-  if (c < 1 || out.data.length !== n * windowShape.reduce((a, b) => a * b, 1) * c) throw new TypeMismatchError(`sliding window: the predictor's output holds ${out.data.length} values for shape [${s.join(', ')}]`);
+  if (c < 1 || out.data.length !== n * windowShape.reduce((a, b) => a * b, 1) * c)
+    throw new TypeMismatchError(`sliding window: the predictor's output holds ${out.data.length} values for shape [${s.join(', ')}]`);
   return c;
 }
 
@@ -129,7 +130,17 @@ function span(start: number, roi: number, pad: number, n: number): [number, numb
 }
 
 /** Copies one window (x fastest, channels interleaved) into `into` at `offset`, padding outside the volume. */
-function cutWindow(src: TypedArray, size: readonly number[], C: number, start: readonly number[], pad: readonly number[], roi: readonly number[], padValue: number, into: Float32Array, offset: number): void {
+function cutWindow(
+  src: TypedArray,
+  size: readonly number[],
+  C: number,
+  start: readonly number[],
+  pad: readonly number[],
+  roi: readonly number[],
+  padValue: number,
+  into: Float32Array,
+  offset: number,
+): void {
   const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
   const [mx, my, mz] = [roi[0] as number, roi[1] as number, roi[2] ?? 1];
   const [sx, sy, sz] = [(start[0] as number) - (pad[0] as number), (start[1] as number) - (pad[1] as number), (start[2] ?? 0) - (pad[2] ?? 0)];
@@ -149,7 +160,18 @@ function cutWindow(src: TypedArray, size: readonly number[], C: number, start: r
 }
 
 /** Adds one window's weighted output into the accumulators (voxels in the padding are dropped). */
-function addWindow(acc: Float64Array, weightSum: Float64Array, size: readonly number[], C: number, start: readonly number[], pad: readonly number[], roi: readonly number[], w: Float32Array, out: Float32Array, offset: number): void {
+function addWindow(
+  acc: Float64Array,
+  weightSum: Float64Array,
+  size: readonly number[],
+  C: number,
+  start: readonly number[],
+  pad: readonly number[],
+  roi: readonly number[],
+  w: Float32Array,
+  out: Float32Array,
+  offset: number,
+): void {
   const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
   const [mx, my, mz] = [roi[0] as number, roi[1] as number, roi[2] ?? 1];
   const [sx, sy, sz] = [(start[0] as number) - (pad[0] as number), (start[1] as number) - (pad[1] as number), (start[2] ?? 0) - (pad[2] ?? 0)];

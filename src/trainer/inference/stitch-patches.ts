@@ -47,12 +47,16 @@ export function stitchPatches(samples: readonly Sample[], options: StitchPatches
   samples.forEach((s, i) => {
     const r = records[i] as PatchOpRecord;
     if (initialSampleIdOf(s) !== source) throw new TypeMismatchError(`stitchPatches: patch '${sampleIdOf(s)}' comes from '${initialSampleIdOf(s)}', the others from '${source}'`);
-    if (r.patch.count !== count || !Number.isInteger(r.patch.index) || r.patch.index < 0 || r.patch.index >= count) throw new TypeMismatchError(`stitchPatches: patch '${sampleIdOf(s)}' has index ${r.patch.index} of ${r.patch.count}, expected one of ${count}`);
+    if (r.patch.count !== count || !Number.isInteger(r.patch.index) || r.patch.index < 0 || r.patch.index >= count)
+      throw new TypeMismatchError(`stitchPatches: patch '${sampleIdOf(s)}' has index ${r.patch.index} of ${r.patch.count}, expected one of ${count}`);
     if (seen[r.patch.index] === true) throw new TypeMismatchError(`stitchPatches: patch ${r.patch.index} of '${source}' is given twice`);
     seen[r.patch.index] = true;
   });
   const missing = seen.flatMap((v, i) => (v ? [] : [i]));
-  if (missing.length > 0) throw new TypeMismatchError(`stitchPatches: ${missing.length} of the ${count} patches of '${source}' are missing (indices ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+  if (missing.length > 0)
+    throw new TypeMismatchError(
+      `stitchPatches: ${missing.length} of the ${count} patches of '${source}' are missing (indices ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`,
+    );
 
   const images = samples.map((s) => imageOf(s, options.key));
   const img0 = images[0] as Image;
@@ -89,7 +93,10 @@ export function stitchPatches(samples: readonly Sample[], options: StitchPatches
     for (let c = 0; c < C; c++) out[v * C + c] = k === 0 ? 0 : (sum[v * C + c] as number) / k;
   }
   const start0 = (records[0] as PatchOpRecord).patch.start;
-  const origin = worldOfIndex(img0, start0.map((v) => -v));
+  const origin = worldOfIndex(
+    img0,
+    start0.map((v) => -v),
+  );
   const shape = [...full].slice(0, d).reverse();
   if (C > 1) shape.push(C);
   const geometry = { dimension: d, components: C, spacing: [...img0.spacing], origin, direction: [...img0.direction] };

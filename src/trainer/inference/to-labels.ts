@@ -34,7 +34,10 @@ export function toLabels(scores: Image, options: ToLabelsOptions = {}): Image<'u
     let max = src[v * C] as number;
     for (let c = 1; c < C; c++) {
       const s = src[v * C + c] as number;
-      if (s > max) (max = s), (best = c);
+      if (s > max) {
+        max = s;
+        best = c;
+      }
     }
     labels[v] = best;
   }

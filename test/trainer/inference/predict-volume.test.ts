@@ -24,7 +24,12 @@ afterAll(() => closeIoPool());
 // doubling reads every original voxel at an exact resampled voxel (weights 1 and 0), so an
 // identity model must come back bit for bit through reorient + resample + pad.
 const staticPipeline = pipeline(
-  [loadImage({ key: KEY, dir: DIR }), reorient({ keys: [KEY], orientation: 'RAS' }), resample({ keys: [KEY], spacing: [2, 1.5, 2] }), cropOrPad({ keys: [KEY], size: [136, 128, 128] })],
+  [
+    loadImage({ key: KEY, dir: DIR }),
+    reorient({ keys: [KEY], orientation: 'RAS' }),
+    resample({ keys: [KEY], spacing: [2, 1.5, 2] }),
+    cropOrPad({ keys: [KEY], size: [136, 128, 128] }),
+  ],
   { name: 'static' },
 );
 const sample = setKey(createSample('t1'), KEY, T1);
@@ -75,7 +80,7 @@ describe('predictVolume: static pipeline → sliding window → reverse onto the
     let wrong = 0;
     let ones = 0;
     input.data.forEach((v, i) => {
-      const want = (v as number) > 127.5 ? 1 : 0;
+      const want = v > 127.5 ? 1 : 0;
       ones += want;
       wrong += prediction.data[i] === want ? 0 : 1;
     });
@@ -85,6 +90,8 @@ describe('predictVolume: static pipeline → sliding window → reverse onto the
   it('refuses a pipeline that splits the volume into patches, naming the sample and stitchPatches', async () => {
     const patched = pipeline([loadImage({ key: KEY, dir: DIR }), extractPatches({ keys: [KEY], patchSize: [64, 64, 31] })]);
     await expect(predictVolume(sample, { pipeline: patched, imageKey: KEY, predictor: identity, window: { roi: [32, 32, 32] } })).rejects.toThrow(TypeMismatchError);
-    await expect(predictVolume(sample, { pipeline: patched, imageKey: KEY, predictor: identity, window: { roi: [32, 32, 32] } })).rejects.toThrow(/gave 8 samples for 't1'.*stitchPatches/);
+    await expect(predictVolume(sample, { pipeline: patched, imageKey: KEY, predictor: identity, window: { roi: [32, 32, 32] } })).rejects.toThrow(
+      /gave 8 samples for 't1'.*stitchPatches/,
+    );
   });
 });

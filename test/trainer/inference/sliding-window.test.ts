@@ -117,7 +117,11 @@ describe('slidingWindow: hand-derived cases', () => {
     });
   }
   it('a model that outputs a constant 1 gives 1 everywhere; an int16 input reaches the model as float32 values', async () => {
-    const img = createImage('int16', [7, 5, 4], Int16Array.from({ length: 140 }, (_, i) => i - 70));
+    const img = createImage(
+      'int16',
+      [7, 5, 4],
+      Int16Array.from({ length: 140 }, (_, i) => i - 70),
+    );
     const seen: number[] = [];
     const ones: WindowPredictor = (w) => {
       seen.push(...w.data);

@@ -9,7 +9,12 @@ import { stitchPatches } from '../../../src/trainer/inference/stitch-patches.js'
 function volume(size: number[], components = 1): Image<'int16'> {
   const n = size.reduce((a, b) => a * b, 1) * components;
   const direction = size.length === 3 ? [0, -1, 0, 1, 0, 0, 0, 0, 1] : [0, -1, 1, 0];
-  return createImage('int16', size, Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 2003) - 1000), { spacing: size.map((_, a) => 0.5 + a), origin: size.map((_, a) => 3 * a - 20), direction, components });
+  return createImage(
+    'int16',
+    size,
+    Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 2003) - 1000),
+    { spacing: size.map((_, a) => 0.5 + a), origin: size.map((_, a) => 3 * a - 20), direction, components },
+  );
 }
 
 async function patchesOf(img: Image, patchSize: number[], stride?: number[]): Promise<{ patches: Sample[]; opId: string }> {
@@ -45,14 +50,19 @@ describe('stitchPatches', () => {
     const img = createImage('float32', [6, 1], new Float32Array(6));
     const { patches, opId } = await patchesOf(img, [4, 1], [2, 1]);
     expect(patches.length).toBe(2);
-    const preds = patches.map((p, i) => setKey(p, 'pred', { ...(getKey(p, 'img') as Image), data: new Float32Array(4).fill(i === 0 ? 1 : 3) }));
+    const preds = patches.map((p, i) => setKey(p, 'pred', { ...getKey<Image>(p, 'img'), data: new Float32Array(4).fill(i === 0 ? 1 : 3) }));
     expect([...stitchPatches(preds, { key: 'pred', opId }).data]).toEqual([1, 1, 2, 2, 3, 3]);
   });
   it('names missing and repeated patches, mixed sources, and a sample without the record', async () => {
     const { patches, opId } = await patchesOf(volume([12, 12, 4]), [4, 4, 4]);
     expect(() => stitchPatches(patches.slice(1, 5), { key: 'img', opId })).toThrow(/5 of the 9 patches of 'vol' are missing \(indices 0, 5, 6, 7, 8\)/);
     expect(() => stitchPatches([...patches, patches[0] as Sample], { key: 'img', opId })).toThrow(/patch 0 of 'vol' is given twice/);
-    const other = (await runPipeline(pipeline([extractPatches({ keys: ['img'], patchSize: [4, 4, 4] })], { name: 'static' }), setKey(createSample('other'), 'img', volume([12, 12, 4])), { seed: 0, epoch: 0 }))[0] as Sample;
+    const other = (
+      await runPipeline(pipeline([extractPatches({ keys: ['img'], patchSize: [4, 4, 4] })], { name: 'static' }), setKey(createSample('other'), 'img', volume([12, 12, 4])), {
+        seed: 0,
+        epoch: 0,
+      })
+    )[0] as Sample;
     expect(() => stitchPatches([...patches.slice(1), other], { key: 'img', opId })).toThrow(/comes from 'other'/);
     expect(() => stitchPatches(patches, { key: 'img', opId: 'nope' })).toThrow(TypeMismatchError);
     expect(() => stitchPatches([], { key: 'img', opId })).toThrow(/no patch samples/);

@@ -21,7 +21,11 @@ describe('flipTta', () => {
     expect([...y.data]).toEqual([...(rampX(w) as Tensor<'float32'>).data]);
   });
   it('an identity model under flips along x, y, z and all three gives back the input exactly through the sliding window', async () => {
-    const img = createImage('float32', [9, 7, 6], Float32Array.from({ length: 378 }, (_, i) => Math.sin(i * 0.37)));
+    const img = createImage(
+      'float32',
+      [9, 7, 6],
+      Float32Array.from({ length: 378 }, (_, i) => Math.sin(i * 0.37)),
+    );
     const tta = flipTta((w) => w, { flips: [[0], [1], [2], [0, 1, 2]] });
     const out = await slidingWindow(img, tta, { roi: [4, 4, 4], overlap: 0.5, blend: 'gaussian', batchSize: 2 });
     expect([...out.data]).toEqual([...img.data]);
