@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OptionsError, TypeMismatchError } from '../../../src/core/errors.js';
 import { createImage, type Image } from '../../../src/core/image.js';
@@ -6,6 +7,7 @@ import type { Tensor } from '../../../src/core/tensor.js';
 import { importanceMap } from '../../../src/trainer/inference/importance-map.js';
 import { slidingWindow, type WindowPredictor } from '../../../src/trainer/inference/sliding-window.js';
 import { windowStarts } from '../../../src/trainer/inference/window-grid.js';
+import { fuzzParams } from '../../fuzz/fuzz-kit.js';
 
 interface RefCase {
   readonly name: string;
@@ -160,5 +162,34 @@ describe('slidingWindow: hand-derived cases', () => {
     await expect(slidingWindow(img3, identity, { roi: [4, 4] })).rejects.toThrow(OptionsError);
     await expect(slidingWindow(img3, identity, { roi: [4, 4, 4], overlap: 1 })).rejects.toThrow(OptionsError);
     await expect(slidingWindow(img3, identity, { roi: [4, 4, 4], batchSize: 0 })).rejects.toThrow(OptionsError);
+  });
+});
+
+describe('slidingWindow: random sizes, windows and overlaps (fast-check, fixed seed)', () => {
+  it('an identity model gives the input back exactly and every voxel is covered, 2D and 3D, both blends', async () => {
+    const tally = { cases: 0, padded: 0 };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 3 }).chain((d) =>
+          fc.record({
+            size: fc.array(fc.integer({ min: 1, max: 13 }), { minLength: d, maxLength: d }),
+            roi: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: d, maxLength: d }),
+            overlap: fc.double({ min: 0, max: 0.95, noNaN: true }),
+            blend: fc.constantFrom('constant' as const, 'gaussian' as const),
+            batchSize: fc.integer({ min: 1, max: 5 }),
+          }),
+        ),
+        async ({ size, roi, overlap, blend, batchSize }) => {
+          const img = formulaVolume(size);
+          const out = await slidingWindow(img, identity, { roi, overlap, blend, batchSize });
+          tally.cases++;
+          if (roi.some((r, a) => r > (size[a] as number))) tally.padded++;
+          expect([...out.data]).toEqual([...img.data]);
+        },
+      ),
+      fuzzParams(60),
+    );
+    console.log(`sliding window property: ${tally.cases} cases, ${tally.padded} with a window larger than the volume`);
+    expect(tally.padded).toBeGreaterThan(0);
   });
 });
