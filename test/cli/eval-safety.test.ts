@@ -108,7 +108,7 @@ describe('fuseflow eval --report: outputs checked before any work', () => {
     const report = join(dir, 'no-such-folder', 'report.html');
     // --ci 100000 would take many seconds: the refusal must come first.
     const t0 = performance.now();
-    const r = await fuseflowEval('--input', input, '--pred', 'p', '--target', 'y', '--metrics', 'auc', '--ci', '100000', '--ci-method', 'rows', '--report', report);
+    const r = await fuseflowEval('--input', input, '--pred', 'p', '--target', 'y', '--metrics', 'auc', '--ci', '100000', '--ci-resample', 'rows', '--report', report);
     expect(performance.now() - t0).toBeLessThan(3000);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no-such-folder\/report\.html: cannot write .*its folder does not exist/);

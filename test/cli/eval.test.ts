@@ -133,8 +133,8 @@ describe('fuseflow eval', () => {
     expect(text.out).toMatch(/60 rows from .*knight\.csv/);
   });
 
-  it("reproduces FuseMedML's example_4 bootstrap CI exactly with --ci-method fusemedml, and gives CIs for every metric", async () => {
-    const fm = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc', '--ci', '10000', '--seed', '1234', '--ci-method', 'fusemedml', '--json');
+  it("reproduces FuseMedML's example_4 bootstrap CI exactly with --ci-resample fusemedml, and gives CIs for every metric", async () => {
+    const fm = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc', '--ci', '10000', '--seed', '1234', '--ci-resample', 'fusemedml', '--json');
     const state = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,accuracy,confusion', '--ci', '500', '--seed', '7', '--id', 'id', '--json');
     expect(fm.code, fm.err).toBe(0);
     const ci = JSON.parse(fm.out).metrics.auc;

@@ -2,6 +2,9 @@
  * Parses the arguments of `fuseflow eval` into a checked options object.
  */
 import { OptionsError } from '../../core/errors.js';
+import type { BootstrapMethod } from '../../eval/ci/bootstrap-ci.js';
+import { CI_METHODS, type CiMethod } from '../../eval/ci/ci-summary.js';
+import { DEFAULT_SEED } from '../../eval/ci/default-seed.js';
 import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
 
 /** Parsed `fuseflow eval` options. */
@@ -15,7 +18,10 @@ export interface EvalArgs {
   readonly metrics: readonly string[] | undefined;
   readonly threshold: number | undefined;
   readonly ci: number | undefined;
-  readonly ciMethod: 'state' | 'rows' | 'fusemedml' | undefined;
+  /** How the interval is read off the replicates (`--ci-method`); default percentile. */
+  readonly ciMethod: CiMethod;
+  /** How replicates are drawn (`--ci-resample`); default: the library's per metric. */
+  readonly ciResample: BootstrapMethod | undefined;
   readonly seed: number;
   readonly groupBy: string | undefined;
   readonly fold: string | undefined;
@@ -52,10 +58,16 @@ files. Several --input files are joined row by row on the --id column (each id e
                         and are the default)
   --threshold T         binary decision threshold, strictly above is positive (default 0.5)
   --ci N                bootstrap confidence intervals with N replicates (2 to 100,000)
-  --ci-method M         state (resample the metric's merged counts; default where the metric
-                        supports it), rows (Poisson weights per row, keyed by --id when given) or
-                        fusemedml (FuseMedML's stratified resampling by target, numpy's RNG)
-  --seed S              seed of the bootstrap, an integer 0 to 4294967295 (default 0)
+  --ci-method M         how the interval is read off the replicates, as FuseMedML's CI(ci_method)
+                        names it: percentile (default; the 2.5th and 97.5th percentiles for 95%),
+                        normal (value ∓ 1.96·std of the replicates) or pivotal (2·value − the
+                        upper and lower percentiles)
+  --ci-resample R       how replicates are drawn: state (resample the metric's merged counts;
+                        default where the metric supports it), rows (Poisson weights per row,
+                        keyed by --id when given) or fusemedml (FuseMedML's stratified resampling
+                        by target, numpy's RNG: equals FuseMedML's CI for the same seed and row
+                        order)
+  --seed S              seed of the bootstrap, an integer 0 to 4294967295 (default ${DEFAULT_SEED}, the library's and FuseMedML's)
   --group-by COL        also report each metric per value of COL (as <metric>_per_<COL>), with
                         mean, std and median over groups; a group where the metric is undefined
                         (e.g. AUC with one class) is listed under failed_groups
@@ -83,6 +95,7 @@ const VALUE_FLAGS = new Set([
   '--threshold',
   '--ci',
   '--ci-method',
+  '--ci-resample',
   '--seed',
   '--group-by',
   '--fold',
@@ -119,6 +132,9 @@ function integerArg(flag: string, text: string | undefined, min: number, max: nu
   }
   return x;
 }
+
+/** The values of `--ci-resample` (the library's `BootstrapMethod`). */
+const RESAMPLE_METHODS: readonly BootstrapMethod[] = ['state', 'rows', 'fusemedml'];
 
 /** Most bootstrap replicates `--ci` accepts (each is one resample of every metric's state). */
 export const MAX_CI_REPLICATES = 100_000;
@@ -175,9 +191,14 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   if (classes !== undefined && classes.length !== preds.length) throw new OptionsError(`--classes names ${classes.length} classes but --pred has ${preds.length} columns`);
   const metricsText = one('--metrics');
   const ciMethod = one('--ci-method');
-  if (ciMethod !== undefined && ciMethod !== 'state' && ciMethod !== 'rows' && ciMethod !== 'fusemedml')
-    throw new OptionsError(`--ci-method must be state, rows or fusemedml, got '${ciMethod}'`);
-  if (ciMethod !== undefined && one('--ci') === undefined) throw new OptionsError('--ci-method needs --ci N');
+  if (ciMethod !== undefined && (RESAMPLE_METHODS as readonly string[]).includes(ciMethod)) {
+    throw new OptionsError(`--ci-method now names the interval (${CI_METHODS.join(', ')}); how replicates are drawn moved to --ci-resample: use --ci-resample ${ciMethod}`);
+  }
+  if (ciMethod !== undefined && !(CI_METHODS as readonly string[]).includes(ciMethod)) throw new OptionsError(`--ci-method must be ${CI_METHODS.join(', ')}, got '${ciMethod}'`);
+  const ciResample = one('--ci-resample');
+  if (ciResample !== undefined && !(RESAMPLE_METHODS as readonly string[]).includes(ciResample))
+    throw new OptionsError(`--ci-resample must be ${RESAMPLE_METHODS.join(', ')}, got '${ciResample}'`);
+  for (const flag of ['--ci-method', '--ci-resample']) if (one(flag) !== undefined && one('--ci') === undefined) throw new OptionsError(`${flag} needs --ci N`);
   const scores = (one('--scores') ?? 'probabilities') as ScoreKind;
   if (!SCORE_KINDS.includes(scores)) throw new OptionsError(`--scores must be ${SCORE_KINDS.join(', ')}, got '${scores}'`);
   if (flags.has('--overwrite') && one('--report') === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
@@ -191,8 +212,9 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     metrics: metricsText === undefined ? undefined : list([metricsText]),
     threshold: numberArg('--threshold', one('--threshold'), Number.isFinite, 'a finite number'),
     ci: integerArg('--ci', one('--ci'), 2, MAX_CI_REPLICATES),
-    ciMethod,
-    seed: integerArg('--seed', one('--seed'), 0, 0xffffffff) ?? 0,
+    ciMethod: (ciMethod ?? 'percentile') as CiMethod,
+    ciResample: ciResample as BootstrapMethod | undefined,
+    seed: integerArg('--seed', one('--seed'), 0, 0xffffffff) ?? DEFAULT_SEED,
     groupBy: one('--group-by'),
     fold: one('--fold'),
     onMissing,

@@ -135,8 +135,9 @@ function withCi(metric: Metric, args: EvalArgs): Metric {
     metric,
     replicates: args.ci as number,
     seed: args.seed,
-    ...(args.ciMethod === undefined ? {} : { method: args.ciMethod }),
-    ...(args.ciMethod === 'fusemedml' ? { stratum: args.target } : {}),
+    ciMethod: args.ciMethod,
+    ...(args.ciResample === undefined ? {} : { method: args.ciResample }),
+    ...(args.ciResample === 'fusemedml' ? { stratum: args.target } : {}),
     ...(args.id === undefined ? {} : { rowKey: args.id }),
   });
 }

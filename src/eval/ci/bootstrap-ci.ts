@@ -21,6 +21,11 @@
  *   Reproduces FuseMedML's numbers bit for bit for the same row order (one stream, or shards
  *   merged in rank order).
  *
+ * The interval is read off the replicates by `ciMethod` (FuseMedML's `ci_method`): percentile
+ * (default), normal or pivotal — see `ciOf`. BCa is not offered: its acceleration needs the
+ * jackknife (the metric on every leave-one-row-out subset), which the merged states of `'state'`
+ * and `'rows'` cannot give.
+ *
  * Results keep FuseMedML's shape: `{ org, mean, std, conf_interval, conf_lower, conf_upper }`
  * per number of the metric's result (dict results give a dict of those).
  */
@@ -32,7 +37,8 @@ import { runMetric } from '../metrics/run-metric.js';
 import { NumpyRandomState } from '../stats/numpy-random-state.js';
 import { poisson } from '../stats/poisson.js';
 import { batchLength, takeRows } from './batch-rows.js';
-import { ciTree } from './ci-summary.js';
+import { CI_METHODS, ciTree, type CiMethod } from './ci-summary.js';
+import { DEFAULT_SEED } from './default-seed.js';
 import { rowAccumulator, allRows, type RowStore } from './row-store.js';
 
 /** How replicates are drawn. */
@@ -46,11 +52,20 @@ export interface BootstrapCiOptions<S, R> {
   readonly name?: string;
   /** Number of replicates. Default 1000. */
   readonly replicates?: number;
-  /** Seed. Default 1234 (FuseMedML's). */
+  /** Seed. Default {@link DEFAULT_SEED} (1234, FuseMedML's). */
   readonly seed?: number;
   /** Confidence level in percent. Default 95. */
   readonly confInterval?: number;
-  /** Resampling method. Default `'state'` when the metric supports it, else `'rows'`. */
+  /**
+   * How the interval is read off the replicates (FuseMedML's `ci_method`): `'percentile'`
+   * (default), `'normal'` (org ∓ z·std) or `'pivotal'` (2·org − upper/lower percentile).
+   * The CLI's `--ci-method`.
+   */
+  readonly ciMethod?: CiMethod;
+  /**
+   * How replicates are drawn (the CLI's `--ci-resample`). Default `'state'` when the metric
+   * supports it, else `'rows'`.
+   */
   readonly method?: BootstrapMethod;
   /** `'rows'`: column of row ids keying the weights (needed for sharding invariance). Default: running row index. */
   readonly rowKey?: string;
@@ -133,7 +148,9 @@ export function* fusemedmlResamples(strata: readonly unknown[], seed: number, re
 export function bootstrapCi<S, R>(options: BootstrapCiOptions<S, R>): Metric<unknown, unknown> {
   const conf = options.confInterval ?? 95;
   if (!(conf > 0 && conf < 100)) throw new OptionsError(`bootstrapCi: confInterval must be in (0, 100), got ${conf}`);
-  return resampled(options, (org, reps) => ciTree(org, reps, conf));
+  const ciMethod = options.ciMethod ?? 'percentile';
+  if (!CI_METHODS.includes(ciMethod)) throw new OptionsError(`bootstrapCi: ciMethod must be ${CI_METHODS.join(', ')}, got '${String(ciMethod)}'`);
+  return resampled(options, (org, reps) => ciTree(org, reps, conf, ciMethod));
 }
 
 /**
@@ -146,7 +163,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
   if (inner === undefined || typeof inner.init !== 'function') throw new OptionsError('bootstrapCi: options.metric must be a metric');
   const name = options.name ?? inner.name;
   const R = options.replicates ?? 1000;
-  const seed = options.seed ?? 1234;
+  const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(R) || R < 1) throw new OptionsError(`bootstrapCi: replicates must be a positive integer, got ${R}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionsError(`bootstrapCi: seed must be an integer in [0, 2^32)`);
   const method = options.method ?? (inner.replicate !== undefined ? 'state' : 'rows');

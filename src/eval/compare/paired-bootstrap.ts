@@ -27,7 +27,7 @@ export interface PairedBootstrapOptions<S1, R1, S2, R2> {
   readonly keys?: readonly string[];
   /** Default 1000. */
   readonly replicates?: number;
-  /** Default 1234. */
+  /** Default `DEFAULT_SEED` (1234). */
   readonly seed?: number;
   /** 'rows' (default, Poisson row weights keyed by `rowKey`) or 'fusemedml' (exact FuseMedML resampling). */
   readonly method?: Exclude<BootstrapMethod, 'state'>;

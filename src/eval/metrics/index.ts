@@ -74,7 +74,8 @@ export { applyThresholds, type ApplyThresholdsOptions } from './apply-thresholds
 export { runMetric, type RunMetricOptions, type RunMetricResult } from './run-metric.js';
 export { MetricInputError } from '../metric-input-error.js';
 export { bootstrapCi, rowWeights, type BootstrapCiOptions, type BootstrapMethod } from '../ci/bootstrap-ci.js';
-export { ciOf, ciTree, type CiResult, type CiTree } from '../ci/ci-summary.js';
+export { ciOf, ciTree, CI_METHODS, type CiMethod, type CiResult, type CiTree } from '../ci/ci-summary.js';
+export { DEFAULT_SEED } from '../ci/default-seed.js';
 export { delongTest, delongCovariance, type DelongTestOptions, type DelongResult } from '../compare/delong.js';
 export { delongTestOneVsRest, type DelongTestOneVsRestOptions, type DelongOneVsRestResult } from '../compare/delong-one-vs-rest.js';
 export { mcnemarTest, type McnemarTestOptions, type McnemarResult, type McnemarState } from '../compare/mcnemar.js';

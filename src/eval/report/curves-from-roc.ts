@@ -6,6 +6,7 @@
  */
 import { rocBand, type RocPoints } from './roc-band.js';
 import type { ReportPr, ReportRoc } from './report-input.js';
+import { DEFAULT_SEED } from '../ci/default-seed.js';
 
 /** Options of {@link curvesFromRoc}. */
 export interface CurvesFromRocOptions {
@@ -15,7 +16,7 @@ export interface CurvesFromRocOptions {
   readonly ap?: number;
   /** Bootstrap replicates of the ROC band; 0 for no band; default 200. */
   readonly bandReplicates?: number;
-  /** Seed of the band; default 0. */
+  /** Seed of the band; default `DEFAULT_SEED` (1234). */
   readonly seed?: number;
 }
 
@@ -45,7 +46,7 @@ export function curvesFromRoc(label: string, curve: RocPoints, positives: number
     area += (((curve.fpr[i] as number) - (curve.fpr[i - 1] as number)) * ((curve.tpr[i] as number) + (curve.tpr[i - 1] as number))) / 2;
   }
   const replicates = options.bandReplicates ?? 200;
-  const band = replicates > 0 ? rocBand(curve, { positives, negatives, replicates, seed: options.seed ?? 0 }) : undefined;
+  const band = replicates > 0 ? rocBand(curve, { positives, negatives, replicates, seed: options.seed ?? DEFAULT_SEED }) : undefined;
   return {
     roc: { label, fpr: curve.fpr, tpr: curve.tpr, auc: options.auc ?? area, ...(band === undefined ? {} : { band }) },
     pr: { label, recall, precision, ap: options.ap ?? ap, baseline: positives / (positives + negatives) },

@@ -14,6 +14,7 @@ import type { CliMetricOptions } from '../metrics/index.js';
 import { curvesFromRoc } from './curves-from-roc.js';
 import { isCiResult } from './results-table.js';
 import type { ReportInput, ReportPr, ReportReliability, ReportRoc } from './report-input.js';
+import { DEFAULT_SEED } from '../ci/default-seed.js';
 
 /** Names of the report's own metrics start with this. */
 export const REPORT_PREFIX = 'report:';
@@ -117,7 +118,7 @@ export function reportMetrics(keys: CliMetricOptions): Record<string, Metric> {
 export interface ReportInputOptions {
   readonly title?: string;
   readonly about?: readonly string[];
-  /** Seed of the ROC bands; default 0. */
+  /** Seed of the ROC bands; default `DEFAULT_SEED` (1234). */
   readonly seed?: number;
   /** Bootstrap replicates of each ROC band; default 200. */
   readonly bandReplicates?: number;
@@ -148,7 +149,7 @@ function numberAt(results: MetricResults, name: string, key?: string): number | 
 export function reportInput(all: MetricResults, shown: MetricResults, keys: CliMetricOptions, options: ReportInputOptions = {}): ReportInput {
   const roc: ReportRoc[] = [];
   const pr: ReportPr[] = [];
-  const seed = options.seed ?? 0;
+  const seed = options.seed ?? DEFAULT_SEED;
   const band = { ...(options.bandReplicates === undefined ? {} : { bandReplicates: options.bandReplicates }), seed };
   const omitted: string[] = [];
   const get = (name: string): unknown => {

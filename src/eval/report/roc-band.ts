@@ -9,6 +9,7 @@
 import { Rng } from '../../core/rng.js';
 import { OptionsError } from '../../core/errors.js';
 import { poisson } from '../stats/poisson.js';
+import { DEFAULT_SEED } from '../ci/default-seed.js';
 
 /** A ROC curve as points, from (0, 0) to (1, 1). */
 export interface RocPoints {
@@ -27,7 +28,7 @@ export interface RocBandOptions {
   readonly confidence?: number;
   /** Grid points on the false positive rate axis; default 101 (steps of 0.01). */
   readonly grid?: number;
-  /** Seed of the resampling; default 0. */
+  /** Seed of the resampling; default `DEFAULT_SEED` (1234). */
   readonly seed?: number;
 }
 
@@ -89,7 +90,7 @@ export function rocBand(curve: RocPoints, options: RocBandOptions): RocBand {
   const samples = grid.map(() => new Float64Array(replicates));
   const rfpr = new Float64Array(n);
   const rtpr = new Float64Array(n);
-  const rng = Rng.fromParts([options.seed ?? 0, 'roc-band']);
+  const rng = Rng.fromParts([options.seed ?? DEFAULT_SEED, 'roc-band']);
   for (let r = 0; r < replicates; r++) {
     const rr = rng.fork(r);
     let tp = 0;
