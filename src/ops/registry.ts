@@ -37,12 +37,7 @@ export interface OpDefinition<O extends object, P = undefined> {
   /** The per-sample function; `prepared` is what {@link OpDefinition.prepare} returned. */
   readonly apply: (sample: Sample, ctx: OpContext, options: O, prepared: P) => OpResult | Promise<OpResult>;
   /** Optional inverse, see {@link Op.reverse}; also receives the options and prepared state. */
-  readonly reverse?: (
-    sample: Sample,
-    info: { readonly keyToReverse: string; readonly keyToFollow: string; readonly opId: string },
-    options: O,
-    prepared: P,
-  ) => Sample;
+  readonly reverse?: (sample: Sample, info: { readonly keyToReverse: string; readonly keyToFollow: string; readonly opId: string }, options: O, prepared: P) => Sample;
   /** Module URL or path that defines the op (pass `import.meta.url` for user ops). */
   readonly module?: string;
 }
@@ -63,13 +58,14 @@ export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P
     def.validate?.(containsSampler(options) ? (probeSamplers(options) as O) : options);
     const frozen = Object.freeze(specsForOps(options) as O);
     const prepared = (def.prepare === undefined ? undefined : def.prepare(frozen)) as P;
+    const reverse = def.reverse;
     const op: Op<O> = {
       name: def.name,
       version: def.version,
       kind: typeof def.kind === 'function' ? def.kind(frozen) : def.kind,
       options: frozen,
       apply: (sample, ctx) => def.apply(sample, ctx, frozen, prepared),
-      ...(def.reverse === undefined ? {} : { reverse: (sample: Sample, info: Parameters<NonNullable<Op<O>['reverse']>>[1]) => def.reverse!(sample, info, frozen, prepared) }),
+      ...(reverse === undefined ? {} : { reverse: (sample: Sample, info: Parameters<NonNullable<Op<O>['reverse']>>[1]) => reverse(sample, info, frozen, prepared) }),
       ...(def.module === undefined ? {} : { module: def.module }),
     };
     return op;
@@ -79,11 +75,7 @@ export function defineOp<O extends object, P = undefined>(def: OpDefinition<O, P
 }
 
 /** Registers a factory under `name`. Registering the same name twice with another version throws. */
-export function registerOp<O extends object>(
-  name: string,
-  factory: OpFactory<O>,
-  meta: { version: number; kind: OpKind; module?: string },
-): void {
+export function registerOp<O extends object>(name: string, factory: OpFactory<O>, meta: { version: number; kind: OpKind; module?: string }): void {
   const prev = registry.get(name);
   if (prev !== undefined && prev.version !== meta.version) {
     throw new FuseflowError(`op '${name}' is already registered with version ${prev.version}, not ${meta.version}`);
@@ -109,7 +101,9 @@ export function createOp(spec: OpSpec): Op<object> {
   const entry = registry.get(spec.name);
   if (entry === undefined) {
     const near = registeredOps().filter((n) => n.toLowerCase().includes(spec.name.split('.').pop()?.toLowerCase() ?? ''));
-    throw new FuseflowError(`unknown op '${spec.name}'${near.length > 0 ? `; did you mean ${near.slice(0, 3).join(', ')}?` : ''}${spec.module === undefined ? '' : ` (module ${spec.module})`}`);
+    throw new FuseflowError(
+      `unknown op '${spec.name}'${near.length > 0 ? `; did you mean ${near.slice(0, 3).join(', ')}?` : ''}${spec.module === undefined ? '' : ` (module ${spec.module})`}`,
+    );
   }
   if (entry.version !== spec.version) {
     throw new FuseflowError(`op '${spec.name}' spec has version ${spec.version} but the registered op is version ${entry.version}`);

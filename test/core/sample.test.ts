@@ -117,7 +117,7 @@ describe('sample API (FuseMedML NDict semantics)', () => {
     const key = fc.stringMatching(/^[a-z]{1,3}$/);
     const tree: fc.Arbitrary<Sample> = fc.letrec((tie) => ({
       node: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, fc.integer(), tie('node')), { minKeys: 1, maxKeys: 4 }),
-    })).node as fc.Arbitrary<Sample>;
+    })).node;
     fc.assert(
       fc.property(tree, (s) => {
         expect(unflatten(flatten(s))).toEqual(unflatten(flatten(unflatten(flatten(s)))));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OpError, createSample, getKey, setKey, type Sample } from '../../src/core/index.js';
-import { defineOp, pipeline, pipelineFromSpec, pipelineSpec, runPipeline, set, reversePipeline, lambda, repeat } from '../../src/ops/index.js';
+import { defineOp, pipeline, pipelineFromSpec, pipelineSpec, runPipeline, set, reversePipeline, lambda, repeat, type PipelineSpec } from '../../src/ops/index.js';
 
 const split = defineOp<{ n: number }>({
   name: 'test.pipeline.split',
@@ -86,29 +86,32 @@ describe('runPipeline (FuseMedML PipelineDefault §D.3)', () => {
 
   it('round-trips through specs', async () => {
     const p = pipeline([set({ key: 'a', value: [1, 2] }), split({ n: 2 })], { name: 'static' });
-    const q = pipelineFromSpec(JSON.parse(JSON.stringify(pipelineSpec(p))));
+    const q = pipelineFromSpec(JSON.parse(JSON.stringify(pipelineSpec(p))) as PipelineSpec);
     expect(await runPipeline(q, createSample('z'), run)).toEqual(await runPipeline(p, createSample('z'), run));
   });
 
   it('rejects duplicate op ids', () => {
     const op = set({ key: 'a', value: 1 });
-    expect(() => pipeline([{ ...op, id: 'x' }, { ...op, id: 'x' }])).toThrow(/used twice/);
+    expect(() =>
+      pipeline([
+        { ...op, id: 'x' },
+        { ...op, id: 'x' },
+      ]),
+    ).toThrow(/used twice/);
   });
 });
 
 describe('reverse (FuseMedML OpLambda §D.2)', () => {
   it('lambda x+3 repeated 3 times on 5 gives 14, reverse gives 5, and applies to another key following a', async () => {
-    const p = pipeline([
-      repeat({ op: lambda({ key: 'data.a', fn: (x) => (x as number) + 3, fnReverse: (x) => (x as number) - 3 }), steps: [{}, {}, {}] }),
-    ]);
-    const [out] = (await runPipeline(p, setKey(createSample('0'), 'data.a', 5), run)) as Sample[];
+    const p = pipeline([repeat({ op: lambda({ key: 'data.a', fn: (x) => (x as number) + 3, fnReverse: (x) => (x as number) - 3 }), steps: [{}, {}, {}] })]);
+    const [out] = await runPipeline(p, setKey(createSample('0'), 'data.a', 5), run);
     expect(getKey(out as Sample, 'data.a')).toBe(14);
   });
 
   it('reversePipeline undoes a lambda on the followed key only', async () => {
     const inc = lambda({ key: 'data.a', fn: (x) => (x as number) + 3, fnReverse: (x) => (x as number) - 3 });
     const p = pipeline([inc, { ...inc, id: 'second' }, { ...inc, id: 'third' }]);
-    const [out] = (await runPipeline(p, setKey(createSample('0'), 'data.a', 5), run)) as Sample[];
+    const [out] = await runPipeline(p, setKey(createSample('0'), 'data.a', 5), run);
     expect(getKey(out as Sample, 'data.a')).toBe(14);
     const back = reversePipeline(p, out as Sample, { keyToReverse: 'data.a', keyToFollow: 'data.a' });
     expect(getKey(back, 'data.a')).toBe(5);

@@ -37,7 +37,7 @@ export function asTensor(value: unknown, key: string, dtype?: DType): Tensor {
       shape.push(probe.length);
       probe = probe[0];
     }
-    const flat = (value as unknown[]).flat(shape.length) as unknown[];
+    const flat = (value as unknown[]).flat<unknown[], number>(shape.length);
     const data = allocate(dtype ?? 'float32', flat.length);
     if (flat.length !== shape.reduce((a, b) => a * b, 1)) throw new TypeMismatchError(`key '${key}': nested array is ragged, cannot make a tensor`);
     for (let i = 0; i < flat.length; i++) {

@@ -4,7 +4,7 @@ import { defineOp } from '../registry.js';
 import type { RegionEntry } from './crop-or-pad.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, sizeOf, worldOf } from './internal/image-access.js';
-import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
+import { checkKeyList, checkNum, checkPerAxis, firstKey, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 
 /** Options of {@link extractPatches}. */
@@ -64,13 +64,14 @@ export const extractPatches = defineOp<ExtractPatchesOptions>({
     if (o.padValue !== undefined) checkNum(NAME, 'padValue', o.padValue);
   },
   apply: (sample, ctx, o) => {
-    const images = o.keys.map((k) => imageAt(sample, k));
-    const first = images[0]!;
+    const images = o.keys.map((key) => ({ key, img: imageAt(sample, key) }));
+    const firstName = firstKey(NAME, o.keys);
+    const first = imageAt(sample, firstName);
     const full = sizeOf(first);
-    images.forEach((img, i) => {
+    for (const { key, img } of images) {
       const s = sizeOf(img);
-      if (s.some((n, a) => n !== full[a])) throw new TypeMismatchError(`key '${o.keys[i]}' has size [${s.join(', ')}] but '${o.keys[0]}' has [${full.join(', ')}]`);
-    });
+      if (s.some((n, a) => n !== full[a])) throw new TypeMismatchError(`key '${key}' has size [${s.join(', ')}] but '${firstName}' has [${full.join(', ')}]`);
+    }
     const d = first.dimension;
     const size = perAxis(o.patchSize, d, 'patchSize');
     const stride = o.stride === undefined ? size : perAxis(o.stride, d, 'stride');
@@ -82,13 +83,19 @@ export const extractPatches = defineOp<ExtractPatchesOptions>({
     const initial = getOr(sample, INITIAL_SAMPLE_ID_KEY, id);
     return starts.map((start, index): Sample => {
       const values: Record<string, unknown> = { [SAMPLE_ID_KEY]: `${id}/patch-${index}`, [INITIAL_SAMPLE_ID_KEY]: initial };
-      o.keys.forEach((k, i) => {
-        values[k] = copyRegion(images[i]!, start, size, o.padValue ?? 0);
-      });
+      for (const { key, img } of images) values[key] = copyRegion(img, start, size, o.padValue ?? 0);
       const entries: RegionEntry[] = o.keys.map(() => ({ start, size: full }));
       const patch: PatchRecord = { index, count: starts.length, start, worldOrigin: worldOf(first, start) };
       return recordReverse(setKeys(sample, values), ctx.opId, { op: NAME, keys: o.keys, entries, patch });
     });
   },
-  reverse: (sample, info) => reverseWith<RegionEntry>(sample, info, NAME, (img, e) => copyRegion(img, e.start.map((s) => -s), e.size, 0)),
+  reverse: (sample, info) =>
+    reverseWith<RegionEntry>(sample, info, NAME, (img, e) =>
+      copyRegion(
+        img,
+        e.start.map((s) => -s),
+        e.size,
+        0,
+      ),
+    ),
 });

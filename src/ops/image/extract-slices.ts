@@ -4,7 +4,7 @@ import { allocate } from '../../core/tensor.js';
 import { getOr, INITIAL_SAMPLE_ID_KEY, SAMPLE_ID_KEY, sampleIdOf, setKeys, type Sample } from '../../core/sample.js';
 import { defineOp } from '../registry.js';
 import { imageAt, shapeFor, size3, worldOf } from './internal/image-access.js';
-import { checkKeyList } from './internal/options.js';
+import { checkKeyList, firstKey } from './internal/options.js';
 
 /** Options of {@link extractSlices}. */
 export interface ExtractSlicesOptions {
@@ -80,13 +80,14 @@ export const extractSlices = defineOp<ExtractSlicesOptions>({
     if (o.axis !== undefined && !(o.axis in AXES)) throw new OptionsError(`op '${NAME}': option 'axis' must be 'x', 'y' or 'z', got ${JSON.stringify(o.axis)}`);
   },
   apply: (sample, ctx, o) => {
-    const images = o.keys.map((k) => imageAt(sample, k));
-    const first = images[0]!;
+    const images = o.keys.map((key) => ({ key, img: imageAt(sample, key) }));
+    const firstName = firstKey(NAME, o.keys);
+    const first = imageAt(sample, firstName);
     const full = size3(first);
-    images.forEach((img, i) => {
-      if (img.dimension !== 3) throw new TypeMismatchError(`key '${o.keys[i]}' holds a ${img.dimension}D image; slices need 3D`);
-      if (size3(img).some((n, a) => n !== full[a])) throw new TypeMismatchError(`key '${o.keys[i]}' differs in size from '${o.keys[0]}'`);
-    });
+    for (const { key, img } of images) {
+      if (img.dimension !== 3) throw new TypeMismatchError(`key '${key}' holds a ${img.dimension}D image; slices need 3D`);
+      if (size3(img).some((n, a) => n !== full[a])) throw new TypeMismatchError(`key '${key}' differs in size from '${firstName}'`);
+    }
     const axisName = o.axis ?? 'z';
     const axis = AXES[axisName];
     const count = full[axis];
@@ -95,9 +96,7 @@ export const extractSlices = defineOp<ExtractSlicesOptions>({
     const children: Sample[] = [];
     for (let k = 0; k < count; k++) {
       const values: Record<string, unknown> = { [SAMPLE_ID_KEY]: `${id}/slice-${k}`, [INITIAL_SAMPLE_ID_KEY]: initial };
-      o.keys.forEach((key, i) => {
-        values[key] = sliceOf(images[i]!, axis, k);
-      });
+      for (const { key, img } of images) values[key] = sliceOf(img, axis, k);
       const start = [0, 0, 0];
       start[axis] = k;
       const record: SliceRecord = { axis: axisName, index: k, count, origin3: worldOf(first, start), spacing3: [...first.spacing], direction3: [...first.direction] };

@@ -3,7 +3,18 @@ import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
 import { affineIndexMap, type AffineParams } from './internal/affine.js';
 import { imageAt, invert, isIntegral, matVec, sizeOf, updateImages, gridOf } from './internal/image-access.js';
-import { checkInterpolation, checkPadding, checkPerAxis, checkRandomKeys, DEFAULT_PROB, interpolationAt, perAxis, type Interpolation, type PerAxis } from './internal/options.js';
+import {
+  checkInterpolation,
+  checkPadding,
+  checkPerAxis,
+  checkRandomKeys,
+  DEFAULT_PROB,
+  firstKey,
+  interpolationAt,
+  perAxis,
+  type Interpolation,
+  type PerAxis,
+} from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 import { indexMap3, resampleImage, type Padding } from './internal/sampler.js';
 
@@ -85,7 +96,7 @@ export const randAffine = defineOp<RandAffineOptions>({
     const applied = ctx.rng.bool(o.prob ?? DEFAULT_PROB);
     const entries: (AffineEntry | null)[] = o.keys.map(() => null);
     if (!applied) return recordReverse(sample, ctx.opId, { op: NAME, keys: o.keys, entries });
-    const first = imageAt(sample, o.keys[0]!);
+    const first = imageAt(sample, firstKey(NAME, o.keys));
     const d = first.dimension;
     const rng = ctx.rng;
     const p: AffineParams = {

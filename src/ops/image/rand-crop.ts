@@ -4,7 +4,7 @@ import { defineOp } from '../registry.js';
 import type { RegionEntry } from './crop-or-pad.js';
 import { copyRegion } from './internal/region.js';
 import { imageAt, sizeOf } from './internal/image-access.js';
-import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
+import { checkKeyList, checkNum, checkPerAxis, firstKey, perAxis, type PerAxis } from './internal/options.js';
 import { recordReverse, reverseWith } from './internal/reverse-info.js';
 
 /** Options of {@link randCrop}. */
@@ -39,7 +39,7 @@ export const randCrop = defineOp<RandCropOptions>({
     if (o.padValue !== undefined) checkNum(NAME, 'padValue', o.padValue);
   },
   apply: (sample, ctx, o) => {
-    const first = imageAt(sample, o.keys[0]!);
+    const first = imageAt(sample, firstKey(NAME, o.keys));
     const full = sizeOf(first);
     const size = perAxis(o.size, first.dimension, 'size');
     const start = full.map((n, i) => {
@@ -51,11 +51,20 @@ export const randCrop = defineOp<RandCropOptions>({
     for (const key of o.keys) {
       const img = imageAt(out, key);
       const s = sizeOf(img);
-      if (s.length !== full.length || s.some((n, i) => n !== full[i])) throw new TypeMismatchError(`key '${key}' has size [${s.join(', ')}] but '${o.keys[0]}' has [${full.join(', ')}]`);
+      if (s.length !== full.length || s.some((n, i) => n !== full[i]))
+        throw new TypeMismatchError(`key '${key}' has size [${s.join(', ')}] but '${o.keys[0]}' has [${full.join(', ')}]`);
       entries.push({ start, size: full });
       out = setKey(out, key, copyRegion(img, start, size, o.padValue ?? 0));
     }
     return recordReverse(out, ctx.opId, { op: NAME, keys: o.keys, entries });
   },
-  reverse: (sample, info) => reverseWith<RegionEntry>(sample, info, NAME, (img, e) => copyRegion(img, e.start.map((s) => -s), e.size, 0)),
+  reverse: (sample, info) =>
+    reverseWith<RegionEntry>(sample, info, NAME, (img, e) =>
+      copyRegion(
+        img,
+        e.start.map((s) => -s),
+        e.size,
+        0,
+      ),
+    ),
 });

@@ -10,6 +10,7 @@ import {
   checkRandomKeys,
   checkRangePair,
   DEFAULT_PROB,
+  firstKey,
   interpolationAt,
   perAxis,
   type Interpolation,
@@ -48,11 +49,13 @@ export function displacementField(size: readonly [number, number, number], dimen
   for (let i = 0; i < controls.length; i += 3) {
     for (let a = 0; a < dimension; a++) controls[i + a] = rng.normal(0, magnitude);
   }
-  const tables = size.map((n, a) => {
+  // Per axis: for each voxel, the control point below it and the weight of the one above.
+  const table = (a: 0 | 1 | 2): { i0: Int32Array; w: Float64Array } => {
+    const n = size[a];
     const i0 = new Int32Array(n),
       w = new Float64Array(n);
     const g = a < dimension ? (spacing[a] as number) : 1;
-    const last = (counts[a] as number) - 1;
+    const last = counts[a] - 1;
     for (let o = 0; o < n; o++) {
       const x = o / g;
       const k = Math.min(Math.floor(x), Math.max(0, last - 1));
@@ -60,22 +63,23 @@ export function displacementField(size: readonly [number, number, number], dimen
       w[o] = last === 0 ? 0 : x - k;
     }
     return { i0, w };
-  });
+  };
+  const [tx, ty, tz] = [table(0), table(1), table(2)];
   const [cx, cy] = [counts[0], counts[1]];
   const at = (i: number, j: number, k: number, c: number): number => controls[((k * cy + j) * cx + i) * 3 + c] ?? 0;
   const field = new Float32Array(size[0] * size[1] * size[2] * 3);
   let p = 0;
   for (let z = 0; z < size[2]; z++) {
-    const k = tables[2]!.i0[z] as number,
-      fz = tables[2]!.w[z] as number;
+    const k = tz.i0[z] as number,
+      fz = tz.w[z] as number;
     const k1 = Math.min(k + 1, counts[2] - 1);
     for (let y = 0; y < size[1]; y++) {
-      const j = tables[1]!.i0[y] as number,
-        fy = tables[1]!.w[y] as number;
+      const j = ty.i0[y] as number,
+        fy = ty.w[y] as number;
       const j1 = Math.min(j + 1, cy - 1);
       for (let x = 0; x < size[0]; x++) {
-        const i = tables[0]!.i0[x] as number,
-          fx = tables[0]!.w[x] as number;
+        const i = tx.i0[x] as number,
+          fx = tx.w[x] as number;
         const i1 = Math.min(i + 1, cx - 1);
         for (let c = 0; c < 3; c++) {
           const lower = (at(i, j, k, c) * (1 - fx) + at(i1, j, k, c) * fx) * (1 - fy) + (at(i, j1, k, c) * (1 - fx) + at(i1, j1, k, c) * fx) * fy;
@@ -120,7 +124,7 @@ export const randElastic = defineOp<RandElasticOptions>({
   },
   apply: (sample, ctx, o) => {
     if (!ctx.rng.bool(o.prob ?? DEFAULT_PROB)) return sample;
-    const first = imageAt(sample, o.keys[0]!);
+    const first = imageAt(sample, firstKey(NAME, o.keys));
     const size = size3(first);
     const [lo, hi] = o.magnitudeRange ?? [0, 4];
     const magnitude = ctx.rng.uniform(lo, hi);

@@ -1,7 +1,7 @@
 /** Hand-built images and a one-op runner shared by the image op tests. */
 import { createImage, type Image } from '../../../src/core/image.js';
 import { createSample, type Sample } from '../../../src/core/sample.js';
-import type { DType, TypedArrayByDType } from '../../../src/core/tensor.js';
+import type { DType } from '../../../src/core/tensor.js';
 import { allocate } from '../../../src/core/tensor.js';
 import type { Op } from '../../../src/ops/op.js';
 import { pipeline, runPipeline } from '../../../src/ops/pipeline.js';
@@ -13,8 +13,8 @@ export function imageFrom<D extends DType>(
   fn: (x: number, y: number, z: number) => number,
   geometry: { spacing?: readonly number[]; origin?: readonly number[]; direction?: readonly number[] } = {},
 ): Image<D> {
-  const [nx, ny, nz] = [size[0] as number, size[1] as number, (size[2] as number | undefined) ?? 1];
-  const data = allocate(dtype, nx * ny * nz) as TypedArrayByDType[D];
+  const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
+  const data = allocate<D>(dtype, nx * ny * nz);
   let i = 0;
   for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[i++] = fn(x, y, z);
   return createImage(dtype, size, data, geometry);

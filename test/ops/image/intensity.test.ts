@@ -89,9 +89,14 @@ describe('image intensity ops', () => {
     const t1 = await readImageLocal(fixture('volumes/KmeansTest_T1UCharRaw.nii.gz'));
     const brain = await readImageLocal(fixture('volumes/KmeansTest_T1RawSkullStrip.nii.gz'));
     const out = getKey<Image>(await runOne(zScoreIntensity({ keys: ['t1'], maskKey: 'brain' }), sampleWith('k', { t1, brain })), 't1');
-    let n = 0, sum = 0, ss = 0;
+    let n = 0,
+      sum = 0,
+      ss = 0;
     out.data.forEach((v, i) => {
-      if (brain.data[i] !== 0) (n += 1), (sum += v), (ss += v * v);
+      if (brain.data[i] === 0) return;
+      n += 1;
+      sum += v;
+      ss += v * v;
     });
     expect(sum / n).toBeCloseTo(0, 4);
     expect(Math.sqrt(ss / n - (sum / n) ** 2)).toBeCloseTo(1, 4);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, OpError, OptionsError, TypeMismatchError } from '../../../src/core/errors.js';
 import { isImage } from '../../../src/core/image.js';
 import { createSample, getKey, setKey, type Sample } from '../../../src/core/sample.js';
-import { specOf } from '../../../src/ops/op.js';
+import { specOf, type OpSpec } from '../../../src/ops/op.js';
 import { pipeline, runPipeline } from '../../../src/ops/pipeline.js';
 import { createOp } from '../../../src/ops/registry.js';
 import { closeIoPool } from '../../../src/ops/image/io/io-pool.js';
@@ -49,7 +49,7 @@ describe('loadImage', () => {
     expect(op.kind).toBe('static');
     const spec = specOf(op);
     expect(spec).toMatchObject({ name: 'image.load', version: 1, options: { key: 'a', outKey: 'b' } });
-    expect(createOp(JSON.parse(JSON.stringify(spec))).options).toEqual(op.options);
+    expect(createOp(JSON.parse(JSON.stringify(spec)) as OpSpec).options).toEqual(op.options);
   });
 
   it('checks options when built', () => {
@@ -86,7 +86,10 @@ describe('loadImage', () => {
     const runner = createWorkerRunner({ pipeline: spec, threads: 1, samplesPerTask: 2, onError: 'skip' });
     try {
       const paths = ['test/fixtures/volumes/KmeansTest_T1RawSkullStrip.nii.gz', bad, 'test/fixtures/volumes/anatomical.nii'];
-      const outputs = await runner.run(paths.map((p, i) => withPath(`r${i}`, p)), { seed: 1, epoch: 0 });
+      const outputs = await runner.run(
+        paths.map((p, i) => withPath(`r${i}`, p)),
+        { seed: 1, epoch: 0 },
+      );
       expect(outputs.map((o) => o.length)).toEqual([1, 0, 1]);
       expect(getKey(outputs[2]?.[0] as Sample, 'data.input.img')).toMatchObject({ dtype: 'int16', shape: [25, 41, 33] });
       const stats = runner.stats();

@@ -16,11 +16,17 @@ describe('random intensity ops', () => {
   it('randGaussianNoise adds noise with the given std, reproducibly', async () => {
     const flat = imageFrom('float32', [200, 200], () => 10);
     const op = randGaussianNoise({ keys: ['img'], prob: 1, mean: 1, std: 0.5, sampleStd: false });
-    const a = await out(op, flat), b = await out(op, flat);
+    const a = await out(op, flat),
+      b = await out(op, flat);
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
-    let sum = 0, ss = 0;
-    for (const v of a.data) (sum += v), (ss += v * v);
-    const n = a.data.length, mean = sum / n;
+    let sum = 0,
+      ss = 0;
+    for (const v of a.data) {
+      sum += v;
+      ss += v * v;
+    }
+    const n = a.data.length,
+      mean = sum / n;
     expect(mean).toBeCloseTo(11, 1);
     expect(Math.sqrt(ss / n - mean * mean)).toBeCloseTo(0.5, 1);
     expect(Array.from(flat.data).every((v) => v === 10)).toBe(true); // input untouched

@@ -20,7 +20,8 @@ function expectWorldKept(out: Image): void {
       for (let x = 0; x < nx; x++) {
         const v = voxel(out, x, y, z);
         const src = [v % 10, Math.floor(v / 10) % 10, Math.floor(v / 100)];
-        const a = worldOf(out, [x, y, z]), b = worldOf(img, src);
+        const a = worldOf(out, [x, y, z]),
+          b = worldOf(img, src);
         a.forEach((w, i) => expect(w).toBeCloseTo(b[i] as number, 9));
       }
     }
@@ -71,7 +72,8 @@ describe('image.reorient', () => {
     const t1 = await readImageLocal(fixture('volumes/KmeansTest_T1UCharRaw.nii.gz'));
     const seg = await readImageLocal(fixture('volumes/KmeansTest_T1KmeansPrelimSegmentation.nii.gz'));
     const out = await runOne(reorient({ keys: ['t1', 'seg'], orientation: 'RAS' }), sampleWith('k', { t1, seg }));
-    const rt1 = getKey<Image>(out, 't1'), rseg = getKey<Image>(out, 'seg');
+    const rt1 = getKey<Image>(out, 't1'),
+      rseg = getKey<Image>(out, 'seg');
     // RAS: columns point to −x, −y, +z (LPS world) as closely as the file's direction allows
     const d = rt1.direction;
     expect(d[0]! < 0 && d[4]! < 0 && d[8]! > 0).toBe(true);
@@ -92,7 +94,7 @@ describe('image.reorient', () => {
       return out;
     };
     const q = inv(rt1, w);
-    expect(voxel(rt1, q[0]!, q[1]!, q[2]!)).toBe(voxel(t1, probe[0]!, probe[1]!, probe[2]!));
-    expect(voxel(rseg, q[0]!, q[1]!, q[2]!)).toBe(voxel(seg, probe[0]!, probe[1]!, probe[2]!));
+    expect(voxel(rt1, q[0]!, q[1]!, q[2])).toBe(voxel(t1, probe[0]!, probe[1]!, probe[2]));
+    expect(voxel(rseg, q[0]!, q[1]!, q[2])).toBe(voxel(seg, probe[0]!, probe[1]!, probe[2]));
   });
 });

@@ -17,7 +17,7 @@ async function apply(op: Op<object>, id: string): Promise<Sample> {
 
 describe('tabular rows by id (FuseMedML OpReadDataframe)', () => {
   it('copies the row of the sample id', async () => {
-    const s = await apply(readRows({ file: csv, idColumn: 'sample_id', prefix: '' === '' ? 'row' : 'row' }), 'c');
+    const s = await apply(readRows({ file: csv, idColumn: 'sample_id', prefix: 'row' }), 'c');
     expect(getKey(s, 'row.data.value1')).toBe(3);
     expect(getKey(s, 'row.data.value2')).toBe(3);
   });

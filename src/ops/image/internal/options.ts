@@ -22,6 +22,17 @@ export function checkKeyList(op: string, field: string, keys: unknown): void {
   if (new Set(keys).size !== keys.length) fail(op, field, 'a list without repeated keys', keys);
 }
 
+/**
+ * The first of `keys`, whose image gives a multi-key op its geometry. {@link checkKeyList} refuses
+ * an empty list when the op is built, so this throws only for options that skipped validation.
+ * @throws {OptionsError} when `keys` is empty.
+ */
+export function firstKey(op: string, keys: readonly string[]): string {
+  const key = keys[0];
+  if (key === undefined) fail(op, 'keys', 'a non-empty list of key paths', keys);
+  return key;
+}
+
 /** Throws unless `key` is a non-empty key path. */
 export function checkKeyPath(op: string, field: string, key: unknown): void {
   if (typeof key !== 'string' || key.length === 0) fail(op, field, 'a non-empty key path', key);

@@ -44,7 +44,10 @@ export function mapBetween(source: GridRecord, target: GridRecord): IndexMap {
   const d = source.spacing.length;
   const inv = invert(indexToWorldMatrix(source.direction, source.spacing), d);
   const a = matMul(inv, indexToWorldMatrix(target.direction, target.spacing), d);
-  const t = matVec(inv, target.origin.map((o, i) => o - (source.origin[i] as number)));
+  const t = matVec(
+    inv,
+    target.origin.map((o, i) => o - (source.origin[i] as number)),
+  );
   // Snap round-off so that grids which line up exactly take the exact tabulated path.
   const snap = (v: number): number => (Math.abs(v - Math.round(v)) < 1e-9 ? Math.round(v) : v);
   return indexMap3(a.map(snap), t.map(snap), d);
@@ -62,7 +65,7 @@ export function sampleImage(img: Image, outSize: readonly [number, number, numbe
   const identity = a.every((v, i) => v === (i % 4 === 0 ? 1 : 0)) && map.t.every((v) => v === 0);
   if (identity && options.displacement === undefined && outSize[0] === nx && outSize[1] === ny && outSize[2] === nz) {
     // The same grid: copy (converting the dtype for linear output), bit for bit.
-    out.set(img.data as ArrayLike<number>);
+    out.set(img.data);
     return out;
   }
   const diagonal = a[1] === 0 && a[2] === 0 && a[3] === 0 && a[5] === 0 && a[6] === 0 && a[7] === 0;
@@ -80,7 +83,7 @@ export function sampleImage(img: Image, outSize: readonly [number, number, numbe
  * float32 (float64 stays float64), nearest keeps the dtype; components and dimension are kept.
  */
 export function resampleImage(img: Image, grid: GridRecord, map: IndexMap, options: SamplerOptions): Image {
-  const out3 = [grid.size[0] as number, grid.size[1] as number, (grid.size[2] as number | undefined) ?? 1] as const;
+  const out3 = [grid.size[0] as number, grid.size[1] as number, grid.size[2] ?? 1] as const;
   const data = sampleImage(img, out3, map, options);
   const dtype = options.interpolation === 'linear' ? (data instanceof Float64Array ? 'float64' : 'float32') : img.dtype;
   return withData(img, dtype, data, grid);
@@ -104,11 +107,11 @@ function linearTable(m: number, n: number, scale: number, shift: number, stride:
     let w0 = 1 - w1;
     let i1 = i0 + 1;
     if (padding === 'border') {
-      if (x <= 0) (i0 = 0), (i1 = 0), (w0 = 1), (w1 = 0);
-      else if (x >= n - 1) (i0 = n - 1), (i1 = n - 1), (w0 = 1), (w1 = 0);
+      if (x <= 0) [i0, i1, w0, w1] = [0, 0, 1, 0];
+      else if (x >= n - 1) [i0, i1, w0, w1] = [n - 1, n - 1, 1, 0];
     } else {
-      if (i0 < 0 || i0 > n - 1) (i0 = 0), (w0 = 0);
-      if (i1 < 0 || i1 > n - 1) (i1 = 0), (w1 = 0);
+      if (i0 < 0 || i0 > n - 1) [i0, w0] = [0, 0];
+      if (i1 < 0 || i1 > n - 1) [i1, w1] = [0, 0];
     }
     table.i0[o] = i0 * stride;
     table.i1[o] = i1 * stride;
@@ -145,14 +148,29 @@ function separableLinear(img: Image, out: TypedArray, outSize: readonly number[]
   const mx = outSize[0] as number;
   let p = 0;
   for (let z = 0; z < (outSize[2] as number); z++) {
-    const z0 = tz.i0[z] as number, z1 = tz.i1[z] as number, wz0 = tz.w0[z] as number, wz1 = tz.w1[z] as number;
+    const z0 = tz.i0[z] as number,
+      z1 = tz.i1[z] as number,
+      wz0 = tz.w0[z] as number,
+      wz1 = tz.w1[z] as number;
     for (let y = 0; y < (outSize[1] as number); y++) {
-      const y0 = ty.i0[y] as number, y1 = ty.i1[y] as number, wy0 = ty.w0[y] as number, wy1 = ty.w1[y] as number;
-      const b00 = z0 + y0, b01 = z0 + y1, b10 = z1 + y0, b11 = z1 + y1;
-      const w00 = wz0 * wy0, w01 = wz0 * wy1, w10 = wz1 * wy0, w11 = wz1 * wy1;
+      const y0 = ty.i0[y] as number,
+        y1 = ty.i1[y] as number,
+        wy0 = ty.w0[y] as number,
+        wy1 = ty.w1[y] as number;
+      const b00 = z0 + y0,
+        b01 = z0 + y1,
+        b10 = z1 + y0,
+        b11 = z1 + y1;
+      const w00 = wz0 * wy0,
+        w01 = wz0 * wy1,
+        w10 = wz1 * wy0,
+        w11 = wz1 * wy1;
       const zySum = (tz.sum[z] as number) * (ty.sum[y] as number);
       for (let x = 0; x < mx; x++) {
-        const x0 = tx.i0[x] as number, x1 = tx.i1[x] as number, wx0 = tx.w0[x] as number, wx1 = tx.w1[x] as number;
+        const x0 = tx.i0[x] as number,
+          x1 = tx.i1[x] as number,
+          wx0 = tx.w0[x] as number,
+          wx1 = tx.w1[x] as number;
         for (let c = 0; c < C; c++) {
           const v =
             w00 * (wx0 * (src[b00 + x0 + c] as number) + wx1 * (src[b00 + x1 + c] as number)) +
@@ -210,7 +228,8 @@ function general(img: Image, out: TypedArray, outSize: readonly number[], map: I
   const disp = options.displacement;
   const border = options.padding === 'border';
   const pad = options.padValue;
-  const sy = nx * C, sz = nx * ny * C;
+  const sy = nx * C,
+    sz = nx * ny * C;
   // Reads one voxel (i, j, k) component c with the padding rule; used only near the edges.
   const at = (i: number, j: number, k: number, c: number): number => {
     if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) {
@@ -236,7 +255,9 @@ function general(img: Image, out: TypedArray, outSize: readonly number[], map: I
         }
         if (nz === 1) pz = 0; // a 2D image has no z extent to interpolate over
         if (!linear) {
-          const i = Math.floor(px + 0.5), j = Math.floor(py + 0.5), k = Math.floor(pz + 0.5);
+          const i = Math.floor(px + 0.5),
+            j = Math.floor(py + 0.5),
+            k = Math.floor(pz + 0.5);
           if (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz) {
             const base = k * sz + j * sy + i * C;
             for (let c = 0; c < C; c++) out[p++] = src[base + c] as number;
@@ -250,18 +271,27 @@ function general(img: Image, out: TypedArray, outSize: readonly number[], map: I
           py = py < 0 ? 0 : py > ny - 1 ? ny - 1 : py;
           pz = pz < 0 ? 0 : pz > nz - 1 ? nz - 1 : pz;
         }
-        const i = Math.floor(px), j = Math.floor(py), k = Math.floor(pz);
-        const fx = px - i, fy = py - j, fz = pz - k;
+        const i = Math.floor(px),
+          j = Math.floor(py),
+          k = Math.floor(pz);
+        const fx = px - i,
+          fy = py - j,
+          fz = pz - k;
         // Neighbours past the last voxel carry zero weight (f = 0 there), so they may be clamped.
         if (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz) {
-          const dx = i + 1 < nx ? C : 0, dy = j + 1 < ny ? sy : 0, dz = k + 1 < nz ? sz : 0;
+          const dx = i + 1 < nx ? C : 0,
+            dy = j + 1 < ny ? sy : 0,
+            dz = k + 1 < nz ? sz : 0;
           const ok = (dx !== 0 || fx === 0) && (dy !== 0 || fy === 0) && (dz !== 0 || fz === 0);
           if (ok) {
             const b = k * sz + j * sy + i * C;
             for (let c = 0; c < C; c++) {
               const q = b + c;
-              const lower = ((src[q] as number) * (1 - fx) + (src[q + dx] as number) * fx) * (1 - fy) + ((src[q + dy] as number) * (1 - fx) + (src[q + dy + dx] as number) * fx) * fy;
-              const upper = ((src[q + dz] as number) * (1 - fx) + (src[q + dz + dx] as number) * fx) * (1 - fy) + ((src[q + dz + dy] as number) * (1 - fx) + (src[q + dz + dy + dx] as number) * fx) * fy;
+              const lower =
+                ((src[q] as number) * (1 - fx) + (src[q + dx] as number) * fx) * (1 - fy) + ((src[q + dy] as number) * (1 - fx) + (src[q + dy + dx] as number) * fx) * fy;
+              const upper =
+                ((src[q + dz] as number) * (1 - fx) + (src[q + dz + dx] as number) * fx) * (1 - fy) +
+                ((src[q + dz + dy] as number) * (1 - fx) + (src[q + dz + dy + dx] as number) * fx) * fy;
               out[p++] = lower * (1 - fz) + upper * fz;
             }
             continue;
