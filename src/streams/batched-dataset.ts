@@ -161,14 +161,11 @@ export function batchedDataset(options: BatchedDatasetOptions): BatchedDataset {
         if (!items.some((it) => it.statics === undefined && missing.has(it.id))) {
           throw new FuseflowError(`batches: the batch worker reported ids missing from the cache that were sent: ${out.ids.join(', ')}`);
         }
-        items = await Promise.all(items.map((it) => (it.statics === undefined && missing.has(it.id) ? item(it.id, false) : it)));
+        items = await Promise.all(items.map((it) => (it.statics === undefined && missing.has(it.id) ? item(it.id, false) : Promise.resolve(it))));
       }
     };
 
-    const stage = orderedMap<number, Sample[]>(
-      (b, cancel) => (batchRunner === undefined ? inThread(idsOf(b), cancel) : offThread(batchRunner, idsOf(b), cancel)),
-      window,
-    );
+    const stage = orderedMap<number, Sample[]>((b, cancel) => (batchRunner === undefined ? inThread(idsOf(b), cancel) : offThread(batchRunner, idsOf(b), cancel)), window);
     const inner = creditStream(range(0, count), stage, { window });
     return {
       stats: inner.stats,

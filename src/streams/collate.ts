@@ -96,12 +96,12 @@ function collateValues(path: string, values: unknown[], samples: readonly Sample
   if (path === SAMPLE_ID_KEY || path === INITIAL_SAMPLE_ID_KEY) return values;
   if (values.every(isTensor)) return stack(path, values, samples, pad);
   if (values.every((v) => typeof v === 'number')) {
-    const nums = values as number[];
+    const nums = values;
     const ints = nums.every((x) => Number.isInteger(x) && x >= -2147483648 && x <= 2147483647 && !Object.is(x, -0));
     return ints ? { dtype: 'int32', shape: [nums.length], data: Int32Array.from(nums) } : { dtype: 'float64', shape: [nums.length], data: Float64Array.from(nums) };
   }
   if (values.every((v) => typeof v === 'boolean')) {
-    return { dtype: 'bool', shape: [values.length], data: Uint8Array.from(values as boolean[], (b) => (b ? 1 : 0)) };
+    return { dtype: 'bool', shape: [values.length], data: Uint8Array.from(values, (b) => (b ? 1 : 0)) };
   }
   return values;
 }
@@ -110,7 +110,9 @@ function stack(path: string, tensors: readonly Tensor[], samples: readonly Sampl
   const first = tensors[0] as Tensor;
   tensors.forEach((t, i) => {
     if (t.dtype !== first.dtype) {
-      throw new TypeMismatchError(`collate: key '${path}' is ${first.dtype} in sample '${sampleIdOf(samples[0] as Sample)}' but ${t.dtype} in sample '${sampleIdOf(samples[i] as Sample)}'`);
+      throw new TypeMismatchError(
+        `collate: key '${path}' is ${first.dtype} in sample '${sampleIdOf(samples[0] as Sample)}' but ${t.dtype} in sample '${sampleIdOf(samples[i] as Sample)}'`,
+      );
     }
   });
   const padThis = pad !== undefined && (pad.keys === undefined || pad.keys.includes(path));

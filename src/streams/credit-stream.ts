@@ -72,11 +72,7 @@ interface Unit<R> {
  * for await (const s of it) await slowConsumer(s);
  * @throws {OptionsError} for a bad `window`.
  */
-export function creditStream<T, R>(
-  source: Iterable<T> | AsyncIterable<T>,
-  stage: OperatorFunction<T, readonly R[]>,
-  options: CreditStreamOptions = {},
-): CreditStream<R> {
+export function creditStream<T, R>(source: Iterable<T> | AsyncIterable<T>, stage: OperatorFunction<T, readonly R[]>, options: CreditStreamOptions = {}): CreditStream<R> {
   const window = positiveInteger('creditStream: window', options.window, 16);
   const stats = { inFlight: 0, peakInFlight: 0, taken: 0, completed: 0, delivered: 0 };
   let iterated = false;
@@ -98,7 +94,7 @@ export function creditStream<T, R>(
     let queueHead = 0;
     let sourceSubscriber: { next(v: T): void; complete(): void; error(e: unknown): void; readonly closed: boolean } | undefined;
 
-    const syncIt = Symbol.iterator in source ? (source as Iterable<T>)[Symbol.iterator]() : undefined;
+    const syncIt = Symbol.iterator in source ? source[Symbol.iterator]() : undefined;
     const asyncIt = syncIt === undefined ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : undefined;
 
     const signal = (): void => {
@@ -180,11 +176,11 @@ export function creditStream<T, R>(
     });
 
     let received = 0;
-    let subscription: Subscription | undefined;
+    // Called only from the iterator's methods, so after `subscription` below is assigned.
     const close = (): void => {
       if (closed) return;
       closed = true;
-      subscription?.unsubscribe();
+      subscription.unsubscribe();
       signal();
       queue.length = 0;
       queueHead = 0;
@@ -199,7 +195,7 @@ export function creditStream<T, R>(
       }
     };
 
-    subscription = stage(gated).subscribe({
+    const subscription: Subscription = stage(gated).subscribe({
       next: (items) => {
         if (closed) return;
         if (++received > stats.taken) {
@@ -278,13 +274,13 @@ export function creditStream<T, R>(
 
     return {
       next: nextValue,
-      return: async (): Promise<IteratorResult<R>> => {
+      return: (): Promise<IteratorResult<R>> => {
         close();
-        return { done: true, value: undefined };
+        return Promise.resolve({ done: true, value: undefined });
       },
-      throw: async (err: unknown): Promise<IteratorResult<R>> => {
+      throw: (err: unknown): Promise<IteratorResult<R>> => {
         close();
-        throw err;
+        return Promise.reject(err);
       },
     };
   };

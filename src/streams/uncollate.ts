@@ -46,8 +46,7 @@ export function uncollate(batch: Sample, options: UncollateOptions = {}): Sample
       const n = numel(rest);
       for (let i = 0; i < size; i++) {
         const data = value.data.slice(i * n, (i + 1) * n);
-        (rows[i] as Record<string, unknown>)[path] =
-          rest.length === 0 && scalars === 'number' ? scalarOf(value, data) : ({ dtype: value.dtype, shape: rest, data } as Tensor);
+        (rows[i] as Record<string, unknown>)[path] = rest.length === 0 && scalars === 'number' ? scalarOf(value, data) : { dtype: value.dtype, shape: rest, data };
       }
     } else if (Array.isArray(value)) {
       if (value.length !== size) throw new TypeMismatchError(`uncollate: key '${path}' has ${value.length} entries, the batch has ${size} samples`);

@@ -21,7 +21,7 @@ describe('batch', () => {
 
   it('groups and collates, with and without dropLast', async () => {
     const all = await collect(batch({ size: 4 })(ds.stream({ shuffle: false, window: 8 })));
-    expect(all.map((b) => (getKey(b, 'data.sampleId') as string[]).length)).toEqual([4, 4, 2]);
+    expect(all.map((b) => getKey<string[]>(b, 'data.sampleId').length)).toEqual([4, 4, 2]);
     expect(getKey(all[0] as Sample, 'data.sampleId')).toEqual(['s0', 's1', 's2', 's3']);
     expect(Array.from(getKey<Tensor>(all[0] as Sample, 'data.label').data)).toEqual([0, 1, 0, 1]);
     const dropped = await collect(batch({ size: 4, dropLast: true })(ds.stream({ shuffle: false })));
@@ -60,7 +60,7 @@ describe('batch', () => {
     });
     const got: number[] = [];
     const err = await (async () => {
-      for await (const b of batch({ size: 3 })(failing.stream({ shuffle: false }))) got.push((getKey(b, 'data.sampleId') as string[]).length);
+      for await (const b of batch({ size: 3 })(failing.stream({ shuffle: false }))) got.push(getKey<string[]>(b, 'data.sampleId').length);
     })().catch((e: unknown) => e);
     expect(got).toEqual([3, 3]);
     expect((err as Error).message).toMatch(/'s6'.*unreadable/);
