@@ -37,6 +37,14 @@ interface BlobRef {
   readonly length: number;
 }
 
+/**
+ * `Array.isArray` for the parsed header, without its narrowing to `any[]`: the declared element
+ * types stay in view, and every blob reference is then checked by `readCheckpoint`'s `blob`.
+ */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
 interface Header {
   readonly format: typeof FORMAT;
   /** Bytes of float32 blobs after the padded header (the checksum follows them). */
@@ -119,7 +127,10 @@ export function readCheckpoint(path: string): Checkpoint {
   const magic = buf.toString('latin1', 0, Math.min(8, buf.length));
   if (magic !== MAGIC) {
     if (/^FFCKPT\d\d$/.test(magic)) {
-      throw new InputError(`checkpoint format '${magic}' is not read by this fuseflow (it reads ${MAGIC}, which carries a checksum); retrain, or use the fuseflow version that wrote it`, { file: path });
+      throw new InputError(
+        `checkpoint format '${magic}' is not read by this fuseflow (it reads ${MAGIC}, which carries a checksum); retrain, or use the fuseflow version that wrote it`,
+        { file: path },
+      );
     }
     throw new InputError(buf.length < 8 ? 'not a fuseflow checkpoint (truncated or empty file)' : 'not a fuseflow checkpoint (bad magic)', { file: path });
   }
@@ -144,7 +155,7 @@ export function readCheckpoint(path: string): Checkpoint {
   const start = 12 + len + padOf(12 + len);
   if (start + header.blobBytes !== body.length) throw bad(`blobs of ${header.blobBytes} bytes do not fill the file`);
   const blob = (r: BlobRef): Float32Array => {
-    const size = Array.isArray(r.shape) ? r.shape.reduce((a, b) => a * b, 1) : Number.NaN;
+    const size = isList(r.shape) ? r.shape.reduce((a, b) => a * b, 1) : Number.NaN;
     if (!Number.isInteger(r.offset) || !Number.isInteger(r.length) || r.offset < 0 || r.offset % 4 !== 0 || size !== r.length || r.offset + r.length * 4 > header.blobBytes) {
       throw bad(`tensor '${String(r.name)}' has an invalid offset, length or shape`);
     }
@@ -152,8 +163,8 @@ export function readCheckpoint(path: string): Checkpoint {
     new Uint8Array(out.buffer).set(body.subarray(start + r.offset, start + r.offset + r.length * 4));
     return out;
   };
-  if (!Array.isArray(header.weights)) throw bad('no weight list');
-  if (header.optimizer !== null && !Array.isArray(header.optimizer?.slots)) throw bad('optimizer without slots');
+  if (!isList(header.weights)) throw bad('no weight list');
+  if (header.optimizer !== null && !isList(header.optimizer?.slots)) throw bad('optimizer without slots');
   if (typeof header.trainState !== 'object' || header.trainState === null) throw bad('no train state');
   return {
     topology: header.topology,
@@ -209,7 +220,7 @@ export function restoreWeights(model: DictModel, ckpt: Checkpoint, file = 'check
 export async function loadModel(path: string): Promise<DictModel> {
   const ckpt = readCheckpoint(path);
   const net = await tf.models.modelFromJSON({ modelTopology: ckpt.topology as tf.io.ModelJSON['modelTopology'] });
-  const model = dictModel(net as tf.LayersModel, ckpt.binding);
+  const model = dictModel(net, ckpt.binding);
   restoreWeights(model, ckpt, path);
   return model;
 }

@@ -198,7 +198,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const optimizer = createOptimizer(options.optimizer ?? { type: 'adam' }, variables);
   const metrics = options.metrics ?? [];
   const metricKeys = options.metricKeys ?? [...new Set(losses.flatMap((l) => lossKeys(l)))];
-  const bar: ProgressBar | null = options.progress === false || (options.progress === undefined && process.stderr.isTTY !== true) ? null : options.progress === true || options.progress === undefined ? progressBar() : options.progress;
+  const bar: ProgressBar | null =
+    options.progress === false || (options.progress === undefined && process.stderr.isTTY !== true)
+      ? null
+      : options.progress === true || options.progress === undefined
+        ? progressBar()
+        : options.progress;
 
   const lastPath = join(dir, 'last.ckpt');
   const bestPath = join(dir, 'best.ckpt');
@@ -261,7 +266,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           state.position += n;
           for (const [k, v] of Object.entries(values)) state.sums[k] = (state.sums[k] ?? 0) + v;
           const elapsed = (performance.now() - t0) / 1000;
-          bar?.update({ epoch, epochs, batches: state.batches, loss: (state.sums['total'] ?? 0) / state.batches, samplesPerSecond: state.samples / Math.max(elapsed, 1e-9), dataWait: wait / 1000 / Math.max(elapsed, 1e-9) });
+          bar?.update({
+            epoch,
+            epochs,
+            batches: state.batches,
+            loss: (state.sums['total'] ?? 0) / state.batches,
+            samplesPerSecond: state.samples / Math.max(elapsed, 1e-9),
+            dataWait: wait / 1000 / Math.max(elapsed, 1e-9),
+          });
           if (every > 0 && state.step % every === 0) await checkpoint(lastPath);
           options.onStep?.({ epoch, step: state.step, position: state.position, loss: values['total'] as number });
         }
@@ -304,7 +316,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       await checkpoint(lastPath);
       appendFileNoFollow(logPath, `${JSON.stringify(entry)}\n`);
       history.push(entry);
-      bar?.done(`epoch ${epoch + 1}/${epochs} loss ${(trainLosses['total'] ?? 0).toFixed(4)} ${monitor.key} ${value.toFixed(4)}${improved ? ' (best)' : ''} ${entry.train.samplesPerSecond.toFixed(0)} samples/s data-wait ${(entry.train.dataWait * 100).toFixed(1)}%`);
+      bar?.done(
+        `epoch ${epoch + 1}/${epochs} loss ${(trainLosses['total'] ?? 0).toFixed(4)} ${monitor.key} ${value.toFixed(4)}${improved ? ' (best)' : ''} ${entry.train.samplesPerSecond.toFixed(0)} samples/s data-wait ${(entry.train.dataWait * 100).toFixed(1)}%`,
+      );
       options.onEpoch?.(entry);
       if (es !== undefined && state.badEpochs >= es.patience) {
         stoppedEarly = true;
@@ -340,7 +354,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       const last = existsSync(lastPath) ? `the last good checkpoint ${lastPath} is left intact` : 'no checkpoint had been written yet';
       const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
       const idText = Array.isArray(ids) ? `; batch ids ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : '';
-      throw new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, { epoch: st.epoch, step: st.step });
+      throw new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, {
+        epoch: st.epoch,
+        step: st.step,
+      });
     }
     if (options.clipNorm !== undefined) {
       const clipped = clipByGlobalNorm(grads, options.clipNorm);
@@ -439,7 +456,7 @@ function monitorValue(key: string, entry: Pick<EpochLog, 'train' | 'validation'>
   const parts = key.split('.');
   let node: unknown = entry;
   for (const p of parts) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[p] : undefined;
-  if (typeof node === 'object' && node !== null && 'org' in node) node = (node as { org: unknown }).org;
+  if (typeof node === 'object' && node !== null && 'org' in node) node = node.org;
   if (typeof node !== 'number') throw new OptionsError(`fit: monitored value '${key}' is not a number after the epoch (got ${JSON.stringify(node)})`);
   return node;
 }

@@ -71,11 +71,13 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
   try {
     for await (const batch of options.batches) {
       const withOutputs = await options.model.predict(batch, { phase: 'inference' });
-      const data: Record<string, Data> = {};
+      const data: Record<string, ColumnData> = {};
       for (const [name, key] of columns) addArrowColumns(data, withOutputs, key, name);
       const lengths = new Set(Object.values(data).map((d) => d.length));
       if (lengths.size !== 1) throw new TypeMismatchError(`inferToArrow: columns of batch ${batches} have different lengths (${[...lengths].join(', ')})`);
-      const signature = Object.entries(data).map(([k, d]) => `${k}:${String(d.type)}`).join(',');
+      const signature = Object.entries(data)
+        .map(([k, d]) => `${k}:${d.type.toString()}`)
+        .join(',');
       if (schema === null) {
         schema = signature;
         names = Object.keys(data);
@@ -107,33 +109,38 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
   return { path: options.path, rows, batches, columns: names };
 }
 
-function addArrowColumns(out: Record<string, Data>, batch: Sample, key: string, name: string): void {
+/** The columns inferToArrow writes: their types print as `Float32`, `Float64`, `Int32`, `Utf8`. */
+type ColumnData = Data<Float32 | Float64 | Int32 | Utf8>;
+
+function addArrowColumns(out: Record<string, ColumnData>, batch: Sample, key: string, name: string): void {
   const value = getKey(batch, key);
   if (isTensor(value)) {
     const [n = 1, k = 1, ...rest] = value.shape.length === 0 ? [1] : value.shape;
     if (rest.length > 0) throw new TypeMismatchError(`inferToArrow: key '${key}' is a [${value.shape.join(',')}] tensor; only [N] and [N, K] become columns`);
     const isInt = value.dtype !== 'float32' && value.dtype !== 'float64';
-    const make = (values: ArrayLike<number>): Data =>
+    const make = (values: ArrayLike<number>): ColumnData =>
       isInt
         ? makeData({ type: new Int32(), length: n, data: value.data instanceof Int32Array ? value.data : Int32Array.from(values) })
         : makeData({ type: new Float32(), length: n, data: values instanceof Float32Array ? values : Float32Array.from(values) });
     if (k === 1) {
-      out[name] = make(value.data as ArrayLike<number>);
+      out[name] = make(value.data);
       return;
     }
     for (let j = 0; j < k; j++) {
       const col = new Float64Array(n);
       for (let i = 0; i < n; i++) col[i] = (value.data as ArrayLike<number>)[i * k + j] as number;
-      out[`${name}_${j}`] = isInt ? makeData({ type: new Int32(), length: n, data: Int32Array.from(col) }) : makeData({ type: new Float32(), length: n, data: Float32Array.from(col) });
+      out[`${name}_${j}`] = isInt
+        ? makeData({ type: new Int32(), length: n, data: Int32Array.from(col) })
+        : makeData({ type: new Float32(), length: n, data: Float32Array.from(col) });
     }
     return;
   }
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-    out[name] = vectorFromArray(value as string[], new Utf8()).data[0] as Data;
+    out[name] = vectorFromArray(value, new Utf8()).data[0] as Data<Utf8>;
     return;
   }
   if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
-    out[name] = makeData({ type: new Float64(), length: value.length, data: Float64Array.from(value as number[]) });
+    out[name] = makeData({ type: new Float64(), length: value.length, data: Float64Array.from(value) });
     return;
   }
   throw new TypeMismatchError(`inferToArrow: key '${key}' holds ${Array.isArray(value) ? 'a mixed array' : typeof value}, which has no column form`);

@@ -23,9 +23,7 @@ export function fuzzParams(quick: number): fc.Parameters<unknown> {
 }
 
 /** One damage applied to a file's bytes. */
-export type Damage =
-  | { readonly kind: 'truncate'; readonly at: number }
-  | { readonly kind: 'flip'; readonly at: number; readonly bit: number };
+export type Damage = { readonly kind: 'truncate'; readonly at: number } | { readonly kind: 'flip'; readonly at: number; readonly bit: number };
 
 /** Damage arbitrary for a file of `length` bytes: cut at any offset, or one flipped bit anywhere. */
 export function damageOf(length: number): fc.Arbitrary<Damage> {
@@ -70,7 +68,7 @@ export async function exactOrInputError<T>(
     got = await call();
   } catch (err) {
     const ok = allowed.some((c) => err instanceof c);
-    if (!ok) throw new Error(`expected an InputError naming ${file}, got: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
+    if (!ok) throw new Error(`expected an InputError naming ${file}, got: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`, { cause: err });
     expect((err as Error).message).toContain(file);
     tally.refused++;
     return;

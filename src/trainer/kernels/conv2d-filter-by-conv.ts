@@ -7,7 +7,7 @@
  * faster on the fixed CNN's second convolution (Cin 32), no faster on its first (Cin 1), so
  * {@link conv2dFilterGradByConv} is used from {@link CONV_ROUTE_MIN_CHANNELS} input channels.
  */
-import { getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { getKernel, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvGeometry } from './conv-geometry.js';
 import { release, transposeOnBackend, withShape } from './wasm-heap.js';
@@ -33,12 +33,17 @@ export function conv2dFilterGradByConv(backend: BackendWasm, x: TensorInfo, dy: 
   if (padBottom < 0 || padRight < 0 || g.padTop < 0 || g.padLeft < 0 || conv2d === undefined) return undefined;
   const xT = transposeOnBackend(backend, withShape(x, [g.batch, g.inHeight, g.inWidth, g.inChannels]), [3, 1, 2, 0]);
   const dyT = transposeOnBackend(backend, withShape(dy, [g.batch, g.outHeight, g.outWidth, g.outChannels]), [1, 2, 0, 3]);
-  const out = (conv2d.kernelFunc as KernelFunc)({
+  const out = conv2d.kernelFunc({
     inputs: { x: xT, filter: dyT },
     backend,
     attrs: {
       strides: [g.dilationHeight, g.dilationWidth],
-      pad: [[0, 0], [g.padTop, padBottom], [g.padLeft, padRight], [0, 0]],
+      pad: [
+        [0, 0],
+        [g.padTop, padBottom],
+        [g.padLeft, padRight],
+        [0, 0],
+      ],
       dilations: [g.strideHeight, g.strideWidth],
       dataFormat: 'NHWC',
     },

@@ -23,8 +23,7 @@ export const conv3dTransposeGradConfig: GradConfig = {
     const pad = attrs['pad'] as 'same' | 'valid';
     return {
       dy: () => conv3d(upstream, filter, strides, pad),
-      filter: () =>
-        engine().runKernel(Conv3DBackpropFilterV2, { x: upstream, dy }, { strides, pad, filterShape: filter.shape }) as Tensor5D,
+      filter: () => engine().runKernel<Tensor5D>(Conv3DBackpropFilterV2, { x: upstream, dy }, { strides, pad, filterShape: filter.shape }),
     };
   },
 };

@@ -12,16 +12,14 @@ import { aliasOf } from './wasm-heap.js';
 /** Builds the Identity kernel around the backend's own one (kept for string tensors). */
 export function identityWasm(stock: KernelFunc): KernelFunc {
   const kernel = (args: { inputs: { x: TensorInfo }; backend: BackendWasm }): TensorInfo =>
-    args.inputs.x.dtype === 'string' ? (stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo) : aliasOf(args.backend, args.inputs.x);
+    args.inputs.x.dtype === 'string' ? (stock(args) as TensorInfo) : aliasOf(args.backend, args.inputs.x);
   return kernel as unknown as KernelFunc;
 }
 
 /** Builds the Cast kernel around the backend's own one (used when the dtype changes). */
 export function castWasm(stock: KernelFunc): KernelFunc {
   const kernel = (args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: { dtype: DataType } }): TensorInfo =>
-    args.inputs.x.dtype === args.attrs.dtype && args.attrs.dtype !== 'string'
-      ? aliasOf(args.backend, args.inputs.x)
-      : (stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo);
+    args.inputs.x.dtype === args.attrs.dtype && args.attrs.dtype !== 'string' ? aliasOf(args.backend, args.inputs.x) : (stock(args) as TensorInfo);
   return kernel as unknown as KernelFunc;
 }
 

@@ -35,6 +35,6 @@ export function binaryCrossEntropy(options: BinaryCrossEntropyOptions): Loss {
       const p = tf.clipByValue(pred, 1e-7, 1 - 1e-7);
       perElement = tf.neg(tf.add(tf.mul(tf.mul(t, posWeight), tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))));
     }
-    return tf.mean(perElement) as tf.Scalar;
+    return tf.mean<tf.Scalar>(perElement);
   });
 }

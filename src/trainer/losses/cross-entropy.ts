@@ -28,8 +28,8 @@ export function crossEntropy(options: CrossEntropyOptions): Loss {
   return lossTerm('crossEntropy', options, weight, (batch, outputs, ctx) => {
     const { oneHot, logProbs } = oneHotLogSoftmax(batch, outputs, options, ctx);
     const perPosition = tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1));
-    if (cw === undefined) return tf.mean(perPosition) as tf.Scalar;
+    if (cw === undefined) return tf.mean<tf.Scalar>(perPosition);
     const w = tf.sum(tf.mul(oneHot, tf.tensor1d([...cw])), -1);
-    return tf.div(tf.sum(tf.mul(perPosition, w)), tf.sum(w)) as tf.Scalar;
+    return tf.div<tf.Scalar>(tf.sum(tf.mul(perPosition, w)), tf.sum(w));
   });
 }

@@ -34,7 +34,7 @@ export function dice(options: DiceOptions): Loss {
     const numClasses = raw.shape[raw.shape.length - 1] as number;
     const scores = options.fromLogits === true ? tf.softmax(raw) : raw;
     const target = readClassTargets(batch, options.target, raw, ctx);
-    const n = raw.shape[0] as number;
+    const n = raw.shape[0];
     const p = scores.reshape([n, -1, numClasses]);
     const t = tf.oneHot(target.reshape([n, -1]), numClasses).toFloat();
     const inter = tf.sum(tf.mul(p, t), 1);
@@ -45,6 +45,6 @@ export function dice(options: DiceOptions): Loss {
     const chosen = new Float32Array(numClasses);
     for (const c of classes) if (c < numClasses) chosen[c] = 1;
     const used = chosen.reduce((a, b) => a + b, 0);
-    return tf.div(tf.sum(tf.mul(perClass, tf.tensor1d(chosen))), n * used) as tf.Scalar;
+    return tf.div<tf.Scalar>(tf.sum(tf.mul(perClass, tf.tensor1d(chosen))), n * used);
   });
 }

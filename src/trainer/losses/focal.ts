@@ -31,6 +31,6 @@ export function focal(options: FocalOptions): Loss {
     const pt = tf.exp(logPt);
     let perPosition = tf.neg(tf.mul(tf.pow(tf.sub(1, pt), gamma), logPt));
     if (alpha !== undefined) perPosition = tf.mul(perPosition, tf.sum(tf.mul(oneHot, tf.tensor1d([...alpha])), -1));
-    return tf.mean(perPosition) as tf.Scalar;
+    return tf.mean<tf.Scalar>(perPosition);
   });
 }

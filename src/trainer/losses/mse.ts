@@ -14,6 +14,6 @@ export function mse(options: MseOptions): Loss {
   const weight = checkLossOptions('mse', options);
   return lossTerm('mse', options, weight, (batch, outputs, ctx) => {
     const { pred, target } = predAndDenseTargets(batch, outputs, options, ctx);
-    return tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar;
+    return tf.mean<tf.Scalar>(tf.squaredDifference(pred, target));
   });
 }

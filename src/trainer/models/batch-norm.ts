@@ -83,9 +83,9 @@ function trainingNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
   const channels = x.shape[x.shape.length - 1] as number;
   const n = x.size / channels;
   const stats = tf.tidy(() => {
-    const rows = tf.reshape(x, [n, channels]) as tf.Tensor2D;
+    const rows = tf.reshape<tf.Rank.R2>(x, [n, channels]);
     const mean = channelMean(rows);
-    const variance = channelMean(tf.square(tf.sub(rows, mean)) as tf.Tensor2D);
+    const variance = channelMean(tf.square(tf.sub<tf.Tensor2D>(rows, mean)));
     return { mean: tf.reshape(mean, [channels]), variance: tf.reshape(variance, [channels]) };
   });
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -99,15 +99,15 @@ function trainingNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: 
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, rs, gm] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor];
-        const d = tf.reshape(dy, [n, channels]) as tf.Tensor2D;
+        const d = tf.reshape<tf.Rank.R2>(dy, [n, channels]);
         const meanDy = channelMean(d);
-        const meanDyXhat = channelMean(tf.mul(d, xh) as tf.Tensor2D);
+        const meanDyXhat = channelMean(tf.mul<tf.Tensor2D>(d, xh));
         const dx = tf.mul(tf.mul(gm, rs), tf.sub(tf.sub(d, meanDy), tf.mul(xh, meanDyXhat)));
         return [tf.reshape(dx, xs.shape), tf.reshape(tf.mul(meanDyXhat, n), [channels]), tf.reshape(tf.mul(meanDy, n), [channels])];
       },
     };
   });
-  return { y: (f as (...t: tf.Tensor[]) => tf.Tensor)(x, gamma, beta), mean: stats.mean, variance: stats.variance };
+  return { y: f(x, gamma, beta), mean: stats.mean, variance: stats.variance };
 }
 
 /**

@@ -45,7 +45,7 @@ export function unet3d(options: Unet3dOptions = {}): Backbone {
     build(input, ctx) {
       const spatial = input.shape.slice(1, 4);
       const factor = 2 ** (levels - 1);
-      if (input.shape.length !== 5 || spatial.some((d) => d === null || (d as number) % factor !== 0)) {
+      if (input.shape.length !== 5 || spatial.some((d) => d === null || d % factor !== 0)) {
         throw new TypeMismatchError(`unet3d: input shape [${input.shape.join(',')}] must be [batch, z, y, x, c] with sizes divisible by ${factor}`);
       }
       const skips: tf.SymbolicTensor[] = [];

@@ -18,11 +18,17 @@ function weightGrads(backend: 'cpu' | 'wasm', backbone: Backbone, inShape: numbe
   let out = backbone.build(input, ctx);
   if (pool) out = globalPool(out, 'avg', ctx, 'pool');
   const model = tf.model({ inputs: input, outputs: out });
-  const x = tf.tensor(values(inShape.reduce((a, b) => a * b, 1), 12), inShape);
+  const x = tf.tensor(
+    values(
+      inShape.reduce((a, b) => a * b, 1),
+      12,
+    ),
+    inShape,
+  );
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { grads } = tf.variableGrads(() => {
     const y = model.apply(x, { training: true }) as tf.Tensor;
-    return tf.sum(tf.mul(y, tf.sin(tf.mul(tf.range(0, y.size).reshape(y.shape), 0.37)))) as tf.Scalar;
+    return tf.sum<tf.Scalar>(tf.mul(y, tf.sin(tf.mul(tf.range(0, y.size).reshape(y.shape), 0.37))));
   }, vars);
   const out2 = vars.map((v) => Float32Array.from((grads[v.name] as tf.Tensor).dataSync()));
   tf.dispose(Object.values(grads));

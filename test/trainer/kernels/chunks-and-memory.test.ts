@@ -16,8 +16,14 @@ describe('conv gradients in bounded chunks', () => {
     const xShape = [3, 5, 6, 4, 2];
     const fShape = [3, 2, 3, 2, 3];
     const g = conv3dGeometry(xShape, fShape, [2, 1, 2], 'same');
-    const xv = values(xShape.reduce((a, b) => a * b, 1), 21);
-    const fv = values(fShape.reduce((a, b) => a * b, 1), 22);
+    const xv = values(
+      xShape.reduce((a, b) => a * b, 1),
+      21,
+    );
+    const fv = values(
+      fShape.reduce((a, b) => a * b, 1),
+      22,
+    );
     const dyv = values(g.batch * g.outDepth * g.outHeight * g.outWidth * g.outChannels, 23);
     const x = tf.tensor(xv, xShape);
     const f = tf.tensor(fv, fShape);
@@ -60,7 +66,7 @@ describe('memory: a training step leaves no tensor and no wasm buffer behind', (
         const logits = tf.matMul(b.reshape([4, -1]), w3);
         const c = tf.relu(tf.conv3d(x3 as tf.Tensor5D, k1 as tf.Tensor5D, 2, 'same'));
         const up = tf.conv3dTranspose(c, k2 as tf.Tensor5D, [2, 8, 8, 8, 4], 2, 'same');
-        return tf.add(tf.mean(tf.square(logits)), tf.mean(tf.square(up))) as tf.Scalar;
+        return tf.add<tf.Scalar>(tf.mean(tf.square(logits)), tf.mean(tf.square(up)));
       }, true);
       cost?.dispose();
     };

@@ -13,7 +13,16 @@ interface Case {
 
 const cases: Case[] = [];
 for (const s of [1, 2, 3, [1, 2], [2, 1]] as const) {
-  for (const pad of ['valid', 'same', [[0, 0], [1, 0], [2, 1], [0, 0]]] as const) {
+  for (const pad of [
+    'valid',
+    'same',
+    [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  ] as const) {
     cases.push({ x: [2, 9, 8, 3], f: [3, 3, 3, 4], s: s as Case['s'], pad: pad as Pad });
     cases.push({ x: [3, 7, 10, 2], f: [2, 3, 2, 5], s: s as Case['s'], pad: pad as Pad });
   }
@@ -26,15 +35,19 @@ cases.push({ x: [4, 28, 28, 1], f: [3, 3, 1, 8], s: 1, pad: 'valid' });
 describe('conv2d gradients on wasm (fuseflow kernels) match the pure-JS backend', () => {
   beforeAll(setUpBackends);
 
-  it.each(cases.map((c) => [`x ${c.x} f ${c.f} stride ${String(c.s)} pad ${JSON.stringify(c.pad)}`, c] as const))('%s', (_, c) => {
+  it.each(cases.map((c) => [`x ${c.x.join(',')} f ${c.f.join(',')} stride ${String(c.s)} pad ${JSON.stringify(c.pad)}`, c] as const))('%s', (_, c) => {
     const errs = wasmVsCpu([c.x, c.f], (x, f) => weightedSum(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad)));
     expect(errs[0]).toBeLessThan(1e-4); // input gradient (Conv2DBackpropInput)
     expect(errs[1]).toBeLessThan(1e-4); // filter gradient (Conv2DBackpropFilter)
   });
 
   it('conv2dTranspose (forward = Conv2DBackpropInput) and its gradients, stride 2', () => {
-    const errs = wasmVsCpu([[2, 4, 5, 4], [3, 3, 3, 4]], (x, f) =>
-      weightedSum(tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [2, 8, 10, 3], 2, 'same')),
+    const errs = wasmVsCpu(
+      [
+        [2, 4, 5, 4],
+        [3, 3, 3, 4],
+      ],
+      (x, f) => weightedSum(tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [2, 8, 10, 3], 2, 'same')),
     );
     for (const e of errs) expect(e).toBeLessThan(1e-4);
   });

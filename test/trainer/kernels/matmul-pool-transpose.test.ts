@@ -13,11 +13,23 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
     [true, false, [1, 7, 5], [1, 7, 6]],
     [false, true, [3, 5, 7], [3, 6, 7]],
   ] as const)('transposeA %s transposeB %s, %j @ %j: product and gradients', (ta, tb, as, bs) => {
-    const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a as tf.Tensor, b as tf.Tensor, ta, tb)));
+    const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a, b, ta, tb)));
     for (const e of errs) expect(e).toBeLessThan(1e-5);
     void tf.setBackend('wasm');
-    const a = tf.tensor(values((as as readonly number[]).reduce((p, d) => p * d, 1), 7), [...as]);
-    const b = tf.tensor(values((bs as readonly number[]).reduce((p, d) => p * d, 1), 8), [...bs]);
+    const a = tf.tensor(
+      values(
+        (as as readonly number[]).reduce((p, d) => p * d, 1),
+        7,
+      ),
+      [...as],
+    );
+    const b = tf.tensor(
+      values(
+        (bs as readonly number[]).reduce((p, d) => p * d, 1),
+        8,
+      ),
+      [...bs],
+    );
     const got = tf.matMul(a, b, ta, tb);
     void tf.setBackend('cpu');
     const want = tf.matMul(tf.tensor(a.dataSync(), a.shape), tf.tensor(b.dataSync(), b.shape), ta, tb);
@@ -66,14 +78,17 @@ describe('3D max-pool (replaced), average-pool and batch-norm (checked) gradient
   it.each([
     ['maxPool3d 2 s2 valid', (x: tf.Tensor) => tf.maxPool3d(x as tf.Tensor5D, 2, 2, 'valid')],
     ['maxPool3d 3 s2 same', (x: tf.Tensor) => tf.maxPool3d(x as tf.Tensor5D, 3, 2, 'same')],
-    ['maxPool3d of all-negative input', (x: tf.Tensor) => tf.maxPool3d(tf.sub(x, 1) as tf.Tensor5D, 2, 2, 'valid')],
+    ['maxPool3d of all-negative input', (x: tf.Tensor) => tf.maxPool3d(tf.sub<tf.Tensor5D>(x, 1), 2, 2, 'valid')],
     ['avgPool3d 3 s2 same', (x: tf.Tensor) => tf.avgPool3d(x as tf.Tensor5D, 3, 2, 'same')],
-    ['avgPool 3 s2 same (2D)', (x: tf.Tensor) => tf.avgPool(x.reshape([2, 5 * 7, 7, 3]) as tf.Tensor4D, 3, 2, 'same')],
-    ['batchNorm (moments of a batch)', (x: tf.Tensor) => {
-      const x4 = x.reshape([2, 35, 7, 3]); // tfjs batchNorm takes rank ≤ 4
-      const { mean, variance } = tf.moments(x4, [0, 1, 2]);
-      return tf.batchNorm(x4, mean, variance, tf.fill([3], 0.1), tf.fill([3], 1.5), 1e-3);
-    }],
+    ['avgPool 3 s2 same (2D)', (x: tf.Tensor) => tf.avgPool(x.reshape<tf.Tensor4D>([2, 5 * 7, 7, 3]), 3, 2, 'same')],
+    [
+      'batchNorm (moments of a batch)',
+      (x: tf.Tensor) => {
+        const x4 = x.reshape([2, 35, 7, 3]); // tfjs batchNorm takes rank ≤ 4
+        const { mean, variance } = tf.moments(x4, [0, 1, 2]);
+        return tf.batchNorm(x4, mean, variance, tf.fill([3], 0.1), tf.fill([3], 1.5), 1e-3);
+      },
+    ],
   ] as const)('%s', (_, f) => {
     const [err] = wasmVsCpu([[2, 5, 7, 7, 3]], (x) => weightedSum(f(x)));
     expect(err).toBeLessThan(1e-5);
@@ -100,7 +115,7 @@ describe('ResizeNearestNeighborGrad on wasm (2D upsampling)', () => {
     [false, true],
   ] as const)('batch 2, alignCorners %s, halfPixelCenters %s: the gradient is the adjoint of the forward resize', (alignCorners, halfPixel) => {
     void tf.setBackend('wasm');
-    const x = tf.tensor(values(2 * 5 * 3 * 2, 41), [2, 5, 3, 2]) as tf.Tensor4D;
+    const x = tf.tensor<tf.Rank.R4>(values(2 * 5 * 3 * 2, 41), [2, 5, 3, 2]);
     const dy = tf.tensor(values(2 * 8 * 7 * 2, 42), [2, 8, 7, 2]);
     const resize = (t: tf.Tensor): tf.Tensor => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [8, 7], alignCorners, halfPixel);
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(resize(t), dy)))(x);
@@ -122,8 +137,7 @@ describe('conv3dTranspose gradient (absent from tfjs 4.22 on every backend)', ()
     const wShape = [2, 2, 2, 1, 2];
     const out: [number, number, number, number, number] = [1, 4, 4, 4, 1];
     const c = tf.tensor(values(64, 9), out);
-    const loss = (d: tf.Tensor, w: tf.Tensor): tf.Scalar =>
-      tf.sum(tf.mul(tf.conv3dTranspose(d as tf.Tensor5D, w as tf.Tensor5D, out, 2, 'same'), c));
+    const loss = (d: tf.Tensor, w: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.conv3dTranspose(d as tf.Tensor5D, w as tf.Tensor5D, out, 2, 'same'), c));
     const d0 = values(16, 10);
     const w0 = values(16, 11);
     const [gd, gw] = tf.grads(loss)([tf.tensor(d0, dShape), tf.tensor(w0, wShape)]);
@@ -142,6 +156,6 @@ describe('conv3dTranspose gradient (absent from tfjs 4.22 on every backend)', ()
     const fdW = Array.from({ length: 16 }, (_, i) => fd(1, i));
     expect(relErr((gd as tf.Tensor).dataSync(), fdD)).toBeLessThan(1e-3);
     expect(relErr((gw as tf.Tensor).dataSync(), fdW)).toBeLessThan(1e-3);
-    tf.dispose([c, gd as tf.Tensor, gw as tf.Tensor]);
+    tf.dispose([c, gd, gw]);
   });
 });
