@@ -41,10 +41,24 @@ const repeats = Number(opt('repeats', '3'));
 const backend = await useBackend(opt('backend', 'wasm') as BackendName);
 
 const CSV = fileURLToPath(new URL('../test/fixtures/tabular/breast_cancer.csv', import.meta.url));
-const rows = readFileSync(CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+const rows = readFileSync(CSV, 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(',').map(Number));
 const ids = rows.map((_, i) => `bc-${i}`);
 const samples = new Map<string, Sample>(
-  rows.map((r, i) => [ids[i] as string, setKeys(createSample(ids[i] as string), { 'data.features': tensor('float32', [30], Float32Array.from(r.slice(0, 30), (v, j) => v / (j % 10 === 3 ? 1000 : 100))), 'data.label': r[30] as number })]),
+  rows.map((r, i) => [
+    ids[i] as string,
+    setKeys(createSample(ids[i] as string), {
+      'data.features': tensor(
+        'float32',
+        [30],
+        Float32Array.from(r.slice(0, 30), (v, j) => v / (j % 10 === 3 ? 1000 : 100)),
+      ),
+      'data.label': r[30],
+    }),
+  ]),
 );
 const size = 32;
 const build = () => multiHeadModel({ inputs: [{ key: 'data.features', shape: [30] }], backbone: mlp({ layers: [32, 16] }), heads: [classificationHead({ name: 'cls' })], seed: 1 });
@@ -56,7 +70,7 @@ const samplesRun = epochs * ids.length;
 // Baseline: pre-collated batches, bare loop.
 const collated: Sample[] = [];
 for await (const b of batch({ size })(ds.stream({ shuffle: false }))) collated.push(b);
-async function bare(): Promise<void> {
+function bare(): void {
   const model = build();
   const vars = model.trainableVariables();
   const o = createOptimizer({ type: 'adam' }, vars);
@@ -64,7 +78,10 @@ async function bare(): Promise<void> {
     for (const b of collated) {
       const { value, grads } = tf.variableGrads(() => totalLoss([ce], b, model.forward(b, { training: true }), {}).total, vars);
       value.dataSync();
-      o.apply(vars.map((v) => grads[v.name] as tf.Tensor), 1e-3);
+      o.apply(
+        vars.map((v) => grads[v.name] as tf.Tensor),
+        1e-3,
+      );
       tf.dispose([value, ...Object.values(grads)]);
     }
   }
@@ -89,7 +106,7 @@ async function viaFit(options: { validation: boolean; everyStep: boolean }): Pro
   rmSync(dir, { recursive: true, force: true });
 }
 
-await bare();
+bare();
 const bareMs = median(await timeRuns(repeats, bare));
 const fitMs = median(await timeRuns(repeats, () => viaFit({ validation: false, everyStep: false })));
 const fitValMs = median(await timeRuns(repeats, () => viaFit({ validation: true, everyStep: false })));

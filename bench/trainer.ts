@@ -73,7 +73,7 @@ function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor
   const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
   const stepOn = (xb: tf.Tensor, yb: tf.Tensor): void => {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true);
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(yb, model.apply(xb) as tf.Tensor), true);
     cost?.dataSync();
     cost?.dispose();
   };
@@ -208,7 +208,7 @@ if (!PIPELINE_ONLY) {
     const x = tf.randomNormal([2, 32, 32, 32, 1], 0, 1, 'float32', 3);
     const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
     const step = (): void => {
-      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor), true);
       cost?.dataSync();
       cost?.dispose();
     };
@@ -246,7 +246,7 @@ function fashionSamples(n: number): Map<string, Sample> {
     const px = new Float32Array(784);
     for (let j = 0; j < 784; j++) px[j] = (images[16 + i * 784 + j] as number) / 255;
     const id = `fm-${i}`;
-    out.set(id, setKeys(createSample(id), { 'data.image': createImage('float32', [28, 28], px), 'data.label': labels[8 + i] as number }));
+    out.set(id, setKeys(createSample(id), { 'data.image': createImage('float32', [28, 28], px), 'data.label': labels[8 + i] }));
   }
   return out;
 }
@@ -256,7 +256,10 @@ if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
   const samples = fashionSamples(BATCH * 40);
   const dir = mkdtempSync(join(tmpdir(), 'ff-bench-trainer-'));
   const staticP = pipeline([zScoreIntensity({ keys: ['data.image'] })], { name: 'static' });
-  const dynamicP = pipeline([randFlip({ keys: ['data.image'], prob: 0.5 }), randGaussianNoise({ keys: ['data.image'], prob: 0.5, std: 0.05 })], { name: 'dynamic', opIndexBase: 1 });
+  const dynamicP = pipeline([randFlip({ keys: ['data.image'], prob: 0.5 }), randGaussianNoise({ keys: ['data.image'], prob: 0.5, std: 0.05 })], {
+    name: 'dynamic',
+    opIndexBase: 1,
+  });
   const store = openSampleCache({ dir, pipeline: staticP, audit: false });
   const runner = createWorkerRunner({ pipeline: pipelineSpec(dynamicP), threads: 2, samplesPerTask: 16 });
   const ds = dataset({ ids: [...samples.keys()], source: (id) => samples.get(id) as Sample, staticPipeline: staticP, dynamicPipeline: dynamicP, store, runner });

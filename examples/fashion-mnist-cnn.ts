@@ -71,7 +71,7 @@ function readSplit(dir: string, split: 'train' | 't10k'): Map<string, Sample> {
     const px = new Float32Array(h * w);
     for (let j = 0; j < h * w; j++) px[j] = (images.data[i * h * w + j] as number) / 255;
     const id = `fm-${split}-${i}`;
-    out.set(id, setKeys(createSample(id), { 'data.image': tensor('float32', [h, w, 1], px), 'data.label': labels.data[i] as number }));
+    out.set(id, setKeys(createSample(id), { 'data.image': tensor('float32', [h, w, 1], px), 'data.label': labels.data[i] }));
   }
   return out;
 }
@@ -136,9 +136,18 @@ const result = await fit({
   backend: 'current',
   progress: true,
   onEpoch: (e) =>
-    console.log(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, test accuracy ${(e.validation?.metrics['accuracy'] as number).toFixed(4)}, ${e.train.samplesPerSecond.toFixed(0)} samples/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`),
+    console.log(
+      `epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, test accuracy ${(e.validation?.metrics['accuracy'] as number).toFixed(4)}, ${e.train.samplesPerSecond.toFixed(0)} samples/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`,
+    ),
 });
 const best = await loadModel(join(out, 'run', 'best.ckpt'));
-const written = await inferToArrow({ model: best, batches: testBatches(), path: join(out, 'test-predictions.arrow'), columns: { target: 'data.label', pred: 'model.output.garment' } });
-console.log(`best test accuracy ${result.bestValue?.toFixed(4)} (epoch ${(result.bestEpoch ?? 0) + 1}); ${written.rows} test predictions → ${written.path} (columns ${written.columns.slice(0, 4).join(', ')}, …)`);
+const written = await inferToArrow({
+  model: best,
+  batches: testBatches(),
+  path: join(out, 'test-predictions.arrow'),
+  columns: { target: 'data.label', pred: 'model.output.garment' },
+});
+console.log(
+  `best test accuracy ${result.bestValue?.toFixed(4)} (epoch ${(result.bestEpoch ?? 0) + 1}); ${written.rows} test predictions → ${written.path} (columns ${written.columns.slice(0, 4).join(', ')}, …)`,
+);
 console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { workerEntry } from '../../src/core/workers.js';
+import type { readAll } from './cache-read-worker.js';
 
 const [folder, threadsArg, idsJson] = process.argv.slice(2);
 if (folder === undefined || threadsArg === undefined || idsJson === undefined) {
@@ -18,7 +19,13 @@ const threads = Number(threadsArg);
 const startRss = process.memoryUsage().rss;
 const ids = JSON.parse(idsJson) as string[];
 const { filename, execArgv } = workerEntry(import.meta.url, './cache-read-worker');
-const pool = new Piscina({ filename, execArgv: [...execArgv], name: 'readAll', minThreads: threads, maxThreads: threads });
+const pool = new Piscina<Parameters<typeof readAll>[0], Awaited<ReturnType<typeof readAll>>>({
+  filename,
+  execArgv: [...execArgv],
+  name: 'readAll',
+  minThreads: threads,
+  maxThreads: threads,
+});
 // Warm every thread (module load, LMDB open) on a tiny read, then measure the full reads.
 await Promise.all(Array.from({ length: threads }, () => pool.run({ folder, ids: ids.slice(0, 1), passes: 1 })));
 const baseRss = process.memoryUsage().rss;

@@ -27,8 +27,8 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** Runs `fn` `repeats` times and returns the wall-clock milliseconds of each run. */
-export async function timeRuns(repeats: number, fn: () => unknown | Promise<unknown>): Promise<number[]> {
+/** Runs `fn` `repeats` times (awaiting what it returns, when a promise) and returns the wall-clock milliseconds of each run. */
+export async function timeRuns(repeats: number, fn: () => unknown): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
@@ -65,7 +65,11 @@ export function report(bench: string, rows: readonly BenchRow[], extra: Record<s
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${bench} — ${machine()}`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

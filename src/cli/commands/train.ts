@@ -149,7 +149,13 @@ export async function run(args: readonly string[]): Promise<number> {
     const line = dataText(a.table).split('\n', skipLines + 1)[skipLines] ?? '';
     columnNames = line.split(a.table.endsWith('.tsv') ? '\t' : ',').map((_, i) => `col_${i}`);
   }
-  const table = readFeatureTable(a.table, { target, idColumn, skipLines, ...(columnNames === undefined ? {} : { columnNames }), ...(flags.has('features') ? { features: (flags.get('features') as string).split(',') } : {}) });
+  const table = readFeatureTable(a.table, {
+    target,
+    idColumn,
+    skipLines,
+    ...(columnNames === undefined ? {} : { columnNames }),
+    ...(flags.has('features') ? { features: (flags.get('features') as string).split(',') } : {}),
+  });
   const { features } = table;
   const rawLabels = table.labels;
   const classes = [...new Set(rawLabels)].sort((x, y) => (Number.isFinite(Number(x)) && Number.isFinite(Number(y)) ? Number(x) - Number(y) : x < y ? -1 : 1));
@@ -188,11 +194,13 @@ export async function run(args: readonly string[]): Promise<number> {
   const source = (id: string): Sample => {
     const row = xOf(id);
     const x = Float32Array.from(features, (_, j) => ((row[j] as number) - (stats[j] as { mean: number }).mean) / (stats[j] as { sd: number }).sd);
-    return setKeys(createSample(id), { 'data.features': tensor('float32', [features.length], x), 'data.label': labelOf.get(rawLabels[rowOf.get(id) as number] as string) as number });
+    return setKeys(createSample(id), { 'data.features': tensor('float32', [features.length], x), 'data.label': labelOf.get(rawLabels[rowOf.get(id) as number] as string) });
   };
 
   await useBackend(backend as BackendName | undefined);
-  console.log(`${a.table}: ${table.ids.length} rows, ${features.length} features, ${classes.length} classes (${classes.map((c, i) => `${i}=${c}`).join(', ')}); ${trainIds.length} train / ${validIds.length} validation`);
+  console.log(
+    `${a.table}: ${table.ids.length} rows, ${features.length} features, ${classes.length} classes (${classes.map((c, i) => `${i}=${c}`).join(', ')}); ${trainIds.length} train / ${validIds.length} validation`,
+  );
   const train = dataset({ ids: trainIds, source });
   const valid = dataset({ ids: validIds, source });
   const validBatches = (): AsyncIterable<Sample> => batch({ size: 256 })(valid.stream({ shuffle: false, window: 512 }));
@@ -235,7 +243,10 @@ export async function run(args: readonly string[]): Promise<number> {
     config,
     progress: switches.has('progress'),
     backend: 'current',
-    onEpoch: (e) => console.log(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)}, ${metric.name} ${(e.monitor).toFixed(4)}${e.best ? ' (best)' : ''}`),
+    onEpoch: (e) =>
+      console.log(
+        `epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)}, ${metric.name} ${e.monitor.toFixed(4)}${e.best ? ' (best)' : ''}`,
+      ),
   });
   process.removeListener('SIGINT', onSigint);
   if (result.interrupted) {
@@ -281,5 +292,9 @@ function checkRecordedConfig(out: string, config: RunConfig): void {
   } catch (err) {
     throw new InputError(`unreadable run record: ${(err as Error).message}`, { file: runJson });
   }
-  checkRunConfig(recorded, config, { what: '--resume', file: runJson, hint: 'resume with the same options, or start a new run with another --out (or --overwrite to replace this one)' });
+  checkRunConfig(recorded, config, {
+    what: '--resume',
+    file: runJson,
+    hint: 'resume with the same options, or start a new run with another --out (or --overwrite to replace this one)',
+  });
 }

@@ -6,18 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Sample } from '../../core/sample.js';
 import { loadTable, type IndexedTable, type Row } from '../../ops/tabular/table.js';
 
-const MEASUREMENTS = [
-  'radius',
-  'texture',
-  'perimeter',
-  'area',
-  'smoothness',
-  'compactness',
-  'concavity',
-  'concavePoints',
-  'symmetry',
-  'fractalDimension',
-] as const;
+const MEASUREMENTS = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity', 'concavePoints', 'symmetry', 'fractalDimension'] as const;
 
 /** The 30 feature columns: each measurement as mean, standard error and worst. */
 export const BREAST_CANCER_FEATURES: readonly string[] = ['mean', 'se', 'worst'].flatMap((kind) => MEASUREMENTS.map((m) => `${kind}.${m}`));
@@ -62,7 +51,7 @@ export function readBreastCancer(file: string = BREAST_CANCER_CSV): BreastCancer
     for (const r of rows) s += r[f] as number;
     mean[j] = s / n;
     let v = 0;
-    for (const r of rows) v += ((r[f] as number) - (mean[j] as number)) ** 2;
+    for (const r of rows) v += ((r[f] as number) - mean[j]) ** 2;
     std[j] = Math.sqrt(v / n) || 1;
   });
   const samples = new Map<string, Sample>();
