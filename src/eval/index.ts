@@ -159,7 +159,9 @@ export { iterableSource, type IterableSourceOptions, observableSource, type Batc
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
 export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';
-export { scoreSource, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
+export { scoreSource, scoreBatch, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
+export { ensembleScores, checkEnsembleWeights, ENSEMBLE_METHODS, type EnsembleMethod, type EnsembleScoresOptions } from './ensemble/ensemble-scores.js';
+export { ensembleSource, type EnsembleSourceOptions } from './ensemble/ensemble-source.js';
 export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';

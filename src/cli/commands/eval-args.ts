@@ -5,6 +5,7 @@ import { OptionsError } from '../../core/errors.js';
 import type { BootstrapMethod } from '../../eval/ci/bootstrap-ci.js';
 import { CI_METHODS, type CiMethod } from '../../eval/ci/ci-summary.js';
 import { DEFAULT_SEED } from '../../eval/ci/default-seed.js';
+import { ENSEMBLE_METHODS, type EnsembleMethod } from '../../eval/ensemble/ensemble-scores.js';
 import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
 
 /** Parsed `fuseflow eval` options. */
@@ -23,6 +24,10 @@ export interface EvalArgs {
   /** How replicates are drawn (`--ci-resample`); default: the library's per metric. */
   readonly ciResample: BootstrapMethod | undefined;
   readonly seed: number;
+  /** Combine several models' --input files (`--ensemble`). */
+  readonly ensemble: EnsembleMethod | undefined;
+  /** One weight per model (`--ensemble-weights`); default equal. */
+  readonly ensembleWeights: readonly number[] | undefined;
   readonly groupBy: string | undefined;
   readonly fold: string | undefined;
   readonly onMissing: 'error' | 'skip';
@@ -67,6 +72,17 @@ files. Several --input files are joined row by row on the --id column (each id e
                         keyed by --id when given) or fusemedml (FuseMedML's stratified resampling
                         by target, numpy's RNG: equals FuseMedML's CI for the same seed and row
                         order)
+  --ensemble M          several models' prediction files joined by --id, combined into one model
+                        and evaluated like one: mean (weighted mean of the --pred probabilities)
+                        or vote (each model votes for a class: binary, its score strictly above
+                        --threshold; multi-class, its argmax; the ensemble's score of a class is
+                        its weighted share of the votes, so the weighted majority wins, a tie
+                        going to the lower class index: the negative class when binary). The
+                        models are the --input files holding every --pred column; another
+                        --input (e.g. targets) only adds columns. A column several files hold
+                        (e.g. the target) must agree for each id
+  --ensemble-weights W1,W2,...
+                        one positive weight per model, in --input order (default equal)
   --seed S              seed of the bootstrap, an integer 0 to 4294967295 (default ${DEFAULT_SEED}, the library's and FuseMedML's)
   --group-by COL        also report each metric per value of COL (as <metric>_per_<COL>), with
                         mean, std and median over groups; a group where the metric is undefined
@@ -104,6 +120,8 @@ const VALUE_FLAGS = new Set([
   '--batch-size',
   '--report',
   '--scores',
+  '--ensemble',
+  '--ensemble-weights',
 ]);
 
 function list(values: readonly string[]): string[] {
@@ -201,6 +219,12 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   for (const flag of ['--ci-method', '--ci-resample']) if (one(flag) !== undefined && one('--ci') === undefined) throw new OptionsError(`${flag} needs --ci N`);
   const scores = (one('--scores') ?? 'probabilities') as ScoreKind;
   if (!SCORE_KINDS.includes(scores)) throw new OptionsError(`--scores must be ${SCORE_KINDS.join(', ')}, got '${scores}'`);
+  const ensemble = one('--ensemble');
+  if (ensemble !== undefined && !(ENSEMBLE_METHODS as readonly string[]).includes(ensemble)) throw new OptionsError(`--ensemble must be ${ENSEMBLE_METHODS.join(' or ')}, got '${ensemble}'`);
+  if (ensemble !== undefined && !help && inputs.length < 2) throw new OptionsError('--ensemble combines several models: give a prediction file per model with --input (and --id)');
+  const weightsText = one('--ensemble-weights');
+  if (weightsText !== undefined && ensemble === undefined) throw new OptionsError('--ensemble-weights applies to --ensemble mean|vote');
+  const ensembleWeights = weightsText === undefined ? undefined : weightsText.split(',').map((w) => numberArg('--ensemble-weights', w.trim(), (x) => Number.isFinite(x) && x > 0, 'positive numbers separated by commas') as number);
   if (flags.has('--overwrite') && one('--report') === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
   return {
     inputs,
@@ -215,6 +239,8 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     ciMethod: (ciMethod ?? 'percentile') as CiMethod,
     ciResample: ciResample as BootstrapMethod | undefined,
     seed: integerArg('--seed', one('--seed'), 0, 0xffffffff) ?? DEFAULT_SEED,
+    ensemble: ensemble as EnsembleMethod | undefined,
+    ensembleWeights,
     groupBy: one('--group-by'),
     fold: one('--fold'),
     onMissing,

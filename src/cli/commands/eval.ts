@@ -18,6 +18,7 @@ import { fileSource } from '../../eval/evaluate-input.js';
 import { progressPrinter, type EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
+import { ensembleSource } from '../../eval/ensemble/ensemble-source.js';
 import { checkEvalOutput } from './eval-output.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { groupBy } from '../../eval/analysis/group-by.js';
@@ -54,7 +55,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     target: args.target,
     ...(multiClass ? { preds: args.preds, classNames: classNames as string[] } : { pred: args.preds[0] as string }),
     ...(args.positive === undefined || multiClass ? {} : { positive: args.positive }),
-    ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
+    // A vote ensemble's scores are vote shares: the majority is a share above 0.5; --threshold applies to each model's vote.
+    ...(args.ensemble === 'vote' ? {} : args.threshold === undefined ? {} : { threshold: args.threshold }),
     ...(args.id === undefined ? {} : { idKey: args.id }),
     ...(args.nonFinite === undefined ? {} : { nonFinite: args.nonFinite }),
   };
@@ -84,8 +86,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
   const source = openInputs(args, progress);
   // Scores are checked (probabilities, raw) or converted (logits) unless every metric is a regression metric.
-  const scores = requested.every((m) => REGRESSION_METRICS.has(m))
-    ? undefined
+  const scores =
+    requested.every((m) => REGRESSION_METRICS.has(m)) || args.ensemble !== undefined
+      ? undefined // an ensemble checks or converts each model's scores itself
     : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
   const result = await evaluate({
     data: source,
@@ -147,6 +150,18 @@ function openInputs(args: EvalArgs, progress: ((p: EvalProgress) => void) | unde
   if (args.id === undefined) return sources[0] as EvalSource;
   const names = args.inputs.map((p) => basename(p));
   const unique = new Set(names).size === names.length ? names : args.inputs;
+  if (args.ensemble !== undefined) {
+    return ensembleSource(Object.fromEntries(unique.map((n, i) => [n, sources[i] as EvalSource])), {
+      id: args.id,
+      preds: args.preds,
+      method: args.ensemble,
+      kind: args.scores,
+      onMissing: args.onMissing,
+      ...(args.ensembleWeights === undefined ? {} : { weights: args.ensembleWeights }),
+      ...(args.ensemble === 'vote' && args.threshold !== undefined ? { threshold: args.threshold } : {}),
+      ...(progress === undefined ? {} : { onProgress: progress }),
+    });
+  }
   return joinSources(Object.fromEntries(unique.map((n, i) => [n, sources[i] as EvalSource])), {
     id: args.id,
     idColumn: args.id,
@@ -158,7 +173,7 @@ function openInputs(args: EvalArgs, progress: ((p: EvalProgress) => void) | unde
 
 function aboutLines(args: EvalArgs, result: EvaluateResult): string[] {
   const lines = [
-    `inputs: ${args.inputs.join(', ')}`,
+    `inputs: ${args.inputs.join(', ')}${args.ensemble === undefined ? '' : ` (ensemble: ${args.ensemble}${args.ensembleWeights === undefined ? '' : `, weights ${args.ensembleWeights.join(', ')}`})`}`,
     `${result.rows.toLocaleString('en-US')} rows, ${result.passes} pass${result.passes === 1 ? '' : 'es'} over the input`,
     `pred: ${args.preds.join(', ')}; target: ${args.target}${args.positive === undefined ? '' : ` (positive: ${args.positive})`}${args.threshold === undefined ? '' : `; threshold ${args.threshold}`}`,
   ];

@@ -57,6 +57,18 @@ export function scoreSource(source: EvalSource, options: ScoreSourceOptions): Ev
   };
 }
 
+/**
+ * One batch through {@link scoreSource}'s check or conversion (for sources that learn their score
+ * columns only from the first batch, such as an ensemble's models).
+ *
+ * @example
+ * const out = scoreBatch(batch, { columns: ['a.p'], kind: 'logits' }, 'a.csv');
+ * @throws InputError as {@link scoreSource} does.
+ */
+export function scoreBatch(batch: SourceBatch, options: ScoreSourceOptions, name: string): SourceBatch {
+  return convertBatch(batch, options.columns, options.kind, options.idColumn, name);
+}
+
 function convertBatch(batch: SourceBatch, columns: readonly string[], kind: ScoreKind, idColumn: string | undefined, name: string): SourceBatch {
   const n = batch.length;
   const scores = columns.map((c) => {
