@@ -125,12 +125,12 @@ export function groupBy<S, R>(options: GroupByOptions<S, R>): Metric<GroupByStat
           out[`${prefix}std`] = ok.length > 1 ? standardDeviation(ok) : 0;
           out[`${prefix}median`] = median(ok);
         };
-        if (values.every((v) => typeof v === 'number')) addStats('', values as number[]);
+        if (values.every((v) => typeof v === 'number')) addStats('', values);
         else {
           const first = values.find((v) => v !== null && typeof v === 'object') as Record<string, unknown> | undefined;
           for (const k of Object.keys(first ?? {})) {
             const xs = values.map((v) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined));
-            if (xs.every((x) => typeof x === 'number')) addStats(`${k}.`, xs as number[]);
+            if (xs.every((x) => typeof x === 'number')) addStats(`${k}.`, xs);
           }
         }
       }
@@ -139,7 +139,12 @@ export function groupBy<S, R>(options: GroupByOptions<S, R>): Metric<GroupByStat
     },
     status(state): MetricStatus {
       const st = [...state.groups.values()].map((s) => inner.status?.(s) ?? { exact: true, bound: 0, skipped: 0, passes: 0 });
-      return { exact: st.every((s) => s.exact), bound: Math.max(0, ...st.map((s) => s.bound)), skipped: st.reduce((a, s) => a + s.skipped, 0), passes: Math.max(0, ...st.map((s) => s.passes)) };
+      return {
+        exact: st.every((s) => s.exact),
+        bound: Math.max(0, ...st.map((s) => s.bound)),
+        skipped: st.reduce((a, s) => a + s.skipped, 0),
+        passes: Math.max(0, ...st.map((s) => s.passes)),
+      };
     },
   };
 }

@@ -18,7 +18,7 @@ export function takeRows(batch: EvalBatch, index: ArrayLike<number>): EvalBatch 
       const ctor = col.constructor as new (n: number) => { [i: number]: number; length: number };
       const t = new ctor(index.length);
       for (let i = 0; i < index.length; i++) t[i] = col[index[i] as number] as number;
-      out[key] = t as ArrayLike<number>;
+      out[key] = t;
     } else {
       const a: unknown[] = new Array(index.length);
       for (let i = 0; i < index.length; i++) a[i] = col[index[i] as number];

@@ -190,7 +190,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
     };
     if (inner.nextPass !== undefined) m.nextPass = (s) => (inner.nextPass as NonNullable<typeof inner.nextPass>)(s);
     if (inner.status !== undefined) m.status = (s) => (inner.status as NonNullable<typeof inner.status>)(s);
-    return m as Metric<unknown, O>;
+    return m;
   }
   if (method === 'fusemedml') {
     const maxRows = options.maxRows ?? 1e6;
@@ -214,7 +214,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
         return finish(org, reps);
       },
     };
-    return m as Metric<unknown, O>;
+    return m;
   }
   if (method !== 'rows') throw new OptionsError(`bootstrapCi: unknown method '${String(method)}'`);
   const rowKey = options.rowKey;
@@ -231,7 +231,9 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
     },
     merge(a, b) {
       if (rowKey === undefined && a.seen > 0 && b.seen > 0) {
-        throw new OptionsError(`bootstrapCi '${name}': method 'rows' over several shards needs rowKey (a column of row ids), so a row's weights do not depend on which shard read it`);
+        throw new OptionsError(
+          `bootstrapCi '${name}': method 'rows' over several shards needs rowKey (a column of row ids), so a row's weights do not depend on which shard read it`,
+        );
       }
       return { org: inner.merge(a.org, b.org), reps: a.reps.map((s, r) => inner.merge(s, b.reps[r] as S)), seen: a.seen + b.seen };
     },
@@ -248,13 +250,20 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
         }
         return reps[part - 1] as EvalBatch;
       };
-      return liftPasses(parts, state, (s) => [s.org, ...s.reps], (s, all) => ({ org: all[0] as S, reps: all.slice(1), seen: s.seen }), route, name);
+      return liftPasses(
+        parts,
+        state,
+        (s) => [s.org, ...s.reps],
+        (s, all) => ({ org: all[0] as S, reps: all.slice(1), seen: s.seen }),
+        route,
+        name,
+      );
     },
     compute(state, results: MetricResults) {
       const org = inner.compute(state.org, results);
       const reps = state.reps.map((s) => {
         try {
-          return inner.compute(s, results) as unknown;
+          return inner.compute(s, results);
         } catch {
           return Number.NaN;
         }
@@ -263,5 +272,5 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
     },
     status: (s): MetricStatus => inner.status?.(s.org) ?? { exact: true, bound: 0, skipped: 0, passes: 0 },
   };
-  return m as Metric<unknown, O>;
+  return m;
 }

@@ -15,7 +15,10 @@ export function composePasses<S>(metrics: readonly Metric<S, unknown>[], states:
   const passes = states.map((s, i) => (metrics[i] as Metric<S, unknown>).nextPass?.(s) ?? null);
   if (passes.every((p) => p === null)) return null;
   const pass: MetricPass<S[], (unknown | null)[]> = {
-    description: `${description}: ${passes.filter((p) => p !== null).map((p) => p?.description).join('; ')}`,
+    description: `${description}: ${passes
+      .filter((p) => p !== null)
+      .map((p) => p?.description)
+      .join('; ')}`,
     init: () => passes.map((p) => (p === null ? null : p.init())),
     update(ps, batch) {
       passes.forEach((p, i) => {
@@ -25,16 +28,18 @@ export function composePasses<S>(metrics: readonly Metric<S, unknown>[], states:
       });
       return ps;
     },
-    merge: (a, b) => a.map((x, i) => {
-      const p = passes[i];
-      return p === null || p === undefined ? null : p.merge(x, b[i]);
-    }),
-    finish: (ss, ps) => ss.map((s, i) => {
-      const p = passes[i];
-      return p === null || p === undefined ? s : p.finish(s, ps[i]);
-    }),
+    merge: (a, b) =>
+      a.map((x, i) => {
+        const p = passes[i];
+        return p === null || p === undefined ? null : p.merge(x, b[i]);
+      }),
+    finish: (ss, ps) =>
+      ss.map((s, i) => {
+        const p = passes[i];
+        return p === null || p === undefined ? s : p.finish(s, ps[i]);
+      }),
   };
-  return pass as MetricPass<S[]>;
+  return pass;
 }
 
 /** Identity router: every part sees the whole batch. */

@@ -117,7 +117,7 @@ function binaryOrOvr(cliName: string, make: (keys: BinaryKeys & { readonly name:
     const name = o.name ?? cliName;
     const common = { ...(o.idKey === undefined ? {} : { idKey: o.idKey }), ...(o.nonFinite === undefined ? {} : { nonFinite: o.nonFinite }) };
     if (o.preds !== undefined) {
-      return oneVsRest({ name, preds: o.preds, target: o.target, ...(o.classNames === undefined ? {} : { classNames: o.classNames }), metric: make, ...common }) as AnyMetric;
+      return oneVsRest({ name, preds: o.preds, target: o.target, ...(o.classNames === undefined ? {} : { classNames: o.classNames }), metric: make, ...common });
     }
     return make({
       name,
@@ -131,14 +131,14 @@ function binaryOrOvr(cliName: string, make: (keys: BinaryKeys & { readonly name:
 }
 
 function classCount(cliName: string, make: (o: Parameters<typeof accuracy>[0]) => AnyMetric) {
-  return (o: CliMetricOptions): AnyMetric => make({ ...o, name: o.name ?? cliName } as Parameters<typeof accuracy>[0]);
+  return (o: CliMetricOptions): AnyMetric => make({ ...o, name: o.name ?? cliName });
 }
 
 function prob(cliName: string, make: (o: Parameters<typeof brier>[0]) => AnyMetric) {
   return (o: CliMetricOptions): AnyMetric => {
     const { threshold, ...rest } = o;
     void threshold;
-    return make({ ...rest, name: o.name ?? cliName } as Parameters<typeof brier>[0]);
+    return make({ ...rest, name: o.name ?? cliName });
   };
 }
 
@@ -151,23 +151,23 @@ function regression(cliName: string, make: (o: { name: string; pred: string; tar
 
 /** CLI metric names → factories of `CliMetricOptions`. */
 export const METRICS_BY_CLI_NAME: Readonly<Record<string, (o: CliMetricOptions) => AnyMetric>> = {
-  auc: binaryOrOvr('auc', (k) => auc(k) as Metric<unknown, number>),
-  aucpr: binaryOrOvr('aucpr', (k) => aucPr(k) as Metric<unknown, number>),
-  roc: (o) => (o.preds !== undefined ? binaryOrOvr('roc', (k) => auc(k) as Metric<unknown, number>)(o) : (rocCurve({ ...o, name: o.name ?? 'roc', pred: o.pred ?? '' } as Parameters<typeof rocCurve>[0]) as AnyMetric)),
-  accuracy: classCount('accuracy', (o) => accuracy(o) as AnyMetric),
-  'balanced-accuracy': classCount('balanced-accuracy', (o) => balancedAccuracy(o) as AnyMetric),
-  confusion: classCount('confusion', (o) => confusion(o) as AnyMetric),
-  'confusion-matrix': classCount('confusion-matrix', (o) => confusionMatrix(o) as AnyMetric),
-  mcc: classCount('mcc', (o) => mcc(o) as AnyMetric),
-  brier: prob('brier', (o) => brier(o) as AnyMetric),
-  bss: prob('bss', (o) => brierSkillScore(o) as AnyMetric),
-  logloss: prob('logloss', (o) => logLoss(o) as AnyMetric),
-  ece: prob('ece', (o) => ece(o) as AnyMetric),
-  reliability: prob('reliability', (o) => reliabilityDiagram(o) as AnyMetric),
-  mae: regression('mae', (o) => mae(o) as AnyMetric),
-  mse: regression('mse', (o) => mse(o) as AnyMetric),
-  rmse: regression('rmse', (o) => rmse(o) as AnyMetric),
-  r2: regression('r2', (o) => r2(o) as AnyMetric),
-  pearson: regression('pearson', (o) => pearson(o) as AnyMetric),
-  spearman: regression('spearman', (o) => spearman(o) as AnyMetric),
+  auc: binaryOrOvr('auc', (k) => auc(k)),
+  aucpr: binaryOrOvr('aucpr', (k) => aucPr(k)),
+  roc: (o) => (o.preds !== undefined ? binaryOrOvr('roc', (k) => auc(k))(o) : rocCurve({ ...o, name: o.name ?? 'roc', pred: o.pred ?? '' })),
+  accuracy: classCount('accuracy', (o) => accuracy(o)),
+  'balanced-accuracy': classCount('balanced-accuracy', (o) => balancedAccuracy(o)),
+  confusion: classCount('confusion', (o) => confusion(o)),
+  'confusion-matrix': classCount('confusion-matrix', (o) => confusionMatrix(o)),
+  mcc: classCount('mcc', (o) => mcc(o)),
+  brier: prob('brier', (o) => brier(o)),
+  bss: prob('bss', (o) => brierSkillScore(o)),
+  logloss: prob('logloss', (o) => logLoss(o)),
+  ece: prob('ece', (o) => ece(o)),
+  reliability: prob('reliability', (o) => reliabilityDiagram(o)),
+  mae: regression('mae', (o) => mae(o)),
+  mse: regression('mse', (o) => mse(o)),
+  rmse: regression('rmse', (o) => rmse(o)),
+  r2: regression('r2', (o) => r2(o)),
+  pearson: regression('pearson', (o) => pearson(o)),
+  spearman: regression('spearman', (o) => spearman(o)),
 };

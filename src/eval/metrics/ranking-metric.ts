@@ -53,7 +53,10 @@ export function rankingConfig(metric: string, o: RankingOptions, maxFpr: number 
 }
 
 /** The incremental parts of a ranking metric (everything but `compute`). */
-export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<ScoreHistogramState>, 'init' | 'update' | 'merge' | 'nextPass'> & { status(state: ScoreHistogramState): MetricStatus } {
+export function rankingParts(
+  metric: string,
+  cfg: RankingConfig,
+): Pick<Metric<ScoreHistogramState>, 'init' | 'update' | 'merge' | 'nextPass'> & { status(state: ScoreHistogramState): MetricStatus } {
   return {
     init: () => initHistogram(cfg.histogram),
     update(state: ScoreHistogramState, batch: EvalBatch): ScoreHistogramState {
@@ -96,7 +99,7 @@ export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<Sc
         merge: mergePasses,
         finish: (s: ScoreHistogramState, p: RefinePass) => finishPass(s, p),
       };
-      return pass as MetricPass<ScoreHistogramState>;
+      return pass;
     },
     status(state: ScoreHistogramState): MetricStatus {
       const s = summarize(state);
@@ -109,7 +112,10 @@ export function rankingParts(metric: string, cfg: RankingConfig): Pick<Metric<Sc
 export function requireBothClasses(metric: string, state: ScoreHistogramState): RankingSummary {
   const s = summarize(state);
   if (s.positives === 0 || s.negatives === 0) {
-    throw new MetricInputError(metric, `needs both classes, got ${s.positives} positive and ${s.negatives} negative rows${state.skipped > 0 ? ` (${state.skipped} skipped as non-finite)` : ''}; the metric is undefined`);
+    throw new MetricInputError(
+      metric,
+      `needs both classes, got ${s.positives} positive and ${s.negatives} negative rows${state.skipped > 0 ? ` (${state.skipped} skipped as non-finite)` : ''}; the metric is undefined`,
+    );
   }
   return s;
 }

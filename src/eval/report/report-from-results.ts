@@ -98,17 +98,17 @@ export function reportMetrics(keys: CliMetricOptions): Record<string, Metric> {
     ...(keys.positive === undefined ? {} : { positive: keys.positive }),
   };
   const out: Record<string, Metric> = {
-    [`${REPORT_PREFIX}confusion`]: confusion({ ...counts, name: `${REPORT_PREFIX}confusion` }) as Metric,
-    [`${REPORT_PREFIX}confusion-matrix`]: confusionMatrix({ ...counts, name: `${REPORT_PREFIX}confusion-matrix` }) as Metric,
-    [`${REPORT_PREFIX}reliability`]: reliabilityDiagram({ ...probs, name: `${REPORT_PREFIX}reliability` }) as Metric,
-    [`${REPORT_PREFIX}ece`]: ece({ ...probs, name: `${REPORT_PREFIX}ece` }) as Metric,
+    [`${REPORT_PREFIX}confusion`]: confusion({ ...counts, name: `${REPORT_PREFIX}confusion` }),
+    [`${REPORT_PREFIX}confusion-matrix`]: confusionMatrix({ ...counts, name: `${REPORT_PREFIX}confusion-matrix` }),
+    [`${REPORT_PREFIX}reliability`]: reliabilityDiagram({ ...probs, name: `${REPORT_PREFIX}reliability` }),
+    [`${REPORT_PREFIX}ece`]: ece({ ...probs, name: `${REPORT_PREFIX}ece` }),
   };
   if (keys.preds === undefined) {
-    out[`${REPORT_PREFIX}roc`] = rocCurve({ ...common, pred: keys.pred ?? '', ...(keys.positive === undefined ? {} : { positive: keys.positive }), name: `${REPORT_PREFIX}roc` }) as Metric;
+    out[`${REPORT_PREFIX}roc`] = rocCurve({ ...common, pred: keys.pred ?? '', ...(keys.positive === undefined ? {} : { positive: keys.positive }), name: `${REPORT_PREFIX}roc` });
   } else {
     const names = (keys.classNames ?? keys.preds.map((_, i) => String(i))).map(String);
     keys.preds.forEach((pred, k) => {
-      out[`${REPORT_PREFIX}roc:${names[k]}`] = rocCurve({ ...common, classNames: names, pred, positive: names[k] as string, name: `${REPORT_PREFIX}roc:${names[k]}` }) as Metric;
+      out[`${REPORT_PREFIX}roc:${names[k]}`] = rocCurve({ ...common, classNames: names, pred, positive: names[k] as string, name: `${REPORT_PREFIX}roc:${names[k]}` });
     });
   }
   return Object.fromEntries(Object.entries(out).map(([name, m]) => [name, tolerant(m) as Metric]));
@@ -167,7 +167,11 @@ export function reportInput(all: MetricResults, shown: MetricResults, keys: CliM
     if (curve !== undefined && c !== undefined) {
       const auc = numberAt(shown, 'auc') ?? curve.auc;
       const ap = numberAt(shown, 'aucpr');
-      const { roc: r, pr: p } = curvesFromRoc(`${keys.target} = ${String(keys.positive ?? 1)}`, curve, c.tp + c.fn, c.fp + c.tn, { auc, ...(ap === undefined ? {} : { ap }), ...band });
+      const { roc: r, pr: p } = curvesFromRoc(`${keys.target} = ${String(keys.positive ?? 1)}`, curve, c.tp + c.fn, c.fp + c.tn, {
+        auc,
+        ...(ap === undefined ? {} : { ap }),
+        ...band,
+      });
       roc.push(r);
       pr.push(p);
     }

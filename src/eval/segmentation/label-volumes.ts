@@ -34,7 +34,7 @@ function asVolume(v: unknown, spacingOverride: readonly number[] | undefined): V
     const shape = v.shape;
     const img = v as unknown as { spacing?: readonly number[] };
     const spacing = spacingOverride !== undefined ? [...spacingOverride].reverse() : img.spacing !== undefined ? [...img.spacing].reverse() : shape.map(() => 1);
-    return { data: v.data as ArrayLike<number>, shape, spacing };
+    return { data: v.data, shape, spacing };
   }
   if (Array.isArray(v) && v.length > 0 && Array.isArray(v[0])) {
     // Nested arrays (2D or 3D).
@@ -52,7 +52,11 @@ function asVolume(v: unknown, spacingOverride: readonly number[] | undefined): V
 }
 
 /** Validated keys plus a reader of (pred, target) volume pairs. */
-export function volumeReader(metric: string, o: SegmentationKeys, spacing?: readonly number[]): (batch: EvalBatch) => { pred: Volume; target: Volume; row: number; where: () => { key: string; row: number; sampleId?: string } }[] {
+export function volumeReader(
+  metric: string,
+  o: SegmentationKeys,
+  spacing?: readonly number[],
+): (batch: EvalBatch) => { pred: Volume; target: Volume; row: number; where: () => { key: string; row: number; sampleId?: string } }[] {
   if (o === null || typeof o !== 'object') throw new OptionsError(`${metric}: options must be an object`);
   checkKey(metric, 'pred', o.pred);
   checkKey(metric, 'target', o.target);

@@ -12,7 +12,7 @@ export interface SequenceValues {
 
 /** Flattens one cell, or returns undefined when it is not a sequence. */
 export function sequenceOf(v: unknown): SequenceValues | undefined {
-  if (isTensor(v)) return { data: v.data as ArrayLike<number>, shape: v.shape };
+  if (isTensor(v)) return { data: v.data, shape: v.shape };
   if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) {
     const a = v as unknown as ArrayLike<number>;
     return { data: a, shape: [a.length] };

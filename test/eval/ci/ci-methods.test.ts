@@ -60,11 +60,7 @@ describe("bootstrapCi({ method: 'fusemedml', ciMethod }) equals FuseMedML's CI o
   const cases: [string, () => Metric, (key: string) => string][] = [
     ['task1_auc', () => auc({ pred: 'CanAT', target: 'task1' }), () => ''],
     ['task1_auc_conf90_seed7', () => auc({ pred: 'CanAT', target: 'task1' }), () => ''],
-    [
-      'task2_auc',
-      () => oneVsRest({ preds: CLASSES, target: 'task2', classNames: [0, 1, 2, 3, 4], metric: auc }) as Metric,
-      (k) => (k === 'macro_avg' ? k : String(CLASSES.indexOf(k))),
-    ],
+    ['task2_auc', () => oneVsRest({ preds: CLASSES, target: 'task2', classNames: [0, 1, 2, 3, 4], metric: auc }), (k) => (k === 'macro_avg' ? k : String(CLASSES.indexOf(k)))],
   ];
   for (const [name, make, ourKey] of cases) {
     const ref = refs.cases[name] as RefCase;
