@@ -6,8 +6,12 @@
 import { fingerprint } from '../core/fingerprint.js';
 import type { PipelineSpec } from '../ops/pipeline.js';
 
-/** Bumped when the stored format changes, so old caches are never misread (2: JSON entry records with checksums and input-file identities, marker file). */
-export const CACHE_FORMAT_VERSION = 2;
+/**
+ * Bumped when the stored format changes, so old caches are never misread (2: JSON entry records
+ * with checksums and input-file identities, marker file; 3: the entry checksum covers each
+ * payload's lane digest instead of its CRC-32).
+ */
+export const CACHE_FORMAT_VERSION = 3;
 
 /**
  * Hex key of a static pipeline's cache.

@@ -14,8 +14,9 @@ import { FuseflowError, InputError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { CacheEntry } from './cache-entry.js';
 import { commitErrorOf } from './commit-error.js';
-import { checksumMatches, decodeEntry, encodeEntry } from './entry-record.js';
+import { checksumMatches, decodeEntry, encodeEntry, type PayloadDigest } from './entry-record.js';
 import type { ComputedEntry } from './fill-worker.js';
+import { copyAndHash } from './lane-hash.js';
 import { checkLmdbFile } from './lmdb-check.js';
 import { decodePayload } from './payload-codec.js';
 
@@ -88,17 +89,25 @@ export class EntryStore {
 
   /**
    * Reads the payloads of `entry`, checks its checksum over metadata and payloads, and decodes them.
+   * Each payload is copied out of LMDB's reusable read buffer into a fresh buffer of its own, and
+   * the copy (what the caller gets) is digested in the same pass (see lane-hash.ts).
    * @throws {InputError} naming the cache folder and the sample id: a missing payload, "checksum
    *   mismatch", or a payload that does not decode.
    */
   readOutputs(initialId: string, entry: CacheEntry): readonly Sample[] {
     const k = idKey(initialId);
+    const digests: PayloadDigest[] = [];
     const bytes = entry.outputs.map((o, i) => {
-      const b = this.lmdb(() => this.payloads.getBinary(payloadKey(k, i)));
-      if (b === undefined) throw new InputError(`payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`, { file: this.folder });
-      return b;
+      // getBinaryFast's buffer is overwritten by the next LMDB read: copied before any other read.
+      const read = this.lmdb(() => {
+        const fast = this.payloads.getBinaryFast(payloadKey(k, i));
+        return fast === undefined ? undefined : copyAndHash(fast.subarray(0, fast.length));
+      });
+      if (read === undefined) throw new InputError(`payload ${i} of sample '${initialId}' (output '${o.sampleId}') is missing`, { file: this.folder });
+      digests.push({ length: read.copy.byteLength, digest: read.digest });
+      return read.copy;
     });
-    if (entry.initialId !== initialId || !checksumMatches(entry, bytes)) {
+    if (entry.initialId !== initialId || !checksumMatches(entry, digests)) {
       throw new InputError(
         `sample '${initialId}': checksum mismatch (its entry or payloads changed after commit); the cache is damaged: run fuseflow cache verify, then delete it and refill`,
         { file: this.folder },

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { descriptionText, parseDescription } from '../../src/cache/cache-description.js';
 import { CACHE_FILES, openCacheFolder, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
+import { Rng } from '../../src/core/rng.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { makeVolume, scale } from './test-ops.js';
@@ -100,5 +102,50 @@ describe('cache entry checksums (issue 9 item 11)', () => {
     } finally {
       await cache.close();
     }
+  });
+
+  it('a flipped bit at any of 24 seeded positions of a payload (header and voxels) or of the metadata: every read throws "checksum mismatch"', async () => {
+    const folder = await filledFolder();
+    const key = payloadKeyOf('f', 0);
+    const entryKey = key.split(':')[0] as string;
+    const rng = Rng.fromParts(['entry-checksum', 'bit-flips']);
+    const edit = async (db: 'payloads' | 'entries', k: string, bit: number | undefined): Promise<number> => {
+      const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
+      const store = env.openDB<Buffer, string>({ name: db, encoding: 'binary' });
+      const bytes = Buffer.from(store.getBinary(k) as Buffer);
+      if (bit !== undefined) bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+      await store.put(k, bytes);
+      await env.close();
+      return bytes.length * 8;
+    };
+    const payloadBits = await edit('payloads', key, undefined);
+    const entryBits = await edit('entries', entryKey, undefined);
+    for (let i = 0; i < 24; i++) {
+      // Half in the payload (its JSON header and its voxel bytes alike), half in the entry's metadata JSON (after the checksum line).
+      const [db, k, bit] = i % 2 === 0 ? (['payloads', key, rng.int(0, payloadBits - 1)] as const) : (['entries', entryKey, rng.int(65 * 8, entryBits - 1)] as const);
+      await edit(db, k, bit);
+      const cache = await openCacheFolder(folder);
+      try {
+        // A flip that breaks the record's JSON or shape is "damaged"; every other one is a checksum mismatch. Never a value.
+        await expect(cache.get('f'), `${db} bit ${bit}`).rejects.toThrow(/'f': checksum mismatch|cache entry .* is damaged/);
+      } finally {
+        await cache.close();
+      }
+      await edit(db, k, bit); // undo
+    }
+    const cache = await openCacheFolder(folder);
+    try {
+      expect(await cache.verify()).toEqual([]);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a cache of the previous format (2: CRC-32 payload checks) is refused with the format message, not misread', async () => {
+    const folder = await filledFolder();
+    const file = join(folder, CACHE_FILES.pipeline);
+    const desc = parseDescription(readFileSync(file, 'utf8'), file);
+    writeFileSync(file, descriptionText({ ...desc, format: 2 }));
+    await expect(openCacheFolder(folder)).rejects.toThrow(/cache format 2, this fuseflow reads format 3; rebuild the cache/);
   });
 });
