@@ -104,7 +104,7 @@ try {
   const rawMs = median(rawTimes);
   await env.close();
   const recomputeMs = median(recomputeTimes);
-  rows.push({ name: `epoch from cache (median of ${ROUNDS}, warm)`, value: cachedMs, unit: 'ms' });
+  rows.push({ name: `epoch from cache (median of ${ROUNDS}, warm)`, value: cachedMs, unit: 'ms', note: `${(cachedMs / count).toFixed(2)} ms per id` });
   rows.push({
     name: `epoch recomputing static (median of ${ROUNDS}, warm)`,
     value: recomputeMs,
@@ -113,11 +113,20 @@ try {
     ratioOf: 'x slower than cache',
     bar: '>= 20',
     pass: recomputeMs / cachedMs >= 20,
+    note: `${(recomputeMs / count).toFixed(1)} ms per id`,
   });
   const rawMBs = status.payloadBytes / MiB / (rawMs / 1000);
   const cachedMBs = status.payloadBytes / MiB / (cachedMs / 1000);
   rows.push({ name: 'raw LMDB getBinary', value: rawMBs, unit: 'MiB/s' });
-  rows.push({ name: 'cached read (get + decode)', value: cachedMBs, unit: 'MiB/s', ratio: cachedMBs / rawMBs, ratioOf: 'of raw', bar: '>= 0.5', pass: cachedMBs / rawMBs >= 0.5 });
+  rows.push({
+    name: 'cached read (get + checksum + decode)',
+    value: cachedMBs,
+    unit: 'MiB/s',
+    ratio: cachedMBs / rawMBs,
+    ratioOf: 'of raw',
+    bar: '>= 0.5',
+    pass: cachedMBs / rawMBs >= 0.5,
+  });
 
   // Dynamic stage: 1 vs 2 worker threads on the cached volumes, timed alternately so both see
   // the same background load; inputs are read before the clock starts. One volume per task: the
