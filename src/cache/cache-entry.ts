@@ -33,7 +33,7 @@ export interface CacheEntry {
   readonly committedAt: number;
   /** The files the static pipeline read for this entry (size, mtime, content hash); a change makes the entry stale. */
   readonly inputs: readonly FileIdentity[];
-  /** SHA-256 over this entry's other fields and its payloads' bytes (see entry-record.ts); checked on every read. */
+  /** SHA-256 over this entry's other fields and each payload's length and lane digest (see entry-record.ts); checked on every read. */
   readonly checksum: string;
 }
 
