@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../core/errors.js';
+import { isList } from '../core/is-list.js';
 import { writeFileAtomic } from '../core/safe-fs.js';
 import type { DictModelBinding, DictModel } from './models/dict-model.js';
 import { dictModel } from './models/dict-model.js';
@@ -35,14 +36,6 @@ interface BlobRef {
   readonly shape: readonly number[];
   readonly offset: number;
   readonly length: number;
-}
-
-/**
- * `Array.isArray` for the parsed header, without its narrowing to `any[]`: the declared element
- * types stay in view, and every blob reference is then checked by `readCheckpoint`'s `blob`.
- */
-function isList(value: unknown): value is readonly unknown[] {
-  return Array.isArray(value);
 }
 
 interface Header {

@@ -4,6 +4,7 @@
  * logits are kept in memory up to `maxRows`.
  */
 import { OptionsError } from '../../core/errors.js';
+import { isList } from '../../core/is-list.js';
 import type { EvalBatch, Metric } from '../metric.js';
 import { MetricInputError } from '../metric-input-error.js';
 import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
@@ -89,7 +90,7 @@ function lbfgsTorch(z: Float64Array, y: Int32Array, k: number): number {
         hDiag = f(ys / f(yk * yk));
       }
       let q = f(-g);
-      const al: number[] = new Array(dirs.length).fill(0);
+      const al = new Array<number>(dirs.length).fill(0);
       for (let i = dirs.length - 1; i >= 0; i--) {
         al[i] = f(f((stps[i] as number) * q) * (ro[i] as number));
         q = f(q - f((al[i] as number) * (dirs[i] as number)));
@@ -160,7 +161,7 @@ function minimiseNll(z: Float64Array, y: Int32Array, k: number): number {
  */
 export function findTemperature(options: FindTemperatureOptions): Metric<RowStore, number> {
   const name = options.name ?? 'temperature';
-  if (!Array.isArray(options.logits) || options.logits.length < 2) throw new OptionsError(`${name}: logits needs one column per class (at least 2)`);
+  if (!isList(options.logits) || options.logits.length < 2) throw new OptionsError(`${name}: logits needs one column per class (at least 2)`);
   options.logits.forEach((l, i) => checkKey(name, `logits[${i}]`, l));
   checkKey(name, 'target', options.target);
   const method = options.method ?? 'nll';
@@ -224,14 +225,18 @@ export interface ApplyTemperatureOptions {
  * @throws OptionsError on bad options; MetricInputError on a missing column.
  */
 export function applyTemperature(options: ApplyTemperatureOptions): (batch: EvalBatch) => EvalBatch {
-  if (!(options.temperature > 0) || !Number.isFinite(options.temperature)) throw new OptionsError(`applyTemperature: temperature must be a positive number, got ${String(options.temperature)}`);
+  if (!(options.temperature > 0) || !Number.isFinite(options.temperature))
+    throw new OptionsError(`applyTemperature: temperature must be a positive number, got ${String(options.temperature)}`);
   if (options.outKeys.length !== options.logits.length) throw new OptionsError('applyTemperature: outKeys needs one key per logits column');
   return (batch) => {
     const cols = options.logits.map((c) => column(batch, c, 'applyTemperature'));
     const n = (cols[0] as ArrayLike<unknown>).length;
     const outs = options.outKeys.map(() => new Float64Array(n));
     for (let i = 0; i < n; i++) {
-      const p = softmaxWithTemperature(cols.map((c) => toScore(c[i])), options.temperature);
+      const p = softmaxWithTemperature(
+        cols.map((c) => toScore(c[i])),
+        options.temperature,
+      );
       p.forEach((v, j) => ((outs[j] as Float64Array)[i] = v));
     }
     const out: Record<string, ArrayLike<unknown>> = { ...batch };

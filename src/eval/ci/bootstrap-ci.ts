@@ -168,7 +168,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new OptionsError(`bootstrapCi: seed must be an integer in [0, 2^32)`);
   const method = options.method ?? (inner.replicate !== undefined ? 'state' : 'rows');
   if (method === 'state') {
-    const replicate = inner.replicate;
+    const replicate = inner.replicate?.bind(inner);
     if (replicate === undefined) throw new OptionsError(`bootstrapCi: metric '${inner.name}' cannot resample its state; use method 'rows'`);
     const m: Metric<S, O> = {
       name,
@@ -180,7 +180,7 @@ export function resampled<S, R, O>(options: BootstrapCiOptions<S, R>, finish: (o
         const reps: unknown[] = [];
         for (let r = 0; r < R; r++) {
           try {
-            reps.push(replicate.call(inner, state, Rng.fromParts([seed, 'bootstrap-state', r]), results));
+            reps.push(replicate(state, Rng.fromParts([seed, 'bootstrap-state', r]), results));
           } catch {
             reps.push(Number.NaN);
           }

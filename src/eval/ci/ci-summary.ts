@@ -33,8 +33,11 @@ export interface CiResult {
   readonly failed_replicates?: number;
 }
 
-/** A CI for a number, or a dict of CIs mirroring a dict result. */
-export type CiTree = CiResult | { readonly [key: string]: CiTree | unknown };
+/**
+ * A CI for a number, or a dict of CIs mirroring a dict result (its values are CiTrees where the
+ * result held numbers or dicts, and whatever the result held otherwise, hence `unknown`).
+ */
+export type CiTree = CiResult | { readonly [key: string]: unknown };
 
 /**
  * CI of one number from its replicates.
@@ -45,7 +48,16 @@ export type CiTree = CiResult | { readonly [key: string]: CiTree | unknown };
 export function ciOf(org: number, values: readonly number[], confInterval: number, method: CiMethod = 'percentile'): CiResult {
   const ok = values.filter((v) => Number.isFinite(v));
   const failed = values.length - ok.length;
-  if (ok.length === 0) return { org, mean: Number.NaN, std: Number.NaN, conf_interval: confInterval, conf_lower: Number.NaN, conf_upper: Number.NaN, ...(failed > 0 ? { failed_replicates: failed } : {}) };
+  if (ok.length === 0)
+    return {
+      org,
+      mean: Number.NaN,
+      std: Number.NaN,
+      conf_interval: confInterval,
+      conf_lower: Number.NaN,
+      conf_upper: Number.NaN,
+      ...(failed > 0 ? { failed_replicates: failed } : {}),
+    };
   const sorted = Float64Array.from(ok).sort();
   const r = (1 - confInterval / 100) / 2;
   const n = sorted.length;
@@ -87,10 +99,22 @@ function isDict(v: unknown): v is Readonly<Record<string, unknown>> {
  * keep the original value.
  */
 export function ciTree(org: unknown, replicates: readonly unknown[], confInterval: number, method: CiMethod = 'percentile'): unknown {
-  if (typeof org === 'number') return ciOf(org, replicates.map((r) => (typeof r === 'number' ? r : Number.NaN)), confInterval, method);
+  if (typeof org === 'number')
+    return ciOf(
+      org,
+      replicates.map((r) => (typeof r === 'number' ? r : Number.NaN)),
+      confInterval,
+      method,
+    );
   if (isDict(org)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(org)) out[k] = ciTree(v, replicates.map((r) => (isDict(r) ? r[k] : undefined)), confInterval, method);
+    for (const [k, v] of Object.entries(org))
+      out[k] = ciTree(
+        v,
+        replicates.map((r) => (isDict(r) ? r[k] : undefined)),
+        confInterval,
+        method,
+      );
     return out;
   }
   return org;

@@ -4,6 +4,7 @@
  * class", and every statistic gets a `macro_avg` over classes.
  */
 import { OptionsError } from '../../core/errors.js';
+import { isList } from '../../core/is-list.js';
 import type { Metric } from '../metric.js';
 import { rowAccumulator, allRows, type RowStore } from '../ci/row-store.js';
 import { runMetric } from '../metrics/run-metric.js';
@@ -42,7 +43,7 @@ export type DelongOneVsRestResult = Readonly<Record<keyof DelongResult, Readonly
  */
 export function delongTestOneVsRest(options: DelongTestOneVsRestOptions): Metric<RowStore, DelongOneVsRestResult> {
   const name = options.name ?? 'delongs_test';
-  if (!Array.isArray(options.preds1) || options.preds1.length < 2 || options.preds1.length !== options.preds2.length) {
+  if (!isList(options.preds1) || options.preds1.length < 2 || options.preds1.length !== options.preds2.length) {
     throw new OptionsError(`${name}: preds1 and preds2 need the same number (>= 2) of class columns`);
   }
   const classNames = (options.classNames ?? options.preds1.map((_, i) => String(i))).map(String);

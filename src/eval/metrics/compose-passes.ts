@@ -14,7 +14,7 @@ export type Router = (batch: EvalBatch, part: number) => EvalBatch | null;
 export function composePasses<S>(metrics: readonly Metric<S, unknown>[], states: readonly S[], route: Router, description: string): MetricPass<S[]> | null {
   const passes = states.map((s, i) => (metrics[i] as Metric<S, unknown>).nextPass?.(s) ?? null);
   if (passes.every((p) => p === null)) return null;
-  const pass: MetricPass<S[], (unknown | null)[]> = {
+  const pass: MetricPass<S[], unknown[]> = {
     description: `${description}: ${passes
       .filter((p) => p !== null)
       .map((p) => p?.description)
@@ -58,7 +58,13 @@ export function liftPasses<T, S>(
 ): MetricPass<T> | null {
   const p = composePasses(metrics, parts(state), route, description);
   if (p === null) return null;
-  return { description: p.description, init: p.init, update: p.update, merge: p.merge, finish: (s, ps) => rebuild(s, p.finish(parts(s), ps)) };
+  return {
+    description: p.description,
+    init: () => p.init(),
+    update: (ps, batch) => p.update(ps, batch),
+    merge: (a, b) => p.merge(a, b),
+    finish: (s, ps) => rebuild(s, p.finish(parts(s), ps)),
+  };
 }
 
 export const everyPart: Router = (batch) => batch;

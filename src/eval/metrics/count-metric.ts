@@ -23,8 +23,8 @@ export function countMetric<R>(defaultName: string, options: ClassCountOptions, 
   };
   const metric: Metric<ClassCountState, R> = {
     name,
-    init: cfg.init,
-    update: cfg.update,
+    init: () => cfg.init(),
+    update: (state, batch) => cfg.update(state, batch),
     merge: mergeCounts,
     compute,
     status: (state) => ({ exact: true, bound: 0, skipped: state.skipped, passes: 0 }),

@@ -37,10 +37,10 @@ export function rocCurve(options: RocCurveOptions): Metric<ScoreHistogramState, 
   const parts = rankingParts(name, cfg);
   return {
     name,
-    init: parts.init,
-    update: parts.update,
-    merge: parts.merge,
-    status: parts.status,
+    init: () => parts.init(),
+    update: (state, batch) => parts.update(state, batch),
+    merge: (a, b) => parts.merge(a, b),
+    status: (state) => parts.status(state),
     compute(state: ScoreHistogramState): RocCurve {
       const s = requireBothClasses(name, state);
       const pts = rocPoints(state);

@@ -24,8 +24,12 @@ export function arraySource(columns: EvalBatch, options: ArraySourceOptions = {}
   return {
     name,
     reReadable: true,
-    async scan(batchSize, onBatch) {
-      emitSliced({ columns, length, where: (i) => ({ file: name, row: i }) }, batchSize, onBatch);
+    scan(batchSize, onBatch) {
+      // Synchronous work; an error thrown in the executor rejects the promise.
+      return new Promise<void>((resolve) => {
+        emitSliced({ columns, length, where: (i) => ({ file: name, row: i }) }, batchSize, onBatch);
+        resolve();
+      });
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { EvalBatch } from '../metric.js';
 import { InputError } from '../../core/errors.js';
+import { isList } from '../../core/is-list.js';
 
 /** One batch handed out by a source: equal-length columns plus where its rows came from. */
 export interface SourceBatch {
@@ -77,7 +78,7 @@ function sliceColumn(col: ArrayLike<unknown>, start: number, end: number): Array
   if (ArrayBuffer.isView(col) && 'subarray' in col && typeof col.subarray === 'function') {
     return (col as unknown as { subarray(s: number, e: number): ArrayLike<unknown> }).subarray(start, end);
   }
-  if (Array.isArray(col)) return col.slice(start, end);
+  if (isList(col)) return col.slice(start, end);
   const out = new Array<unknown>(end - start);
   for (let i = start; i < end; i++) out[i - start] = col[i];
   return out;

@@ -8,11 +8,7 @@ import { columnsLength, emitSliced, type BatchHandler, type EvalSource } from '.
 
 /** Anything with an RxJS-style `subscribe` (an RxJS `Observable` qualifies). */
 export interface BatchSubscribable {
-  subscribe(observer: {
-    next: (batch: EvalBatch) => void;
-    error: (err: unknown) => void;
-    complete: () => void;
-  }): { unsubscribe(): void };
+  subscribe(observer: { next: (batch: EvalBatch) => void; error: (err: unknown) => void; complete: () => void }): { unsubscribe(): void };
 }
 
 /** Batches produced by code: one-shot iterables, or a factory that starts a new pass each call. */
@@ -94,14 +90,16 @@ export function observableSource(observable: BatchSubscribable, options: Observa
       return new Promise<void>((resolve, reject) => {
         let stopped = false;
         let row = 0;
-        let subscription: { unsubscribe(): void } | undefined;
+        // A synchronous observable may stop us while subscribe() is still running, before it returns
+        // the subscription: `held` is then empty, and the subscription is closed once it arrives.
+        const held: { subscription?: { unsubscribe(): void } } = {};
         const stop = (err: unknown): void => {
           if (stopped) return;
           stopped = true;
-          subscription?.unsubscribe();
+          held.subscription?.unsubscribe();
           reject(err);
         };
-        subscription = observable.subscribe({
+        held.subscription = observable.subscribe({
           next: (columns) => {
             if (stopped) return;
             try {
@@ -120,7 +118,7 @@ export function observableSource(observable: BatchSubscribable, options: Observa
             resolve();
           },
         });
-        if (stopped) subscription.unsubscribe();
+        if (stopped) held.subscription.unsubscribe();
       });
     },
   };
