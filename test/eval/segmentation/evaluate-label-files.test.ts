@@ -72,13 +72,13 @@ describe('evaluateLabelFiles', () => {
     renameSync(join(dirs.pred, 'c3.mha'), join(dirs.root, 'c3.mha'));
     await expect(evaluateLabelFiles({ predDir: dirs.pred, truthDir: dirs.truth })).rejects.toThrow(/ground truth without prediction: .*c3\.nii\.gz/);
     renameSync(join(dirs.root, 'c3.mha'), join(dirs.pred, 'c3.mha'));
-    await writeImage(labelImage(a, { origin: [10, -20, 6] }), join(dirs.pred, 'c1.mha'), { overwrite: true });
+    await writeImage(labelImage(a, { origin: [10, -20, 6] }), join(dirs.pred, 'c1.mha'));
     await expect(evaluateLabelFiles({ predDir: dirs.pred, truthDir: dirs.truth })).rejects.toThrow(
       /prediction '.*c1\.mha' and ground truth '.*c1\.nii\.gz' are on different grids: origin \[10, -20, 6\] vs \[10, -20, 5\]/,
     );
-    await writeImage(labelImage(Float32Array.from(a, (v) => v * 0.7)), join(dirs.pred, 'c1.mha'), { overwrite: true });
+    await writeImage(labelImage(Float32Array.from(a, (v) => v * 0.7)), join(dirs.pred, 'c1.mha'));
     await expect(evaluateLabelFiles({ predDir: dirs.pred, truthDir: dirs.truth })).rejects.toThrow(/c1\.mha: not a label volume: voxel \d+ holds 0\.69999/);
-    await writeImage(labelImage(a), join(dirs.pred, 'c1.mha'), { overwrite: true });
+    await writeImage(labelImage(a), join(dirs.pred, 'c1.mha'));
   });
 
   it('pairs by a --pair-pattern capture group', () => {
