@@ -10,7 +10,8 @@ import { OpError, OptionsError } from '../core/errors.js';
 import { createSample } from '../core/sample.js';
 import { workerEntry } from '../core/workers.js';
 import { computeEntry, type FillResult, type FillTask } from './fill-worker.js';
-import { STATIC_RUN, type SampleCache } from './sample-cache.js';
+import type { SampleCache } from './sample-cache.js';
+import { STATIC_RUN } from './static-run.js';
 
 /** Options of {@link fillCache} (and `SampleCache.fill`). */
 export interface FillOptions {

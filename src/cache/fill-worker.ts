@@ -63,6 +63,6 @@ export async function fill(task: FillTask): Promise<unknown> {
   const p = await rebuildPipeline(task.spec);
   const results: FillResult[] = [];
   for (const id of task.ids) results.push(await computeEntry(p, id, createSample(id), task.run));
-  const transfer = results.flatMap((r) => ('payloads' in r ? r.payloads.map((b) => b.buffer as ArrayBuffer) : []));
-  return move({ [transferableSymbol]: transfer, [valueSymbol]: results } as Parameters<typeof move>[0]);
+  const transfer = results.flatMap((r) => ('payloads' in r ? r.payloads.map((b) => b.buffer) : []));
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: results });
 }

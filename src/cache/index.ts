@@ -10,4 +10,6 @@ export { deleteCacheFolder, type DeleteReport } from './delete-cache.js';
 export { MARKER_FILE, CACHE_MADE_FILES, readMarker, type CacheMarker } from './cache-marker.js';
 export { checkLmdbFile } from './lmdb-check.js';
 export { type FileIdentity } from './input-files.js';
-export { SampleCache, CACHE_FILES, STATIC_RUN, payloadKeyOf, type CacheStatus, type VerifyProblem, type VerifyOptions } from './sample-cache.js';
+export { SampleCache, payloadKeyOf, type CacheStatus, type VerifyProblem, type VerifyOptions } from './sample-cache.js';
+export { CACHE_FILES } from './cache-files.js';
+export { STATIC_RUN } from './static-run.js';

@@ -59,7 +59,7 @@ export function buildManifest(entries: Iterable<CacheEntry>): Table {
       ordinal.push(i);
       status.push('ok');
       bytes.push(o.bytes);
-      for (const [k, v] of Object.entries(o.fields)) put(fields as Map<string, unknown[]>, k, v);
+      for (const [k, v] of Object.entries(o.fields)) put(fields, k, v);
       for (const [k, v] of Object.entries(o.shapes)) put(shapes, `${k}:shape`, [...v]);
       endRow();
     });

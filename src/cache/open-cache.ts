@@ -11,7 +11,8 @@ import type { AuditOptions } from './audit.js';
 import { descriptionText, readDescriptionFile, type CacheDescription } from './cache-description.js';
 import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 import { MARKER_FILE, writeMarker } from './cache-marker.js';
-import { CACHE_FILES, SampleCache } from './sample-cache.js';
+import { CACHE_FILES } from './cache-files.js';
+import { SampleCache } from './sample-cache.js';
 
 export type { CacheDescription } from './cache-description.js';
 
@@ -93,15 +94,20 @@ export interface OpenCacheFolderOptions {
  * @throws {InputError} naming the file: no cache folder, a damaged `pipeline.json`, a `cache.mdb`
  *   that is not a sound LMDB file.
  */
-export async function openCacheFolder(folder: string, options: OpenCacheFolderOptions = {}): Promise<SampleCache> {
-  const desc = readDescription(folder);
-  return new SampleCache({
-    folder: resolve(folder),
-    key: desc.key,
-    spec: desc.spec,
-    audit: options.audit ?? false,
-    readOnly: options.readOnly ?? true,
-    ...(options.opsModules === undefined ? {} : { opsModules: options.opsModules }),
+export function openCacheFolder(folder: string, options: OpenCacheFolderOptions = {}): Promise<SampleCache> {
+  // Synchronous work; an error thrown in the executor rejects the promise.
+  return new Promise((done) => {
+    const desc = readDescription(folder);
+    done(
+      new SampleCache({
+        folder: resolve(folder),
+        key: desc.key,
+        spec: desc.spec,
+        audit: options.audit ?? false,
+        readOnly: options.readOnly ?? true,
+        ...(options.opsModules === undefined ? {} : { opsModules: options.opsModules }),
+      }),
+    );
   });
 }
 

@@ -13,10 +13,11 @@ import type { Table } from 'apache-arrow';
 import { FuseflowError, OpError } from '../core/errors.js';
 import { fingerprint } from '../core/fingerprint.js';
 import { createSample, type Sample } from '../core/sample.js';
-import { pipelineSpec, type Pipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js';
+import { pipelineSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
 import { withFileReads } from '../ops/file-reads.js';
 import type { StaticStore } from '../streams/contracts.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
+import { CACHE_FILES } from './cache-files.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
 import { EntryStore } from './entry-store.js';
 import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
@@ -24,20 +25,13 @@ import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
 import { changedInput, identify } from './input-files.js';
 import { buildManifest, writeManifest } from './manifest.js';
 import { encodePayload } from './payload-codec.js';
+import { STATIC_RUN } from './static-run.js';
 import { runTraced } from './traced-run.js';
 import { verifyCache, type VerifyOptions, type VerifyProblem } from './verify-cache.js';
 import { trustedPipeline } from './trusted-pipeline.js';
 
-// Opening functions live in open-cache.ts; re-exported here for modules that import them from this file.
-export { openSampleCache, openCacheFolder, readDescription, type SampleCacheOptions } from './open-cache.js';
 export { payloadKeyOf } from './entry-store.js';
 export type { VerifyProblem, VerifyOptions } from './verify-cache.js';
-
-/** Static ops are deterministic; they run under this fixed key. */
-export const STATIC_RUN: RunKey = { seed: 0, epoch: 0 };
-
-/** File names inside a cache folder (the marker lists the files the cache makes: see cache-marker.ts). */
-export const CACHE_FILES = { store: 'cache.mdb', pipeline: 'pipeline.json', manifest: 'manifest.arrow', marker: '.fuseflow-cache.json' } as const;
 
 /** Summary of a cache folder. */
 export interface CacheStatus {

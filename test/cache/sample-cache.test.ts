@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Int32, Vector } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CACHE_FILES, openCacheFolder, openSampleCache, readManifest, StaleCacheError, type SampleCache } from '../../src/cache/index.js';
 import { OpError } from '../../src/core/errors.js';
@@ -35,7 +36,7 @@ describe('sample cache', () => {
   it('stores outputs equal to an in-thread run, read-only, and reads them back', async () => {
     const c = open(tmp());
     const [got] = await c.getOrCompute('case-1');
-    const [want] = (await runPipeline(staticOps(), createSample('case-1'), { seed: 0, epoch: 0 })) as Sample[];
+    const [want] = await runPipeline(staticOps(), createSample('case-1'), { seed: 0, epoch: 0 });
     expect(fingerprint(got)).toBe(fingerprint(want));
     const again = await c.get('case-1');
     expect(fingerprint(again?.[0])).toBe(fingerprint(want));
@@ -64,7 +65,7 @@ describe('sample cache', () => {
     expect(m.getChild('sampleId')?.toArray()).toEqual(['a', null, 'split/me#0', 'split/me#1']);
     expect(m.getChild('status')?.toArray()).toEqual(['ok', 'dropped', 'ok', 'ok']);
     expect([...(m.getChild('data.label')?.toArray() as Float64Array)].slice(0, 1)).toEqual([1]);
-    expect(m.getChild('img:shape')?.get(0)?.toArray()).toEqual(new Int32Array([4, 4, 4]));
+    expect((m.getChild('img:shape')?.get(0) as Vector<Int32> | undefined)?.toArray()).toEqual(new Int32Array([4, 4, 4]));
     expect(c.status()).toMatchObject({ entries: 3, outputs: 3, dropped: 1 });
   });
 
@@ -80,7 +81,7 @@ describe('sample cache', () => {
     expect(readdirSync(c.folder).sort()).toEqual(
       [CACHE_FILES.store, `${CACHE_FILES.store}-lock`, CACHE_FILES.manifest, `${CACHE_FILES.manifest}.sha256`, CACHE_FILES.pipeline, CACHE_FILES.marker].sort(),
     );
-    expect(c.manifest().getChild('sampleId')?.toArray().sort()).toEqual([...UNSAFE].sort());
+    expect((c.manifest().getChild('sampleId')?.toArray() as string[]).sort()).toEqual([...UNSAFE].sort());
   });
 
   it('builds a new cache beside the old one when an option changes', async () => {
@@ -159,9 +160,9 @@ describe('sample cache as a StaticStore', () => {
     const c = openSampleCache({ dir: tmp(), pipeline: staticOps(), audit: { everySamples: 1 } });
     caches.push(c);
     let calls = 0;
-    const compute = async (): Promise<Sample[]> => {
+    const compute = (): Promise<Sample[]> => {
       calls++;
-      return [{ data: { sampleId: 'row-7', initialSampleId: 'row-7' }, age: 61, ratio: calls === 1 || calls === 2 ? 0.5 : 0.25 }];
+      return Promise.resolve([{ data: { sampleId: 'row-7', initialSampleId: 'row-7' }, age: 61, ratio: calls === 1 || calls === 2 ? 0.5 : 0.25 }]);
     };
     const first = await c.getOrCompute('row-7', compute);
     expect(first[0]).toMatchObject({ age: 61, ratio: 0.5 });

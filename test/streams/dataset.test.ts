@@ -9,7 +9,7 @@ import { createSample, getKey, sampleIdOf, setKey, type Sample } from '../../src
 import { pipeline, runPipeline, type Pipeline, type RunKey } from '../../src/ops/pipeline.js';
 import type { DynamicRunner, StaticStore } from '../../src/streams/contracts.js';
 import { dataset } from '../../src/streams/dataset.js';
-import { openSampleCache } from '../../src/cache/sample-cache.js';
+import { openSampleCache } from '../../src/cache/open-cache.js';
 import { addTo, failOn, ids, probe, randValue, resetProbe, sleep, slowAdd, split } from './helpers.js';
 
 async function collect(it: AsyncIterable<Sample>, limit = Infinity): Promise<Sample[]> {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deleteCacheFolder } from '../../cache/delete-cache.js';
 import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
-import { CACHE_FILES } from '../../cache/sample-cache.js';
+import { CACHE_FILES } from '../../cache/cache-files.js';
 import { InputError } from '../../core/errors.js';
 
 const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
