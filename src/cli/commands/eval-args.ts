@@ -45,6 +45,8 @@ export const EVAL_USAGE = `usage: fuseflow eval --input FILE [--input FILE ...] 
 
 Evaluates predictions streamed from CSV (.csv, .tsv) or Arrow IPC (.arrow, .arrows, .feather)
 files. Several --input files are joined row by row on the --id column (each id exactly once).
+Segmentation label files on disk (NIfTI, MHA, NRRD): fuseflow eval seg --pred-dir DIR
+--truth-dir DIR (Dice, IoU, HD95, ASSD per label; see fuseflow eval seg --help).
 
   --input FILE          input file; repeat to join several files by --id
   --pred COL[,COL...]   score column of the positive class; several columns are class

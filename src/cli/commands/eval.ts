@@ -9,6 +9,7 @@
  *
  * @example
  * fuseflow eval --input preds.csv --input targets.csv --id id --pred score --target label --ci 1000 --json
+ * fuseflow eval seg --pred-dir out/ --truth-dir labels/ --ci 1000   # label files on disk (eval-seg.ts)
  */
 import { basename } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
@@ -20,6 +21,7 @@ import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/i
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { ensembleSource } from '../../eval/ensemble/ensemble-source.js';
 import { checkEvalOutput } from './eval-output.js';
+import { runEvalSeg } from './eval-seg.js';
 import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { groupBy } from '../../eval/analysis/group-by.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
@@ -36,6 +38,7 @@ const REGRESSION_METRICS = new Set(['mae', 'mse', 'rmse', 'r2', 'pearson', 'spea
 
 /** Runs `fuseflow eval`; returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'seg') return runEvalSeg(argv.slice(1));
   let args: EvalArgs;
   try {
     args = parseEvalArgs(argv);
