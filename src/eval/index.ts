@@ -162,6 +162,18 @@ export { spillSource, type SpillSourceOptions, type SpilledSource } from './sour
 export { scoreSource, scoreBatch, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
 export { ensembleScores, checkEnsembleWeights, ENSEMBLE_METHODS, type EnsembleMethod, type EnsembleScoresOptions } from './ensemble/ensemble-scores.js';
 export { ensembleSource, type EnsembleSourceOptions } from './ensemble/ensemble-source.js';
+export { surfaceDistance, averageSurfaceDistance, directedSurfaceDistances, type SurfaceDistanceOptions } from './segmentation/surface-distance.js';
+export { labelCaseScores, LABEL_SCORES, type LabelScore, type CaseScores, type LabelCaseScoresOptions } from './segmentation/label-case-scores.js';
+export { caseMeans, type CaseMeansOptions, type CaseMeansState } from './segmentation/case-means.js';
+export { checkSameGrid, GRID_TOLERANCE } from './segmentation/grid-check.js';
+export { pairLabelFiles, type LabelFilePair, type PairLabelFilesOptions } from './segmentation/pair-label-files.js';
+export {
+  evaluateLabelFiles,
+  type EvaluateLabelFilesOptions,
+  type LabelFilesCiOptions,
+  type LabelFileCase,
+  type LabelFilesResult,
+} from './segmentation/evaluate-label-files.js';
 export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';
