@@ -53,6 +53,34 @@ async function inProcess(...args: string[]): Promise<Run> {
   }
 }
 
+/** A run's stdout parsed as JSON (what `fuseflow eval` prints). */
+function parsed(run: Run): unknown {
+  return JSON.parse(run.out) as unknown;
+}
+
+/** The value at `path` inside parsed JSON; throws naming the path when a key is absent. */
+function at(value: unknown, ...path: string[]): unknown {
+  let v = value;
+  path.forEach((key, i) => {
+    if (typeof v !== 'object' || v === null || !(key in v)) throw new Error(`no '${path.slice(0, i + 1).join('.')}' in the output`);
+    v = (v as Record<string, unknown>)[key];
+  });
+  return v;
+}
+
+/** {@link at}, which must be a number. */
+function num(value: unknown, ...path: string[]): number {
+  const v = at(value, ...path);
+  if (typeof v !== 'number') throw new Error(`'${path.join('.')}' is ${JSON.stringify(v)}, not a number`);
+  return v;
+}
+
+/** The keys of a JSON object, in order. */
+function keysOf(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) throw new Error(`expected an object, got ${JSON.stringify(value)}`);
+  return Object.keys(value);
+}
+
 const knight = knightColumns();
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-cli-'));
 afterAll(() => {
@@ -74,20 +102,34 @@ describe('fuseflow eval', () => {
     );
     writeFileSync(arrow, w.toUint8Array(true));
     const single = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json');
-    const joined = await inProcess('--input', split.preds, '--input', split.targets, '--id', 'id', '--pred', 'CanAT-score', '--target', 'Task1-target', '--metrics', 'auc,accuracy', '--json');
+    const joined = await inProcess(
+      '--input',
+      split.preds,
+      '--input',
+      split.targets,
+      '--id',
+      'id',
+      '--pred',
+      'CanAT-score',
+      '--target',
+      'Task1-target',
+      '--metrics',
+      'auc,accuracy',
+      '--json',
+    );
     const fromArrow = await inProcess('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json');
     for (const r of [single, joined, fromArrow]) {
       expect(r.code, r.err).toBe(0);
       expect(r.out.trim().split('\n')).toHaveLength(1);
     }
-    const m = JSON.parse(single.out).metrics;
-    expect(Object.keys(m)).toEqual(['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss']);
-    expect(m.auc).toBeCloseTo(0.845, 12);
+    const m = at(parsed(single), 'metrics');
+    expect(keysOf(m)).toEqual(['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss']);
+    expect(at(m, 'auc')).toBeCloseTo(0.845, 12);
     // Hand count at threshold 0.5 (strictly above is positive): tp 15, fn 5, fp 8, tn 32.
-    expect(m.confusion).toMatchObject({ tp: 15, fn: 5, fp: 8, tn: 32 });
-    expect(m.accuracy).toBeCloseTo(47 / 60, 12);
-    expect(m['balanced-accuracy']).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
-    expect(JSON.parse(joined.out)).toEqual({ metrics: { auc: m.auc, accuracy: m.accuracy } });
+    expect(at(m, 'confusion')).toMatchObject({ tp: 15, fn: 5, fp: 8, tn: 32 });
+    expect(at(m, 'accuracy')).toBeCloseTo(47 / 60, 12);
+    expect(at(m, 'balanced-accuracy')).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
+    expect(parsed(joined)).toEqual({ metrics: { auc: at(m, 'auc'), accuracy: at(m, 'accuracy') } });
     // --threshold: accuracy and confusion counts at 0.3, by hand from the fixture.
     const at03 = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
     expect(at03.code, at03.err).toBe(0);
@@ -95,10 +137,10 @@ describe('fuseflow eval', () => {
     const t1 = (knight.task1_target as string[]).map(Number);
     const tp = scores.filter((p, i) => p > 0.3 && t1[i] === 1).length;
     const tn = scores.filter((p, i) => p <= 0.3 && t1[i] === 0).length;
-    expect(JSON.parse(at03.out).metrics.accuracy).toBeCloseTo((tp + tn) / 60, 12);
-    expect(JSON.parse(at03.out).metrics.confusion).toMatchObject({ tp, tn, fn: 20 - tp, fp: 40 - tn });
+    expect(at(parsed(at03), 'metrics', 'accuracy')).toBeCloseTo((tp + tn) / 60, 12);
+    expect(at(parsed(at03), 'metrics', 'confusion')).toMatchObject({ tp, tn, fn: 20 - tp, fp: 40 - tn });
     // float32 scores keep the order of the float64 ones here.
-    expect(JSON.parse(fromArrow.out).metrics.auc).toBeCloseTo(0.845, 12);
+    expect(at(parsed(fromArrow), 'metrics', 'auc')).toBeCloseTo(0.845, 12);
   });
 
   it('evaluates class probabilities one-vs-rest (KNIGHT task 2, FuseMedML example_8) and prints a table', async () => {
@@ -106,27 +148,33 @@ describe('fuseflow eval', () => {
     const json = await fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix,reliability,ece', '--json');
     const text = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id');
     expect(json.code, json.err).toBe(0);
-    const m = JSON.parse(json.out).metrics;
-    expect(m.auc.B).toBeCloseTo(0.8771929824561403, 12);
-    expect(m.auc.LR).toBeCloseTo(0.8574635241301908, 12);
-    expect(m.auc.IR).toBeCloseTo(0.6696428571428571, 12);
-    expect(m.auc.HR).toBeCloseTo(0.9110512129380054, 12);
-    expect(m.auc.VHR).toBeCloseTo(0.723404255319149, 12);
-    expect(m.auc.macro_avg).toBeCloseTo(0.8077509663972686, 12);
-    expect(m.accuracy).toBeCloseTo(34 / 60, 12);
+    const m = at(parsed(json), 'metrics');
+    expect(at(m, 'auc', 'B')).toBeCloseTo(0.8771929824561403, 12);
+    expect(at(m, 'auc', 'LR')).toBeCloseTo(0.8574635241301908, 12);
+    expect(at(m, 'auc', 'IR')).toBeCloseTo(0.6696428571428571, 12);
+    expect(at(m, 'auc', 'HR')).toBeCloseTo(0.9110512129380054, 12);
+    expect(at(m, 'auc', 'VHR')).toBeCloseTo(0.723404255319149, 12);
+    expect(at(m, 'auc', 'macro_avg')).toBeCloseTo(0.8077509663972686, 12);
+    expect(at(m, 'accuracy')).toBeCloseTo(34 / 60, 12);
     // Reference §B.14: 10 equal-width bins of the top-class probability.
-    expect(m.reliability.num_samples_per_bin).toEqual([0, 0, 2, 16, 26, 13, 2, 1, 0, 0]);
-    expect(m.reliability.avg_accuracy).toBeCloseTo(0.5666666666666667, 12);
-    expect(m.reliability.avg_confidence).toBeCloseTo(0.44118336339791614, 12);
-    expect(m.ece.mce).toBeGreaterThan(0);
-    expect(m['confusion-matrix'].count).toEqual([[2, 1, 0, 0, 0], [8, 21, 2, 2, 0], [0, 1, 1, 2, 0], [0, 0, 1, 5, 1], [1, 3, 1, 3, 5]]);
+    expect(at(m, 'reliability', 'num_samples_per_bin')).toEqual([0, 0, 2, 16, 26, 13, 2, 1, 0, 0]);
+    expect(at(m, 'reliability', 'avg_accuracy')).toBeCloseTo(0.5666666666666667, 12);
+    expect(at(m, 'reliability', 'avg_confidence')).toBeCloseTo(0.44118336339791614, 12);
+    expect(at(m, 'ece', 'mce')).toBeGreaterThan(0);
+    expect(at(m, 'confusion-matrix', 'count')).toEqual([
+      [2, 1, 0, 0, 0],
+      [8, 21, 2, 2, 0],
+      [0, 1, 1, 2, 0],
+      [0, 0, 1, 5, 1],
+      [1, 3, 1, 3, 5],
+    ]);
     // A binary score against a string target with --positive: LR one-vs-rest; --classes renames.
     const lr = await inProcess('--input', KNIGHT_CSV, '--pred', 'LR-score', '--target', 'task2_class', '--positive', 'LR', '--metrics', 'auc', '--json');
     expect(lr.code, lr.err).toBe(0);
-    expect(JSON.parse(lr.out).metrics.auc).toBeCloseTo(0.8574635241301908, 12);
+    expect(at(parsed(lr), 'metrics', 'auc')).toBeCloseTo(0.8574635241301908, 12);
     const renamed = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_target', '--classes', '0,1,2,3,4', '--metrics', 'auc', '--json');
     expect(renamed.code, renamed.err).toBe(0);
-    expect(JSON.parse(renamed.out).metrics.auc['4']).toBeCloseTo(0.723404255319149, 12);
+    expect(at(parsed(renamed), 'metrics', 'auc', '4')).toBeCloseTo(0.723404255319149, 12);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^auc\.B\s+0\.8772$/m);
     expect(text.out).toMatch(/^auc\.macro_avg\s+0\.8078$/m);
@@ -134,46 +182,92 @@ describe('fuseflow eval', () => {
   });
 
   it("reproduces FuseMedML's example_4 bootstrap CI exactly with --ci-resample fusemedml, and gives CIs for every metric", async () => {
-    const fm = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc', '--ci', '10000', '--seed', '1234', '--ci-resample', 'fusemedml', '--json');
-    const state = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,accuracy,confusion', '--ci', '500', '--seed', '7', '--id', 'id', '--json');
+    const fm = await fuseflow(
+      '--input',
+      KNIGHT_CSV,
+      '--pred',
+      'CanAT-score',
+      '--target',
+      'task1_target',
+      '--metrics',
+      'auc',
+      '--ci',
+      '10000',
+      '--seed',
+      '1234',
+      '--ci-resample',
+      'fusemedml',
+      '--json',
+    );
+    const state = await inProcess(
+      '--input',
+      KNIGHT_CSV,
+      '--pred',
+      'CanAT-score',
+      '--target',
+      'task1_target',
+      '--metrics',
+      'auc,accuracy,confusion',
+      '--ci',
+      '500',
+      '--seed',
+      '7',
+      '--id',
+      'id',
+      '--json',
+    );
     expect(fm.code, fm.err).toBe(0);
-    const ci = JSON.parse(fm.out).metrics.auc;
+    const ci = at(parsed(fm), 'metrics', 'auc');
     // Recomputed with numpy's RandomState(1234) stream (reference §B.5); FuseMedML asserts 0.845, 0.8456, 0.712, 0.954, 0.0622 to 3 places.
-    expect(ci.org).toBeCloseTo(0.845, 12);
-    expect(ci.mean).toBeCloseTo(0.845606875, 12);
-    expect(ci.std).toBeCloseTo(0.06216615072919004, 12);
-    expect(ci.conf_interval).toBe(95);
-    expect(ci.conf_lower).toBeCloseTo(0.7125, 12);
-    expect(ci.conf_upper).toBeCloseTo(0.95375, 12);
+    expect(at(ci, 'org')).toBeCloseTo(0.845, 12);
+    expect(at(ci, 'mean')).toBeCloseTo(0.845606875, 12);
+    expect(at(ci, 'std')).toBeCloseTo(0.06216615072919004, 12);
+    expect(at(ci, 'conf_interval')).toBe(95);
+    expect(at(ci, 'conf_lower')).toBeCloseTo(0.7125, 12);
+    expect(at(ci, 'conf_upper')).toBeCloseTo(0.95375, 12);
     expect(state.code, state.err).toBe(0);
-    const m = JSON.parse(state.out).metrics;
-    for (const v of [m.auc, m.accuracy, m.confusion.sensitivity]) {
-      expect(Object.keys(v)).toEqual(expect.arrayContaining(['org', 'mean', 'std', 'conf_interval', 'conf_lower', 'conf_upper']));
-      expect(v.conf_lower).toBeLessThanOrEqual(v.org);
-      expect(v.conf_upper).toBeGreaterThanOrEqual(v.org);
+    const m = at(parsed(state), 'metrics');
+    for (const v of [at(m, 'auc'), at(m, 'accuracy'), at(m, 'confusion', 'sensitivity')]) {
+      expect(keysOf(v)).toEqual(expect.arrayContaining(['org', 'mean', 'std', 'conf_interval', 'conf_lower', 'conf_upper']));
+      expect(num(v, 'conf_lower')).toBeLessThanOrEqual(num(v, 'org'));
+      expect(num(v, 'conf_upper')).toBeGreaterThanOrEqual(num(v, 'org'));
     }
-    expect(m.auc.org).toBeCloseTo(0.845, 12);
+    expect(at(m, 'auc', 'org')).toBeCloseTo(0.845, 12);
   });
 
-  it("reports per fold and per group (FuseMedML example_2), listing groups where a metric is undefined", async () => {
-    const r = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,accuracy', '--fold', 'fold', '--group-by', 'task2_class', '--json');
+  it('reports per fold and per group (FuseMedML example_2), listing groups where a metric is undefined', async () => {
+    const r = await inProcess(
+      '--input',
+      KNIGHT_CSV,
+      '--pred',
+      'CanAT-score',
+      '--target',
+      'task1_target',
+      '--metrics',
+      'auc,accuracy',
+      '--fold',
+      'fold',
+      '--group-by',
+      'task2_class',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
-    const m = JSON.parse(r.out).metrics;
+    const m = at(parsed(r), 'metrics');
     // Reference §B.3: fold0 159/189, fold1 175/209, mean = median 0.8392952077162603, population std 0.0019746335535809068.
-    expect(m.auc_per_fold['0']).toBeCloseTo(159 / 189, 12);
-    expect(m.auc_per_fold['1']).toBeCloseTo(175 / 209, 12);
-    expect(m.auc_per_fold.mean).toBeCloseTo(0.8392952077162603, 12);
-    expect(m.auc_per_fold.median).toBeCloseTo(0.8392952077162603, 12);
-    expect(m.auc_per_fold.std).toBeCloseTo(0.0019746335535809068, 12);
+    expect(at(m, 'auc_per_fold', '0')).toBeCloseTo(159 / 189, 12);
+    expect(at(m, 'auc_per_fold', '1')).toBeCloseTo(175 / 209, 12);
+    expect(at(m, 'auc_per_fold', 'mean')).toBeCloseTo(0.8392952077162603, 12);
+    expect(at(m, 'auc_per_fold', 'median')).toBeCloseTo(0.8392952077162603, 12);
+    expect(at(m, 'auc_per_fold', 'std')).toBeCloseTo(0.0019746335535809068, 12);
     // Each task-2 class holds one task-1 class only: AUC is undefined in every group.
-    expect(m.auc_per_task2_class.failed_groups).toEqual(['B', 'HR', 'IR', 'LR', 'VHR']);
+    expect(at(m, 'auc_per_task2_class', 'failed_groups')).toEqual(['B', 'HR', 'IR', 'LR', 'VHR']);
     // Accuracy per task-2 class, by hand from the fixture (threshold 0.5 on CanAT-score).
     const scores = (knight['CanAT-score'] as string[]).map(Number);
     const t1 = (knight.task1_target as string[]).map(Number);
     for (const cls of ['B', 'LR', 'IR', 'HR', 'VHR']) {
       const rows = (knight.task2_class as string[]).flatMap((c, i) => (c === cls ? [i] : []));
       const correct = rows.filter((i) => ((scores[i] as number) > 0.5 ? 1 : 0) === t1[i]).length;
-      expect(m.accuracy_per_task2_class[cls], cls).toBeCloseTo(correct / rows.length, 12);
+      expect(at(m, 'accuracy_per_task2_class', cls), cls).toBeCloseTo(correct / rows.length, 12);
     }
   });
 
@@ -181,7 +275,7 @@ describe('fuseflow eval', () => {
     const report = join(dir, 'report.html');
     const r = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,aucpr', '--report', report, '--json');
     expect(r.code, r.err).toBe(0);
-    expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['auc', 'aucpr']);
+    expect(keysOf(at(parsed(r), 'metrics'))).toEqual(['auc', 'aucpr']);
     const html = readFileSync(report, 'utf8');
     for (const id of ['roc', 'pr', 'reliability', 'confusion']) expect(html).toContain(`data-plot="${id}"`);
     expect(html).toMatch(/class="mark-area role-mark/);
@@ -193,7 +287,7 @@ describe('fuseflow eval', () => {
     const report = join(dir, 'regression.html');
     const r = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task2_target', '--metrics', 'mae', '--report', report, '--json');
     expect(r.code, r.err).toBe(0);
-    expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['mae']);
+    expect(keysOf(at(parsed(r), 'metrics'))).toEqual(['mae']);
     expect(r.err).toMatch(/report: plot left out — roc: .*target 2 is outside the class set \[0, 1\]/);
     const html = readFileSync(report, 'utf8');
     expect(html).not.toContain('data-plot=');
