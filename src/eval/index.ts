@@ -162,6 +162,7 @@ export { spillSource, type SpillSourceOptions, type SpilledSource } from './sour
 export { scoreSource, scoreBatch, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
 export { ensembleScores, checkEnsembleWeights, ENSEMBLE_METHODS, type EnsembleMethod, type EnsembleScoresOptions } from './ensemble/ensemble-scores.js';
 export { ensembleSource, type EnsembleSourceOptions } from './ensemble/ensemble-source.js';
+export { contingencyTable, type ContingencyTableOptions, type ContingencyTable } from './compare/contingency-table.js';
 export { surfaceDistance, averageSurfaceDistance, directedSurfaceDistances, type SurfaceDistanceOptions } from './segmentation/surface-distance.js';
 export { labelCaseScores, LABEL_SCORES, type LabelScore, type CaseScores, type LabelCaseScoresOptions } from './segmentation/label-case-scores.js';
 export { caseMeans, type CaseMeansOptions, type CaseMeansState } from './segmentation/case-means.js';

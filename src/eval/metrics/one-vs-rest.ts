@@ -24,6 +24,12 @@ export interface OneVsRestOptions {
   readonly idKey?: string;
   /** Non-finite score policy passed to the inner metrics. Default 'error'. */
   readonly nonFinite?: NonFinitePolicy;
+  /**
+   * One non-negative weight per class (in `preds` order): `macro_avg` becomes the weighted mean
+   * Σ w_c·v_c / Σ w_c over the classes with a value (FuseMedML's `class_weights`, numpy's
+   * `average(weights=…)`). Default none (the plain mean).
+   */
+  readonly classWeights?: readonly number[];
   /** A class whose metric fails (e.g. absent from the targets): 'error' (default) or 'nan' (value NaN, left out of the averages, listed in `failed`). */
   readonly onClassError?: 'error' | 'nan';
 }
@@ -56,6 +62,11 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
   options.preds.forEach((p, i) => checkKey('oneVsRest', `preds[${i}]`, p));
   checkKey('oneVsRest', 'target', options.target);
   const names = index.classNames;
+  const weights = options.classWeights;
+  if (weights !== undefined) {
+    if (weights.length !== names.length) throw new OptionsError(`oneVsRest: ${weights.length} classWeights for ${names.length} classes`);
+    if (!weights.every((w) => Number.isFinite(w) && w >= 0) || !weights.some((w) => w > 0)) throw new OptionsError('oneVsRest: classWeights must be non-negative finite numbers, not all 0');
+  }
   const inner = names.map((c, i) =>
     options.metric({
       name: c,
@@ -83,8 +94,9 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
         failed.push(c);
         return;
       }
-      sum += v;
-      cnt++;
+      const w = weights === undefined ? 1 : (weights[i] as number);
+      sum += w * v;
+      cnt += w;
       wsum += v * (support[i] as number);
       wtot += support[i] as number;
     });
