@@ -34,7 +34,13 @@ const input: ReportInput = {
       { lower: 0.5, upper: 1, confidence: 0.8, accuracy: 0.6666, count: 6 },
     ],
   },
-  confusion: { classNames: ['neg', 'pos'], count: [[5, 1], [1, 3]] },
+  confusion: {
+    classNames: ['neg', 'pos'],
+    count: [
+      [5, 1],
+      [1, 3],
+    ],
+  },
 };
 
 describe('renderReport', () => {
@@ -66,6 +72,24 @@ describe('renderReport', () => {
   });
 });
 
+// What the page functions below use of the browser's DOM (this Node project's lib has no DOM types).
+interface Box {
+  readonly width: number;
+  readonly height: number;
+}
+interface Mark {
+  getBBox(): Box;
+  readonly parentElement: { getAttribute(name: string): string | null } | null;
+}
+interface PlotSvg {
+  getBoundingClientRect(): Box;
+  querySelectorAll(selector: string): ArrayLike<Mark>;
+}
+interface PlotFigure {
+  querySelector(selector: 'svg'): PlotSvg | null;
+  getAttribute(name: string): string | null;
+}
+
 describe('the report in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -85,17 +109,22 @@ describe('the report in headless Chromium', () => {
       if (!r.url().startsWith('file://')) requests.push(r.url());
     });
     await page.goto(`file://${file}`);
-    const plots = await page.$$eval('figure.plot', (figs) =>
+    const plots = await page.$$eval('figure.plot', (figs: readonly PlotFigure[]) =>
       figs.map((f) => {
         const svg = f.querySelector('svg');
         const box = svg?.getBoundingClientRect();
-        type Mark = { getBBox(): { width: number; height: number }; parentElement: { getAttribute(name: string): string | null } | null };
-        const marks: Mark[] = svg === null ? [] : (Array.from(svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] rect, g[class*="mark-"] line, g[class*="mark-"] text')) as unknown as Mark[]);
+        const marks = svg === null ? [] : Array.from(svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] rect, g[class*="mark-"] line, g[class*="mark-"] text'));
         const drawn = marks.filter((m) => {
           const b = m.getBBox();
           return b.width > 0 || b.height > 0;
         });
-        return { id: f.getAttribute('data-plot'), width: box?.width ?? 0, height: box?.height ?? 0, drawn: drawn.length, classes: Array.from(new Set(marks.map((m) => m.parentElement?.getAttribute('class') ?? ''))) };
+        return {
+          id: f.getAttribute('data-plot'),
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          drawn: drawn.length,
+          classes: Array.from(new Set(marks.map((m) => m.parentElement?.getAttribute('class') ?? ''))),
+        };
       }),
     );
     expect(plots.map((p) => p.id)).toEqual(['roc', 'pr', 'reliability', 'confusion']);
@@ -133,7 +162,9 @@ describe('the report in headless Chromium', () => {
     expect(content.confusion?.count[1]).toEqual([8, 21, 2, 2, 0]);
     const page = await browser.newPage();
     await page.setContent(await renderReport(content));
-    const plots = await page.$$eval('figure.plot svg', (svgs) => svgs.map((svg) => ({ w: svg.getBoundingClientRect().width, marks: svg.querySelectorAll('g[class*="mark-"] > *').length })));
+    const plots = await page.$$eval('figure.plot svg', (svgs: readonly PlotSvg[]) =>
+      svgs.map((svg) => ({ w: svg.getBoundingClientRect().width, marks: svg.querySelectorAll('g[class*="mark-"] > *').length })),
+    );
     expect(plots).toHaveLength(4);
     for (const p of plots) {
       expect(p.w).toBeGreaterThan(100);
