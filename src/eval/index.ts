@@ -126,6 +126,7 @@ export {
   type Volume,
   type OverlapResult,
   type OverlapState,
+  type OverlapWeights,
   perplexity,
   type PerplexityOptions,
   type PerplexityState,

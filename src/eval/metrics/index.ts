@@ -98,7 +98,7 @@ export { overlap } from '../segmentation/overlap.js';
 export { pixelAccuracy } from '../segmentation/pixel-accuracy.js';
 export { hausdorff, hausdorffDistance, type HausdorffOptions, type HausdorffState } from '../segmentation/hausdorff.js';
 export { type SegmentationKeys, type Volume } from '../segmentation/label-volumes.js';
-export { type OverlapResult, type OverlapState } from '../segmentation/overlap-metric.js';
+export { type OverlapResult, type OverlapState, type OverlapWeights } from '../segmentation/overlap-metric.js';
 export { perplexity, type PerplexityOptions, type PerplexityState } from '../sequence/perplexity.js';
 export { countTokens, type CountTokensOptions, type TokenCounts } from '../sequence/count-tokens.js';
 export { ExactSum, exactSum } from '../stats/exact-sum.js';

@@ -3,7 +3,7 @@
  */
 import type { Metric } from '../metric.js';
 import type { SegmentationKeys } from './label-volumes.js';
-import { overlapMetric, type OverlapResult, type OverlapState } from './overlap-metric.js';
+import { overlapMetric, type OverlapResult, type OverlapState, type OverlapWeights } from './overlap-metric.js';
 
 /**
  * Dice per label (FuseMedML's `MetricDice` without pixel weights).
@@ -15,6 +15,6 @@ import { overlapMetric, type OverlapResult, type OverlapState } from './overlap-
  * const m = dice({ pred: 'seg', target: 'label' });
  * @throws OptionsError on bad options; MetricInputError on a shape mismatch, a non-volume value or no labelled sample.
  */
-export function dice(options: SegmentationKeys): Metric<OverlapState, OverlapResult> {
+export function dice(options: SegmentationKeys & OverlapWeights): Metric<OverlapState, OverlapResult> {
   return overlapMetric('dice', options, (inter, p, t) => (p + t === 0 ? 1 : (2 * inter) / (p + t)));
 }

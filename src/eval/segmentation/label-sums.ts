@@ -30,16 +30,27 @@ export function mergeLabelSums(a: LabelSums, b: LabelSums): LabelSums {
   return { sum, count };
 }
 
-/** The mean per label (labels in ascending order) and `average`, the mean of those means. */
-export function labelMeans(state: LabelSums): Record<string, number> {
+/**
+ * The mean per label (labels in ascending order) and `average`, the mean of those means — or,
+ * with `classWeights` (label as a string → weight), their weighted mean Σ w_l·m_l / Σ w_l.
+ * FuseMedML's `average_sample_results` divides Σ w_l·m_l by the number of labels instead; the two
+ * agree when the weights sum to the label count (e.g. all 1).
+ *
+ * @throws Error naming a scored label without a weight (the caller turns it into its error type).
+ */
+export function labelMeans(state: LabelSums, classWeights?: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   let total = 0;
+  let weight = 0;
   const labels = [...state.count.keys()].sort((x, y) => x - y);
   for (const l of labels) {
     const v = (state.sum.get(l) as ExactSum).value() / (state.count.get(l) as number);
     out[String(l)] = v;
-    total += v;
+    const w = classWeights === undefined ? 1 : classWeights[String(l)];
+    if (w === undefined) throw new Error(`no class weight for label ${l} (classWeights has ${Object.keys(classWeights ?? {}).join(', ')})`);
+    total += w * v;
+    weight += w;
   }
-  out['average'] = total / labels.length;
+  out['average'] = total / weight;
   return out;
 }

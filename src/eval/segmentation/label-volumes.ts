@@ -29,7 +29,8 @@ export interface Volume {
   readonly spacing: readonly number[];
 }
 
-function asVolume(v: unknown, spacingOverride: readonly number[] | undefined): Volume | undefined {
+/** A Tensor/Image or nested-array value as a Volume, or undefined when it is neither. */
+export function asVolume(v: unknown, spacingOverride: readonly number[] | undefined): Volume | undefined {
   if (isTensor(v)) {
     const shape = v.shape;
     const img = v as unknown as { spacing?: readonly number[] };

@@ -3,7 +3,7 @@
  */
 import type { Metric } from '../metric.js';
 import type { SegmentationKeys } from './label-volumes.js';
-import { overlapMetric, type OverlapResult, type OverlapState } from './overlap-metric.js';
+import { overlapMetric, type OverlapResult, type OverlapState, type OverlapWeights } from './overlap-metric.js';
 
 /**
  * Pixel accuracy per label (FuseMedML's `MetricPixelAccuracy`, per-label masks).
@@ -15,6 +15,6 @@ import { overlapMetric, type OverlapResult, type OverlapState } from './overlap-
  * const m = pixelAccuracy({ pred: 'seg', target: 'label' });
  * @throws OptionsError on bad options; MetricInputError on a shape mismatch or no labelled sample.
  */
-export function pixelAccuracy(options: SegmentationKeys): Metric<OverlapState, OverlapResult> {
+export function pixelAccuracy(options: SegmentationKeys & OverlapWeights): Metric<OverlapState, OverlapResult> {
   return overlapMetric('pixel_accuracy', options, (inter, _p, t) => inter / t);
 }
