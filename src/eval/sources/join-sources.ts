@@ -112,13 +112,15 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
   let root: RootDatabase | undefined;
   let dir: string | undefined;
   /** Opens the temporary LMDB environment the first time an index spills. */
-  const table = <V>(name: string) => (): ReturnType<typeof lmdbTable<V>> => {
-    if (root === undefined) {
-      dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
-      root = open({ path: dir, maxDbs: names.length + 2, noSync: true, compression: false });
-    }
-    return lmdbTable<V>(root, name);
-  };
+  const table =
+    <V>(name: string) =>
+    (): ReturnType<typeof lmdbTable<V>> => {
+      if (root === undefined) {
+        dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
+        root = open({ path: dir, maxDbs: names.length + 2, noSync: true, compression: false });
+      }
+      return lmdbTable<V>(root, name);
+    };
   const sides: Side[] = names.slice(1).map((name, k) => ({
     name,
     source: sources[name] as EvalSource,
@@ -148,7 +150,10 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
           const id = idText(ids[i], batch, i, side.name);
           if (wanted !== undefined && !wanted.has(id)) continue;
           if (index.has(id)) throw new FuseflowError(`duplicate id '${id}' in source '${side.name}' (${describeOrigin(batch.where?.(i) ?? { file: side.source.name })})`);
-          index.put(id, cols.map((c) => (batch.columns[c] as ArrayLike<unknown>)[i]));
+          index.put(
+            id,
+            cols.map((c) => (batch.columns[c] as ArrayLike<unknown>)[i]),
+          );
         }
       });
     });
@@ -210,7 +215,9 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
             const lacking = sides.filter((_, k) => found[k] === undefined);
             if (lacking.length > 0) {
               if (onMissing === 'error') {
-                throw new FuseflowError(`id '${id}' of source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })}) is missing from ${lacking.map((s) => `'${s.name}'`).join(', ')}`);
+                throw new FuseflowError(
+                  `id '${id}' of source '${driverName}' (${describeOrigin(batch.where?.(i) ?? { file: driver.name })}) is missing from ${lacking.map((s) => `'${s.name}'`).join(', ')}`,
+                );
               }
               for (const s of lacking) missing[s.name] = (missing[s.name] ?? 0) + 1;
               skipped++;
@@ -279,6 +286,12 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
 function idText(value: unknown, batch: SourceBatch, i: number, source: string): string {
   if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value)) || value === '') {
     throw new InputError(`empty id in source '${source}' (${describeOrigin(batch.where?.(i) ?? {})})`);
+  }
+  // Anything else would print as '[object Object]' or alike, and such ids would all join with each other.
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'boolean') {
+    throw new InputError(
+      `id in source '${source}' (${describeOrigin(batch.where?.(i) ?? {})}) is ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}; ids must be text or numbers`,
+    );
   }
   return String(value);
 }

@@ -98,10 +98,7 @@ describe('joinSources', () => {
 
   it('reuses its index on later passes, so only the driver must be re-readable; close removes it', async () => {
     const sideDir = mkdtempSync(join(tmp, 'reuse-'));
-    const j = joinSources(
-      { p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: iterableSource([{ id: ['b', 'a'], y: [1, 0] }]) },
-      { id: 'id', tmpDir: sideDir, memoryRows: 1 },
-    );
+    const j = joinSources({ p: arraySource({ id: ['a', 'b'], s: [1, 2] }), t: iterableSource([{ id: ['b', 'a'], y: [1, 0] }]) }, { id: 'id', tmpDir: sideDir, memoryRows: 1 });
     expect(j.reReadable).toBe(true);
     const first = await collect(j);
     const second = await collect(j);
@@ -154,6 +151,12 @@ describe('joinSources', () => {
   it('fails naming an empty id', async () => {
     const j = joinSources({ p: arraySource({ id: ['a', ''], s: [1, 2] }) }, { id: 'id', tmpDir: tmp });
     await expect(collect(j)).rejects.toThrow(/empty id in source 'p' \(arrays row 1\)/);
+    await j.close();
+  });
+
+  it('refuses an id that is neither text nor a number (objects all printed as [object Object] and joined with each other)', async () => {
+    const j = joinSources({ p: arraySource({ id: [{ case: 1 }], s: [1] }), t: arraySource({ id: [{ case: 2 }], y: [0] }) }, { id: 'id', tmpDir: tmp });
+    await expect(collect(j)).rejects.toThrow(/id in source '[pt]' \(arrays row 0\) is an object; ids must be text or numbers/);
     await j.close();
   });
 });
