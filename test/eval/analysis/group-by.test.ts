@@ -15,7 +15,11 @@ describe('groupBy / perFold (FuseMedML test values)', () => {
     expect(r['std']).toBeCloseTo(0.0019746335535809068, 14);
   });
   it('example_3: AUC per gender, female 1.0 and male 0.666…', () => {
-    const batch = { pred: [0.1, 0.2, 0.6, 0.7, 0.8, 0.3, 0.6, 0.2, 0.7, 0.9], target: [0, 0, 1, 1, 1, 0, 0, 1, 1, 1], gender: [...Array(5).fill('female'), ...Array(5).fill('male')] };
+    const batch = {
+      pred: [0.1, 0.2, 0.6, 0.7, 0.8, 0.3, 0.6, 0.2, 0.7, 0.9],
+      target: [0, 0, 1, 1, 1, 0, 0, 1, 1, 1],
+      gender: [...Array<string>(5).fill('female'), ...Array<string>(5).fill('male')],
+    };
     const r = runMetric(groupBy({ metric: auc({ pred: 'pred', target: 'target' }), group: 'gender' }), () => [batch]).result;
     expect(r).toMatchObject({ female: 1, male: 4 / 6, mean: 0.8333333333333333, median: 0.8333333333333333 });
     expect(r['std']).toBeCloseTo(0.16666666666666669, 14);

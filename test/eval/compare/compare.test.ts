@@ -33,7 +33,9 @@ describe("DeLong's test (FuseMedML test values)", () => {
       p2: [0.3, 0.6, 0.2, 0.1, 0.1, 0.9, 0.23, 0.7, 0.9, 0.4, 0.77, 0.3, 0.89],
     };
     // Split in three batches: the rows are kept, so batching does not matter.
-    const r = runMetric(delongTest({ pred1: 'p1', pred2: 'p2', target: 'y' }), () => [0, 5, 9].map((s, i, a) => Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, v.slice(s, a[i + 1] ?? 13)])))).result;
+    const r = runMetric(delongTest({ pred1: 'p1', pred2: 'p2', target: 'y' }), () =>
+      [0, 5, 9].map((s, i, a) => Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, v.slice(s, a[i + 1] ?? 13)]))),
+    ).result;
     expect(r.p_value).toBeCloseTo(0.09452572880559044, 12);
     expect(r.z).toBeCloseTo(1.6719928661789871, 12);
     expect(r.auc1).toBeCloseTo(40.5 / 42, 14);
@@ -45,7 +47,9 @@ describe("DeLong's test (FuseMedML test values)", () => {
     expect(r.auc1_conf_upper).toBeGreaterThan(r.auc1);
   });
   it('needs two rows of each class', () => {
-    expect(() => runMetric(delongTest({ pred1: 'a', pred2: 'b', target: 'y' }), () => [{ a: [0.1, 0.2, 0.3], b: [0.1, 0.2, 0.3], y: [0, 0, 1] }])).toThrow(/at least 2 positive and 2 negative/);
+    expect(() => runMetric(delongTest({ pred1: 'a', pred2: 'b', target: 'y' }), () => [{ a: [0.1, 0.2, 0.3], b: [0.1, 0.2, 0.3], y: [0, 0, 1] }])).toThrow(
+      /at least 2 positive and 2 negative/,
+    );
   });
 });
 
@@ -54,13 +58,21 @@ describe("McNemar's test", () => {
     const r = runMetric(mcnemarTest({ pred1: 'a', pred2: 'b', target: 'y' }), () => [
       { y: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], a: [0, 1, 1, 1, 0, 1, 1, 0, 1, 1], b: [1, 1, 0, 1, 0, 1, 1, 0, 0, 1] },
     ]).result;
-    expect(r).toMatchObject({ statistic: 1, n1: 2, n2: 1, table: [[4, 2], [1, 3]] });
+    expect(r).toMatchObject({
+      statistic: 1,
+      n1: 2,
+      n2: 1,
+      table: [
+        [4, 2],
+        [1, 3],
+      ],
+    });
     expect(r.p_value).toBeCloseTo(1, 12);
   });
   it('exact p for a lopsided table and the chi-square variant', () => {
     // 10 discordant pairs split 1 / 9: exact p = 2 · P(X <= 1 | 10, 0.5) = 22/1024.
-    const a = [...Array(9).fill(0), 1, ...Array(5).fill(1)];
-    const b = [...Array(9).fill(1), 0, ...Array(5).fill(1)];
+    const a = [...Array<number>(9).fill(0), 1, ...Array<number>(5).fill(1)];
+    const b = [...Array<number>(9).fill(1), 0, ...Array<number>(5).fill(1)];
     const y = Array(15).fill(1);
     expect(runMetric(mcnemarTest({ pred1: 'a', pred2: 'b', target: 'y' }), () => [{ a, b, y }]).result.p_value).toBeCloseTo(22 / 1024, 14);
     const chi = runMetric(mcnemarTest({ pred1: 'a', pred2: 'b', target: 'y', exact: false }), () => [{ a, b, y }]).result;
@@ -91,7 +103,19 @@ describe('paired bootstrap', () => {
   });
   it('row method: p-value near (2/3)^3 and the same for any batch size', () => {
     const run = (batches: Record<string, number[]>[]) =>
-      (runMetric(pairedBootstrap({ test: confusion({ pred: 'a', target: 'target' }), reference: confusion({ pred: 'b', target: 'target' }), keys: ['sensitivity'], rowKey: 'id', replicates: 2000, seed: 3 }), () => batches).result as Record<string, Record<string, number>>)['sensitivity'];
+      (
+        runMetric(
+          pairedBootstrap({
+            test: confusion({ pred: 'a', target: 'target' }),
+            reference: confusion({ pred: 'b', target: 'target' }),
+            keys: ['sensitivity'],
+            rowKey: 'id',
+            replicates: 2000,
+            seed: 3,
+          }),
+          () => batches,
+        ).result as Record<string, Record<string, number>>
+      )['sensitivity'];
     const one = run([data]);
     const split = run([0, 1, 2, 3, 4].map((i) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.slice(i, i + 1)]))));
     expect(split).toEqual(one);
@@ -99,7 +123,23 @@ describe('paired bootstrap', () => {
   });
   it('non-inferiority and equality margins, absolute and relative', () => {
     const mk = (compare: 'non-inferiority' | 'equality', margin: number, marginType: 'abs' | 'rel' = 'abs') =>
-      (runMetric(pairedBootstrap({ test: confusion({ pred: 'a', target: 'target' }), reference: confusion({ pred: 'b', target: 'target' }), keys: ['sensitivity'], compare, margin, marginType, method: 'fusemedml', stratum: 'target', seed: 0, replicates: 2000 }), () => [data]).result as Record<string, Record<string, number>>)['sensitivity'] as Record<string, number>;
+      (
+        runMetric(
+          pairedBootstrap({
+            test: confusion({ pred: 'a', target: 'target' }),
+            reference: confusion({ pred: 'b', target: 'target' }),
+            keys: ['sensitivity'],
+            compare,
+            margin,
+            marginType,
+            method: 'fusemedml',
+            stratum: 'target',
+            seed: 0,
+            replicates: 2000,
+          }),
+          () => [data],
+        ).result as Record<string, Record<string, number>>
+      )['sensitivity'] as Record<string, number>;
     // Positives are ids 1, 2, 3; a detects 2 and 3, b only 2, so on every stratified resample
     // sensitivity(a) − sensitivity(b) = (draws of id 3) / 3 >= 0: a is never worse.
     const ni = mk('non-inferiority', 1e-9);
