@@ -167,6 +167,7 @@ export { contingencyTable, type ContingencyTableOptions, type ContingencyTable }
 export { surfaceDistance, averageSurfaceDistance, directedSurfaceDistances, type SurfaceDistanceOptions } from './segmentation/surface-distance.js';
 export { labelCaseScores, LABEL_SCORES, type LabelScore, type CaseScores, type LabelCaseScoresOptions } from './segmentation/label-case-scores.js';
 export { caseMeans, type CaseMeansOptions, type CaseMeansState } from './segmentation/case-means.js';
+export { instanceDetection, instanceIou, type InstanceDetectionOptions, type InstanceDetectionState, type InstanceDetectionResult } from './segmentation/instance-detection.js';
 export { checkSameGrid, GRID_TOLERANCE } from './segmentation/grid-check.js';
 export { pairLabelFiles, type LabelFilePair, type PairLabelFilesOptions } from './segmentation/pair-label-files.js';
 export {
