@@ -9,6 +9,7 @@ import type { EvalBatch, Metric } from '../../src/eval/metric.js';
 import { auc } from '../../src/eval/metrics/auc.js';
 import { observableSource } from '../../src/eval/sources/iterable-source.js';
 import { InputError, OptionsError } from '../../src/core/errors.js';
+import { asyncItems } from './async-items.js';
 import { KNIGHT_CSV, knightColumns, removeKnightFiles, writeKnightFolds, writeKnightSplit } from './knight-fixture.js';
 
 afterAll(removeKnightFiles);
@@ -75,8 +76,16 @@ describe('evaluate', () => {
     expect([...seen].sort()).toEqual([0, 1]);
     // Per fold (FuseMedML recomputed: 159/189 and 175/209), here by restricting the ids.
     const foldIds = (f: string): string[] => ids.filter((_, i) => knight.fold?.[i] === f);
-    for (const [f, expected] of [['0', 159 / 189], ['1', 175 / 209]] as const) {
-      const r = await evaluate({ data: { pred: [fold0, fold1], target: targets }, id: 'id', ids: foldIds(f), metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) } });
+    for (const [f, expected] of [
+      ['0', 159 / 189],
+      ['1', 175 / 209],
+    ] as const) {
+      const r = await evaluate({
+        data: { pred: [fold0, fold1], target: targets },
+        id: 'id',
+        ids: foldIds(f),
+        metrics: { auc: auc({ pred: 'pred.CanAT-score', target: 'target.Task1-target' }) },
+      });
       expect(r.metrics.auc).toBeCloseTo(expected, 12);
       expect(r.join?.excluded).toBe(60 - foldIds(f).length);
     }
@@ -88,15 +97,13 @@ describe('evaluate', () => {
     writer.writeAll(new Table({ id: vectorFromArray(ids, new Utf8()), score: vectorFromArray(score), target: vectorFromArray(target) }));
     writeFileSync(arrowPath, writer.toUint8Array(true));
     const metrics = [auc({ pred: 'score', target: 'target' })];
-    const chunks = (n: number): EvalBatch[] => Array.from({ length: Math.ceil(60 / n) }, (_, k) => ({ score: score.slice(k * n, k * n + n), target: target.slice(k * n, k * n + n) }));
+    const chunks = (n: number): EvalBatch[] =>
+      Array.from({ length: Math.ceil(60 / n) }, (_, k) => ({ score: score.slice(k * n, k * n + n), target: target.slice(k * n, k * n + n) }));
     const inputs = {
       arrays: { score, target },
       arrowTable: new Table({ id: vectorFromArray(ids, new Utf8()), score: vectorFromArray(score), target: vectorFromArray(target) }),
       arrow: arrowPath,
-      iterable: () =>
-        (async function* () {
-          yield* chunks(9);
-        })(),
+      iterable: () => asyncItems(chunks(9)),
       observable: observableSource(from(chunks(13)), { reReadable: true }),
     };
     for (const [kind, data] of Object.entries(inputs)) {
@@ -104,9 +111,7 @@ describe('evaluate', () => {
       expect(r.metrics.auc, kind).toBe(676 / 800);
     }
     // One-shot input: the AUC histogram's one-pass bounded result (maxPasses: 0) needs no second read.
-    const once = (async function* () {
-      yield* chunks(9);
-    })();
+    const once = asyncItems(chunks(9));
     const bounded = await evaluate({ data: once, metrics: [auc({ pred: 'score', target: 'target', maxPasses: 0 })] });
     expect(Math.abs((bounded.metrics.auc as number) - 676 / 800)).toBeLessThan(0.05);
     const csv = await evaluate({ data: KNIGHT_CSV, metrics: [auc({ pred: 'CanAT-score', target: 'task1_target' })] });
@@ -159,15 +164,17 @@ describe('evaluate', () => {
     }
     const factory = await evaluate({ data: () => [{ p, y }], metrics, batchSize: 777 });
     expect(factory.metrics.auc).toBe(r.metrics.auc);
-    const oneShot = (async function* () {
-      yield { p, y };
-    })();
-    await expect(evaluate({ data: oneShot, metrics })).rejects.toThrow(/metric 'auc' needs another pass .* can be read only once; with one-shot input the first pass must fit.*spill: true/);
+    const oneShot = asyncItems([{ p, y }]);
+    await expect(evaluate({ data: oneShot, metrics })).rejects.toThrow(
+      /metric 'auc' needs another pass .* can be read only once; with one-shot input the first pass must fit.*spill: true/,
+    );
     // spill: the one-shot input is copied to disk on the first pass and re-read from there.
     const spilled = await evaluate({
-      data: (async function* () {
-        for (let k = 0; k < n; k += 3000) yield { p: p.subarray(k, k + 3000), y: y.subarray(k, k + 3000) };
-      })(),
+      data: asyncItems(
+        (function* () {
+          for (let k = 0; k < n; k += 3000) yield { p: p.subarray(k, k + 3000), y: y.subarray(k, k + 3000) };
+        })(),
+      ),
       metrics,
       spill: true,
     });
@@ -227,6 +234,8 @@ describe('evaluate', () => {
   });
 
   it('catches a duplicate id in a single input when given the id column', async () => {
-    await expect(evaluate({ data: { id: ['a', 'b', 'a'], p: [0.1, 0.2, 0.3], y: [0, 1, 0] }, id: 'id', metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(/duplicate id 'a' in source 'data' \(data row 2\)/);
+    await expect(evaluate({ data: { id: ['a', 'b', 'a'], p: [0.1, 0.2, 0.3], y: [0, 1, 0] }, id: 'id', metrics: [auc({ pred: 'p', target: 'y' })] })).rejects.toThrow(
+      /duplicate id 'a' in source 'data' \(data row 2\)/,
+    );
   });
 });

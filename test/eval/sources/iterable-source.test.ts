@@ -3,9 +3,13 @@ import { Observable, from, interval, map, take } from 'rxjs';
 import { iterableSource, observableSource } from '../../../src/eval/sources/iterable-source.js';
 import { arraySource } from '../../../src/eval/sources/array-source.js';
 import { InputError } from '../../../src/core/errors.js';
+import { asyncItems } from '../async-items.js';
 import { collect } from './collect.js';
 
-const batches = [{ p: [0.1, 0.2, 0.3], t: [0, 1, 0] }, { p: [0.4], t: [1] }];
+const batches = [
+  { p: [0.1, 0.2, 0.3], t: [0, 1, 0] },
+  { p: [0.4], t: [1] },
+];
 
 describe('arraySource', () => {
   it('cuts columns into batches, typed arrays as views', async () => {
@@ -24,10 +28,7 @@ describe('arraySource', () => {
 
 describe('iterableSource', () => {
   it('reads an async iterable once and refuses a second pass', async () => {
-    async function* gen(): AsyncGenerator<(typeof batches)[number]> {
-      yield* batches;
-    }
-    const src = iterableSource(gen());
+    const src = iterableSource(asyncItems(batches));
     expect(src.reReadable).toBe(false);
     expect((await collect(src, 2)).batches.map((b) => b.length)).toEqual([2, 1, 1]);
     await expect(collect(src)).rejects.toThrow(/one-shot/);
@@ -40,23 +41,23 @@ describe('iterableSource', () => {
   });
 
   it('passes an upstream error through', async () => {
-    async function* bad(): AsyncGenerator<(typeof batches)[number]> {
+    function* bad(): Generator<(typeof batches)[number]> {
       yield batches[0] as (typeof batches)[number];
       throw new Error('upstream broke');
     }
-    await expect(collect(iterableSource(bad()))).rejects.toThrow('upstream broke');
+    await expect(collect(iterableSource(asyncItems(bad())))).rejects.toThrow('upstream broke');
   });
 
   it('pulls the next batch only after the previous one is folded (no read-ahead)', async () => {
     let produced = 0;
-    async function* gen(): AsyncGenerator<{ p: number[] }> {
+    function* gen(): Generator<{ p: number[] }> {
       for (let i = 0; i < 5; i++) {
         produced++;
         yield { p: [i] };
       }
     }
     const seen: number[] = [];
-    await iterableSource(gen()).scan(10, () => seen.push(produced));
+    await iterableSource(asyncItems(gen())).scan(10, () => seen.push(produced));
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 });
@@ -64,7 +65,10 @@ describe('iterableSource', () => {
 describe('observableSource', () => {
   it('folds batches as they are emitted, synchronous or not', async () => {
     expect((await collect(observableSource(from(batches)))).columns.p).toEqual([0.1, 0.2, 0.3, 0.4]);
-    const timed = interval(1).pipe(take(3), map((i) => ({ p: [i] })));
+    const timed = interval(1).pipe(
+      take(3),
+      map((i) => ({ p: [i] })),
+    );
     expect((await collect(observableSource(timed))).columns.p).toEqual([0, 1, 2]);
   });
 

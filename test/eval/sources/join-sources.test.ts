@@ -7,6 +7,7 @@ import { arraySource } from '../../../src/eval/sources/array-source.js';
 import { csvSource } from '../../../src/eval/sources/csv-source.js';
 import { iterableSource } from '../../../src/eval/sources/iterable-source.js';
 import { OptionsError } from '../../../src/core/errors.js';
+import { asyncItems } from '../async-items.js';
 import { collect } from './collect.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-join-test-'));
@@ -134,14 +135,14 @@ describe('joinSources', () => {
 
   it('hands each joined driver batch on before pulling the next (holds one batch)', async () => {
     let produced = 0;
-    async function* driver(): AsyncGenerator<{ id: string[]; s: number[] }> {
+    function* driver(): Generator<{ id: string[]; s: number[] }> {
       for (let k = 0; k < 4; k++) {
         produced++;
         yield { id: [`a${k}`, `b${k}`], s: [k, k] };
       }
     }
     const ids = [0, 1, 2, 3].flatMap((k) => [`a${k}`, `b${k}`]);
-    const j = joinSources({ p: iterableSource(driver()), t: arraySource({ id: ids, y: ids.map((_, i) => i % 2) }) }, { id: 'id', tmpDir: tmp });
+    const j = joinSources({ p: iterableSource(asyncItems(driver())), t: arraySource({ id: ids, y: ids.map((_, i) => i % 2) }) }, { id: 'id', tmpDir: tmp });
     const seenAt: number[] = [];
     await j.scan(10, (b) => seenAt.push(produced * 10 + b.length));
     expect(seenAt).toEqual([12, 22, 32, 42]);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { spillSource } from '../../../src/eval/sources/spill-source.js';
 import { iterableSource } from '../../../src/eval/sources/iterable-source.js';
 import { arraySource } from '../../../src/eval/sources/array-source.js';
+import { asyncItems } from '../async-items.js';
 import { collect } from './collect.js';
 
 describe('spillSource', () => {
@@ -28,11 +29,11 @@ describe('spillSource', () => {
   });
 
   it('refuses to replay after a failed first read', async () => {
-    async function* failing(): AsyncGenerator<{ p: number[] }> {
+    function* failing(): Generator<{ p: number[] }> {
       yield { p: [1] };
       throw new Error('upstream broke');
     }
-    const src = spillSource(iterableSource(failing()));
+    const src = spillSource(iterableSource(asyncItems(failing())));
     await expect(collect(src)).rejects.toThrow('upstream broke');
     await expect(collect(src)).rejects.toThrow(/first read failed/);
     await src.close();
