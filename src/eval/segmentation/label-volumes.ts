@@ -45,7 +45,7 @@ export function asVolume(v: unknown, spacingOverride: readonly number[] | undefi
       shape.push(cur.length);
       cur = cur[0];
     }
-    const flat = (v as unknown[]).flat(shape.length) as unknown[];
+    const flat = (v as unknown[]).flat<unknown[], number>(shape.length);
     const data = Float64Array.from(flat, (x) => (x === true ? 1 : x === false ? 0 : Number(x)));
     return { data, shape, spacing: spacingOverride !== undefined ? [...spacingOverride].reverse() : shape.map(() => 1) };
   }
