@@ -27,7 +27,7 @@ import { randAffine, randGaussianNoise, resample, zScoreIntensity } from '../src
 import { loadImage } from '../src/ops/image/load-image.js';
 import { lookup } from '../src/ops/keys/lookup.js';
 import { pipeline, pipelineSpec, runPipeline } from '../src/ops/pipeline.js';
-import { createWorkerRunner } from '../src/streams/worker-runner.js';
+import { createWorkerRunner } from '../src/workers/worker-runner.js';
 import { median, report, timeRuns, type BenchRow } from './lib/report.js';
 
 const dataDir = process.env.FUSEFLOW_DATA ?? fileURLToPath(new URL('../../shared/data/volumes', import.meta.url));

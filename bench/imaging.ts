@@ -22,7 +22,7 @@ import { loadImage } from '../src/ops/image/load-image.js';
 import { resample } from '../src/ops/image/resample.js';
 import { zScoreIntensity } from '../src/ops/image/z-score-intensity.js';
 import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
-import { createWorkerRunner } from '../src/streams/worker-runner.js';
+import { createWorkerRunner } from '../src/workers/worker-runner.js';
 import { median, report, timeRuns, type BenchRow } from './lib/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

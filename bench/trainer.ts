@@ -33,7 +33,7 @@ import { zScoreIntensity } from '../src/ops/image/z-score-intensity.js';
 import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
 import { batch } from '../src/streams/batch.js';
 import { dataset } from '../src/streams/dataset.js';
-import { createWorkerRunner } from '../src/streams/worker-runner.js';
+import { createWorkerRunner } from '../src/workers/worker-runner.js';
 import { createBatchRunner } from '../src/streams/batch-runner.js';
 import { batchedDataset } from '../src/streams/batched-dataset.js';
 import { useBackend, wasmBinaryFolder } from '../src/trainer/backend.js';

@@ -9,7 +9,7 @@ import { OpError } from '../core/errors.js';
 import { createSample, type Sample } from '../core/sample.js';
 import { fingerprint } from '../core/fingerprint.js';
 import type { Pipeline, PipelineSpec, RunKey } from '../ops/pipeline.js';
-import { rebuildPipeline } from '../streams/rebuild-pipeline.js';
+import { rebuildPipeline } from '../workers/rebuild-pipeline.js';
 import { encodePayload } from './payload-codec.js';
 import { summarize, type OutputSummary } from './cache-entry.js';
 import { withFileReads } from '../ops/file-reads.js';

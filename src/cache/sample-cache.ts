@@ -15,7 +15,7 @@ import { fingerprint } from '../core/fingerprint.js';
 import { createSample, type Sample } from '../core/sample.js';
 import { pipelineSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
 import { withFileReads } from '../ops/file-reads.js';
-import type { StaticStore } from '../streams/contracts.js';
+import type { StaticStore } from '../workers/contracts.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { CACHE_FILES } from './cache-files.js';
 import { summarize, type CacheEntry } from './cache-entry.js';

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { FuseflowError } from '../core/errors.js';
 import { pipelineFromSpec, type Pipeline, type PipelineSpec } from '../ops/pipeline.js';
 import { isRegistered, registerModule } from '../ops/registry.js';
-import { loadBuiltinOps } from '../streams/rebuild-pipeline.js';
+import { loadBuiltinOps } from '../workers/rebuild-pipeline.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 

@@ -13,10 +13,10 @@ import { workerEntry } from '../core/workers.js';
 import type { PipelineSpec, RunKey } from '../ops/pipeline.js';
 import type { BatchResult, BatchTask, BatchTaskItem } from './batch-worker.js';
 import type { CollateOptions } from './collate.js';
-import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from './task-watchdog.js';
-import { checkSendable, checkSpecSendable, forTransfer } from './transfer-list.js';
-import { Phase, progressBuffer } from './worker-progress.js';
-import { WorkerCrashError } from './worker-runner.js';
+import { DEFAULT_TASK_TIMEOUT_MS, TaskWatchdog, timeoutOption, type Timeout } from '../workers/task-watchdog.js';
+import { checkSendable, checkSpecSendable, forTransfer } from '../workers/transfer-list.js';
+import { Phase, progressBuffer } from '../workers/worker-progress.js';
+import { WorkerCrashError } from '../workers/worker-runner.js';
 
 export type { BatchTaskItem } from './batch-worker.js';
 

@@ -13,9 +13,9 @@ import { runPipeline, type PipelineSpec, type RunKey } from '../ops/pipeline.js'
 import { openCacheFolder } from '../cache/open-cache.js';
 import type { SampleCache } from '../cache/sample-cache.js';
 import { collate, type CollateOptions } from './collate.js';
-import { rebuildPipeline } from './rebuild-pipeline.js';
-import { forTransfer } from './transfer-list.js';
-import { Phase, WorkerProgress } from './worker-progress.js';
+import { rebuildPipeline } from '../workers/rebuild-pipeline.js';
+import { forTransfer } from '../workers/transfer-list.js';
+import { Phase, WorkerProgress } from '../workers/worker-progress.js';
 
 /** One id of a batch task: its static outputs when sent, else read from the cache folder. */
 export interface BatchTaskItem {

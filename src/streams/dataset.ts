@@ -10,7 +10,7 @@ import { createSample, type Sample } from '../core/sample.js';
 import type { Op } from '../ops/op.js';
 import { pipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
 import { asObservable } from './as-observable.js';
-import type { DynamicRunner, StaticStore } from './contracts.js';
+import type { DynamicRunner, StaticStore } from '../workers/contracts.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
 import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';

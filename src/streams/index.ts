@@ -11,7 +11,7 @@
  * }
  * const resumeState = stream.state(); // { epoch, seed, position } → ds.stream({ resume: resumeState })
  */
-export { type StaticStore, type DynamicRunner } from './contracts.js';
+export { type StaticStore, type DynamicRunner } from '../workers/contracts.js';
 export { type Cancellation, orderedMap } from './ordered-map.js';
 export { type ToOperatorOptions, CancelledError, toOperator, toGroupedOperator } from './to-operator.js';
 export { type CreditStreamOptions, type CreditStats, type CreditStream, creditStream } from './credit-stream.js';
@@ -30,8 +30,8 @@ export { type UncollateOptions, uncollate } from './uncollate.js';
 export { type BatchOptions, batch } from './batch.js';
 export { type BalancedBatchesOptions, balancedBatches } from './balanced-batches.js';
 export { type SplitFoldsOptions, splitFolds } from './split-folds.js';
-export { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from './worker-runner.js';
-export { forTransfer } from './transfer-list.js';
+export { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from '../workers/worker-runner.js';
+export { forTransfer } from '../workers/transfer-list.js';
 export {
   createBatchRunner,
   type BatchRunner,

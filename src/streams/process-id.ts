@@ -6,7 +6,7 @@
 import { FuseflowError, OpError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import { runPipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
-import type { DynamicRunner, StaticStore } from './contracts.js';
+import type { DynamicRunner, StaticStore } from '../workers/contracts.js';
 import type { Cancellation } from './ordered-map.js';
 import type { RunnerBatcher } from './runner-batcher.js';
 import { CancelledError } from './to-operator.js';

@@ -6,7 +6,7 @@
 import { FuseflowError } from '../core/errors.js';
 import type { Sample } from '../core/sample.js';
 import type { RunKey } from '../ops/pipeline.js';
-import type { DynamicRunner } from './contracts.js';
+import type { DynamicRunner } from '../workers/contracts.js';
 import type { Cancellation } from './ordered-map.js';
 import { CancelledError } from './to-operator.js';
 

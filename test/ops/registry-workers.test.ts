@@ -20,9 +20,9 @@ import { workerEntry } from '../../src/core/workers.js';
 import { pipelineFromSpec, runPipeline, type PipelineSpec } from '../../src/ops/pipeline.js';
 import { createOp, registeredOps } from '../../src/ops/registry.js';
 import { BUILTIN_FAMILIES } from '../../src/ops/builtin-ops.js';
-import { progressBuffer } from '../../src/streams/worker-progress.js';
-import type { RunnerResult, RunnerTask } from '../../src/streams/runner-worker.js';
-import { createWorkerRunner } from '../../src/streams/worker-runner.js';
+import { progressBuffer } from '../../src/workers/worker-progress.js';
+import type { RunnerResult, RunnerTask } from '../../src/workers/runner-worker.js';
+import { createWorkerRunner } from '../../src/workers/worker-runner.js';
 
 const OPS_DIR = fileURLToPath(new URL('../../src/ops/', import.meta.url));
 
@@ -132,7 +132,7 @@ beforeAll(async () => {
   csvFile = join(dir, 'rows.csv');
   writeFileSync(csvFile, 'id,age\ncase0,61\ncase1,70\n');
   for (const file of opFiles()) await import(pathToFileURL(file).href);
-  const { filename, execArgv } = workerEntry(new URL('../../src/streams/worker-runner.ts', import.meta.url).href, './runner-worker');
+  const { filename, execArgv } = workerEntry(new URL('../../src/workers/worker-runner.ts', import.meta.url).href, './runner-worker');
   pool = new Piscina({ filename, execArgv: [...execArgv], name: 'runTask', minThreads: 1, maxThreads: 1 });
 });
 afterAll(async () => {

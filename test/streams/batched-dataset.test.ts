@@ -11,7 +11,7 @@ import { createBatchRunner, type BatchRunner } from '../../src/streams/batch-run
 import { batchedDataset } from '../../src/streams/batched-dataset.js';
 import { collate } from '../../src/streams/collate.js';
 import { dataset } from '../../src/streams/dataset.js';
-import { WorkerCrashError } from '../../src/streams/worker-runner.js';
+import { WorkerCrashError } from '../../src/workers/worker-runner.js';
 import { failOn, makeVolume, morph, randNoise, scale } from '../cache/test-ops.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -3,7 +3,7 @@ import { sampleIdOf, type Sample } from '../../src/core/sample.js';
 import { pipeline, pipelineSpec } from '../../src/ops/pipeline.js';
 import { batch } from '../../src/streams/batch.js';
 import { dataset } from '../../src/streams/dataset.js';
-import { createWorkerRunner } from '../../src/streams/worker-runner.js';
+import { createWorkerRunner } from '../../src/workers/worker-runner.js';
 import { makeVolume, randNoise, scale } from '../cache/test-ops.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FuseflowError, OpError, OptionsError } from '../../src/core/errors.js';
 import { createSample, getKey, sampleIdOf, setKey, type Sample } from '../../src/core/sample.js';
 import { pipeline, runPipeline, type Pipeline, type RunKey } from '../../src/ops/pipeline.js';
-import type { DynamicRunner, StaticStore } from '../../src/streams/contracts.js';
+import type { DynamicRunner, StaticStore } from '../../src/workers/contracts.js';
 import { dataset } from '../../src/streams/dataset.js';
 import { openSampleCache } from '../../src/cache/open-cache.js';
 import { addTo, failOn, ids, probe, randValue, resetProbe, sleep, slowAdd, split } from './helpers.js';

@@ -42,7 +42,7 @@ import { threshold } from '../../ops/image/threshold.js';
 import { pipeline, pipelineSpec } from '../../ops/pipeline.js';
 import { batch } from '../../streams/batch.js';
 import { dataset } from '../../streams/dataset.js';
-import { createWorkerRunner, type WorkerRunner } from '../../streams/worker-runner.js';
+import { createWorkerRunner, type WorkerRunner } from '../../workers/worker-runner.js';
 import { useBackend } from '../../trainer/backend.js';
 import { loadModel } from '../../trainer/checkpoint.js';
 import { fit } from '../../trainer/fit.js';

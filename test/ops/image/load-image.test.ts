@@ -15,7 +15,7 @@ import { createOp } from '../../../src/ops/registry.js';
 import { closeIoPool } from '../../../src/ops/image/io/io-pool.js';
 import { loadImage } from '../../../src/ops/image/load-image.js';
 import { pipelineSpec } from '../../../src/ops/pipeline.js';
-import { createWorkerRunner } from '../../../src/streams/worker-runner.js';
+import { createWorkerRunner } from '../../../src/workers/worker-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-load-'));
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { fingerprint } from '../../../src/core/fingerprint.js';
 import type { Sample } from '../../../src/core/sample.js';
 import { pipeline, pipelineSpec, runPipeline } from '../../../src/ops/pipeline.js';
 import { randAffine, randElastic, randFlip, randGaussianNoise, randCrop, randGamma } from '../../../src/ops/image/index.js';
-import { createWorkerRunner, type WorkerRunner } from '../../../src/streams/worker-runner.js';
+import { createWorkerRunner, type WorkerRunner } from '../../../src/workers/worker-runner.js';
 import { imageFrom, sampleWith } from './image-helpers.js';
 
 const p = pipeline(

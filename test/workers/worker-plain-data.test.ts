@@ -10,7 +10,7 @@ import { createSample, setKey, type Sample } from '../../src/core/sample.js';
 import { pipeline, pipelineSpec, runPipeline } from '../../src/ops/pipeline.js';
 import { set } from '../../src/ops/keys/set.js';
 import { createBatchRunner, type BatchRunner } from '../../src/streams/batch-runner.js';
-import { createWorkerRunner, type WorkerRunner } from '../../src/streams/worker-runner.js';
+import { createWorkerRunner, type WorkerRunner } from '../../src/workers/worker-runner.js';
 import { badOutput } from './worker-test-ops.js';
 
 const closers: (WorkerRunner | BatchRunner)[] = [];

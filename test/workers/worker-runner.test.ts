@@ -4,7 +4,7 @@ import { fingerprint } from '../../src/core/fingerprint.js';
 import { getKey, type Sample } from '../../src/core/sample.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
-import { createWorkerRunner, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
+import { createWorkerRunner, WorkerCrashError, type WorkerRunner } from '../../src/workers/worker-runner.js';
 import { decodePayload, encodePayload } from '../../src/cache/payload-codec.js';
 import { failOn, morph, randNoise, scale, setConst, spin, track, volumeSample } from '../cache/test-ops.js';
 import { setKey } from '../../src/core/sample.js';

@@ -1,7 +1,8 @@
 /**
  * Contracts between the dataset stream and the modules that plug into it. The cache
  * (src/cache) implements {@link StaticStore}; the worker pool implements {@link DynamicRunner}.
- * Keeping them structural lets the stream run with neither (everything in-thread).
+ * Keeping them structural lets the stream run with neither (everything in-thread). They live in
+ * src/workers, the folder below both streams and cache, so neither imports the other for them.
  */
 import type { Sample } from '../core/sample.js';
 import type { RunKey } from '../ops/pipeline.js';

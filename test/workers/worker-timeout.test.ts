@@ -9,7 +9,7 @@ import { createSample, getKey, setKey, type Sample } from '../../src/core/sample
 import { pipeline, pipelineSpec, runPipeline, type Pipeline } from '../../src/ops/pipeline.js';
 import { set } from '../../src/ops/keys/set.js';
 import { createBatchRunner, type BatchRunner } from '../../src/streams/batch-runner.js';
-import { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner } from '../../src/streams/worker-runner.js';
+import { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner } from '../../src/workers/worker-runner.js';
 import { busy, hang } from './worker-test-ops.js';
 
 const closers: (WorkerRunner | BatchRunner)[] = [];
