@@ -35,6 +35,9 @@ import { progressBar, type ProgressBar } from './progress-bar.js';
 import { checkRunConfig, type RunConfig } from './run-config.js';
 import { claimRunFolder } from './run-folder.js';
 import { TrainingError } from './training-error.js';
+import { computeThreads } from './parallel/compute-threads.js';
+import { lossSpecs } from './parallel/loss-from-spec.js';
+import { createReplicaPool, type ReplicaPool } from './parallel/replica-pool.js';
 
 /** Where the training stream starts: epoch, run seed and samples of the epoch already consumed. */
 export interface StreamPosition {
@@ -119,6 +122,18 @@ export interface FitOptions {
    */
   readonly backend?: BackendName | 'auto' | 'current';
   /**
+   * Compute threads: with N > 1, N replicas of the model on worker threads each compute the
+   * gradients of a fixed slice of every batch, summed in a fixed order before one optimizer
+   * update on this thread (`trainer/parallel/replica-pool`: bit-identical between runs with the
+   * same N; equal to 1 thread up to float rounding for mean losses; batch norm per replica).
+   * Losses must be built-in (they are rebuilt on the workers). Not part of the run's
+   * configuration: a run may be resumed with another N. `'auto'`: the cores less `dataThreads`.
+   * Default 1, because the data pipeline's workers share the cores.
+   */
+  readonly threads?: number | 'auto';
+  /** Worker threads of the data pipeline, left free by `threads: 'auto'`. Default 0. */
+  readonly dataThreads?: number;
+  /**
    * Stops training gracefully: after the step in progress, `last.ckpt` is written with the exact
    * position and `fit` returns with `interrupted: true`; `resume: true` continues from there.
    */
@@ -191,6 +206,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
   const config = fitConfig(options);
+  const threads = computeThreads({ ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.dataThreads === undefined ? {} : { dataThreads: options.dataThreads }) });
+  if (threads > 1) lossSpecs(losses);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
   const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
@@ -212,6 +229,21 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const state: LoopState = { epoch: 0, position: 0, step: 0, bestValue: null, bestEpoch: null, badEpochs: 0, sums: {}, batches: 0, samples: 0 };
   let resumedFrom: FitResult['resumedFrom'] = null;
   let runSeed = seed;
+  let pool: ReplicaPool | null = null;
+  if (threads > 1) {
+    const name = tf.getBackend();
+    if (name !== 'wasm' && name !== 'cpu' && name !== 'tensorflow') {
+      optimizer.dispose();
+      throw new OptionsError(`fit: threads > 1 needs the wasm, cpu or tensorflow backend, not '${name}'`);
+    }
+    try {
+      pool = await createReplicaPool({ model, losses, threads, backend: name });
+    } catch (err) {
+      optimizer.dispose();
+      throw err;
+    }
+  }
+
   try {
     // Every option is checked (schedule and optimizer included) before the folder is touched: a
     // folder holding a run is refused unless resumed, or overwritten (its run files only).
@@ -229,6 +261,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
   } catch (err) {
     optimizer.dispose();
+    await pool?.close();
     throw err;
   }
 
@@ -258,10 +291,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           if (next.done === true) break;
           const batch = next.value;
           lr = schedule.at(state.step);
-          const values = trainStep(batch, state, lr);
+          const n = batchSizeAt(batch, model.binding.inputs[0]?.key ?? SAMPLE_ID_KEY);
+          const values = pool === null ? trainStep(batch, state, lr) : await parallelStep(pool, batch, n, state, lr);
           state.step += 1;
           state.batches += 1;
-          const n = batchSizeAt(batch, model.binding.inputs[0]?.key ?? SAMPLE_ID_KEY);
           state.samples += n;
           state.position += n;
           for (const [k, v] of Object.entries(values)) state.sums[k] = (state.sums[k] ?? 0) + v;
@@ -327,6 +360,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
   } finally {
     optimizer.dispose();
+    await pool?.close();
   }
   return { history, bestEpoch: state.bestEpoch, bestValue: state.bestValue, stoppedEarly, interrupted, steps: state.step, resumedFrom };
 
@@ -351,14 +385,33 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     losses.forEach((l, i) => (out[l.name] = termValues[i] as number));
     if (!Number.isFinite(total)) {
       tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
-      const last = existsSync(lastPath) ? `the last good checkpoint ${lastPath} is left intact` : 'no checkpoint had been written yet';
-      const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
-      const idText = Array.isArray(ids) ? `; batch ids ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : '';
-      throw new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, {
-        epoch: st.epoch,
-        step: st.step,
-      });
+      throw lossNotFinite(batch, st, total, termValues);
     }
+    applyGradients(grads, lr);
+    tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
+    return out;
+  }
+
+  /** One step on the replicas: their summed gradients, one optimizer update here. */
+  async function parallelStep(replicas: ReplicaPool, batch: Sample, rows: number, st: LoopState, lr: number): Promise<Record<string, number>> {
+    let result: Awaited<ReturnType<ReplicaPool['gradients']>>;
+    try {
+      result = await replicas.gradients(batch, rows, st.step);
+    } catch (err) {
+      throw new TrainingError((err as Error).message, { epoch: st.epoch, step: st.step }, { cause: err });
+    }
+    const out: Record<string, number> = { total: result.total };
+    losses.forEach((l, i) => (out[l.name] = result.terms[i] as number));
+    try {
+      if (!Number.isFinite(result.total)) throw lossNotFinite(batch, st, result.total, result.terms);
+      applyGradients(result.grads, lr);
+    } finally {
+      tf.dispose(result.grads);
+    }
+    return out;
+  }
+
+  function applyGradients(grads: readonly tf.Tensor[], lr: number): void {
     if (options.clipNorm !== undefined) {
       const clipped = clipByGlobalNorm(grads, options.clipNorm);
       optimizer.apply(clipped.grads, lr);
@@ -366,8 +419,16 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     } else {
       optimizer.apply(grads, lr);
     }
-    tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
-    return out;
+  }
+
+  function lossNotFinite(batch: Sample, st: LoopState, total: number, termValues: readonly number[]): TrainingError {
+    const last = existsSync(lastPath) ? `the last good checkpoint ${lastPath} is left intact` : 'no checkpoint had been written yet';
+    const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
+    const idText = Array.isArray(ids) ? `; batch ids ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : '';
+    return new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, {
+      epoch: st.epoch,
+      step: st.step,
+    });
   }
 
   async function validate(step: number): Promise<NonNullable<EpochLog['validation']>> {

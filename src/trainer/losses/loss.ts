@@ -19,6 +19,17 @@ export interface Loss {
   readonly target: string;
   /** The unweighted scalar loss on a batch; `outputs` holds the model's outputs by key. */
   compute(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>, ctx: ReadContext): tf.Scalar;
+  /**
+   * How to build the same loss again (its factory's name and options), for replicas on worker
+   * threads (`fit({ threads })`). Set by {@link lossTerm}; absent on hand-written losses.
+   */
+  readonly spec?: LossSpec;
+}
+
+/** A built-in loss as plain data: its factory (`'crossEntropy'`, `'mse'`, …) and its options. */
+export interface LossSpec {
+  readonly kind: string;
+  readonly options: LossOptions;
 }
 
 /** Options shared by every loss. */
@@ -93,6 +104,7 @@ export function lossTerm(
     pred: options.pred,
     target: options.target,
     compute: (batch, outputs, ctx) => tf.tidy(() => scalar(batch, outputs, ctx)),
+    spec: { kind, options },
   };
 }
 

@@ -1,0 +1,29 @@
+/**
+ * The flat float32 layout of a model's weights and gradients in shared memory (see
+ * {@link WeightLayout}): weights in `net.weights` order, gradients in `trainableVariables()`
+ * order, one gradient region per replica followed by that replica's state weights (batch-norm
+ * moving statistics, which each replica updates from its own slice).
+ */
+import type { DictModel } from '../models/dict-model.js';
+import type { WeightLayout } from './replica-protocol.js';
+
+/** The layout of `model`'s weights and gradients. */
+export function weightLayout(model: DictModel): WeightLayout {
+  let offset = 0;
+  const weights = model.net.weights.map((w) => {
+    const size = w.shape.reduce<number>((a, d) => a * (d ?? 1), 1);
+    const entry = { offset, size, trainable: w.trainable };
+    offset += size;
+    return entry;
+  });
+  const weightFloats = offset;
+  offset = 0;
+  const grads = model.trainableVariables().map((v) => {
+    const entry = { offset, size: v.size };
+    offset += v.size;
+    return entry;
+  });
+  const gradFloats = offset;
+  const stateFloats = weights.filter((w) => !w.trainable).reduce((a, w) => a + w.size, 0);
+  return { weights, weightFloats, grads, gradFloats, regionFloats: gradFloats + stateFloats };
+}
