@@ -3,27 +3,57 @@
  * giving metrics the extra passes they ask for, and returns FuseMedML's results shape
  * (`result.metrics.<name>`).
  */
-import type { Metric, MetricPass, MetricResults } from './metric.js';
+import { availableParallelism } from 'node:os';
+import type { MetricPass, MetricResults } from './metric.js';
 import { FuseflowError, InputError, OptionsError } from '../core/errors.js';
-import { describeOrigin, type EvalSource, type SourceBatch } from './sources/eval-source.js';
 import type { JoinCounts } from './sources/join-sources.js';
 import { spillSource } from './sources/spill-source.js';
 import { scoreSource, type ScoreSourceOptions } from './sources/score-source.js';
 import { isJoinedSource, toEvalSource, type EvalData, type EvalInputOptions } from './evaluate-input.js';
 import { orderMetrics, type NamedMetric } from './evaluate-order.js';
 import { ProgressMeter } from './evaluate-progress.js';
+import { isMetricsRecipe, metricsFromRecipe, type MetricSet, type MetricsRecipe } from './parallel/metrics-recipe.js';
+import { metricFolders, passFolders, type Folder } from './parallel/segment-fold.js';
+import { localRunner, threadRunner, type PassResult, type PassRun, type SegmentRunner } from './parallel/segment-runner.js';
+import { shardRunner } from './parallel/shard-runner.js';
+
+/** Rows per segment of a parallel pass, by default (see {@link EvaluateOptions.segmentRows}). */
+export const DEFAULT_SEGMENT_ROWS = 1 << 20;
+/** Most worker threads {@link evaluate} starts. */
+export const MAX_THREADS = 256;
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions extends EvalInputOptions {
   /** The predictions; see {@link EvalData}. */
   readonly data: EvalData;
-  /** Metrics by result name, or a list (each named by its `name`). */
-  readonly metrics: Readonly<Record<string, Metric>> | readonly Metric[];
+  /**
+   * Metrics by result name, or a list (each named by its `name`) — evaluated in this thread; or a
+   * {@link MetricsRecipe} (a module, its exported function returning the metrics, plain-data
+   * arguments) that worker threads can rebuild — evaluated on `threads` threads.
+   */
+  readonly metrics: MetricSet | MetricsRecipe;
+  /**
+   * Worker threads for metrics given as a recipe; default the machine's cores
+   * (`os.availableParallelism()`); 1: in this thread. Each pass reads the input in this thread and
+   * deals segments of about `segmentRows` rows (whole batches) to the threads, which fold them
+   * into fresh states; the segment states are merged in segment order, so the result is the same
+   * bits for every thread count. Memory: per thread at most 2 batches waiting plus one open
+   * segment state, plus about `threads` segment states waiting to be merged. Metric objects
+   * (not a recipe) cannot move to another thread and are evaluated here whatever `threads` says.
+   */
+  readonly threads?: number;
+  /**
+   * Rows per segment when metrics come as a recipe (a segment ends with the batch that reaches
+   * it); default 2^20. It fixes how states are grouped before merging (and so the last bits of
+   * floating-point sums); it is independent of `threads`.
+   */
+  readonly segmentRows?: number;
   /** Rows per batch handed to the metrics; default 65,536. The input is never held whole. */
   readonly batchSize?: number;
   /**
    * Independent metric states the batches are dealt to (batch k to state k mod `shards`), merged
    * at the end; default 1. The results do not depend on it (the metric contract's merge law).
+   * Applies to metric objects; a recipe's metrics are grouped by `segmentRows` instead.
    */
   readonly shards?: number;
   /** Most passes over the input before giving up on a metric that keeps asking; default 32. */
@@ -52,6 +82,8 @@ export interface EvaluateResult {
   readonly rows: number;
   /** Passes made over the input (1 unless a metric asked for more). */
   readonly passes: number;
+  /** Worker threads the metrics ran on (0: in this thread). */
+  readonly threads: number;
   /**
    * Per metric that reports it (`status` in the metric contract): whether its result is exact or
    * its bound, rows it skipped by a counted policy, passes it ran.
@@ -90,34 +122,45 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   if (!Number.isInteger(shards) || shards < 1) throw new OptionsError(`evaluate: shards must be a positive integer, got ${String(shards)}`);
   const maxPasses = options.maxPasses ?? 32;
   if (!Number.isInteger(maxPasses) || maxPasses < 1) throw new OptionsError(`evaluate: maxPasses must be a positive integer, got ${String(maxPasses)}`);
-  const metrics = orderMetrics(options.metrics);
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionsError(`evaluate: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  const segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
+  if (!Number.isInteger(segmentRows) || segmentRows < 1) throw new OptionsError(`evaluate: segmentRows must be a positive integer, got ${String(segmentRows)}`);
+  const recipe = isMetricsRecipe(options.metrics) ? options.metrics : undefined;
+  const metrics = orderMetrics(recipe === undefined ? (options.metrics as MetricSet) : await metricsFromRecipe(recipe));
   const input = toEvalSource(options.data, options);
   const scored = options.scores === undefined ? input : scoreSource(input, options.scores);
   const spill = options.spill ?? false;
   const spilled = spill === false || scored.reReadable ? undefined : spillSource(scored, spill === true || spill.tmpDir === undefined ? {} : { tmpDir: spill.tmpDir });
   const source = spilled ?? scored;
   const meter = new ProgressMeter(options.onProgress, options.progressIntervalMs ?? 1000);
+  let runner: SegmentRunner | undefined;
   try {
-    let states: unknown[][] = metrics.map(({ metric }) => Array.from({ length: shards }, () => metric.init()));
-    const rows = await scanInto(source, batchSize, shards, meter, 1, 'read and update metrics', (batch, shard) => {
-      metrics.forEach(({ name, metric }, m) => {
-        const row = states[m] as unknown[];
-        row[shard] = withOrigin(name, batch, () => metric.update(row[shard], batch.columns));
-      });
-    });
+    runner = recipe === undefined ? shardRunner(shards) : threads > 1 ? threadRunner(recipe, threads) : localRunner();
+    const run = runner;
+    const scan = (pass: number, description: string, folders: readonly Folder[], job: PassRun['job']): Promise<PassResult> =>
+      run.run({ source, batchSize, segmentRows, meter, pass, description, folders, job });
+    const first = await scan(1, 'read and update metrics', metricFolders(metrics), { pending: null, merged: null });
+    const rows = first.rows;
     if (rows === 0) {
       const counts = isJoinedSource(input) ? input.counts() : undefined;
       const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
       throw new InputError(`no rows to evaluate${why}`, { file: source.name });
     }
-    let merged = states.map((row, m) => mergeAll((metrics[m] as NamedMetric).metric, row));
-    states = [];
+    let merged = first.states;
     let passes = 1;
     for (;;) {
+      // Worker threads plan the same passes from the states as they were before planning here.
+      const before = run.threads > 0 ? merged : undefined;
       const pending: { m: number; pass: MetricPass<unknown> }[] = [];
+      const sent: unknown[] = [];
       metrics.forEach(({ metric }, m) => {
+        const snapshot = before === undefined || metric.nextPass === undefined ? undefined : structuredClone(before[m]);
         const pass = metric.nextPass?.(merged[m]) ?? null;
-        if (pass !== null) pending.push({ m, pass });
+        if (pass !== null) {
+          pending.push({ m, pass });
+          sent.push(snapshot);
+        }
       });
       if (pending.length === 0) break;
       const names = pending.map(({ m }) => `'${(metrics[m] as NamedMetric).name}'`).join(', ');
@@ -129,19 +172,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       }
       if (passes >= maxPasses) throw new FuseflowError(`metric ${names} still asks for passes after ${passes}; stopping (maxPasses)`);
       passes++;
-      const passStates = pending.map(({ pass }) => Array.from({ length: shards }, () => pass.init()));
-      await scanInto(source, batchSize, shards, meter, passes, pending.map((p) => p.pass.description).join('; '), (batch, shard) => {
-        pending.forEach(({ m, pass }, k) => {
-          const row = passStates[k] as unknown[];
-          row[shard] = withOrigin((metrics[m] as NamedMetric).name, batch, () => pass.update(row[shard], batch.columns));
-        });
+      const done = await scan(passes, pending.map((p) => p.pass.description).join('; '), passFolders(metrics, pending), {
+        pending: pending.map((p) => p.m),
+        merged: sent,
       });
       merged = merged.slice();
       pending.forEach(({ m, pass }, k) => {
-        const row = passStates[k] as unknown[];
-        let acc = row[0];
-        for (let s = 1; s < row.length; s++) acc = pass.merge(acc, row[s]);
-        merged[m] = pass.finish(merged[m], acc);
+        merged[m] = pass.finish(merged[m], done.states[k]);
       });
     }
     const results: Record<string, unknown> = {};
@@ -156,57 +193,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       status,
       rows,
       passes,
+      threads: run.threads,
       ...(isJoinedSource(input) ? { join: input.counts() } : {}),
     };
   } finally {
+    await runner?.close();
     if (isJoinedSource(input)) await input.close();
     await spilled?.close();
-  }
-}
-
-async function scanInto(
-  source: EvalSource,
-  batchSize: number,
-  shards: number,
-  meter: ProgressMeter,
-  pass: number,
-  description: string,
-  fold: (batch: SourceBatch, shard: number) => void,
-): Promise<number> {
-  let k = 0;
-  let rows = 0;
-  meter.start(pass, description);
-  await source.scan(batchSize, (batch) => {
-    fold(batch, k % shards);
-    k++;
-    rows += batch.length;
-    meter.tick(batch.length);
-  });
-  meter.finish();
-  return rows;
-}
-
-function mergeAll(metric: Metric, states: readonly unknown[]): unknown {
-  let acc = states[0];
-  for (let s = 1; s < states.length; s++) acc = metric.merge(acc, states[s]);
-  return acc;
-}
-
-/** Runs a metric step; an error naming a batch row gets the input position of that row added. */
-function withOrigin<T>(name: string, batch: SourceBatch, step: () => T): T {
-  try {
-    return step();
-  } catch (err) {
-    if (!(err instanceof Error)) throw err;
-    const row = (err as { row?: unknown }).row;
-    if (typeof row === 'number' && batch.where !== undefined) {
-      const origin = batch.where(row);
-      const at = origin.line === undefined ? ` (input: ${describeOrigin(origin)})` : '';
-      throw new InputError(`${err.message}${at}`, {
-        ...(origin.line === undefined || origin.file === undefined ? {} : { file: origin.file, line: origin.line }),
-      });
-    }
-    if (err instanceof FuseflowError) throw err;
-    throw new FuseflowError(`metric '${name}' failed: ${err.message}`, { cause: err });
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * Messages between `evaluate`'s main thread and its worker threads (see eval-threads.ts).
+ */
+import type { EvalBatch } from '../metric.js';
+import type { ThreadError } from '../evaluate-origin.js';
+import type { MetricsRecipe } from './metrics-recipe.js';
+
+/** What a worker thread is started with. */
+export interface EvalWorkerInput {
+  readonly recipe: MetricsRecipe;
+  /** The flow gate's shared counters (`FlowGate.buffer`). */
+  readonly gate: SharedArrayBuffer;
+  /** This worker's lane in the gate. */
+  readonly lane: number;
+}
+
+/** Main thread → worker. */
+export type ToWorker =
+  /** Starts a pass: the first (`pending` null: fold into the metrics) or an extra one (fold into the passes the metrics at `pending` ask for, planned from their merged states `merged`). */
+  | { readonly kind: 'pass'; readonly pending: readonly number[] | null; readonly merged: readonly unknown[] | null }
+  /** A batch of the current segment (its credit was taken from the gate). */
+  | { readonly kind: 'batch'; readonly index: number; readonly columns: EvalBatch }
+  /** Closes segment `segment`: send its states. */
+  | { readonly kind: 'end'; readonly segment: number }
+  /** Answer `flushed` once every earlier message is handled. */
+  | { readonly kind: 'flush' };
+
+/** Worker → main thread. */
+export type FromWorker =
+  | { readonly kind: 'segment'; readonly segment: number; readonly states: readonly unknown[] }
+  /** A metric failed on batch `index` (-1: the worker could not set up); the worker skips the rest of the pass. */
+  | { readonly kind: 'error'; readonly index: number; readonly error: ThreadError }
+  | { readonly kind: 'flushed' };

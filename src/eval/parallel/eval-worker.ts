@@ -1,0 +1,132 @@
+/**
+ * Worker-thread entry of parallel evaluation: builds the metrics from their recipe, folds the
+ * batches it is sent into per-segment states and sends each segment's states back (moving their
+ * buffers). Messages are handled strictly in arrival order; every batch's credit goes back to the
+ * flow gate, also when the batch is skipped after an error.
+ */
+import { parentPort } from 'node:worker_threads';
+import { FuseflowError } from '../../core/errors.js';
+import { releaseCredit } from '../../workers/flow-gate.js';
+import { workerInput } from '../../workers/start-worker.js';
+import { orderMetrics, type NamedMetric } from '../evaluate-order.js';
+import { threadErrorOf } from '../evaluate-origin.js';
+import type { MetricPass } from '../metric.js';
+import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
+import { metricsFromRecipe } from './metrics-recipe.js';
+import { SegmentFold, metricFolders, passFolders, type StepGuard } from './segment-fold.js';
+import { reviveClasses, tagClasses } from './state-codec.js';
+
+const port = parentPort;
+if (port === null) throw new Error('eval-worker runs on a worker thread');
+const input = workerInput() as EvalWorkerInput;
+
+let metrics: NamedMetric[] = [];
+let fold: SegmentFold | null = null;
+/** Metric names of the current pass's folders. */
+let folderNames: readonly string[] = [];
+/** Set after an error: the rest of the pass is skipped. */
+let failed = false;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  (port as NonNullable<typeof port>).postMessage(message, transfer);
+}
+
+/** Metric errors leave the step tagged with the metric's name. */
+class StepError {
+  constructor(
+    readonly metric: string,
+    readonly cause: unknown,
+  ) {}
+}
+const guard: StepGuard = (metric, step) => {
+  try {
+    return step();
+  } catch (err) {
+    throw new StepError(metric, err);
+  }
+};
+
+const setup = metricsFromRecipe(input.recipe).then(
+  (set) => {
+    metrics = orderMetrics(set);
+  },
+  (err: unknown) => {
+    failed = true;
+    post({ kind: 'error', index: -1, error: threadErrorOf('(setup)', err) });
+  },
+);
+
+function handle(message: ToWorker): void {
+  switch (message.kind) {
+    case 'pass': {
+      if (metrics.length === 0) return; // setup failed: reported once
+      failed = false;
+      try {
+        if (message.pending === null) {
+          const folders = metricFolders(metrics);
+          folderNames = folders.map((f) => f.name);
+          fold = new SegmentFold(folders);
+        } else {
+          const merged = reviveClasses(message.merged ?? []);
+          const pending = message.pending.map((m, k) => {
+            const pass = (metrics[m] as NamedMetric).metric.nextPass?.(merged[k]) ?? null;
+            if (pass === null) throw new Error(`metric '${(metrics[m] as NamedMetric).name}' planned no pass on this thread`);
+            return { m, pass: pass as MetricPass<unknown> };
+          });
+          const folders = passFolders(metrics, pending);
+          folderNames = folders.map((f) => f.name);
+          fold = new SegmentFold(folders);
+        }
+      } catch (err) {
+        failed = true;
+        post({ kind: 'error', index: -1, error: threadErrorOf('(pass setup)', err) });
+      }
+      return;
+    }
+    case 'batch':
+      try {
+        if (!failed && fold !== null) fold.update(message.columns, guard);
+      } catch (err) {
+        failed = true;
+        const e = err instanceof StepError ? threadErrorOf(err.metric, err.cause) : threadErrorOf('(worker)', err);
+        post({ kind: 'error', index: message.index, error: e });
+      } finally {
+        releaseCredit(input.gate, input.lane);
+      }
+      return;
+    case 'end': {
+      if (failed || fold === null) return;
+      const { states, transfer } = fold.end();
+      try {
+        const untag = states.map((s, k) => tagClasses(s, folderNames[k] ?? '?'));
+        post({ kind: 'segment', segment: message.segment, states }, transfer);
+        for (const u of untag) u();
+      } catch (err) {
+        if (err instanceof FuseflowError) {
+          failed = true;
+          post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', err) });
+          return;
+        }
+        failed = true;
+        post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', new Error(`a metric state cannot be sent between threads: ${err instanceof Error ? err.message : String(err)}`)) });
+      }
+      return;
+    }
+    case 'flush':
+      post({ kind: 'flushed' });
+      return;
+  }
+}
+
+let chain: Promise<void> = setup;
+port.on('message', (message: ToWorker) => {
+  chain = chain.then(() => {
+    try {
+      handle(message);
+    } catch (err) {
+      // Only a fault of this module lands here; report it rather than leave the main thread waiting.
+      failed = true;
+      post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', err) });
+    }
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Runs one pass of `evaluate` over a source segment by segment, in this thread or on worker
+ * threads, and returns the per-folder states merged in segment order (see segment-fold.ts).
+ *
+ * On worker threads: the main thread reads the source (as in-thread), deals segment `s` to
+ * thread `s mod N`, posts each batch's columns (copied once, then moved) and merges the segment
+ * states the threads send back. Memory bound: at most `window` batches wait per thread (the flow
+ * gate blocks the reader), plus one open segment state per thread, plus about N segment states
+ * waiting to be merged in order, plus the main thread's merged state.
+ */
+import { FuseflowError, InputError } from '../../core/errors.js';
+import { FlowGate } from '../../workers/flow-gate.js';
+import { startWorker } from '../../workers/start-worker.js';
+import { errorFromThread, type ThreadError, withOrigin } from '../evaluate-origin.js';
+import type { ProgressMeter } from '../evaluate-progress.js';
+import type { EvalBatch } from '../metric.js';
+import type { EvalSource, RowOrigin } from '../sources/eval-source.js';
+import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
+import type { MetricsRecipe } from './metrics-recipe.js';
+import { SegmentFold, type Folder } from './segment-fold.js';
+import { SegmentMerger } from './segment-merger.js';
+import { reviveClasses, tagClasses } from './state-codec.js';
+import type { Worker } from 'node:worker_threads';
+
+/** One pass to run. */
+export interface PassRun {
+  readonly source: EvalSource;
+  readonly batchSize: number;
+  /** A segment closes after the batch that brings its rows to at least this many. */
+  readonly segmentRows: number;
+  readonly meter: ProgressMeter;
+  /** Pass number (1 = the first) and what it does, for progress. */
+  readonly pass: number;
+  readonly description: string;
+  /** The pass's folders in this thread (they merge the states; in-thread they also fold). */
+  readonly folders: readonly Folder[];
+  /** What worker threads fold: the metrics (`pending` null) or the passes of the metrics at `pending`, planned from `merged`. */
+  readonly job: { readonly pending: readonly number[] | null; readonly merged: readonly unknown[] | null };
+}
+
+/** Rows read and the merged per-folder states. */
+export interface PassResult {
+  readonly rows: number;
+  readonly states: unknown[];
+}
+
+/** Runs passes; `close` releases its threads. */
+export interface SegmentRunner {
+  /** Worker threads used (0: in this thread). */
+  readonly threads: number;
+  run(pass: PassRun): Promise<PassResult>;
+  close(): Promise<void>;
+}
+
+/** Runs passes in this thread. */
+export function localRunner(): SegmentRunner {
+  return {
+    threads: 0,
+    async run(p) {
+      const fold = new SegmentFold(p.folders);
+      const merger = new SegmentMerger(p.folders);
+      let segment = 0;
+      let segRows = 0;
+      let rows = 0;
+      p.meter.start(p.pass, p.description);
+      await p.source.scan(p.batchSize, (batch) => {
+        fold.update(batch.columns, (name, step) => withOrigin(name, batch.where, step));
+        rows += batch.length;
+        segRows += batch.length;
+        p.meter.tick(batch.length);
+        if (segRows >= p.segmentRows) {
+          merger.add(segment++, fold.end().states);
+          segRows = 0;
+        }
+      });
+      if (segRows > 0) merger.add(segment++, fold.end().states);
+      p.meter.finish();
+      return { rows, states: merger.result(segment) };
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Stops the read after a thread reported an error (never itself reported). An InputError so that
+ * sources which wrap other errors from the handler pass it through unchanged.
+ */
+class StopRead extends InputError {}
+
+/** Per-pass bookkeeping of the thread runner. */
+interface PassState {
+  readonly merger: SegmentMerger;
+  readonly errors: { readonly index: number; readonly error: ThreadError }[];
+  /** Where rows of batches not yet merged came from, by batch index. */
+  readonly wheres: Map<number, ((i: number) => RowOrigin) | undefined>;
+  /** First batch index of each segment. */
+  readonly firstBatch: number[];
+  flushed: number;
+  onFlushed: (() => void) | null;
+}
+
+/**
+ * Starts `threads` worker threads that build the metrics of `recipe`; passes run on them.
+ * `window`: batches in flight per thread (default 2).
+ */
+export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2): SegmentRunner {
+  const gate = new FlowGate(threads, window);
+  let current: PassState | null = null;
+  let dead: Error | null = null;
+  const workers: Worker[] = [];
+  const onMessage = (message: FromWorker): void => {
+    const p = current;
+    if (p === null) return;
+    if (message.kind === 'segment') {
+      p.merger.add(message.segment, reviveClasses(message.states));
+      // rows of merged segments can no longer be named by an error
+      const upTo = p.firstBatch[p.merger.merged] ?? Infinity;
+      for (const index of p.wheres.keys()) {
+        if (index >= upTo) break;
+        p.wheres.delete(index);
+      }
+    } else if (message.kind === 'error') p.errors.push({ index: message.index, error: message.error });
+    else {
+      p.flushed++;
+      if (p.flushed === threads) p.onFlushed?.();
+    }
+  };
+  for (let lane = 0; lane < threads; lane++) {
+    const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane };
+    const worker = startWorker(import.meta.url, './eval-worker', { input, name: `fuseflow eval ${lane}` });
+    worker.on('message', onMessage);
+    const died = (err: Error): void => {
+      dead ??= err;
+      current?.onFlushed?.();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`exited with code ${code}`)));
+    workers.push(worker);
+  }
+  const send = (lane: number, message: ToWorker, transfer: ArrayBuffer[] = []): void => {
+    (workers[lane] as Worker).postMessage(message, transfer);
+  };
+  const deadError = (err: Error): FuseflowError => new FuseflowError(`an evaluation worker thread stopped: ${err.message}`, { cause: err });
+
+  return {
+    threads,
+    async run(p) {
+      if (dead !== null) throw deadError(dead);
+      const state: PassState = { merger: new SegmentMerger(p.folders), errors: [], wheres: new Map(), firstBatch: [0], flushed: 0, onFlushed: null };
+      current = state;
+      try {
+        const merged = p.job.merged;
+        const untag = (merged ?? []).map((s, k) => tagClasses(s, (p.folders[k] as Folder).name));
+        for (let lane = 0; lane < threads; lane++) send(lane, { kind: 'pass', pending: p.job.pending, merged });
+        for (const u of untag) u();
+        let segment = 0;
+        let segRows = 0;
+        let rows = 0;
+        let index = 0;
+        p.meter.start(p.pass, p.description);
+        try {
+          await p.source.scan(p.batchSize, (batch) => {
+            if (state.errors.length > 0 || dead !== null) throw new StopRead('stopped after a worker error');
+            const lane = segment % threads;
+            gate.acquire(lane);
+            const { columns, transfer } = ownColumns(batch.columns);
+            state.wheres.set(index, batch.where);
+            send(lane, { kind: 'batch', index, columns }, transfer);
+            index++;
+            rows += batch.length;
+            segRows += batch.length;
+            p.meter.tick(batch.length);
+            if (segRows >= p.segmentRows) {
+              send(lane, { kind: 'end', segment });
+              segment++;
+              segRows = 0;
+              state.firstBatch.push(index);
+            }
+          });
+        } catch (err) {
+          if (!(err instanceof StopRead)) throw err;
+        }
+        if (segRows > 0 && state.errors.length === 0) {
+          send(segment % threads, { kind: 'end', segment });
+          segment++;
+          state.firstBatch.push(index);
+        }
+        // Every thread handles what it was sent; then the lowest failing batch is the error, as in one thread.
+        await new Promise<void>((resolve) => {
+          state.onFlushed = () => {
+            if (state.flushed === threads || dead !== null) resolve();
+          };
+          for (let lane = 0; lane < threads; lane++) send(lane, { kind: 'flush' });
+          state.onFlushed();
+        });
+        p.meter.finish();
+        if (dead !== null) throw deadError(dead);
+        const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
+        if (first !== undefined) throw errorFromThread(first.error, state.wheres.get(first.index));
+        return { rows, states: state.merger.result(segment) };
+      } finally {
+        current = null;
+      }
+    },
+    async close() {
+      for (const w of workers) w.removeAllListeners('exit');
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** The batch's columns as fresh copies (typed arrays) the message may move; other columns are cloned. */
+function ownColumns(columns: EvalBatch): { columns: EvalBatch; transfer: ArrayBuffer[] } {
+  const out: Record<string, ArrayLike<unknown>> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const [key, col] of Object.entries(columns)) {
+    if (ArrayBuffer.isView(col) && 'slice' in col && typeof col.slice === 'function') {
+      const copy = (col as unknown as { slice(): ArrayBufferView & ArrayLike<unknown> }).slice();
+      if (copy.buffer instanceof ArrayBuffer) transfer.push(copy.buffer);
+      out[key] = copy;
+    } else out[key] = col;
+  }
+  return { columns: out, transfer };
+}

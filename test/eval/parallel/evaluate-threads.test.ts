@@ -1,0 +1,126 @@
+/**
+ * evaluate({ threads }): metrics given as a recipe run on worker threads and give the same JSON,
+ * bit for bit, for 1, 2, 3 and 8 threads on every metric family (CIs and refinement passes
+ * included); the in-thread metric objects agree to rounding.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/core/rng.js';
+import { evaluate, type EvaluateResult } from '../../../src/eval/evaluate.js';
+import type { MetricsRecipe } from '../../../src/eval/parallel/metrics-recipe.js';
+import { InputError } from '../../../src/core/errors.js';
+import { arraySource } from '../../../src/eval/sources/array-source.js';
+import { everyFamily, segmentation } from './metric-sets.js';
+
+const MODULE = new URL('./metric-sets.ts', import.meta.url).href;
+const THREADS = [1, 2, 3, 8];
+
+/** JSON with typed arrays as arrays and -0 kept apart from 0 (so "identical" means the same bits of every number). */
+function exactJson(r: EvaluateResult): string {
+  return JSON.stringify({ metrics: r.metrics, status: r.status, rows: r.rows, passes: r.passes }, (_k, v: unknown) => {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+    if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v);
+    return v;
+  });
+}
+
+/** 40,000 rows: binary float32 scores (> 16,384 rows, so the AUC histogram is refined in an extra pass), regression values, 3 classes, groups, ids. */
+function familyData(n = 40_000): Record<string, ArrayLike<unknown>> {
+  const rng = Rng.fromParts([2026, 'parallel-eval']);
+  const p = new Float32Array(n);
+  const y = new Int8Array(n);
+  const v = new Float64Array(n);
+  const w = new Float64Array(n);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  const c = new Float64Array(n);
+  const k: string[] = [];
+  const g: string[] = [];
+  const id: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = rng.next() < 0.3 ? 1 : 0;
+    y[i] = t;
+    p[i] = Math.min(1, 0.6 * rng.next() + 0.4 * t * rng.next());
+    const truth = rng.next() * 10 - 5;
+    w[i] = truth;
+    v[i] = truth + rng.next() - 0.5;
+    const raw = [rng.next(), rng.next(), rng.next()];
+    const cls = Math.floor(rng.next() * 3);
+    raw[cls] = (raw[cls] as number) + 0.5;
+    const sum = raw.reduce((s, x) => s + x, 0);
+    a[i] = (raw[0] as number) / sum;
+    b[i] = (raw[1] as number) / sum;
+    c[i] = (raw[2] as number) / sum;
+    k.push(['a', 'b', 'c'][cls] as string);
+    g.push(`g${i % 5}`);
+    id.push(`s${i}`);
+  }
+  return { p, y, v, w, a, b, c, k, g, id };
+}
+
+const recipe = (exportName: string, args: readonly unknown[] = []): MetricsRecipe => ({ module: MODULE, exportName, args });
+
+describe('evaluate with threads', () => {
+  it('gives the same JSON for 1, 2, 3 and 8 threads on every metric family, CIs and refinement passes included', async () => {
+    const data = familyData();
+    const runs: string[] = [];
+    for (const threads of THREADS) {
+      const r = await evaluate({ data, metrics: recipe('everyFamily', [50]), threads, batchSize: 1000, segmentRows: 4000 });
+      expect(r.threads).toBe(threads === 1 ? 0 : threads);
+      expect(r.rows).toBe(40_000);
+      expect(r.passes).toBeGreaterThan(1); // the AUC histogram was refined
+      runs.push(exactJson(r));
+    }
+    for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
+    // The same metrics as objects, in this thread with one state, agree to rounding (float sums are grouped differently).
+    const plain = await evaluate({ data, metrics: everyFamily(50), batchSize: 1000 });
+    const parallel = JSON.parse(runs[0] as string) as { metrics: Record<string, unknown> };
+    expect(approx(JSON.parse(exactJson(plain)).metrics)).toEqual(approx(parallel.metrics));
+  }, 120_000);
+
+  it('gives the same segmentation metrics (label volumes per row) for 1, 2 and 3 threads', async () => {
+    const rng = Rng.fromParts([2026, 'parallel-seg']);
+    const seg: unknown[] = [];
+    const truth: unknown[] = [];
+    for (let i = 0; i < 23; i++) {
+      const t = Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, () => Math.floor(rng.next() * 3))));
+      const s = t.map((plane) => plane.map((line) => line.map((x) => (rng.next() < 0.2 ? Math.floor(rng.next() * 3) : x))));
+      truth.push(t);
+      seg.push(s);
+    }
+    const runs: string[] = [];
+    for (const threads of [1, 2, 3]) runs.push(exactJson(await evaluate({ data: arraySource({ seg, truth }), metrics: recipe('segmentation'), threads, batchSize: 2, segmentRows: 4 })));
+    for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
+    const plain = await evaluate({ data: arraySource({ seg, truth }), metrics: segmentation(), batchSize: 2 });
+    expect(approx(JSON.parse(exactJson(plain)).metrics)).toEqual(approx((JSON.parse(runs[0] as string) as { metrics: unknown }).metrics));
+  }, 60_000);
+
+  it('reports the first bad row in input order, as in one thread, whatever the thread count', async () => {
+    const data = familyData(5000);
+    const p = data['p'] as Float32Array;
+    p[3100] = 0.999;
+    p[1200] = 0.998; // the first bad row: its segment (1000 rows) may finish after 3100's on another thread
+    for (const [i, x] of p.entries()) if (x > 0.99 && i !== 3100 && i !== 1200) p[i] = 0.5;
+    const messages: string[] = [];
+    for (const threads of [1, 2, 3]) {
+      const err = await evaluate({ data, metrics: recipe('failingAbove', [0.99]), threads, batchSize: 100, segmentRows: 1000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      messages.push((err as Error).message);
+    }
+    expect(messages[0]).toMatch(/row 1200/);
+    expect(new Set(messages).size).toBe(1);
+  }, 60_000);
+
+  it('refuses a bad thread count and a recipe whose module lacks the export', async () => {
+    await expect(evaluate({ data: familyData(10), metrics: recipe('everyFamily', [5]), threads: 0 })).rejects.toThrow(/threads must be/);
+    await expect(evaluate({ data: familyData(10), metrics: recipe('noSuchExport'), threads: 2 })).rejects.toThrow(/no exported function 'noSuchExport'/);
+  });
+});
+
+/** Numbers rounded to 9 significant digits, for comparing results whose float sums were grouped differently. */
+function approx(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? Number(v.toPrecision(9)) : v;
+  if (v === '-0') return 0;
+  if (Array.isArray(v)) return v.map(approx);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, approx(x)]));
+  return v;
+}
