@@ -6,40 +6,11 @@
  * `--ci-method` is refused with the new flag's name.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { parseEvalArgs } from '../../src/cli/commands/eval-args.js';
 import { DEFAULT_SEED } from '../../src/eval/ci/default-seed.js';
 import { KNIGHT_CSV } from '../eval/knight-fixture.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `fuseflow eval` in this process, capturing stdout and stderr. */
-async function fuseflowEval(...args: string[]): Promise<Run> {
-  let out = '';
-  const err: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk).trimEnd());
-    return true;
-  });
-  try {
-    const code = await main(['eval', ...args]);
-    return { code, out, err: err.join('\n') };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-}
+import { fuseflowEval } from './run-cli.js';
 
 type Flat = Readonly<Record<string, number>>;
 const refs = JSON.parse(readFileSync(new URL('../fixtures/eval/fusemedml-ci-refs.json', import.meta.url), 'utf8')) as {

@@ -6,36 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function fuseflowEval(...args: string[]): Promise<Run> {
-  let out = '';
-  const err: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk).trimEnd());
-    return true;
-  });
-  try {
-    const code = await main(['eval', ...args]);
-    return { code, out, err: err.join('\n') };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-}
+import { fuseflowEval } from './run-cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-ensemble-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

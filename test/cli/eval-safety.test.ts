@@ -7,45 +7,16 @@
 import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { brier, auc, logLoss } from '../../src/eval/metrics/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { KNIGHT_CSV } from '../eval/knight-fixture.js';
+import { fuseflowEval, type CliRun } from './run-cli.js';
 import { RecordBatchStreamWriter, Table, tableFromIPC, vectorFromArray } from 'apache-arrow';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `fuseflow eval` in this process, capturing stdout and stderr. */
-async function fuseflowEval(...args: string[]): Promise<Run> {
-  let out = '';
-  const err: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk).trimEnd());
-    return true;
-  });
-  try {
-    const code = await main(['eval', ...args]);
-    return { code, out, err: err.join('\n') };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
 /** The `metrics` object of a `--json` run. */
-function metricsOf(r: Run): Record<string, number> {
+function metricsOf(r: CliRun): Record<string, number> {
   return (JSON.parse(r.out) as { metrics: Record<string, number> }).metrics;
 }
 

@@ -5,41 +5,11 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeImage } from '../../src/ops/image/io/write-image.js';
 import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
 import { labelImage, refMasks, segRefs, writeThreeCases } from '../eval/segmentation/label-files.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function fuseflow(...args: string[]): Promise<Run> {
-  let out = '';
-  const err: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk).trimEnd());
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err: err.join('\n') };
-  } finally {
-    write.mockRestore();
-    log.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-}
+import { runCli } from './run-cli.js';
 
 let dirs: { root: string; pred: string; truth: string };
 beforeAll(async () => {
@@ -54,7 +24,7 @@ const r = segRefs['3d'];
 describe('fuseflow eval seg', () => {
   it('--json: per-case scores equal the scipy references, means with CIs over cases; --report writes them', async () => {
     const report = join(dirs.root, 'seg.html');
-    const run = await fuseflow(
+    const run = await runCli(
       'eval',
       'seg',
       '--pred-dir',
@@ -94,36 +64,36 @@ describe('fuseflow eval seg', () => {
   });
 
   it('prints a table without --json and documents itself in --help', async () => {
-    const run = await fuseflow('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
+    const run = await runCli('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
     expect(run.code, run.err).toBe(0);
     expect(run.out).toMatch(/^dice\.1\s+0\.\d{4}$/m);
     expect(run.out).toMatch(/^cases\.c1\.hd95\.1\s+\d/m);
-    const help = await fuseflow('eval', 'seg', '--help');
+    const help = await runCli('eval', 'seg', '--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/--pair-pattern RE/);
-    const evalHelp = await fuseflow('eval', '--help');
+    const evalHelp = await runCli('eval', '--help');
     expect(evalHelp.out).toMatch(/fuseflow eval seg --pred-dir DIR/);
   });
 
   it('refuses unpaired files, differing grids and bad flags in one line', async () => {
     const [a] = refMasks();
     await writeImage(labelImage(a), join(dirs.pred, 'c9.mha'));
-    const unpaired = await fuseflow('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
+    const unpaired = await runCli('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
     expect(unpaired.code).toBe(1);
     expect(unpaired.err).toMatch(/predictions without ground truth: .*c9\.mha/);
     expect(unpaired.err).not.toMatch(/\n\s+at /);
     rmSync(join(dirs.pred, 'c9.mha'));
     await writeImage(labelImage(a, { spacing: [0.8, 1.0, 2.0] }), join(dirs.pred, 'c1.mha'));
-    const grid = await fuseflow('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
+    const grid = await runCli('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--no-progress');
     expect(grid.code).toBe(1);
     expect(grid.err).toMatch(/c1\.mha' and ground truth '.*c1\.nii\.gz' are on different grids: spacing/);
     await writeImage(labelImage(a), join(dirs.pred, 'c1.mha'));
-    const bad = await fuseflow('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--ci-resample', 'state', '--ci', '10');
+    const bad = await runCli('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--ci-resample', 'state', '--ci', '10');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--ci-resample must be fusemedml or rows/);
     const existing = join(dirs.root, 'exists.html');
     writeFileSync(existing, 'keep');
-    const refused = await fuseflow('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--report', existing);
+    const refused = await runCli('eval', 'seg', '--pred-dir', dirs.pred, '--truth-dir', dirs.truth, '--report', existing);
     expect(refused.code).toBe(1);
     expect(readFileSync(existing, 'utf8')).toBe('keep');
     expect(existsSync(existing)).toBe(true);

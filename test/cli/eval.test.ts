@@ -3,58 +3,21 @@
  * (test/fixtures/eval/knight.csv) against the numbers FuseMedML's eval tests assert
  * (/work/shared/reference/fusemedml-eval-test-values.md §B.2, §B.9).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RecordBatchFileWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { KNIGHT_CSV, knightColumns, removeKnightFiles, writeKnightSplit } from '../eval/knight-fixture.js';
+import { fuseflowEval, runCliProcess, type CliRun } from './run-cli.js';
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function fuseflow(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', ...args], { cwd: process.cwd() });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
-/** Runs `fuseflow eval` in this process (for the many error cases: no process start-up each). */
-async function inProcess(...args: string[]): Promise<Run> {
-  let out = '';
-  const err: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk).trimEnd());
-    return true;
-  });
-  try {
-    const code = await main(['eval', ...args]);
-    return { code, out, err: err.join('\n') };
-  } finally {
-    write.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
+/** Runs `fuseflow eval` as a subprocess. */
+function fuseflow(...args: string[]): Promise<CliRun> {
+  return runCliProcess('eval', ...args);
 }
 
 /** A run's stdout parsed as JSON (what `fuseflow eval` prints). */
-function parsed(run: Run): unknown {
+function parsed(run: CliRun): unknown {
   return JSON.parse(run.out) as unknown;
 }
 
@@ -102,7 +65,7 @@ describe('fuseflow eval', () => {
     );
     writeFileSync(arrow, w.toUint8Array(true));
     const single = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json');
-    const joined = await inProcess(
+    const joined = await fuseflowEval(
       '--input',
       split.preds,
       '--input',
@@ -117,7 +80,7 @@ describe('fuseflow eval', () => {
       'auc,accuracy',
       '--json',
     );
-    const fromArrow = await inProcess('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json');
+    const fromArrow = await fuseflowEval('--input', arrow, '--pred', 'score', '--target', 'y', '--metrics', 'auc', '--json');
     for (const r of [single, joined, fromArrow]) {
       expect(r.code, r.err).toBe(0);
       expect(r.out.trim().split('\n')).toHaveLength(1);
@@ -131,7 +94,7 @@ describe('fuseflow eval', () => {
     expect(at(m, 'balanced-accuracy')).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
     expect(parsed(joined)).toEqual({ metrics: { auc: at(m, 'auc'), accuracy: at(m, 'accuracy') } });
     // --threshold: accuracy and confusion counts at 0.3, by hand from the fixture.
-    const at03 = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
+    const at03 = await fuseflowEval('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
     expect(at03.code, at03.err).toBe(0);
     const scores = (knight['CanAT-score'] as string[]).map(Number);
     const t1 = (knight.task1_target as string[]).map(Number);
@@ -146,7 +109,7 @@ describe('fuseflow eval', () => {
   it('evaluates class probabilities one-vs-rest (KNIGHT task 2, FuseMedML example_8) and prints a table', async () => {
     const preds = ['B-score', 'LR-score', 'IR-score', 'HR-score', 'VHR-score'].join(',');
     const json = await fuseflow('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc,accuracy,confusion-matrix,reliability,ece', '--json');
-    const text = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id');
+    const text = await fuseflowEval('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_class', '--metrics', 'auc', '--id', 'id');
     expect(json.code, json.err).toBe(0);
     const m = at(parsed(json), 'metrics');
     expect(at(m, 'auc', 'B')).toBeCloseTo(0.8771929824561403, 12);
@@ -169,10 +132,10 @@ describe('fuseflow eval', () => {
       [1, 3, 1, 3, 5],
     ]);
     // A binary score against a string target with --positive: LR one-vs-rest; --classes renames.
-    const lr = await inProcess('--input', KNIGHT_CSV, '--pred', 'LR-score', '--target', 'task2_class', '--positive', 'LR', '--metrics', 'auc', '--json');
+    const lr = await fuseflowEval('--input', KNIGHT_CSV, '--pred', 'LR-score', '--target', 'task2_class', '--positive', 'LR', '--metrics', 'auc', '--json');
     expect(lr.code, lr.err).toBe(0);
     expect(at(parsed(lr), 'metrics', 'auc')).toBeCloseTo(0.8574635241301908, 12);
-    const renamed = await inProcess('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_target', '--classes', '0,1,2,3,4', '--metrics', 'auc', '--json');
+    const renamed = await fuseflowEval('--input', KNIGHT_CSV, '--pred', preds, '--target', 'task2_target', '--classes', '0,1,2,3,4', '--metrics', 'auc', '--json');
     expect(renamed.code, renamed.err).toBe(0);
     expect(at(parsed(renamed), 'metrics', 'auc', '4')).toBeCloseTo(0.723404255319149, 12);
     expect(text.code, text.err).toBe(0);
@@ -199,7 +162,7 @@ describe('fuseflow eval', () => {
       'fusemedml',
       '--json',
     );
-    const state = await inProcess(
+    const state = await fuseflowEval(
       '--input',
       KNIGHT_CSV,
       '--pred',
@@ -236,7 +199,7 @@ describe('fuseflow eval', () => {
   });
 
   it('reports per fold and per group (FuseMedML example_2), listing groups where a metric is undefined', async () => {
-    const r = await inProcess(
+    const r = await fuseflowEval(
       '--input',
       KNIGHT_CSV,
       '--pred',
@@ -285,7 +248,7 @@ describe('fuseflow eval', () => {
 
   it('leaves out report plots the input cannot give (regression targets), saying why, without failing the run', async () => {
     const report = join(dir, 'regression.html');
-    const r = await inProcess('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task2_target', '--metrics', 'mae', '--report', report, '--json');
+    const r = await fuseflowEval('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task2_target', '--metrics', 'mae', '--report', report, '--json');
     expect(r.code, r.err).toBe(0);
     expect(keysOf(at(parsed(r), 'metrics'))).toEqual(['mae']);
     expect(r.err).toMatch(/report: plot left out — roc: .*target 2 is outside the class set \[0, 1\]/);
@@ -302,7 +265,7 @@ describe('fuseflow eval', () => {
     const split = writeKnightSplit();
     const short = join(dir, 'short-targets.csv');
     writeFileSync(short, readFileSync(split.targets, 'utf8').split('\n').slice(0, 59).join('\n') + '\n');
-    const runs: Run[] = [];
+    const runs: CliRun[] = [];
     // The first two as subprocesses (exit code and streams of the real command), the rest in-process.
     runs.push(await fuseflow('--input', bad, '--pred', 'p', '--target', 'y'));
     for (const args of [
@@ -312,10 +275,10 @@ describe('fuseflow eval', () => {
       ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc'],
       ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc', '--on-missing', 'skip', '--json'],
     ]) {
-      runs.push(await inProcess(...args));
+      runs.push(await fuseflowEval(...args));
     }
     runs.push(await fuseflow('--pred', 'p', '--target', 'y'));
-    const [malformed, duplicate, noColumn, unknownMetric, missing, skipped, usage] = runs as [Run, Run, Run, Run, Run, Run, Run];
+    const [malformed, duplicate, noColumn, unknownMetric, missing, skipped, usage] = runs as [CliRun, CliRun, CliRun, CliRun, CliRun, CliRun, CliRun];
     expect(malformed.code).toBe(1);
     expect(malformed.err).toMatch(/bad\.csv:line 3: expected 3 fields, found 2/);
     expect(duplicate.code).toBe(1);
@@ -332,10 +295,10 @@ describe('fuseflow eval', () => {
     // Non-finite scores: an error naming file and line, or skipped and counted on request.
     const nan = join(dir, 'nan.csv');
     writeFileSync(nan, 'id,p,y\na,0.1,0\nb,nan,1\nc,0.7,1\nd,0.4,0\ne,inf,0\n');
-    const nanError = await inProcess('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc');
+    const nanError = await fuseflowEval('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc');
     expect(nanError.code).toBe(1);
     expect(nanError.err).toMatch(/nan\.csv:line 3: .*score NaN is not a finite number/);
-    const nanSkip = await inProcess('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc,accuracy', '--non-finite', 'skip', '--json');
+    const nanSkip = await fuseflowEval('--input', nan, '--pred', 'p', '--target', 'y', '--metrics', 'auc,accuracy', '--non-finite', 'skip', '--json');
     expect(nanSkip.code, nanSkip.err).toBe(0);
     expect(JSON.parse(nanSkip.out)).toEqual({ metrics: { auc: 1, accuracy: 1 } });
     expect(nanSkip.err).toMatch(/auc: 2 rows skipped \(non-finite scores\)/);
