@@ -82,7 +82,7 @@ export interface EvaluateResult {
   readonly rows: number;
   /** Passes made over the input (1 unless a metric asked for more). */
   readonly passes: number;
-  /** Worker threads the metrics ran on (0: in this thread). */
+  /** Worker threads the metrics could run on (0: in this thread); a thread starts when the first segment is dealt to it. */
   readonly threads: number;
   /**
    * Per metric that reports it (`status` in the metric contract): whether its result is exact or

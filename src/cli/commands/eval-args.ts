@@ -7,6 +7,7 @@ import { CI_METHODS, type CiMethod } from '../../eval/ci/ci-summary.js';
 import { DEFAULT_SEED } from '../../eval/ci/default-seed.js';
 import { ENSEMBLE_METHODS, type EnsembleMethod } from '../../eval/ensemble/ensemble-scores.js';
 import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
+import { MAX_THREADS } from '../../eval/evaluate.js';
 
 /** Parsed `fuseflow eval` options. */
 export interface EvalArgs {
@@ -33,6 +34,8 @@ export interface EvalArgs {
   readonly onMissing: 'error' | 'skip';
   readonly nonFinite: 'error' | 'skip' | undefined;
   readonly batchSize: number;
+  /** Worker threads (`--threads`); undefined: the library's default, the machine's cores. */
+  readonly threads: number | undefined;
   readonly json: boolean;
   readonly report: string | undefined;
   readonly overwrite: boolean;
@@ -95,6 +98,10 @@ Segmentation label files on disk (NIfTI, MHA, NRRD): fuseflow eval seg --pred-di
   --non-finite POLICY   error (default) or skip: a NaN or infinite score (skipped rows are
                         counted and reported)
   --batch-size N        rows per batch, 1 to 16777216 (default 65536)
+  --threads N           worker threads that fold the batches, 1 to 256 (default: the machine's
+                        cores); the results are the same bits for any N. Bootstrap CIs that
+                        resample rows (--ci without --id, unless --ci-resample state) run in
+                        one thread
   --json                print exactly one JSON object {"metrics": {...}} on stdout
   --report FILE.html    write a self-contained HTML report with plots; checked before anything
                         is computed: an existing FILE is refused unless --overwrite, an input
@@ -120,6 +127,7 @@ const VALUE_FLAGS = new Set([
   '--on-missing',
   '--non-finite',
   '--batch-size',
+  '--threads',
   '--report',
   '--scores',
   '--ensemble',
@@ -248,6 +256,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     onMissing,
     nonFinite,
     batchSize: integerArg('--batch-size', one('--batch-size'), 1, 1 << 24) ?? 65_536,
+    threads: integerArg('--threads', one('--threads'), 1, MAX_THREADS),
     json: flags.has('--json'),
     report: one('--report'),
     overwrite: flags.has('--overwrite'),

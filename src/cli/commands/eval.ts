@@ -13,7 +13,7 @@
  */
 import { basename } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
-import type { Metric, MetricResults } from '../../eval/metric.js';
+import type { MetricResults } from '../../eval/metric.js';
 import { evaluate, type EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
 import { progressPrinter, type EvalProgress } from '../../eval/evaluate-progress.js';
@@ -21,13 +21,12 @@ import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/i
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { ensembleSource } from '../../eval/ensemble/ensemble-source.js';
 import { checkEvalOutput } from './eval-output.js';
+import { cliMetricRecipe, cliMetricSet, type CliMetricSpec } from './eval-metrics.js';
 import { runEvalSeg } from './eval-seg.js';
-import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
-import { groupBy } from '../../eval/analysis/group-by.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import { resultRows } from '../../eval/report/results-table.js';
 import { writeReport } from '../../eval/report/render-report.js';
-import { omittedPlots, reportMetrics, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
+import { omittedPlots, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
 import { EVAL_USAGE, classNamesFromColumns, parseEvalArgs, type EvalArgs } from './eval-args.js';
 
 const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
@@ -68,24 +67,28 @@ export async function run(argv: readonly string[]): Promise<number> {
   checkScoreKind(args, requested);
   // Outputs are checked before any work: a refused report path must not cost the run.
   if (args.report !== undefined) checkEvalOutput(args.report, { inputs: args.inputs, overwrite: args.overwrite });
-  const metrics: Record<string, Metric> = {};
-  for (const name of requested) {
-    const make = METRICS_BY_CLI_NAME[name];
-    if (make === undefined) throw new OptionsError(`unknown metric '${name}'; known: ${metricNames().join(', ')}`);
-    const metric = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
-    metrics[name] = metric;
-    // Per group / per fold: the same metric (with its CI) in every group, plus mean, std and median over groups.
-    for (const [column, suffix] of [
-      [args.groupBy, args.groupBy],
-      [args.fold, 'fold'],
-    ] as const) {
-      if (column === undefined) continue;
-      const perGroup = `${name}_per_${suffix}`;
-      const inner = args.ci === undefined || NO_CI.has(name) ? make({ ...keys, name }) : withCi(make({ ...keys, name }), args);
-      metrics[perGroup] = groupBy({ metric: inner, group: column, name: perGroup, onGroupError: 'skip' });
-    }
-  }
-  const withReport = args.report === undefined ? metrics : { ...metrics, ...reportMetrics(keys) };
+  const spec: CliMetricSpec = {
+    requested,
+    keys,
+    ...(args.ci === undefined
+      ? {}
+      : {
+          ci: {
+            replicates: args.ci,
+            seed: args.seed,
+            ciMethod: args.ciMethod,
+            ...(args.ciResample === undefined ? {} : { method: args.ciResample }),
+            ...(args.ciResample === 'fusemedml' ? { stratum: args.target } : {}),
+            ...(args.id === undefined ? {} : { rowKey: args.id }),
+          },
+        }),
+    ...(args.groupBy === undefined ? {} : { groupBy: args.groupBy }),
+    ...(args.fold === undefined ? {} : { fold: args.fold }),
+    report: args.report !== undefined,
+  };
+  // Worker threads fold segments of rows into separate states; row-resampled CIs need --id to merge them (rows are keyed by id).
+  const threaded = args.ci === undefined || args.id !== undefined || args.ciResample === 'state';
+  const withReport = threaded ? cliMetricRecipe(spec) : cliMetricSet(spec);
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
   const source = openInputs(args, progress);
   // Scores are checked (probabilities, raw) or converted (logits) unless every metric is a regression metric.
@@ -97,6 +100,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     data: source,
     metrics: withReport,
     batchSize: args.batchSize,
+    ...(args.threads === undefined ? {} : { threads: args.threads }),
     ...(scores === undefined ? {} : { scores }),
     ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
   });
@@ -130,22 +134,6 @@ function checkScoreKind(args: EvalArgs, requested: readonly string[]): void {
 
 function metricNames(): string[] {
   return Object.keys(METRICS_BY_CLI_NAME);
-}
-
-/** Metrics whose results are curves or tables, not numbers: no CI. */
-const NO_CI = new Set(['roc', 'confusion-matrix', 'reliability']);
-
-/** Wraps a metric in a bootstrap CI as the CLI options say. */
-function withCi(metric: Metric, args: EvalArgs): Metric {
-  return bootstrapCi({
-    metric,
-    replicates: args.ci as number,
-    seed: args.seed,
-    ciMethod: args.ciMethod,
-    ...(args.ciResample === undefined ? {} : { method: args.ciResample }),
-    ...(args.ciResample === 'fusemedml' ? { stratum: args.target } : {}),
-    ...(args.id === undefined ? {} : { rowKey: args.id }),
-  });
 }
 
 function openInputs(args: EvalArgs, progress: ((p: EvalProgress) => void) | undefined): EvalSource {

@@ -10,7 +10,6 @@ import { releaseCredit } from '../../workers/flow-gate.js';
 import { workerInput } from '../../workers/start-worker.js';
 import { orderMetrics, type NamedMetric } from '../evaluate-order.js';
 import { threadErrorOf } from '../evaluate-origin.js';
-import type { MetricPass } from '../metric.js';
 import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import { metricsFromRecipe } from './metrics-recipe.js';
 import { SegmentFold, metricFolders, passFolders, type StepGuard } from './segment-fold.js';
@@ -32,11 +31,13 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 /** Metric errors leave the step tagged with the metric's name. */
-class StepError {
+class StepError extends Error {
   constructor(
     readonly metric: string,
-    readonly cause: unknown,
-  ) {}
+    readonly failure: unknown,
+  ) {
+    super(`metric '${metric}' failed`);
+  }
 }
 const guard: StepGuard = (metric, step) => {
   try {
@@ -71,7 +72,7 @@ function handle(message: ToWorker): void {
           const pending = message.pending.map((m, k) => {
             const pass = (metrics[m] as NamedMetric).metric.nextPass?.(merged[k]) ?? null;
             if (pass === null) throw new Error(`metric '${(metrics[m] as NamedMetric).name}' planned no pass on this thread`);
-            return { m, pass: pass as MetricPass<unknown> };
+            return { m, pass };
           });
           const folders = passFolders(metrics, pending);
           folderNames = folders.map((f) => f.name);
@@ -88,7 +89,7 @@ function handle(message: ToWorker): void {
         if (!failed && fold !== null) fold.update(message.columns, guard);
       } catch (err) {
         failed = true;
-        const e = err instanceof StepError ? threadErrorOf(err.metric, err.cause) : threadErrorOf('(worker)', err);
+        const e = err instanceof StepError ? threadErrorOf(err.metric, err.failure) : threadErrorOf('(worker)', err);
         post({ kind: 'error', index: message.index, error: e });
       } finally {
         releaseCredit(input.gate, input.lane);

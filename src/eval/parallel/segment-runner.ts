@@ -100,12 +100,14 @@ interface PassState {
 }
 
 /**
- * Starts `threads` worker threads that build the metrics of `recipe`; passes run on them.
+ * A runner on up to `threads` worker threads that build the metrics of `recipe`. A thread starts
+ * when the first segment is dealt to it (an input of one segment starts one thread).
  * `window`: batches in flight per thread (default 2).
  */
 export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2): SegmentRunner {
   const gate = new FlowGate(threads, window);
   let current: PassState | null = null;
+  let job: { readonly message: ToWorker; readonly names: readonly string[] } | null = null;
   let dead: Error | null = null;
   const workers: Worker[] = [];
   const onMessage = (message: FromWorker): void => {
@@ -122,23 +124,39 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
     } else if (message.kind === 'error') p.errors.push({ index: message.index, error: message.error });
     else {
       p.flushed++;
-      if (p.flushed === threads) p.onFlushed?.();
+      p.onFlushed?.();
     }
   };
-  for (let lane = 0; lane < threads; lane++) {
-    const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane };
-    const worker = startWorker(import.meta.url, './eval-worker', { input, name: `fuseflow eval ${lane}` });
-    worker.on('message', onMessage);
-    const died = (err: Error): void => {
-      dead ??= err;
-      current?.onFlushed?.();
-    };
-    worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`exited with code ${code}`)));
-    workers.push(worker);
-  }
+  /** Posts the current pass's job (its states tagged for the trip). */
+  const sendJob = (worker: Worker): void => {
+    if (job === null) return;
+    const merged = job.message.kind === 'pass' ? (job.message.merged ?? []) : [];
+    const untag = merged.map((s, k) => tagClasses(s, job?.names[k] ?? '?'));
+    try {
+      worker.postMessage(job.message);
+    } finally {
+      for (const u of untag) u();
+    }
+  };
+  /** The worker of `lane`, started (and given the current pass) on first use. */
+  const laneWorker = (lane: number): Worker => {
+    for (let k = workers.length; k <= lane; k++) {
+      const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane: k };
+      const worker = startWorker(import.meta.url, './eval-worker', { input, name: `fuseflow eval ${k}` });
+      worker.on('message', onMessage);
+      const died = (err: Error): void => {
+        dead ??= err;
+        current?.onFlushed?.();
+      };
+      worker.on('error', died);
+      worker.on('exit', (code) => died(new Error(`exited with code ${code}`)));
+      workers.push(worker);
+      sendJob(worker);
+    }
+    return workers[lane] as Worker;
+  };
   const send = (lane: number, message: ToWorker, transfer: ArrayBuffer[] = []): void => {
-    (workers[lane] as Worker).postMessage(message, transfer);
+    laneWorker(lane).postMessage(message, transfer);
   };
   const deadError = (err: Error): FuseflowError => new FuseflowError(`an evaluation worker thread stopped: ${err.message}`, { cause: err });
 
@@ -149,10 +167,8 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       const state: PassState = { merger: new SegmentMerger(p.folders), errors: [], wheres: new Map(), firstBatch: [0], flushed: 0, onFlushed: null };
       current = state;
       try {
-        const merged = p.job.merged;
-        const untag = (merged ?? []).map((s, k) => tagClasses(s, (p.folders[k] as Folder).name));
-        for (let lane = 0; lane < threads; lane++) send(lane, { kind: 'pass', pending: p.job.pending, merged });
-        for (const u of untag) u();
+        job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged }, names: p.folders.map((f) => f.name) };
+        for (const worker of workers) sendJob(worker);
         let segment = 0;
         let segRows = 0;
         let rows = 0;
@@ -162,6 +178,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
           await p.source.scan(p.batchSize, (batch) => {
             if (state.errors.length > 0 || dead !== null) throw new StopRead('stopped after a worker error');
             const lane = segment % threads;
+            laneWorker(lane);
             gate.acquire(lane);
             const { columns, transfer } = ownColumns(batch.columns);
             state.wheres.set(index, batch.where);
@@ -186,11 +203,12 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
           state.firstBatch.push(index);
         }
         // Every thread handles what it was sent; then the lowest failing batch is the error, as in one thread.
+        const started = workers.length;
         await new Promise<void>((resolve) => {
           state.onFlushed = () => {
-            if (state.flushed === threads || dead !== null) resolve();
+            if (state.flushed === started || dead !== null) resolve();
           };
-          for (let lane = 0; lane < threads; lane++) send(lane, { kind: 'flush' });
+          for (const worker of workers) worker.postMessage({ kind: 'flush' } satisfies ToWorker);
           state.onFlushed();
         });
         p.meter.finish();
@@ -200,6 +218,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         return { rows, states: state.merger.result(segment) };
       } finally {
         current = null;
+        job = null;
       }
     },
     async close() {

@@ -74,7 +74,7 @@ describe('evaluate with threads', () => {
     // The same metrics as objects, in this thread with one state, agree to rounding (float sums are grouped differently).
     const plain = await evaluate({ data, metrics: everyFamily(50), batchSize: 1000 });
     const parallel = JSON.parse(runs[0] as string) as { metrics: Record<string, unknown> };
-    expect(approx(JSON.parse(exactJson(plain)).metrics)).toEqual(approx(parallel.metrics));
+    expect(approx((JSON.parse(exactJson(plain)) as { metrics: unknown }).metrics)).toEqual(approx(parallel.metrics));
   }, 120_000);
 
   it('gives the same segmentation metrics (label volumes per row) for 1, 2 and 3 threads', async () => {
@@ -91,7 +91,7 @@ describe('evaluate with threads', () => {
     for (const threads of [1, 2, 3]) runs.push(exactJson(await evaluate({ data: arraySource({ seg, truth }), metrics: recipe('segmentation'), threads, batchSize: 2, segmentRows: 4 })));
     for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
     const plain = await evaluate({ data: arraySource({ seg, truth }), metrics: segmentation(), batchSize: 2 });
-    expect(approx(JSON.parse(exactJson(plain)).metrics)).toEqual(approx((JSON.parse(runs[0] as string) as { metrics: unknown }).metrics));
+    expect(approx((JSON.parse(exactJson(plain)) as { metrics: unknown }).metrics)).toEqual(approx((JSON.parse(runs[0] as string) as { metrics: unknown }).metrics));
   }, 60_000);
 
   it('reports the first bad row in input order, as in one thread, whatever the thread count', async () => {
