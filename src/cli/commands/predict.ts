@@ -21,6 +21,8 @@ import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { parseOrExit } from './parse-or-exit.js';
+import { splitFlags } from './split-flags.js';
 import { checkOutputTarget } from '../../core/safe-fs.js';
 import { createSample, setKey } from '../../core/sample.js';
 import type { Op } from '../../ops/op.js';
@@ -101,26 +103,10 @@ interface Args {
 }
 
 function parse(args: readonly string[]): Args {
-  const inputs: string[] = [];
-  const flags = new Map<string, string>();
-  let overwrite = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (!a.startsWith('--')) {
-      inputs.push(a);
-      continue;
-    }
-    const name = a.slice(2);
-    if (SWITCHES.has(name)) overwrite = true;
-    else if (VALUED.has(name)) {
-      const v = args[++i];
-      if (v === undefined) throw new OptionsError(`--${name} needs a value`);
-      flags.set(name, v);
-    } else throw new OptionsError(`unknown option --${name}`);
-  }
+  const { positional: inputs, flags, switches } = splitFlags(args, { valued: VALUED, switches: SWITCHES });
   if (inputs.length === 0) throw new OptionsError('name at least one INPUT file or folder');
   for (const required of ['checkpoint', 'out']) if (!flags.has(required)) throw new OptionsError(`--${required} is required`);
-  return { inputs, flags, overwrite };
+  return { inputs, flags, overwrite: switches.has('overwrite') };
 }
 
 function numbers(flag: string, raw: string, integer: boolean): number[] {
@@ -232,17 +218,9 @@ function ttaFlips(raw: string): number[][] {
 
 /** Runs the command; returns the exit code (0 ok, 2 usage). Bad input throws (exit 1 with the message). */
 export async function run(args: readonly string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  let a: Args;
-  try {
-    a = parse(args);
-  } catch (err) {
-    console.error(`fuseflow predict: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseOrExit(args, { command: 'predict', usage: USAGE, parse });
+  if ('exit' in parsed) return parsed.exit;
+  const a = parsed.args;
   const { flags } = a;
   const output = oneOf(flags, 'output', ['labels', 'probabilities'], 'labels');
   const blend = oneOf<BlendMode>(flags, 'blend', ['constant', 'gaussian'], 'constant');

@@ -19,6 +19,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { parseOrExit } from './parse-or-exit.js';
+import { splitFlags } from './split-flags.js';
 import { writeFileAtomic } from '../../core/safe-fs.js';
 import { createSample, setKeys, type Sample } from '../../core/sample.js';
 import { tensor } from '../../core/tensor.js';
@@ -80,23 +82,7 @@ const VALUED = new Set(['target', 'out', 'id', 'features', 'skip-lines', 'layers
 const SWITCHES = new Set(['no-header', 'resume', 'overwrite', 'progress']);
 
 function parse(args: readonly string[]): Args {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  const switches = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const name = a.slice(2);
-    if (SWITCHES.has(name)) switches.add(name);
-    else if (VALUED.has(name)) {
-      const v = args[++i];
-      if (v === undefined) throw new OptionsError(`--${name} needs a value`);
-      flags.set(name, v);
-    } else throw new OptionsError(`unknown option --${name}`);
-  }
+  const { positional, flags, switches } = splitFlags(args, { valued: VALUED, switches: SWITCHES });
   if (positional.length !== 1) throw new OptionsError(`expected one TABLE path, got ${positional.length}`);
   for (const required of ['target', 'out']) if (!flags.has(required)) throw new OptionsError(`--${required} is required`);
   return { table: positional[0] as string, flags, switches };
@@ -112,17 +98,9 @@ function int(flags: Map<string, string>, name: string, fallback: number, min = 1
 
 /** Runs the command; returns the exit code (0 ok, 2 usage). Bad input throws (exit 1 with the message). */
 export async function run(args: readonly string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  let a: Args;
-  try {
-    a = parse(args);
-  } catch (err) {
-    console.error(`fuseflow train: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseOrExit(args, { command: 'train', usage: USAGE, parse });
+  if ('exit' in parsed) return parsed.exit;
+  const a = parsed.args;
   const { flags, switches } = a;
   const target = flags.get('target') as string;
   const out = flags.get('out') as string;
