@@ -4,7 +4,10 @@
  * available — wasm with tfjs's own kernels only (it cannot train), wasm with fuseflow's kernels,
  * pure JS (a few steps), native TensorFlow when tfjs-node loads — and the same model in PyTorch
  * on the CPU (Debian's python3-torch, 2 threads) measured in the same run for the ratio; then
- * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes); then the data-wait
+ * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes); data-parallel rows
+ * (issue 10 §1: the fixed CNN and the 3D ResNet on 2 compute threads — replicas on worker threads,
+ * as fit({ threads: 2 }) — vs 1 thread in the same harness and vs PyTorch on 2 threads, next to a
+ * same-run calibration: a pure busy loop on 1 vs 2 threads); then the data-wait
  * share of the fixed CNN fed by the full pipeline: Fashion-MNIST images (a non-medical stand-in,
  * ../shared/data/images2d) → static z-score cached in LMDB → random flip + noise on 2 worker
  * threads → batches of 64 → the wasm training step (and, as a diagnostic, the same pipeline with
@@ -42,6 +45,11 @@ import { globalPool } from '../src/trainer/heads/global-pool.js';
 import { buildContext } from '../src/trainer/models/build-context.js';
 import { resnet } from '../src/trainer/models/resnet.js';
 import { median, report, type BenchRow } from './lib/report.js';
+import { busyLoopScaling, msPerStep, stepper } from './lib/parallel-step.js';
+import { Rng } from '../src/core/rng.js';
+import { tensor as ffTensor } from '../src/core/tensor.js';
+import { crossEntropy } from '../src/trainer/losses/cross-entropy.js';
+import { dictModel, type DictModel } from '../src/trainer/models/dict-model.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, dflt: number): number => {
@@ -56,9 +64,9 @@ const BATCH = 64;
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
 
-/** The fixed CNN, its optimizer and one synthetic batch, on the current backend. */
-function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor, y: tf.Tensor) => void; readonly dispose: () => void } {
-  const model = tf.sequential({
+/** The fixed CNN's network (untrained), on the current backend. */
+function fixedCnnNet(): tf.Sequential {
+  return tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
@@ -69,6 +77,11 @@ function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor
       tf.layers.dense({ units: 10 }),
     ],
   });
+}
+
+/** The fixed CNN, its optimizer and one synthetic batch, on the current backend. */
+function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor, y: tf.Tensor) => void; readonly dispose: () => void } {
+  const model = fixedCnnNet();
   const opt = tf.train.adam(1e-3);
   const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
@@ -173,6 +186,82 @@ if (!PIPELINE_ONLY) {
         note: 'same thread count as wasm; 2-thread PyTorch slows most when the machine is shared',
       });
     }
+  }
+
+  // 2b. data-parallel training (fit's `threads`): the fixed CNN and a 3D ResNet on 2 compute
+  // threads (replicas on worker threads) vs 1, with the same-run calibration next to them.
+  {
+    const calibration = await busyLoopScaling();
+    const calib = `calibration ${calibration.toFixed(2)}× (busy loop, 2 threads vs 1; 2.0 = two free cores)`;
+    rows.push({ name: 'calibration: pure busy loop, 2 threads vs 1', value: calibration, unit: '×', note: '2.0 on two free cores; lower = the machine is shared right now' });
+    const rng = Rng.fromParts(['bench.trainer.parallel']);
+    const ce = crossEntropy({ pred: 'model.logits', target: 'data.label' });
+    const cnn = dictModel(fixedCnnNet(), { inputs: [{ key: 'data.x', shape: [28, 28, 1] }], outputs: ['model.logits'] });
+    const cnnBatch = setKeys(createSample('batch'), {
+      'data.x': ffTensor('float32', [BATCH, 28, 28, 1], Float32Array.from({ length: BATCH * 784 }, () => rng.uniform())),
+      'data.label': Array.from({ length: BATCH }, () => rng.int(0, 10)),
+    });
+    /** ms per step on 1 and on 2 compute threads, interleaved. */
+    const timeOn = async (model: DictModel, b: Sample, rowsIn: number, steps: number, repeats: number): Promise<readonly [number, number]> => {
+      const one = await stepper(model, [ce], b, rowsIn, 1);
+      const two = await stepper(model, [ce], b, rowsIn, 2);
+      try {
+        const [a, c] = await msPerStep([one, two], steps, repeats, 2);
+        return [a as number, c as number];
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    };
+    const [cnn1, cnn2] = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS);
+    cnn.net.dispose();
+    const rate2 = (BATCH * 1000) / cnn2;
+    rows.push({
+      name: 'fixed CNN, wasm, 2 compute threads (replicas)',
+      value: rate2,
+      unit: 'samples/s',
+      ratio: cnn1 / cnn2,
+      ratioOf: 'vs own 1 thread',
+      bar: '>= 1.7',
+      pass: cnn1 / cnn2 >= 1.7,
+      note: `1 thread (same harness, interleaved runs) ${((BATCH * 1000) / cnn1).toFixed(0)} samples/s; ${calib}`,
+    });
+    if (typeof torch !== 'string') {
+      rows.push({
+        name: 'fixed CNN, wasm 2 threads vs PyTorch 2 threads',
+        value: rate2,
+        unit: 'samples/s',
+        ratio: rate2 / torch.samples_per_s,
+        ratioOf: 'vs PyTorch 2 threads',
+        bar: '>= 0.8',
+        pass: rate2 / torch.samples_per_s >= 0.8,
+        note: `PyTorch ${torch.samples_per_s.toFixed(0)} samples/s measured earlier in this run; ${calib}`,
+      });
+    }
+    const input = tf.input({ shape: [32, 32, 32, 1] });
+    const ctx = buildContext(7);
+    const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
+    const pooled = globalPool(features, 'avg', ctx, 'pool');
+    const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
+    const res = dictModel(tf.model({ inputs: input, outputs: logits }), { inputs: [{ key: 'data.x', shape: [32, 32, 32, 1] }], outputs: ['model.logits'] });
+    const resBatch = setKeys(createSample('batch'), {
+      'data.x': ffTensor('float32', [2, 32, 32, 32, 1], Float32Array.from({ length: 2 * 32 ** 3 }, () => rng.normal())),
+      'data.label': [0, 1],
+    });
+    const [res1, res2] = await timeOn(res, resBatch, 2, 2, 3);
+    const calibrationAfter = await busyLoopScaling();
+    notes['calibrationAfterParallelRows'] = calibrationAfter;
+    res.net.dispose();
+    rows.push({
+      name: '3D ResNet step (2×32³, [8,16,32]), wasm, 2 compute threads',
+      value: res2,
+      unit: 'ms/step',
+      ratio: res1 / res2,
+      ratioOf: 'vs own 1 thread',
+      bar: '>= 1.6',
+      pass: res1 / res2 >= 1.6,
+      note: `1 thread ${res1.toFixed(0)} ms/step (interleaved runs); one sample per replica, batch norm per replica; ${calib}, ${calibrationAfter.toFixed(2)}× after`,
+    });
   }
 
   // 3. native TensorFlow, when installed.

@@ -1,0 +1,110 @@
+/**
+ * Bench helpers for data-parallel training (issue 10 §1): a training step of a DictModel on 1
+ * thread (in-thread, as fit's step) or on N replicas (trainer/parallel's pool, as
+ * fit({ threads: N })), and the same-run calibration — a pure busy loop on 1 thread and on 2
+ * concurrent threads — so a loaded machine can be told from poor scaling.
+ */
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { Sample } from '../../src/core/sample.js';
+import { totalLoss, type Loss } from '../../src/trainer/losses/loss.js';
+import type { DictModel } from '../../src/trainer/models/dict-model.js';
+import { createOptimizer } from '../../src/trainer/optim/optimizer.js';
+import { createReplicaPool } from '../../src/trainer/parallel/replica-pool.js';
+
+/** A step function and its teardown. */
+export interface Stepper {
+  readonly step: () => Promise<void>;
+  readonly close: () => Promise<void>;
+}
+
+/** Adam steps of `model` on `batch` (`rows` rows) with `threads` compute threads. */
+export async function stepper(model: DictModel, losses: readonly Loss[], batch: Sample, rows: number, threads: number): Promise<Stepper> {
+  const variables = model.trainableVariables();
+  const optimizer = createOptimizer({ type: 'adam' }, variables);
+  let n = 0;
+  if (threads === 1) {
+    return {
+      step: () => {
+        const ctx = { step: n++, phase: 'train' };
+        const { value, grads } = tf.variableGrads(() => totalLoss(losses, batch, model.forward(batch, { ...ctx, training: true }), ctx).total, variables);
+        const list = variables.map((v) => grads[v.name] as tf.Tensor);
+        value.dataSync();
+        optimizer.apply(list, 1e-3);
+        tf.dispose([value, ...list]);
+        return Promise.resolve();
+      },
+      close: () => {
+        optimizer.dispose();
+        return Promise.resolve();
+      },
+    };
+  }
+  const pool = await createReplicaPool({ model, losses, threads });
+  return {
+    step: async () => {
+      const r = await pool.gradients(batch, rows, n++);
+      optimizer.apply(r.grads, 1e-3);
+      tf.dispose(r.grads);
+    },
+    close: async () => {
+      optimizer.dispose();
+      await pool.close();
+    },
+  };
+}
+
+/**
+ * Median ms per step of each stepper, measured interleaved (`repeats` rounds, each running every
+ * stepper for `steps` steps in turn, after `warm` steps each), so that load that comes and goes
+ * during the run falls on all of them alike.
+ */
+export async function msPerStep(steppers: readonly Stepper[], steps: number, repeats: number, warm: number): Promise<number[]> {
+  for (const s of steppers) for (let i = 0; i < warm; i++) await s.step();
+  const runs: number[][] = steppers.map(() => []);
+  for (let r = 0; r < repeats; r++) {
+    for (const [k, s] of steppers.entries()) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await s.step();
+      runs[k]?.push((performance.now() - t0) / steps);
+    }
+  }
+  return runs.map((list) => {
+    list.sort((a, b) => a - b);
+    return list[Math.floor(list.length / 2)] as number;
+  });
+}
+
+const BUSY = `
+const { parentPort } = require('node:worker_threads');
+let x = 0;
+const t0 = performance.now();
+for (let i = 0; i < 150_000_000; i++) x = (x + i * 7) % 1000003;
+parentPort.postMessage({ ms: performance.now() - t0, x });
+`;
+
+function busy(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(BUSY, { eval: true });
+    w.once('message', (m: { ms: number }) => {
+      resolve(m.ms);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}
+
+/**
+ * Throughput of a pure busy loop on 2 concurrent threads over 1 thread (2.0 on two free cores;
+ * lower means the machine is shared right now). Median of `repeats`.
+ */
+export async function busyLoopScaling(repeats = 3): Promise<number> {
+  const ratios: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const one = await busy();
+    const two = await Promise.all([busy(), busy()]);
+    ratios.push((2 * one) / Math.max(...two));
+  }
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)] as number;
+}
