@@ -129,6 +129,35 @@ function span(start: number, roi: number, pad: number, n: number): [number, numb
   return [from, Math.max(from, to)];
 }
 
+/** Where a window meets the volume: the sizes and the window's offset in the volume (x, y, z) and the overlap's bounds in window coordinates. */
+interface WindowOverlap {
+  readonly nx: number;
+  readonly ny: number;
+  readonly mx: number;
+  readonly my: number;
+  readonly mz: number;
+  readonly sx: number;
+  readonly sy: number;
+  readonly sz: number;
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+  readonly z0: number;
+  readonly z1: number;
+}
+
+/** The overlap of the window at padded coordinates `start` (size `roi`) with a volume of `size` padded by `pad` (2-D as z = 1). */
+function windowOverlap(size: readonly number[], start: readonly number[], pad: readonly number[], roi: readonly number[]): WindowOverlap {
+  const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
+  const [mx, my, mz] = [roi[0] as number, roi[1] as number, roi[2] ?? 1];
+  const [sx, sy, sz] = [(start[0] as number) - (pad[0] as number), (start[1] as number) - (pad[1] as number), (start[2] ?? 0) - (pad[2] ?? 0)];
+  const [x0, x1] = span(start[0] as number, mx, pad[0] as number, nx);
+  const [y0, y1] = span(start[1] as number, my, pad[1] as number, ny);
+  const [z0, z1] = span(start[2] ?? 0, mz, pad[2] ?? 0, nz);
+  return { nx, ny, mx, my, mz, sx, sy, sz, x0, x1, y0, y1, z0, z1 };
+}
+
 /** Copies one window (x fastest, channels interleaved) into `into` at `offset`, padding outside the volume. */
 function cutWindow(
   src: TypedArray,
@@ -141,12 +170,7 @@ function cutWindow(
   into: Float32Array,
   offset: number,
 ): void {
-  const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
-  const [mx, my, mz] = [roi[0] as number, roi[1] as number, roi[2] ?? 1];
-  const [sx, sy, sz] = [(start[0] as number) - (pad[0] as number), (start[1] as number) - (pad[1] as number), (start[2] ?? 0) - (pad[2] ?? 0)];
-  const [x0, x1] = span(start[0] as number, mx, pad[0] as number, nx);
-  const [y0, y1] = span(start[1] as number, my, pad[1] as number, ny);
-  const [z0, z1] = span(start[2] ?? 0, mz, pad[2] ?? 0, nz);
+  const { nx, ny, mx, my, mz, sx, sy, sz, x0, x1, y0, y1, z0, z1 } = windowOverlap(size, start, pad, roi);
   if (padValue !== 0 || x0 > 0 || x1 < mx || y0 > 0 || y1 < my || z0 > 0 || z1 < mz) into.fill(padValue, offset, offset + mx * my * mz * C);
   for (let z = z0; z < z1; z++) {
     for (let y = y0; y < y1; y++) {
@@ -172,12 +196,7 @@ function addWindow(
   out: Float32Array,
   offset: number,
 ): void {
-  const [nx, ny, nz] = [size[0] as number, size[1] as number, size[2] ?? 1];
-  const [mx, my, mz] = [roi[0] as number, roi[1] as number, roi[2] ?? 1];
-  const [sx, sy, sz] = [(start[0] as number) - (pad[0] as number), (start[1] as number) - (pad[1] as number), (start[2] ?? 0) - (pad[2] ?? 0)];
-  const [x0, x1] = span(start[0] as number, mx, pad[0] as number, nx);
-  const [y0, y1] = span(start[1] as number, my, pad[1] as number, ny);
-  const [z0, z1] = span(start[2] ?? 0, mz, pad[2] ?? 0, nz);
+  const { nx, ny, mx, my, mz, sx, sy, sz, x0, x1, y0, y1, z0, z1 } = windowOverlap(size, start, pad, roi);
   for (let z = z0; z < z1; z++) {
     for (let y = y0; y < y1; y++) {
       let v = ((z + sz) * ny + (y + sy)) * nx + (x0 + sx);
