@@ -1,10 +1,10 @@
 import { setKey } from '../../core/sample.js';
 import { OptionsError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
-import { copyRegion } from './internal/region.js';
+import { copyRegion, reverseRegion, type RegionEntry } from './internal/region.js';
 import { imageAt, sizeOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
-import { recordReverse, reverseWith } from './internal/reverse-info.js';
+import { recordReverse } from './internal/reverse-info.js';
 
 /** Options of {@link cropOrPad}. */
 export interface CropOrPadOptions {
@@ -21,11 +21,7 @@ export interface CropOrPadOptions {
   readonly padValue?: number;
 }
 
-/** What a crop/pad did to one key: the box start in input voxels and the input size. */
-export interface RegionEntry {
-  readonly start: readonly number[];
-  readonly size: readonly number[];
-}
+export type { RegionEntry } from './internal/region.js';
 
 const NAME = 'image.cropOrPad';
 
@@ -72,5 +68,5 @@ export const cropOrPad = defineOp<CropOrPadOptions>({
     }
     return recordReverse(out, ctx.opId, { op: NAME, keys: o.keys, entries });
   },
-  reverse: (sample, info) => reverseWith<RegionEntry>(sample, info, NAME, (img, e) => copyRegion(img, e.start.map((s) => -s), e.size, 0)),
+  reverse: reverseRegion(NAME),
 });

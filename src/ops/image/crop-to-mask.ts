@@ -1,12 +1,11 @@
 import { setKey } from '../../core/sample.js';
 import type { Image } from '../../core/image.js';
 import { defineOp } from '../registry.js';
-import type { RegionEntry } from './crop-or-pad.js';
-import { copyRegion } from './internal/region.js';
+import { copyRegion, reverseRegion, type RegionEntry } from './internal/region.js';
 import { imageAt, size3, sizeOf } from './internal/image-access.js';
 import { checkMask } from './internal/intensity.js';
 import { checkKeyList, checkKeyPath, checkPerAxis, perAxis, type PerAxis } from './internal/options.js';
-import { recordReverse, reverseWith } from './internal/reverse-info.js';
+import { recordReverse } from './internal/reverse-info.js';
 
 /** Options of {@link cropToMask}. */
 export interface CropToMaskOptions {
@@ -23,7 +22,8 @@ const NAME = 'image.cropToMask';
 /** Inclusive bounding box `[lo, hi]` per axis (x, y, z) of the non-zero voxels, or `null` when none. */
 export function foregroundBox(mask: Image): { lo: number[]; hi: number[] } | null {
   const [nx, ny, nz] = size3(mask);
-  const lo = [nx, ny, nz], hi = [-1, -1, -1];
+  const lo = [nx, ny, nz];
+  const hi = [-1, -1, -1];
   const m = mask.data;
   let v = 0;
   for (let z = 0; z < nz; z++) {
@@ -81,5 +81,5 @@ export const cropToMask = defineOp<CropToMaskOptions>({
     }
     return recordReverse(out, ctx.opId, { op: NAME, keys: o.keys, entries });
   },
-  reverse: (sample, info) => reverseWith<RegionEntry>(sample, info, NAME, (img, e) => copyRegion(img, e.start.map((s) => -s), e.size, 0)),
+  reverse: reverseRegion(NAME),
 });

@@ -1,11 +1,10 @@
 import { TypeMismatchError } from '../../core/errors.js';
 import { getOr, INITIAL_SAMPLE_ID_KEY, SAMPLE_ID_KEY, sampleIdOf, setKeys, type Sample } from '../../core/sample.js';
 import { defineOp } from '../registry.js';
-import type { RegionEntry } from './crop-or-pad.js';
-import { copyRegion } from './internal/region.js';
+import { copyRegion, reverseRegion, type RegionEntry } from './internal/region.js';
 import { imageAt, sizeOf, worldOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, firstKey, perAxis, type PerAxis } from './internal/options.js';
-import { recordReverse, reverseWith } from './internal/reverse-info.js';
+import { recordReverse } from './internal/reverse-info.js';
 
 /** Options of {@link extractPatches}. */
 export interface ExtractPatchesOptions {
@@ -89,13 +88,5 @@ export const extractPatches = defineOp<ExtractPatchesOptions>({
       return recordReverse(setKeys(sample, values), ctx.opId, { op: NAME, keys: o.keys, entries, patch });
     });
   },
-  reverse: (sample, info) =>
-    reverseWith<RegionEntry>(sample, info, NAME, (img, e) =>
-      copyRegion(
-        img,
-        e.start.map((s) => -s),
-        e.size,
-        0,
-      ),
-    ),
+  reverse: reverseRegion(NAME),
 });

@@ -1,11 +1,10 @@
 import { setKey } from '../../core/sample.js';
 import { TypeMismatchError } from '../../core/errors.js';
 import { defineOp } from '../registry.js';
-import type { RegionEntry } from './crop-or-pad.js';
-import { copyRegion } from './internal/region.js';
+import { copyRegion, reverseRegion, type RegionEntry } from './internal/region.js';
 import { imageAt, sizeOf } from './internal/image-access.js';
 import { checkKeyList, checkNum, checkPerAxis, firstKey, perAxis, type PerAxis } from './internal/options.js';
-import { recordReverse, reverseWith } from './internal/reverse-info.js';
+import { recordReverse } from './internal/reverse-info.js';
 
 /** Options of {@link randCrop}. */
 export interface RandCropOptions {
@@ -58,13 +57,5 @@ export const randCrop = defineOp<RandCropOptions>({
     }
     return recordReverse(out, ctx.opId, { op: NAME, keys: o.keys, entries });
   },
-  reverse: (sample, info) =>
-    reverseWith<RegionEntry>(sample, info, NAME, (img, e) =>
-      copyRegion(
-        img,
-        e.start.map((s) => -s),
-        e.size,
-        0,
-      ),
-    ),
+  reverse: reverseRegion(NAME),
 });

@@ -1,10 +1,19 @@
 /**
  * Copying an axis-aligned box out of an image (crop), with the part outside the image filled
  * with a constant (pad). The box may lie partly or wholly outside: crop and pad are one move.
+ * Undone by {@link reverseRegion} from the {@link RegionEntry} the op recorded.
  */
 import type { Image } from '../../../core/image.js';
+import type { Sample } from '../../../core/sample.js';
 import { allocate } from '../../../core/tensor.js';
 import { size3, withData, worldOf } from './image-access.js';
+import { reverseWith } from './reverse-info.js';
+
+/** What a crop/pad did to one key: the box start in input voxels and the input size. */
+export interface RegionEntry {
+  readonly start: readonly number[];
+  readonly size: readonly number[];
+}
 
 /**
  * The box of `size` voxels whose first voxel is input index `start` (both x, y, z order, one
@@ -19,9 +28,9 @@ export function copyRegion(img: Image, start: readonly number[], size: readonly 
   const out = allocate(img.dtype, mx * my * mz * C);
   if (padValue !== 0) out.fill(padValue);
   // The overlap of the box with the image, in output coordinates.
-  const x0 = Math.max(0, -bx), x1 = Math.min(mx, nx - bx);
-  const y0 = Math.max(0, -by), y1 = Math.min(my, ny - by);
-  const z0 = Math.max(0, -bz), z1 = Math.min(mz, nz - bz);
+  const [x0, x1] = [Math.max(0, -bx), Math.min(mx, nx - bx)];
+  const [y0, y1] = [Math.max(0, -by), Math.min(my, ny - by)];
+  const [z0, z1] = [Math.max(0, -bz), Math.min(mz, nz - bz)];
   const src = img.data;
   if (x1 > x0) {
     for (let z = z0; z < z1; z++) {
@@ -38,4 +47,20 @@ export function copyRegion(img: Image, start: readonly number[], size: readonly 
     origin: worldOf(img, start.slice(0, d)),
     direction: img.direction,
   });
+}
+
+/**
+ * The reverse of an op `op` that recorded a {@link RegionEntry} per key: the input's box put back
+ * where it was (`copyRegion` at minus the start, input size), the rest padded with 0.
+ */
+export function reverseRegion(op: string): (sample: Sample, info: { readonly keyToReverse: string; readonly keyToFollow: string; readonly opId: string }) => Sample {
+  return (sample, info) =>
+    reverseWith<RegionEntry>(sample, info, op, (img, e) =>
+      copyRegion(
+        img,
+        e.start.map((s) => -s),
+        e.size,
+        0,
+      ),
+    );
 }
