@@ -5,20 +5,12 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeImage } from '../../src/ops/image/io/write-image.js';
-import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
-import { labelImage, refMasks, segRefs, writeThreeCases } from '../eval/segmentation/label-files.js';
+import { labelImage, refMasks, segRefs, threeCasesForTests } from '../eval/segmentation/label-files.js';
 import { runCli } from './run-cli.js';
 
-let dirs: { root: string; pred: string; truth: string };
-beforeAll(async () => {
-  dirs = await writeThreeCases();
-});
-afterAll(async () => {
-  rmSync(dirs.root, { recursive: true, force: true });
-  await closeIoPool();
-});
+const dirs = threeCasesForTests();
 const r = segRefs['3d'];
 
 describe('fuseflow eval seg', () => {

@@ -6,21 +6,13 @@
  */
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeIoPool } from '../../../src/ops/image/io/io-pool.js';
+import { describe, expect, it } from 'vitest';
 import { writeImage } from '../../../src/ops/image/io/write-image.js';
 import { evaluateLabelFiles } from '../../../src/eval/segmentation/evaluate-label-files.js';
 import { pairLabelFiles } from '../../../src/eval/segmentation/pair-label-files.js';
-import { labelImage, refMasks, segRefs, writeThreeCases } from './label-files.js';
+import { labelImage, refMasks, segRefs, threeCasesForTests } from './label-files.js';
 
-let dirs: { root: string; pred: string; truth: string };
-beforeAll(async () => {
-  dirs = await writeThreeCases();
-});
-afterAll(async () => {
-  rmSync(dirs.root, { recursive: true, force: true });
-  await closeIoPool();
-});
+const dirs = threeCasesForTests();
 
 const r = segRefs['3d'];
 

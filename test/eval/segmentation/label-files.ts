@@ -3,10 +3,12 @@
  * from the formula masks of test/fixtures/eval/make-segmentation-refs.py, whose scipy references
  * (Dice, IoU, HD95, ASSD) are in segmentation-refs.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createImage } from '../../../src/core/image.js';
+import { closeIoPool } from '../../../src/ops/image/io/io-pool.js';
 import { writeImage } from '../../../src/ops/image/io/write-image.js';
 
 export const segRefs = JSON.parse(readFileSync(new URL('../../fixtures/eval/segmentation-refs.json', import.meta.url), 'utf8')) as {
@@ -38,11 +40,18 @@ export function labelImage(data: Uint8Array | Float32Array, geometry: { origin?:
     : createImage('uint8', SIZE, data, { spacing: geometry.spacing ?? SPACING, origin: geometry.origin ?? [10, -20, 5] });
 }
 
+/** Where the cases lie: a temporary root holding the prediction and the ground-truth folders. */
+export interface CaseFolders {
+  root: string;
+  pred: string;
+  truth: string;
+}
+
 /**
  * Three cases: c1 pred a / truth b; c2 pred b / truth b plus a label-2 block the prediction lacks;
  * c3 pred b / truth a. Returns the folders.
  */
-export async function writeThreeCases(): Promise<{ root: string; pred: string; truth: string }> {
+export async function writeThreeCases(): Promise<CaseFolders> {
   const root = mkdtempSync(join(tmpdir(), 'fuseflow-seg-files-'));
   const pred = join(root, 'pred');
   const truth = join(root, 'truth');
@@ -58,4 +67,20 @@ export async function writeThreeCases(): Promise<{ root: string; pred: string; t
   await writeImage(labelImage(b), join(pred, 'c3.mha'));
   await writeImage(labelImage(a), join(truth, 'c3.nii.gz'));
   return { root, pred, truth };
+}
+
+/**
+ * For a test file: the three cases of {@link writeThreeCases}, written before its tests (the
+ * returned folders are filled in then) and removed after them, closing the image I/O pool.
+ */
+export function threeCasesForTests(): Readonly<CaseFolders> {
+  const dirs: CaseFolders = { root: '', pred: '', truth: '' };
+  beforeAll(async () => {
+    Object.assign(dirs, await writeThreeCases());
+  });
+  afterAll(async () => {
+    if (dirs.root !== '') rmSync(dirs.root, { recursive: true, force: true });
+    await closeIoPool();
+  });
+  return dirs;
 }

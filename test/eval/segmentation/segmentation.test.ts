@@ -9,25 +9,12 @@ import { pixelAccuracy } from '../../../src/eval/segmentation/pixel-accuracy.js'
 import { hausdorff } from '../../../src/eval/segmentation/hausdorff.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
 import { NumpyRandomState } from '../../../src/eval/stats/numpy-random-state.js';
+import { refMasks } from './label-files.js';
 
 const refs = JSON.parse(readFileSync(new URL('../../fixtures/eval/segmentation-refs.json', import.meta.url), 'utf8')) as {
   '3d': { hd95: number; hd100: number; hd95_unit: number; dice: number; iou: number };
   '2d': { hd95: number; hd100: number; hd50: number };
 };
-
-/** The masks of make-segmentation-refs.py, as uint8 label volumes (label 1). */
-function masks3d(): [Uint8Array, Uint8Array] {
-  const a = new Uint8Array(20 * 24 * 28);
-  const b = new Uint8Array(20 * 24 * 28);
-  let i = 0;
-  for (let z = 0; z < 20; z++)
-    for (let y = 0; y < 24; y++)
-      for (let x = 0; x < 28; x++, i++) {
-        a[i] = 4 * (z - 10) ** 2 + (y - 12) ** 2 + (x - 13) ** 2 <= 64 ? 1 : 0;
-        b[i] = 4 * (z - 11) ** 2 + (y - 10) ** 2 + (x - 15) ** 2 <= 49 || (z >= 2 && z <= 3 && y >= 20 && x >= 24) ? 1 : 0;
-      }
-  return [a, b];
-}
 
 function masks2d(): [Uint8Array, Uint8Array] {
   const a = new Uint8Array(30 * 40);
@@ -42,7 +29,7 @@ function masks2d(): [Uint8Array, Uint8Array] {
 }
 
 describe('segmentation metrics', () => {
-  const [a3, b3] = masks3d();
+  const [a3, b3] = refMasks();
   it('Hausdorff 95 / 100 on an anisotropic 3D Image equals the scipy (MONAI definition) reference', () => {
     const geo = { spacing: [0.8, 1.0, 2.5] };
     const batch = { pred: [createImage('uint8', [28, 24, 20], a3, geo)], target: [createImage('uint8', [28, 24, 20], b3, geo)] };
@@ -55,7 +42,11 @@ describe('segmentation metrics', () => {
   it('Hausdorff on a 2D tensor with spacing (x, y) = (1.3, 0.7)', () => {
     const [a, b] = masks2d();
     const batch = { pred: [tensor('uint8', [30, 40], a)], target: [tensor('uint8', [30, 40], b)] };
-    for (const [p, want] of [[95, refs['2d'].hd95], [100, refs['2d'].hd100], [50, refs['2d'].hd50]] as const) {
+    for (const [p, want] of [
+      [95, refs['2d'].hd95],
+      [100, refs['2d'].hd100],
+      [50, refs['2d'].hd50],
+    ] as const) {
       expect(runMetric(hausdorff({ pred: 'pred', target: 'target', percentile: p, spacing: [1.3, 0.7] }), () => [batch]).result['1']).toBeCloseTo(want, 10);
     }
   });
@@ -71,7 +62,24 @@ describe('segmentation metrics', () => {
     expect(runMetric(pixelAccuracy({ pred: 'pred', target: 'label' }), () => [batch]).result['1']).toBeCloseTo(250 / 519, 14);
   });
   it('FuseMedML test_eval_example_seg_3: Hausdorff of [[1,0],[0,1],[1,0],[0,1]] vs all ones is 1.0', () => {
-    const batch = { pred: [[[1, 0], [0, 1], [1, 0], [0, 1]]], target: [[[1, 1], [1, 1], [1, 1], [1, 1]]] };
+    const batch = {
+      pred: [
+        [
+          [1, 0],
+          [0, 1],
+          [1, 0],
+          [0, 1],
+        ],
+      ],
+      target: [
+        [
+          [1, 1],
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ],
+      ],
+    };
     expect(runMetric(hausdorff({ pred: 'pred', target: 'target', percentile: 100 }), () => [batch]).result['average']).toBe(1);
     // Its uniform pixel weights leave Dice 2/3, overlap 1, pixel accuracy 0.5, IoU 0.5 as unweighted.
     expect(runMetric(dice({ pred: 'pred', target: 'target' }), () => [batch]).result['average']).toBeCloseTo(2 / 3, 14);
@@ -86,7 +94,10 @@ describe('segmentation metrics', () => {
     const p2 = tensor('uint8', [2, 3], Uint8Array.from([1, 1, 1, 0, 0, 0]));
     const m = dice({ pred: 'p', target: 't' });
     // Sample 1: label 1 → 2·1/3, label 2 → 2·2/5; sample 2: label 1 → 1 (label 2 absent).
-    const r = runMetric(m, () => [{ p: [p1], t: [t1] }, { p: [p2], t: [t2] }]).result;
+    const r = runMetric(m, () => [
+      { p: [p1], t: [t1] },
+      { p: [p2], t: [t2] },
+    ]).result;
     expect(r['1']).toBeCloseTo((2 / 3 + 1) / 2, 14);
     expect(r['2']).toBeCloseTo(4 / 5, 14);
     expect(r['average']).toBeCloseTo(((2 / 3 + 1) / 2 + 4 / 5) / 2, 14);
@@ -94,7 +105,9 @@ describe('segmentation metrics', () => {
   });
   it('bad input: shape mismatch, no volume, a label missing from the prediction (counted)', () => {
     const t = tensor('uint8', [2, 2], Uint8Array.from([1, 1, 0, 0]));
-    expect(() => runMetric(dice({ pred: 'p', target: 't' }), () => [{ p: [tensor('uint8', [4], Uint8Array.from([1, 1, 0, 0]))], t: [t] }])).toThrow(/shape \[4\] differs from target shape \[2, 2\]/);
+    expect(() => runMetric(dice({ pred: 'p', target: 't' }), () => [{ p: [tensor('uint8', [4], Uint8Array.from([1, 1, 0, 0]))], t: [t] }])).toThrow(
+      /shape \[4\] differs from target shape \[2, 2\]/,
+    );
     expect(() => runMetric(dice({ pred: 'p', target: 't' }), () => [{ p: [3], t: [t] }])).toThrow(/row 0.*Tensor/);
     const r = runMetric(hausdorff({ pred: 'p', target: 't' }), () => [{ p: [t, tensor('uint8', [2, 2], new Uint8Array(4))], t: [t, t] }]);
     expect(r.status.skipped).toBe(1);
