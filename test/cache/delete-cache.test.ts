@@ -1,21 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CACHE_FILES, deleteCacheFolder, openSampleCache } from '../../src/cache/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { makeVolume } from './test-ops.js';
+import { tempDirs } from '../temp-dirs.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'ff-del-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs({ prefix: 'ff-del-' });
 
 async function filled(root: string): Promise<string> {
   const c = openSampleCache({ dir: root, pipeline: pipeline([makeVolume({ key: 'img' })], { name: 'static' }), audit: false });

@@ -1,25 +1,21 @@
-import { copyFileSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSampleCache, type SampleCache } from '../../src/cache/index.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
 import { createSample, setKey, type Sample } from '../../src/core/sample.js';
 import { loadImage } from '../../src/ops/image/load-image.js';
 import { readRows } from '../../src/ops/tabular/read-rows.js';
 import { pipeline, runPipeline } from '../../src/ops/pipeline.js';
+import { tempDirs } from '../temp-dirs.js';
 
 const VOLUMES = resolve('test/fixtures/volumes');
-const dirs: string[] = [];
 const caches: SampleCache[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'ff-inputs-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  for (const c of caches.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+const tmp = tempDirs({
+  prefix: 'ff-inputs-',
+  beforeRemove: async () => {
+    for (const c of caches.splice(0)) await c.close();
+  },
 });
 
 /** A fresh, cache-free run of `p` on `id`: the reference. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Int32, Vector } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,17 +9,16 @@ import { createSample, getKey, type Sample } from '../../src/core/sample.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { pipeline, runPipeline } from '../../src/ops/pipeline.js';
 import { drift, failOn, makeVolume, morph, scale, setConst } from './test-ops.js';
+import { tempDirs } from '../temp-dirs.js';
 
-const dirs: string[] = [];
 const caches: SampleCache[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'ff-cache-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  for (const c of caches.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+const tmp = tempDirs({
+  prefix: 'ff-cache-',
+  beforeRemove: async () => {
+    for (const c of caches.splice(0)) await c.close();
+  },
+});
+afterEach(() => {
   drift.factor = 2;
 });
 
