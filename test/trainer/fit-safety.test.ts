@@ -3,28 +3,22 @@
  * new run never reuses a folder holding a run; `overwrite` removes only the run files) and its
  * output safety (log through a link, run folder that is a file).
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OptionsError } from '../../src/core/errors.js';
 import { OutputError } from '../../src/core/safe-fs.js';
 import { readCheckpoint } from '../../src/trainer/checkpoint.js';
 import { fit, type FitOptions } from '../../src/trainer/fit.js';
 import { crossEntropy } from '../../src/trainer/losses/cross-entropy.js';
 import { tabularModel, trainBatches } from './helpers/tabular.js';
+import { tempDirs } from '../temp-dirs.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'ff-fit-safety-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs({ prefix: 'ff-fit-safety-', removeAfter: 'all' });
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const ce = crossEntropy({ pred: 'model.logits.cls', target: 'data.label' });
 const base = (dir: string): FitOptions => ({
@@ -106,7 +100,11 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const jsonLines = (file: string): unknown[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+const jsonLines = (file: string): unknown[] =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
 
 describe('fit: a new run never reuses a folder holding a run', () => {
   it('a fresh fit into a folder with a previous run → OutputError naming the folder, the files and the options; nothing changed', async () => {

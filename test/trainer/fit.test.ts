@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MissingKeyError, OptionsError } from '../../src/core/errors.js';
 import { deleteKey, setKey, type Sample } from '../../src/core/sample.js';
 import type { Metric } from '../../src/eval/metric.js';
@@ -11,17 +10,12 @@ import { fit } from '../../src/trainer/fit.js';
 import { crossEntropy } from '../../src/trainer/losses/cross-entropy.js';
 import { TrainingError } from '../../src/trainer/training-error.js';
 import { tabularModel, trainBatches, validationBatches } from './helpers/tabular.js';
+import { tempDirs } from '../temp-dirs.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'ff-fit-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs({ prefix: 'ff-fit-', removeAfter: 'all' });
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const ce = crossEntropy({ pred: 'model.logits.cls', target: 'data.label' });
 
@@ -60,7 +54,10 @@ describe('fit', () => {
     const last = result.history[2]!;
     expect(last.validation!.losses['total']).toBeLessThan(0.25);
     expect(last.validation!.losses['total']).toBeLessThan(result.history[0]!.train.losses['total']!);
-    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number });
+    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { epoch: number });
     expect(lines.map((l) => l.epoch)).toEqual([0, 1, 2]);
     expect(existsSync(join(dir, 'best.ckpt'))).toBe(true);
     const ckpt = readCheckpoint(join(dir, 'last.ckpt'));
@@ -195,8 +192,7 @@ describe('fit', () => {
     const err = await fit({
       model: tabularModel(),
       losses: [ce],
-      train: (at) =>
-        mapBatches(train(at), (b) => setKey(b, 'data.features', { dtype: 'float32', shape: [32, 29], data: new Float32Array(32 * 29) })),
+      train: (at) => mapBatches(train(at), (b) => setKey(b, 'data.features', { dtype: 'float32', shape: [32, 29], data: new Float32Array(32 * 29) })),
       epochs: 1,
       dir: tmp(),
       progress: false,
@@ -245,6 +241,8 @@ describe('fit', () => {
     await expect(fit({ ...base, epochs: 1, losses: [] })).rejects.toThrow(OptionsError);
     await expect(fit({ ...base, epochs: 1, monitor: { key: 'validation.metrics.auc', mode: 'max' } })).rejects.toThrow(/needs a validation set/);
     await expect(fit({ ...base, epochs: 1, losses: [ce, ce] })).rejects.toThrow(OptionsError);
-    await expect(fit({ ...base, epochs: 1, train: () => mapBatches({ async *[Symbol.asyncIterator]() {} }, (b) => b) })).rejects.toThrow(/epoch 0, step 0: the training stream yielded no batches/);
+    await expect(fit({ ...base, epochs: 1, train: () => mapBatches({ async *[Symbol.asyncIterator]() {} }, (b) => b) })).rejects.toThrow(
+      /epoch 0, step 0: the training stream yielded no batches/,
+    );
   });
 });
