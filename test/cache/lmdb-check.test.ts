@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_FILES, checkLmdbFile, openSampleCache } from '../../src/cache/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
-import type { ReadOutcome } from './read-child.js';
+import { readInChild } from './read-in-child.js';
 import { makeVolume } from './test-ops.js';
 
 const IDS = ['a', 'b', 'c'];
@@ -79,13 +78,7 @@ describe('LMDB file check before mapping (issue 9 item 14)', () => {
       writeFileSync(join(f, CACHE_FILES.store), bytes);
       return f;
     });
-    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], { encoding: 'utf8', timeout: 60_000 });
-    expect(child.signal, child.stderr).toBeNull(); // before the check: SIGSEGV / SIGBUS
-    expect(child.status, child.stderr).toBe(0);
-    const outcomes = child.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as ReadOutcome);
+    const outcomes = readInChild(folders, { ids: IDS });
     expect(outcomes).toHaveLength(cases.length);
     outcomes.forEach((o, i) => {
       const what = cases[i]?.[0];

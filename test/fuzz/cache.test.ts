@@ -17,16 +17,16 @@
  * - the marker: `deleteCacheFolder` either refuses with an InputError naming the marker (removing
  *   nothing) or removes only files the cache made — a file of the user's beside them survives.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_FILES, CACHE_MADE_FILES, deleteCacheFolder, openSampleCache, readManifest } from '../../src/cache/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { readAll, type ReadOutcome } from '../cache/read-child.js';
+import { readInChild } from '../cache/read-in-child.js';
 import { makeVolume, morph, scale } from '../cache/test-ops.js';
 import { FUZZ_SEED, FuzzTally, applyDamage, damageOf, exactOrInputError, fuzzParams, fuzzRuns, type Damage } from './fuzz-kit.js';
 
@@ -69,17 +69,7 @@ describe('fuzz: damaged cache folder', () => {
     const good = readFileSync(join(folder, CACHE_FILES.store));
     const damages: Damage[] = fc.sample(damageOf(good.length), { seed: FUZZ_SEED, numRuns: fuzzRuns(60) });
     const folders = damages.map((d) => damagedCopy(CACHE_FILES.store, applyDamage(good, d)));
-    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cache/read-child.ts'), JSON.stringify(IDS), ...folders], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      maxBuffer: 64 << 20,
-    });
-    expect(child.signal, `a damaged cache.mdb crashed the reader: ${child.stderr}`).toBeNull();
-    expect(child.status, child.stderr).toBe(0);
-    const outcomes = child.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as ReadOutcome);
+    const outcomes = readInChild(folders, { ids: IDS, timeoutMs: 120_000 });
     expect(outcomes).toHaveLength(damages.length);
     const tally = new FuzzTally('cache.mdb (child process)');
     let misses = 0;
