@@ -14,7 +14,8 @@ import { createReplicaPool } from '../../src/trainer/parallel/replica-pool.js';
 
 /** A step function and its teardown. */
 export interface Stepper {
-  readonly step: () => Promise<void>;
+  /** One step on `batch` (default: the stepper's own batch). */
+  readonly step: (batch?: Sample) => Promise<void>;
   readonly close: () => Promise<void>;
 }
 
@@ -25,9 +26,9 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   let n = 0;
   if (threads === 1) {
     return {
-      step: () => {
+      step: (b = batch) => {
         const ctx = { step: n++, phase: 'train' };
-        const { value, grads } = tf.variableGrads(() => totalLoss(losses, batch, model.forward(batch, { ...ctx, training: true }), ctx).total, variables);
+        const { value, grads } = tf.variableGrads(() => totalLoss(losses, b, model.forward(b, { ...ctx, training: true }), ctx).total, variables);
         const list = variables.map((v) => grads[v.name] as tf.Tensor);
         value.dataSync();
         optimizer.apply(list, 1e-3);
@@ -42,8 +43,8 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   }
   const pool = await createReplicaPool({ model, losses, threads });
   return {
-    step: async () => {
-      const r = await pool.gradients(batch, rows, n++);
+    step: async (b = batch) => {
+      const r = await pool.gradients(b, rows, n++);
       optimizer.apply(r.grads, 1e-3);
       tf.dispose(r.grads);
     },

@@ -14,6 +14,18 @@
  * the row-weighted mean of the replicas' (the moving mean equals one thread's, the moving variance
  * lacks the between-slice part). Dice is a ratio over the batch: with threads it is the
  * row-weighted mean of the slices' Dice. Seeded dropout draws its mask per slice shape.
+ *
+ * Why replicas rather than tfjs-backend-wasm's threaded SIMD build (XNNPACK's pool over
+ * Emscripten pthreads): tfjs turns that build off in Node (`WASM_HAS_MULTITHREAD_SUPPORT` is
+ * false there) and its pthread worker script comes as a blob URL, which Node's Worker refuses
+ * (ERR_WORKER_PATH). Forcing the flag and starting the workers from the script's text (an eval
+ * worker that also defines the bundle globals the main script expects) does load the threaded
+ * module with its 8 pthread workers in tfjs-backend-wasm 4.22, but `setThreadsCount(2)` still
+ * ends with `getThreadsCount() === 1` and no pthread is ever started, so no kernel ran on two
+ * threads (measured on the fixed CNN: same samples/s as 1 thread). Even when it works, only the
+ * XNNPACK kernels (convolutions, matrix products, which fuseflow's gradient kernels reach through
+ * the stock batch matmul) would be threaded; fuseflow's JS loops (im2col, pooling gradients,
+ * sums) would not. Replicas thread everything, on every backend.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
