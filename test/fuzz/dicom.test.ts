@@ -16,24 +16,17 @@
  *   or a hang (each case is bounded by the test timeout).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import type { Image } from '../../src/core/image.js';
-import { closeIoPool, configureIoPool } from '../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../src/ops/image/io/read-image.js';
 import { FuzzTally, applyDamage, damageOf, fuzzParams, type Damage } from './fuzz-kit.js';
+import { ioTestFolder } from '../ops/image/io/io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-fuzz-dicom-'));
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-fuzz-dicom-' });
 
 /** [start, end) of the PixelData value of an explicit-VR little-endian file. */
 function pixelRange(bytes: Uint8Array): readonly [number, number] {

@@ -17,24 +17,17 @@
  * Never a partial image, another error type, a crash or a hang.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import type { Image } from '../../src/core/image.js';
-import { closeIoPool, configureIoPool } from '../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../src/ops/image/io/read-image.js';
 import { FuzzTally, applyDamage, damageOf, exactOrInputError, fuzzParams, type Damage } from './fuzz-kit.js';
+import { ioTestFolder } from '../ops/image/io/io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-fuzz-nifti-'));
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-fuzz-nifti-' });
 
 /** NIfTI-1 header byte ranges [start, end) by what a flip there may change. */
 const GEOMETRY: readonly (readonly [number, number])[] = [

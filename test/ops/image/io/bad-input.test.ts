@@ -2,23 +2,15 @@
  * Bad input: each failure is an InputError naming the file and what is wrong, and a failed read
  * leaves the pool able to read the next file.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
-import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { writeImage } from '../../../../src/ops/image/io/write-image.js';
+import { ioTestFolder } from './io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-bad-'));
-// one IO thread: each itk-wasm module loads once for the whole file
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-bad-' });
 
 function cut(src: string, name: string, keep: (n: number) => number): string {
   const bytes = readFileSync(src);

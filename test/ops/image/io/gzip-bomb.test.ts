@@ -7,23 +7,16 @@
  * block (1 KiB of deflate per MiB of zeros).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
 import { GUNZIP_CHUNK_BYTES, gunzipBounded } from '../../../../src/ops/image/io/gunzip-bounded.js';
-import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { ioTestFolder } from './io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-bomb-'));
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-bomb-' });
 
 const MiB = 2 ** 20;
 /** Zeros in each bomb: 4000 MiB from about 4 MB of deflate (BOMB_MIB overrides, e.g. to try the old code gently). */

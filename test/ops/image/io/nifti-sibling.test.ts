@@ -5,19 +5,14 @@
  * size and geometry with 195 517 wrong voxels, no error. Found by test/fuzz/nifti.test.ts, whose
  * damaged copies sat side by side. The reference is the file's own bytes, inflated by zlib.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
+import { describe, expect, it } from 'vitest';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { ioTestFolder } from './io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-sibling-'));
-afterAll(async () => {
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-sibling-', oneIoThread: false });
 
 describe('a .nii.gz beside a .nii of the same name', () => {
   it('reads its own voxels, not the other file’s', async () => {

@@ -2,13 +2,12 @@
  * Reading real files, compared with values computed independently by nibabel and pydicom
  * (test/fixtures/imaging-reference.py → imaging-reference.json), not by itk-wasm.
  */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imageSize, type Image } from '../../../../src/core/image.js';
-import { closeIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { ioTestFolder } from './io-test-folder.js';
 
 interface Probe {
   readonly index: readonly number[];
@@ -63,11 +62,7 @@ function expectMatches(img: Image, r: Ref): void {
   for (const p of r.probes) expect(at(img, p.index)).toBe(p.value);
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-read-'));
-afterAll(async () => {
-  await closeIoPool();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = ioTestFolder({ prefix: 'fuseflow-read-', oneIoThread: false });
 
 describe('readImage on NIfTI', () => {
   it('KmeansTest T1: negative x step and permuted axes give nibabel’s affine in LPS', async () => {

@@ -5,23 +5,16 @@
  * series' ImagePositionPatient values projected on the slice normal (row × column cosines), worked
  * out by hand from the headers: the normal is (0, −0.134158, 0.99096).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
-import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
+import { ioTestFolder } from './io-test-folder.js';
 
 const SRC = 'test/fixtures/dicom/series-mr-brain';
 const NAMES = readdirSync(SRC).sort();
-const tmp = mkdtempSync(join(tmpdir(), 'fuseflow-gaps-'));
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = ioTestFolder({ prefix: 'fuseflow-gaps-' });
 
 /** A copy of the series in a new folder, without the files `drop`, plus `extra` files. */
 function copySeries(name: string, drop: readonly string[], extra: ReadonlyMap<string, Uint8Array> = new Map()): string {

@@ -2,24 +2,16 @@
  * Writing: every written format reads back to the same voxels, dtype and geometry; NIfTI
  * scl_slope/scl_inter scaling is applied on read (checked on a header edited by hand).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../../../../src/core/image.js';
-import { closeIoPool, configureIoPool } from '../../../../src/ops/image/io/io-pool.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { writeImage } from '../../../../src/ops/image/io/write-image.js';
 import { OptionsError } from '../../../../src/core/errors.js';
+import { ioTestFolder } from './io-test-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-write-'));
-// one IO thread: each itk-wasm module loads once for the whole file
-beforeAll(() => configureIoPool({ threads: 1, maxPending: 4 }));
-afterAll(async () => {
-  await configureIoPool({});
-  await closeIoPool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ioTestFolder({ prefix: 'fuseflow-write-' });
 
 /** Byte equality of two pixel buffers (vitest's deep equality is slow on millions of elements). */
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
