@@ -12,39 +12,42 @@
  * never reuses a folder that holds a run's files (`trainer/run-folder`'s list, the one
  * `fuseflow train` uses): it is refused, naming the files, unless `resume: true` or
  * `overwrite: true` (which removes only those files). Files are written through `core/safe-fs`
- * (checkpoints atomically, the log never through a link). Every tensor it makes is disposed.
+ * (checkpoints atomically, the log never through a link). Every tensor it makes is disposed,
+ * except the intermediates of a forward pass that throws (see `loop/training-step`).
+ *
+ * The loop is split in stages, each a unit of `trainer/loop/` (as Lightning splits its loops):
+ * `training-step` (one optimisation step), `training-epoch` (one epoch of the training stream,
+ * from the resume position), `validation-pass` (losses and evaluator metrics),
+ * `run-checkpoints` (best/last, resume, the monitored value's best), `epoch-logger` (log.jsonl,
+ * progress); `loop-state` is the record they advance. This file checks the options, sets the
+ * run up and runs the stages in order.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
-import { appendFileNoFollow } from '../core/safe-fs.js';
-import { getOr, SAMPLE_ID_KEY, setKeys, type Sample } from '../core/sample.js';
-import { evaluate } from '../eval/evaluate.js';
-import type { Metric, MetricResults } from '../eval/metric.js';
+import type { Sample } from '../core/sample.js';
+import type { Metric } from '../eval/metric.js';
 import { useBackend, type BackendName } from './backend.js';
-import { batchSizeAt } from './batch-input.js';
-import { readCheckpoint, restoreWeights, saveCheckpoint } from './checkpoint.js';
-import { addColumns, type Columns } from './eval-columns.js';
-import { checkLossNames, totalLoss, type Loss } from './losses/loss.js';
+import { checkLossNames, type Loss } from './losses/loss.js';
 import type { DictModel } from './models/dict-model.js';
-import { clipByGlobalNorm } from './optim/clip-gradients.js';
 import { lrSchedule, type LrScheduleConfig } from './optim/lr-schedule.js';
 import { createOptimizer, type OptimizerConfig } from './optim/optimizer.js';
-import { progressBar, type ProgressBar } from './progress-bar.js';
-import { checkRunConfig, type RunConfig } from './run-config.js';
+import type { ProgressBar } from './progress-bar.js';
+import type { RunConfig } from './run-config.js';
 import { claimRunFolder } from './run-folder.js';
-import { TrainingError } from './training-error.js';
 import { computeThreads } from './parallel/compute-threads.js';
 import { lossSpecs } from './parallel/loss-from-spec.js';
 import { createReplicaPool, type ReplicaPool } from './parallel/replica-pool.js';
+import { epochLogger, type EpochLog } from './loop/epoch-logger.js';
+import { endEpoch, newLoopState } from './loop/loop-state.js';
+import { defaultMonitor, monitorValue } from './loop/monitor.js';
+import { runCheckpoints } from './loop/run-checkpoints.js';
+import { trainingEpoch, type StepInfo, type StreamPosition } from './loop/training-epoch.js';
+import { trainingStep } from './loop/training-step.js';
+import { validationPass } from './loop/validation-pass.js';
 
-/** Where the training stream starts: epoch, run seed and samples of the epoch already consumed. */
-export interface StreamPosition {
-  readonly epoch: number;
-  readonly seed: number;
-  readonly position: number;
-}
+export type { EpochLog } from './loop/epoch-logger.js';
+export type { StreamPosition } from './loop/training-epoch.js';
 
 /** Options of {@link fit}. */
 export interface FitOptions {
@@ -139,20 +142,9 @@ export interface FitOptions {
    */
   readonly signal?: AbortSignal;
   /** Called after each training step (after any mid-epoch checkpoint). */
-  readonly onStep?: (info: { readonly epoch: number; readonly step: number; readonly position: number; readonly loss: number }) => void;
+  readonly onStep?: (info: StepInfo) => void;
   /** Called after each epoch's log entry. */
   readonly onEpoch?: (entry: EpochLog) => void;
-}
-
-/** One line of the JSONL log. */
-export interface EpochLog {
-  readonly epoch: number;
-  readonly step: number;
-  readonly lr: number;
-  readonly train: { readonly losses: Readonly<Record<string, number>>; readonly samples: number; readonly samplesPerSecond: number; readonly dataWait: number };
-  readonly validation?: { readonly losses: Readonly<Record<string, number>>; readonly metrics: MetricResults };
-  readonly monitor: number;
-  readonly best: boolean;
 }
 
 /** What {@link fit} returns. */
@@ -165,18 +157,6 @@ export interface FitResult {
   readonly interrupted: boolean;
   readonly steps: number;
   readonly resumedFrom: { readonly epoch: number; readonly position: number; readonly step: number } | null;
-}
-
-interface LoopState {
-  epoch: number;
-  position: number;
-  step: number;
-  bestValue: number | null;
-  bestEpoch: number | null;
-  badEpochs: number;
-  sums: Record<string, number>;
-  batches: number;
-  samples: number;
 }
 
 /**
@@ -202,33 +182,25 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`fit: clipNorm must be > 0, got ${options.clipNorm}`);
   const es = options.earlyStopping;
   if (es !== undefined && (!Number.isInteger(es.patience) || es.patience < 1)) throw new OptionsError(`fit: earlyStopping.patience must be a positive integer`);
-  const monitor = options.monitor ?? { key: options.validation === undefined ? 'train.losses.total' : 'validation.losses.total', mode: 'min' as const };
+  const monitor = options.monitor ?? defaultMonitor(options.validation !== undefined);
   if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
   const config = fitConfig(options);
-  const threads = computeThreads({ ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.dataThreads === undefined ? {} : { dataThreads: options.dataThreads }) });
+  const threads = computeThreads({
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.dataThreads === undefined ? {} : { dataThreads: options.dataThreads }),
+  });
   if (threads > 1) lossSpecs(losses);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
   const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
   const variables = model.trainableVariables();
   const optimizer = createOptimizer(options.optimizer ?? { type: 'adam' }, variables);
-  const metrics = options.metrics ?? [];
-  const metricKeys = options.metricKeys ?? [...new Set(losses.flatMap((l) => lossKeys(l)))];
-  const bar: ProgressBar | null =
-    options.progress === false || (options.progress === undefined && process.stderr.isTTY !== true)
-      ? null
-      : options.progress === true || options.progress === undefined
-        ? progressBar()
-        : options.progress;
+  const logger = epochLogger({ logPath: join(dir, 'log.jsonl'), epochs, monitorKey: monitor.key, ...(options.progress === undefined ? {} : { progress: options.progress }) });
+  const checkpoints = runCheckpoints({ dir, model, optimizer, monitor, config, seed, ...(es?.minDelta === undefined ? {} : { minDelta: es.minDelta }) });
 
-  const lastPath = join(dir, 'last.ckpt');
-  const bestPath = join(dir, 'best.ckpt');
-  const logPath = join(dir, 'log.jsonl');
-
-  const state: LoopState = { epoch: 0, position: 0, step: 0, bestValue: null, bestEpoch: null, badEpochs: 0, sums: {}, batches: 0, samples: 0 };
+  const state = newLoopState();
   let resumedFrom: FitResult['resumedFrom'] = null;
-  let runSeed = seed;
   let pool: ReplicaPool | null = null;
   if (threads > 1) {
     const name = tf.getBackend();
@@ -249,12 +221,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     // folder holding a run is refused unless resumed, or overwritten (its run files only).
     claimRunFolder(dir, { resume: options.resume === true, overwrite: options.overwrite === true });
     if (options.resume === true) {
-      const ckpt = readCheckpoint(lastPath);
-      checkRunConfig(ckpt.trainState['config'], config, { file: lastPath });
-      restoreWeights(model, ckpt, lastPath);
-      if (ckpt.optimizer !== null) optimizer.load(ckpt.optimizer);
-      Object.assign(state, ckpt.trainState['loop'] as LoopState);
-      runSeed = (ckpt.trainState['seed'] as number | undefined) ?? seed;
+      checkpoints.resume(state);
       resumedFrom = { epoch: state.epoch, position: state.position, step: state.step };
     } else {
       options.onNewRunFolder?.(dir);
@@ -265,93 +232,59 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     throw err;
   }
 
-  const checkpoint = async (path: string): Promise<void> => {
-    await saveCheckpoint(path, { model, optimizer: await optimizer.state(), trainState: { loop: { ...state, sums: { ...state.sums } }, seed: runSeed, monitor, config } });
-  };
-
+  const step = trainingStep({
+    model,
+    losses,
+    variables,
+    optimizer,
+    pool,
+    lastPath: checkpoints.lastPath,
+    ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm }),
+  });
   const history: EpochLog[] = [];
   let stoppedEarly = false;
   let interrupted = false;
   try {
-    while (state.epoch < epochs && !interrupted) {
+    while (state.epoch < epochs) {
       const epoch = state.epoch;
-      const t0 = performance.now();
-      let wait = 0;
-      let lr = schedule.at(state.step);
-      const source = options.train({ epoch, seed: runSeed, position: state.position })[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          if (options.signal?.aborted === true) {
-            interrupted = true;
-            break;
-          }
-          const w0 = performance.now();
-          const next = await source.next();
-          wait += performance.now() - w0;
-          if (next.done === true) break;
-          const batch = next.value;
-          lr = schedule.at(state.step);
-          const n = batchSizeAt(batch, model.binding.inputs[0]?.key ?? SAMPLE_ID_KEY);
-          const values = pool === null ? trainStep(batch, state, lr) : await parallelStep(pool, batch, n, state, lr);
-          state.step += 1;
-          state.batches += 1;
-          state.samples += n;
-          state.position += n;
-          for (const [k, v] of Object.entries(values)) state.sums[k] = (state.sums[k] ?? 0) + v;
-          const elapsed = (performance.now() - t0) / 1000;
-          bar?.update({
-            epoch,
-            epochs,
-            batches: state.batches,
-            loss: (state.sums['total'] ?? 0) / state.batches,
-            samplesPerSecond: state.samples / Math.max(elapsed, 1e-9),
-            dataWait: wait / 1000 / Math.max(elapsed, 1e-9),
-          });
-          if (every > 0 && state.step % every === 0) await checkpoint(lastPath);
-          options.onStep?.({ epoch, step: state.step, position: state.position, loss: values['total'] as number });
-        }
-      } finally {
-        await source.return?.();
-      }
-      if (interrupted) {
-        await checkpoint(lastPath);
-        bar?.done(`interrupted at epoch ${epoch + 1}, step ${state.step}; ${lastPath} holds the exact position (resume: true continues)`);
+      const run = await trainingEpoch(state, {
+        model,
+        train: options.train,
+        seed: checkpoints.seed,
+        step,
+        schedule,
+        logger,
+        checkpoint: () => checkpoints.writeLast(state),
+        checkpointEverySteps: every,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+      });
+      if (run.interrupted) {
+        interrupted = true;
+        await checkpoints.writeLast(state);
+        logger.interrupted(epoch, state.step, checkpoints.lastPath);
         break;
       }
-      if (state.batches === 0) throw new TrainingError('the training stream yielded no batches this epoch', { epoch, step: state.step });
-      const seconds = (performance.now() - t0) / 1000;
-      const trainLosses = Object.fromEntries(Object.entries(state.sums).map(([k, v]) => [k, v / Math.max(state.batches, 1)]));
-      const validation = options.validation === undefined ? undefined : await validate(state.step);
-      const entryBase = {
-        epoch,
-        step: state.step,
-        lr,
-        train: { losses: trainLosses, samples: state.samples, samplesPerSecond: state.samples / Math.max(seconds, 1e-9), dataWait: wait / 1000 / Math.max(seconds, 1e-9) },
-        ...(validation === undefined ? {} : { validation }),
-      };
+      const validation =
+        options.validation === undefined
+          ? undefined
+          : await validationPass({
+              model,
+              losses,
+              validation: options.validation,
+              step: state.step,
+              ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+              ...(options.metricKeys === undefined ? {} : { metricKeys: options.metricKeys }),
+            });
+      const entryBase = { epoch, step: state.step, lr: run.lr, train: run.train, ...(validation === undefined ? {} : { validation }) };
       const value = monitorValue(monitor.key, entryBase);
-      const delta = es?.minDelta ?? 0;
-      const improved = state.bestValue === null || (monitor.mode === 'min' ? value < state.bestValue - delta : value > state.bestValue + delta);
-      if (improved) {
-        state.bestValue = value;
-        state.bestEpoch = epoch;
-        state.badEpochs = 0;
-      } else {
-        state.badEpochs += 1;
-      }
+      const improved = checkpoints.judge(state, value, epoch);
       const entry: EpochLog = { ...entryBase, monitor: value, best: improved };
-      state.epoch += 1;
-      state.position = 0;
-      state.sums = {};
-      state.batches = 0;
-      state.samples = 0;
-      if (improved) await checkpoint(bestPath);
-      await checkpoint(lastPath);
-      appendFileNoFollow(logPath, `${JSON.stringify(entry)}\n`);
+      endEpoch(state);
+      if (improved) await checkpoints.writeBest(state);
+      await checkpoints.writeLast(state);
+      logger.epoch(entry);
       history.push(entry);
-      bar?.done(
-        `epoch ${epoch + 1}/${epochs} loss ${(trainLosses['total'] ?? 0).toFixed(4)} ${monitor.key} ${value.toFixed(4)}${improved ? ' (best)' : ''} ${entry.train.samplesPerSecond.toFixed(0)} samples/s data-wait ${(entry.train.dataWait * 100).toFixed(1)}%`,
-      );
       options.onEpoch?.(entry);
       if (es !== undefined && state.badEpochs >= es.patience) {
         stoppedEarly = true;
@@ -363,119 +296,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     await pool?.close();
   }
   return { history, bestEpoch: state.bestEpoch, bestValue: state.bestValue, stoppedEarly, interrupted, steps: state.step, resumedFrom };
-
-  function trainStep(batch: Sample, st: LoopState, lr: number): Record<string, number> {
-    const ctx = { step: st.step, phase: 'train' };
-    let termsKept: tf.Tensor | null = null;
-    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
-    try {
-      result = tf.variableGrads(() => {
-        const outputs = model.forward(batch, { ...ctx, training: true });
-        const { total, terms } = totalLoss(losses, batch, outputs, ctx);
-        termsKept = tf.keep(tf.stack(Object.values(terms)));
-        return total;
-      }, variables);
-    } catch (err) {
-      throw new TrainingError((err as Error).message, { epoch: st.epoch, step: st.step }, { cause: err });
-    }
-    const grads = variables.map((v) => result.grads[v.name] as tf.Tensor);
-    const total = (result.value.dataSync() as Float32Array)[0] as number;
-    const termValues = termsKept === null ? [] : Array.from((termsKept as tf.Tensor).dataSync());
-    const out: Record<string, number> = { total };
-    losses.forEach((l, i) => (out[l.name] = termValues[i] as number));
-    if (!Number.isFinite(total)) {
-      tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
-      throw lossNotFinite(batch, st, total, termValues);
-    }
-    applyGradients(grads, lr);
-    tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
-    return out;
-  }
-
-  /** One step on the replicas: their summed gradients, one optimizer update here. */
-  async function parallelStep(replicas: ReplicaPool, batch: Sample, rows: number, st: LoopState, lr: number): Promise<Record<string, number>> {
-    let result: Awaited<ReturnType<ReplicaPool['gradients']>>;
-    try {
-      result = await replicas.gradients(batch, rows, st.step);
-    } catch (err) {
-      throw new TrainingError((err as Error).message, { epoch: st.epoch, step: st.step }, { cause: err });
-    }
-    const out: Record<string, number> = { total: result.total };
-    losses.forEach((l, i) => (out[l.name] = result.terms[i] as number));
-    try {
-      if (!Number.isFinite(result.total)) throw lossNotFinite(batch, st, result.total, result.terms);
-      applyGradients(result.grads, lr);
-    } finally {
-      tf.dispose(result.grads);
-    }
-    return out;
-  }
-
-  function applyGradients(grads: readonly tf.Tensor[], lr: number): void {
-    if (options.clipNorm !== undefined) {
-      const clipped = clipByGlobalNorm(grads, options.clipNorm);
-      optimizer.apply(clipped.grads, lr);
-      tf.dispose(clipped.grads);
-    } else {
-      optimizer.apply(grads, lr);
-    }
-  }
-
-  function lossNotFinite(batch: Sample, st: LoopState, total: number, termValues: readonly number[]): TrainingError {
-    const last = existsSync(lastPath) ? `the last good checkpoint ${lastPath} is left intact` : 'no checkpoint had been written yet';
-    const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
-    const idText = Array.isArray(ids) ? `; batch ids ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : '';
-    return new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, {
-      epoch: st.epoch,
-      step: st.step,
-    });
-  }
-
-  async function validate(step: number): Promise<NonNullable<EpochLog['validation']>> {
-    const sums: Record<string, number> = {};
-    let count = 0;
-    let passes = 0;
-    const makeValidation = options.validation as () => AsyncIterable<Sample>;
-    // One pass = the model over the validation stream; the first also sums the losses. Metrics
-    // that ask for extra passes (exact AUC refinement) get them through `evaluate`.
-    const columnBatches = (): AsyncIterable<Columns> => ({
-      async *[Symbol.asyncIterator]() {
-        const first = passes++ === 0;
-        for await (const batch of makeValidation()) {
-          const ctx = { step, phase: 'validation' };
-          const kept = tf.tidy(() => {
-            const outputs = model.forward(batch, { ...ctx, training: false });
-            const { total, terms } = totalLoss(losses, batch, outputs, ctx);
-            return { values: tf.stack([total, ...Object.values(terms)]), outputs };
-          });
-          try {
-            if (first) {
-              const values = Array.from(await kept.values.data());
-              sums['total'] = (sums['total'] ?? 0) + (values[0] as number);
-              losses.forEach((l, i) => (sums[l.name] = (sums[l.name] ?? 0) + (values[i + 1] as number)));
-              count += 1;
-            }
-            if (metrics.length === 0) continue;
-            const withOutputs = await outputsToBatch(batch, kept.outputs);
-            const columns: Columns = {};
-            const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
-            if (Array.isArray(ids)) columns['id'] = ids;
-            for (const key of metricKeys) addColumns(columns, withOutputs, key);
-            yield columns;
-          } finally {
-            tf.dispose([kept.values, ...Object.values(kept.outputs)]);
-          }
-        }
-      },
-    });
-    let results: MetricResults = {};
-    if (metrics.length > 0) {
-      results = (await evaluate({ data: columnBatches, metrics })).metrics;
-    } else {
-      for await (const _ of columnBatches()) void _;
-    }
-    return { losses: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(count, 1)])), metrics: results };
-  }
 }
 
 /**
@@ -485,7 +305,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
  * weight shapes). `epochs` is not part of it (a finished run may be extended).
  */
 export function fitConfig(options: FitOptions): RunConfig {
-  const monitor = options.monitor ?? { key: options.validation === undefined ? 'train.losses.total' : 'validation.losses.total', mode: 'min' };
+  const monitor = options.monitor ?? defaultMonitor(options.validation !== undefined);
   const layers = options.model.net.layers.map((l) => {
     const { name: _name, ...layerConfig } = l.getConfig();
     return { class: l.getClassName(), config: layerConfig };
@@ -501,23 +321,4 @@ export function fitConfig(options: FitOptions): RunConfig {
     earlyStopping: options.earlyStopping ?? null,
     model: { binding: options.model.binding, layers, weights: options.model.net.weights.map((w) => w.shape) },
   };
-}
-
-async function outputsToBatch(batch: Sample, outputs: Readonly<Record<string, tf.Tensor>>): Promise<Sample> {
-  const values: Record<string, unknown> = {};
-  for (const [k, t] of Object.entries(outputs)) values[k] = { dtype: 'float32', shape: t.shape, data: Float32Array.from(await t.data()) };
-  return setKeys(batch, values);
-}
-
-function lossKeys(loss: Loss): string[] {
-  return [loss.pred, loss.target];
-}
-
-function monitorValue(key: string, entry: Pick<EpochLog, 'train' | 'validation'>): number {
-  const parts = key.split('.');
-  let node: unknown = entry;
-  for (const p of parts) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[p] : undefined;
-  if (typeof node === 'object' && node !== null && 'org' in node) node = node.org;
-  if (typeof node !== 'number') throw new OptionsError(`fit: monitored value '${key}' is not a number after the epoch (got ${JSON.stringify(node)})`);
-  return node;
 }

@@ -1,0 +1,133 @@
+/**
+ * The step stage (Lightning's `training_step` + optimizer step): one optimisation step on one
+ * batch. On this thread it runs forward, the weighted losses and backward under
+ * `tf.variableGrads`; with a replica pool the replicas compute the batch's summed gradients
+ * instead. Either way the gradients are clipped (when asked) and the optimizer applies one update
+ * at the given learning rate. A loss that is NaN or infinite stops training before any update.
+ * Every tensor the step makes is disposed after a step and after a non-finite loss; a batch that
+ * fails inside the forward pass (missing key, wrong shape) leaves that pass's intermediate
+ * tensors behind, as `tf.variableGrads` does not release them when its function throws.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { getOr, SAMPLE_ID_KEY, type Sample } from '../../core/sample.js';
+import { totalLoss, type Loss } from '../losses/loss.js';
+import type { DictModel } from '../models/dict-model.js';
+import { clipByGlobalNorm } from '../optim/clip-gradients.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { ReplicaPool } from '../parallel/replica-pool.js';
+import { TrainingError } from '../training-error.js';
+
+/** Options of {@link trainingStep}. */
+export interface TrainingStepOptions {
+  /** The model trained. Required. */
+  readonly model: DictModel;
+  /** Loss terms; the total is their weighted sum. Required. */
+  readonly losses: readonly Loss[];
+  /** The model's trainable variables, in the optimizer's order. Required. */
+  readonly variables: readonly tf.Variable[];
+  /** The optimizer over `variables`. Required. */
+  readonly optimizer: Optimizer;
+  /** Clip gradients to this global L2 norm. Default none. */
+  readonly clipNorm?: number;
+  /** Replicas computing the gradients on worker threads. Default null: this thread computes them. */
+  readonly pool?: ReplicaPool | null;
+  /** The run's `last.ckpt`: a non-finite loss's message says whether it is there to resume from. Required. */
+  readonly lastPath: string;
+}
+
+/** Where a step is (named by its errors; `step` is also the forward context's step). */
+export interface StepAt {
+  readonly epoch: number;
+  readonly step: number;
+}
+
+/**
+ * One optimisation step on `batch` (of `rows` rows) at learning rate `lr`; resolves with the loss
+ * values (`total`, then each loss by name, unweighted).
+ */
+export type TrainingStep = (batch: Sample, rows: number, at: StepAt, lr: number) => Promise<Record<string, number>>;
+
+/**
+ * The step function of a run.
+ * @example
+ * const step = trainingStep({ model, losses, variables, optimizer, lastPath: 'runs/a/last.ckpt' });
+ * const values = await step(batch, 32, { epoch: 0, step: 0 }, 1e-3); // { total: 0.69, crossEntropy: 0.69 }
+ * @throws {TrainingError} (from the step) naming epoch and step when the batch fails (missing
+ *   key, shape the model does not take, a replica's failure) or the loss is NaN or infinite
+ *   (then with the first batch ids and whether `lastPath` is there; no update is applied).
+ */
+export function trainingStep(options: TrainingStepOptions): TrainingStep {
+  const { model, losses, variables, optimizer, lastPath } = options;
+  const pool = options.pool ?? null;
+
+  const applyGradients = (grads: readonly tf.Tensor[], lr: number): void => {
+    if (options.clipNorm !== undefined) {
+      const clipped = clipByGlobalNorm(grads, options.clipNorm);
+      optimizer.apply(clipped.grads, lr);
+      tf.dispose(clipped.grads);
+    } else {
+      optimizer.apply(grads, lr);
+    }
+  };
+
+  const lossNotFinite = (batch: Sample, at: StepAt, total: number, termValues: readonly number[]): TrainingError => {
+    const last = existsSync(lastPath) ? `the last good checkpoint ${lastPath} is left intact` : 'no checkpoint had been written yet';
+    const ids = getOr<unknown>(batch, SAMPLE_ID_KEY, undefined);
+    const idText = Array.isArray(ids) ? `; batch ids ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}` : '';
+    return new TrainingError(`loss is ${total} (${losses.map((l, i) => `${l.name}=${termValues[i]}`).join(', ')})${idText}; training stopped, ${last}`, {
+      epoch: at.epoch,
+      step: at.step,
+    });
+  };
+
+  /** One step on this thread: forward, losses, backward, one update. */
+  const localStep = (batch: Sample, at: StepAt, lr: number): Record<string, number> => {
+    const ctx = { step: at.step, phase: 'train' };
+    let termsKept: tf.Tensor | null = null;
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(() => {
+        const outputs = model.forward(batch, { ...ctx, training: true });
+        const { total, terms } = totalLoss(losses, batch, outputs, ctx);
+        termsKept = tf.keep(tf.stack(Object.values(terms)));
+        return total;
+      }, [...variables]);
+    } catch (err) {
+      throw new TrainingError((err as Error).message, { epoch: at.epoch, step: at.step }, { cause: err });
+    }
+    const grads = variables.map((v) => result.grads[v.name] as tf.Tensor);
+    const total = (result.value.dataSync() as Float32Array)[0] as number;
+    const termValues = termsKept === null ? [] : Array.from((termsKept as tf.Tensor).dataSync());
+    const out: Record<string, number> = { total };
+    losses.forEach((l, i) => (out[l.name] = termValues[i] as number));
+    if (!Number.isFinite(total)) {
+      tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
+      throw lossNotFinite(batch, at, total, termValues);
+    }
+    applyGradients(grads, lr);
+    tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
+    return out;
+  };
+
+  /** One step on the replicas: their summed gradients, one optimizer update here. */
+  const parallelStep = async (replicas: ReplicaPool, batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> => {
+    let result: Awaited<ReturnType<ReplicaPool['gradients']>>;
+    try {
+      result = await replicas.gradients(batch, rows, at.step);
+    } catch (err) {
+      throw new TrainingError((err as Error).message, { epoch: at.epoch, step: at.step }, { cause: err });
+    }
+    const out: Record<string, number> = { total: result.total };
+    losses.forEach((l, i) => (out[l.name] = result.terms[i] as number));
+    try {
+      if (!Number.isFinite(result.total)) throw lossNotFinite(batch, at, result.total, result.terms);
+      applyGradients(result.grads, lr);
+    } finally {
+      tf.dispose(result.grads);
+    }
+    return out;
+  };
+
+  return async (batch, rows, at, lr) => (pool === null ? localStep(batch, at, lr) : parallelStep(pool, batch, rows, at, lr));
+}
