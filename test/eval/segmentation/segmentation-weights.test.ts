@@ -9,26 +9,13 @@ import { iou } from '../../../src/eval/segmentation/iou.js';
 import { overlap } from '../../../src/eval/segmentation/overlap.js';
 import { pixelAccuracy } from '../../../src/eval/segmentation/pixel-accuracy.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
+import { SEG3_PRED, SEG3_TARGET } from './fusemedml-seg3.js';
 
 describe('segmentation pixel and class weights', () => {
   it('FuseMedML test_eval_example_seg_3: weight 0.125 everywhere, class weight 1 → Dice 2/3, overlap 1, pixel accuracy 0.5, IoU 0.5', () => {
     const batch = {
-      pred: [
-        [
-          [1, 0],
-          [0, 1],
-          [1, 0],
-          [0, 1],
-        ],
-      ],
-      target: [
-        [
-          [1, 1],
-          [1, 1],
-          [1, 1],
-          [1, 1],
-        ],
-      ],
+      pred: [SEG3_PRED],
+      target: [SEG3_TARGET],
       w: [{ '1': tensor('float64', [4, 2], new Float64Array(8).fill(0.125)) }],
     };
     const keys = { pred: 'pred', target: 'target', pixelWeight: 'w', classWeights: { '1': 1 } };

@@ -8,6 +8,7 @@ import { overlap } from '../../../src/eval/segmentation/overlap.js';
 import { pixelAccuracy } from '../../../src/eval/segmentation/pixel-accuracy.js';
 import { hausdorff } from '../../../src/eval/segmentation/hausdorff.js';
 import { runMetric } from '../../../src/eval/metrics/run-metric.js';
+import { SEG3_PRED, SEG3_TARGET } from './fusemedml-seg3.js';
 import { NumpyRandomState } from '../../../src/eval/stats/numpy-random-state.js';
 import { refMasks } from './label-files.js';
 
@@ -63,22 +64,8 @@ describe('segmentation metrics', () => {
   });
   it('FuseMedML test_eval_example_seg_3: Hausdorff of [[1,0],[0,1],[1,0],[0,1]] vs all ones is 1.0', () => {
     const batch = {
-      pred: [
-        [
-          [1, 0],
-          [0, 1],
-          [1, 0],
-          [0, 1],
-        ],
-      ],
-      target: [
-        [
-          [1, 1],
-          [1, 1],
-          [1, 1],
-          [1, 1],
-        ],
-      ],
+      pred: [SEG3_PRED],
+      target: [SEG3_TARGET],
     };
     expect(runMetric(hausdorff({ pred: 'pred', target: 'target', percentile: 100 }), () => [batch]).result['average']).toBe(1);
     // Its uniform pixel weights leave Dice 2/3, overlap 1, pixel accuracy 0.5, IoU 0.5 as unweighted.
