@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseEvalArgs } from '../../src/cli/commands/eval-args.js';
 import { DEFAULT_SEED } from '../../src/eval/ci/default-seed.js';
-import { KNIGHT_CSV } from '../eval/knight-fixture.js';
+import { KNIGHT_CSV, KNIGHT_TASK1_ARGS } from '../eval/knight-fixture.js';
 import { fuseflowEval } from './run-cli.js';
 
 type Flat = Readonly<Record<string, number>>;
@@ -40,12 +40,7 @@ describe('fuseflow eval --ci-method / --ci-resample', () => {
       expect(t1.rnd_seed).toBe(DEFAULT_SEED);
       expect(t2.rnd_seed).toBe(DEFAULT_SEED);
       const binary = await fuseflowEval(
-        '--input',
-        KNIGHT_CSV,
-        '--pred',
-        'CanAT-score',
-        '--target',
-        'task1_target',
+        ...KNIGHT_TASK1_ARGS,
         '--metrics',
         'auc',
         '--ci',
@@ -89,7 +84,7 @@ describe('fuseflow eval --ci-method / --ci-resample', () => {
   });
 
   it('refuses the old meaning of --ci-method, naming --ci-resample; checks both values', async () => {
-    const base = ['--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--ci', '10'];
+    const base = [...KNIGHT_TASK1_ARGS, '--ci', '10'];
     const old = await fuseflowEval(...base, '--ci-method', 'fusemedml');
     expect(old.code).toBe(2);
     expect(old.err).toMatch(/--ci-method now names the interval \(percentile, normal, pivotal\); .*use --ci-resample fusemedml/);
@@ -99,27 +94,13 @@ describe('fuseflow eval --ci-method / --ci-resample', () => {
     const badResample = await fuseflowEval(...base, '--ci-resample', 'poisson');
     expect(badResample.code).toBe(2);
     expect(badResample.err).toMatch(/--ci-resample must be state, rows, fusemedml, got 'poisson'/);
-    const noCi = await fuseflowEval('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--ci-method', 'normal');
+    const noCi = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--ci-method', 'normal');
     expect(noCi.code).toBe(2);
     expect(noCi.err).toMatch(/--ci-method needs --ci N/);
   });
 
   it('--ci-method normal with the default state resampling: org ∓ 1.959964·std of the replicates', async () => {
-    const r = await fuseflowEval(
-      '--input',
-      KNIGHT_CSV,
-      '--pred',
-      'CanAT-score',
-      '--target',
-      'task1_target',
-      '--metrics',
-      'accuracy',
-      '--ci',
-      '300',
-      '--ci-method',
-      'normal',
-      '--json',
-    );
+    const r = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--metrics', 'accuracy', '--ci', '300', '--ci-method', 'normal', '--json');
     expect(r.code, r.err).toBe(0);
     const a = (JSON.parse(r.out) as { metrics: { accuracy: Record<string, number> } }).metrics.accuracy;
     const z = 1.959963984540054; // scipy.stats.norm.isf(0.025)

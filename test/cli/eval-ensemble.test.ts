@@ -36,29 +36,16 @@ const models = p.map((col, m) =>
 );
 const targets = write('targets.csv', ['id,y', ...ids.map((id, i) => `${id},${y[i]}`)]);
 const METRICS = 'auc,accuracy,brier,confusion';
+/** The three models' files, each after --input. */
+const MODEL_INPUTS = models.flatMap((m) => ['--input', m]);
+/** The models and the targets joined by id, scores in p, targets in y. */
+const ENSEMBLE_INPUTS = [...MODEL_INPUTS, '--input', targets, '--id', 'id', '--pred', 'p', '--target', 'y'];
 
 describe('fuseflow eval --ensemble', () => {
   it('mean with weights 2,1,1 equals the metrics of the hand-averaged scores in one file', async () => {
     const hand = ids.map((id, i) => `${id},${(2 * (p[0]?.[i] as number) + (p[1]?.[i] as number) + (p[2]?.[i] as number)) / 4},${y[i]}`);
     const single = write('hand-mean.csv', ['id,p,y', ...hand]);
-    const ens = await fuseflowEval(
-      ...models.flatMap((m) => ['--input', m]),
-      '--input',
-      targets,
-      '--id',
-      'id',
-      '--pred',
-      'p',
-      '--target',
-      'y',
-      '--metrics',
-      METRICS,
-      '--ensemble',
-      'mean',
-      '--ensemble-weights',
-      '2,1,1',
-      '--json',
-    );
+    const ens = await fuseflowEval(...ENSEMBLE_INPUTS, '--metrics', METRICS, '--ensemble', 'mean', '--ensemble-weights', '2,1,1', '--json');
     const one = await fuseflowEval('--input', single, '--pred', 'p', '--target', 'y', '--metrics', METRICS, '--json');
     expect(ens.code, ens.err).toBe(0);
     expect(one.code, one.err).toBe(0);
@@ -73,46 +60,14 @@ describe('fuseflow eval --ensemble', () => {
     // Votes (score > 0.5): m0 1 0 0 1 1 0 1 0; m1 1 0 1 0 0 0 0 1; m2 1 1 0 0 1 0 1 0.
     const shares = [3, 1, 1, 1, 2, 0, 2, 1].map((v) => v / 3);
     const single = write('hand-vote.csv', ['id,p,y', ...ids.map((id, i) => `${id},${shares[i]},${y[i]}`)]);
-    const ens = await fuseflowEval(
-      ...models.flatMap((m) => ['--input', m]),
-      '--input',
-      targets,
-      '--id',
-      'id',
-      '--pred',
-      'p',
-      '--target',
-      'y',
-      '--metrics',
-      'auc,accuracy',
-      '--ensemble',
-      'vote',
-      '--json',
-    );
+    const ens = await fuseflowEval(...ENSEMBLE_INPUTS, '--metrics', 'auc,accuracy', '--ensemble', 'vote', '--json');
     const one = await fuseflowEval('--input', single, '--pred', 'p', '--target', 'y', '--metrics', 'auc,accuracy', '--json');
     expect(ens.code, ens.err).toBe(0);
     expect(JSON.parse(ens.out)).toEqual(JSON.parse(one.out));
     // Majority 1 0 0 0 1 0 1 0 against 1 0 1 0 1 0 1 0 → 7/8.
     expect((JSON.parse(ens.out) as { metrics: { accuracy: number } }).metrics.accuracy).toBe(7 / 8);
     // Weights 1,1,2 turn a 1-of-3 vote by m2 into a tie (2 of 4 = 0.5): still negative; m2 with m0 wins.
-    const weighted = await fuseflowEval(
-      ...models.flatMap((m) => ['--input', m]),
-      '--input',
-      targets,
-      '--id',
-      'id',
-      '--pred',
-      'p',
-      '--target',
-      'y',
-      '--metrics',
-      'accuracy',
-      '--ensemble',
-      'vote',
-      '--ensemble-weights',
-      '1,1,2',
-      '--json',
-    );
+    const weighted = await fuseflowEval(...ENSEMBLE_INPUTS, '--metrics', 'accuracy', '--ensemble', 'vote', '--ensemble-weights', '1,1,2', '--json');
     expect(weighted.code, weighted.err).toBe(0);
     // Shares: 4/4 2/4 1/4 1/4 3/4 0 3/4 1/4 → majority 1 0 0 0 1 0 1 0 → 7/8.
     expect((JSON.parse(weighted.out) as { metrics: { accuracy: number } }).metrics.accuracy).toBe(7 / 8);
@@ -123,16 +78,16 @@ describe('fuseflow eval --ensemble', () => {
     const one = await fuseflowEval('--input', models[0] as string, ...base, '--ensemble', 'mean');
     expect(one.code).toBe(2);
     expect(one.err).toMatch(/--ensemble combines several models/);
-    const method = await fuseflowEval(...models.flatMap((m) => ['--input', m]), ...base, '--ensemble', 'median');
+    const method = await fuseflowEval(...MODEL_INPUTS, ...base, '--ensemble', 'median');
     expect(method.code).toBe(2);
     expect(method.err).toMatch(/--ensemble must be mean or vote, got 'median'/);
-    const noEnsemble = await fuseflowEval(...models.flatMap((m) => ['--input', m]), ...base, '--ensemble-weights', '1,2');
+    const noEnsemble = await fuseflowEval(...MODEL_INPUTS, ...base, '--ensemble-weights', '1,2');
     expect(noEnsemble.code).toBe(2);
     expect(noEnsemble.err).toMatch(/--ensemble-weights applies to --ensemble/);
-    const badWeight = await fuseflowEval(...models.flatMap((m) => ['--input', m]), ...base, '--ensemble', 'mean', '--ensemble-weights', '1,0,1');
+    const badWeight = await fuseflowEval(...MODEL_INPUTS, ...base, '--ensemble', 'mean', '--ensemble-weights', '1,0,1');
     expect(badWeight.code).toBe(2);
     expect(badWeight.err).toMatch(/--ensemble-weights must be positive numbers/);
-    const count = await fuseflowEval(...models.flatMap((m) => ['--input', m]), '--input', targets, ...base, '--ensemble', 'mean', '--ensemble-weights', '1,2');
+    const count = await fuseflowEval(...ENSEMBLE_INPUTS, '--metrics', 'accuracy', '--ensemble', 'mean', '--ensemble-weights', '1,2');
     expect(count.code).toBe(1);
     expect(count.err).toMatch(/2 weights for 3 models/);
   });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { brier, auc, logLoss } from '../../src/eval/metrics/index.js';
 import { InputError } from '../../src/core/errors.js';
-import { KNIGHT_CSV } from '../eval/knight-fixture.js';
+import { KNIGHT_CSV, KNIGHT_TASK1_ARGS } from '../eval/knight-fixture.js';
 import { fuseflowEval, type CliRun } from './run-cli.js';
 import { RecordBatchStreamWriter, Table, tableFromIPC, vectorFromArray } from 'apache-arrow';
 
@@ -30,7 +30,6 @@ function file(name: string, text: string): string {
 }
 
 const PREDS = 'id,p,y\na,0.1,0\nb,0.8,1\nc,0.35,0\nd,0.6,1\ne,0.7,0\n';
-const knight = ['--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target'];
 
 describe('fuseflow eval --report: outputs checked before any work', () => {
   it('refuses to write the report over an input file, with or without --overwrite, leaving it intact', async () => {
@@ -218,7 +217,7 @@ describe('fuseflow eval: options that would hang or mislead', () => {
     [['--scores', 'probs'], /--scores must be probabilities, logits, raw, got 'probs'/],
     [['--overwrite'], /--overwrite applies to --report FILE/],
   ])('refuses %j as bad usage (exit 2) without running', async (extra, message) => {
-    const r = await fuseflowEval(...knight, '--metrics', 'auc', ...extra);
+    const r = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--metrics', 'auc', ...extra);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.out).toBe('');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordBatchFileWriter, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { KNIGHT_CSV, knightColumns, removeKnightFiles, writeKnightSplit } from '../eval/knight-fixture.js';
+import { KNIGHT_CSV, KNIGHT_TASK1_ARGS, knightColumns, removeKnightFiles, writeKnightSplit } from '../eval/knight-fixture.js';
 import { fuseflowEval, runCliProcess, type CliRun } from './run-cli.js';
 
 /** Runs `fuseflow eval` as a subprocess. */
@@ -64,7 +64,7 @@ describe('fuseflow eval', () => {
       }),
     );
     writeFileSync(arrow, w.toUint8Array(true));
-    const single = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--json');
+    const single = await fuseflow(...KNIGHT_TASK1_ARGS, '--json');
     const joined = await fuseflowEval(
       '--input',
       split.preds,
@@ -94,7 +94,7 @@ describe('fuseflow eval', () => {
     expect(at(m, 'balanced-accuracy')).toBeCloseTo((15 / 20 + 32 / 40) / 2, 12);
     expect(parsed(joined)).toEqual({ metrics: { auc: at(m, 'auc'), accuracy: at(m, 'accuracy') } });
     // --threshold: accuracy and confusion counts at 0.3, by hand from the fixture.
-    const at03 = await fuseflowEval('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
+    const at03 = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--metrics', 'accuracy,confusion', '--threshold', '0.3', '--json');
     expect(at03.code, at03.err).toBe(0);
     const scores = (knight['CanAT-score'] as string[]).map(Number);
     const t1 = (knight.task1_target as string[]).map(Number);
@@ -145,40 +145,8 @@ describe('fuseflow eval', () => {
   });
 
   it("reproduces FuseMedML's example_4 bootstrap CI exactly with --ci-resample fusemedml, and gives CIs for every metric", async () => {
-    const fm = await fuseflow(
-      '--input',
-      KNIGHT_CSV,
-      '--pred',
-      'CanAT-score',
-      '--target',
-      'task1_target',
-      '--metrics',
-      'auc',
-      '--ci',
-      '10000',
-      '--seed',
-      '1234',
-      '--ci-resample',
-      'fusemedml',
-      '--json',
-    );
-    const state = await fuseflowEval(
-      '--input',
-      KNIGHT_CSV,
-      '--pred',
-      'CanAT-score',
-      '--target',
-      'task1_target',
-      '--metrics',
-      'auc,accuracy,confusion',
-      '--ci',
-      '500',
-      '--seed',
-      '7',
-      '--id',
-      'id',
-      '--json',
-    );
+    const fm = await fuseflow(...KNIGHT_TASK1_ARGS, '--metrics', 'auc', '--ci', '10000', '--seed', '1234', '--ci-resample', 'fusemedml', '--json');
+    const state = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--metrics', 'auc,accuracy,confusion', '--ci', '500', '--seed', '7', '--id', 'id', '--json');
     expect(fm.code, fm.err).toBe(0);
     const ci = at(parsed(fm), 'metrics', 'auc');
     // Recomputed with numpy's RandomState(1234) stream (reference §B.5); FuseMedML asserts 0.845, 0.8456, 0.712, 0.954, 0.0622 to 3 places.
@@ -199,21 +167,7 @@ describe('fuseflow eval', () => {
   });
 
   it('reports per fold and per group (FuseMedML example_2), listing groups where a metric is undefined', async () => {
-    const r = await fuseflowEval(
-      '--input',
-      KNIGHT_CSV,
-      '--pred',
-      'CanAT-score',
-      '--target',
-      'task1_target',
-      '--metrics',
-      'auc,accuracy',
-      '--fold',
-      'fold',
-      '--group-by',
-      'task2_class',
-      '--json',
-    );
+    const r = await fuseflowEval(...KNIGHT_TASK1_ARGS, '--metrics', 'auc,accuracy', '--fold', 'fold', '--group-by', 'task2_class', '--json');
     expect(r.code, r.err).toBe(0);
     const m = at(parsed(r), 'metrics');
     // Reference §B.3: fold0 159/189, fold1 175/209, mean = median 0.8392952077162603, population std 0.0019746335535809068.
@@ -236,7 +190,7 @@ describe('fuseflow eval', () => {
 
   it('writes a self-contained HTML report with the ROC, PR, reliability and confusion plots', async () => {
     const report = join(dir, 'report.html');
-    const r = await fuseflow('--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,aucpr', '--report', report, '--json');
+    const r = await fuseflow(...KNIGHT_TASK1_ARGS, '--metrics', 'auc,aucpr', '--report', report, '--json');
     expect(r.code, r.err).toBe(0);
     expect(keysOf(at(parsed(r), 'metrics'))).toEqual(['auc', 'aucpr']);
     const html = readFileSync(report, 'utf8');
@@ -271,7 +225,7 @@ describe('fuseflow eval', () => {
     for (const args of [
       ['--input', dup, '--pred', 'p', '--target', 'y', '--id', 'id'],
       ['--input', KNIGHT_CSV, '--pred', 'nope', '--target', 'task1_target', '--metrics', 'auc'],
-      ['--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target', '--metrics', 'auc,wat'],
+      [...KNIGHT_TASK1_ARGS, '--metrics', 'auc,wat'],
       ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc'],
       ['--input', split.preds, '--input', short, '--pred', 'CanAT-score', '--target', 'Task1-target', '--id', 'id', '--metrics', 'auc', '--on-missing', 'skip', '--json'],
     ]) {

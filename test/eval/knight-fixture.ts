@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 export const KNIGHT_CSV = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/eval/knight.csv');
 
+/** `fuseflow eval` arguments for the fixture's task 1: CanAT-score against task1_target. */
+export const KNIGHT_TASK1_ARGS: readonly string[] = ['--input', KNIGHT_CSV, '--pred', 'CanAT-score', '--target', 'task1_target'];
+
 const made: string[] = [];
 
 /** Removes the temporary folders the writers below made. */
