@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descriptionText, parseDescription } from '../../src/cache/cache-description.js';
 import { CACHE_FILES, openCacheFolder, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
+import { editStoreRecord, flipBit } from './edit-store-record.js';
 import { makeVolume, scale } from './test-ops.js';
 
 const dirs: string[] = [];
@@ -30,12 +30,7 @@ async function filledFolder(): Promise<string> {
  * the payload key starts with.
  */
 async function editEntryRecord(folder: string, id: string, edit: (bytes: Buffer) => Buffer): Promise<void> {
-  const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
-  const entries = env.openDB<Buffer, string>({ name: 'entries', encoding: 'binary' });
-  const key = payloadKeyOf(id, 0).split(':')[0] as string;
-  const bytes = Buffer.from(entries.getBinary(key) as Buffer);
-  await entries.put(key, edit(bytes));
-  await env.close();
+  await editStoreRecord(folder, 'entries', payloadKeyOf(id, 0).split(':')[0] as string, edit);
 }
 
 /** The metadata byte flipped: the output summary's copy of `data.sampleId` ('d e' → 'd f'), the last occurrence in the record. */
@@ -67,13 +62,7 @@ describe('cache entry checksums (issue 9 item 11)', () => {
 
   it('one byte changed in a payload: verify reports a checksum mismatch and a read throws', async () => {
     const folder = await filledFolder();
-    const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
-    const payloads = env.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
-    const key = payloadKeyOf('f', 0);
-    const bytes = Buffer.from(payloads.getBinary(key) as Buffer);
-    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0x01;
-    await payloads.put(key, bytes);
-    await env.close();
+    await editStoreRecord(folder, 'payloads', payloadKeyOf('f', 0), (bytes) => flipBit(bytes, (bytes.length - 3) * 8));
     const cache = await openCacheFolder(folder);
     try {
       expect((await cache.verify()).map((p) => [p.kind, p.initialId])).toEqual([['checksum-mismatch', 'f']]);
@@ -110,13 +99,12 @@ describe('cache entry checksums (issue 9 item 11)', () => {
     const entryKey = key.split(':')[0] as string;
     const rng = Rng.fromParts(['entry-checksum', 'bit-flips']);
     const edit = async (db: 'payloads' | 'entries', k: string, bit: number | undefined): Promise<number> => {
-      const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
-      const store = env.openDB<Buffer, string>({ name: db, encoding: 'binary' });
-      const bytes = Buffer.from(store.getBinary(k) as Buffer);
-      if (bit !== undefined) bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
-      await store.put(k, bytes);
-      await env.close();
-      return bytes.length * 8;
+      let bits = 0;
+      await editStoreRecord(folder, db, k, (bytes) => {
+        bits = bytes.length * 8;
+        return bit === undefined ? bytes : flipBit(bytes, bit);
+      });
+      return bits;
     };
     const payloadBits = await edit('payloads', key, undefined);
     const entryBits = await edit('entries', entryKey, undefined);

@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { open } from 'lmdb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CACHE_FILES, openSampleCache, payloadKeyOf } from '../../src/cache/index.js';
 import { descriptionText, type CacheDescription } from '../../src/cache/cache-description.js';
 import { run } from '../../src/cli/commands/cache.js';
 import { InputError } from '../../src/core/errors.js';
 import { pipeline } from '../../src/ops/pipeline.js';
+import { editStoreRecord } from '../cache/edit-store-record.js';
 import { drift, makeVolume, scale } from '../cache/test-ops.js';
 
 const dirs: string[] = [];
@@ -56,13 +56,10 @@ describe('fuseflow cache', () => {
     expect(out.filter((l) => l.startsWith('stale'))).toHaveLength(3);
     expect(out.join('\n')).toContain("op 'cacheTest.scale'");
     drift.factor = 2;
-    const env = open({ path: join(folder, CACHE_FILES.store), maxDbs: 4 });
-    const payloads = env.openDB<Buffer, string>({ name: 'payloads', encoding: 'binary' });
-    const key = payloadKeyOf('d e', 0);
-    const bytes = Buffer.from(payloads.getBinary(key) as Buffer);
-    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
-    await payloads.put(key, bytes);
-    await env.close();
+    await editStoreRecord(folder, 'payloads', payloadKeyOf('d e', 0), (bytes) => {
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+      return bytes;
+    });
     expect(await run(['verify', folder])).toBe(1);
     expect(out.some((l) => l.startsWith('checksum-mismatch') && l.includes('"d e"') && l.includes('checksum mismatch'))).toBe(true);
   });
