@@ -9,6 +9,7 @@ import { InputError } from '../../../../src/core/errors.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { writeImage } from '../../../../src/ops/image/io/write-image.js';
 import { ioTestFolder } from './io-test-folder.js';
+import { readRefusal } from './read-refusal.js';
 
 const dir = ioTestFolder({ prefix: 'fuseflow-bad-' });
 
@@ -25,13 +26,7 @@ function pixelDataOffset(bytes: Buffer): number {
 }
 
 async function expectInputError(path: string, what: RegExp): Promise<InputError> {
-  const err = await readImage(path).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InputError);
-  const e = err as InputError;
-  expect(e.file).toBe(path);
+  const e = await readRefusal(path);
   expect(e.message.startsWith(`${path}: `)).toBe(true);
   expect(e.message).toMatch(what);
   return e;

@@ -11,10 +11,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../../../src/core/errors.js';
 import { GUNZIP_CHUNK_BYTES, gunzipBounded } from '../../../../src/ops/image/io/gunzip-bounded.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { ioTestFolder } from './io-test-folder.js';
+import { readRefusal } from './read-refusal.js';
 
 const dir = ioTestFolder({ prefix: 'fuseflow-bomb-' });
 
@@ -48,16 +48,6 @@ function gzipBomb(prefix: Uint8Array, zeroMiB: number): Buffer {
   return Buffer.concat([head, first, ...Array.from({ length: zeroMiB }, () => zeros), last, trailer]);
 }
 
-async function refusal(path: string): Promise<InputError> {
-  const err = await readImage(path).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InputError);
-  expect((err as InputError).file).toBe(path);
-  return err as InputError;
-}
-
 /** `fuseflow info PATH` in a child process: exit status, stderr, peak RSS in KiB. */
 function run(path: string): { status: number | null; stdout: string; stderr: string; rssKiB: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/ops/image/io/rss-child.ts', path], { encoding: 'utf8', timeout: 60_000 });
@@ -73,7 +63,7 @@ describe('gzip bombs and oversized headers', () => {
     const got = await gunzipBounded(bomb, { keep: 352, limitFor: () => 352 + 16 ** 3 });
     expect(got.kind).toBe('longer');
     expect(got.kind === 'longer' && got.inflated).toBeLessThanOrEqual(352 + 16 ** 3 + GUNZIP_CHUNK_BYTES);
-    const e = await refusal(bomb);
+    const e = await readRefusal(bomb);
     expect(e.message).toMatch(/the gzip stream holds more than the header declares: its voxel data ends at byte 4448/);
   });
 
@@ -89,16 +79,16 @@ describe('gzip bombs and oversized headers', () => {
   it('a header declaring 8 GiB (2048³ uint8) is refused before any allocation', async () => {
     const huge = join(dir, 'huge.nii.gz');
     writeFileSync(huge, gzipBomb(niftiHeader([2048, 2048, 2048]), 8));
-    expect((await refusal(huge)).message).toMatch(/the header declares 8\.0 GiB of voxel data, more than the 2\.0 GiB fuseflow reads from one file/);
+    expect((await readRefusal(huge)).message).toMatch(/the header declares 8\.0 GiB of voxel data, more than the 2\.0 GiB fuseflow reads from one file/);
     const raw = join(dir, 'huge.nii');
     writeFileSync(raw, Buffer.concat([niftiHeader([2048, 2048, 2048]), Buffer.alloc(4096)]));
-    expect((await refusal(raw)).message).toMatch(/declares 8\.0 GiB of voxel data/);
+    expect((await readRefusal(raw)).message).toMatch(/declares 8\.0 GiB of voxel data/);
   });
 
   it('a .nii longer than its header declares is refused (a shrunken dim would otherwise read as a smaller image)', async () => {
     const long = join(dir, 'long.nii');
     writeFileSync(long, Buffer.concat([niftiHeader([16, 16, 16]), Buffer.alloc(16 ** 3 + 100)]));
-    expect((await refusal(long)).message).toMatch(/holds 100 bytes more than the header declares \(its voxel data ends at byte 4448\)/);
+    expect((await readRefusal(long)).message).toMatch(/holds 100 bytes more than the header declares \(its voxel data ends at byte 4448\)/);
   });
 
   it('NRRD (gzip) and MetaImage (zlib) declaring 16³ voxels followed by 4 GB of compressed zeros: the readers stop at the declared size', async () => {
@@ -122,11 +112,11 @@ describe('gzip bombs and oversized headers', () => {
     const zeros = deflateSync(Buffer.alloc(MiB));
     const nrrd = join(dir, 'bomb.nrrd');
     writeFileSync(nrrd, Buffer.concat([Buffer.from('NRRD0004\ntype: uint8\ndimension: 3\nsizes: 4096 4096 4096\nencoding: gzip\n\n'), gzipBomb(new Uint8Array(0), 4)]));
-    expect((await refusal(nrrd)).message).toMatch(/declares 64\.0 GiB of voxel data/);
+    expect((await readRefusal(nrrd)).message).toMatch(/declares 64\.0 GiB of voxel data/);
     const mha = join(dir, 'bomb.mha');
     const header = `ObjectType = Image\nNDims = 3\nDimSize = 4096 4096 4096\nElementType = MET_UCHAR\nCompressedData = True\nCompressedDataSize = ${zeros.length}\nElementDataFile = LOCAL\n`;
     writeFileSync(mha, Buffer.concat([Buffer.from(header), zeros]));
-    expect((await refusal(mha)).message).toMatch(/declares 64\.0 GiB of voxel data/);
+    expect((await readRefusal(mha)).message).toMatch(/declares 64\.0 GiB of voxel data/);
   });
 });
 
@@ -150,12 +140,12 @@ describe('FreeSurfer .mgz and .mgh', () => {
     expect(Array.from(img.data)).toEqual(Array.from(voxels));
     const huge = join(dir, 'huge.mgz');
     writeFileSync(huge, gzipBomb(mghHeader([4096, 4096, 4096]), 1));
-    expect((await refusal(huge)).message).toMatch(/declares 64\.0 GiB of voxel data/);
+    expect((await readRefusal(huge)).message).toMatch(/declares 64\.0 GiB of voxel data/);
     const bomb = join(dir, 'bomb.mgz');
     writeFileSync(bomb, gzipBomb(mghHeader([4, 4, 4]), BOMB_MIB));
-    expect((await refusal(bomb)).message).toMatch(/the gzip stream holds more than the header declares/);
+    expect((await readRefusal(bomb)).message).toMatch(/the gzip stream holds more than the header declares/);
     const cut = join(dir, 'cut.mgh');
     writeFileSync(cut, Buffer.concat([mghHeader([4, 4, 4]), voxels.subarray(0, 10)]));
-    expect((await refusal(cut)).message).toMatch(/truncated: the header declares 64 bytes of voxel data, the file holds 10/);
+    expect((await readRefusal(cut)).message).toMatch(/truncated: the header declares 64 bytes of voxel data, the file holds 10/);
   });
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../../src/core/errors.js';
 import { readImage } from '../../../../src/ops/image/io/read-image.js';
 import { ioTestFolder } from './io-test-folder.js';
+import { readRefusal } from './read-refusal.js';
 
 const SRC = 'test/fixtures/dicom/series-mr-brain';
 const NAMES = readdirSync(SRC).sort();
@@ -49,16 +50,6 @@ function withOrientation(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-async function refusal(dir: string): Promise<InputError> {
-  const err = await readImage(dir).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InputError);
-  expect((err as InputError).file).toBe(dir);
-  return err as InputError;
-}
-
 /** Position of slice `k` (1-based, brain_00k.dcm) along the normal: ipp · (0, −0.134158, 0.99096). */
 function z(y: number, zz: number): number {
   return -0.134158 * y + 0.99096 * zz;
@@ -67,7 +58,7 @@ function z(y: number, zz: number): number {
 describe('DICOM series with a gap', () => {
   it('a missing middle slice: refused, naming the slices on each side and their positions', async () => {
     const dir = copySeries('no-008', ['brain_008.dcm']);
-    const e = await refusal(dir);
+    const e = await readRefusal(dir);
     // brain_007: IPP (-110.5, -84.0063, -31.1575); brain_009: IPP (-110.5, -85.9063, -17.2575)
     const z7 = z(-84.0063, -31.1575).toFixed(2);
     const z9 = z(-85.9063, -17.2575).toFixed(2);
@@ -77,13 +68,13 @@ describe('DICOM series with a gap', () => {
   });
 
   it('three missing slices in a row are counted', async () => {
-    const e = await refusal(copySeries('no-010-012', ['brain_010.dcm', 'brain_011.dcm', 'brain_012.dcm']));
+    const e = await readRefusal(copySeries('no-010-012', ['brain_010.dcm', 'brain_011.dcm', 'brain_012.dcm']));
     expect(e.message).toMatch(/missing slice between brain_009\.dcm .* and brain_013\.dcm .*3 slices missing/);
   });
 
   it('a slice present twice (same position under another name): refused as a duplicate', async () => {
     const dir = copySeries('dup', [], new Map([['copy-of-5.dcm', readFileSync(join(SRC, 'brain_005.dcm'))]]));
-    const e = await refusal(dir);
+    const e = await readRefusal(dir);
     expect(e.message).toMatch(/brain_005\.dcm and copy-of-5\.dcm are at the same position|copy-of-5\.dcm and brain_005\.dcm are at the same position/);
   });
 
@@ -91,20 +82,20 @@ describe('DICOM series with a gap', () => {
     const dir = join(tmp, 'three');
     mkdirSync(dir);
     for (const n of ['brain_002.dcm', 'brain_003.dcm', 'brain_005.dcm']) copyFileSync(join(SRC, n), join(dir, n));
-    const e = await refusal(dir);
+    const e = await readRefusal(dir);
     expect(e.message).toMatch(/missing slice between brain_003\.dcm .* and brain_005\.dcm .*1 slice missing/);
   });
 
   it('InstanceNumber skipping a number while the positions are even (renumbered copies): refused', async () => {
     // files 9…20 renumbered 10…21: positions untouched, so only the numbering shows a gap after 8
     const renumbered = new Map(NAMES.slice(8).map((n, i): [string, Uint8Array] => [n, withInstanceNumber(readFileSync(join(SRC, n)), 10 + i)]));
-    const e = await refusal(copySeries('renumbered', NAMES.slice(8), renumbered));
+    const e = await readRefusal(copySeries('renumbered', NAMES.slice(8), renumbered));
     expect(e.message).toContain('InstanceNumber jumps from 8 (brain_008.dcm) to 10 (brain_009.dcm) where it otherwise steps by 1');
   });
 
   it('a slice of another orientation: refused as not one stack', async () => {
     const tilted = withOrientation(readFileSync(join(SRC, 'brain_010.dcm')));
-    const e = await refusal(copySeries('tilted', ['brain_010.dcm'], new Map([['brain_010.dcm', tilted]])));
+    const e = await readRefusal(copySeries('tilted', ['brain_010.dcm'], new Map([['brain_010.dcm', tilted]])));
     expect(e.message).toMatch(/not one stack: brain_010\.dcm has ImageOrientationPatient/);
   });
 
