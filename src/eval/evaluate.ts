@@ -18,7 +18,7 @@ import { localRunner, threadRunner, type PassResult, type PassRun, type SegmentR
 import { shardRunner } from './parallel/shard-runner.js';
 
 /** Rows per segment of a parallel pass, by default (see {@link EvaluateOptions.segmentRows}). */
-export const DEFAULT_SEGMENT_ROWS = 1 << 20;
+export const DEFAULT_SEGMENT_ROWS = 1 << 22;
 /** Most worker threads {@link evaluate} starts. */
 export const MAX_THREADS = 256;
 
@@ -37,14 +37,16 @@ export interface EvaluateOptions extends EvalInputOptions {
    * (`os.availableParallelism()`); 1: in this thread. Each pass reads the input in this thread and
    * deals segments of about `segmentRows` rows (whole batches) to the threads, which fold them
    * into fresh states; the segment states are merged in segment order, so the result is the same
-   * bits for every thread count. Memory: per thread at most 2 batches waiting plus one open
+   * bits for every thread count. Extra passes (refinement) keep one pass state per thread, merged
+   * in thread order: their merge must not depend on how rows were split (true of the built-in
+   * histogram refinement, whose kept rows are sorted before use). Memory: per thread at most 2 batches waiting plus one open
    * segment state, plus about `threads` segment states waiting to be merged. Metric objects
    * (not a recipe) cannot move to another thread and are evaluated here whatever `threads` says.
    */
   readonly threads?: number;
   /**
    * Rows per segment when metrics come as a recipe (a segment ends with the batch that reaches
-   * it); default 2^20. It fixes how states are grouped before merging (and so the last bits of
+   * it); default 2^22. It fixes how states are grouped before merging (and so the last bits of
    * floating-point sums); it is independent of `threads`.
    */
   readonly segmentRows?: number;
@@ -123,7 +125,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const maxPasses = options.maxPasses ?? 32;
   if (!Number.isInteger(maxPasses) || maxPasses < 1) throw new OptionsError(`evaluate: maxPasses must be a positive integer, got ${String(maxPasses)}`);
   const threads = options.threads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new OptionsError(`evaluate: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw new OptionsError(`evaluate: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
   const segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
   if (!Number.isInteger(segmentRows) || segmentRows < 1) throw new OptionsError(`evaluate: segmentRows must be a positive integer, got ${String(segmentRows)}`);
   const recipe = isMetricsRecipe(options.metrics) ? options.metrics : undefined;

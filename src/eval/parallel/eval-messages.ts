@@ -22,8 +22,8 @@ export type ToWorker =
   | { readonly kind: 'batch'; readonly index: number; readonly columns: EvalBatch }
   /** Closes segment `segment`: send its states. */
   | { readonly kind: 'end'; readonly segment: number }
-  /** Answer `flushed` once every earlier message is handled. */
-  | { readonly kind: 'flush' };
+  /** Answer `flushed` once every earlier message is handled; first send the open states as those of `segment` when it is not null. */
+  | { readonly kind: 'flush'; readonly segment: number | null };
 
 /** Worker → main thread. */
 export type FromWorker =

@@ -95,27 +95,36 @@ function handle(message: ToWorker): void {
         releaseCredit(input.gate, input.lane);
       }
       return;
-    case 'end': {
-      if (failed || fold === null) return;
-      const { states, transfer } = fold.end();
-      try {
-        const untag = states.map((s, k) => tagClasses(s, folderNames[k] ?? '?'));
-        post({ kind: 'segment', segment: message.segment, states }, transfer);
-        for (const u of untag) u();
-      } catch (err) {
-        if (err instanceof FuseflowError) {
-          failed = true;
-          post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', err) });
-          return;
-        }
-        failed = true;
-        post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', new Error(`a metric state cannot be sent between threads: ${err instanceof Error ? err.message : String(err)}`)) });
-      }
+    case 'end':
+      sendStates(message.segment);
       return;
-    }
     case 'flush':
+      if (message.segment !== null) sendStates(message.segment);
       post({ kind: 'flushed' });
       return;
+  }
+}
+
+/** Sends the open states as those of `segment` and starts fresh ones. */
+function sendStates(segment: number): void {
+  if (failed || fold === null) return;
+  const { states, transfer } = fold.end();
+  try {
+    const untag = states.map((s, k) => tagClasses(s, folderNames[k] ?? '?'));
+    post({ kind: 'segment', segment, states }, transfer);
+    for (const u of untag) u();
+  } catch (err) {
+    if (err instanceof FuseflowError) {
+      failed = true;
+      post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', err) });
+      return;
+    }
+    failed = true;
+    post({
+      kind: 'error',
+      index: -1,
+      error: threadErrorOf('(worker)', new Error(`a metric state cannot be sent between threads: ${err instanceof Error ? err.message : String(err)}`)),
+    });
   }
 }
 

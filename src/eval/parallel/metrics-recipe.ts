@@ -30,7 +30,13 @@ export interface MetricsRecipe {
 
 /** True when `x` is a {@link MetricsRecipe} rather than a metric set. */
 export function isMetricsRecipe(x: unknown): x is MetricsRecipe {
-  return x !== null && typeof x === 'object' && !Array.isArray(x) && typeof (x as { module?: unknown }).module === 'string' && typeof (x as { exportName?: unknown }).exportName === 'string';
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    !Array.isArray(x) &&
+    typeof (x as { module?: unknown }).module === 'string' &&
+    typeof (x as { exportName?: unknown }).exportName === 'string'
+  );
 }
 
 /**
@@ -49,6 +55,7 @@ export async function metricsFromRecipe(recipe: MetricsRecipe): Promise<MetricSe
   const make = mod[recipe.exportName];
   if (typeof make !== 'function') throw new OptionsError(`metrics recipe: ${recipe.module} has no exported function '${recipe.exportName}'`);
   const made: unknown = await (make as (...a: unknown[]) => unknown)(...(recipe.args ?? []));
-  if (made === null || typeof made !== 'object') throw new OptionsError(`metrics recipe: ${recipe.exportName}(…) of ${recipe.module} returned ${String(made)}, not metrics (a record by name or a list)`);
+  if (made === null || typeof made !== 'object')
+    throw new OptionsError(`metrics recipe: ${recipe.exportName}(…) of ${recipe.module} returned ${String(made)}, not metrics (a record by name or a list)`);
   return made as MetricSet;
 }

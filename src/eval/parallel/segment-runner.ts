@@ -1,6 +1,12 @@
 /**
  * Runs one pass of `evaluate` over a source segment by segment, in this thread or on worker
- * threads, and returns the per-folder states merged in segment order (see segment-fold.ts).
+ * threads, and returns the per-folder states merged in a fixed order. First pass: every segment
+ * is folded into fresh metric states, merged in segment order (see segment-fold.ts), so the
+ * grouping never depends on the thread count. Extra passes (the refinement passes metrics ask
+ * for, whose states are large: the kept rows of the refined bins): each thread folds all its
+ * segments into one pass state, merged in thread order — the result does not depend on the
+ * thread count when, as for the histogram refinement passes (integer keys, sorted per bin
+ * before use), a pass's outcome does not depend on which rows each state got.
  *
  * On worker threads: the main thread reads the source (as in-thread), deals segment `s` to
  * thread `s mod N`, posts each batch's columns (copied once, then moved) and merges the segment
@@ -62,18 +68,19 @@ export function localRunner(): SegmentRunner {
       let segment = 0;
       let segRows = 0;
       let rows = 0;
+      const perThread = p.job.pending !== null;
       p.meter.start(p.pass, p.description);
       await p.source.scan(p.batchSize, (batch) => {
         fold.update(batch.columns, (name, step) => withOrigin(name, batch.where, step));
         rows += batch.length;
         segRows += batch.length;
         p.meter.tick(batch.length);
-        if (segRows >= p.segmentRows) {
+        if (!perThread && segRows >= p.segmentRows) {
           merger.add(segment++, fold.end().states);
           segRows = 0;
         }
       });
-      if (segRows > 0) merger.add(segment++, fold.end().states);
+      if (perThread || segRows > 0) merger.add(segment++, fold.end().states);
       p.meter.finish();
       return { rows, states: merger.result(segment) };
     },
@@ -169,6 +176,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       try {
         job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged }, names: p.folders.map((f) => f.name) };
         for (const worker of workers) sendJob(worker);
+        const perThread = p.job.pending !== null;
         let segment = 0;
         let segRows = 0;
         let rows = 0;
@@ -188,7 +196,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
             segRows += batch.length;
             p.meter.tick(batch.length);
             if (segRows >= p.segmentRows) {
-              send(lane, { kind: 'end', segment });
+              if (!perThread) send(lane, { kind: 'end', segment });
               segment++;
               segRows = 0;
               state.firstBatch.push(index);
@@ -197,7 +205,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         } catch (err) {
           if (!(err instanceof StopRead)) throw err;
         }
-        if (segRows > 0 && state.errors.length === 0) {
+        if (!perThread && segRows > 0 && state.errors.length === 0) {
           send(segment % threads, { kind: 'end', segment });
           segment++;
           state.firstBatch.push(index);
@@ -208,14 +216,14 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
           state.onFlushed = () => {
             if (state.flushed === started || dead !== null) resolve();
           };
-          for (const worker of workers) worker.postMessage({ kind: 'flush' } satisfies ToWorker);
+          workers.forEach((worker, lane) => worker.postMessage({ kind: 'flush', segment: perThread ? lane : null } satisfies ToWorker));
           state.onFlushed();
         });
         p.meter.finish();
         if (dead !== null) throw deadError(dead);
         const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
         if (first !== undefined) throw errorFromThread(first.error, state.wheres.get(first.index));
-        return { rows, states: state.merger.result(segment) };
+        return { rows, states: state.merger.result(perThread ? started : segment) };
       } finally {
         current = null;
         job = null;

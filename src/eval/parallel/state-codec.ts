@@ -45,7 +45,9 @@ export function tagClasses(state: unknown, metric: string): () => void {
     if (PLAIN.has(proto)) return;
     const name = (o as { constructor?: { name?: string } }).constructor?.name ?? '';
     if (REVIVABLE[name]?.prototype !== proto) {
-      throw new FuseflowError(`metric '${metric}': its state holds a ${name || 'class'} instance, which cannot be sent to another thread; evaluate it in one thread (threads: 1) or keep its state plain data`);
+      throw new FuseflowError(
+        `metric '${metric}': its state holds a ${name || 'class'} instance, which cannot be sent to another thread; evaluate it in one thread (threads: 1) or keep its state plain data`,
+      );
     }
     (o as Record<string, unknown>)[TAG] = name;
     tagged.push(o);

@@ -23,8 +23,8 @@ function exactJson(r: EvaluateResult): string {
   });
 }
 
-/** 40,000 rows: binary float32 scores (> 16,384 rows, so the AUC histogram is refined in an extra pass), regression values, 3 classes, groups, ids. */
-function familyData(n = 40_000): Record<string, ArrayLike<unknown>> {
+/** 20,000 rows: binary float32 scores (> 16,384 rows, so the AUC histogram is refined in an extra pass), regression values, 3 classes, groups, ids. */
+function familyData(n = 20_000): Record<string, ArrayLike<unknown>> {
   const rng = Rng.fromParts([2026, 'parallel-eval']);
   const p = new Float32Array(n);
   const y = new Int8Array(n);
@@ -64,15 +64,15 @@ describe('evaluate with threads', () => {
     const data = familyData();
     const runs: string[] = [];
     for (const threads of THREADS) {
-      const r = await evaluate({ data, metrics: recipe('everyFamily', [50]), threads, batchSize: 1000, segmentRows: 4000 });
+      const r = await evaluate({ data, metrics: recipe('everyFamily', [20]), threads, batchSize: 500, segmentRows: 2000 });
       expect(r.threads).toBe(threads === 1 ? 0 : threads);
-      expect(r.rows).toBe(40_000);
+      expect(r.rows).toBe(20_000);
       expect(r.passes).toBeGreaterThan(1); // the AUC histogram was refined
       runs.push(exactJson(r));
     }
     for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
     // The same metrics as objects, in this thread with one state, agree to rounding (float sums are grouped differently).
-    const plain = await evaluate({ data, metrics: everyFamily(50), batchSize: 1000 });
+    const plain = await evaluate({ data, metrics: everyFamily(20), batchSize: 500 });
     const parallel = JSON.parse(runs[0] as string) as { metrics: Record<string, unknown> };
     expect(approx((JSON.parse(exactJson(plain)) as { metrics: unknown }).metrics)).toEqual(approx(parallel.metrics));
   }, 120_000);
@@ -88,7 +88,8 @@ describe('evaluate with threads', () => {
       seg.push(s);
     }
     const runs: string[] = [];
-    for (const threads of [1, 2, 3]) runs.push(exactJson(await evaluate({ data: arraySource({ seg, truth }), metrics: recipe('segmentation'), threads, batchSize: 2, segmentRows: 4 })));
+    for (const threads of [1, 2, 3])
+      runs.push(exactJson(await evaluate({ data: arraySource({ seg, truth }), metrics: recipe('segmentation'), threads, batchSize: 2, segmentRows: 4 })));
     for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
     const plain = await evaluate({ data: arraySource({ seg, truth }), metrics: segmentation(), batchSize: 2 });
     expect(approx((JSON.parse(exactJson(plain)) as { metrics: unknown }).metrics)).toEqual(approx((JSON.parse(runs[0] as string) as { metrics: unknown }).metrics));
