@@ -3,19 +3,14 @@
  * --id, combined and evaluated like one model — equal to the metrics of a hand-combined single
  * model written to one file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuseflowEval } from './run-cli.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempFolder } from '../temp-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-ensemble-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function write(name: string, lines: string[]): string {
-  const path = join(dir, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
+const folder = tempFolder('fuseflow-eval-ensemble-');
+/** Writes `lines` (one a line) to `name` in the test folder. */
+const write = (name: string, lines: string[]): string => folder.write(name, `${lines.join('\n')}\n`);
 
 const ids = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'];
 const y = [1, 0, 1, 0, 1, 0, 1, 0];

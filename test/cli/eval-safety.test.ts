@@ -4,30 +4,23 @@
  * parts), each against an independent reference (the untouched input bytes, hand-computed
  * sigmoid / softmax probabilities, the KNIGHT fixture's column names).
  */
-import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, readFileSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { brier, auc, logLoss } from '../../src/eval/metrics/index.js';
 import { InputError } from '../../src/core/errors.js';
 import { KNIGHT_CSV, KNIGHT_TASK1_ARGS } from '../eval/knight-fixture.js';
 import { fuseflowEval, type CliRun } from './run-cli.js';
 import { RecordBatchStreamWriter, Table, tableFromIPC, vectorFromArray } from 'apache-arrow';
+import { tempFolder } from '../temp-folder.js';
 
 /** The `metrics` object of a `--json` run. */
 function metricsOf(r: CliRun): Record<string, number> {
   return (JSON.parse(r.out) as { metrics: Record<string, number> }).metrics;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-eval-safety-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { dir, write: file } = tempFolder('fuseflow-eval-safety-');
 
 const PREDS = 'id,p,y\na,0.1,0\nb,0.8,1\nc,0.35,0\nd,0.6,1\ne,0.7,0\n';
 

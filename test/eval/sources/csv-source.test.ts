@@ -1,18 +1,11 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { csvSource, parseCsvNumber } from '../../../src/eval/sources/csv-source.js';
 import { InputError, OptionsError } from '../../../src/core/errors.js';
 import { collect } from './collect.js';
+import { tempFolder } from '../../temp-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fuseflow-csv-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { dir, write: file } = tempFolder('fuseflow-csv-test-');
 
 describe('csvSource', () => {
   it('streams columns in batches of at most batchSize, typing numbers', async () => {
