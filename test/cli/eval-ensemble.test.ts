@@ -3,7 +3,6 @@
  * --id, combined and evaluated like one model — equal to the metrics of a hand-combined single
  * model written to one file.
  */
-import { join } from 'node:path';
 import { fuseflowEval } from './run-cli.js';
 import { describe, expect, it } from 'vitest';
 import { tempFolder } from '../temp-folder.js';

@@ -196,7 +196,7 @@ function addWindow(
   out: Float32Array,
   offset: number,
 ): void {
-  const { nx, ny, mx, my, mz, sx, sy, sz, x0, x1, y0, y1, z0, z1 } = windowOverlap(size, start, pad, roi);
+  const { nx, ny, mx, my, sx, sy, sz, x0, x1, y0, y1, z0, z1 } = windowOverlap(size, start, pad, roi);
   for (let z = z0; z < z1; z++) {
     for (let y = y0; y < y1; y++) {
       let v = ((z + sz) * ny + (y + sy)) * nx + (x0 + sx);
