@@ -17,6 +17,7 @@
  * usage: npm run bench -- trainer [--steps 10] [--repeats 5] [--cpu-3d]
  *   --cpu-3d also times the 3D ResNet step on the pure-JS backend (tens of seconds per step).
  *   --pipeline-only runs only the data-wait part; --pipeline-batches N (default 30) sets its length.
+ *   --parallel-only runs only the data-parallel rows (calibration, PyTorch 2 threads, 1 vs 2 compute threads).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +61,7 @@ const STEPS = flag('steps', 10);
 const REPEATS = flag('repeats', 5);
 const CPU_3D = argv.includes('--cpu-3d');
 const PIPELINE_ONLY = argv.includes('--pipeline-only');
+const PARALLEL_ONLY = argv.includes('--parallel-only');
 const BATCH = 64;
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
@@ -131,7 +133,93 @@ function torchRate(threads: number): TorchResult | string {
 const rows: BenchRow[] = [];
 const notes: Record<string, unknown> = {};
 
-if (!PIPELINE_ONLY) {
+/**
+ * Data-parallel training rows (fit's `threads`): the fixed CNN and a 3D ResNet on 2 compute
+ * threads (replicas on worker threads) vs 1, with the same-run calibration next to them; the
+ * current backend must be wasm with fuseflow's kernels. `torch`: PyTorch on 2 threads (or why not).
+ */
+async function parallelRows(torch: TorchResult | string): Promise<void> {
+  const calibration = await busyLoopScaling();
+  const calib = `calibration ${calibration.toFixed(2)}× (busy loop, 2 threads vs 1; 2.0 = two free cores)`;
+  rows.push({ name: 'calibration: pure busy loop, 2 threads vs 1', value: calibration, unit: '×', note: '2.0 on two free cores; lower = the machine is shared right now' });
+  const rng = Rng.fromParts(['bench.trainer.parallel']);
+  const ce = crossEntropy({ pred: 'model.logits', target: 'data.label' });
+  const cnn = dictModel(fixedCnnNet(), { inputs: [{ key: 'data.x', shape: [28, 28, 1] }], outputs: ['model.logits'] });
+  const cnnBatch = setKeys(createSample('batch'), {
+    'data.x': ffTensor('float32', [BATCH, 28, 28, 1], Float32Array.from({ length: BATCH * 784 }, () => rng.uniform())),
+    'data.label': Array.from({ length: BATCH }, () => rng.int(0, 10)),
+  });
+  /** ms per step on 1 and on 2 compute threads, interleaved. */
+  const timeOn = async (model: DictModel, b: Sample, rowsIn: number, steps: number, repeats: number): Promise<readonly [number, number]> => {
+    const one = await stepper(model, [ce], b, rowsIn, 1);
+    const two = await stepper(model, [ce], b, rowsIn, 2);
+    try {
+      const [a, c] = await msPerStep([one, two], steps, repeats, 2);
+      return [a as number, c as number];
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  };
+  const [cnn1, cnn2] = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS);
+  cnn.net.dispose();
+  const rate2 = (BATCH * 1000) / cnn2;
+  rows.push({
+    name: 'fixed CNN, wasm, 2 compute threads (replicas)',
+    value: rate2,
+    unit: 'samples/s',
+    ratio: cnn1 / cnn2,
+    ratioOf: 'vs own 1 thread',
+    bar: '>= 1.7',
+    pass: cnn1 / cnn2 >= 1.7,
+    note: `1 thread (same harness, interleaved runs) ${((BATCH * 1000) / cnn1).toFixed(0)} samples/s; ${calib}`,
+  });
+  if (typeof torch !== 'string') {
+    rows.push({
+      name: 'fixed CNN, wasm 2 threads vs PyTorch 2 threads',
+      value: rate2,
+      unit: 'samples/s',
+      ratio: rate2 / torch.samples_per_s,
+      ratioOf: 'vs PyTorch 2 threads',
+      bar: '>= 0.8',
+      pass: rate2 / torch.samples_per_s >= 0.8,
+      note: `PyTorch ${torch.samples_per_s.toFixed(0)} samples/s measured earlier in this run; ${calib}`,
+    });
+  }
+  const input = tf.input({ shape: [32, 32, 32, 1] });
+  const ctx = buildContext(7);
+  const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
+  const pooled = globalPool(features, 'avg', ctx, 'pool');
+  const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
+  const res = dictModel(tf.model({ inputs: input, outputs: logits }), { inputs: [{ key: 'data.x', shape: [32, 32, 32, 1] }], outputs: ['model.logits'] });
+  const resBatch = setKeys(createSample('batch'), {
+    'data.x': ffTensor('float32', [2, 32, 32, 32, 1], Float32Array.from({ length: 2 * 32 ** 3 }, () => rng.normal())),
+    'data.label': [0, 1],
+  });
+  const [res1, res2] = await timeOn(res, resBatch, 2, 2, 3);
+  const calibrationAfter = await busyLoopScaling();
+  notes['calibrationAfterParallelRows'] = calibrationAfter;
+  res.net.dispose();
+  rows.push({
+    name: '3D ResNet step (2×32³, [8,16,32]), wasm, 2 compute threads',
+    value: res2,
+    unit: 'ms/step',
+    ratio: res1 / res2,
+    ratioOf: 'vs own 1 thread',
+    bar: '>= 1.6',
+    pass: res1 / res2 >= 1.6,
+    note: `1 thread ${res1.toFixed(0)} ms/step (interleaved runs); one sample per replica, batch norm per replica; ${calib}, ${calibrationAfter.toFixed(2)}× after`,
+  });
+}
+
+if (PARALLEL_ONLY) {
+  registerFuseflowKernels();
+  await useBackend('wasm', { log: (l) => console.log(l) });
+  await parallelRows(torchRate(2));
+}
+
+
+if (!PIPELINE_ONLY && !PARALLEL_ONLY) {
   // 1. wasm with tfjs's own kernels only: set the backend up before fuseflow registers anything.
   setWasmPaths(wasmBinaryFolder());
   await tf.setBackend('wasm');
@@ -188,81 +276,7 @@ if (!PIPELINE_ONLY) {
     }
   }
 
-  // 2b. data-parallel training (fit's `threads`): the fixed CNN and a 3D ResNet on 2 compute
-  // threads (replicas on worker threads) vs 1, with the same-run calibration next to them.
-  {
-    const calibration = await busyLoopScaling();
-    const calib = `calibration ${calibration.toFixed(2)}× (busy loop, 2 threads vs 1; 2.0 = two free cores)`;
-    rows.push({ name: 'calibration: pure busy loop, 2 threads vs 1', value: calibration, unit: '×', note: '2.0 on two free cores; lower = the machine is shared right now' });
-    const rng = Rng.fromParts(['bench.trainer.parallel']);
-    const ce = crossEntropy({ pred: 'model.logits', target: 'data.label' });
-    const cnn = dictModel(fixedCnnNet(), { inputs: [{ key: 'data.x', shape: [28, 28, 1] }], outputs: ['model.logits'] });
-    const cnnBatch = setKeys(createSample('batch'), {
-      'data.x': ffTensor('float32', [BATCH, 28, 28, 1], Float32Array.from({ length: BATCH * 784 }, () => rng.uniform())),
-      'data.label': Array.from({ length: BATCH }, () => rng.int(0, 10)),
-    });
-    /** ms per step on 1 and on 2 compute threads, interleaved. */
-    const timeOn = async (model: DictModel, b: Sample, rowsIn: number, steps: number, repeats: number): Promise<readonly [number, number]> => {
-      const one = await stepper(model, [ce], b, rowsIn, 1);
-      const two = await stepper(model, [ce], b, rowsIn, 2);
-      try {
-        const [a, c] = await msPerStep([one, two], steps, repeats, 2);
-        return [a as number, c as number];
-      } finally {
-        await one.close();
-        await two.close();
-      }
-    };
-    const [cnn1, cnn2] = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS);
-    cnn.net.dispose();
-    const rate2 = (BATCH * 1000) / cnn2;
-    rows.push({
-      name: 'fixed CNN, wasm, 2 compute threads (replicas)',
-      value: rate2,
-      unit: 'samples/s',
-      ratio: cnn1 / cnn2,
-      ratioOf: 'vs own 1 thread',
-      bar: '>= 1.7',
-      pass: cnn1 / cnn2 >= 1.7,
-      note: `1 thread (same harness, interleaved runs) ${((BATCH * 1000) / cnn1).toFixed(0)} samples/s; ${calib}`,
-    });
-    if (typeof torch !== 'string') {
-      rows.push({
-        name: 'fixed CNN, wasm 2 threads vs PyTorch 2 threads',
-        value: rate2,
-        unit: 'samples/s',
-        ratio: rate2 / torch.samples_per_s,
-        ratioOf: 'vs PyTorch 2 threads',
-        bar: '>= 0.8',
-        pass: rate2 / torch.samples_per_s >= 0.8,
-        note: `PyTorch ${torch.samples_per_s.toFixed(0)} samples/s measured earlier in this run; ${calib}`,
-      });
-    }
-    const input = tf.input({ shape: [32, 32, 32, 1] });
-    const ctx = buildContext(7);
-    const features = resnet({ dims: 3, filters: [8, 16, 32] }).build(input, ctx);
-    const pooled = globalPool(features, 'avg', ctx, 'pool');
-    const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
-    const res = dictModel(tf.model({ inputs: input, outputs: logits }), { inputs: [{ key: 'data.x', shape: [32, 32, 32, 1] }], outputs: ['model.logits'] });
-    const resBatch = setKeys(createSample('batch'), {
-      'data.x': ffTensor('float32', [2, 32, 32, 32, 1], Float32Array.from({ length: 2 * 32 ** 3 }, () => rng.normal())),
-      'data.label': [0, 1],
-    });
-    const [res1, res2] = await timeOn(res, resBatch, 2, 2, 3);
-    const calibrationAfter = await busyLoopScaling();
-    notes['calibrationAfterParallelRows'] = calibrationAfter;
-    res.net.dispose();
-    rows.push({
-      name: '3D ResNet step (2×32³, [8,16,32]), wasm, 2 compute threads',
-      value: res2,
-      unit: 'ms/step',
-      ratio: res1 / res2,
-      ratioOf: 'vs own 1 thread',
-      bar: '>= 1.6',
-      pass: res1 / res2 >= 1.6,
-      note: `1 thread ${res1.toFixed(0)} ms/step (interleaved runs); one sample per replica, batch norm per replica; ${calib}, ${calibrationAfter.toFixed(2)}× after`,
-    });
-  }
+  await parallelRows(torch);
 
   // 3. native TensorFlow, when installed.
   try {
@@ -340,7 +354,9 @@ function fashionSamples(n: number): Map<string, Sample> {
   return out;
 }
 
-if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
+if (PARALLEL_ONLY) {
+  // the data-parallel rows only
+} else if (existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'))) {
   await useBackend('wasm', { log: null });
   const samples = fashionSamples(BATCH * 40);
   const dir = mkdtempSync(join(tmpdir(), 'ff-bench-trainer-'));
