@@ -16,6 +16,8 @@ import { createReplicaPool } from '../../src/trainer/parallel/replica-pool.js';
 export interface Stepper {
   /** One step on `batch` (default: the stepper's own batch). */
   readonly step: (batch?: Sample) => Promise<void>;
+  /** With replicas: the slowest replica's own ms on each step so far (diagnostic). */
+  readonly replicaMs: number[];
   readonly close: () => Promise<void>;
 }
 
@@ -24,8 +26,10 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   const variables = model.trainableVariables();
   const optimizer = createOptimizer({ type: 'adam' }, variables);
   let n = 0;
+  const replicaMs: number[] = [];
   if (threads === 1) {
     return {
+      replicaMs,
       step: (b = batch) => {
         const ctx = { step: n++, phase: 'train' };
         const { value, grads } = tf.variableGrads(() => totalLoss(losses, b, model.forward(b, { ...ctx, training: true }), ctx).total, variables);
@@ -43,8 +47,10 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   }
   const pool = await createReplicaPool({ model, losses, threads });
   return {
+    replicaMs,
     step: async (b = batch) => {
       const r = await pool.gradients(b, rows, n++);
+      replicaMs.push(Math.max(...r.replicaMs));
       optimizer.apply(r.grads, 1e-3);
       tf.dispose(r.grads);
     },

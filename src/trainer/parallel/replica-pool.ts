@@ -61,6 +61,8 @@ export interface ReplicaGradients {
   readonly terms: readonly number[];
   /** One gradient per trainable variable (owned by the caller, who disposes them). */
   readonly grads: tf.Tensor[];
+  /** Each replica's own time on the step in ms (diagnostic: the rest of the step is this thread's). */
+  readonly replicaMs: readonly number[];
 }
 
 /** Replicas of a model on worker threads. */
@@ -141,6 +143,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       model.net.weights.forEach((w, i) => weights.set(w.read().dataSync() as Float32Array, layout.weights[i]?.offset ?? 0));
       const slices = sliceBatch(batch, size, threads);
       const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step })));
+      const replicaMs: number[] = [];
       let total = 0;
       const terms = new Array<number>(options.losses.length).fill(0);
       const sum = new Float32Array(layout.regionFloats);
@@ -149,6 +152,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
         const r = replies[k] as ReplicaReply;
         if (r.kind !== 'done') throw new FuseflowError(r.kind === 'error' ? r.message : `replica ${k} answered '${r.kind}'`);
         const w = (s.end - s.start) / size;
+        replicaMs.push(r.ms);
         total += w * r.total;
         r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
         const region = regions[k] as Float32Array;
@@ -167,7 +171,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
         const g = layout.grads[i] as WeightLayout['grads'][number];
         return tf.tensor(sum.subarray(g.offset, g.offset + g.size), v.shape);
       });
-      return { total, terms, grads };
+      return { total, terms, grads, replicaMs };
     },
     close,
   };

@@ -48,5 +48,6 @@ export interface ReplicaStep {
 /** Replica → main. */
 export type ReplicaReply =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'done'; readonly total: number; readonly terms: readonly number[] }
+  /** `ms`: the replica's time on the step (weights in, forward, backward, gradients out). */
+  | { readonly kind: 'done'; readonly total: number; readonly terms: readonly number[]; readonly ms: number }
   | { readonly kind: 'error'; readonly message: string };

@@ -42,6 +42,7 @@ try {
   };
 
   const step = (msg: ReplicaStep): ReplicaReply => {
+    const t0 = performance.now();
     loadWeights();
     const ctx = { step: msg.step, phase: 'train' };
     let kept: tf.Tensor[] = [];
@@ -66,7 +67,8 @@ try {
         at += data.length;
       }
       const [total, terms] = kept;
-      return { kind: 'done', total: (total?.dataSync() as Float32Array)[0] ?? Number.NaN, terms: Array.from(terms?.dataSync() ?? []) };
+      const values = { total: (total?.dataSync() as Float32Array)[0] ?? Number.NaN, terms: Array.from(terms?.dataSync() ?? []) };
+      return { kind: 'done', ...values, ms: performance.now() - t0 };
     } finally {
       tf.dispose([value, ...Object.values(grads), ...kept]);
     }
