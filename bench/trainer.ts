@@ -146,7 +146,11 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
   const ce = crossEntropy({ pred: 'model.logits', target: 'data.label' });
   const cnn = dictModel(fixedCnnNet(), { inputs: [{ key: 'data.x', shape: [28, 28, 1] }], outputs: ['model.logits'] });
   const cnnBatch = setKeys(createSample('batch'), {
-    'data.x': ffTensor('float32', [BATCH, 28, 28, 1], Float32Array.from({ length: BATCH * 784 }, () => rng.uniform())),
+    'data.x': ffTensor(
+      'float32',
+      [BATCH, 28, 28, 1],
+      Float32Array.from({ length: BATCH * 784 }, () => rng.uniform()),
+    ),
     'data.label': Array.from({ length: BATCH }, () => rng.int(0, 10)),
   });
   /** ms per step on 1 and on 2 compute threads, interleaved. */
@@ -193,7 +197,11 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
   const logits = tf.layers.dense({ units: 2, kernelInitializer: ctx.glorotUniform() }).apply(pooled) as tf.SymbolicTensor;
   const res = dictModel(tf.model({ inputs: input, outputs: logits }), { inputs: [{ key: 'data.x', shape: [32, 32, 32, 1] }], outputs: ['model.logits'] });
   const resBatch = setKeys(createSample('batch'), {
-    'data.x': ffTensor('float32', [2, 32, 32, 32, 1], Float32Array.from({ length: 2 * 32 ** 3 }, () => rng.normal())),
+    'data.x': ffTensor(
+      'float32',
+      [2, 32, 32, 32, 1],
+      Float32Array.from({ length: 2 * 32 ** 3 }, () => rng.normal()),
+    ),
     'data.label': [0, 1],
   });
   const [res1, res2, resReplica] = await timeOn(res, resBatch, 2, 2, 3);
@@ -217,7 +225,6 @@ if (PARALLEL_ONLY) {
   await useBackend('wasm', { log: (l) => console.log(l) });
   await parallelRows(torchRate(2));
 }
-
 
 if (!PIPELINE_ONLY && !PARALLEL_ONLY) {
   // 1. wasm with tfjs's own kernels only: set the backend up before fuseflow registers anything.

@@ -3,12 +3,12 @@
  * the loss's closure). Hand-written losses have no spec and cannot be rebuilt.
  */
 import { OptionsError } from '../../core/errors.js';
-import { binaryCrossEntropy, type BinaryCrossEntropyOptions } from '../losses/binary-cross-entropy.js';
-import { crossEntropy, type CrossEntropyOptions } from '../losses/cross-entropy.js';
-import { dice, type DiceOptions } from '../losses/dice.js';
-import { focal, type FocalOptions } from '../losses/focal.js';
+import { binaryCrossEntropy } from '../losses/binary-cross-entropy.js';
+import { crossEntropy } from '../losses/cross-entropy.js';
+import { dice } from '../losses/dice.js';
+import { focal } from '../losses/focal.js';
 import type { Loss, LossSpec } from '../losses/loss.js';
-import { mse, type MseOptions } from '../losses/mse.js';
+import { mse } from '../losses/mse.js';
 
 /**
  * The loss `spec` describes, built again.
@@ -18,15 +18,15 @@ import { mse, type MseOptions } from '../losses/mse.js';
 export function lossFromSpec(spec: LossSpec): Loss {
   switch (spec.kind) {
     case 'crossEntropy':
-      return crossEntropy(spec.options as CrossEntropyOptions);
+      return crossEntropy(spec.options);
     case 'binaryCrossEntropy':
-      return binaryCrossEntropy(spec.options as BinaryCrossEntropyOptions);
+      return binaryCrossEntropy(spec.options);
     case 'dice':
-      return dice(spec.options as DiceOptions);
+      return dice(spec.options);
     case 'focal':
-      return focal(spec.options as FocalOptions);
+      return focal(spec.options);
     case 'mse':
-      return mse(spec.options as MseOptions);
+      return mse(spec.options);
     default:
       throw new OptionsError(`loss kind '${spec.kind}' cannot be rebuilt on a worker thread`);
   }

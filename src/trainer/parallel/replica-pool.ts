@@ -140,7 +140,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
   return {
     threads,
     async gradients(batch, size, step) {
-      model.net.weights.forEach((w, i) => weights.set(w.read().dataSync() as Float32Array, layout.weights[i]?.offset ?? 0));
+      model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
       const slices = sliceBatch(batch, size, threads);
       const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step })));
       const replicaMs: number[] = [];

@@ -57,7 +57,7 @@ try {
         const g = grads[v.name];
         const at = layout.grads[i];
         if (g === undefined || at === undefined) throw new Error(`no gradient for variable '${v.name}'`);
-        region.set(g.dataSync() as Float32Array, at.offset);
+        region.set(g.dataSync(), at.offset);
       });
       let at = layout.gradFloats;
       for (const w of net.weights) {

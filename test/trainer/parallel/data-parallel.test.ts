@@ -23,7 +23,19 @@ const ce = crossEntropy({ pred: 'model.logits.cls', target: 'data.label' });
 /** 2 epochs × 10 batches of 32 rows = 20 Adam steps on the breast-cancer table; the weights after. */
 async function train(threads: number, extra: Partial<FitOptions> = {}, batchNorm = false): Promise<Float32Array[]> {
   const model = tabularModel(3, batchNorm);
-  await fit({ model, losses: [ce], train: trainBatches(320, 32), epochs: 2, seed: 5, dir: tmp(), schedule: { type: 'constant', lr: 0.01 }, progress: false, backend: 'wasm', threads, ...extra });
+  await fit({
+    model,
+    losses: [ce],
+    train: trainBatches(320, 32),
+    epochs: 2,
+    seed: 5,
+    dir: tmp(),
+    schedule: { type: 'constant', lr: 0.01 },
+    progress: false,
+    backend: 'wasm',
+    threads,
+    ...extra,
+  });
   const out = model.net.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
   model.net.dispose();
   return out;
@@ -58,7 +70,12 @@ describe('fit with threads (data-parallel replicas)', () => {
     expect(d3).toBeLessThan(1e-5);
     // and they did train: the weights moved from their initial values
     const init = tabularModel(3);
-    expect(relativeDiff(init.net.weights.map((w) => w.read().dataSync() as Float32Array), one)).toBeGreaterThan(1e-2);
+    expect(
+      relativeDiff(
+        init.net.weights.map((w) => w.read().dataSync() as Float32Array),
+        one,
+      ),
+    ).toBeGreaterThan(1e-2);
     init.net.dispose();
   }, 90_000);
 

@@ -27,7 +27,10 @@ describe('sliceBatch (the fixed split of a batch over replicas)', () => {
 
   it('slices tensors, arrays and typed arrays by rows, keeps other values, copies (never shares) data', () => {
     const x = tensor('float32', [5, 2], Float32Array.from([0, 1, 10, 11, 20, 21, 30, 31, 40, 41]));
-    const batch = setKeys({}, { 'data.x': x, 'data.label': [0, 1, 2, 3, 4], 'data.w': Int32Array.from([5, 6, 7, 8, 9]), 'data.classes': tensor('int32', [3], Int32Array.from([1, 2, 3])), 'run.name': 'r' });
+    const batch = setKeys(
+      {},
+      { 'data.x': x, 'data.label': [0, 1, 2, 3, 4], 'data.w': Int32Array.from([5, 6, 7, 8, 9]), 'data.classes': tensor('int32', [3], Int32Array.from([1, 2, 3])), 'run.name': 'r' },
+    );
     const [a, b] = sliceBatch(batch, 5, 2);
     expect(a?.start).toBe(0);
     expect(a?.end).toBe(2);
