@@ -13,10 +13,11 @@ export const DEFAULT_STALL_MS = 600_000;
 
 /** The producer's side of the gate; `buffer` goes to the workers ({@link releaseCredit}). */
 export class FlowGate {
-  /** The shared counters, one Int32 per lane: items in flight. */
+  /** The shared counters: items in flight per lane, then a closed flag per lane. */
   readonly buffer: SharedArrayBuffer;
   readonly #cells: Int32Array;
   readonly #window: number;
+  readonly #lanes: number;
 
   /**
    * @param lanes number of worker lanes
@@ -25,19 +26,22 @@ export class FlowGate {
   constructor(lanes: number, window: number) {
     if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`FlowGate: lanes must be a positive integer, got ${lanes}`);
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`FlowGate: window must be a positive integer, got ${window}`);
-    this.buffer = new SharedArrayBuffer(4 * lanes);
+    this.buffer = new SharedArrayBuffer(8 * lanes);
     this.#cells = new Int32Array(this.buffer);
     this.#window = window;
+    this.#lanes = lanes;
   }
 
   /**
    * Takes a credit of `lane`, blocking the calling thread while the lane is full.
-   * @throws FuseflowError when the lane hands back no credit for `stallMs` (a hung or dead worker).
+   * @throws FuseflowError when the lane's worker closed it ({@link closeLane}, e.g. on exit) or
+   *   handed back no credit for `stallMs` (a hung worker, or one that died without closing).
    */
   acquire(lane: number, stallMs: number = DEFAULT_STALL_MS): void {
     const cells = this.#cells;
     let waited = 0;
     for (;;) {
+      if (Atomics.load(cells, this.#lanes + lane) !== 0) throw new FuseflowError(`worker lane ${lane} stopped (its thread exited)`);
       const inFlight = Atomics.load(cells, lane);
       if (inFlight < this.#window) {
         Atomics.add(cells, lane, 1);
@@ -61,5 +65,12 @@ export class FlowGate {
 export function releaseCredit(buffer: SharedArrayBuffer, lane: number): void {
   const cells = new Int32Array(buffer);
   Atomics.sub(cells, lane, 1);
+  Atomics.notify(cells, lane);
+}
+
+/** The worker's side: marks `lane` closed (its thread is exiting), waking a producer waiting on it. */
+export function closeLane(buffer: SharedArrayBuffer, lane: number): void {
+  const cells = new Int32Array(buffer);
+  Atomics.store(cells, cells.length / 2 + lane, 1);
   Atomics.notify(cells, lane);
 }

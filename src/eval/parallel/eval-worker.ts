@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { FuseflowError } from '../../core/errors.js';
-import { releaseCredit } from '../../workers/flow-gate.js';
+import { closeLane, releaseCredit } from '../../workers/flow-gate.js';
 import { workerInput } from '../../workers/start-worker.js';
 import { orderMetrics, type NamedMetric } from '../evaluate-order.js';
 import { threadErrorOf } from '../evaluate-origin.js';
@@ -127,6 +127,9 @@ function sendStates(segment: number): void {
     });
   }
 }
+
+// A thread that exits (a metric calling process.exit, a fatal error) must not leave the reader waiting for credits.
+process.on('exit', () => closeLane(input.gate, input.lane));
 
 let chain: Promise<void> = setup;
 port.on('message', (message: ToWorker) => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import { evaluate, type EvaluateResult } from '../../../src/eval/evaluate.js';
 import type { MetricsRecipe } from '../../../src/eval/parallel/metrics-recipe.js';
-import { InputError } from '../../../src/core/errors.js';
+import { FuseflowError, InputError } from '../../../src/core/errors.js';
 import { arraySource } from '../../../src/eval/sources/array-source.js';
 import { everyFamily, segmentation } from './metric-sets.js';
 
@@ -109,6 +109,14 @@ describe('evaluate with threads', () => {
     }
     expect(messages[0]).toMatch(/row 1200/);
     expect(new Set(messages).size).toBe(1);
+  }, 60_000);
+
+  it('fails with a message, not a hang, when a worker thread exits mid-pass', async () => {
+    const t0 = Date.now();
+    const err = await evaluate({ data: familyData(5000), metrics: recipe('exitingAfter', [300]), threads: 2, batchSize: 50, segmentRows: 100 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FuseflowError);
+    expect((err as Error).message).toMatch(/worker lane \d stopped \(its thread exited\)|evaluation worker thread stopped/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
   }, 60_000);
 
   it('refuses a bad thread count and a recipe whose module lacks the export', async () => {

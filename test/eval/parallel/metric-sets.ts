@@ -54,3 +54,20 @@ export function failingAbove(limit: number): Record<string, Metric> {
     },
   };
 }
+
+/** A metric set whose update ends its thread (process.exit) once it sees more than `rows` rows. */
+export function exitingAfter(rows: number): Record<string, Metric> {
+  const base = cli('accuracy', { pred: 'p', target: 'y' });
+  let seen = 0;
+  return {
+    quitter: {
+      ...base,
+      name: 'quitter',
+      update(state: unknown, batch) {
+        seen += (batch['p'] as ArrayLike<number>).length;
+        if (seen > rows) process.exit(3);
+        return base.update(state, batch);
+      },
+    },
+  };
+}
