@@ -140,6 +140,7 @@ export {
   METRICS_BY_CLI_NAME,
 } from './metrics/index.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
+export { isMetricsRecipe, type MetricSet, type MetricsRecipe } from './parallel/metrics-recipe.js';
 export { type EvalProgress, formatProgress, progressPrinter } from './evaluate-progress.js';
 export {
   type EvalInput,
