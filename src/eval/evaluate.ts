@@ -34,8 +34,9 @@ export interface EvaluateOptions extends EvalInputOptions {
   readonly metrics: MetricSet | MetricsRecipe;
   /**
    * Worker threads for metrics given as a recipe; default the machine's cores
-   * (`os.availableParallelism()`); 1: in this thread. Each pass reads the input in this thread and
-   * deals segments of about `segmentRows` rows (whole batches) to the threads, which fold them
+   * (`os.availableParallelism()`); 1: in this thread. Each pass reads the input in this thread,
+   * folds the first segment of about `segmentRows` rows (whole batches) here (an input of one
+   * segment starts no thread) and deals the next segments to the threads, which fold them
    * into fresh states; the segment states are merged in segment order, so the result is the same
    * bits for every thread count. Extra passes (refinement) keep one pass state per thread, merged
    * in thread order: their merge must not depend on how rows were split (true of the built-in

@@ -8,9 +8,10 @@
  * thread count when, as for the histogram refinement passes (integer keys, sorted per bin
  * before use), a pass's outcome does not depend on which rows each state got.
  *
- * On worker threads: the main thread reads the source (as in-thread), deals segment `s` to
- * thread `s mod N`, posts each batch's columns (copied once, then moved) and merges the segment
- * states the threads send back. Memory bound: at most `window` batches wait per thread (the flow
+ * On worker threads: the main thread reads the source (as in-thread), folds segment 0 itself
+ * (so an input of one segment starts no thread), deals segment `s` ≥ 1 to thread `(s − 1) mod N`,
+ * posts each batch's columns (copied once, then moved) and merges the segment states the
+ * threads send back. Memory bound: at most `window` batches wait per thread (the flow
  * gate blocks the reader), plus one open segment state per thread, plus about N segment states
  * waiting to be merged in order, plus the main thread's merged state.
  */
@@ -177,6 +178,9 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged }, names: p.folders.map((f) => f.name) };
         for (const worker of workers) sendJob(worker);
         const perThread = p.job.pending !== null;
+        // Segment 0 is folded here while it is read (an input of one segment starts no thread); segment s ≥ 1 goes to lane (s − 1) mod N.
+        const local = new SegmentFold(p.folders);
+        const laneOf = (s: number): number => (s - 1) % threads;
         let segment = 0;
         let segRows = 0;
         let rows = 0;
@@ -185,18 +189,23 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         try {
           await p.source.scan(p.batchSize, (batch) => {
             if (state.errors.length > 0 || dead !== null) throw new StopRead('stopped after a worker error');
-            const lane = segment % threads;
-            laneWorker(lane);
-            gate.acquire(lane);
-            const { columns, transfer } = ownColumns(batch.columns);
-            state.wheres.set(index, batch.where);
-            send(lane, { kind: 'batch', index, columns }, transfer);
+            if (segment === 0) local.update(batch.columns, (name, step) => withOrigin(name, batch.where, step));
+            else {
+              const lane = laneOf(segment);
+              laneWorker(lane);
+              gate.acquire(lane);
+              const { columns, transfer } = ownColumns(batch.columns);
+              state.wheres.set(index, batch.where);
+              send(lane, { kind: 'batch', index, columns }, transfer);
+            }
             index++;
             rows += batch.length;
             segRows += batch.length;
             p.meter.tick(batch.length);
             if (segRows >= p.segmentRows) {
-              if (!perThread) send(lane, { kind: 'end', segment });
+              if (segment === 0) {
+                if (!perThread) state.merger.add(0, local.end().states);
+              } else if (!perThread) send(laneOf(segment), { kind: 'end', segment });
               segment++;
               segRows = 0;
               state.firstBatch.push(index);
@@ -206,24 +215,26 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
           if (!(err instanceof StopRead)) throw err;
         }
         if (!perThread && segRows > 0 && state.errors.length === 0) {
-          send(segment % threads, { kind: 'end', segment });
+          if (segment === 0) state.merger.add(0, local.end().states);
+          else send(laneOf(segment), { kind: 'end', segment });
           segment++;
           state.firstBatch.push(index);
         }
+        if (perThread) state.merger.add(0, local.end().states);
         // Every thread handles what it was sent; then the lowest failing batch is the error, as in one thread.
         const started = workers.length;
         await new Promise<void>((resolve) => {
           state.onFlushed = () => {
             if (state.flushed === started || dead !== null) resolve();
           };
-          workers.forEach((worker, lane) => worker.postMessage({ kind: 'flush', segment: perThread ? lane : null } satisfies ToWorker));
+          workers.forEach((worker, lane) => worker.postMessage({ kind: 'flush', segment: perThread ? lane + 1 : null } satisfies ToWorker));
           state.onFlushed();
         });
         p.meter.finish();
         if (dead !== null) throw deadError(dead);
         const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
         if (first !== undefined) throw errorFromThread(first.error, state.wheres.get(first.index));
-        return { rows, states: state.merger.result(perThread ? started : segment) };
+        return { rows, states: state.merger.result(perThread ? started + 1 : segment) };
       } finally {
         current = null;
         job = null;
