@@ -60,7 +60,13 @@ async function runCase(name: string, files: Record<string, string>): Promise<Cas
       await arrowSource(files.arrow as string).scan(65_536, count);
       break;
     case 'arrow-noop': {
-      const noop = { name: 'noop', init: () => 0, update: (s: number, b: Record<string, ArrayLike<unknown>>) => s + (b.pred?.length ?? 0), merge: (a: number, b: number) => a + b, compute: (s: number) => s };
+      const noop = {
+        name: 'noop',
+        init: () => 0,
+        update: (s: number, b: Record<string, ArrayLike<unknown>>) => s + (b.pred?.length ?? 0),
+        merge: (a: number, b: number) => a + b,
+        compute: (s: number) => s,
+      };
       const r = await evaluate({ data: files.arrow as string, metrics: [noop] });
       rows = r.rows;
       break;
@@ -124,11 +130,24 @@ async function writeInputs(dir: string, n: number, joinRows: number): Promise<Re
   const ids = Array.from({ length: joinRows }, (_, i) => `s${String(i).padStart(8, '0')}`);
   const p = createWriteStream(joinPred);
   p.write('id,score\n');
-  for (let i = 0; i < joinRows; i += 10_000) p.write(ids.slice(i, i + 10_000).map((id) => `${id},${rng.next()}`).join('\n') + '\n');
+  for (let i = 0; i < joinRows; i += 10_000)
+    p.write(
+      ids
+        .slice(i, i + 10_000)
+        .map((id) => `${id},${rng.next()}`)
+        .join('\n') + '\n',
+    );
   await new Promise<void>((r) => p.end(() => r()));
   const t = createWriteStream(joinTarget);
   t.write('id,label\n');
-  for (let i = joinRows; i > 0; i -= 10_000) t.write(ids.slice(Math.max(0, i - 10_000), i).reverse().map((id) => `${id},${rng.next() < 0.3 ? 1 : 0}`).join('\n') + '\n');
+  for (let i = joinRows; i > 0; i -= 10_000)
+    t.write(
+      ids
+        .slice(Math.max(0, i - 10_000), i)
+        .reverse()
+        .map((id) => `${id},${rng.next() < 0.3 ? 1 : 0}`)
+        .join('\n') + '\n',
+    );
   await new Promise<void>((r) => t.end(() => r()));
   return { arrow, csv, joinPred, joinTarget };
 }
@@ -158,13 +177,56 @@ if (process.argv.includes('--case') && caseName !== undefined) {
     const joinedLmdb = run('join-lmdb');
     const rate = (r: CaseResult): number => r.rows / (r.ms / 1000);
     const rows: BenchRow[] = [
-      { name: `plain Arrow read, ${n.toLocaleString('en-US')} rows (${(statSync(files.arrow as string).size / 2 ** 20).toFixed(0)} MiB)`, value: base.ms, unit: 'ms', note: `${rate(base).toExponential(2)} rows/s, peak RSS ${base.maxRssMb.toFixed(0)} MB` },
-      { name: 'arrowSource scan', value: scan.ms, unit: 'ms', ratio: scan.ms / base.ms, ratioOf: 'vs plain read', note: `${rate(scan).toExponential(2)} rows/s, peak RSS ${scan.maxRssMb.toFixed(0)} MB` },
-      { name: 'evaluate, a metric that only counts rows', value: noop.ms, unit: 'ms', ratio: noop.ms / base.ms, ratioOf: 'vs plain read', note: `${rate(noop).toExponential(2)} rows/s, peak RSS ${noop.maxRssMb.toFixed(0)} MB (evaluate's own overhead)` },
-      { name: 'evaluate AUC + AUC-PR over arrowSource', value: evalRun.ms, unit: 'ms', ratio: evalRun.ms / base.ms, ratioOf: 'vs plain read', note: `${rate(evalRun).toExponential(2)} rows/s, peak RSS ${evalRun.maxRssMb.toFixed(0)} MB, AUC ${evalRun.value?.toFixed(4)}` },
-      { name: `csvSource scan, ${csvRows.toLocaleString('en-US')} rows`, value: csv.ms, unit: 'ms', note: `${rate(csv).toExponential(2)} rows/s, peak RSS ${csv.maxRssMb.toFixed(0)} MB` },
-      { name: `join 2 CSVs by id, in-memory index, ${joinRows.toLocaleString('en-US')} rows`, value: joined.ms, unit: 'ms', note: `${rate(joined).toExponential(2)} rows/s, peak RSS ${joined.maxRssMb.toFixed(0)} MB` },
-      { name: 'the same join, index on LMDB (memoryRows 0)', value: joinedLmdb.ms, unit: 'ms', ratio: joinedLmdb.ms / joined.ms, ratioOf: 'vs in-memory', note: `${rate(joinedLmdb).toExponential(2)} rows/s, peak RSS ${joinedLmdb.maxRssMb.toFixed(0)} MB` },
+      {
+        name: `plain Arrow read, ${n.toLocaleString('en-US')} rows (${(statSync(files.arrow as string).size / 2 ** 20).toFixed(0)} MiB)`,
+        value: base.ms,
+        unit: 'ms',
+        note: `${rate(base).toExponential(2)} rows/s, peak RSS ${base.maxRssMb.toFixed(0)} MB`,
+      },
+      {
+        name: 'arrowSource scan',
+        value: scan.ms,
+        unit: 'ms',
+        ratio: scan.ms / base.ms,
+        ratioOf: 'vs plain read',
+        note: `${rate(scan).toExponential(2)} rows/s, peak RSS ${scan.maxRssMb.toFixed(0)} MB`,
+      },
+      {
+        name: 'evaluate, a metric that only counts rows',
+        value: noop.ms,
+        unit: 'ms',
+        ratio: noop.ms / base.ms,
+        ratioOf: 'vs plain read',
+        note: `${rate(noop).toExponential(2)} rows/s, peak RSS ${noop.maxRssMb.toFixed(0)} MB (evaluate's own overhead)`,
+      },
+      {
+        name: 'evaluate AUC + AUC-PR over arrowSource',
+        value: evalRun.ms,
+        unit: 'ms',
+        ratio: evalRun.ms / base.ms,
+        ratioOf: 'vs plain read',
+        note: `${rate(evalRun).toExponential(2)} rows/s, peak RSS ${evalRun.maxRssMb.toFixed(0)} MB, AUC ${evalRun.value?.toFixed(4)}`,
+      },
+      {
+        name: `csvSource scan, ${csvRows.toLocaleString('en-US')} rows`,
+        value: csv.ms,
+        unit: 'ms',
+        note: `${rate(csv).toExponential(2)} rows/s, peak RSS ${csv.maxRssMb.toFixed(0)} MB`,
+      },
+      {
+        name: `join 2 CSVs by id, in-memory index, ${joinRows.toLocaleString('en-US')} rows`,
+        value: joined.ms,
+        unit: 'ms',
+        note: `${rate(joined).toExponential(2)} rows/s, peak RSS ${joined.maxRssMb.toFixed(0)} MB`,
+      },
+      {
+        name: 'the same join, index on LMDB (memoryRows 0)',
+        value: joinedLmdb.ms,
+        unit: 'ms',
+        ratio: joinedLmdb.ms / joined.ms,
+        ratioOf: 'vs in-memory',
+        note: `${rate(joinedLmdb).toExponential(2)} rows/s, peak RSS ${joinedLmdb.maxRssMb.toFixed(0)} MB`,
+      },
     ];
     report('eval-sources', rows, { rowsArrow: n, rowsCsv: csvRows, joinRows });
   } finally {

@@ -14,7 +14,7 @@ export async function readAll(task: { readonly folder: string; readonly ids: rea
   let bytes = 0;
   for (let p = 0; p < task.passes; p++) {
     for (const id of task.ids) {
-      for (const s of (await c.get(id)) ?? []) bytes += ((s as { img?: { data?: ArrayBufferView } }).img?.data?.byteLength ?? 0);
+      for (const s of (await c.get(id)) ?? []) bytes += (s as { img?: { data?: ArrayBufferView } }).img?.data?.byteLength ?? 0;
     }
   }
   return bytes;

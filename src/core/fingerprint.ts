@@ -31,7 +31,10 @@ export function canonicalize(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalize).join(',')}]`;
   if (value instanceof Map) {
-    return `map{${[...value.entries()].map(([k, v]) => `${canonicalize(k)}:${canonicalize(v)}`).sort().join(',')}}`;
+    return `map{${[...value.entries()]
+      .map(([k, v]) => `${canonicalize(k)}:${canonicalize(v)}`)
+      .sort()
+      .join(',')}}`;
   }
   if (value instanceof Set) return `set{${[...value].map(canonicalize).sort().join(',')}}`;
   if (value instanceof RegExp) return `re:${value.toString()}`;

@@ -1,11 +1,4 @@
-export {
-  FuseflowError,
-  OptionsError,
-  MissingKeyError,
-  TypeMismatchError,
-  InputError,
-  OpError,
-} from './errors.js';
+export { FuseflowError, OptionsError, MissingKeyError, TypeMismatchError, InputError, OpError } from './errors.js';
 export {
   type Sample,
   SAMPLE_ID_KEY,
@@ -48,12 +41,4 @@ export { type Image, createImage, isImage, imageSize, identityDirection } from '
 export { Rng, type RngKey, hash128 } from './rng.js';
 export { canonicalize, fingerprint } from './fingerprint.js';
 export { workerEntry, type WorkerEntry } from './workers.js';
-export {
-  OutputError,
-  type WriteFileAtomicOptions,
-  outputErrorOf,
-  checkOutputTarget,
-  writeFileAtomic,
-  appendFileNoFollow,
-  fsyncDir,
-} from './safe-fs.js';
+export { OutputError, type WriteFileAtomicOptions, outputErrorOf, checkOutputTarget, writeFileAtomic, appendFileNoFollow, fsyncDir } from './safe-fs.js';

@@ -5,16 +5,7 @@
 import { TypeMismatchError } from './errors.js';
 
 /** Element types a tensor may hold. */
-export type DType =
-  | 'float32'
-  | 'float64'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'bool';
+export type DType = 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'bool';
 
 /** The typed array that backs each dtype (`bool` is stored one byte per element). */
 export interface TypedArrayByDType {
@@ -77,12 +68,7 @@ export function allocate<D extends DType>(dtype: D, length: number): TypedArrayB
 }
 
 /** A typed array of `dtype` viewing `length` elements of `buffer` from `byteOffset` (no copy). */
-export function viewOf<D extends DType>(
-  dtype: D,
-  buffer: ArrayBufferLike,
-  byteOffset: number,
-  length: number,
-): TypedArrayByDType[D] {
+export function viewOf<D extends DType>(dtype: D, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArrayByDType[D] {
   return new CONSTRUCTORS[dtype](buffer, byteOffset, length) as TypedArrayByDType[D];
 }
 

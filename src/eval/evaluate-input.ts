@@ -103,12 +103,19 @@ function isArrayLike(x: unknown): boolean {
 function inputsSource(inputs: EvalInputs, name: string, idColumn: string | undefined): EvalSource {
   if (!Array.isArray(inputs)) return inputSource(inputs as EvalInput, name, idColumn);
   const list = inputs as readonly EvalInput[];
-  return concatSources(list.map((input, k) => inputSource(input, `${name}[${k}]`, idColumn)), { tagColumn: FOLD_COLUMN, name });
+  return concatSources(
+    list.map((input, k) => inputSource(input, `${name}[${k}]`, idColumn)),
+    { tagColumn: FOLD_COLUMN, name },
+  );
 }
 
 /** Whether `data` is a list of inputs rather than a column. */
 function isInputList(x: unknown): boolean {
-  return Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string' || isEvalSource(v) || v instanceof Table || (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)));
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every((v) => typeof v === 'string' || isEvalSource(v) || v instanceof Table || (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v)))
+  );
 }
 
 function inputSource(input: EvalInput, name: string, idColumn: string | undefined): EvalSource {

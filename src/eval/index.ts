@@ -157,7 +157,14 @@ export type { EvalSource, SourceBatch, BatchHandler, RowOrigin } from './sources
 export { arraySource, type ArraySourceOptions } from './sources/array-source.js';
 export { arrowSource, arrowTableSource, type ArrowSourceOptions } from './sources/arrow-source.js';
 export { csvSource, type CsvSourceOptions, type CsvColumnType } from './sources/csv-source.js';
-export { iterableSource, type IterableSourceOptions, observableSource, type BatchIterable, type BatchSubscribable, type ObservableSourceOptions } from './sources/iterable-source.js';
+export {
+  iterableSource,
+  type IterableSourceOptions,
+  observableSource,
+  type BatchIterable,
+  type BatchSubscribable,
+  type ObservableSourceOptions,
+} from './sources/iterable-source.js';
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
 export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';
@@ -171,13 +178,7 @@ export { caseMeans, type CaseMeansOptions, type CaseMeansState } from './segment
 export { instanceDetection, instanceIou, type InstanceDetectionOptions, type InstanceDetectionState, type InstanceDetectionResult } from './segmentation/instance-detection.js';
 export { checkSameGrid, GRID_TOLERANCE } from './segmentation/grid-check.js';
 export { pairLabelFiles, type LabelFilePair, type PairLabelFilesOptions } from './segmentation/pair-label-files.js';
-export {
-  evaluateLabelFiles,
-  type EvaluateLabelFilesOptions,
-  type LabelFilesCiOptions,
-  type LabelFileCase,
-  type LabelFilesResult,
-} from './segmentation/evaluate-label-files.js';
+export { evaluateLabelFiles, type EvaluateLabelFilesOptions, type LabelFilesCiOptions, type LabelFileCase, type LabelFilesResult } from './segmentation/evaluate-label-files.js';
 export { renderReport, writeReport } from './report/render-report.js';
 export type { ReportInput, ReportRoc, ReportPr, ReportReliability, ReportReliabilityBin, ReportConfusion } from './report/report-input.js';
 export { rocBand, type RocBand, type RocBandOptions } from './report/roc-band.js';

@@ -1,17 +1,7 @@
 // The op contract, the registry, pipelines and every built-in op family. Importing this module
 // registers all built-in ops (workers import it to rebuild pipelines from specs).
 export { type Op, type OpSpec, type OpKind, type OpResult, type OpContext, SampleContext, specOf, withId, childContext } from './op.js';
-export {
-  type OpFactory,
-  type OpDefinition,
-  defineOp,
-  registerOp,
-  createOp,
-  isRegistered,
-  registeredOps,
-  importOpModules,
-  registerModule,
-} from './registry.js';
+export { type OpFactory, type OpDefinition, defineOp, registerOp, createOp, isRegistered, registeredOps, importOpModules, registerModule } from './registry.js';
 export {
   type Pipeline,
   type PipelineOptions,

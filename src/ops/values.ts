@@ -29,10 +29,11 @@ export function mapNumeric(value: unknown, key: string, f: (x: number) => number
 /** Flat list of the numbers in a numeric value (a copy). */
 export function numbersOf(value: unknown, key: string): number[] {
   if (typeof value === 'number' || typeof value === 'boolean') return [Number(value)];
-  if (Array.isArray(value)) return value.map((x, i) => {
-    if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeMismatchError(`key '${key}': element ${i} is ${typeof x}, expected a number`);
-    return Number(x);
-  });
+  if (Array.isArray(value))
+    return value.map((x, i) => {
+      if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeMismatchError(`key '${key}': element ${i} is ${typeof x}, expected a number`);
+      return Number(x);
+    });
   if (isTensor(value)) return Array.from(value.data as ArrayLike<number>);
   throw new TypeMismatchError(`key '${key}': expected a number, an array of numbers or a tensor, got ${describeValue(value)}`);
 }

@@ -104,7 +104,8 @@ export function balancedBatchSampler(options: BalancedBatchSamplerOptions): Bala
     const keys = Array.isArray(given) ? (given as readonly number[]).map((_, i) => i) : Object.keys(given);
     for (const k of keys) {
       const w = Array.isArray(given) ? (given as readonly number[])[k as number] : (given as Readonly<Record<string, number>>)[k as string];
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new OptionsError(`balancedBatchSampler: weight of class ${String(k)} must be a non-negative number, got ${String(w)}`);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+        throw new OptionsError(`balancedBatchSampler: weight of class ${String(k)} must be a non-negative number, got ${String(w)}`);
       if (w > 0 && !classes.some((c) => String(c) === String(k))) {
         throw new OptionsError(`balancedBatchSampler: class ${String(k)} has weight ${w} but no samples`);
       }
@@ -142,7 +143,9 @@ export function balancedBatchSampler(options: BalancedBatchSamplerOptions): Bala
   }
 
   const perBatch = weights.map((w) => (mode === 'exact' ? w : w * batchSize));
-  const counts = classes.map((c, i) => (perBatch[i] as number) > 0 ? Math.ceil((members.get(c) as string[]).length / (perBatch[i] as number)) : undefined).filter((x): x is number => x !== undefined);
+  const counts = classes
+    .map((c, i) => ((perBatch[i] as number) > 0 ? Math.ceil((members.get(c) as string[]).length / (perBatch[i] as number)) : undefined))
+    .filter((x): x is number => x !== undefined);
   const nb = options.numBatches ?? 'overSample';
   let numBatches: number;
   if (nb === 'overSample') numBatches = Math.max(...counts);
@@ -151,7 +154,10 @@ export function balancedBatchSampler(options: BalancedBatchSamplerOptions): Bala
   else throw new OptionsError(`balancedBatchSampler: numBatches must be a non-negative integer, 'overSample' or 'downSample', got ${String(nb)}`);
 
   const slots: number[] = [];
-  if (mode === 'exact') weights.forEach((w, c) => { for (let k = 0; k < w; k++) slots.push(c); });
+  if (mode === 'exact')
+    weights.forEach((w, c) => {
+      for (let k = 0; k < w; k++) slots.push(c);
+    });
   const classIndices = classes.map((_, i) => i);
 
   const batches = (epoch: number): string[][] => {

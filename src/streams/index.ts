@@ -18,12 +18,7 @@ export { type CreditStreamOptions, type CreditStats, type CreditStream, creditSt
 export { asObservable } from './as-observable.js';
 export { type EpochOrderOptions, type Shard, epochOrder, shardOf, validateShard } from './epoch-order.js';
 export { type DatasetOptions, type StreamOptions, type ResumeState, type DatasetStream, type Dataset, dataset } from './dataset.js';
-export {
-  type ClassLabel,
-  type BalancedBatchSamplerOptions,
-  type BalancedBatchSampler,
-  balancedBatchSampler,
-} from './balanced-batch-sampler.js';
+export { type ClassLabel, type BalancedBatchSamplerOptions, type BalancedBatchSampler, balancedBatchSampler } from './balanced-batch-sampler.js';
 export { type PadToSameSizeOptions, padToSameSize } from './pad-to-same-size.js';
 export { type CollateOptions, type CollatePadOptions, collate } from './collate.js';
 export { type UncollateOptions, uncollate } from './uncollate.js';
@@ -32,13 +27,5 @@ export { type BalancedBatchesOptions, balancedBatches } from './balanced-batches
 export { type SplitFoldsOptions, splitFolds } from './split-folds.js';
 export { createWorkerRunner, DEFAULT_TASK_TIMEOUT_MS, WorkerCrashError, type WorkerRunner, type WorkerRunnerOptions, type WorkerRunnerStats } from '../workers/worker-runner.js';
 export { forTransfer } from '../workers/transfer-list.js';
-export {
-  createBatchRunner,
-  type BatchRunner,
-  type BatchRunnerOptions,
-  type BatchRunnerStats,
-  type BatchRequest,
-  type BatchOutcome,
-  type BatchTaskItem,
-} from './batch-runner.js';
+export { createBatchRunner, type BatchRunner, type BatchRunnerOptions, type BatchRunnerStats, type BatchRequest, type BatchOutcome, type BatchTaskItem } from './batch-runner.js';
 export { batchedDataset, type BatchedDataset, type BatchedDatasetOptions, type BatchesOptions, type BatchStream } from './batched-dataset.js';

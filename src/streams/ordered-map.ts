@@ -27,10 +27,7 @@ function isThenable<R>(x: unknown): x is PromiseLike<R> {
  * @example
  * from(paths).pipe(orderedMap((p) => readFile(p), 4)); // four reads at a time, results in path order
  */
-export function orderedMap<T, R>(
-  fn: (value: T, cancel: Cancellation) => R | PromiseLike<R>,
-  concurrency: number,
-): OperatorFunction<T, R> {
+export function orderedMap<T, R>(fn: (value: T, cancel: Cancellation) => R | PromiseLike<R>, concurrency: number): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
       const cancel = { cancelled: false };

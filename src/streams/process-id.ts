@@ -68,7 +68,13 @@ export function idProcessor(options: IdProcessorOptions): ProcessId {
     return store.getOrCompute(id, async () => computeStatic(id, sp));
   };
 
-  const dynamicOutputs = (statics: readonly Sample[], dp: Pipeline, run: RunKey, cancel: Cancellation | undefined, batcher: RunnerBatcher | undefined): Sample[] | PromiseLike<Sample[]> => {
+  const dynamicOutputs = (
+    statics: readonly Sample[],
+    dp: Pipeline,
+    run: RunKey,
+    cancel: Cancellation | undefined,
+    batcher: RunnerBatcher | undefined,
+  ): Sample[] | PromiseLike<Sample[]> => {
     if (statics.length === 0 || dp.ops.length === 0) return statics as Sample[];
     if (cancel?.cancelled === true) throw new CancelledError();
     if (batcher !== undefined) return batcher(statics);
@@ -84,14 +90,7 @@ export function idProcessor(options: IdProcessorOptions): ProcessId {
     return runEach(statics, 0, [], dp, run);
   };
 
-  return (
-    id: string,
-    run: RunKey,
-    sp: Pipeline,
-    dp: Pipeline,
-    cancel: Cancellation | undefined,
-    batcher: RunnerBatcher | undefined,
-  ): Sample[] | PromiseLike<Sample[]> => {
+  return (id: string, run: RunKey, sp: Pipeline, dp: Pipeline, cancel: Cancellation | undefined, batcher: RunnerBatcher | undefined): Sample[] | PromiseLike<Sample[]> => {
     const statics = staticOutputs(id, sp);
     if (isThenable<readonly Sample[]>(statics)) return statics.then((st) => dynamicOutputs(st, dp, run, cancel, batcher));
     return dynamicOutputs(statics, dp, run, cancel, batcher);

@@ -42,15 +42,13 @@ export function positiveInteger(name: string, value: number | undefined, fallbac
  * finishes after unsubscribe does not lead into the next op.
  */
 export function cancellable(p: Pipeline, cancel: Cancellation): Pipeline {
-  const ops = p.ops.map(
-    (op): Op<object> => ({
-      ...op,
-      apply: (sample: Sample, ctx: OpContext): OpResult | Promise<OpResult> => {
-        if (cancel.cancelled) throw new CancelledError();
-        return op.apply(sample, ctx);
-      },
-    }),
-  );
+  const ops = p.ops.map((op): Op<object> => ({
+    ...op,
+    apply: (sample: Sample, ctx: OpContext): OpResult | Promise<OpResult> => {
+      if (cancel.cancelled) throw new CancelledError();
+      return op.apply(sample, ctx);
+    },
+  }));
   return { ...p, ops };
 }
 

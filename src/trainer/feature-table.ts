@@ -62,7 +62,10 @@ export function readFeatureTable(file: string, options: FeatureTableOptions): Fe
       const text = raw === null || raw === undefined ? '' : String(raw);
       if (typeof raw === 'number' ? Number.isFinite(raw) : FINITE_RE.test(text)) return Number(raw);
       const why = text.trim() === '' ? 'a missing value' : /^\s*[+-]?(nan|inf|infinity)\s*$/i.test(text) ? 'not a finite number' : 'not a number';
-      throw new InputError(`column '${f}', ${where.row(i)} (id '${id}'): '${text}' is ${why}; features must be finite numbers (missing values are refused: fill or drop them, or choose other feature columns with --features)`, where.at(i));
+      throw new InputError(
+        `column '${f}', ${where.row(i)} (id '${id}'): '${text}' is ${why}; features must be finite numbers (missing values are refused: fill or drop them, or choose other feature columns with --features)`,
+        where.at(i),
+      );
     });
   });
   const labels = table.ids.map((id, i) => {
@@ -76,7 +79,12 @@ export function readFeatureTable(file: string, options: FeatureTableOptions): Fe
 }
 
 /** Where a body row sits in the file (CSV line, or Arrow row) and its cells as written. */
-function cellLocator(file: string, columns: readonly string[], rows: number, options: FeatureTableOptions): {
+function cellLocator(
+  file: string,
+  columns: readonly string[],
+  rows: number,
+  options: FeatureTableOptions,
+): {
   raw(i: number, column: string): string | undefined;
   row(i: number): string;
   at(i: number): { file: string; line?: number };

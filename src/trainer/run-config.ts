@@ -58,7 +58,7 @@ export interface CheckRunConfigOptions {
  */
 export function checkRunConfig(recorded: unknown, current: RunConfig, options: CheckRunConfigOptions): void {
   const what = options.what ?? 'resume';
-  const hint = options.hint ?? 'resume with the run\'s settings, or start a new run in another folder';
+  const hint = options.hint ?? "resume with the run's settings, or start a new run in another folder";
   if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) {
     throw new OptionsError(`${what}: ${options.file} records no run configuration, so the run cannot be checked; ${hint}`);
   }

@@ -50,14 +50,19 @@ export interface RunFolderOptions {
  */
 export function checkRunFolder(dir: string, options: RunFolderOptions = {}): string[] {
   const words = options.words ?? FIT_WORDS;
-  if (options.resume === true && options.overwrite === true) throw new OptionsError(`${words.resumeOn} and ${words.overwriteOn} exclude each other: continue the run, or replace it`);
+  if (options.resume === true && options.overwrite === true)
+    throw new OptionsError(`${words.resumeOn} and ${words.overwriteOn} exclude each other: continue the run, or replace it`);
   const present = runFilesIn(dir, RUN_FILES);
   if (options.resume === true) {
-    if (!present.includes('last.ckpt')) throw new OptionsError(`${words.resume}: no checkpoint to resume from in ${dir} (last.ckpt is missing); run without ${words.resume} to start a new run`);
+    if (!present.includes('last.ckpt'))
+      throw new OptionsError(`${words.resume}: no checkpoint to resume from in ${dir} (last.ckpt is missing); run without ${words.resume} to start a new run`);
     return present;
   }
   if (present.length > 0 && options.overwrite !== true) {
-    throw new OutputError(dir, `already holds a run (${present.join(', ')}); pass ${words.resumeOn} to continue it, ${words.overwriteOn} to replace it (removes only ${RUN_FILES.join(', ')}), or ${words.elsewhere}`);
+    throw new OutputError(
+      dir,
+      `already holds a run (${present.join(', ')}); pass ${words.resumeOn} to continue it, ${words.overwriteOn} to replace it (removes only ${RUN_FILES.join(', ')}), or ${words.elsewhere}`,
+    );
   }
   return present;
 }
@@ -84,7 +89,8 @@ export function makeRunFolder(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputError(dir, 'cannot create the run folder: a file of that name exists (choose another folder)', { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new OutputError(dir, 'cannot create the run folder: a file of that name exists (choose another folder)', { cause: err });
     throw outputErrorOf(dir, err, 'cannot create the run folder');
   }
 }

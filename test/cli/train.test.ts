@@ -38,7 +38,9 @@ describe('fuseflow train', () => {
   });
 
   it('names the columns when the target is not one of them', async () => {
-    await expect(run([CSV, '--no-header', '--skip-lines', '1', '--target', 'label', '--out', join(dir, 'y'), '--backend', 'cpu'])).rejects.toThrow(/--target 'label' is not a column.*col_0/);
+    await expect(run([CSV, '--no-header', '--skip-lines', '1', '--target', 'label', '--out', join(dir, 'y'), '--backend', 'cpu'])).rejects.toThrow(
+      /--target 'label' is not a column.*col_0/,
+    );
   });
 });
 
@@ -68,11 +70,16 @@ describe('fuseflow train: a folder that holds a run', () => {
     const before = Object.fromEntries(['best.ckpt', 'last.ckpt', 'log.jsonl', 'run.json', 'predictions.arrow'].map((f) => [f, readFileSync(join(out, f))]));
     const again = await cli([...HEADERLESS, '--out', out, '--epochs', '2']);
     expect(again.code).toBe(1);
-    expect(again.err).toEqual([`fuseflow train: ${out}: already holds a run (run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow); pass --resume to continue it, --overwrite to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow), or choose another --out`]);
+    expect(again.err).toEqual([
+      `fuseflow train: ${out}: already holds a run (run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow); pass --resume to continue it, --overwrite to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow), or choose another --out`,
+    ]);
     for (const [f, bytes] of Object.entries(before)) expect(readFileSync(join(out, f)).equals(bytes)).toBe(true);
     const over = await cli([...HEADERLESS, '--out', out, '--epochs', '3', '--overwrite']);
     expect(over.code).toBe(0);
-    const epochs = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+    const epochs = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { epoch: number }).epoch);
     expect(epochs).toEqual([0, 1, 2]);
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(out).sort()).toEqual(['best.ckpt', 'last.ckpt', 'log.jsonl', 'notes.txt', 'predictions.arrow', 'run.json']);
@@ -101,13 +108,23 @@ describe('fuseflow train --resume checks the recorded configuration', () => {
     const args = [table, '--no-header', '--skip-lines', '1', '--target', 'col_30', '--backend', 'cpu', '--out', out, '--epochs', '2', '--seed', '1'];
     expect((await cli(args)).code).toBe(0);
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: Record<string, unknown> };
-    expect(record.config).toMatchObject({ seed: 1, lr: 0.003, 'batch-size': 32, 'valid-folds': 5, layers: [32, 16], epochs: 2, data: { file: table, size: readFileSync(CSV).length } });
+    expect(record.config).toMatchObject({
+      seed: 1,
+      lr: 0.003,
+      'batch-size': 32,
+      'valid-folds': 5,
+      layers: [32, 16],
+      epochs: 2,
+      data: { file: table, size: readFileSync(CSV).length },
+    });
     const resumeWith = async (...change: string[]): Promise<string | undefined> => {
       const r = await cli([...args, ...change, '--resume']);
       expect(r.code).toBe(1);
       return r.err[0];
     };
-    expect(await resumeWith('--seed', '7')).toBe(`fuseflow train: --resume: seed differs: run was 1, now 7 (recorded in ${join(out, 'run.json')}); resume with the same options, or start a new run with another --out (or --overwrite to replace this one)`);
+    expect(await resumeWith('--seed', '7')).toBe(
+      `fuseflow train: --resume: seed differs: run was 1, now 7 (recorded in ${join(out, 'run.json')}); resume with the same options, or start a new run with another --out (or --overwrite to replace this one)`,
+    );
     expect(await resumeWith('--lr', '0.01')).toMatch(/^fuseflow train: --resume: lr differs: run was 0\.003, now 0\.01 /);
     expect(await resumeWith('--layers', '8')).toMatch(/--resume: layers differs: run was \[32,16\], now \[8\]/);
     expect(await resumeWith('--valid-folds', '4')).toMatch(/--resume: valid-folds differs: run was 5, now 4/);

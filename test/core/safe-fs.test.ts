@@ -77,7 +77,12 @@ describe('writeFileAtomic', () => {
     const outside = join(fresh(), 'victim.txt');
     writeFileSync(outside, 'victim');
     const f = join(d, 'out.txt');
-    expect(() => writeFileAtomic(f, partsWith(() => symlinkSync(outside, f)))).toThrow(`${f}: is a symbolic link`);
+    expect(() =>
+      writeFileAtomic(
+        f,
+        partsWith(() => symlinkSync(outside, f)),
+      ),
+    ).toThrow(`${f}: is a symbolic link`);
     expect(readFileSync(outside, 'utf8')).toBe('victim');
     expect(readdirSync(d)).toEqual(['out.txt']);
   });
@@ -88,9 +93,13 @@ describe('writeFileAtomic', () => {
     writeFileSync(f, 'old');
     const err = (() => {
       try {
-        writeFileAtomic(f, partsWith(() => {
-          throw Object.assign(new Error('device full'), { code: 'ENOSPC' });
-        }), { overwrite: true });
+        writeFileAtomic(
+          f,
+          partsWith(() => {
+            throw Object.assign(new Error('device full'), { code: 'ENOSPC' });
+          }),
+          { overwrite: true },
+        );
       } catch (e) {
         return e;
       }

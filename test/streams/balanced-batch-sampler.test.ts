@@ -15,7 +15,12 @@ describe('balancedBatchSampler (FuseMedML BatchSamplerDefault, values from fuse/
     const classOf = new Map(ids.map((id, i) => [id, labels[i]]));
     for (const b of batches) expect(b.map((id) => classOf.get(id)).sort()).toEqual([0, 1, 2]);
     // Class 0 has three samples: over three batches each is seen exactly once.
-    expect(batches.flat().filter((id) => classOf.get(id) === 0).sort()).toEqual(['a', 'd', 'e']);
+    expect(
+      batches
+        .flat()
+        .filter((id) => classOf.get(id) === 0)
+        .sort(),
+    ).toEqual(['a', 'd', 'e']);
   });
 
   // FuseMedML runs these two on MNIST train (60,000 labels); Fashion-MNIST train labels stand in.

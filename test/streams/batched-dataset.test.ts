@@ -64,7 +64,14 @@ describe('batchedDataset with batch workers', () => {
       const before = two.stats().tasks;
       let sent = 0;
       const counting: BatchRunner = { ...two, runBatch: (r) => ((sent += r.items.filter((i) => i.statics !== undefined).length), two.runBatch(r)) };
-      const got = await collect(batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps, store: cache, batchRunner: counting }).batches({ size: 8, epoch: 3, seed: 2, dropLast: true }));
+      const got = await collect(
+        batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps, store: cache, batchRunner: counting }).batches({
+          size: 8,
+          epoch: 3,
+          seed: 2,
+          dropLast: true,
+        }),
+      );
       expect(got).toEqual(await reference(8, { epoch: 3, seed: 2, dropLast: true }));
       expect(two.stats().tasks - before).toBe(2); // one task per batch
       expect(sent).toBe(0); // every static output read from the cache by the workers
@@ -83,7 +90,9 @@ describe('batchedDataset with batch workers', () => {
           return two.runBatch(r);
         },
       };
-      const retried = await collect(batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps, store: cache, batchRunner: stale }).batches({ size: 8, epoch: 3, seed: 2, dropLast: true }));
+      const retried = await collect(
+        batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: dynamicOps, store: cache, batchRunner: stale }).batches({ size: 8, epoch: 3, seed: 2, dropLast: true }),
+      );
       expect(reported).toBe(true);
       expect(retried).toEqual(got);
     } finally {
@@ -121,7 +130,9 @@ describe('batchedDataset with batch workers', () => {
   });
 
   it('refuses a batch runner built for another pipeline', () => {
-    expect(() => batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: pipeline([scale({ key: 'img', factor: 3 })], { name: 'dynamic' }), batchRunner: two })).toThrow(/batch runner/);
+    expect(() => batchedDataset({ ids, staticPipeline: staticOps, dynamicPipeline: pipeline([scale({ key: 'img', factor: 3 })], { name: 'dynamic' }), batchRunner: two })).toThrow(
+      /batch runner/,
+    );
   });
 
   it('resumes by sample position, interchangeably with dataset.stream', async () => {

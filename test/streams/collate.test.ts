@@ -105,18 +105,23 @@ describe('padToSameSize (FuseMedML pad_all_tensors_to_same_size, D.5)', () => {
 describe('uncollate', () => {
   it('round trip: uncollate(collate(xs)) equals xs', () => {
     const sampleArb = (i: number) =>
-      fc.record({
-        n: fc.oneof(fc.integer(), fc.double()),
-        s: fc.string(),
-        b: fc.boolean(),
-        t: fc.float32Array({ minLength: 6, maxLength: 6 }),
-        arr: fc.array(fc.integer(), { maxLength: 3 }),
-      }).map((r) => setKeys(createSample(`id${i}`), { 'x.n': r.n, 'x.s': r.s, 'x.b': r.b, 'img.t': tensor('float32', [2, 3], r.t), 'meta.arr': r.arr }));
+      fc
+        .record({
+          n: fc.oneof(fc.integer(), fc.double()),
+          s: fc.string(),
+          b: fc.boolean(),
+          t: fc.float32Array({ minLength: 6, maxLength: 6 }),
+          arr: fc.array(fc.integer(), { maxLength: 3 }),
+        })
+        .map((r) => setKeys(createSample(`id${i}`), { 'x.n': r.n, 'x.s': r.s, 'x.b': r.b, 'img.t': tensor('float32', [2, 3], r.t), 'meta.arr': r.arr }));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }).chain((k) => fc.tuple(...Array.from({ length: k }, (_, i) => sampleArb(i)))), (xs) => {
-        const back = uncollate(collate(xs));
-        expect(back).toEqual(xs);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }).chain((k) => fc.tuple(...Array.from({ length: k }, (_, i) => sampleArb(i)))),
+        (xs) => {
+          const back = uncollate(collate(xs));
+          expect(back).toEqual(xs);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -22,7 +22,13 @@ describe('creditStream', () => {
   it('one and many samples, in order', async () => {
     const p = pipeline([addTo({ key: 'data.x', by: 1 })]);
     expect((await collect(creditStream([createSample('a')], toGroupedOperator(p)))).map(sampleIdOf)).toEqual(['a']);
-    const many = await collect(creditStream(ids(200).map((id) => createSample(id)), toGroupedOperator(p), { window: 7 }));
+    const many = await collect(
+      creditStream(
+        ids(200).map((id) => createSample(id)),
+        toGroupedOperator(p),
+        { window: 7 },
+      ),
+    );
     expect(many.map(sampleIdOf)).toEqual(ids(200));
   });
 
@@ -87,7 +93,11 @@ describe('creditStream', () => {
 
   it('frees dropped inputs at once and counts their position in order', async () => {
     const p = pipeline([dropIds({ ids: ids(20).filter((_, i) => i % 4 !== 0) })]);
-    const stream = creditStream(ids(20).map((id) => createSample(id)), toGroupedOperator(p), { window: 2 });
+    const stream = creditStream(
+      ids(20).map((id) => createSample(id)),
+      toGroupedOperator(p),
+      { window: 2 },
+    );
     const out: string[] = [];
     const positions: number[] = [];
     for await (const s of stream) {
@@ -198,7 +208,11 @@ describe('creditStream', () => {
 
 describe('creditStream, direct iterator use', () => {
   it('answers next() calls made before the previous one settled, in order', async () => {
-    const stream = creditStream(ids(5).map((id) => createSample(id)), toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 1 })])), { window: 2 });
+    const stream = creditStream(
+      ids(5).map((id) => createSample(id)),
+      toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 1 })])),
+      { window: 2 },
+    );
     const it = stream[Symbol.asyncIterator]();
     const results = await Promise.all([it.next(), it.next(), it.next(), it.next(), it.next(), it.next()]);
     expect(results.slice(0, 5).map((r) => (r.done === true ? 'done' : sampleIdOf(r.value)))).toEqual(ids(5));
@@ -207,7 +221,11 @@ describe('creditStream, direct iterator use', () => {
   });
 
   it('return() while a next() waits ends both', async () => {
-    const stream = creditStream(ids(5).map((id) => createSample(id)), toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 20 })])), { window: 2 });
+    const stream = creditStream(
+      ids(5).map((id) => createSample(id)),
+      toGroupedOperator(pipeline([slowAdd({ key: 'y', ms: 20 })])),
+      { window: 2 },
+    );
     const it = stream[Symbol.asyncIterator]();
     const pending = it.next();
     await it.return?.();

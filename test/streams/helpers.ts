@@ -27,8 +27,7 @@ export const split = defineOp<{ readonly n: number }>({
   name: 'test.streams.split',
   version: 1,
   kind: 'static',
-  apply: (s, _ctx, o) =>
-    Array.from({ length: o.n }, (_, k) => setKeys(s, { 'data.sampleId': `${sampleIdOf(s)}#${k}`, 'data.part': k })),
+  apply: (s, _ctx, o) => Array.from({ length: o.n }, (_, k) => setKeys(s, { 'data.sampleId': `${sampleIdOf(s)}#${k}`, 'data.part': k })),
 });
 
 /** Drops samples whose id is listed. */

@@ -6,28 +6,23 @@ import { splitFolds } from '../../src/streams/split-folds.js';
 describe('splitFolds', () => {
   it('every id in exactly one fold and no patient in two folds', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ patient: fc.nat(15), label: fc.nat(2) }), { maxLength: 80 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer(),
-        (rows, folds, seed) => {
-          const ids = rows.map((_, i) => `s${i}`);
-          const groups = rows.map((r) => `p${r.patient}`);
-          const labels = rows.map((r) => r.label);
-          const out = splitFolds({ ids, labels, groups, folds, seed });
-          expect(out).toHaveLength(folds);
-          expect(out.flat().sort()).toEqual([...ids].sort());
-          const foldOfPatient = new Map<string, number>();
-          out.forEach((fold, f) =>
-            fold.forEach((id) => {
-              const p = groups[Number(id.slice(1))] as string;
-              expect(foldOfPatient.get(p) ?? f).toBe(f);
-              foldOfPatient.set(p, f);
-            }),
-          );
-          expect(splitFolds({ ids, labels, groups, folds, seed })).toEqual(out);
-        },
-      ),
+      fc.property(fc.array(fc.record({ patient: fc.nat(15), label: fc.nat(2) }), { maxLength: 80 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (rows, folds, seed) => {
+        const ids = rows.map((_, i) => `s${i}`);
+        const groups = rows.map((r) => `p${r.patient}`);
+        const labels = rows.map((r) => r.label);
+        const out = splitFolds({ ids, labels, groups, folds, seed });
+        expect(out).toHaveLength(folds);
+        expect(out.flat().sort()).toEqual([...ids].sort());
+        const foldOfPatient = new Map<string, number>();
+        out.forEach((fold, f) =>
+          fold.forEach((id) => {
+            const p = groups[Number(id.slice(1))] as string;
+            expect(foldOfPatient.get(p) ?? f).toBe(f);
+            foldOfPatient.set(p, f);
+          }),
+        );
+        expect(splitFolds({ ids, labels, groups, folds, seed })).toEqual(out);
+      }),
     );
   });
 

@@ -7,8 +7,7 @@ import { toGroupedOperator, toOperator } from '../../src/streams/to-operator.js'
 import { addTo, dropIds, failOn, ids, probe, randValue, resetProbe, sleep, slowAdd, split } from './helpers.js';
 
 const samples = (n: number): Sample[] => ids(n).map((id) => createSample(id));
-const run = (p: ReturnType<typeof pipeline>, input: Sample[], options = {}): Promise<Sample[]> =>
-  lastValueFrom(from(input).pipe(toOperator(p, options), toArray()));
+const run = (p: ReturnType<typeof pipeline>, input: Sample[], options = {}): Promise<Sample[]> => lastValueFrom(from(input).pipe(toOperator(p, options), toArray()));
 
 describe('toOperator', () => {
   const p = pipeline([addTo({ key: 'data.x', by: 2 }), addTo({ key: 'data.x', by: 3 })]);
@@ -64,9 +63,7 @@ describe('toOperator', () => {
       sub.error(new Error('disk gone'));
     });
     const seen: string[] = [];
-    const err = await new Promise((resolve) =>
-      upstream.pipe(toOperator(p)).subscribe({ next: (s) => seen.push(sampleIdOf(s)), error: resolve }),
-    );
+    const err = await new Promise((resolve) => upstream.pipe(toOperator(p)).subscribe({ next: (s) => seen.push(sampleIdOf(s)), error: resolve }));
     expect(seen).toEqual(['a']);
     expect((err as Error).message).toBe('disk gone');
   });

@@ -55,11 +55,7 @@ describe('useBackend', () => {
   });
 
   it('importing fuseflow does not make wasm the default backend (sync tf calls keep working before useBackend)', () => {
-    const code = [
-      "import * as tf from '@tensorflow/tfjs';",
-      "await import('./src/trainer/backend.ts');",
-      'console.log(tf.add(1, 2).dataSync()[0], tf.getBackend());',
-    ].join('\n');
+    const code = ["import * as tf from '@tensorflow/tfjs';", "await import('./src/trainer/backend.ts');", 'console.log(tf.add(1, 2).dataSync()[0], tf.getBackend());'].join('\n');
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(out.trim().split('\n').pop()).toBe('3 cpu');
   });

@@ -106,7 +106,11 @@ describe('checkpoints', () => {
     const expected = Array.from((model.net.predict(tf.ones([1, 30])) as tf.Tensor[])[1]!.dataSync());
     const modulePath = fileURLToPath(new URL('../../src/trainer/checkpoint.ts', import.meta.url));
     const code = `import * as tf from '@tensorflow/tfjs'; await tf.setBackend('cpu'); const { loadModel } = await import(${JSON.stringify(modulePath)}); const m = await loadModel(${JSON.stringify(path)}); process.stdout.write(JSON.stringify(Array.from(m.net.predict(tf.ones([1, 30]))[1].dataSync())));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(JSON.parse(out.slice(out.indexOf('['))) as number[]).toEqual(expected);
   });
 });

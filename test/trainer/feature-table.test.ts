@@ -16,12 +16,18 @@ describe('readFeatureTable', () => {
     const t = readFeatureTable(path, { target: 'y', idColumn: 'id' });
     expect(t.features).toEqual(['a', 'b']);
     expect(t.ids).toEqual(['r0', 'r1']);
-    expect(t.x.map((r) => Array.from(r))).toEqual([[1, -25], [0.5, 3]]);
+    expect(t.x.map((r) => Array.from(r))).toEqual([
+      [1, -25],
+      [0.5, 3],
+    ]);
     expect(t.labels).toEqual(['no', 'yes']);
   });
 
   it('an Arrow NaN or Inf feature → InputError naming file, column, row and id', () => {
-    for (const [bad, why] of [[Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, 'Infinity']] as const) {
+    for (const [bad, why] of [
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+    ] as const) {
       const path = join(dir, `t-${why}.arrow`);
       writeFileSync(path, tableToIPC(tableFromArrays({ a: Float64Array.from([1, 2, bad]), y: Int32Array.from([0, 1, 0]) }), 'file'));
       expect(() => readFeatureTable(path, { target: 'y' })).toThrow(InputError);

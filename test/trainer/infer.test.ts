@@ -35,7 +35,14 @@ describe('inferToArrow', () => {
     const t = tableFromIPC(readFileSync(path));
     expect(t.numRows).toBe(100);
     expect(t.batches).toHaveLength(4);
-    expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['id:Utf8', 'target:Int32', 'pred_0:Float32', 'pred_1:Float32', 'logit_0:Float32', 'logit_1:Float32']);
+    expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual([
+      'id:Utf8',
+      'target:Int32',
+      'pred_0:Float32',
+      'pred_1:Float32',
+      'logit_0:Float32',
+      'logit_1:Float32',
+    ]);
     const ids = t.getChild('id')!.toArray() as string[];
     expect(Array.from(ids)).toEqual(table.ids.slice(0, 100));
     expect(Array.from(t.getChild('target')!.toArray() as Int32Array)).toEqual(table.labels.slice(0, 100));
@@ -43,8 +50,10 @@ describe('inferToArrow', () => {
     const p1 = t.getChild('pred_1')!.toArray() as Float32Array;
     for (let i = 0; i < 100; i++) expect(p0[i]! + p1[i]!).toBeCloseTo(1, 5);
     // the same scores as one predict call on the first sample
-    const one = await model.predict(setKey(table.samples.get('bc-0') as Sample, 'data.features', { ...(table.samples.get('bc-0')!['data'] as { features: { data: Float32Array } }).features, shape: [1, 30] }));
-    const direct = ((one['model'] as { output: { cls: { data: Float32Array } } }).output.cls.data)[1]!;
+    const one = await model.predict(
+      setKey(table.samples.get('bc-0') as Sample, 'data.features', { ...(table.samples.get('bc-0')!['data'] as { features: { data: Float32Array } }).features, shape: [1, 30] }),
+    );
+    const direct = (one['model'] as { output: { cls: { data: Float32Array } } }).output.cls.data[1]!;
     expect(p1[0]).toBeCloseTo(direct, 6);
     expect(existsSync(`${path}.tmp-${process.pid}`)).toBe(false);
   });

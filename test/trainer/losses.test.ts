@@ -35,13 +35,18 @@ describe('losses against scikit-learn / NumPy references', () => {
 
   it('focal with γ=2, with and without α; γ=0 is cross-entropy', () => {
     expect(value(focal({ pred: 'model.logits.c', target: 'data.label', gamma: 2 }), batch, out())).toBeCloseTo(ref['focal'] as number, 5);
-    expect(value(focal({ pred: 'model.logits.c', target: 'data.label', gamma: 2, alpha: ref.alpha as unknown as number[] }), batch, out())).toBeCloseTo(ref['focalAlpha'] as number, 5);
+    expect(value(focal({ pred: 'model.logits.c', target: 'data.label', gamma: 2, alpha: ref.alpha as unknown as number[] }), batch, out())).toBeCloseTo(
+      ref['focalAlpha'] as number,
+      5,
+    );
     expect(value(focal({ pred: 'model.logits.c', target: 'data.label', gamma: 0 }), batch, out())).toBeCloseTo(ref['crossEntropy'] as number, 5);
   });
 
   it('binary cross-entropy from logits and from probabilities = log_loss', () => {
     const x = ref.x as unknown as number[];
-    const b = { data: { y: ref.t as unknown as number[], x: tensor('float32', [x.length, 1], f32(x)), p: tensor('float32', [x.length], f32(x.map((v) => 1 / (1 + Math.exp(-v))))) } };
+    const b = {
+      data: { y: ref.t as unknown as number[], x: tensor('float32', [x.length, 1], f32(x)), p: tensor('float32', [x.length], f32(x.map((v) => 1 / (1 + Math.exp(-v))))) },
+    };
     expect(value(binaryCrossEntropy({ pred: 'data.x', target: 'data.y' }), b)).toBeCloseTo(ref['binaryCrossEntropy'] as number, 5);
     expect(value(binaryCrossEntropy({ pred: 'data.p', target: 'data.y', fromLogits: false }), b)).toBeCloseTo(ref['binaryCrossEntropy'] as number, 5);
   });

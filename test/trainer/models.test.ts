@@ -50,22 +50,36 @@ describe('models on batch dicts', () => {
 
   it('the same seed gives the same initial weights; another seed does not', () => {
     const build = (seed: number) => multiHeadModel({ inputs: [{ key: 'data.x', shape: [6] }], backbone: mlp({ layers: [5] }), heads: [classificationHead()], seed });
-    const w = (seed: number) => build(seed).net.getWeights().map((t) => Array.from(t.dataSync()));
+    const w = (seed: number) =>
+      build(seed)
+        .net.getWeights()
+        .map((t) => Array.from(t.dataSync()));
     expect(w(7)).toEqual(w(7));
     expect(w(7)).not.toEqual(w(8));
   });
 
   it('2D ResNet + dense segmentation head; 3D U-Net keeps full resolution', async () => {
-    const seg2d = multiHeadModel({ inputs: [{ key: 'data.img', shape: [8, 8, 1] }], backbone: resnet({ dims: 2, filters: [4] }), heads: [segmentationHead({ name: 's', numClasses: 3 })] });
+    const seg2d = multiHeadModel({
+      inputs: [{ key: 'data.img', shape: [8, 8, 1] }],
+      backbone: resnet({ dims: 2, filters: [4] }),
+      heads: [segmentationHead({ name: 's', numClasses: 3 })],
+    });
     const img = tensor('float32', [2, 8, 8], new Float32Array(128).fill(0.5));
     expect(getKey<Tensor>(await seg2d.predict({ data: { img } }), 'model.output.s').shape).toEqual([2, 8, 8, 3]);
-    const unet = multiHeadModel({ inputs: [{ key: 'data.img', shape: [8, 8, 8, 1] }], backbone: unet3d({ baseFilters: 2, levels: 3 }), heads: [segmentationHead({ name: 'seg', numClasses: 2 })] });
+    const unet = multiHeadModel({
+      inputs: [{ key: 'data.img', shape: [8, 8, 8, 1] }],
+      backbone: unet3d({ baseFilters: 2, levels: 3 }),
+      heads: [segmentationHead({ name: 'seg', numClasses: 2 })],
+    });
     expect(getKey<Tensor>(await unet.predict({ data: { img: volume(1, 8) } }), 'model.logits.seg').shape).toEqual([1, 8, 8, 8, 2]);
   });
 
   it('checkpoint round trip rebuilds topology, binding and weights (batch-norm statistics included)', async () => {
     const model = multiHeadModel({
-      inputs: [{ key: 'data.img', shape: [8, 8, 8, 1] }, { key: 'data.img2', shape: [8, 8, 8, 1] }],
+      inputs: [
+        { key: 'data.img', shape: [8, 8, 8, 1] },
+        { key: 'data.img2', shape: [8, 8, 8, 1] },
+      ],
       backbone: resnet({ dims: 3, filters: [4, 8] }),
       heads: [classificationHead({ name: 'cls' })],
       seed: 5,
@@ -93,7 +107,9 @@ describe('models on batch dicts', () => {
   it('names the key and the shapes when the batch does not fit the model', () => {
     const model = multiHeadModel({ inputs: [{ key: 'data.img', shape: [8, 8, 8, 1] }], backbone: resnet({ dims: 3, filters: [2] }), heads: [classificationHead()] });
     expect(() => tf.tidy(() => model.forward({ data: { img: volume(1, 6) } }, { step: 4 }))).toThrow(TypeMismatchError);
-    expect(() => tf.tidy(() => model.forward({ data: { img: volume(1, 6) } }, { step: 4 }))).toThrow(/key 'data\.img', step 4: the model takes per-sample shape \[8,8,8,1\] but the batch has \[1,6,6,6\]/);
+    expect(() => tf.tidy(() => model.forward({ data: { img: volume(1, 6) } }, { step: 4 }))).toThrow(
+      /key 'data\.img', step 4: the model takes per-sample shape \[8,8,8,1\] but the batch has \[1,6,6,6\]/,
+    );
     expect(() => tf.tidy(() => model.forward({ data: { image: volume(1, 8) } }))).toThrow(/missing key 'data\.img'.*'data\.image'/);
   });
 
@@ -109,22 +125,34 @@ describe('models on batch dicts', () => {
 
 describe('batch norm (any rank)', () => {
   it('training gradients equal autodiff of the textbook formula (rank 2 and rank 5)', () => {
-    for (const shape of [[6, 3], [2, 3, 2, 2, 3]]) {
+    for (const shape of [
+      [6, 3],
+      [2, 3, 2, 2, 3],
+    ]) {
       const layer = batchNorm({ name: `bn_grad_${shape.length}` });
       layer.build(shape);
       const size = shape.reduce((a, b) => a * b, 1);
-      const x = tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 3)), shape);
+      const x = tf.tensor(
+        Float32Array.from({ length: size }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 3)),
+        shape,
+      );
       const g2 = tf.tensor1d([0.5, 1.5, -1]);
       const [, beta, mm, mv] = layer.getWeights();
       layer.setWeights([g2, tf.tensor1d([0.1, -0.2, 0.3]), mm!, mv!]);
-      const w = tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.cos(i)), shape);
+      const w = tf.tensor(
+        Float32Array.from({ length: size }, (_, i) => Math.cos(i)),
+        shape,
+      );
       const loss = (xi: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(xi, { training: true }) as tf.Tensor, w));
       const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-      const ours = [tf.grad(loss)(x), ...(() => {
-        const { grads, value } = tf.variableGrads(() => loss(x), vars);
-        value.dispose();
-        return vars.map((v) => grads[v.name]!);
-      })()];
+      const ours = [
+        tf.grad(loss)(x),
+        ...(() => {
+          const { grads, value } = tf.variableGrads(() => loss(x), vars);
+          value.dispose();
+          return vars.map((v) => grads[v.name]!);
+        })(),
+      ];
       const reference = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
         const axes = shape.slice(0, -1).map((_, i) => i);
         const { mean, variance } = tf.moments(xi, axes);

@@ -68,7 +68,10 @@ describe('worker runner', () => {
     expect(shared.byteLength).toBe(512); // not detached
     // The op's constant survived the first task in the worker: later tasks still see it.
     const again = await r.run([volumeSample('v2'), volumeSample('v3')], { seed: 1, epoch: 0 });
-    expect(again.map((g) => [...getKey<Float32Array>(g[0] as Sample, 'k')])).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(again.map((g) => [...getKey<Float32Array>(g[0] as Sample, 'k')])).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
   });
 
   it('a throwing op rejects with op, op id and sample id — or is skipped and counted', async () => {

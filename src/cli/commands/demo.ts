@@ -42,8 +42,22 @@ interface DemoArgs {
   readonly replicates: number;
 }
 
-const INTEGER_FLAGS = { '--seed': 'seed', '--folds': 'folds', '--tabular-epochs': 'tabularEpochs', '--volume-epochs': 'volumeEpochs', '--threads': 'threads', '--replicates': 'replicates' } as const;
-const MINIMUM: Readonly<Record<keyof typeof INTEGER_FLAGS, number>> = { '--seed': 0, '--folds': 2, '--tabular-epochs': 1, '--volume-epochs': 1, '--threads': 0, '--replicates': 10 };
+const INTEGER_FLAGS = {
+  '--seed': 'seed',
+  '--folds': 'folds',
+  '--tabular-epochs': 'tabularEpochs',
+  '--volume-epochs': 'volumeEpochs',
+  '--threads': 'threads',
+  '--replicates': 'replicates',
+} as const;
+const MINIMUM: Readonly<Record<keyof typeof INTEGER_FLAGS, number>> = {
+  '--seed': 0,
+  '--folds': 2,
+  '--tabular-epochs': 1,
+  '--volume-epochs': 1,
+  '--threads': 0,
+  '--replicates': 10,
+};
 
 /** Parses the options; a string is the usage error. */
 function parseArgs(args: readonly string[]): DemoArgs | string {
@@ -100,7 +114,14 @@ export async function run(args: readonly string[]): Promise<number> {
   const tab = await runTrainTabular(log, { outDir: join(out, 'breast-cancer'), seed: o.seed, folds: o.folds, epochs: o.tabularEpochs });
 
   log('\n== 3. KmeansTest brain mask: cached static pipeline → worker augmentation → 3D U-Net → voxel predictions (Arrow) → Dice with bootstrap CIs → HTML report');
-  const vol = await runTrainVolume(log, { outDir: join(out, 'kmeans-brain'), seed: o.seed, epochs: o.volumeEpochs, threads: o.threads, replicates: o.replicates, logBackend: false });
+  const vol = await runTrainVolume(log, {
+    outDir: join(out, 'kmeans-brain'),
+    seed: o.seed,
+    epochs: o.volumeEpochs,
+    threads: o.threads,
+    replicates: o.replicates,
+    logBackend: false,
+  });
 
   const total = seconds();
   const volDice = (vol.metrics['dice'] as Readonly<Record<string, Ci>> | undefined)?.['1'];

@@ -230,11 +230,15 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   const scores = (one('--scores') ?? 'probabilities') as ScoreKind;
   if (!SCORE_KINDS.includes(scores)) throw new OptionsError(`--scores must be ${SCORE_KINDS.join(', ')}, got '${scores}'`);
   const ensemble = one('--ensemble');
-  if (ensemble !== undefined && !(ENSEMBLE_METHODS as readonly string[]).includes(ensemble)) throw new OptionsError(`--ensemble must be ${ENSEMBLE_METHODS.join(' or ')}, got '${ensemble}'`);
+  if (ensemble !== undefined && !(ENSEMBLE_METHODS as readonly string[]).includes(ensemble))
+    throw new OptionsError(`--ensemble must be ${ENSEMBLE_METHODS.join(' or ')}, got '${ensemble}'`);
   if (ensemble !== undefined && !help && inputs.length < 2) throw new OptionsError('--ensemble combines several models: give a prediction file per model with --input (and --id)');
   const weightsText = one('--ensemble-weights');
   if (weightsText !== undefined && ensemble === undefined) throw new OptionsError('--ensemble-weights applies to --ensemble mean|vote');
-  const ensembleWeights = weightsText === undefined ? undefined : weightsText.split(',').map((w) => numberArg('--ensemble-weights', w.trim(), (x) => Number.isFinite(x) && x > 0, 'positive numbers separated by commas') as number);
+  const ensembleWeights =
+    weightsText === undefined
+      ? undefined
+      : weightsText.split(',').map((w) => numberArg('--ensemble-weights', w.trim(), (x) => Number.isFinite(x) && x > 0, 'positive numbers separated by commas') as number);
   if (flags.has('--overwrite') && one('--report') === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
   return {
     inputs,

@@ -95,7 +95,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const scores =
     requested.every((m) => REGRESSION_METRICS.has(m)) || args.ensemble !== undefined
       ? undefined // an ensemble checks or converts each model's scores itself
-    : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
+      : { columns: args.preds, kind: args.scores, ...(args.id === undefined ? {} : { idColumn: args.id }) };
   const result = await evaluate({
     data: source,
     metrics: withReport,

@@ -68,7 +68,12 @@ export async function evaluateSegmentation(options: EvaluateSegmentationOptions)
   const replicates = options.replicates ?? 1000;
   const predictionFile = join(options.outDir, 'validation-voxels.arrow');
   const voxelModel: DictModel = { ...model, predict: async (b, ctx) => voxelBatch(await model.predict(b, ctx), output, target) };
-  const written = await inferToArrow({ model: voxelModel, batches: options.batches(), path: predictionFile, columns: { id: 'voxel.patch', target: 'voxel.target', pred: 'voxel.prob' } });
+  const written = await inferToArrow({
+    model: voxelModel,
+    batches: options.batches(),
+    path: predictionFile,
+    columns: { id: 'voxel.patch', target: 'voxel.target', pred: 'voxel.prob' },
+  });
   const segKeys = { pred: 'pred', target: 'target', labels: [1], idKey: 'id' };
   const perPatch = await evaluate({
     data: iterableSource(() => patchRows(model, options.batches(), output, target)),

@@ -58,7 +58,12 @@ export async function runTabularStream(log: (line: string) => void, options: { s
   let sum = 0;
   let sq = 0;
   const t0 = performance.now();
-  for await (const b of balancedBatches(ds, { sampler, epoch: 0, seed: options.seed ?? 0, collate: { keepKeys: ['data.sampleId', 'data.features', 'data.target', 'data.targetOneHot'] } })) {
+  for await (const b of balancedBatches(ds, {
+    sampler,
+    epoch: 0,
+    seed: options.seed ?? 0,
+    collate: { keepKeys: ['data.sampleId', 'data.features', 'data.target', 'data.targetOneHot'] },
+  })) {
     batches++;
     const target = getKey<Tensor>(b, 'data.target');
     for (const y of target.data) classCounts[String(y)] = (classCounts[String(y)] ?? 0) + 1;
@@ -74,7 +79,11 @@ export async function runTabularStream(log: (line: string) => void, options: { s
   const featureMean = sum / n;
   const featureStd = Math.sqrt(sq / n - featureMean ** 2);
   const samples = n / BREAST_CANCER_FEATURES.length;
-  log(`  … ${batches} batches, ${samples} samples; per class ${Object.entries(classCounts).map(([k, v]) => `${k === '0' ? 'malignant' : 'benign'}=${v}`).join(', ')}`);
+  log(
+    `  … ${batches} batches, ${samples} samples; per class ${Object.entries(classCounts)
+      .map(([k, v]) => `${k === '0' ? 'malignant' : 'benign'}=${v}`)
+      .join(', ')}`,
+  );
   log(`  z-scored features over the epoch: mean ${featureMean.toFixed(3)}, std ${featureStd.toFixed(3)}; ${(samples / seconds).toFixed(0)} samples/s`);
   return { rows: table.ids.length, batches, batchSize, classCounts, featureMean, featureStd, samplesPerSecond: samples / seconds };
 }
@@ -83,5 +92,5 @@ function describeBatch(b: Sample): string {
   const f = getKey<Tensor>(b, 'data.features');
   const y = getKey<Tensor>(b, 'data.target');
   const ones = [...y.data].filter((v) => v === 1).length;
-  return `features ${f.dtype}[${f.shape.join(',')}], target ${y.dtype}[${y.shape.join(',')}] (${y.data.length - ones} malignant / ${ones} benign), ids ${(getKey<string[]>(b, 'data.sampleId')).slice(0, 3).join(',')}…`;
+  return `features ${f.dtype}[${f.shape.join(',')}], target ${y.dtype}[${y.shape.join(',')}] (${y.data.length - ones} malignant / ${ones} benign), ids ${getKey<string[]>(b, 'data.sampleId').slice(0, 3).join(',')}…`;
 }

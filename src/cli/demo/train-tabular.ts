@@ -135,7 +135,9 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
     predictionFiles.push(path);
     foldAuc.push(result.bestValue ?? Number.NaN);
     const last = result.history[result.history.length - 1];
-    log(`  fold ${f + 1}/${k}: ${trainIds.length} train / ${validIds.length} validation, ${result.history.length} epochs, best epoch ${(result.bestEpoch ?? 0) + 1} AUC ${(result.bestValue ?? Number.NaN).toFixed(4)}, ${last?.train.samplesPerSecond.toFixed(0)} samples/s; ${written.rows} predictions → ${path}`);
+    log(
+      `  fold ${f + 1}/${k}: ${trainIds.length} train / ${validIds.length} validation, ${result.history.length} epochs, best epoch ${(result.bestEpoch ?? 0) + 1} AUC ${(result.bestValue ?? Number.NaN).toFixed(4)}, ${last?.train.samplesPerSecond.toFixed(0)} samples/s; ${written.rows} predictions → ${path}`,
+    );
   }
 
   const keys = { pred: 'pred_1', target: 'target' };
@@ -160,7 +162,10 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
     reportPath,
     reportInput(all.metrics, shown, keys, {
       title: 'fuseflow: breast cancer, 5-fold cross-validated MLP',
-      about: [`Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), ${k}-fold CV balanced by label, out-of-fold predictions of each fold's best epoch`, 'positive class: benign (1); 95% CIs by bootstrap (1000 replicates)'],
+      about: [
+        `Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), ${k}-fold CV balanced by label, out-of-fold predictions of each fold's best epoch`,
+        'positive class: benign (1); 95% CIs by bootstrap (1000 replicates)',
+      ],
       seed,
     }),
     { overwrite: true }, // the demo's own output folder: a re-run replaces its report

@@ -161,7 +161,9 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
   const validIds = ids.filter((id) => isValid.has(id));
   const trainIds = ids.filter((id) => !isValid.has(id));
   const shape = getKey<Tensor>(patches[0] as Sample, 'data.input.img').shape;
-  log(`static stage (cache ${hit ? 'hit' : 'fill'}, ${(staticSeconds * 1000).toFixed(0)} ms): KmeansTest T1 + skull-strip mask → 4×4×6 mm → ${patches.length} patches of [${shape.join(',')}] (z,y,x) → ${cache.folder}`);
+  log(
+    `static stage (cache ${hit ? 'hit' : 'fill'}, ${(staticSeconds * 1000).toFixed(0)} ms): KmeansTest T1 + skull-strip mask → 4×4×6 mm → ${patches.length} patches of [${shape.join(',')}] (z,y,x) → ${cache.folder}`,
+  );
   log(`${trainIds.length} train / ${validIds.length} validation patches; augmentation (flip, intensity scale) on ${threads === 0 ? 'this thread' : `${threads} worker threads`}`);
 
   // 2. dynamic pipeline on worker threads
@@ -203,7 +205,9 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
       backend: 'current',
       progress: false,
       onEpoch: (e) =>
-        log(`  epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)} (Dice ${e.validation?.losses['dice']?.toFixed(4)})${e.best ? ' best' : ''}, ${e.train.samplesPerSecond.toFixed(1)} patches/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`),
+        log(
+          `  epoch ${e.epoch + 1}/${epochs}: train loss ${e.train.losses['total']?.toFixed(4)}, validation loss ${e.validation?.losses['total']?.toFixed(4)} (Dice ${e.validation?.losses['dice']?.toFixed(4)})${e.best ? ' best' : ''}, ${e.train.samplesPerSecond.toFixed(1)} patches/s, data-wait ${(e.train.dataWait * 100).toFixed(1)}%`,
+        ),
     });
 
     // 4. inference to Arrow, evaluation with CIs, report
@@ -217,12 +221,16 @@ export async function runTrainVolume(log: (line: string) => void, options: Train
       seed,
       replicates,
       title: 'fuseflow: KmeansTest brain mask, 3D U-Net on patches',
-      about: [`KmeansTest T1 (ITK example) with its skull strip thresholded into a brain mask, 4×4×6 mm, ${ids.length} patches of 16×16×8 voxels; ${trainIds.length} train / ${validIds.length} validation patches (seeded split within one head); best epoch ${(result.bestEpoch ?? 0) + 1} of ${result.history.length}`],
+      about: [
+        `KmeansTest T1 (ITK example) with its skull strip thresholded into a brain mask, 4×4×6 mm, ${ids.length} patches of 16×16×8 voxels; ${trainIds.length} train / ${validIds.length} validation patches (seeded split within one head); best epoch ${(result.bestEpoch ?? 0) + 1} of ${result.history.length}`,
+      ],
     });
     const last = result.history[result.history.length - 1];
     const seconds = (performance.now() - t0) / 1000;
     const d = (e.metrics['dice'] as Record<string, { org: number; conf_lower: number; conf_upper: number }>)['1'];
-    log(`per-patch Dice (validation, best epoch ${(result.bestEpoch ?? 0) + 1}): ${d === undefined ? 'n/a' : `${d.org.toFixed(4)} [95% CI ${d.conf_lower.toFixed(4)}–${d.conf_upper.toFixed(4)}]`}; pooled voxel Dice ${e.pooledDice.toFixed(4)} (untrained ${diceBeforeTraining.toFixed(4)}), voxel AUC ${(e.metrics['voxel_auc'] as number).toFixed(4)}`);
+    log(
+      `per-patch Dice (validation, best epoch ${(result.bestEpoch ?? 0) + 1}): ${d === undefined ? 'n/a' : `${d.org.toFixed(4)} [95% CI ${d.conf_lower.toFixed(4)}–${d.conf_upper.toFixed(4)}]`}; pooled voxel Dice ${e.pooledDice.toFixed(4)} (untrained ${diceBeforeTraining.toFixed(4)}), voxel AUC ${(e.metrics['voxel_auc'] as number).toFixed(4)}`,
+    );
     log(`${e.voxels} voxel predictions → ${e.predictionFile}; report → ${e.reportPath} (${seconds.toFixed(1)} s)`);
     return {
       patches: { train: trainIds.length, validation: validIds.length, shape },

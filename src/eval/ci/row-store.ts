@@ -22,11 +22,19 @@ export function initRows(): RowStore {
 export function addBatch(store: RowStore, batch: EvalBatch, maxRows: number, metric: string, keys?: readonly string[]): RowStore {
   const kept: Record<string, ArrayLike<unknown>> = {};
   if (keys === undefined) Object.assign(kept, batch);
-  else for (const k of keys) {
-    const c = batch[k];
-    if (c === undefined) throw new MetricInputError(metric, `column is missing; the batch has ${Object.keys(batch).map((x) => `'${x}'`).join(', ')}`, { key: k });
-    kept[k] = c;
-  }
+  else
+    for (const k of keys) {
+      const c = batch[k];
+      if (c === undefined)
+        throw new MetricInputError(
+          metric,
+          `column is missing; the batch has ${Object.keys(batch)
+            .map((x) => `'${x}'`)
+            .join(', ')}`,
+          { key: k },
+        );
+      kept[k] = c;
+    }
   const n = batchLength(kept);
   if (store.rows + n > maxRows) throw new MetricInputError(metric, `keeps its rows in memory and the input exceeds maxRows = ${maxRows}; raise maxRows or use a streaming method`);
   store.batches.push(kept);

@@ -97,7 +97,16 @@ export function mcnemarTest(options: McnemarTestOptions): Metric<McnemarState, M
         statistic = n1 + n2 === 0 ? 0 : (Math.abs(n1 - n2) - 1) ** 2 / (n1 + n2);
         p = twoSidedP(Math.sqrt(statistic));
       }
-      return { p_value: p, statistic, n1, n2, table: [[both, only1], [only2, neither]] };
+      return {
+        p_value: p,
+        statistic,
+        n1,
+        n2,
+        table: [
+          [both, only1],
+          [only2, neither],
+        ],
+      };
     },
   };
 }

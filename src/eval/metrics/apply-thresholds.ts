@@ -46,7 +46,8 @@ export function applyThresholds(options: ApplyThresholdsOptions): (batch: EvalBa
     const out = new Int32Array(n);
     const value = (c: number, i: number): number => {
       const v = toScore((cols[c] as ArrayLike<unknown>)[i]);
-      if (!Number.isFinite(v)) throw new MetricInputError('applyThresholds', `score ${String((cols[c] as ArrayLike<unknown>)[i])} is not a finite number`, { key: keys[c] as string, row: i });
+      if (!Number.isFinite(v))
+        throw new MetricInputError('applyThresholds', `score ${String((cols[c] as ArrayLike<unknown>)[i])} is not a finite number`, { key: keys[c] as string, row: i });
       return v;
     };
     for (let i = 0; i < n; i++) {

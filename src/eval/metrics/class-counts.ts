@@ -55,7 +55,15 @@ export interface ClassCountConfig {
   update(state: ClassCountState, batch: EvalBatch): ClassCountState;
 }
 
-function argmax(batch: EvalBatch, cols: readonly ArrayLike<unknown>[], i: number, metric: string, keys: readonly string[], idKey: string | undefined, policy: NonFinitePolicy): number {
+function argmax(
+  batch: EvalBatch,
+  cols: readonly ArrayLike<unknown>[],
+  i: number,
+  metric: string,
+  keys: readonly string[],
+  idKey: string | undefined,
+  policy: NonFinitePolicy,
+): number {
   let best = -1;
   let bestV = -Infinity;
   for (let c = 0; c < cols.length; c++) {
@@ -77,7 +85,8 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
   if (o === null || typeof o !== 'object') throw new OptionsError(`${metric}: options must be an object`);
   checkKey(metric, 'target', o.target);
   const policy = checkNonFinite(metric, o.nonFinite);
-  if ((o.pred === undefined) === (o.preds === undefined)) throw new OptionsError(`${metric}: give exactly one of 'pred' (binary score or class column) and 'preds' (class probability columns)`);
+  if ((o.pred === undefined) === (o.preds === undefined))
+    throw new OptionsError(`${metric}: give exactly one of 'pred' (binary score or class column) and 'preds' (class probability columns)`);
   if (o.weight !== undefined) checkKey(metric, 'weight', o.weight);
   const idKey = o.idKey;
   const weightKey = o.weight;
@@ -148,7 +157,12 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
           const t = index.indexOf(targets[i]);
           if (t < 0) badTarget(metric, targets[i], classNames, rowWhere(batch, i, o.target, idKey));
           const p = index.indexOf(preds[i]);
-          if (p < 0) throw new MetricInputError(metric, `predicted class ${JSON.stringify(preds[i])} is outside the class set [${classNames.join(', ')}]`, rowWhere(batch, i, predKey, idKey));
+          if (p < 0)
+            throw new MetricInputError(
+              metric,
+              `predicted class ${JSON.stringify(preds[i])} is outside the class set [${classNames.join(', ')}]`,
+              rowWhere(batch, i, predKey, idKey),
+            );
           truth[i] = t;
           predicted[i] = p;
         }
@@ -156,7 +170,10 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
       };
     } else {
       if (o.predType !== undefined && o.predType !== 'score') throw new OptionsError(`${metric}: predType must be 'score' or 'class'`);
-      const bt = new BinaryTarget({ pred: predKey, target: o.target, ...(o.positive === undefined ? {} : { positive: o.positive }), ...(o.classNames === undefined ? {} : { classNames: o.classNames }) }, metric);
+      const bt = new BinaryTarget(
+        { pred: predKey, target: o.target, ...(o.positive === undefined ? {} : { positive: o.positive }), ...(o.classNames === undefined ? {} : { classNames: o.classNames }) },
+        metric,
+      );
       if (o.classNames !== undefined && o.classNames.length !== 2) throw new OptionsError(`${metric}: a binary score needs exactly 2 classNames (use 'preds' for more)`);
       const threshold = o.threshold ?? 0.5;
       if (!Number.isFinite(threshold)) throw new OptionsError(`${metric}: threshold must be finite`);
@@ -189,7 +206,13 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
     k: kk,
     classNames,
     weighted: weightKey !== undefined,
-    init: () => ({ k: kk, counts: new Float64Array(kk * kk), weighted: weightKey === undefined ? undefined : Array.from({ length: kk * kk + kk }, () => new ExactSum()), unassigned: new Float64Array(kk), skipped: 0 }),
+    init: () => ({
+      k: kk,
+      counts: new Float64Array(kk * kk),
+      weighted: weightKey === undefined ? undefined : Array.from({ length: kk * kk + kk }, () => new ExactSum()),
+      unassigned: new Float64Array(kk),
+      skipped: 0,
+    }),
     update(state, batch) {
       const n = rowCount(batch, keysRead, metric);
       const truth = new Int32Array(n);
@@ -204,7 +227,8 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
         const cell = p < 0 ? kk * kk + t : t * kk + p;
         if (w !== undefined && state.weighted !== undefined) {
           const wi = toScore(w[i]);
-          if (!Number.isFinite(wi) || wi < 0) throw new MetricInputError(metric, `weight ${String(w[i])} is not a finite non-negative number`, rowWhere(batch, i, weightKey as string, idKey));
+          if (!Number.isFinite(wi) || wi < 0)
+            throw new MetricInputError(metric, `weight ${String(w[i])} is not a finite non-negative number`, rowWhere(batch, i, weightKey as string, idKey));
           (state.weighted[cell] as ExactSum).add(wi);
         } else if (p < 0) state.unassigned[t] = (state.unassigned[t] as number) + 1;
         else state.counts[cell] = (state.counts[cell] as number) + 1;

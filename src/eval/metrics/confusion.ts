@@ -48,7 +48,17 @@ function stats(v: CountView, c: number, zd: number): ConfusionStats {
     else tn += v.unassigned[t] as number;
   }
   const ratio = (a: number, b: number): number => (b === 0 ? zd : a / b);
-  return { sensitivity: ratio(tp, tp + fn), specificity: ratio(tn, tn + fp), ppv: ratio(tp, tp + fp), npv: ratio(tn, tn + fn), f1: ratio(2 * tp, 2 * tp + fp + fn), tp, fn, fp, tn };
+  return {
+    sensitivity: ratio(tp, tp + fn),
+    specificity: ratio(tn, tn + fp),
+    ppv: ratio(tp, tp + fp),
+    npv: ratio(tn, tn + fn),
+    f1: ratio(2 * tp, 2 * tp + fp + fn),
+    tp,
+    fn,
+    fp,
+    tn,
+  };
 }
 
 /**

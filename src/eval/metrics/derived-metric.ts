@@ -37,7 +37,8 @@ export function derivedMetric<R>(options: DerivedMetricOptions<R>): Metric<null,
     update: (s) => s,
     merge: (a) => a,
     compute(_state, results) {
-      for (const d of options.dependsOn) if (!(d in results)) throw new MetricInputError(options.name, `needs the result of '${d}', which is not computed (results: ${Object.keys(results).join(', ') || 'none'})`);
+      for (const d of options.dependsOn)
+        if (!(d in results)) throw new MetricInputError(options.name, `needs the result of '${d}', which is not computed (results: ${Object.keys(results).join(', ') || 'none'})`);
       return options.compute(results);
     },
   };

@@ -61,7 +61,19 @@ export function planPass(state: ScoreHistogramState): RefinePass | null {
     pAcc += state.pos[b] as number;
     nAcc += state.neg[b] as number;
   });
-  return { bins: Int32Array.from(chosen), slotOf, posStart, negStart, posFill: new Float64Array(k), negFill: new Float64Array(k), wide, posStore: undefined, negStore: undefined, posTotal: pAcc, negTotal: nAcc };
+  return {
+    bins: Int32Array.from(chosen),
+    slotOf,
+    posStart,
+    negStart,
+    posFill: new Float64Array(k),
+    negFill: new Float64Array(k),
+    wide,
+    posStore: undefined,
+    negStore: undefined,
+    posTotal: pAcc,
+    negTotal: nAcc,
+  };
 }
 
 /** An empty copy of a plan for another shard (same slots, no rows). */
@@ -126,7 +138,7 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
     const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
     const s = slotOf[key >>> shift] as number;
     if (s < 0) continue;
-    const stored = wide ? v : ((key & lowMask) >>> lowShift);
+    const stored = wide ? v : (key & lowMask) >>> lowShift;
     if (labels[i] === 1) {
       ps[(posStart[s] as number) + (posFill[s] as number)] = stored;
       posFill[s] = (posFill[s] as number) + 1;
@@ -147,8 +159,8 @@ export function mergePasses(a: RefinePass, b: RefinePass): RefinePass {
   for (let s = 0; s < a.bins.length; s++) {
     const pf = b.posFill[s] as number;
     const nf = b.negFill[s] as number;
-    const pStart = (b.posStart[s] as number);
-    const nStart = (b.negStart[s] as number);
+    const pStart = b.posStart[s] as number;
+    const nStart = b.negStart[s] as number;
     ps.set(bp.subarray(pStart, pStart + pf), (a.posStart[s] as number) + (a.posFill[s] as number));
     ns.set(bn.subarray(nStart, nStart + nf), (a.negStart[s] as number) + (a.negFill[s] as number));
     a.posFill[s] = (a.posFill[s] as number) + pf;
@@ -178,7 +190,14 @@ const groupNeg = new Float64Array(65536);
  * are sorted and merged. Float64 bins (wide) may exceed 65,536 distinct values: they return
  * their groups in growable arrays.
  */
-function tieGroupsOf(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): { gp: Float64Array; gn: Float64Array; count: number } {
+function tieGroupsOf(
+  ps: Uint16Array | Float64Array,
+  ns: Uint16Array | Float64Array,
+  pStart: number,
+  pl: number,
+  nStart: number,
+  nl: number,
+): { gp: Float64Array; gn: Float64Array; count: number } {
   if (ps instanceof Uint16Array && ns instanceof Uint16Array && pl + nl >= 8192) {
     let lo = 65535;
     let hi = 0;

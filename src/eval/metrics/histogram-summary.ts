@@ -53,19 +53,19 @@ export function summarize(state: ScoreHistogramState): RankingSummary {
     boundPairs2 += withinBound;
     // Average precision.
     if (p > 0) {
-      if (single || r === undefined && p === 1 && q === 0) ap += p * ((tp + p) / (tp + p + fp + q));
+      if (single || (r === undefined && p === 1 && q === 0)) ap += p * ((tp + p) / (tp + p + fp + q));
       else if (r !== undefined) ap += r.apSum;
       else if (q === 0 && p > 1 && !single) {
         // Positives only, distinct values: precision rises from (tp+1)/(tp+1+fp) to (tp+p)/(tp+p+fp).
         const lo = (tp + 1) / (tp + 1 + fp);
         const hi = (tp + p) / (tp + p + fp);
-        ap += p * (lo + hi) / 2;
-        apLoose += p * (hi - lo) / 2;
+        ap += (p * (lo + hi)) / 2;
+        apLoose += (p * (hi - lo)) / 2;
       } else {
         const lo = (tp + 1) / (tp + 1 + fp + q);
         const hi = (tp + p) / (tp + p + fp);
-        ap += p * (lo + hi) / 2;
-        apLoose += p * (hi - lo) / 2;
+        ap += (p * (lo + hi)) / 2;
+        apLoose += (p * (hi - lo)) / 2;
       }
     }
     // Partial ROC area up to clipFp.
@@ -76,7 +76,7 @@ export function summarize(state: ScoreHistogramState): RankingSummary {
       } else {
         if (q > 0 && (single || p === 0)) {
           const t = (clipFp - fp) / q;
-          area += (clipFp - fp) * (tp + tp + p * t) / 2;
+          area += ((clipFp - fp) * (tp + tp + p * t)) / 2;
         } else if (r !== undefined && r.clipArea !== undefined) {
           area += r.clipArea;
         } else {
@@ -108,7 +108,7 @@ export function summarize(state: ScoreHistogramState): RankingSummary {
       const minArea = 0.5 * m * m;
       const maxArea = m;
       partialAuc = 0.5 * (1 + (pa - minArea) / (maxArea - minArea));
-      partialAucBound = (areaBound / (P * N)) * 0.5 / (maxArea - minArea);
+      partialAucBound = ((areaBound / (P * N)) * 0.5) / (maxArea - minArea);
     }
   }
   return {

@@ -75,7 +75,12 @@ export function multiLabelAuc(options: MultiLabelAucOptions): Metric<ScoreHistog
     },
     status(states): MetricStatus {
       const st = states.map((s, i) => (inner[i] as Metric<ScoreHistogramState, number>).status?.(s) ?? { exact: true, bound: 0, skipped: 0, passes: 0 });
-      return { exact: st.every((s) => s.exact), bound: Math.max(...st.map((s) => s.bound)), skipped: st.reduce((a, s) => a + s.skipped, 0), passes: Math.max(...st.map((s) => s.passes)) };
+      return {
+        exact: st.every((s) => s.exact),
+        bound: Math.max(...st.map((s) => s.bound)),
+        skipped: st.reduce((a, s) => a + s.skipped, 0),
+        passes: Math.max(...st.map((s) => s.passes)),
+      };
     },
   };
 }

@@ -56,7 +56,8 @@ interface OvrState {
  * @throws OptionsError on bad options; MetricInputError from the inner metrics.
  */
 export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRestResult> {
-  if (options === null || typeof options !== 'object' || typeof options.metric !== 'function') throw new OptionsError('oneVsRest: options.metric must be a factory of binary metrics');
+  if (options === null || typeof options !== 'object' || typeof options.metric !== 'function')
+    throw new OptionsError('oneVsRest: options.metric must be a factory of binary metrics');
   const index = new ClassIndex(options.classNames ?? options.preds.map((_, i) => String(i)), 'oneVsRest');
   if (index.classNames.length !== options.preds.length) throw new OptionsError(`oneVsRest: ${options.preds.length} preds columns but ${index.classNames.length} classNames`);
   options.preds.forEach((p, i) => checkKey('oneVsRest', `preds[${i}]`, p));
@@ -65,7 +66,8 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
   const weights = options.classWeights;
   if (weights !== undefined) {
     if (weights.length !== names.length) throw new OptionsError(`oneVsRest: ${weights.length} classWeights for ${names.length} classes`);
-    if (!weights.every((w) => Number.isFinite(w) && w >= 0) || !weights.some((w) => w > 0)) throw new OptionsError('oneVsRest: classWeights must be non-negative finite numbers, not all 0');
+    if (!weights.every((w) => Number.isFinite(w) && w >= 0) || !weights.some((w) => w > 0))
+      throw new OptionsError('oneVsRest: classWeights must be non-negative finite numbers, not all 0');
   }
   const inner = names.map((c, i) =>
     options.metric({
@@ -127,12 +129,28 @@ export function oneVsRest(options: OneVsRestOptions): Metric<OvrState, OneVsRest
     },
     merge: (a, b) => ({ inner: inner.map((m, i) => m.merge(a.inner[i], b.inner[i])), support: a.support.map((v, i) => v + (b.support[i] as number)) }),
     nextPass(state): MetricPass<OvrState> | null {
-      return liftPasses(inner, state, (s) => s.inner, (s, done) => ({ inner: done, support: s.support }), everyPart, metricName);
+      return liftPasses(
+        inner,
+        state,
+        (s) => s.inner,
+        (s, done) => ({ inner: done, support: s.support }),
+        everyPart,
+        metricName,
+      );
     },
-    compute: (state, results) => combine(evalAll(state, results, (m, s) => m.compute(s, results)), state.support),
+    compute: (state, results) =>
+      combine(
+        evalAll(state, results, (m, s) => m.compute(s, results)),
+        state.support,
+      ),
     status(state): MetricStatus {
       const st = inner.map((m, i) => m.status?.(state.inner[i]) ?? { exact: true, bound: 0, skipped: 0, passes: 0 });
-      return { exact: st.every((s) => s.exact), bound: Math.max(...st.map((s) => s.bound)), skipped: Math.max(...st.map((s) => s.skipped)), passes: Math.max(...st.map((s) => s.passes)) };
+      return {
+        exact: st.every((s) => s.exact),
+        bound: Math.max(...st.map((s) => s.bound)),
+        skipped: Math.max(...st.map((s) => s.skipped)),
+        passes: Math.max(...st.map((s) => s.passes)),
+      };
     },
   };
   if (inner.every((m) => m.replicate !== undefined)) {

@@ -81,7 +81,19 @@ const EMPTY = new Float64Array(0);
 
 /** A fresh state (small: no histogram allocated until more than `SMALL_ROWS` rows arrive). */
 export function initHistogram(config: ScoreHistogramConfig): ScoreHistogramState {
-  return { config, small: { scores: [], labels: [] }, pos: EMPTY, neg: EMPTY, min: EMPTY, max: EMPTY, float32Exact: true, skipped: 0, passes: 0, refined: new Map(), unrefinable: new Set() };
+  return {
+    config,
+    small: { scores: [], labels: [] },
+    pos: EMPTY,
+    neg: EMPTY,
+    min: EMPTY,
+    max: EMPTY,
+    float32Exact: true,
+    skipped: 0,
+    passes: 0,
+    refined: new Map(),
+    unrefinable: new Set(),
+  };
 }
 
 /** Switches a small state to the histogram, in place. */

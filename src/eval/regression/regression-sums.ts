@@ -46,7 +46,17 @@ export function regressionParts(metric: string, o: RegressionKeys): Pick<Metric<
   const policy = checkNonFinite(metric, o.nonFinite);
   const keys = [o.pred, o.target, ...(o.mask === undefined ? [] : [o.mask])];
   return {
-    init: () => ({ rows: 0, skipped: 0, sx: new ExactSum(), sy: new ExactSum(), sxx: new ExactSum(), syy: new ExactSum(), sxy: new ExactSum(), sae: new ExactSum(), sse: new ExactSum() }),
+    init: () => ({
+      rows: 0,
+      skipped: 0,
+      sx: new ExactSum(),
+      sy: new ExactSum(),
+      sxx: new ExactSum(),
+      syy: new ExactSum(),
+      sxy: new ExactSum(),
+      sae: new ExactSum(),
+      sse: new ExactSum(),
+    }),
     update(s, batch: EvalBatch) {
       const n = rowCount(batch, keys, metric);
       const p = column(batch, o.pred, metric);

@@ -12,7 +12,6 @@ export interface ResultRow {
   readonly value: string;
 }
 
-
 /** Whether `v` is a CI result `{org, mean, std, conf_interval, conf_lower, conf_upper}`. */
 export function isCiResult(v: unknown): v is CiResult {
   if (typeof v !== 'object' || v === null) return false;

@@ -76,7 +76,14 @@ export function rocBand(curve: RocPoints, options: RocBandOptions): RocBand {
   if (!(confidence > 0 && confidence < 100)) throw new OptionsError(`rocBand: confidence must be in (0, 100), got ${confidence}`);
   if (!(Number.isInteger(gridSize) && gridSize >= 2)) throw new OptionsError(`rocBand: grid must be an integer >= 2, got ${gridSize}`);
   const n = curve.fpr.length;
-  if (n < 2 || curve.tpr.length !== n || curve.fpr[0] !== 0 || curve.tpr[0] !== 0 || Math.abs((curve.fpr[n - 1] as number) - 1) > 1e-9 || Math.abs((curve.tpr[n - 1] as number) - 1) > 1e-9) {
+  if (
+    n < 2 ||
+    curve.tpr.length !== n ||
+    curve.fpr[0] !== 0 ||
+    curve.tpr[0] !== 0 ||
+    Math.abs((curve.fpr[n - 1] as number) - 1) > 1e-9 ||
+    Math.abs((curve.tpr[n - 1] as number) - 1) > 1e-9
+  ) {
     throw new OptionsError('rocBand: the curve must run from (0, 0) to (1, 1) with equal-length fpr and tpr');
   }
   // Counts per step of the curve.

@@ -58,9 +58,15 @@ export function perplexity(options: PerplexityOptions): Metric<PerplexityState, 
         for (let j = 0; j < t.data.length; j++) {
           const id = t.data[j] as number;
           if (id === options.ignoreIndex) continue;
-          if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new MetricInputError(name, `token id ${id} at position ${j} is outside the vocabulary of ${vocab}`, rowWhere(batch, i, options.target, options.idKey));
+          if (!Number.isInteger(id) || id < 0 || id >= vocab)
+            throw new MetricInputError(name, `token id ${id} at position ${j} is outside the vocabulary of ${vocab}`, rowWhere(batch, i, options.target, options.idKey));
           const q = p.data[j * vocab + id] as number;
-          if (!(q > 0)) throw new MetricInputError(name, `probability ${q} of the target token at position ${j} (perplexity would be infinite)`, rowWhere(batch, i, options.preds, options.idKey));
+          if (!(q > 0))
+            throw new MetricInputError(
+              name,
+              `probability ${q} of the target token at position ${j} (perplexity would be infinite)`,
+              rowWhere(batch, i, options.preds, options.idKey),
+            );
           state.nll.add(-Math.log(q));
           state.tokens++;
         }

@@ -64,10 +64,7 @@ export class CsvRecordParser {
     const rest = this.#parse(text, false, out);
     this.#pending = text.slice(rest);
     if (this.#pending.length > this.#maxRecordChars) {
-      throw new InputError(
-        `record longer than ${this.#maxRecordChars} characters (an unterminated quote?)`,
-        { file: this.#file, line: this.#line },
-      );
+      throw new InputError(`record longer than ${this.#maxRecordChars} characters (an unterminated quote?)`, { file: this.#file, line: this.#line });
     }
     return out;
   }

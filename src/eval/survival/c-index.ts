@@ -128,7 +128,8 @@ export function cIndex(options: CIndexOptions): Metric<RowStore, number> {
           const ek = labelKey(e[i]);
           if (!Number.isFinite(s)) badScore(name, p[i], rowWhere(data, i, options.pred, options.idKey));
           if (!Number.isFinite(ti)) badScore(name, t[i], rowWhere(data, i, options.eventTime, options.idKey));
-          if (ek !== '0' && ek !== '1') throw new MetricInputError(name, `event indicator ${JSON.stringify(e[i])} is not 0/1`, rowWhere(data, i, options.eventObserved, options.idKey));
+          if (ek !== '0' && ek !== '1')
+            throw new MetricInputError(name, `event indicator ${JSON.stringify(e[i])} is not 0/1`, rowWhere(data, i, options.eventObserved, options.idKey));
           score[i] = s;
           let ev = ek === '1' ? 1 : 0;
           let tt = ti;

@@ -36,7 +36,8 @@ export const minMaxIntensity = defineOp<MinMaxIntensityOptions>({
     if ((o.outMin ?? 0) === (o.outMax ?? 1)) throw new OptionsError(`op '${NAME}': 'outMin' and 'outMax' must differ`);
   },
   apply: (sample, _ctx, o) => {
-    const outMin = o.outMin ?? 0, outMax = o.outMax ?? 1;
+    const outMin = o.outMin ?? 0,
+      outMax = o.outMax ?? 1;
     return updateImages(sample, o.keys, (img) => {
       const v = floatValues(img);
       const [lo, hi] = minMax(v);

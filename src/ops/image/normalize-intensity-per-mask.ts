@@ -57,7 +57,9 @@ export const normalizeIntensityPerMask = defineOp<NormalizeIntensityPerMaskOptio
       checkMask(img, mask, key, o.maskKey);
       const v = floatValues(img);
       const C = img.components;
-      const n = new Float64Array(labels.length), sum = new Float64Array(labels.length), ss = new Float64Array(labels.length);
+      const n = new Float64Array(labels.length),
+        sum = new Float64Array(labels.length),
+        ss = new Float64Array(labels.length);
       for (let i = 0; i < v.length; i++) {
         const s = slot.get(m[Math.floor(i / C)] as number);
         if (s === undefined) continue;

@@ -52,7 +52,8 @@ export const randFlip = defineOp<RandFlipOptions>({
         entries.push(null);
         return img;
       }
-      if (o.axes !== undefined && o.axes.some((a) => a >= img.dimension)) throw new TypeMismatchError(`op '${NAME}': axis ${Math.max(...o.axes)} is beyond a ${img.dimension}D image`);
+      if (o.axes !== undefined && o.axes.some((a) => a >= img.dimension))
+        throw new TypeMismatchError(`op '${NAME}': axis ${Math.max(...o.axes)} is beyond a ${img.dimension}D image`);
       const map = flipMap(img.dimension, o.axes);
       entries.push(map);
       return applyAxes(img, map);

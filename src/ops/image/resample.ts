@@ -33,7 +33,10 @@ export function resampledGrid(img: Image, options: Pick<ResampleOptions, 'spacin
   const size = perAxis(options.size as PerAxis, d, 'size');
   const spacing = size.map((m, i) => ((img.spacing[i] as number) * (n[i] as number)) / m);
   // Keep the outer edges: the first voxel centre moves by half the change in voxel size.
-  const origin = worldOf(img, size.map((m, i) => ((n[i] as number) / m - 1) / 2));
+  const origin = worldOf(
+    img,
+    size.map((m, i) => ((n[i] as number) / m - 1) / 2),
+  );
   return { size, spacing, origin, direction: [...img.direction] };
 }
 
@@ -79,6 +82,5 @@ export const resample = defineOp<ResampleOptions>({
     });
     return recordReverse(out, ctx.opId, { op: NAME, keys: o.keys, entries });
   },
-  reverse: (sample, info) =>
-    reverseWith<GridRecord>(sample, info, NAME, (img, grid) => resampleOnto(img, grid, isIntegral(img.dtype) ? 'nearest' : 'linear')),
+  reverse: (sample, info) => reverseWith<GridRecord>(sample, info, NAME, (img, grid) => resampleOnto(img, grid, isIntegral(img.dtype) ? 'nearest' : 'linear')),
 });

@@ -40,7 +40,8 @@ export const threshold = defineOp<ThresholdOptions>({
     checkKeyList(NAME, 'keys', o.keys);
     if (o.above !== undefined) checkNum(NAME, 'above', o.above);
     if (o.label !== undefined) checkNum(NAME, 'label', o.label, { min: 1, integer: true });
-    if (o.dtype !== undefined && o.dtype !== 'int32' && o.dtype !== 'uint8') throw new OptionsError(`op '${NAME}': 'dtype' must be 'int32' or 'uint8', got ${JSON.stringify(o.dtype)}`);
+    if (o.dtype !== undefined && o.dtype !== 'int32' && o.dtype !== 'uint8')
+      throw new OptionsError(`op '${NAME}': 'dtype' must be 'int32' or 'uint8', got ${JSON.stringify(o.dtype)}`);
     if (o.dtype === 'uint8' && (o.label ?? 1) > 255) throw new OptionsError(`op '${NAME}': 'label' ${String(o.label)} does not fit in uint8`);
   },
   apply: (sample, _ctx, o) => {

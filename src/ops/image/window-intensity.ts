@@ -42,7 +42,8 @@ export const windowIntensity = defineOp<WindowIntensityOptions>({
   },
   apply: (sample, _ctx, o) => {
     const lo = o.level - o.width / 2;
-    const outMin = o.outMin ?? 0, outMax = o.outMax ?? 1;
+    const outMin = o.outMin ?? 0,
+      outMax = o.outMax ?? 1;
     const scale = (outMax - outMin) / o.width;
     return updateImages(sample, o.keys, (img) => {
       const v = floatValues(img);

@@ -28,6 +28,10 @@ export const overrideNaN = defineOp<OverrideNaNOptions>({
     const value = getKey(sample, o.key);
     if (typeof value === 'number') return Number.isNaN(value) ? setKey(sample, o.key, o.value) : sample;
     const dtype = typeof value === 'object' && value !== null && 'dtype' in value && (value as { dtype: string }).dtype === 'float64' ? 'float64' : 'float32';
-    return setKey(sample, o.key, mapNumeric(value, o.key, (x) => (Number.isNaN(x) ? o.value : x), dtype));
+    return setKey(
+      sample,
+      o.key,
+      mapNumeric(value, o.key, (x) => (Number.isNaN(x) ? o.value : x), dtype),
+    );
   },
 });

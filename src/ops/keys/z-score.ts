@@ -28,10 +28,15 @@ export const zScore = defineOp<ZScoreOptions>({
   validate: (o) => {
     checkKey('keys.zScore', 'key', o.key);
     if (typeof o.mean !== 'number' || !Number.isFinite(o.mean)) throw new OptionsError(`op 'keys.zScore': option 'mean' must be a finite number, got ${JSON.stringify(o.mean)}`);
-    if (typeof o.std !== 'number' || !(o.std > 0) || !Number.isFinite(o.std)) throw new OptionsError(`op 'keys.zScore': option 'std' must be a positive number, got ${JSON.stringify(o.std)}`);
+    if (typeof o.std !== 'number' || !(o.std > 0) || !Number.isFinite(o.std))
+      throw new OptionsError(`op 'keys.zScore': option 'std' must be a positive number, got ${JSON.stringify(o.std)}`);
   },
   apply: (sample, _ctx, o) => {
     const { mean, std } = o;
-    return setKey(sample, o.outKey ?? o.key, mapNumeric(getKey(sample, o.key), o.key, (x) => (x - mean) / std));
+    return setKey(
+      sample,
+      o.outKey ?? o.key,
+      mapNumeric(getKey(sample, o.key), o.key, (x) => (x - mean) / std),
+    );
   },
 });

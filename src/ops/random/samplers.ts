@@ -101,8 +101,7 @@ function draw(s: ParamSampler, rng: Rng): unknown {
       return drawRecursively(rng.choice(s.values, s.weights), rng);
     case 'gaussian': {
       const shape = s.shape ?? [];
-      const build = (d: number): unknown =>
-        d === shape.length ? rng.normal(s.mean, s.std) : Array.from({ length: shape[d] as number }, () => build(d + 1));
+      const build = (d: number): unknown => (d === shape.length ? rng.normal(s.mean, s.std) : Array.from({ length: shape[d] as number }, () => build(d + 1)));
       return build(0);
     }
     default:

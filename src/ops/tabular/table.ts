@@ -88,13 +88,19 @@ function readCsv(bytes: Buffer, file: string, options: LoadTableOptions, maxRows
   if (body.length > maxRows) throw new InputError(`table has ${body.length} rows, more than maxRows ${maxRows}`, { file });
   for (const r of body) {
     if (r.fields.length !== columns.length) {
-      throw new InputError(`expected ${columns.length} fields (${columns.slice(0, 5).join(', ')}${columns.length > 5 ? ', …' : ''}), found ${r.fields.length}`, { file, line: r.line });
+      throw new InputError(`expected ${columns.length} fields (${columns.slice(0, 5).join(', ')}${columns.length > 5 ? ', …' : ''}), found ${r.fields.length}`, {
+        file,
+        line: r.line,
+      });
     }
   }
-  const numeric = columns.map((_, c) => body.every((r) => {
-    const v = (r.fields[c] as string).trim();
-    return v === '' || NUMBER_RE.test(v);
-  }) && body.some((r) => (r.fields[c] as string).trim() !== ''));
+  const numeric = columns.map(
+    (_, c) =>
+      body.every((r) => {
+        const v = (r.fields[c] as string).trim();
+        return v === '' || NUMBER_RE.test(v);
+      }) && body.some((r) => (r.fields[c] as string).trim() !== ''),
+  );
   const rows = body.map((r) => {
     const row: Record<string, number | string | null> = {};
     columns.forEach((name, c) => {

@@ -25,15 +25,7 @@ interface Attrs {
 function conv2dBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   requireFloat32(Conv2DBackpropFilter, inputs);
-  const g = conv2dGeometry(
-    inputs.x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.pad,
-    attrs.dilations ?? 1,
-    attrs.dimRoundingMode,
-    attrs.dataFormat ?? 'NHWC',
-  );
+  const g = conv2dGeometry(inputs.x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode, attrs.dataFormat ?? 'NHWC');
   return conv2dFilterGradByConv(backend, inputs.x, inputs.dy, g) ?? convBackpropFilter(backend, inputs.x, inputs.dy, g, attrs.filterShape);
 }
 

@@ -25,15 +25,7 @@ interface Attrs {
 function conv2dBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   requireFloat32(Conv2DBackpropInput, inputs);
-  const g = conv2dGeometry(
-    attrs.inputShape,
-    inputs.filter.shape,
-    attrs.strides,
-    attrs.pad,
-    attrs.dilations ?? 1,
-    attrs.dimRoundingMode,
-    attrs.dataFormat ?? 'NHWC',
-  );
+  const g = conv2dGeometry(attrs.inputShape, inputs.filter.shape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode, attrs.dataFormat ?? 'NHWC');
   return conv2dInputGradByConv(backend, inputs.dy, inputs.filter, g) ?? convBackpropInput(backend, inputs.dy, inputs.filter, g, attrs.inputShape);
 }
 

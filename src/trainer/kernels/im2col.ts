@@ -26,13 +26,7 @@ function validRange(outSize: number, stride: number, offset: number, size: numbe
  * @example
  * im2colTransposed(xHeap, geometry, colsHeap); // then dW = colsT @ dy2d
  */
-export function im2colTransposed(
-  x: Float32Array,
-  g: ConvGeometry,
-  out: Float32Array,
-  slabStart = 0,
-  slabEnd = g.batch * g.outDepth,
-): void {
+export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32Array, slabStart = 0, slabEnd = g.batch * g.outDepth): void {
   const N = (slabEnd - slabStart) * g.outHeight * g.outWidth;
   const cin = g.inChannels;
   const xsW = cin;
@@ -79,13 +73,7 @@ export function im2colTransposed(
  * @example
  * col2im(dColsHeap, geometry, dxHeap); // dCols = dy2d @ Wᵀ
  */
-export function col2im(
-  dCols: Float32Array,
-  g: ConvGeometry,
-  dx: Float32Array,
-  slabStart = 0,
-  slabEnd = g.batch * g.outDepth,
-): void {
+export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array, slabStart = 0, slabEnd = g.batch * g.outDepth): void {
   const K = colCols(g);
   const cin = g.inChannels;
   const xsW = cin;
@@ -132,13 +120,7 @@ export function col2im(
  * @example
  * im2col(xHeap, geometry, colsHeap); // then y2d = cols @ w2d
  */
-export function im2col(
-  x: Float32Array,
-  g: ConvGeometry,
-  out: Float32Array,
-  slabStart = 0,
-  slabEnd = g.batch * g.outDepth,
-): void {
+export function im2col(x: Float32Array, g: ConvGeometry, out: Float32Array, slabStart = 0, slabEnd = g.batch * g.outDepth): void {
   const K = colCols(g);
   const cin = g.inChannels;
   const xsW = cin;

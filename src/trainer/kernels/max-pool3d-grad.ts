@@ -20,14 +20,7 @@ interface Attrs {
 function maxPool3dGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   requireFloat32(MaxPool3DGrad, { dy: inputs.dy, input: inputs.input });
-  const info = backend_util.computePool3DInfo(
-    inputs.input.shape as [number, number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = backend_util.computePool3DInfo(inputs.input.shape as [number, number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const dxInfo = allocF32(backend, inputs.input.shape);
   const x = heapF32(backend, inputs.input);
   const dy = heapF32(backend, inputs.dy);

@@ -39,7 +39,11 @@ export function resnet(options: ResnetOptions): Backbone {
   if (filters.length === 0 || !filters.every((f) => Number.isInteger(f) && f > 0)) {
     throw new OptionsError(`resnet: filters must be positive integers, got [${filters.join(', ')}]`);
   }
-  for (const [name, v] of [['blocksPerStage', blocks], ['stemStride', stemStride], ['stemKernel', stemKernel]] as const) {
+  for (const [name, v] of [
+    ['blocksPerStage', blocks],
+    ['stemStride', stemStride],
+    ['stemKernel', stemKernel],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionsError(`resnet: ${name} must be a positive integer, got ${v}`);
   }
   return {

@@ -35,7 +35,8 @@ export class FuseflowDropout extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
     if (kwargs['training'] !== true || this.rate === 0) return x;
     const step = kwargs['step'];
-    if (typeof step !== 'number') throw new TypeMismatchError(`dropout layer '${this.name}': training needs the step number (call the model through DictModel.forward with a step)`);
+    if (typeof step !== 'number')
+      throw new TypeMismatchError(`dropout layer '${this.name}': training needs the step number (call the model through DictModel.forward with a step)`);
     const rng = Rng.fromParts(['fuseflow.dropout', this.seed, this.name, step]);
     const keep = 1 / (1 - this.rate);
     const mask = new Float32Array(x.size);

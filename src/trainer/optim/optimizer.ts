@@ -50,7 +50,10 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
   if (!(wd >= 0)) throw new OptionsError(`optimizer: weightDecay must be ≥ 0, got ${wd}`);
   const slotNames = config.type === 'adam' ? ['m', 'v'] : (config.momentum ?? 0) > 0 ? ['momentum'] : [];
   if (config.type === 'adam') {
-    for (const [k, v] of [['beta1', config.beta1 ?? 0.9], ['beta2', config.beta2 ?? 0.999]] as const) {
+    for (const [k, v] of [
+      ['beta1', config.beta1 ?? 0.9],
+      ['beta2', config.beta2 ?? 0.999],
+    ] as const) {
       if (!(v >= 0 && v < 1)) throw new OptionsError(`adam: ${k} must be in [0, 1), got ${v}`);
     }
     if (!((config.epsilon ?? 1e-7) > 0)) throw new OptionsError('adam: epsilon must be > 0');
@@ -126,7 +129,8 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
       const next = slotNames.map((_, s) =>
         variables.map((v, i) => {
           const slot = state.slots[s * variables.length + i] as OptimizerSlot;
-          if (slot.shape.join(',') !== v.shape.join(',')) throw new TypeMismatchError(`optimizer: slot ${slot.name} has shape [${slot.shape.join(',')}], variable needs [${v.shape.join(',')}]`);
+          if (slot.shape.join(',') !== v.shape.join(','))
+            throw new TypeMismatchError(`optimizer: slot ${slot.name} has shape [${slot.shape.join(',')}], variable needs [${v.shape.join(',')}]`);
           return tf.variable(tf.tensor(slot.data, [...slot.shape]), false);
         }),
       );

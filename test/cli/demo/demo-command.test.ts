@@ -48,7 +48,16 @@ describe('fuseflow demo (shortened)', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
       breastCancer: { auc: Ci; accuracy: Ci; predictionFiles: string[]; report: string };
-      kmeansBrain: { cache: { hit: boolean; folder: string }; patches: { train: number; validation: number; shape: number[] }; dicePerPatch: Ci; dicePooled: number; dicePooledUntrained: number; voxelAuc: number; predictionFile: string; report: string };
+      kmeansBrain: {
+        cache: { hit: boolean; folder: string };
+        patches: { train: number; validation: number; shape: number[] };
+        dicePerPatch: Ci;
+        dicePooled: number;
+        dicePooledUntrained: number;
+        voxelAuc: number;
+        predictionFile: string;
+        report: string;
+      };
     };
     // breast cancer: every row predicted once out of fold, AUC high with a CI around it
     expect(s.breastCancer.predictionFiles).toHaveLength(2);
@@ -70,7 +79,9 @@ describe('fuseflow demo (shortened)', () => {
     const p0 = voxels.getChild('pred_0')?.toArray() as Float32Array;
     const p1 = voxels.getChild('pred_1')?.toArray() as Float32Array;
     const perPatch = new Map<string, { tp: number; p: number; t: number }>();
-    let tp = 0, fp = 0, fn = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0;
     for (let i = 0; i < voxels.numRows; i++) {
       const y = target[i] as number;
       const c = perPatch.get(ids[i] as string) ?? { tp: 0, p: 0, t: 0 };

@@ -23,13 +23,15 @@ describe('training demos (shortened)', () => {
     expect(readFileSync(s.reportPath, 'utf8')).toMatch(/<html/i);
   });
 
-  it('breast cancer: a second run in the same folder replaces the demo\'s own fold runs (no refusal, no appended log)', async () => {
+  it("breast cancer: a second run in the same folder replaces the demo's own fold runs (no refusal, no appended log)", async () => {
     const out = join(dir, 'tab-twice');
     await runTrainTabular(quiet, { outDir: out, folds: 2, epochs: 2 });
     const again = await runTrainTabular(quiet, { outDir: out, folds: 2, epochs: 3 });
     expect(again.predictionFiles).toHaveLength(2);
     for (const f of [0, 1]) {
-      const lines = readFileSync(join(out, `fold-${f}`, 'log.jsonl'), 'utf8').trim().split('\n');
+      const lines = readFileSync(join(out, `fold-${f}`, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       expect(lines.map((l) => (JSON.parse(l) as { epoch: number }).epoch)).toEqual([0, 1, 2]);
     }
   });

@@ -75,7 +75,13 @@ describe('bootstrapCi is the same whatever the sharding and batch size', () => {
     const refAp = runMetric(p(), () => batches(n)).result;
     expect(ref.status.passes).toBe(1);
     expect(ref.status.exact).toBe(true);
-    for (const [size, shards] of [[1, 1], [1000, 1], [1000, 8], [1, 8], [n, 1]] as const) {
+    for (const [size, shards] of [
+      [1, 1],
+      [1000, 1],
+      [1000, 8],
+      [1, 8],
+      [n, 1],
+    ] as const) {
       expect(runMetric(m(), () => batches(size), { shards }).result).toEqual(ref.result);
       expect(runMetric(p(), () => batches(size), { shards }).result).toEqual(refAp);
     }
@@ -91,32 +97,56 @@ describe('bootstrapCi is the same whatever the sharding and batch size', () => {
       for (let s = 0; s < small; s += size) out.push({ pred: all.pred.subarray(s, s + size), target: all.target.subarray(s, s + size), id: all.id.slice(s, s + size) });
       return out;
     };
-    const m = (): Metric<unknown, unknown> => bootstrapCi({ metric: accuracy({ pred: 'pred', target: 'target', threshold: 5.4 }), method: 'rows', rowKey: 'id', replicates: 100, seed: 2 });
+    const m = (): Metric<unknown, unknown> =>
+      bootstrapCi({ metric: accuracy({ pred: 'pred', target: 'target', threshold: 5.4 }), method: 'rows', rowKey: 'id', replicates: 100, seed: 2 });
     const ref = runMetric(m(), () => data(small)).result;
-    for (const [size, shards] of [[7, 1], [1000, 1], [1000, 8], [7, 8]] as const) expect(runMetric(m(), () => data(size), { shards }).result).toEqual(ref);
+    for (const [size, shards] of [
+      [7, 1],
+      [1000, 1],
+      [1000, 8],
+      [7, 8],
+    ] as const)
+      expect(runMetric(m(), () => data(size), { shards }).result).toEqual(ref);
   });
 });
 
 describe('bootstrapCi, KNIGHT dummy example (FuseMedML C.2, 20 cases)', () => {
   // case_id, Task1-target, Task2-target, NoAT, CanAT, B, LR, IR, HR, VHR (fusemedml-eval-test-values.md C.2).
   const rows: number[][] = [
-    [0, 4, 0.1, 0.9, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 2, 0.7, 0.3, 0.6, 0.2, 0.1, 0.1, 0.0],
-    [0, 2, 0.4, 0.6, 0.1, 0.7, 0.1, 0.1, 0.0], [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
-    [0, 3, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
-    [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
-    [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 0, 0.4, 0.6, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 3, 0.6, 0.4, 0.7, 0.1, 0.1, 0.1, 0.0],
-    [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
-    [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0], [0, 1, 0.9, 0.1, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 4, 0.1, 0.9, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 2, 0.7, 0.3, 0.6, 0.2, 0.1, 0.1, 0.0],
+    [0, 2, 0.4, 0.6, 0.1, 0.7, 0.1, 0.1, 0.0],
+    [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 3, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 1, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 0, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 0, 0.4, 0.6, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 3, 0.6, 0.4, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 2, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [1, 4, 0.3, 0.7, 0.7, 0.1, 0.1, 0.1, 0.0],
+    [0, 1, 0.9, 0.1, 0.7, 0.1, 0.1, 0.1, 0.0],
   ];
   const col = (k: number): number[] => rows.map((r) => r[k] as number);
   const data = { t1: col(0), t2: col(1), CanAT: col(3), B: col(4), LR: col(5), IR: col(6), HR: col(7), VHR: col(8) };
   it('task 1 AUC 0.6010 [0.4091, 0.7929]; task 2 per class and macro', () => {
-    const t1 = runMetric(bootstrapCi({ metric: auc({ pred: 'CanAT', target: 't1' }), method: 'fusemedml', stratum: 't1', replicates: 10000 }), () => [data]).result as Record<string, number>;
+    const t1 = runMetric(bootstrapCi({ metric: auc({ pred: 'CanAT', target: 't1' }), method: 'fusemedml', stratum: 't1', replicates: 10000 }), () => [data]).result as Record<
+      string,
+      number
+    >;
     expect(t1['org']).toBeCloseTo(0.6010101, 6);
     expect(Math.abs((t1['conf_lower'] as number) - 0.4091)).toBeLessThan(5e-5);
     expect(Math.abs((t1['conf_upper'] as number) - 0.7929)).toBeLessThan(5e-5);
     const classes = ['B', 'LR', 'IR', 'HR', 'VHR'];
-    const t2 = runMetric(bootstrapCi({ metric: oneVsRest({ preds: classes, target: 't2', metric: auc }), method: 'fusemedml', stratum: 't2', replicates: 10000 }), () => [data]).result as Record<string, Record<string, number>>;
+    const t2 = runMetric(bootstrapCi({ metric: oneVsRest({ preds: classes, target: 't2', metric: auc }), method: 'fusemedml', stratum: 't2', replicates: 10000 }), () => [data])
+      .result as Record<string, Record<string, number>>;
     const want: Record<string, [number, number, number]> = { '0': [0.5625, 0.5, 0.625], '1': [0.4375, 0.375, 0.5], '2': [0.5, 0.5, 0.5], macro_avg: [0.5, 0.5, 0.5] };
     for (const [k, [org, lo, hi]] of Object.entries(want)) {
       expect(t2[k]?.['org']).toBeCloseTo(org, 12);
@@ -138,7 +168,8 @@ describe('bootstrapCi rows method around a metric that needs an extra pass', () 
       for (let s = 0; s < n; s += size) out.push({ pred: pred.subarray(s, s + size), target: target.subarray(s, s + size), id: id.slice(s, s + size) });
       return out;
     };
-    const m = (rowKey?: string): Metric<unknown, unknown> => bootstrapCi({ metric: auc({ pred: 'pred', target: 'target' }), method: 'rows', replicates: 4, seed: 5, ...(rowKey === undefined ? {} : { rowKey }) });
+    const m = (rowKey?: string): Metric<unknown, unknown> =>
+      bootstrapCi({ metric: auc({ pred: 'pred', target: 'target' }), method: 'rows', replicates: 4, seed: 5, ...(rowKey === undefined ? {} : { rowKey }) });
     const ref = runMetric(m(), () => cut(n));
     expect(ref.status).toMatchObject({ exact: true, passes: 1 });
     expect(runMetric(m(), () => cut(3000)).result).toEqual(ref.result);

@@ -75,7 +75,20 @@ export const knight: KnightRow[] = readFileSync(`${dir}knight.csv`, 'utf8')
     const c = line.split(',');
     const num = (i: number): number => Number(c[i]);
     // Columns: id, task1_target, task2_target, task2_class, NoAT-score, CanAT-score, fold, B..VHR-score.
-    return { id: c[0] as string, task1: num(1), task2: num(2), task2_class: c[3] as string, NoAT: num(4), CanAT: num(5), fold: num(6), B: num(7), LR: num(8), IR: num(9), HR: num(10), VHR: num(11) };
+    return {
+      id: c[0] as string,
+      task1: num(1),
+      task2: num(2),
+      task2_class: c[3] as string,
+      NoAT: num(4),
+      CanAT: num(5),
+      fold: num(6),
+      B: num(7),
+      LR: num(8),
+      IR: num(9),
+      HR: num(10),
+      VHR: num(11),
+    };
   });
 
 /** Column view of the KNIGHT rows. */

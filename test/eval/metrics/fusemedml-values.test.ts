@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  METRICS_BY_CLI_NAME,
-  accuracy,
-  applyThresholds,
-  auc,
-  brierSkillScore,
-  confusion,
-  confusionMatrix,
-  oneVsRest,
-  runMetric,
-} from '../../../src/eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME, accuracy, applyThresholds, auc, brierSkillScore, confusion, confusionMatrix, oneVsRest, runMetric } from '../../../src/eval/metrics/index.js';
 import { knightColumns } from './fixtures.js';
 
 const cols = knightColumns();

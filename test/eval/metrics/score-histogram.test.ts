@@ -29,7 +29,7 @@ function refAp(pred: ArrayLike<number>, target: ArrayLike<number>): number {
   let P = 0;
   for (let i = 0; i < target.length; i++) P += target[i] === 1 ? 1 : 0;
   let ap = 0;
-  for (let k = 0; k < idx.length; ) {
+  for (let k = 0; k < idx.length;) {
     const v = pred[idx[k] as number];
     let dp = 0;
     while (k < idx.length && pred[idx[k] as number] === v) {
@@ -94,6 +94,12 @@ describe('score histogram: exact refinement within a memory budget', () => {
     };
     const m = auc({ pred: 'pred', target: 'target' });
     const one = runMetric(m, () => [batch]).result;
-    for (const [size, shards] of [[1, 1], [1000, 1], [1000, 8], [7, 8]] as const) expect(runMetric(m, () => cut(size), { shards }).result).toBe(one);
+    for (const [size, shards] of [
+      [1, 1],
+      [1000, 1],
+      [1000, 8],
+      [7, 8],
+    ] as const)
+      expect(runMetric(m, () => cut(size), { shards }).result).toBe(one);
   });
 });

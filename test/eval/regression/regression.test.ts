@@ -19,7 +19,12 @@ const batches = (size: number) => {
 
 describe('regression metrics equal scikit-learn / scipy', () => {
   it('MAE, MSE, RMSE, R² (1e-12) and the same bits at any batch size and sharding', () => {
-    for (const [m, want] of [[mae(keys), c.mae], [mse(keys), c.mse], [rmse(keys), c.rmse], [r2(keys), c.r2]] as const) {
+    for (const [m, want] of [
+      [mae(keys), c.mae],
+      [mse(keys), c.mse],
+      [rmse(keys), c.rmse],
+      [r2(keys), c.r2],
+    ] as const) {
       const one = runMetric(m, () => batches(500)).result;
       expect(Math.abs(one - want)).toBeLessThan(1e-12);
       expect(runMetric(m, () => batches(7), { shards: 4 }).result).toBe(one);

@@ -7,7 +7,13 @@ import { runMetric } from '../../../src/eval/metrics/run-metric.js';
 
 describe('sequence metrics (FuseMedML seq_gen tests)', () => {
   it('seq_gen_2: 10 sequences of arange(5000), ignore 4999 → seq_num 10, token_num 4999', () => {
-    const seqs = Array.from({ length: 10 }, (_, s) => tensor('int32', [500], Int32Array.from({ length: 500 }, (_, j) => s * 500 + j)));
+    const seqs = Array.from({ length: 10 }, (_, s) =>
+      tensor(
+        'int32',
+        [500],
+        Int32Array.from({ length: 500 }, (_, j) => s * 500 + j),
+      ),
+    );
     const batches = seqs.map((t) => ({ tokens: [t] }));
     expect(runMetric(countTokens({ encoderInput: 'tokens', ignoreIndex: 4999 }), () => batches).result).toEqual({ seq_num: 10, token_num: 4999 });
   });
@@ -29,7 +35,10 @@ describe('sequence metrics (FuseMedML seq_gen tests)', () => {
     const m = perplexity({ preds: 'probs', target: 'target' });
     const whole = runMetric(m, () => [{ probs: seqs.map((s) => s.probs), target: seqs.map((s) => s.target) }]).result;
     expect(whole).toBeCloseTo(want, 9);
-    const hundreds = Array.from({ length: 10 }, (_, b) => ({ probs: seqs.slice(b * 100, b * 100 + 100).map((s) => s.probs), target: seqs.slice(b * 100, b * 100 + 100).map((s) => s.target) }));
+    const hundreds = Array.from({ length: 10 }, (_, b) => ({
+      probs: seqs.slice(b * 100, b * 100 + 100).map((s) => s.probs),
+      target: seqs.slice(b * 100, b * 100 + 100).map((s) => s.target),
+    }));
     expect(runMetric(m, () => hundreds, { shards: 3 }).result).toBe(whole);
     // FuseMedML asserts 162.87 for torch draws of the same law; ours is another sample of it:
     // the mean NLL over 7,000 tokens has a standard error near 0.012, i.e. about ±2 in perplexity.
@@ -39,7 +48,10 @@ describe('sequence metrics (FuseMedML seq_gen tests)', () => {
     const p = tensor('float32', [1, 3], Float32Array.from([0.2, 0.8, 0]));
     expect(() => runMetric(perplexity({ preds: 'p', target: 't' }), () => [{ p: [p], t: [[5]] }])).toThrow(/token id 5 .* outside the vocabulary of 3/);
     expect(() => runMetric(perplexity({ preds: 'p', target: 't' }), () => [{ p: [p], t: [[2]] }])).toThrow(/perplexity would be infinite/);
-    expect(runMetric(perplexity({ preds: 'p', target: 't', ignoreIndex: 2 }), () => [{ p: [tensor('float32', [2, 3], Float32Array.from([0.2, 0.8, 0, 0.5, 0.25, 0.25]))], t: [[1, 2]] }]).result).toBeCloseTo(1 / 0.8, 6);
+    expect(
+      runMetric(perplexity({ preds: 'p', target: 't', ignoreIndex: 2 }), () => [{ p: [tensor('float32', [2, 3], Float32Array.from([0.2, 0.8, 0, 0.5, 0.25, 0.25]))], t: [[1, 2]] }])
+        .result,
+    ).toBeCloseTo(1 / 0.8, 6);
     expect(() => runMetric(perplexity({ preds: 'p', target: 't' }), () => [{ p: [], t: [] }])).toThrow(/no tokens/);
   });
 });

@@ -13,7 +13,13 @@ describe('cast ops (FuseMedML OpToTensor / OpToInt / OpOneHotToNumber)', () => {
     const out = await apply(toTensor({ keys: ['values.val_np', 'values.f'] }), s);
     expect(getKey<Tensor>(out, 'values.val_np')).toEqual({ dtype: 'float32', shape: [3], data: new Float32Array([7, 8, 9]) });
     expect(getKey<Tensor>(out, 'values.f')).toEqual({ dtype: 'float32', shape: [], data: new Float32Array([3.5]) });
-    const nested = await apply(toTensor({ keys: 'm', dtype: 'int32' }), setKey(s, 'm', [[1, 2], [3, 4]]));
+    const nested = await apply(
+      toTensor({ keys: 'm', dtype: 'int32' }),
+      setKey(s, 'm', [
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(getKey<Tensor>(nested, 'm')).toEqual({ dtype: 'int32', shape: [2, 2], data: new Int32Array([1, 2, 3, 4]) });
     await expect(apply(toTensor({ keys: 'm' }), setKey(s, 'm', [[1, 2], [3]]))).rejects.toThrow(/ragged/);
     await expect(apply(toTensor({ keys: 'values.s' }), s)).rejects.toThrow(/cannot convert string/);

@@ -34,10 +34,12 @@ describe('image.cropOrPad', () => {
     const back = getKey<Image>(op.reverse!({ ...out, pred: getKey(out, 'img') }, { keyToReverse: 'pred', keyToFollow: 'img', opId: 'test.0.image.cropOrPad' }), 'pred');
     expect(back.shape).toEqual(img.shape);
     expect(back.origin).toEqual(img.origin);
-    for (let z = 0; z < 4; z++) for (let y = 0; y < 5; y++) for (let x = 0; x < 6; x++) {
-      const inside = x >= 1 && x < 5 && z >= 1 && z < 3;
-      expect(voxel(back, x, y, z)).toBe(inside ? voxel(img, x, y, z) : 0);
-    }
+    for (let z = 0; z < 4; z++)
+      for (let y = 0; y < 5; y++)
+        for (let x = 0; x < 6; x++) {
+          const inside = x >= 1 && x < 5 && z >= 1 && z < 3;
+          expect(voxel(back, x, y, z)).toBe(inside ? voxel(img, x, y, z) : 0);
+        }
   });
 
   it('works on 2D images and validates options', async () => {

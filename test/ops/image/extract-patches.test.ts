@@ -43,7 +43,8 @@ describe('image.extractPatches', () => {
   });
 
   it('rejects keys of different sizes', async () => {
-    const a = imageFrom('uint8', [4, 4], () => 0), b = imageFrom('uint8', [4, 5], () => 0);
+    const a = imageFrom('uint8', [4, 4], () => 0),
+      b = imageFrom('uint8', [4, 5], () => 0);
     await expect(run(extractPatches({ keys: ['a', 'b'], patchSize: 2 }), sampleWith('x', { a, b }))).rejects.toThrow(/'b' has size/);
   });
 });

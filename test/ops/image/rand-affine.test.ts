@@ -36,7 +36,8 @@ describe('image.randAffine', () => {
     const op = randAffine({ keys: ['img', 'seg'], prob: 1, rotateRange: 0.4, scaleRange: 0.2, shearRange: 0.1, translateRange: 2, interpolation: 'nearest', padValue: 0 });
     for (let seed = 0; seed < 4; seed++) {
       const out = await runOne(op, sampleWith('a', { img: img3, seg }), { seed });
-      const a = getKey<Image>(out, 'img'), b = getKey<Image>(out, 'seg');
+      const a = getKey<Image>(out, 'img'),
+        b = getKey<Image>(out, 'seg');
       expect(a.dtype).toBe('int16');
       a.data.forEach((v, i) => expect(b.data[i]).toBe(v === 0 ? 0 : segOf(v)));
       for (const v of distinct(b)) expect([0, 1, 2, 3]).toContain(v);

@@ -16,7 +16,8 @@ describe('image.randCrop', () => {
       const a = getKey<Image>(out, 'img');
       expect(a.shape).toEqual([3, 9, 4]);
       expect(Array.from(getKey<Image>(out, 'seg').data)).toEqual(Array.from(a.data));
-      const x0 = voxel(a, 0, 0, 0) % 100, z0 = Math.floor(voxel(a, 0, 0, 0) / 10000);
+      const x0 = voxel(a, 0, 0, 0) % 100,
+        z0 = Math.floor(voxel(a, 0, 0, 0) / 10000);
       expect(x0).toBeGreaterThanOrEqual(0);
       expect(x0).toBeLessThanOrEqual(8);
       expect(z0).toBeLessThanOrEqual(4);

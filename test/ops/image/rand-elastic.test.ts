@@ -19,7 +19,8 @@ describe('image.randElastic', () => {
   it('deforms an image and its label map with one field; labels keep their values', async () => {
     const op = randElastic({ keys: ['img', 'seg'], prob: 1, controlSpacing: 6, magnitudeRange: [1, 2], interpolation: 'nearest' });
     const out = await runOne(op, sampleWith('a', { img, seg }), { seed: 5 });
-    const a = getKey<Image>(out, 'img'), b = getKey<Image>(out, 'seg');
+    const a = getKey<Image>(out, 'img'),
+      b = getKey<Image>(out, 'seg');
     let moved = 0;
     a.data.forEach((v, i) => {
       expect(b.data[i]).toBe(segOf(v));
@@ -31,7 +32,8 @@ describe('image.randElastic', () => {
 
   it('draws a smooth field: neighbouring voxels move by nearly the same amount', () => {
     const field = displacementField([32, 32, 1], 2, [8, 8], 3, Rng.fromParts([1]));
-    let maxStep = 0, maxAbs = 0;
+    let maxStep = 0,
+      maxAbs = 0;
     for (let y = 0; y < 32; y++) {
       for (let x = 0; x < 31; x++) {
         const i = (y * 32 + x) * 3;

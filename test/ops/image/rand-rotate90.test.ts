@@ -36,7 +36,8 @@ describe('image.randRotate90', () => {
     const seg = imageFrom('uint8', [3, 2], (x, y) => x + 3 * y);
     for (let seed = 0; seed < 5; seed++) {
       const out = await runOne(randRotate90({ keys: ['img', 'seg'], prob: 1 }), sampleWith('a', { img, seg }), { seed });
-      const a = getKey<Image>(out, 'img'), b = getKey<Image>(out, 'seg');
+      const a = getKey<Image>(out, 'img'),
+        b = getKey<Image>(out, 'seg');
       // seg encodes the voxel index, img encodes it as x + 10y: they must still agree voxel by voxel
       a.data.forEach((v, i) => expect(v).toBe((b.data[i]! % 3) + 10 * Math.floor(b.data[i]! / 3)));
     }

@@ -16,7 +16,9 @@ describe('image.resample', () => {
     const a = await runOne(resample({ keys: ['img'], spacing: [0.8, 1.2, 2.5] }), sampleWith('a', { img }));
     const b = await runOne(resample({ keys: ['seg'], spacing: 1, interpolation: 'nearest' }), sampleWith('a', { seg }));
     const c = await runOne(resample({ keys: ['img2'], spacing: [0.5, 0.7] }), sampleWith('a', { img2 }));
-    const ra = getKey<Image>(a, 'img'), rb = getKey<Image>(b, 'seg'), rc = getKey<Image>(c, 'img2');
+    const ra = getKey<Image>(a, 'img'),
+      rb = getKey<Image>(b, 'seg'),
+      rc = getKey<Image>(c, 'img2');
     expect(ra.dtype).toBe('float32');
     expect(Array.from(ra.data)).toEqual(Array.from(img.data));
     expect(ra.origin).toEqual(img.origin);
@@ -44,7 +46,9 @@ describe('image.resample', () => {
       for (let y = 0; y < 6; y++) {
         for (let x = 0; x < 6; x++) {
           // input index of output voxel, clamped to the last voxel centre past the end
-          const ix = Math.min(8, x * 1.5), iy = Math.min(6, (y * 2.5) / 2), iz = Math.min(4, (z * 4) / 3);
+          const ix = Math.min(8, x * 1.5),
+            iy = Math.min(6, (y * 2.5) / 2),
+            iz = Math.min(4, (z * 4) / 3);
           expect(voxel(out, x, y, z)).toBeCloseTo(2 * ix + 3 * iy + 5 * iz, 9);
         }
       }
@@ -101,7 +105,8 @@ describe('image.resample', () => {
     const t1 = await readImageLocal(fixture('volumes/KmeansTest_T1UCharRaw.nii.gz'));
     const seg = await readImageLocal(fixture('volumes/KmeansTest_T1KmeansPrelimSegmentation.nii.gz'));
     const out = await runOne(resample({ keys: ['t1', 'seg'], spacing: 3, interpolation: ['linear', 'nearest'] }), sampleWith('kmeans', { t1, seg }));
-    const rt1 = getKey<Image>(out, 't1'), rseg = getKey<Image>(out, 'seg');
+    const rt1 = getKey<Image>(out, 't1'),
+      rseg = getKey<Image>(out, 'seg');
     const size = (i: Image): number[] => [...i.shape].reverse();
     const expected = size(t1).map((n, a) => Math.round((n * (t1.spacing[a] as number)) / 3));
     expect(size(rt1)).toEqual(expected);

@@ -34,7 +34,8 @@ describe('reverse through an image pipeline', () => {
     back.origin.forEach((o, i) => expect(o).toBeCloseTo(seg.origin[i]!, 6));
     back.direction.forEach((d, i) => expect(d).toBeCloseTo(seg.direction[i]!, 9));
     // every voxel the crops kept comes back with its label; the rest is 0
-    let kept = 0, wrong = 0;
+    let kept = 0,
+      wrong = 0;
     back.data.forEach((v, i) => {
       if (v !== seg.data[i] && v !== 0) wrong++;
       else if (v !== 0) kept++;

@@ -40,7 +40,12 @@ describe('image kernels vs scipy.ndimage', () => {
 
   it('an affine map with constant padding equals affine_transform(order=1, mode="grid-constant")', () => {
     const img = volume();
-    const { a, t } = affineIndexMap(ref.size, [1, 1, 1], { rotate: [0, 0, ref.affine.rotateZ], scale: [ref.affine.scaleX, 1, 1], shear: [0, 0, 0], translate: ref.affine.translate });
+    const { a, t } = affineIndexMap(ref.size, [1, 1, 1], {
+      rotate: [0, 0, ref.affine.rotateZ],
+      scale: [ref.affine.scaleX, 1, 1],
+      shear: [0, 0, 0],
+      translate: ref.affine.translate,
+    });
     expectClose(applyIndexMap(img, a, t, 'linear', 'constant', 0).data, ref.affine.values);
   });
 

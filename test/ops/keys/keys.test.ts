@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OpError, OptionsError, createSample, getKey, hasKey, setKey, type Sample, type Tensor } from '../../../src/core/index.js';
-import {
-  concat,
-  copy,
-  deleteKeys,
-  keepKeys,
-  lookup,
-  oneHot,
-  overrideNaN,
-  pipeline,
-  replace,
-  runPipeline,
-  set,
-  setIfMissing,
-  zScore,
-  type Op,
-} from '../../../src/ops/index.js';
+import { concat, copy, deleteKeys, keepKeys, lookup, oneHot, overrideNaN, pipeline, replace, runPipeline, set, setIfMissing, zScore, type Op } from '../../../src/ops/index.js';
 
 async function apply(op: Op<object>, sample: Sample): Promise<Sample> {
   const out = await runPipeline(pipeline([op]), sample, { seed: 0, epoch: 0 });

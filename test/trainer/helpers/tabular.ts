@@ -47,5 +47,10 @@ export function validationBatches(from: number, to: number, size: number): () =>
 }
 
 export function tabularModel(seed = 1, batchNorm = false, dropout = 0) {
-  return multiHeadModel({ inputs: [{ key: 'data.features', shape: [30] }], backbone: mlp({ layers: [16], batchNorm }), heads: [classificationHead({ name: 'cls', numClasses: 2, dropout })], seed });
+  return multiHeadModel({
+    inputs: [{ key: 'data.features', shape: [30] }],
+    backbone: mlp({ layers: [16], batchNorm }),
+    heads: [classificationHead({ name: 'cls', numClasses: 2, dropout })],
+    seed,
+  });
 }

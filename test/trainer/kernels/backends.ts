@@ -28,14 +28,18 @@ export function weightedSum(y: tf.Tensor): tf.Scalar {
 }
 
 /** Gradients of `f` at inputs of `shapes` (filled by {@link values}) on `backend`, as arrays. */
-export function gradsOn(
-  backend: 'cpu' | 'wasm',
-  shapes: readonly (readonly number[])[],
-  f: (...xs: tf.Tensor[]) => tf.Scalar,
-): Float32Array[] {
+export function gradsOn(backend: 'cpu' | 'wasm', shapes: readonly (readonly number[])[], f: (...xs: tf.Tensor[]) => tf.Scalar): Float32Array[] {
   void tf.setBackend(backend);
   if (tf.getBackend() !== backend) throw new Error(`backend ${backend} is not active (got ${tf.getBackend()})`);
-  const inputs = shapes.map((s, i) => tf.tensor(values(s.reduce((a, b) => a * b, 1), i + 1), [...s]));
+  const inputs = shapes.map((s, i) =>
+    tf.tensor(
+      values(
+        s.reduce((a, b) => a * b, 1),
+        i + 1,
+      ),
+      [...s],
+    ),
+  );
   const gs = tf.grads((...xs: tf.Tensor[]) => f(...xs))(inputs);
   const out = gs.map((g) => g.dataSync() as Float32Array).map((a) => Float32Array.from(a));
   tf.dispose([...gs, ...inputs]);

@@ -20,7 +20,16 @@ describe('conv2d gradients through the convolution routes match the pure-JS back
 
   const cases: [string, readonly number[], readonly number[], number | [number, number], Pad][] = [];
   for (const s of [1, 2, [1, 2]] as const) {
-    for (const pad of ['valid', 'same', [[0, 0], [1, 0], [2, 1], [0, 0]]] as const) {
+    for (const pad of [
+      'valid',
+      'same',
+      [
+        [0, 0],
+        [1, 0],
+        [2, 1],
+        [0, 0],
+      ],
+    ] as const) {
       cases.push([`Cin 8, stride ${String(s)}, pad ${JSON.stringify(pad)}`, [2, 9, 8, 8], [3, 3, 8, 5], s as number | [number, number], pad as Pad]);
     }
   }
@@ -42,8 +51,23 @@ describe('conv2d gradients through the convolution routes match the pure-JS back
   it('bias gradients (Sum over leading axes) and other sums match cpu', () => {
     const errs = wasmVsCpu([[3, 5, 4, 7], [7]], (x, b) => weightedSum(tf.relu(tf.add(x, b))));
     for (const e of errs) expect(e).toBeLessThan(1e-5);
-    for (const [axis, keep] of [[[0, 1, 2], true], [[2, 0, 1], false], [[-4, -3, -2], false], [[1, 2], false], [3, false], [[0, 1, 2, 3], true]] as const) {
-      const [err] = wasmVsCpu([[3, 5, 4, 7]], (x) => weightedSum(tf.sum(x, axis as number | number[], keep).mul(1).reshape([-1]).concat(tf.zeros([1]))));
+    for (const [axis, keep] of [
+      [[0, 1, 2], true],
+      [[2, 0, 1], false],
+      [[-4, -3, -2], false],
+      [[1, 2], false],
+      [3, false],
+      [[0, 1, 2, 3], true],
+    ] as const) {
+      const [err] = wasmVsCpu([[3, 5, 4, 7]], (x) =>
+        weightedSum(
+          tf
+            .sum(x, axis as number | number[], keep)
+            .mul(1)
+            .reshape([-1])
+            .concat(tf.zeros([1])),
+        ),
+      );
       expect(err, `axis ${JSON.stringify(axis)}`).toBeLessThan(1e-5);
     }
   });
@@ -52,12 +76,24 @@ describe('conv2d gradients through the convolution routes match the pure-JS back
 describe('convolution routes called directly, against the float64 convolution sum', () => {
   beforeAll(setUpBackends);
 
-  function direct(xShape: number[], fShape: number[], stride: number | [number, number], pad: 'valid' | 'same', dil: number | [number, number]): { readonly dw: boolean; readonly dx: boolean } {
+  function direct(
+    xShape: number[],
+    fShape: number[],
+    stride: number | [number, number],
+    pad: 'valid' | 'same',
+    dil: number | [number, number],
+  ): { readonly dw: boolean; readonly dx: boolean } {
     void tf.setBackend('wasm');
     const backend = tf.backend() as BackendWasm;
     const g = conv2dGeometry(xShape, fShape, stride, pad, dil);
-    const xv = values(xShape.reduce((a, b) => a * b, 1), 31);
-    const fv = values(fShape.reduce((a, b) => a * b, 1), 32);
+    const xv = values(
+      xShape.reduce((a, b) => a * b, 1),
+      31,
+    );
+    const fv = values(
+      fShape.reduce((a, b) => a * b, 1),
+      32,
+    );
     const dyv = values(g.batch * g.outHeight * g.outWidth * g.outChannels, 33);
     const x = tf.tensor(xv, xShape);
     const f = tf.tensor(fv, fShape);
@@ -101,7 +137,8 @@ describe('convolution routes called directly, against the float64 convolution su
   it('rotateFilter: 180° in space, channel axes swapped (hand-derived)', () => {
     // w[a, b, i, o] = 1000a + 100b + 10i + o, 2×2 taps, 2 in, 3 out
     const w = new Float32Array(2 * 2 * 2 * 3);
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let i = 0; i < 2; i++) for (let o = 0; o < 3; o++) w[((a * 2 + b) * 2 + i) * 3 + o] = 1000 * a + 100 * b + 10 * i + o;
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 2; b++) for (let i = 0; i < 2; i++) for (let o = 0; o < 3; o++) w[((a * 2 + b) * 2 + i) * 3 + o] = 1000 * a + 100 * b + 10 * i + o;
     const out = new Float32Array(w.length);
     rotateFilter(w, 2, 2, 2, 3, out);
     // out[a, b, o, i] = w[1 − a, 1 − b, i, o]

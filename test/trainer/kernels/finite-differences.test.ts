@@ -34,8 +34,18 @@ function finiteDiff(f: (v: Float64Array) => number, at: Float64Array, h = 1e-5):
 }
 
 function check(xShape: number[], fShape: number[], g: ConvGeometry, conv: (x: tf.Tensor, f: tf.Tensor) => tf.Tensor): void {
-  const x = Float64Array.from(values(xShape.reduce((a, b) => a * b, 1), 5));
-  const w = Float64Array.from(values(fShape.reduce((a, b) => a * b, 1), 6));
+  const x = Float64Array.from(
+    values(
+      xShape.reduce((a, b) => a * b, 1),
+      5,
+    ),
+  );
+  const w = Float64Array.from(
+    values(
+      fShape.reduce((a, b) => a * b, 1),
+      6,
+    ),
+  );
   const nOut = g.batch * g.outDepth * g.outHeight * g.outWidth * g.outChannels;
   const c = coeffs(nOut);
   const fdX = finiteDiff((v) => loss64(g, v, w, c), x);

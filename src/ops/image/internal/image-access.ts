@@ -113,9 +113,15 @@ export function invert(m: readonly number[], d: number): number[] {
   const det = g(0) * c00 + g(1) * c01 + g(2) * c02;
   if (Math.abs(det) < 1e-12) throw new TypeMismatchError('singular 3×3 geometry matrix');
   return [
-    c00 / det, (g(2) * g(7) - g(1) * g(8)) / det, (g(1) * g(5) - g(2) * g(4)) / det,
-    c01 / det, (g(0) * g(8) - g(2) * g(6)) / det, (g(2) * g(3) - g(0) * g(5)) / det,
-    c02 / det, (g(1) * g(6) - g(0) * g(7)) / det, (g(0) * g(4) - g(1) * g(3)) / det,
+    c00 / det,
+    (g(2) * g(7) - g(1) * g(8)) / det,
+    (g(1) * g(5) - g(2) * g(4)) / det,
+    c01 / det,
+    (g(0) * g(8) - g(2) * g(6)) / det,
+    (g(2) * g(3) - g(0) * g(5)) / det,
+    c02 / det,
+    (g(1) * g(6) - g(0) * g(7)) / det,
+    (g(0) * g(4) - g(1) * g(3)) / det,
   ];
 }
 

@@ -24,7 +24,8 @@ export function withValues(img: Image, data: FloatData): Image {
  * @throws {TypeMismatchError} naming both keys when the grids differ.
  */
 export function checkMask(img: Image, mask: Image, key: string, maskKey: string): void {
-  const a = sizeOf(img), b = sizeOf(mask);
+  const a = sizeOf(img),
+    b = sizeOf(mask);
   if (a.length !== b.length || a.some((n, i) => n !== b[i]) || mask.components !== 1) {
     throw new TypeMismatchError(`mask '${maskKey}' (size [${b.join(', ')}], ${mask.components} components) does not match image '${key}' (size [${a.join(', ')}])`);
   }
@@ -32,7 +33,8 @@ export function checkMask(img: Image, mask: Image, key: string, maskKey: string)
 
 /** Mean and population standard deviation over the voxels where `select(i)` holds (per voxel, all components). */
 export function meanStd(data: ArrayLike<number>, components: number, select?: (voxel: number) => boolean): { mean: number; std: number; count: number } {
-  let n = 0, sum = 0;
+  let n = 0,
+    sum = 0;
   const voxels = data.length / components;
   for (let v = 0; v < voxels; v++) {
     if (select !== undefined && !select(v)) continue;
@@ -55,7 +57,8 @@ export function meanStd(data: ArrayLike<number>, components: number, select?: (v
 
 /** Smallest and largest value (NaN ignored); `[0, 0]` for an empty or all-NaN image. */
 export function minMax(data: ArrayLike<number>): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (v < lo) lo = v;

@@ -27,7 +27,12 @@ describe('image sampler', () => {
   }
 
   it('interpolates multi-component images per component', () => {
-    const rgb = createImage('uint8', [4, 3], Uint8Array.from({ length: 36 }, (_, i) => (i * 37) % 251), { components: 3 });
+    const rgb = createImage(
+      'uint8',
+      [4, 3],
+      Uint8Array.from({ length: 36 }, (_, i) => (i * 37) % 251),
+      { components: 3 },
+    );
     const map: IndexMap = { a: [0.5, 0, 0, 0, 0.5, 0, 0, 0, 1], t: [0.25, 0.5, 0] };
     const out = sampleImage(rgb, [6, 4, 1], map, { interpolation: 'linear', padding: 'border', padValue: 0 });
     expect(out).toHaveLength(6 * 4 * 3);
