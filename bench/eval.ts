@@ -5,6 +5,10 @@
  * scikit-learn's `roc_auc_score` on 10^6 and 10^7 in the same run when python3 has it. Every
  * measured case runs in its own process, so its peak RSS (getrusage maxrss) is its own.
  *
+ * With 1 and 2 worker threads (`evaluate({ metrics: recipe, threads })`) on the largest size, next
+ * to a same-run calibration: a pure busy loop split over 1 and 2 threads, so a reader can tell a
+ * loaded machine (the busy loop does not scale either) from poor scaling of the evaluation.
+ *
  *   npx tsx bench/run.ts eval [--sizes 1e6,1e7,1e8] [--keep]
  *
  * Data: bench/.data/eval-N.arrow (float32 `pred`, int8 `target`, record batches of 2^20 rows),
@@ -21,6 +25,8 @@ import { arrowSource } from '../src/eval/sources/arrow-source.js';
 import { bootstrapCi } from '../src/eval/ci/bootstrap-ci.js';
 import { aucRocPr } from '../src/eval/metrics/auc-roc-pr.js';
 import { report, type BenchRow } from './lib/report.js';
+import { Worker } from 'node:worker_threads';
+import { loadavg } from 'node:os';
 
 const self = fileURLToPath(import.meta.url);
 const dataDir = join(dirname(self), '.data');
@@ -74,7 +80,14 @@ async function child(mode: string, file: string, shards: number): Promise<void> 
   const t0 = performance.now();
   let value: unknown;
   let passes = 1;
-  if (mode === 'read') {
+  if (mode === 'busy') {
+    value = await busyLoop(shards);
+  } else if (mode === 'threads') {
+    const recipe = { module: new URL('./lib/eval-ranking.ts', import.meta.url).href, exportName: 'rankingCi', args: [1000] };
+    const r = await evaluate({ data: file, metrics: recipe, batchSize: BATCH, threads: shards });
+    value = { metrics: r.metrics['ranking'], status: r.status['ranking'] };
+    passes = r.passes;
+  } else if (mode === 'read') {
     let rows = 0;
     await arrowSource(file).scan(BATCH, (b) => {
       rows += b.length;
@@ -88,6 +101,34 @@ async function child(mode: string, file: string, shards: number): Promise<void> 
   }
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, value, passes }));
+}
+
+/** Busy-loop work units of the calibration (about 1 s on one core). */
+const BUSY_UNITS = 16;
+const BUSY_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+let x = 0;
+for (let u = 0; u < workerData; u++) for (let i = 0; i < 4e6; i++) x = (x * 1103515245 + 12345) % 2147483648;
+parentPort.postMessage(x);
+`;
+
+/** Runs BUSY_UNITS units of a pure integer loop split over `threads` worker threads; resolves when all are done. */
+async function busyLoop(threads: number): Promise<number> {
+  const share = Array.from({ length: threads }, (_, t) => Math.floor(BUSY_UNITS / threads) + (t < BUSY_UNITS % threads ? 1 : 0));
+  const out = await Promise.all(
+    share.map(
+      (units) =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(BUSY_CODE, { eval: true, workerData: units });
+          w.once('message', (x: number) => {
+            resolve(x);
+            void w.terminate();
+          });
+          w.once('error', reject);
+        }),
+    ),
+  );
+  return out.reduce((a, b) => a + b, 0);
 }
 
 interface ChildResult {
@@ -171,9 +212,36 @@ async function main(): Promise<void> {
       }
       if (!keep) for (const s of ['.pred.f32', '.target.i8']) rmSync(`${raw}${s}`, { force: true });
     }
+    if (n === sizes[sizes.length - 1]) {
+      // Worker threads (the metrics rebuilt from a recipe on each), 1 vs 2, and the same-run calibration.
+      const loadBefore = loadavg()[0] ?? 0;
+      const busy1 = runChild('busy', file, 1);
+      const busy2 = runChild('busy', file, 2);
+      const t1 = runChild('threads', file, 1);
+      const t2 = runChild('threads', file, 2);
+      const read2 = runChild('read', file);
+      const loadAfter = loadavg()[0] ?? 0;
+      const readMs = Math.min(read.ms, read2.ms);
+      const same = JSON.stringify(t1.value) === JSON.stringify(t2.value) && JSON.stringify(t1.value) === JSON.stringify(ev.value);
+      rows.push({ name: 'calibration: busy loop, 1 thread', value: busy1.ms / 1000, unit: 's' });
+      rows.push({ name: 'calibration: busy loop, 2 threads', value: busy2.ms / 1000, unit: 's', ratio: busy1.ms / busy2.ms, ratioOf: 'speed-up vs 1 thread (2.0 on 2 idle cores)' });
+      rows.push({ name: `${label} AUC+AUC-PR+CI, 1 worker thread (in this thread)`, value: t1.ms / 1000, unit: 's', ratio: t1.ms / readMs, ratioOf: 'vs read', note: `peak RSS ${t1.maxRssMb.toFixed(0)} MB` });
+      rows.push({
+        name: `${label} AUC+AUC-PR+CI, 2 worker threads`,
+        value: t2.ms / 1000,
+        unit: 's',
+        ratio: t2.ms / readMs,
+        ratioOf: 'vs read',
+        ...(big ? { bar: '<= 4', pass: t2.ms / readMs <= 4 } : {}),
+        note: `speed-up ${(t1.ms / t2.ms).toFixed(2)}× vs 1 thread; peak RSS ${t2.maxRssMb.toFixed(0)} MB`,
+      });
+      rows.push({ name: `${label} peak RSS (2 threads)`, value: t2.maxRssMb, unit: 'MB', ...(big ? { bar: '< 1000', pass: t2.maxRssMb < 1000 } : {}) });
+      rows.push({ name: `${label} result on 1 and 2 threads equals in-thread objects`, value: same ? 1 : 0, unit: 'bool', bar: '= 1', pass: same });
+      extra['load average (1 min) before / after the threads rows'] = [loadBefore, loadAfter];
+    }
     if (!keep) rmSync(file, { force: true });
   }
-  report('eval', rows, { results: extra, load: 'shared 2-core machine; other sessions running' });
+  report('eval', rows, { results: extra, load: `shared 2-core machine; other sessions running; 1-min load average now ${(loadavg()[0] ?? 0).toFixed(2)}` });
   writeFileSync(join(dataDir, 'last-eval.json'), JSON.stringify({ rows, results: extra }));
 }
 
