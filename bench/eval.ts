@@ -208,7 +208,12 @@ async function main(): Promise<void> {
       if (typeof sk === 'string') rows.push({ name: `${label} scikit-learn roc_auc_score`, value: Number.NaN, unit: 's', note: sk });
       else {
         const ours = (ev.value as { metrics: { auc: { org: number } } }).metrics.auc.org;
-        rows.push({ name: `${label} scikit-learn roc_auc_score (in memory, AUC only)`, value: sk.ms / 1000, unit: 's', note: `|AUC diff| ${Math.abs(sk.auc - ours).toExponential(1)}` });
+        rows.push({
+          name: `${label} scikit-learn roc_auc_score (in memory, AUC only)`,
+          value: sk.ms / 1000,
+          unit: 's',
+          note: `|AUC diff| ${Math.abs(sk.auc - ours).toExponential(1)}`,
+        });
       }
       if (!keep) for (const s of ['.pred.f32', '.target.i8']) rmSync(`${raw}${s}`, { force: true });
     }
@@ -224,8 +229,21 @@ async function main(): Promise<void> {
       const readMs = Math.min(read.ms, read2.ms);
       const same = JSON.stringify(t1.value) === JSON.stringify(t2.value) && JSON.stringify(t1.value) === JSON.stringify(ev.value);
       rows.push({ name: 'calibration: busy loop, 1 thread', value: busy1.ms / 1000, unit: 's' });
-      rows.push({ name: 'calibration: busy loop, 2 threads', value: busy2.ms / 1000, unit: 's', ratio: busy1.ms / busy2.ms, ratioOf: 'speed-up vs 1 thread (2.0 on 2 idle cores)' });
-      rows.push({ name: `${label} AUC+AUC-PR+CI, 1 worker thread (in this thread)`, value: t1.ms / 1000, unit: 's', ratio: t1.ms / readMs, ratioOf: 'vs read', note: `peak RSS ${t1.maxRssMb.toFixed(0)} MB` });
+      rows.push({
+        name: 'calibration: busy loop, 2 threads',
+        value: busy2.ms / 1000,
+        unit: 's',
+        ratio: busy1.ms / busy2.ms,
+        ratioOf: 'speed-up vs 1 thread (2.0 on 2 idle cores)',
+      });
+      rows.push({
+        name: `${label} AUC+AUC-PR+CI, 1 worker thread (in this thread)`,
+        value: t1.ms / 1000,
+        unit: 's',
+        ratio: t1.ms / readMs,
+        ratioOf: 'vs read',
+        note: `peak RSS ${t1.maxRssMb.toFixed(0)} MB`,
+      });
       rows.push({
         name: `${label} AUC+AUC-PR+CI, 2 worker threads`,
         value: t2.ms / 1000,
