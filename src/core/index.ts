@@ -41,4 +41,5 @@ export { type Image, createImage, isImage, imageSize, identityDirection } from '
 export { Rng, type RngKey, hash128 } from './rng.js';
 export { canonicalize, fingerprint } from './fingerprint.js';
 export { workerEntry, type WorkerEntry } from './workers.js';
+export { startWorker, workerInput, type StartWorkerOptions } from './start-worker.js';
 export { OutputError, type WriteFileAtomicOptions, outputErrorOf, checkOutputTarget, writeFileAtomic, appendFileNoFollow, fsyncDir } from './safe-fs.js';

@@ -2,7 +2,9 @@
  * Locating worker-thread entry modules. Code runs either compiled (`dist/**.js`) or from
  * TypeScript sources (tests, `tsx`); a worker must load the same flavour as its parent. This
  * resolves `name` next to the calling module and, for `.ts` sources, asks Node to load the
- * worker through tsx.
+ * worker through tsx. Node 20 applies `--import tsx` in a worker only to `require`, which is how
+ * piscina loads its task module first; a plain `Worker` (ESM `import`) needs the tsx bootstrap
+ * instead, which `startWorker` (start-worker.ts) adds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 export interface WorkerEntry {
   readonly filename: string;
   readonly execArgv: readonly string[];
+  /** True when the module is TypeScript source (tests, tsx), false when compiled (`dist/**.js`). */
+  readonly fromSources: boolean;
 }
 
 /**
@@ -23,5 +27,5 @@ export function workerEntry(callerUrl: string, name: string): WorkerEntry {
   const filename = fileURLToPath(url);
   if (!existsSync(filename)) throw new Error(`worker module not found: ${filename}`);
   const execArgv = fromTs ? ['--import', 'tsx'] : [];
-  return { filename, execArgv };
+  return { filename, execArgv, fromSources: fromTs };
 }

@@ -66,18 +66,46 @@ export function forTransfer<T>(value: T, options: ForTransferOptions = {}): Outg
   return { value: walk(value, false) as T, transfer: [...transfer] };
 }
 
-/** Every buffer of a typed array reachable from `value` (e.g. the constants in op options). */
+/** Calls `fn` with every typed array or DataView inside `value` (plain objects, class instances, arrays, Maps, Sets). */
+function eachView(value: unknown, fn: (view: ArrayBufferView) => void): void {
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) fn(v);
+    else if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
+    else if (v instanceof Map) {
+      for (const [k, x] of v) {
+        visit(k);
+        visit(x);
+      }
+    } else if (v instanceof Set) for (const x of v) visit(x);
+    else for (const x of Object.values(v)) visit(x);
+  };
+  visit(value);
+}
+
+/** Every buffer of a typed array reachable from `value`, whole or in part (e.g. the constants in op options). */
 export function buffersIn(value: unknown): Set<ArrayBufferLike> {
   const found = new Set<ArrayBufferLike>();
-  const seen = new Set<object>();
-  const walk = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
-    if (ArrayBuffer.isView(v)) found.add(v.buffer);
-    else for (const x of Object.values(v)) walk(x);
-  };
-  walk(value);
+  eachView(value, (v) => found.add(v.buffer));
   return found;
+}
+
+/**
+ * The transfer list for sending `value` as it is, without rebuilding it (unlike {@link forTransfer}),
+ * for objects whose identity the sender keeps using (e.g. metric states it tags in place): the
+ * distinct, non-empty, non-shared ArrayBuffers that typed arrays inside `value` cover whole, minus
+ * those in `keep`. A view over part of a larger buffer is left to be copied by the structured
+ * clone: moving it would take the rest of the buffer with it.
+ */
+export function transferablesOf(value: unknown, keep: ReadonlySet<ArrayBufferLike> = new Set()): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  eachView(value, (v) => {
+    const buffer = v.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength > 0 && v.byteOffset === 0 && v.byteLength === buffer.byteLength && !keep.has(buffer)) out.add(buffer);
+  });
+  return [...out];
 }
 
 /** Samples ready to send back from a worker: `keep` buffers are copied, the rest moved. */

@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { FuseflowError } from '../../core/errors.js';
 import { closeLane, releaseCredit } from '../../workers/flow-gate.js';
-import { workerInput } from '../../workers/start-worker.js';
+import { workerInput } from '../../core/start-worker.js';
 import { orderMetrics, type NamedMetric } from '../evaluate-order.js';
 import { threadErrorOf } from '../evaluate-origin.js';
 import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';

@@ -6,7 +6,7 @@
  */
 import type { EvalBatch, MetricPass } from '../metric.js';
 import type { NamedMetric } from '../evaluate-order.js';
-import { buffersOf, transferablesOf } from '../../workers/transferables.js';
+import { buffersIn, transferablesOf } from '../../workers/transfer-list.js';
 
 /** What one pass folds batches into: a metric (first pass) or an extra pass a metric asked for. */
 export interface Folder {
@@ -49,7 +49,7 @@ export class SegmentFold {
 
   constructor(folders: readonly Folder[]) {
     this.#folders = folders;
-    this.#shared = buffersOf(folders.map((f) => f.init()));
+    this.#shared = buffersIn(folders.map((f) => f.init()));
   }
 
   /** Folds one batch into the current segment's states (starting fresh ones when none are open). */

@@ -17,7 +17,7 @@
  */
 import { FuseflowError, InputError } from '../../core/errors.js';
 import { FlowGate } from '../../workers/flow-gate.js';
-import { startWorker } from '../../workers/start-worker.js';
+import { startWorker } from '../../core/start-worker.js';
 import { errorFromThread, type ThreadError, withOrigin } from '../evaluate-origin.js';
 import type { ProgressMeter } from '../evaluate-progress.js';
 import type { EvalBatch } from '../metric.js';

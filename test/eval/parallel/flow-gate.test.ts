@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlowGate } from '../../../src/workers/flow-gate.js';
-import { startWorker } from '../../../src/workers/start-worker.js';
-import { transferablesOf } from '../../../src/workers/transferables.js';
+import { startWorker } from '../../../src/core/start-worker.js';
+import { transferablesOf } from '../../../src/workers/transfer-list.js';
 
 describe('FlowGate', () => {
   it('keeps at most `window` items in flight while a synchronous producer outruns a slow worker', async () => {

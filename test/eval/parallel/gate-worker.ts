@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { releaseCredit } from '../../../src/workers/flow-gate.js';
-import { workerInput } from '../../../src/workers/start-worker.js';
+import { workerInput } from '../../../src/core/start-worker.js';
 
 const { buffer, lane, delayMs } = workerInput() as { buffer: SharedArrayBuffer; lane: number; delayMs: number };
 parentPort?.on('message', (item: number) => {

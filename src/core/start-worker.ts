@@ -1,13 +1,13 @@
 /**
- * Starting a worker thread on an entry module that sits beside the calling module, compiled or
- * from TypeScript sources. Compiled (`dist/**.js`): the thread loads the `.js` module directly.
+ * Starting a plain worker thread (not a piscina pool) on an entry module that sits beside the
+ * calling module, located by {@link workerEntry}, compiled or from TypeScript sources. Compiled (`dist/**.js`): the thread loads the `.js` module directly.
  * From sources (vitest, tsx): Node 20 does not apply `--import tsx` inside worker threads, so the
  * thread starts on `tsx-bootstrap.mjs`, which registers tsx and imports the `.ts` module. Either
  * way the entry module reads what it was given with {@link workerInput}.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, workerData } from 'node:worker_threads';
+import { workerEntry } from './workers.js';
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -31,12 +31,9 @@ interface WorkerBoot {
  * @throws Error when the entry module does not exist (a packaging fault, not bad input).
  */
 export function startWorker(callerUrl: string, name: string, options: StartWorkerOptions = {}): Worker {
-  const fromTs = callerUrl.endsWith('.ts');
-  const entry = new URL(`${name}${fromTs ? '.ts' : '.js'}`, callerUrl);
-  const filename = fileURLToPath(entry);
-  if (!existsSync(filename)) throw new Error(`worker module not found: ${filename}`);
-  const boot: WorkerBoot = { entry: entry.href, input: options.input };
-  const script = fromTs ? fileURLToPath(new URL('./tsx-bootstrap.mjs', import.meta.url)) : filename;
+  const { filename, fromSources } = workerEntry(callerUrl, name);
+  const boot: WorkerBoot = { entry: pathToFileURL(filename).href, input: options.input };
+  const script = fromSources ? fileURLToPath(new URL('./tsx-bootstrap.mjs', import.meta.url)) : filename;
   return new Worker(script, { workerData: boot, ...(options.name === undefined ? {} : { name: options.name }) });
 }
 
