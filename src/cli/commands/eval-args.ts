@@ -8,6 +8,7 @@ import { DEFAULT_SEED } from '../../eval/ci/default-seed.js';
 import { ENSEMBLE_METHODS, type EnsembleMethod } from '../../eval/ensemble/ensemble-scores.js';
 import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
 import { MAX_THREADS } from '../../eval/evaluate.js';
+import { readEvalFlags } from './eval-flags.js';
 
 /** Parsed `fuseflow eval` options. */
 export interface EvalArgs {
@@ -134,6 +135,8 @@ const VALUE_FLAGS = new Set([
   '--ensemble-weights',
 ]);
 
+const SWITCHES = new Set(['--json', '--no-progress', '--overwrite', '--help']);
+
 function list(values: readonly string[]): string[] {
   return values
     .flatMap((v) => v.split(','))
@@ -173,27 +176,12 @@ export const MAX_CI_REPLICATES = 100_000;
  * @throws OptionsError for an unknown flag, a missing value, or a missing or invalid option.
  */
 export function parseEvalArgs(args: readonly string[]): EvalArgs {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_FLAGS.has(flag)) {
-      let value: string | undefined;
-      if (flag !== arg) value = arg.slice(eq + 1);
-      else {
-        value = args[i + 1];
-        i++;
-      }
-      if (value === undefined || (flag === arg && value.startsWith('--'))) throw new OptionsError(`${flag} needs a value`);
-      values.set(flag, [...(values.get(flag) ?? []), value]);
-    } else if (arg === '--json' || arg === '--no-progress' || arg === '--overwrite' || arg === '--help' || arg === '-h') {
-      flags.add(arg === '-h' ? '--help' : arg);
-    } else {
-      throw new OptionsError(`unknown argument '${arg}'\n\n${EVAL_USAGE}`);
-    }
-  }
+  const { values, switches: flags } = readEvalFlags(args, {
+    valued: VALUE_FLAGS,
+    switches: SWITCHES,
+    repeated: 'collect',
+    usage: EVAL_USAGE,
+  });
   const one = (flag: string): string | undefined => {
     const v = values.get(flag);
     if (v !== undefined && v.length > 1) throw new OptionsError(`${flag} given ${v.length} times`);

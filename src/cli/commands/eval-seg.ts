@@ -15,6 +15,7 @@ import { evaluateLabelFiles, type LabelFilesResult } from '../../eval/segmentati
 import { writeReport } from '../../eval/report/render-report.js';
 import { resultRows } from '../../eval/report/results-table.js';
 import { checkEvalOutput } from './eval-output.js';
+import { readEvalFlags } from './eval-flags.js';
 import { MAX_CI_REPLICATES } from './eval-args.js';
 
 export const EVAL_SEG_USAGE = `usage: fuseflow eval seg --pred-dir DIR --truth-dir DIR [options]
@@ -82,20 +83,9 @@ function whole(flag: string, text: string, min: number, max: number): number {
  * @throws OptionsError for an unknown flag, a missing value, or a missing or invalid option.
  */
 export function parseEvalSegArgs(args: readonly string[]): EvalSegArgs {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_FLAGS.has(flag)) {
-      const value = flag !== arg ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined || (flag === arg && value.startsWith('--'))) throw new OptionsError(`${flag} needs a value`);
-      if (values.has(flag)) throw new OptionsError(`${flag} given twice`);
-      values.set(flag, value);
-    } else if (SWITCHES.has(arg) || arg === '-h') flags.add(arg === '-h' ? '--help' : arg);
-    else throw new OptionsError(`unknown argument '${arg}'\n\n${EVAL_SEG_USAGE}`);
-  }
+  const read = readEvalFlags(args, { valued: VALUE_FLAGS, switches: SWITCHES, repeated: 'refuse', usage: EVAL_SEG_USAGE });
+  const flags = read.switches;
+  const values = new Map([...read.values].map(([flag, given]) => [flag, given[0] as string]));
   const help = flags.has('--help');
   const predDir = values.get('--pred-dir');
   const truthDir = values.get('--truth-dir');
