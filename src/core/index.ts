@@ -43,3 +43,4 @@ export { canonicalize, fingerprint } from './fingerprint.js';
 export { workerEntry, type WorkerEntry } from './workers.js';
 export { startWorker, workerInput, type StartWorkerOptions } from './start-worker.js';
 export { OutputError, type WriteFileAtomicOptions, outputErrorOf, checkOutputTarget, writeFileAtomic, appendFileNoFollow, fsyncDir } from './safe-fs.js';
+export { type LaunchRank, type LaunchRankOptions, launchRank } from './launch-rank.js';
