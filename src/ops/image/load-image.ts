@@ -3,6 +3,8 @@ import { OptionsError, TypeMismatchError } from '../../core/errors.js';
 import { getKey, setKey } from '../../core/sample.js';
 import { noteFileRead } from '../file-reads.js';
 import { defineOp } from '../registry.js';
+import { dicomAttributes } from './io/dicom-keywords.js';
+import { readDicomTags } from './io/dicom-tags.js';
 import { readImage } from './io/read-image.js';
 
 /** Options of {@link loadImage}. */
@@ -15,6 +17,16 @@ export interface LoadImageOptions {
   readonly dir?: string;
   /** SeriesInstanceUID to read from a folder holding several series. Default: none (several is an error). */
   readonly seriesUid?: string;
+  /**
+   * DICOM attributes to read by keyword (`PatientID`, `StudyDate`, `Modality`, `SeriesDescription`,
+   * `Manufacturer`, `SliceThickness`, …; `dicomKeywords()` lists them), written as one object to
+   * `tagsKey`: numbers for numeric attributes, strings for text, arrays for several values, `null`
+   * when absent or empty. A series' attributes come from its first slice (the volume's index 0).
+   * Only for DICOM files and series. Default: none. Give `tagsKey` with it.
+   */
+  readonly tags?: readonly string[];
+  /** Key the attributes object is written to (FuseMedML's `key_metadata_out`). Required with `tags`. */
+  readonly tagsKey?: string;
 }
 
 const NAME = 'image.load';
@@ -34,12 +46,20 @@ function checkPath(field: string, value: unknown): void {
  * The read runs on the shared image IO worker pool when called from the main thread, so the event
  * loop stays free; inside a worker (a worker runner executing the whole pipeline) it reads inline.
  *
+ * With `tags`, the DICOM attributes named go to `tagsKey` as one object (FuseMedML's loader
+ * returns such metadata next to the image), e.g. `{ PatientID: '123565', Modality: 'MR',
+ * SliceThickness: 5, PixelSpacing: [0.859375, 0.859375] }`.
+ *
  * @example
  * pipeline([loadImage({ key: 'data.input.path', outKey: 'data.input.img', dir: '/data/brats' }), resample({ keys: ['data.input.img'], spacing: 1.5 })])
- * @throws {OptionsError} when `key`, `outKey`, `dir` or `seriesUid` is not a non-empty string.
+ * loadImage({ key: 'data.input.path', outKey: 'data.input.img', tags: ['PatientID', 'StudyDate', 'Modality'], tagsKey: 'data.input.dicom' })
+ * @throws {OptionsError} when `key`, `outKey`, `dir`, `seriesUid` or `tagsKey` is not a non-empty
+ *   string, a keyword in `tags` is unknown (naming the closest known ones) or repeated, or only one
+ *   of `tags` and `tagsKey` is given.
  * @throws {TypeMismatchError} (at run time) when the value at `key` is not a string.
  * @throws {InputError} (at run time, wrapped in an OpError naming the sample) when the file is
- *   missing, truncated, not an image, a DICOM without pixel data, or a folder with several series.
+ *   missing, truncated, not an image, a DICOM without pixel data, or a folder with several series;
+ *   with `tags`, a file that is not DICOM.
  */
 export const loadImage = defineOp<LoadImageOptions>({
   name: NAME,
@@ -50,6 +70,13 @@ export const loadImage = defineOp<LoadImageOptions>({
     if (o.outKey !== undefined) checkPath('outKey', o.outKey);
     if (o.dir !== undefined) checkPath('dir', o.dir);
     if (o.seriesUid !== undefined) checkPath('seriesUid', o.seriesUid);
+    if (o.tags !== undefined) dicomAttributes(o.tags, `op '${NAME}': option 'tags'`);
+    if (o.tagsKey !== undefined) checkPath('tagsKey', o.tagsKey);
+    if ((o.tags === undefined) !== (o.tagsKey === undefined)) {
+      throw new OptionsError(
+        `op '${NAME}': options 'tags' and 'tagsKey' go together (the keywords to read and the key their values go to); got only '${o.tags === undefined ? 'tagsKey' : 'tags'}'`,
+      );
+    }
   },
   apply: async (sample, ctx, o) => {
     const value = getKey<unknown>(sample, o.key);
@@ -58,7 +85,10 @@ export const loadImage = defineOp<LoadImageOptions>({
     }
     const path = o.dir === undefined || isAbsolute(value) ? value : join(o.dir, value);
     noteFileRead(path); // lets a cache record the file, so replacing it makes the entry stale
-    const image = await readImage(path, o.seriesUid === undefined ? {} : { seriesUid: o.seriesUid });
-    return setKey(sample, o.outKey ?? o.key, image);
+    const series = o.seriesUid === undefined ? {} : { seriesUid: o.seriesUid };
+    const image = await readImage(path, series);
+    const loaded = setKey(sample, o.outKey ?? o.key, image);
+    if (o.tags === undefined || o.tagsKey === undefined) return loaded;
+    return setKey(loaded, o.tagsKey, await readDicomTags(path, o.tags, series));
   },
 });

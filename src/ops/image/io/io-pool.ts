@@ -9,7 +9,7 @@ import { Piscina } from 'piscina';
 import { FuseflowError, OptionsError } from '../../../core/errors.js';
 import { workerEntry } from '../../../core/workers.js';
 import type { IoReply } from './io-reply.js';
-import type { ReadTask, WriteTask } from './io-worker.js';
+import type { ReadTask, TagsTask, WriteTask } from './io-worker.js';
 
 /** Pool settings (applied when the pool is next created). */
 export interface IoPoolOptions {
@@ -66,7 +66,7 @@ function sharedPool(): Piscina {
 }
 
 /** Runs a task on the shared pool, waiting for a slot when `maxPending` tasks are out. */
-export async function runIoTask<T>(name: 'readTask' | 'writeTask', task: ReadTask | WriteTask): Promise<IoReply<T>> {
+export async function runIoTask<T>(name: 'readTask' | 'writeTask' | 'tagsTask', task: ReadTask | WriteTask | TagsTask): Promise<IoReply<T>> {
   while (pending >= settings.maxPending) await new Promise<void>((ok) => waiting.push(ok));
   pending++;
   try {

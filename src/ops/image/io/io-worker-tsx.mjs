@@ -8,3 +8,4 @@ const worker = await import('./io-worker.ts');
 
 export const readTask = (task) => worker.readTask(task);
 export const writeTask = (task) => worker.writeTask(task);
+export const tagsTask = (task) => worker.tagsTask(task);

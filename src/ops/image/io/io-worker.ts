@@ -7,6 +7,8 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { Image } from '../../../core/image.js';
 import { readImageLocal, type ReadImageOptions } from './read-image-local.js';
 import { writeImageLocal, type WriteImageOptions } from './write-image-local.js';
+import { readDicomTagsLocal, type DicomTags } from './dicom-tags-local.js';
+import type { DicomSeriesOptions } from './read-dicom.js';
 import type { IoReply } from './io-reply.js';
 import { replyError } from './io-reply.js';
 
@@ -21,6 +23,22 @@ export interface WriteTask {
   readonly image: Image;
   readonly path: string;
   readonly options: WriteImageOptions;
+}
+
+/** A request for DICOM attributes by keyword. */
+export interface TagsTask {
+  readonly path: string;
+  readonly keywords: readonly string[];
+  readonly options: DicomSeriesOptions;
+}
+
+/** Reads DICOM attributes (plain strings and numbers: the reply is a small copy). */
+export async function tagsTask(task: TagsTask): Promise<IoReply<DicomTags>> {
+  try {
+    return { ok: true, value: await readDicomTagsLocal(task.path, task.keywords, task.options) };
+  } catch (err) {
+    return replyError(err);
+  }
 }
 
 /** Reads an image; the reply moves the pixel buffer to the caller. */

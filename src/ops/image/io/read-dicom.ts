@@ -13,7 +13,7 @@ import type { Image } from '../../../core/image.js';
 import { looksLikeDicom, scanDicom, type DicomScan } from './dicom-file.js';
 import { fromItkImage } from './itk-image.js';
 import { runPipeline } from './itk-module.js';
-import { checkSlicePositions } from './slice-positions.js';
+import { checkSlicePositions, type SeriesSlice } from './slice-positions.js';
 
 /** Options for reading a DICOM series folder. */
 export interface DicomSeriesOptions {
@@ -76,15 +76,11 @@ export async function readDicomFile(file: string): Promise<Image> {
 }
 
 /**
- * Reads every DICOM file of a folder (not recursive) as one volume. A DICOMDIR and files named
- * like something else (notes.txt, scan.json) are ignored when they lack the DICM marker; a file
- * named like DICOM (.dcm, .dicom, .ima, .dic, no extension, or a UID's digits) without the marker
- * is an error, not a slice quietly left out (a cut or damaged slice). The series' bytes are held twice while GDCM reads them (once
- * in JS, once in the wasm file system).
- * @throws {InputError} naming the folder or file: no DICOM files, several series (unless
- *   `seriesUid` picks one), a file without pixel data, or a truncated file.
+ * The files of the one series a folder holds (or of `seriesUid`), with what {@link scanDicom}
+ * found in each, checked as {@link readDicomSeries} checks them (pixel data, slice positions).
+ * @throws {InputError} as {@link readDicomSeries} does.
  */
-export async function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): Promise<Image> {
+export async function seriesSlices(dir: string, options: DicomSeriesOptions = {}): Promise<SeriesSlice[]> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toUpperCase() !== 'DICOMDIR')
     .map((e) => e.name)
@@ -120,6 +116,20 @@ export async function readDicomSeries(dir: string, options: DicomSeriesOptions =
   const slices = chosen ?? [];
   for (const { file, scan } of slices) checkPixels(scan, file);
   checkSlicePositions(dir, slices);
+  return slices;
+}
+
+/**
+ * Reads every DICOM file of a folder (not recursive) as one volume. A DICOMDIR and files named
+ * like something else (notes.txt, scan.json) are ignored when they lack the DICM marker; a file
+ * named like DICOM (.dcm, .dicom, .ima, .dic, no extension, or a UID's digits) without the marker
+ * is an error, not a slice quietly left out (a cut or damaged slice). The series' bytes are held twice while GDCM reads them (once
+ * in JS, once in the wasm file system).
+ * @throws {InputError} naming the folder or file: no DICOM files, several series (unless
+ *   `seriesUid` picks one), a file without pixel data, or a truncated file.
+ */
+export async function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): Promise<Image> {
+  const slices = await seriesSlices(dir, options);
   const files = new Map<string, Uint8Array>();
   slices.forEach(({ scan }, i) => files.set(`/fuseflow-series/${String(i).padStart(5, '0')}.dcm`, scan.bytes));
   let out;

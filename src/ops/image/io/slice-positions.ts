@@ -154,3 +154,14 @@ export function checkSlicePositions(dir: string, slices: readonly SeriesSlice[])
   checkSteps(dir, placed);
   checkInstances(dir, placed);
 }
+
+/**
+ * The slice of a series that becomes index 0 of the volume: the lowest position along the slice
+ * normal (GDCM stacks a series in that order; ties by file name). The only slice of a series of one.
+ * @throws {InputError} naming the folder when positions or orientations are missing or differ.
+ */
+export function firstSlice(dir: string, slices: readonly SeriesSlice[]): SeriesSlice | undefined {
+  if (slices.length < 2) return slices[0];
+  const first = place(dir, slices)[0];
+  return slices.find((s) => basename(s.file) === first?.name);
+}
