@@ -1,22 +1,17 @@
 /**
- * Demo: the breast-cancer table end to end through the trainer — 5-fold cross-validation
- * (folds balanced by label, seeded), per fold an MLP trained on the keyed stream with validation
- * AUC each epoch and the best epoch kept, out-of-fold predictions streamed to Arrow, then all
- * folds evaluated together from the Arrow files (AUC and accuracy with bootstrap CIs, confusion)
- * and an HTML report written.
+ * Demo: the breast-cancer table end to end through the trainer — 5-fold cross-validation with
+ * `crossValidate` (folds balanced by label, seeded, kept in a fold file that later runs reload),
+ * per fold an MLP trained on the keyed stream with validation AUC each epoch and the best epoch
+ * kept, its predictions streamed to Arrow, the out-of-fold predictions joined by id, evaluated
+ * per fold and pooled (AUC and accuracy with bootstrap CIs, confusion) and an HTML report written.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sample } from '../../core/sample.js';
-import { evaluate } from '../../eval/evaluate.js';
-import { arrowSource } from '../../eval/sources/arrow-source.js';
-import type { EvalSource } from '../../eval/sources/eval-source.js';
+import type { Op } from '../../ops/op.js';
 import type { MetricResults } from '../../eval/metric.js';
-import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
 import { accuracy } from '../../eval/metrics/accuracy.js';
 import { confusion } from '../../eval/metrics/confusion.js';
-import { REPORT_PREFIX, reportInput, reportMetrics } from '../../eval/report/report-from-results.js';
-import { writeReport } from '../../eval/report/render-report.js';
 import { auc } from '../../eval/metrics/auc.js';
 import { concat } from '../../ops/keys/concat.js';
 import { zScore } from '../../ops/keys/z-score.js';
@@ -24,12 +19,11 @@ import { repeat } from '../../ops/meta/repeat.js';
 import { readRows } from '../../ops/tabular/read-rows.js';
 import { batch } from '../../streams/batch.js';
 import { dataset } from '../../streams/dataset.js';
-import { splitFolds } from '../../streams/split-folds.js';
 import { useBackend } from '../../trainer/backend.js';
-import { loadModel } from '../../trainer/checkpoint.js';
-import { fit } from '../../trainer/fit.js';
+import { crossValidate, type FoldSplit } from '../../trainer/cross-validate/cross-validate.js';
+import { foldPlanFile } from '../../trainer/cross-validate/fold-file.js';
+import { foldIds } from '../../trainer/cross-validate/fold-plan.js';
 import { classificationHead } from '../../trainer/heads/classification-head.js';
-import { inferToArrow } from '../../trainer/infer.js';
 import { crossEntropy } from '../../trainer/losses/cross-entropy.js';
 import { mlp } from '../../trainer/models/mlp.js';
 import { multiHeadModel } from '../../trainer/models/multi-head-model.js';
@@ -75,107 +69,91 @@ export async function runTrainTabular(log: (line: string) => void, options: Trai
   await useBackend(undefined, { log });
   const table = loadBreastCancer();
   const labels = table.ids.map((id) => table.row(id)?.['target'] as number);
-  const folds = splitFolds({ ids: table.ids, labels, folds: k, seed });
-  log(`breast cancer: ${table.ids.length} rows, ${k} folds of ${folds.map((f) => f.length).join('/')} (balanced by label, seed ${seed})`);
   mkdirSync(options.outDir, { recursive: true });
+  // The split is kept in a fold file: a re-run with the same folds and seed reloads it (and would
+  // refuse it, naming the rows, if the table had changed).
+  const foldFile = join(options.outDir, `folds-${k}-seed-${seed}.json`);
+  const { plan, created } = foldPlanFile({ path: foldFile, ids: table.ids, balance: { label: labels }, folds: k, seed });
+  const sizes = foldIds(plan).map((f) => f.length);
+  log(`breast cancer: ${table.ids.length} rows, ${k} folds of ${sizes.join('/')} (balanced by label, seed ${seed}; ${created ? 'written to' : 'reloaded from'} ${foldFile})`);
 
-  const predictionFiles: string[] = [];
-  const foldAuc: number[] = [];
-  for (let f = 0; f < k; f++) {
-    const validIds = folds[f] as string[];
-    const trainIds = folds.flatMap((ids, j) => (j === f ? [] : ids));
-    // z-score with the training fold's statistics only (no leakage into validation)
+  const collate = { keepKeys: ['data.sampleId', 'data.features', 'data.target'] };
+  /** The static pipeline of a fold: z-score with the training fold's statistics only (no leakage into validation). */
+  const staticPipelineOf = (trainIds: readonly string[]): Op<object>[] => {
     const stats = BREAST_CANCER_FEATURES.map((name) => {
       const xs = trainIds.map((id) => table.row(id)?.[name] as number);
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
       const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
       return { key: `data.${name}`, mean, std };
     });
-    const staticPipeline = [
+    return [
       readRows({ file: BREAST_CANCER_CSV, ...BREAST_CANCER_READ }),
       repeat({ op: zScore({ key: 'data.x', mean: 0, std: 1 }), steps: stats }),
       concat({ keys: BREAST_CANCER_FEATURES.map((name) => `data.${name}`), outKey: 'data.features' }),
     ];
-    const collate = { keepKeys: ['data.sampleId', 'data.features', 'data.target'] };
-    const train = dataset({ ids: trainIds, staticPipeline });
-    const valid = dataset({ ids: validIds, staticPipeline });
-    const validBatches = (): AsyncIterable<Sample> => batch({ size: 128, collate })(valid.stream({ shuffle: false, window: 256 }));
-    const model = multiHeadModel({
-      inputs: [{ key: 'data.features', shape: [BREAST_CANCER_FEATURES.length] }],
-      backbone: mlp({ layers: [32, 16] }),
-      heads: [classificationHead({ name: 'malignancy', numClasses: 2 })],
-      seed: seed * 100 + f,
-    });
-    const dir = join(options.outDir, `fold-${f}`);
-    const stepsPerEpoch = Math.ceil(trainIds.length / size);
-    const result = await fit({
-      model,
-      losses: [crossEntropy({ pred: 'model.logits.malignancy', target: 'data.target' })],
-      train: (at) => batch({ size, collate })(train.stream({ epoch: at.epoch, seed: at.seed, resume: at, window: 2 * size })),
-      validation: validBatches,
-      metrics: [auc({ pred: 'model.output.malignancy_1', target: 'data.target' })],
-      metricKeys: ['model.output.malignancy', 'data.target'],
-      monitor: { key: 'validation.metrics.auc', mode: 'max' },
-      epochs,
-      seed,
-      dir,
-      optimizer: { type: 'adam', weightDecay: 1e-4 },
-      schedule: { type: 'cosine', lr: 3e-3, totalSteps: epochs * stepsPerEpoch, warmupSteps: stepsPerEpoch },
-      clipNorm: 5,
-      backend: 'current',
-      progress: false,
-      // the demo's own run folder (fold-<f> under its output folder): a re-run replaces that fold's run
-      overwrite: true,
-    });
-    const best = await loadModel(join(dir, 'best.ckpt'));
-    const path = join(options.outDir, `fold-${f}.arrow`);
-    const written = await inferToArrow({ model: best, batches: validBatches(), path, columns: { target: 'data.target', pred: 'model.output.malignancy' } });
-    best.net.dispose();
-    model.net.dispose();
-    predictionFiles.push(path);
-    foldAuc.push(result.bestValue ?? Number.NaN);
-    const last = result.history[result.history.length - 1];
-    log(
-      `  fold ${f + 1}/${k}: ${trainIds.length} train / ${validIds.length} validation, ${result.history.length} epochs, best epoch ${(result.bestEpoch ?? 0) + 1} AUC ${(result.bestValue ?? Number.NaN).toFixed(4)}, ${last?.train.samplesPerSecond.toFixed(0)} samples/s; ${written.rows} predictions → ${path}`,
-    );
-  }
-
+  };
+  const validBatches = (split: FoldSplit): AsyncIterable<Sample> =>
+    batch({ size: 128, collate })(dataset({ ids: split.validIds, staticPipeline: staticPipelineOf(split.trainIds) }).stream({ shuffle: false, window: 256 }));
   const keys = { pred: 'pred_1', target: 'target' };
-  const metrics = {
-    auc: bootstrapCi({ metric: auc(keys), seed }),
-    accuracy: bootstrapCi({ metric: accuracy(keys), seed }),
-    sensitivity_specificity: confusion(keys),
-    ...reportMetrics(keys),
-  };
-  const sources = predictionFiles.map((p) => arrowSource(p));
-  const allFolds: EvalSource = {
-    name: `${predictionFiles.length} fold prediction files`,
-    reReadable: true,
-    async scan(batchSize, onBatch) {
-      for (const s of sources) await s.scan(batchSize, onBatch);
+  const cv = await crossValidate({
+    folds: plan,
+    outDir: options.outDir,
+    buildModel: ({ fold }) =>
+      multiHeadModel({
+        inputs: [{ key: 'data.features', shape: [BREAST_CANCER_FEATURES.length] }],
+        backbone: mlp({ layers: [32, 16] }),
+        heads: [classificationHead({ name: 'malignancy', numClasses: 2 })],
+        seed: seed * 100 + fold,
+      }),
+    fit: (split) => {
+      const train = dataset({ ids: split.trainIds, staticPipeline: staticPipelineOf(split.trainIds) });
+      const stepsPerEpoch = Math.ceil(split.trainIds.length / size);
+      return {
+        losses: [crossEntropy({ pred: 'model.logits.malignancy', target: 'data.target' })],
+        train: (at) => batch({ size, collate })(train.stream({ epoch: at.epoch, seed: at.seed, resume: at, window: 2 * size })),
+        validation: () => validBatches(split),
+        metrics: [auc({ pred: 'model.output.malignancy_1', target: 'data.target' })],
+        metricKeys: ['model.output.malignancy', 'data.target'],
+        monitor: { key: 'validation.metrics.auc', mode: 'max' },
+        epochs,
+        seed,
+        optimizer: { type: 'adam', weightDecay: 1e-4 },
+        schedule: { type: 'cosine', lr: 3e-3, totalSteps: epochs * stepsPerEpoch, warmupSteps: stepsPerEpoch },
+        clipNorm: 5,
+        backend: 'current',
+        progress: false,
+      };
     },
-  };
-  const all = await evaluate({ data: allFolds, metrics, id: 'id' });
-  const shown = Object.fromEntries(Object.entries(all.metrics).filter(([k]) => !k.startsWith(REPORT_PREFIX)));
-  const reportPath = join(options.outDir, 'report.html');
-  await writeReport(
-    reportPath,
-    reportInput(all.metrics, shown, keys, {
-      title: 'fuseflow: breast cancer, 5-fold cross-validated MLP',
+    predict: { batches: validBatches, columns: { target: 'data.target', pred: 'model.output.malignancy' } },
+    metrics: { auc: auc(keys), accuracy: accuracy(keys) },
+    plainMetrics: { sensitivity_specificity: confusion(keys) },
+    ci: { seed },
+    report: {
+      keys,
+      title: `fuseflow: breast cancer, ${k}-fold cross-validated MLP`,
       about: [
         `Wisconsin Diagnostic Breast Cancer (569 rows, 30 features), ${k}-fold CV balanced by label, out-of-fold predictions of each fold's best epoch`,
         'positive class: benign (1); 95% CIs by bootstrap (1000 replicates)',
       ],
-      seed,
-    }),
-    { overwrite: true }, // the demo's own output folder: a re-run replaces its report
-  );
+    },
+    // the demo's own output folder: a re-run replaces its fold runs, predictions and report
+    overwrite: true,
+    onFold: (o) => {
+      const last = o.fit.history[o.fit.history.length - 1];
+      log(
+        `  fold ${o.fold + 1}/${k}: ${o.trainIds} train / ${o.validIds} validation, ${o.fit.history.length} epochs, best epoch ${(o.fit.bestEpoch ?? 0) + 1} AUC ${(o.fit.bestValue ?? Number.NaN).toFixed(4)}, ${last?.train.samplesPerSecond.toFixed(0)} samples/s; ${o.rows} predictions → ${o.predictions}`,
+      );
+    },
+  });
+  const foldAuc = cv.folds.map((o) => o.fit.bestValue ?? Number.NaN);
+  const predictionFiles = cv.folds.map((o) => o.predictions);
+  const reportPath = cv.reportPath as string;
   const seconds = (performance.now() - t0) / 1000;
   const ci = (v: unknown): string => {
     const r = v as { org: number; conf_lower: number; conf_upper: number };
     return `${r.org.toFixed(4)} [95% CI ${r.conf_lower.toFixed(4)}–${r.conf_upper.toFixed(4)}]`;
   };
-  log(`out-of-fold (${all.rows} rows): AUC ${ci(all.metrics['auc'])}, accuracy ${ci(all.metrics['accuracy'])}; per fold AUC ${foldAuc.map((a) => a.toFixed(3)).join(', ')}`);
-  log(`report → ${reportPath} (${seconds.toFixed(1)} s)`);
-  return { predictionFiles, metrics: shown, foldAuc, reportPath, seconds };
+  log(`out-of-fold (${table.ids.length} rows): AUC ${ci(cv.pooled['auc'])}, accuracy ${ci(cv.pooled['accuracy'])}; per fold AUC ${foldAuc.map((a) => a.toFixed(3)).join(', ')}`);
+  log(`out-of-fold predictions → ${cv.outOfFold}; report → ${reportPath} (${seconds.toFixed(1)} s)`);
+  return { predictionFiles, metrics: cv.pooled, foldAuc, reportPath, seconds };
 }
