@@ -1,0 +1,26 @@
+// Builders for public data sets in their published layouts (fuseflow never downloads: point a
+// builder at the folder you obtained under the data set's licence). Importing this module
+// registers the data sets' ops, so workers can rebuild their pipelines from specs.
+export { type DatasetBuild } from './common/dataset-build.js';
+export { idPath, type IdPathOptions } from './common/id-path.js';
+export { readFoldsFile } from './common/folds-file.js';
+export { makeFolds, type MakeFoldsOptions } from './common/make-folds.js';
+export {
+  knight,
+  knightClinical,
+  readKnightJson,
+  encodeKnightClinical,
+  knightLabels,
+  KNIGHT_FEATURES,
+  KNIGHT_MEDIANS,
+  KNIGHT_RISK_GROUPS,
+  KNIGHT_SMOKING,
+  KNIGHT_TASK1_CLASSES,
+  KNIGHT_TASK2_CLASSES,
+  type KnightOptions,
+  type KnightBuild,
+  type HuNormalization,
+  type KnightClinicalOptions,
+  type KnightRecord,
+  type KnightTable,
+} from './knight/index.js';

@@ -1,0 +1,131 @@
+/**
+ * Test helper: a small KNIGHT replica in the published layout (github.com/neheller/KNIGHT,
+ * `knight/data/`): `knight.json` with the real record structure (every field of a real record,
+ * values made up) and `case_XXXXX/imaging.nii.gz` CTs with synthetic pixels in KiTS's axis order
+ * (index axis 0 runs along the patient's superior–inferior axis).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createImage } from '../../src/core/image.js';
+import { writeImageLocal } from '../../src/ops/image/io/write-image-local.js';
+
+/** The clinical fields a replica case varies; everything else takes a real record's values. */
+export interface ReplicaCase {
+  readonly id: string;
+  readonly age: number | null;
+  readonly gender: string | null;
+  readonly bmi: number | null;
+  readonly comorbid: boolean | null;
+  readonly smoking: string | null;
+  readonly size: number | null;
+  readonly egfr: number | string | null | undefined; // undefined: "last_preop_egfr": null
+  readonly risk: string | undefined;
+  /** The CT's value in HU: a constant, or 'ramp' (HU = -200 + 40 × slice index along superior–inferior). */
+  readonly hu: number | 'ramp';
+}
+
+export const REPLICA_CASES: readonly ReplicaCase[] = [
+  { id: 'case_00000', age: 49, gender: 'male', bmi: 29.47, comorbid: false, smoking: 'never_smoked', size: 2.4, egfr: 77.0, risk: 'intermediate_risk', hu: 200 },
+  { id: 'case_00001', age: 50, gender: 'female', bmi: 33.71, comorbid: true, smoking: 'previous_smoker', size: 2.2, egfr: '>=90', risk: 'low_risk', hu: -1000 },
+  { id: 'case_00002', age: 74, gender: 'male', bmi: null, comorbid: false, smoking: 'current_smoker', size: null, egfr: null, risk: 'high_risk', hu: 500 },
+  { id: 'case_00003', age: 130, gender: null, bmi: 8, comorbid: null, smoking: null, size: 4.9, egfr: undefined, risk: 'very_high_risk', hu: 'ramp' },
+  { id: 'case_00004', age: 61, gender: 'Female', bmi: 24.42, comorbid: false, smoking: 'previous_smoker', size: 7.5, egfr: 250, risk: 'benign', hu: 0 },
+  { id: 'case_00005', age: 35, gender: 'male', bmi: 35.96, comorbid: true, smoking: 'current_smoker', size: 4.9, egfr: 45, risk: 'high_risk', hu: 104 },
+];
+
+const COMORBIDITIES = [
+  'myocardial_infarction',
+  'congestive_heart_failure',
+  'peripheral_vascular_disease',
+  'cerebrovascular_disease',
+  'dementia',
+  'copd',
+  'connective_tissue_disease',
+  'peptic_ulcer_disease',
+  'uncomplicated_diabetes_mellitus',
+  'diabetes_mellitus_with_end_organ_damage',
+  'chronic_kidney_disease',
+  'hemiplegia_from_stroke',
+  'leukemia',
+  'malignant_lymphoma',
+  'localized_solid_tumor',
+  'metastatic_solid_tumor',
+  'mild_liver_disease',
+  'moderate_to_severe_liver_disease',
+  'aids',
+];
+
+/** A knight.json record with every field of the published records. */
+export function replicaRecord(c: ReplicaCase): Record<string, unknown> {
+  const comorbidities = c.comorbid === null ? null : Object.fromEntries(COMORBIDITIES.map((k, i) => [k, c.comorbid === true && i === 5]));
+  const record: Record<string, unknown> = {
+    case_id: c.id,
+    age_at_nephrectomy: c.age,
+    gender: c.gender,
+    body_mass_index: c.bmi,
+    comorbidities,
+    smoking_history: c.smoking,
+    age_when_quit_smoking: 'not_applicable',
+    pack_years: 0,
+    chewing_tobacco_use: 'never_or_not_in_last_3mo',
+    alcohol_use: 'two_or_less_daily',
+    intraoperative_complications: { blood_transfusion: false, injury_to_surrounding_organ: false, cardiac_event: false },
+    hospitalization: 2,
+    ischemia_time: 20,
+    radiographic_size: c.size,
+    pathologic_size: 2.1,
+    malignant: true,
+    pathology_t_stage: '1a',
+    pathology_n_stage: '0',
+    pathology_m_stage: '0',
+    tumor_histologic_subtype: 'clear_cell_rcc',
+    tumor_necrosis: false,
+    tumor_isup_grade: 3,
+    clavien_surgical_complications: '0',
+    er_visit: false,
+    readmission: false,
+    estimated_blood_loss: 400,
+    surgery_type: 'robotic',
+    surgical_procedure: 'partial_nephrectomy',
+    surgical_approach: 'Transperitoneal',
+    operative_time: 324,
+    cytoreductive: false,
+    positive_resection_margins: false,
+    last_preop_egfr: c.egfr === undefined ? null : { value: c.egfr, days_before_nephrectomy: c.egfr === null ? null : 54 },
+    first_postop_egfr: { value: 76.0, days_before_nephrectomy: 184 },
+    last_postop_egfr: { value: '>=90', days_before_nephrectomy: 1420 },
+    vital_status: 'censored',
+    vital_days_after_surgery: 2086,
+    voxel_spacing: { x_spacing: 0.8, y_spacing: 0.8, z_spacing: 2.5 },
+    sarcomatoid_features: false,
+    rhabdoid_features: false,
+  };
+  if (c.risk !== undefined) record['aua_risk_group'] = c.risk;
+  return record;
+}
+
+/** CT size in index order (KiTS: axis 0 = slices along superior–inferior, then y, x) and spacing. */
+export const REPLICA_CT = { size: [6, 10, 12], spacing: [2.5, 0.8, 0.8] } as const;
+
+/**
+ * Writes the CT of `c` in KiTS's axis order: index axis 0 points to world -z (LPS z = superior,
+ * KiTS slices run from the top down), axis 1 to world y (posterior), axis 2 to world x (left).
+ */
+export async function writeReplicaCt(path: string, c: ReplicaCase): Promise<void> {
+  const [n0, n1, n2] = REPLICA_CT.size;
+  const data = new Int16Array(n0 * n1 * n2);
+  for (let k = 0; k < n2; k++) for (let j = 0; j < n1; j++) for (let i = 0; i < n0; i++) data[(k * n1 + j) * n0 + i] = c.hu === 'ramp' ? -200 + 40 * i : c.hu;
+  // direction columns: index axis 0 → (0, 0, -1), axis 1 → (0, 1, 0), axis 2 → (1, 0, 0)
+  const direction = [0, 0, 1, 0, 1, 0, -1, 0, 0];
+  await writeImageLocal(createImage('int16', [...REPLICA_CT.size], data, { spacing: [...REPLICA_CT.spacing], origin: [-4, -4, 7], direction }), path);
+}
+
+/** Writes the replica under `root`: knight.json and each case's imaging.nii.gz. */
+export async function writeKnightReplica(root: string, cases: readonly ReplicaCase[] = REPLICA_CASES): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'knight.json'), JSON.stringify(cases.map(replicaRecord), null, 2));
+  for (const c of cases) {
+    mkdirSync(join(root, c.id), { recursive: true });
+    await writeReplicaCt(join(root, c.id, 'imaging.nii.gz'), c);
+  }
+}
