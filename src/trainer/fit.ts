@@ -25,6 +25,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/safe-fs.js';
 import type { Sample } from '../core/sample.js';
 import type { Metric } from '../eval/metric.js';
 import { useBackend, type BackendName } from './backend.js';
@@ -45,8 +46,13 @@ import { runCheckpoints } from './loop/run-checkpoints.js';
 import { trainingEpoch, type StepInfo, type StreamPosition } from './loop/training-epoch.js';
 import { trainingStep } from './loop/training-step.js';
 import { validationPass } from './loop/validation-pass.js';
+import { checkCallbacks, runCallbacks, type Callback } from './loop/callbacks.js';
+import type { ValidationResult } from './loop/epoch-logger.js';
+import { paramGroupScales, type ParamGroup } from './models/trainable.js';
+import { reduceOnPlateau, type ReduceOnPlateauConfig } from './optim/reduce-on-plateau.js';
+import { readCheckpoint, restoreWeights } from './checkpoint.js';
 
-export type { EpochLog } from './loop/epoch-logger.js';
+export type { EpochLog, ValidationResult } from './loop/epoch-logger.js';
 export type { StreamPosition } from './loop/training-epoch.js';
 
 /** Options of {@link fit}. */
@@ -59,8 +65,14 @@ export interface FitOptions {
    * `resume: { epoch, seed, position }`, then collate). Called once per epoch.
    */
   readonly train: (at: StreamPosition) => AsyncIterable<Sample>;
-  /** Validation batches (called once per epoch). Default none: the monitor falls back to training losses. */
-  readonly validation?: () => AsyncIterable<Sample>;
+  /**
+   * Validation batches (called once per epoch), or several named sets (`{ internal: …, external: … }`,
+   * names of letters, digits, `_`, `-`), each validated every epoch and logged under
+   * `validations.<name>`; the monitor names the one that picks `best.ckpt`
+   * (`'validations.external.metrics.auc'`; default the first set's total loss). Default none: the
+   * monitor falls back to training losses.
+   */
+  readonly validation?: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>>;
   /** Epochs to run. Required. */
   readonly epochs: number;
   /** Run seed handed to `train`. Default 0. */
@@ -69,8 +81,46 @@ export interface FitOptions {
   readonly optimizer?: OptimizerConfig;
   /** Default `{ type: 'constant', lr: 1e-3 }`. */
   readonly schedule?: LrScheduleConfig;
-  /** Clip gradients to this global L2 norm. Default none. */
+  /** Clip gradients to this global L2 norm (the accumulated gradient when accumulating). Default none. */
   readonly clipNorm?: number;
+  /**
+   * Gradient accumulation: each update uses the gradients of this many consecutive batches
+   * (micro-batches), weighted by their rows, so that with losses that are means over rows one
+   * update equals one on the concatenated batch; an epoch's last partial group is one update too.
+   * `step` (schedule, checkpoints every N steps, `onStep`) counts updates. The run stops (signal,
+   * callback) only between updates, so checkpoints never hold half a group. Composes with
+   * `threads`. Part of the run's configuration. Default 1.
+   */
+  readonly accumulate?: number;
+  /**
+   * Reduce the learning rate when the monitored value stops improving (PyTorch's / Keras's
+   * ReduceLROnPlateau; see `optim/reduce-on-plateau`): a factor on the schedule's rate, judged
+   * after each epoch, saved in checkpoints. Part of the run's configuration. Default none.
+   */
+  readonly reduceOnPlateau?: ReduceOnPlateauConfig;
+  /**
+   * Learning-rate factors for groups of layers (names or `'prefix*'`; the first group that selects
+   * a layer wins, others get 1), e.g. `[{ layers: ['kbackbone'], lrScale: 0.1 }]` to fine-tune a
+   * loaded backbone slower than the new head. Frozen layers (`freeze`) are not trained at all.
+   * Part of the run's configuration. Default none.
+   */
+  readonly paramGroups?: readonly ParamGroup[];
+  /**
+   * Callbacks that may stop the run, set the learning rate, save artefacts into the run folder and
+   * log values (see `loop/callbacks`). Default none.
+   */
+  readonly callbacks?: readonly Callback[];
+  /**
+   * A test stage after training: the `best.ckpt` (or `last.ckpt`) weights are loaded into `model`
+   * and evaluated (losses and `metrics`) on each test set; the results are returned as
+   * `FitResult.test` and written to `<dir>/test.json`. Skipped when the run is interrupted.
+   * Default none.
+   */
+  readonly test?: {
+    readonly data: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>>;
+    /** Default `'best'`. */
+    readonly checkpoint?: 'best' | 'last';
+  };
   /** Evaluator metrics computed on the validation set each epoch. Default none. */
   readonly metrics?: readonly Metric[];
   /** Batch keys turned into metric columns (named by their key; ids go to `id`). Default: every loss's pred and target. */
@@ -84,7 +134,7 @@ export interface FitOptions {
   /**
    * Folder for `best.ckpt`, `last.ckpt` and `log.jsonl`; created if absent. Required. A new run
    * refuses a folder that already holds any run file (`RUN_FILES` of `trainer/run-folder`:
-   * run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow) unless `resume` or `overwrite`.
+   * run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow, test.json) unless `resume` or `overwrite`.
    */
   readonly dir: string;
   /** Also write `last.ckpt` every this many steps mid-epoch (for resuming killed runs). Default 0 (epoch ends only). */
@@ -141,7 +191,7 @@ export interface FitOptions {
    * position and `fit` returns with `interrupted: true`; `resume: true` continues from there.
    */
   readonly signal?: AbortSignal;
-  /** Called after each training step (after any mid-epoch checkpoint). */
+  /** Called after each training step (optimizer update; after any mid-epoch checkpoint). */
   readonly onStep?: (info: StepInfo) => void;
   /** Called after each epoch's log entry. */
   readonly onEpoch?: (entry: EpochLog) => void;
@@ -153,8 +203,12 @@ export interface FitResult {
   readonly bestEpoch: number | null;
   readonly bestValue: number | null;
   readonly stoppedEarly: boolean;
-  /** True when `signal` stopped the run (the state is in `last.ckpt`). */
+  /** True when `signal` (or a callback's `stop` after a step) stopped the run (the state is in `last.ckpt`). */
   readonly interrupted: boolean;
+  /** `<callback>: <reason>` when a callback stopped the run, else null. */
+  readonly stoppedBy: string | null;
+  /** The test stage's results by set name (`test` for one unnamed set), or null without one. */
+  readonly test: Readonly<Record<string, ValidationResult>> | null;
   readonly steps: number;
   readonly resumedFrom: { readonly epoch: number; readonly position: number; readonly step: number } | null;
 }
@@ -182,9 +236,20 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`fit: clipNorm must be > 0, got ${options.clipNorm}`);
   const es = options.earlyStopping;
   if (es !== undefined && (!Number.isInteger(es.patience) || es.patience < 1)) throw new OptionsError(`fit: earlyStopping.patience must be a positive integer`);
-  const monitor = options.monitor ?? defaultMonitor(options.validation !== undefined);
-  if (monitor.key.startsWith('validation.') && options.validation === undefined) throw new OptionsError(`fit: monitor '${monitor.key}' needs a validation set`);
+  const sets = namedSets(options.validation, 'validation');
+  const monitor = options.monitor ?? defaultMonitorOf(options);
+  checkMonitorKey(monitor.key, sets, 'monitor');
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
+  const accumulate = options.accumulate ?? 1;
+  if (!Number.isInteger(accumulate) || accumulate < 1) throw new OptionsError(`fit: accumulate must be a positive integer, got ${accumulate}`);
+  const plateau = options.reduceOnPlateau === undefined ? null : reduceOnPlateau(options.reduceOnPlateau, monitor);
+  if (plateau !== null) checkMonitorKey(plateau.config.monitor, sets, 'reduceOnPlateau.monitor');
+  const callbacks = options.callbacks ?? [];
+  checkCallbacks(callbacks);
+  const testSets = options.test === undefined ? null : namedSets(options.test.data, 'test');
+  if (options.test !== undefined && options.test.checkpoint !== undefined && options.test.checkpoint !== 'best' && options.test.checkpoint !== 'last') {
+    throw new OptionsError(`fit: test.checkpoint must be 'best' or 'last', got ${String(options.test.checkpoint)}`);
+  }
   const config = fitConfig(options);
   const threads = computeThreads({
     ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -193,11 +258,35 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   if (threads > 1) lossSpecs(losses);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
-  const schedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
+  const baseSchedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
   const variables = model.trainableVariables();
-  const optimizer = createOptimizer(options.optimizer ?? { type: 'adam' }, variables);
+  if (variables.length === 0) throw new OptionsError(`fit: the model has no trainable weights (every layer is frozen); unfreeze some layers`);
+  const lrScales = options.paramGroups === undefined ? undefined : paramGroupScales(model, variables, options.paramGroups);
+  const optimizer = createOptimizer(options.optimizer ?? { type: 'adam' }, variables, lrScales === undefined ? {} : { lrScales });
+  // The rate of an update: the schedule's, times the plateau's factor, times a callback's factor.
+  let userScale = 1;
+  const schedule = { config: baseSchedule.config, at: (s: number): number => baseSchedule.at(s) * (plateau?.scale ?? 1) * userScale };
+  const hooks = runCallbacks(callbacks, { dir, replaceArtifacts: options.resume === true || options.overwrite === true });
+  const takeLrRequest = (step: number): void => {
+    if (hooks.requests.lr === null) return;
+    userScale = hooks.requests.lr / (baseSchedule.at(step) * (plateau?.scale ?? 1));
+    hooks.requests.lr = null;
+  };
   const logger = epochLogger({ logPath: join(dir, 'log.jsonl'), epochs, monitorKey: monitor.key, ...(options.progress === undefined ? {} : { progress: options.progress }) });
-  const checkpoints = runCheckpoints({ dir, model, optimizer, monitor, config, seed, ...(es?.minDelta === undefined ? {} : { minDelta: es.minDelta }) });
+  const checkpoints = runCheckpoints({
+    dir,
+    model,
+    optimizer,
+    monitor,
+    config,
+    seed,
+    ...(es?.minDelta === undefined ? {} : { minDelta: es.minDelta }),
+    extraState: () => ({
+      lrScale: userScale,
+      ...(plateau === null ? {} : { plateau: plateau.state() }),
+      ...(callbacks.some((c) => c.state !== undefined) ? { callbacks: hooks.state() } : {}),
+    }),
+  });
 
   const state = newLoopState();
   let resumedFrom: FitResult['resumedFrom'] = null;
@@ -221,7 +310,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     // folder holding a run is refused unless resumed, or overwritten (its run files only).
     claimRunFolder(dir, { resume: options.resume === true, overwrite: options.overwrite === true });
     if (options.resume === true) {
-      checkpoints.resume(state);
+      const saved = checkpoints.resume(state);
+      if (typeof saved['lrScale'] === 'number') userScale = saved['lrScale'];
+      if (plateau !== null && saved['plateau'] !== undefined) plateau.load(saved['plateau']);
+      hooks.load(saved['callbacks']);
       resumedFrom = { epoch: state.epoch, position: state.position, step: state.step };
     } else {
       options.onNewRunFolder?.(dir);
@@ -239,11 +331,27 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     optimizer,
     pool,
     lastPath: checkpoints.lastPath,
+    accumulate,
     ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm }),
   });
   const history: EpochLog[] = [];
   let stoppedEarly = false;
   let interrupted = false;
+  let test: FitResult['test'] = null;
+  const validate = async (list: readonly (readonly [string, () => AsyncIterable<Sample>])[]): Promise<Record<string, ValidationResult>> => {
+    const out: Record<string, ValidationResult> = {};
+    for (const [name, data] of list) {
+      out[name] = await validationPass({
+        model,
+        losses,
+        validation: data,
+        step: state.step,
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+        ...(options.metricKeys === undefined ? {} : { metricKeys: options.metricKeys }),
+      });
+    }
+    return out;
+  };
   try {
     while (state.epoch < epochs) {
       const epoch = state.epoch;
@@ -256,8 +364,13 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         logger,
         checkpoint: () => checkpoints.writeLast(state),
         checkpointEverySteps: every,
+        stop: () => hooks.requests.stoppedBy !== null,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+        onStep: async (info) => {
+          options.onStep?.(info);
+          await hooks.stepEnd({ epoch: info.epoch, step: info.step, lr: schedule.at(info.step) });
+          takeLrRequest(info.step);
+        },
       });
       if (run.interrupted) {
         interrupted = true;
@@ -265,37 +378,94 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         logger.interrupted(epoch, state.step, checkpoints.lastPath);
         break;
       }
-      const validation =
-        options.validation === undefined
-          ? undefined
-          : await validationPass({
-              model,
-              losses,
-              validation: options.validation,
-              step: state.step,
-              ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-              ...(options.metricKeys === undefined ? {} : { metricKeys: options.metricKeys }),
-            });
-      const entryBase = { epoch, step: state.step, lr: run.lr, train: run.train, ...(validation === undefined ? {} : { validation }) };
-      const value = monitorValue(monitor.key, entryBase);
+      const results = sets === null ? null : await validate(sets.list);
+      const validationPart = results === null ? {} : sets?.named === true ? { validations: results } : { validation: results['validation'] as ValidationResult };
+      const entryBase = { epoch, step: state.step, lr: run.lr, train: run.train, ...validationPart };
+      const logged = await hooks.epochEnd({ epoch, step: state.step, lr: schedule.at(state.step) }, entryBase);
+      takeLrRequest(state.step);
+      const entryLogged = { ...entryBase, ...(Object.keys(logged).length === 0 ? {} : { logged }) };
+      const value = monitorValue(monitor.key, entryLogged);
       const improved = checkpoints.judge(state, value, epoch);
-      const entry: EpochLog = { ...entryBase, monitor: value, best: improved };
+      if (plateau !== null) plateau.step(monitorValue(plateau.config.monitor, entryLogged), baseSchedule.at(state.step) * userScale);
+      const entry: EpochLog = { ...entryLogged, monitor: value, best: improved };
       endEpoch(state);
       if (improved) await checkpoints.writeBest(state);
       await checkpoints.writeLast(state);
       logger.epoch(entry);
       history.push(entry);
       options.onEpoch?.(entry);
+      if (hooks.requests.stoppedBy !== null) break;
       if (es !== undefined && state.badEpochs >= es.patience) {
         stoppedEarly = true;
         break;
       }
     }
+    if (testSets !== null && !interrupted) {
+      const which = options.test?.checkpoint ?? 'best';
+      const path = which === 'best' ? checkpoints.bestPath : checkpoints.lastPath;
+      restoreWeights(model, readCheckpoint(path), path);
+      const results = await validate(testSets.list);
+      test = results;
+      const record = { checkpoint: `${which}.ckpt`, epoch: which === 'best' ? state.bestEpoch : state.epoch - 1, step: state.step, sets: results };
+      writeFileAtomic(join(dir, 'test.json'), `${JSON.stringify(record, null, 2)}\n`, { overwrite: options.resume === true });
+    }
   } finally {
+    step.dispose();
     optimizer.dispose();
     await pool?.close();
   }
-  return { history, bestEpoch: state.bestEpoch, bestValue: state.bestValue, stoppedEarly, interrupted, steps: state.step, resumedFrom };
+  return {
+    history,
+    bestEpoch: state.bestEpoch,
+    bestValue: state.bestValue,
+    stoppedEarly,
+    interrupted,
+    stoppedBy: hooks.requests.stoppedBy,
+    test,
+    steps: state.step,
+    resumedFrom,
+  };
+}
+
+/** Validation or test data as a list of named sets: one function is the set `validation` / `test`. */
+function namedSets(
+  data: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>> | undefined,
+  what: 'validation' | 'test',
+): { readonly named: boolean; readonly list: readonly (readonly [string, () => AsyncIterable<Sample>])[] } | null {
+  if (data === undefined) return null;
+  if (typeof data === 'function') return { named: false, list: [[what, data]] };
+  const list = Object.entries(data);
+  if (list.length === 0) throw new OptionsError(`fit: ${what} names no set (give a function or { name: () => batches, … })`);
+  for (const [name, fn] of list) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new OptionsError(`fit: ${what} set name must be letters, digits, '_' or '-', got ${JSON.stringify(name)}`);
+    if (typeof fn !== 'function') throw new OptionsError(`fit: ${what} set '${name}' must be a function returning batches`);
+  }
+  return { named: true, list };
+}
+
+/** The monitor when none is given (the first named validation set's loss, or fit's default). */
+function defaultMonitorOf(options: FitOptions): { readonly key: string; readonly mode: 'min' | 'max' } {
+  const v = options.validation;
+  return defaultMonitor(v !== undefined, v !== undefined && typeof v !== 'function' ? Object.keys(v)[0] : undefined);
+}
+
+/** A monitored key must name a validation set the run has. */
+function checkMonitorKey(key: string, sets: ReturnType<typeof namedSets>, what: string): void {
+  if (key.startsWith('validation.') && (sets === null || sets.named)) {
+    throw new OptionsError(
+      sets === null
+        ? `fit: ${what} '${key}' needs a validation set`
+        : `fit: ${what} '${key}': the validation sets are named; monitor 'validations.<name>.…' (${sets.list.map(([n]) => n).join(', ')})`,
+    );
+  }
+  if (key.startsWith('validations.')) {
+    const name = key.split('.')[1] ?? '';
+    if (sets === null || !sets.named || !sets.list.some(([n]) => n === name)) {
+      throw new OptionsError(
+        `fit: ${what} '${key}' names validation set '${name}', which this run does not have (${sets?.named === true ? sets.list.map(([n]) => n).join(', ') : 'no named sets'})`,
+      );
+    }
+  }
 }
 
 /**
@@ -305,7 +475,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
  * weight shapes). `epochs` is not part of it (a finished run may be extended).
  */
 export function fitConfig(options: FitOptions): RunConfig {
-  const monitor = options.monitor ?? defaultMonitor(options.validation !== undefined);
+  const monitor = options.monitor ?? defaultMonitorOf(options);
+  const v = options.validation;
   const layers = options.model.net.layers.map((l) => {
     const { name: _name, ...layerConfig } = l.getConfig();
     return { class: l.getClassName(), config: layerConfig };
@@ -320,5 +491,10 @@ export function fitConfig(options: FitOptions): RunConfig {
     monitor,
     earlyStopping: options.earlyStopping ?? null,
     model: { binding: options.model.binding, layers, weights: options.model.net.weights.map((w) => w.shape) },
+    // Recorded only when used, so runs recorded before these options existed still resume.
+    ...(options.accumulate !== undefined && options.accumulate !== 1 ? { accumulate: options.accumulate } : {}),
+    ...(options.reduceOnPlateau === undefined ? {} : { reduceOnPlateau: reduceOnPlateau(options.reduceOnPlateau, monitor).config }),
+    ...(options.paramGroups === undefined ? {} : { paramGroups: options.paramGroups.map((g) => ({ layers: [...g.layers], lrScale: g.lrScale })) }),
+    ...(v !== undefined && typeof v !== 'function' ? { validationSets: Object.keys(v) } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { OutputError, outputErrorOf } from '../core/safe-fs.js';
  * The files a run writes into its folder (`fit`: checkpoints and log; `fuseflow train` also its
  * record and predictions): what makes a folder "hold a run", and all that overwriting removes.
  */
-export const RUN_FILES = ['run.json', 'best.ckpt', 'last.ckpt', 'log.jsonl', 'predictions.arrow'] as const;
+export const RUN_FILES = ['run.json', 'best.ckpt', 'last.ckpt', 'log.jsonl', 'predictions.arrow', 'test.json'] as const;
 
 /** How the caller spells its options in messages: the library (`resume: true`) or the CLI (`--resume`). */
 export interface RunFolderWords {

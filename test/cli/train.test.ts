@@ -71,7 +71,7 @@ describe('fuseflow train: a folder that holds a run', () => {
     const again = await cli([...HEADERLESS, '--out', out, '--epochs', '2']);
     expect(again.code).toBe(1);
     expect(again.err).toEqual([
-      `fuseflow train: ${out}: already holds a run (run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow); pass --resume to continue it, --overwrite to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow), or choose another --out`,
+      `fuseflow train: ${out}: already holds a run (run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow); pass --resume to continue it, --overwrite to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow, test.json), or choose another --out`,
     ]);
     for (const [f, bytes] of Object.entries(before)) expect(readFileSync(join(out, f)).equals(bytes)).toBe(true);
     const over = await cli([...HEADERLESS, '--out', out, '--epochs', '3', '--overwrite']);

@@ -116,7 +116,7 @@ describe('fit: a new run never reuses a folder holding a run', () => {
     const err = await fit({ ...base(dir), seed: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutputError);
     expect((err as Error).message).toBe(
-      `${dir}: already holds a run (best.ckpt, last.ckpt, log.jsonl); pass resume: true to continue it, overwrite: true to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow), or choose another dir`,
+      `${dir}: already holds a run (best.ckpt, last.ckpt, log.jsonl); pass resume: true to continue it, overwrite: true to replace it (removes only run.json, best.ckpt, last.ckpt, log.jsonl, predictions.arrow, test.json), or choose another dir`,
     );
     // checkpoint bytes, log lines, the user's file and every modification time are as they were
     expect(snapshot(dir)).toEqual(before);

@@ -8,13 +8,24 @@ import type { MetricResults } from '../../eval/metric.js';
 import { progressBar, type ProgressBar } from '../progress-bar.js';
 import type { LoopState } from './loop-state.js';
 
+/** A validation (or test) set's mean losses and metrics. */
+export interface ValidationResult {
+  readonly losses: Readonly<Record<string, number>>;
+  readonly metrics: MetricResults;
+}
+
 /** One line of the JSONL log. */
 export interface EpochLog {
   readonly epoch: number;
   readonly step: number;
   readonly lr: number;
   readonly train: { readonly losses: Readonly<Record<string, number>>; readonly samples: number; readonly samplesPerSecond: number; readonly dataWait: number };
-  readonly validation?: { readonly losses: Readonly<Record<string, number>>; readonly metrics: MetricResults };
+  /** The validation set's losses and metrics (one unnamed set). */
+  readonly validation?: ValidationResult;
+  /** Each named validation set's losses and metrics (`fit`'s `validation` given as a record). */
+  readonly validations?: Readonly<Record<string, ValidationResult>>;
+  /** Values the callbacks logged this epoch. */
+  readonly logged?: Readonly<Record<string, number>>;
   readonly monitor: number;
   readonly best: boolean;
 }

@@ -12,11 +12,12 @@ export interface Monitor {
 }
 
 /**
- * The monitor fit uses when none is given: the validation loss with a validation set, else
- * the training loss; smaller is better.
+ * The monitor fit uses when none is given: the validation loss with a validation set (with named
+ * sets, the first set's: `validations.<name>.losses.total`), else the training loss; smaller is better.
  * @example defaultMonitor(true); // { key: 'validation.losses.total', mode: 'min' }
  */
-export function defaultMonitor(hasValidation: boolean): Monitor {
+export function defaultMonitor(hasValidation: boolean, firstSet?: string): Monitor {
+  if (firstSet !== undefined) return { key: `validations.${firstSet}.losses.total`, mode: 'min' };
   return { key: hasValidation ? 'validation.losses.total' : 'train.losses.total', mode: 'min' };
 }
 
@@ -26,7 +27,7 @@ export function defaultMonitor(hasValidation: boolean): Monitor {
  * @example monitorValue('validation.metrics.auc', entry); // entry.validation.metrics.auc.org
  * @throws {OptionsError} naming the key when the value there is not a number.
  */
-export function monitorValue(key: string, entry: Pick<EpochLog, 'train' | 'validation'>): number {
+export function monitorValue(key: string, entry: Pick<EpochLog, 'train' | 'validation' | 'validations' | 'logged'>): number {
   const parts = key.split('.');
   let node: unknown = entry;
   for (const p of parts) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[p] : undefined;

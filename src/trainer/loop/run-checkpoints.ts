@@ -30,6 +30,11 @@ export interface RunCheckpointsOptions {
   readonly seed: number;
   /** An improvement must beat the best value by more than this. Default 0. */
   readonly minDelta?: number;
+  /**
+   * More training state saved in every checkpoint after fit's own (the plateau scheduler, the
+   * learning-rate factor, callbacks' state), read back by {@link RunCheckpoints.resume}. Default none.
+   */
+  readonly extraState?: () => Readonly<Record<string, unknown>>;
 }
 
 /** The checkpoints of one run. */
@@ -42,8 +47,9 @@ export interface RunCheckpoints {
    * Restores the run from `last.ckpt` into the model, the optimizer and `state`.
    * @throws {InputError} for an unreadable or damaged checkpoint, or weights of other shapes.
    * @throws {OptionsError} naming the first configuration field that differs.
+   * @returns the checkpoint's whole training state (where `extraState` comes back).
    */
-  resume(state: LoopState): void;
+  resume(state: LoopState): Readonly<Record<string, unknown>>;
   /**
    * Records the epoch's monitored value: when it improves on `state.bestValue` (or is the first),
    * it becomes the best (with `epoch`) and the bad-epoch count restarts; otherwise the count grows.
@@ -70,7 +76,11 @@ export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
   const delta = options.minDelta ?? 0;
   let seed = options.seed;
   const write = async (path: string, state: LoopState): Promise<void> => {
-    await saveCheckpoint(path, { model, optimizer: await optimizer.state(), trainState: { loop: { ...state, sums: { ...state.sums } }, seed, monitor, config } });
+    await saveCheckpoint(path, {
+      model,
+      optimizer: await optimizer.state(),
+      trainState: { loop: { ...state, sums: { ...state.sums } }, seed, monitor, config, ...(options.extraState?.() ?? {}) },
+    });
   };
   return {
     lastPath,
@@ -85,6 +95,7 @@ export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
       if (ckpt.optimizer !== null) optimizer.load(ckpt.optimizer);
       Object.assign(state, ckpt.trainState['loop'] as LoopState);
       seed = (ckpt.trainState['seed'] as number | undefined) ?? seed;
+      return ckpt.trainState;
     },
     judge(state, value, epoch) {
       const improved = state.bestValue === null || (monitor.mode === 'min' ? value < state.bestValue - delta : value > state.bestValue + delta);

@@ -27,6 +27,7 @@ export interface StepInfo {
   readonly epoch: number;
   readonly step: number;
   readonly position: number;
+  /** The total loss of the update's last micro-batch. */
   readonly loss: number;
 }
 
@@ -48,10 +49,12 @@ export interface TrainingEpochOptions {
   readonly checkpoint: () => Promise<void>;
   /** Write `last.ckpt` after every this many steps (counted over the run). Default 0: never mid-epoch. */
   readonly checkpointEverySteps?: number;
-  /** Ends the epoch before the next batch. Default none. */
+  /** Ends the epoch before the next batch (at an update boundary when accumulating). Default none. */
   readonly signal?: AbortSignal;
-  /** Called after each step (after any mid-epoch checkpoint). Default none. */
-  readonly onStep?: (info: StepInfo) => void;
+  /** Asked with the signal: true ends the epoch the same way (a callback's stop). Default none. */
+  readonly stop?: () => boolean;
+  /** Called after each update (after any mid-epoch checkpoint); a promise it returns is awaited. Default none. */
+  readonly onStep?: (info: StepInfo) => unknown;
 }
 
 /** How an epoch ended: stopped by the signal, or run to the end of the stream. */
@@ -81,10 +84,16 @@ export async function trainingEpoch(state: LoopState, options: TrainingEpochOpti
   let wait = 0;
   let lr = schedule.at(state.step);
   let interrupted = false;
+  let lastLoss = Number.NaN;
+  const afterUpdate = async (loss: number): Promise<void> => {
+    if (every > 0 && state.step % every === 0) await options.checkpoint();
+    await options.onStep?.({ epoch, step: state.step, position: state.position, loss });
+  };
   const source = options.train({ epoch, seed: options.seed, position: state.position })[Symbol.asyncIterator]();
   try {
     for (;;) {
-      if (options.signal?.aborted === true) {
+      // Stops only between updates: a checkpoint never holds half an accumulation group.
+      if (options.step.pending === 0 && (options.signal?.aborted === true || options.stop?.() === true)) {
         interrupted = true;
         break;
       }
@@ -96,14 +105,20 @@ export async function trainingEpoch(state: LoopState, options: TrainingEpochOpti
       lr = schedule.at(state.step);
       const n = batchSizeAt(batch, model.binding.inputs[0]?.key ?? SAMPLE_ID_KEY);
       const values = await options.step(batch, n, state, lr);
-      state.step += 1;
       state.batches += 1;
       state.samples += n;
       state.position += n;
       for (const [k, v] of Object.entries(values)) state.sums[k] = (state.sums[k] ?? 0) + v;
+      lastLoss = values['total'] as number;
       logger.progress(state, performance.now() - t0, wait);
-      if (every > 0 && state.step % every === 0) await options.checkpoint();
-      options.onStep?.({ epoch, step: state.step, position: state.position, loss: values['total'] as number });
+      if (options.step.pending > 0) continue;
+      state.step += 1;
+      await afterUpdate(lastLoss);
+    }
+    // The epoch's last, partial accumulation group is one update (as Lightning does).
+    if (!interrupted && options.step.flush(lr)) {
+      state.step += 1;
+      await afterUpdate(lastLoss);
     }
   } finally {
     await source.return?.();

@@ -16,6 +16,7 @@ import type { DictModel } from '../models/dict-model.js';
 import { clipByGlobalNorm } from '../optim/clip-gradients.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ReplicaPool } from '../parallel/replica-pool.js';
+import { OptionsError } from '../../core/errors.js';
 import { TrainingError } from '../training-error.js';
 
 /** Options of {@link trainingStep}. */
@@ -34,6 +35,13 @@ export interface TrainingStepOptions {
   readonly pool?: ReplicaPool | null;
   /** The run's `last.ckpt`: a non-finite loss's message says whether it is there to resume from. Required. */
   readonly lastPath: string;
+  /**
+   * Micro-batches per update (gradient accumulation): the gradients of `accumulate` batches are
+   * summed weighted by their rows and divided by the rows in all, so that for losses that are
+   * means over rows the update equals one on the concatenated batch. Default 1 (every batch
+   * updates, exactly as before).
+   */
+  readonly accumulate?: number;
 }
 
 /** Where a step is (named by its errors; `step` is also the forward context's step). */
@@ -43,10 +51,21 @@ export interface StepAt {
 }
 
 /**
- * One optimisation step on `batch` (of `rows` rows) at learning rate `lr`; resolves with the loss
- * values (`total`, then each loss by name, unweighted).
+ * One micro-batch: the gradients of `batch` (of `rows` rows); with `accumulate` 1, or when this
+ * batch completes an accumulation group, one optimizer update at learning rate `lr`. Resolves with
+ * the loss values (`total`, then each loss by name, unweighted). `pending` says how many
+ * micro-batches wait in the accumulator (0 right after an update); `flush` applies a partial
+ * group (the end of an epoch); `dispose` drops the accumulator.
  */
-export type TrainingStep = (batch: Sample, rows: number, at: StepAt, lr: number) => Promise<Record<string, number>>;
+export interface TrainingStep {
+  (batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>>;
+  /** Micro-batches accumulated since the last update. */
+  readonly pending: number;
+  /** Applies the accumulated micro-batches as one update (no-op when none wait); true when it applied one. */
+  flush(lr: number): boolean;
+  /** Disposes the accumulated gradients (without applying them). */
+  dispose(): void;
+}
 
 /**
  * The step function of a run.
@@ -60,6 +79,12 @@ export type TrainingStep = (batch: Sample, rows: number, at: StepAt, lr: number)
 export function trainingStep(options: TrainingStepOptions): TrainingStep {
   const { model, losses, variables, optimizer, lastPath } = options;
   const pool = options.pool ?? null;
+  const accumulate = options.accumulate ?? 1;
+  if (!Number.isInteger(accumulate) || accumulate < 1) throw new OptionsError(`fit: accumulate must be a positive integer, got ${accumulate}`);
+  // Row-weighted gradient sums of the micro-batches since the last update, and their rows.
+  let acc: tf.Tensor[] | null = null;
+  let accRows = 0;
+  let pending = 0;
 
   const applyGradients = (grads: readonly tf.Tensor[], lr: number): void => {
     if (options.clipNorm !== undefined) {
@@ -81,9 +106,47 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
     });
   };
 
-  /** One step on this thread: forward, losses, backward, one update. */
-  const localStep = (batch: Sample, at: StepAt, lr: number): Record<string, number> => {
-    const ctx = { step: at.step, phase: 'train' };
+  /** Applies `grads` (of a batch of `rows` rows) now, or adds them to the accumulation group; disposes them. */
+  const take = (grads: tf.Tensor[], rows: number, lr: number): void => {
+    if (accumulate === 1) {
+      try {
+        applyGradients(grads, lr);
+      } finally {
+        tf.dispose(grads);
+      }
+      return;
+    }
+    const weighted = tf.tidy(() => grads.map((g, i) => (acc === null ? tf.mul(g, rows) : tf.add(acc[i] as tf.Tensor, tf.mul(g, rows)))));
+    tf.dispose(grads);
+    if (acc !== null) tf.dispose(acc);
+    acc = weighted;
+    accRows += rows;
+    pending += 1;
+    if (pending === accumulate) flush(lr);
+  };
+
+  /** Applies the accumulated group as one update: the row-weighted mean of its gradients. */
+  const flush = (lr: number): boolean => {
+    if (acc === null) return false;
+    const sums = acc;
+    const mean = tf.tidy(() => sums.map((g) => tf.div(g, accRows)));
+    tf.dispose(sums);
+    acc = null;
+    accRows = 0;
+    pending = 0;
+    try {
+      applyGradients(mean, lr);
+    } finally {
+      tf.dispose(mean);
+    }
+    return true;
+  };
+
+  /** One micro-batch on this thread: forward, losses, backward; its gradients go to {@link take}. */
+  const localStep = (batch: Sample, rows: number, at: StepAt, lr: number): Record<string, number> => {
+    // Each micro-batch of a group has its own forward step (seeded dropout draws a new mask); with
+    // accumulate 1 this is the optimizer step.
+    const ctx = { step: at.step * accumulate + pending, phase: 'train' };
     let termsKept: tf.Tensor | null = null;
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
@@ -105,8 +168,8 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
       tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
       throw lossNotFinite(batch, at, total, termValues);
     }
-    applyGradients(grads, lr);
-    tf.dispose([result.value, ...grads, ...(termsKept === null ? [] : [termsKept])]);
+    tf.dispose([result.value, ...(termsKept === null ? [] : [termsKept])]);
+    take(grads, rows, lr);
     return out;
   };
 
@@ -114,20 +177,29 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   const parallelStep = async (replicas: ReplicaPool, batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> => {
     let result: Awaited<ReturnType<ReplicaPool['gradients']>>;
     try {
-      result = await replicas.gradients(batch, rows, at.step);
+      result = await replicas.gradients(batch, rows, at.step * accumulate + pending);
     } catch (err) {
       throw new TrainingError((err as Error).message, { epoch: at.epoch, step: at.step }, { cause: err });
     }
     const out: Record<string, number> = { total: result.total };
     losses.forEach((l, i) => (out[l.name] = result.terms[i] as number));
-    try {
-      if (!Number.isFinite(result.total)) throw lossNotFinite(batch, at, result.total, result.terms);
-      applyGradients(result.grads, lr);
-    } finally {
+    if (!Number.isFinite(result.total)) {
       tf.dispose(result.grads);
+      throw lossNotFinite(batch, at, result.total, result.terms);
     }
+    take(result.grads, rows, lr);
     return out;
   };
 
-  return async (batch, rows, at, lr) => (pool === null ? localStep(batch, at, lr) : parallelStep(pool, batch, rows, at, lr));
+  const run = async (batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> =>
+    pool === null ? localStep(batch, rows, at, lr) : parallelStep(pool, batch, rows, at, lr);
+  const dispose = (): void => {
+    if (acc !== null) tf.dispose(acc);
+    acc = null;
+    accRows = 0;
+    pending = 0;
+  };
+  // `pending` stays a live getter (Object.assign would copy its value once).
+  Object.defineProperty(run, 'pending', { get: () => pending, enumerable: true });
+  return Object.assign(run, { flush, dispose }) as TrainingStep;
 }

@@ -40,12 +40,24 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** Options of {@link createOptimizer} beyond its config. */
+export interface CreateOptimizerOptions {
+  /** Factor on the learning rate of each variable (parameter groups). Default 1 for all. */
+  readonly lrScales?: readonly number[];
+}
+
 /**
  * An optimizer for `variables`.
  * @example const opt = createOptimizer({ type: 'adam' }, model.trainableVariables()); opt.apply(grads, 1e-3);
- * @throws {OptionsError} for out-of-range hyper-parameters.
+ * @throws {OptionsError} for out-of-range hyper-parameters, or `lrScales` of another length than `variables`.
  */
-export function createOptimizer(config: OptimizerConfig, variables: readonly tf.Variable[]): Optimizer {
+export function createOptimizer(config: OptimizerConfig, variables: readonly tf.Variable[], options: CreateOptimizerOptions = {}): Optimizer {
+  const scales = options.lrScales;
+  if (scales !== undefined && (scales.length !== variables.length || !scales.every((x) => x >= 0 && Number.isFinite(x)))) {
+    throw new OptionsError(`optimizer: lrScales needs ${variables.length} finite factors ≥ 0, got ${scales.length}`);
+  }
+  // The rate of variable i: exactly `lr` when no factor is given (unchanged updates).
+  const rate = (lr: number, i: number): number => (scales === undefined ? lr : lr * (scales[i] as number));
   const wd = config.weightDecay ?? 0;
   if (!(wd >= 0)) throw new OptionsError(`optimizer: weightDecay must be ≥ 0, got ${wd}`);
   const slotNames = config.type === 'adam' ? ['m', 'v'] : (config.momentum ?? 0) > 0 ? ['momentum'] : [];
@@ -86,7 +98,7 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
           v.assign(v1);
           let update = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps));
           if (wd > 0) update = tf.add(update, tf.mul(variable, wd));
-          variable.assign(tf.sub(variable, tf.mul(update, lr)));
+          variable.assign(tf.sub(variable, tf.mul(update, rate(lr, i))));
         });
       } else {
         const mu = config.momentum ?? 0;
@@ -99,7 +111,7 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
             buf.assign(b);
             g = config.nesterov === true ? tf.add(g, tf.mul(b, mu)) : b;
           }
-          variable.assign(tf.sub(variable, tf.mul(g, lr)));
+          variable.assign(tf.sub(variable, tf.mul(g, rate(lr, i))));
         });
       }
     });

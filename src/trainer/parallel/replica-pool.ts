@@ -136,7 +136,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     throw new FuseflowError(bad);
   }
 
-  const stateWeights = model.net.weights.filter((w) => !w.trainable);
+  const stateWeights = model.net.weights.filter((_, i) => layout.weights[i]?.trainable === false);
   return {
     threads,
     async gradients(batch, size, step) {

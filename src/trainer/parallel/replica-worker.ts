@@ -60,8 +60,8 @@ try {
         region.set(g.dataSync(), at.offset);
       });
       let at = layout.gradFloats;
-      for (const w of net.weights) {
-        if (w.trainable) continue;
+      for (const [i, w] of net.weights.entries()) {
+        if (layout.weights[i]?.trainable !== false) continue;
         const data = w.read().dataSync() as Float32Array;
         region.set(data, at);
         at += data.length;

@@ -2,17 +2,21 @@
  * The flat float32 layout of a model's weights and gradients in shared memory (see
  * {@link WeightLayout}): weights in `net.weights` order, gradients in `trainableVariables()`
  * order, one gradient region per replica followed by that replica's state weights (batch-norm
- * moving statistics, which each replica updates from its own slice).
+ * moving statistics, which each replica updates from its own slice; frozen layers' weights are not
+ * state: no replica changes them, so they are not copied back).
  */
 import type { DictModel } from '../models/dict-model.js';
+import { stateWeightFlags } from '../models/trainable.js';
 import type { WeightLayout } from './replica-protocol.js';
 
 /** The layout of `model`'s weights and gradients. */
 export function weightLayout(model: DictModel): WeightLayout {
   let offset = 0;
-  const weights = model.net.weights.map((w) => {
+  // `trainable` here means learnable (frozen or not): only state weights are copied back.
+  const state = stateWeightFlags(model.net);
+  const weights = model.net.weights.map((w, i) => {
     const size = w.shape.reduce<number>((a, d) => a * (d ?? 1), 1);
-    const entry = { offset, size, trainable: w.trainable };
+    const entry = { offset, size, trainable: state[i] !== true };
     offset += size;
     return entry;
   });
