@@ -15,6 +15,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   info: { summary: 'print size, spacing, origin, direction, dtype and value range of an image file or DICOM series', load: () => import('./commands/info.js') },
   cache: { summary: 'status, verify or delete a static cache folder', load: () => import('./commands/cache.js') },
+  emit: { summary: 'write a Slurm script or Kubernetes Jobs that run cache fill / eval as N shards, then commit / merge', load: () => import('./commands/emit.js') },
   demo: { summary: 'run the end-to-end example on the in-repo data (what `npm start` runs)', load: () => import('./commands/demo.js') },
   eval: { summary: 'evaluate predictions from CSV / Arrow files: AUC, AP, accuracy, CIs, … as a table, JSON or HTML report', load: () => import('./commands/eval.js') },
   predict: { summary: 'run a checkpoint over whole volumes (sliding window); one prediction per input, on its grid', load: () => import('./commands/predict.js') },
