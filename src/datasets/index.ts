@@ -24,3 +24,21 @@ export {
   type KnightRecord,
   type KnightTable,
 } from './knight/index.js';
+export {
+  isic,
+  isicMetadata,
+  readIsicGroundTruth,
+  readIsicMetadata,
+  encodeIsicMetadata,
+  ISIC_FILES,
+  ISIC_CLASSES,
+  ISIC_SEX,
+  ISIC_SITES,
+  ISIC_AGE_BINS,
+  ISIC_METADATA_FEATURES,
+  type IsicOptions,
+  type IsicBuild,
+  type IsicMetadataOptions,
+  type IsicTruth,
+  type IsicMetadata,
+} from './isic/index.js';

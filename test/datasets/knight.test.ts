@@ -9,7 +9,7 @@ import { encodeKnightClinical, knight, KNIGHT_FEATURES } from '../../src/dataset
 import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
 import { dataset } from '../../src/streams/dataset.js';
 import { tempFolder } from '../temp-folder.js';
-import { REPLICA_CASES, replicaRecord, writeKnightReplica, writeReplicaCt } from './knight-replica.js';
+import { REPLICA_CASES, replicaRecord, writeKnightReplica, writeReplicaCt } from '../../examples/knight-replica.js';
 
 const { dir } = tempFolder('fuseflow-knight-test-');
 const root = join(dir, 'knight', 'data');

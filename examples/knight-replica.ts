@@ -1,13 +1,13 @@
 /**
- * Test helper: a small KNIGHT replica in the published layout (github.com/neheller/KNIGHT,
+ * A small KNIGHT replica in the published layout, for tests and the examples (github.com/neheller/KNIGHT,
  * `knight/data/`): `knight.json` with the real record structure (every field of a real record,
  * values made up) and `case_XXXXX/imaging.nii.gz` CTs with synthetic pixels in KiTS's axis order
  * (index axis 0 runs along the patient's superior–inferior axis).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createImage } from '../../src/core/image.js';
-import { writeImageLocal } from '../../src/ops/image/io/write-image-local.js';
+import { createImage } from '../src/core/image.js';
+import { writeImageLocal } from '../src/ops/image/io/write-image-local.js';
 
 /** The clinical fields a replica case varies; everything else takes a real record's values. */
 export interface ReplicaCase {
