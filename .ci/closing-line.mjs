@@ -35,6 +35,15 @@ if (report.numTotalTests === 0 && failed === 0) {
   failed = 1;
   console.log('ci: no test ran');
 }
+// A suite skipped for a missing engine (test/engines/engine-suite.ts) says what to install in its title.
+const engineSkips = new Set();
+for (const suite of report.testResults ?? []) {
+  for (const t of suite.assertionResults ?? []) {
+    const title = (t.ancestorTitles ?? []).find((a) => a.includes('(skipped: '));
+    if ((t.status === 'pending' || t.status === 'skipped') && title !== undefined) engineSkips.add(title);
+  }
+}
+for (const title of engineSkips) console.log(`ci: skipped: ${title}`);
 const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
 console.log(`${report.numPassedTests} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ''));
 process.exitCode = failed > 0 ? 1 : 0;
