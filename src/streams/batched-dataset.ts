@@ -14,9 +14,10 @@ import type { BatchRunner, BatchTaskItem } from './batch-runner.js';
 import { collate, type CollateOptions } from './collate.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
 import { dataset, type Dataset, type DatasetOptions, type ResumeState } from './dataset.js';
-import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
+import { validateShard, type Shard } from './epoch-order.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';
 import { idProcessor } from './process-id.js';
+import { rankIds } from './rank-ids.js';
 import { cancellable, CancelledError, positiveInteger } from './to-operator.js';
 
 /** Options of {@link batchedDataset}: a dataset's options with a batch runner instead of a sample runner. */
@@ -78,8 +79,8 @@ const NO_OPS = pipeline([], { name: 'batched.none' });
 /**
  * Builds a dataset with a batch-level stream.
  *
- * A batch is the next `size` ids of this rank's epoch order (`epochOrder` + `shardOf`, as in
- * `dataset.stream`); each id runs `source` → static pipeline (through the store) → dynamic
+ * A batch is the next `size` ids of this rank's epoch order (`rankIds`, as in `dataset.stream`;
+ * ids may be an id column, decoded batch by batch); each id runs `source` → static pipeline (through the store) → dynamic
  * pipeline with the stream's `(seed, epoch)`, and the batch's outputs are collated. With a
  * one-output-per-id pipeline the batches equal `batch({ size, dropLast, collate })` over
  * `dataset.stream` with the same options, bit for bit; an id the pipelines drop or split makes
@@ -123,7 +124,7 @@ export function batchedDataset(options: BatchedDatasetOptions): BatchedDataset {
     validateShard(shard);
     const window = positiveInteger('batches: window', opts.window, 2);
     const collateOptions = opts.collate ?? {};
-    const mine = shardOf(epochOrder(ds.ids, { epoch, seed, shuffle: opts.shuffle ?? true }), shard);
+    const mine = rankIds(ds.ids, { epoch, seed, shuffle: opts.shuffle ?? true, shard });
     const start = resume?.position ?? 0;
     if (!Number.isInteger(start) || start < 0 || start > mine.length) {
       throw new OptionsError(`batches: resume position ${String(start)} is outside this rank's ${mine.length} ids`);
@@ -131,7 +132,11 @@ export function batchedDataset(options: BatchedDatasetOptions): BatchedDataset {
     const left = mine.length - start;
     const count = opts.dropLast === true ? Math.floor(left / size) : Math.ceil(left / size);
     const run: RunKey = { seed, epoch };
-    const idsOf = (b: number): string[] => mine.slice(start + b * size, Math.min(start + (b + 1) * size, mine.length));
+    const idsOf = (b: number): string[] => {
+      const out: string[] = [];
+      for (let p = start + b * size, end = Math.min(start + (b + 1) * size, mine.length); p < end; p++) out.push(mine.at(p));
+      return out;
+    };
 
     let guarded: { cancel: Cancellation; sp: Pipeline; dp: Pipeline } | undefined;
     const guard = (cancel: Cancellation): { sp: Pipeline; dp: Pipeline } => {

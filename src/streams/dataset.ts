@@ -12,7 +12,9 @@ import { pipeline, type Pipeline, type RunKey } from '../ops/pipeline.js';
 import { asObservable } from './as-observable.js';
 import type { DynamicRunner, StaticStore } from '../workers/contracts.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
-import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
+import { shardOf, validateShard, type Shard } from './epoch-order.js';
+import { indexOfId, isIdColumn, type IdColumn, type SampleIds } from './id-column.js';
+import { listedIds, rankIds, type RankIds } from './rank-ids.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';
 import { runnerBatcher, type RunnerBatcher } from './runner-batcher.js';
 import { cancellable, positiveInteger } from './to-operator.js';
@@ -20,8 +22,14 @@ import { idProcessor } from './process-id.js';
 
 /** Options of {@link dataset}. */
 export interface DatasetOptions {
-  /** The sample ids (unique). */
-  readonly ids: readonly string[];
+  /**
+   * The sample ids (unique): a `string[]`, or an {@link IdColumn} such as
+   * `idsFromArrowFile('ids.arrow')` for id sets larger than memory. With a column the epoch order
+   * is a computed permutation of row indices (`indexPermutation`), shards are strided position
+   * sets, and an id is decoded only when its sample is made; its ids are not checked for
+   * duplicates, and `get` looks an id up by scanning the column.
+   */
+  readonly ids: SampleIds;
   /** Builds the initial sample of an id (may read a file). Default `createSample(id)`. */
   readonly source?: (id: string) => Sample | Promise<Sample>;
   /** Deterministic ops whose output may be cached (only `static` ops). Default none. */
@@ -87,7 +95,8 @@ export interface StreamOptions {
    * An explicit epoch order to use instead of the seeded permutation; sharding still applies to
    * it. Ids may repeat (e.g. a balanced batch sampler's oversampling): the k-th repeat of an id
    * (k ≥ 1) runs the dynamic pipeline with a seed derived from `(seed, k)`, so each repeat gets
-   * its own augmentation (the first occurrence matches `get(id, { seed, epoch })`).
+   * its own augmentation (the first occurrence matches `get(id, { seed, epoch })`). Only with
+   * `string[]` ids (an order over an id column would list every id in memory).
    */
   readonly order?: readonly string[];
 }
@@ -102,7 +111,8 @@ export interface DatasetStream extends CreditStream<Sample> {
 
 /** A built dataset. */
 export interface Dataset {
-  readonly ids: readonly string[];
+  /** The ids as given: a copy of a `string[]`, or the {@link IdColumn} itself. */
+  readonly ids: SampleIds;
   readonly staticPipeline: Pipeline;
   readonly dynamicPipeline: Pipeline;
   /** Streams the epoch (see {@link StreamOptions}). */
@@ -135,16 +145,20 @@ function asPipeline(p: Pipeline | readonly Op<object>[] | undefined, name: strin
  * @example
  * const ds = dataset({ ids: ['a', 'b'], dynamicPipeline: [randFlip({ key: 'data.img' })] });
  * for await (const s of ds.stream({ epoch: 0, seed: 42, window: 8 })) train(s);
- * @throws {OptionsError} for duplicate ids or a random op in the static pipeline.
+ * @throws {OptionsError} for duplicate ids (in a `string[]`) or a random op in the static pipeline.
  */
 export function dataset(options: DatasetOptions): Dataset {
-  const ids = [...options.ids];
-  const known = new Set(ids);
-  if (known.size !== ids.length) {
+  const given = options.ids;
+  const ids: SampleIds = isIdColumn(given) ? given : [...given];
+  const column: IdColumn | undefined = isIdColumn(ids) ? ids : undefined;
+  const list: readonly string[] | undefined = isIdColumn(ids) ? undefined : ids;
+  const known = list === undefined ? undefined : new Set(list);
+  if (list !== undefined && known !== undefined && known.size !== list.length) {
     const seen = new Set<string>();
-    const dup = ids.find((id) => (seen.has(id) ? true : (seen.add(id), false)));
+    const dup = list.find((id) => (seen.has(id) ? true : (seen.add(id), false)));
     throw new OptionsError(`dataset: sample id '${String(dup)}' appears twice in ids`);
   }
+  const isKnown = (id: string): boolean => (column !== undefined ? indexOfId(column, id) >= 0 : known?.has(id) === true);
   const staticP = asPipeline(options.staticPipeline, 'static', 0);
   const randomOp = staticP.ops.find((op) => op.kind === 'random');
   if (randomOp !== undefined) {
@@ -160,7 +174,7 @@ export function dataset(options: DatasetOptions): Dataset {
   const processId = idProcessor({ source, store, runner });
 
   const getAll = async (id: string, run: Partial<RunKey> = {}): Promise<Sample[]> => {
-    if (!known.has(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids)`);
+    if (!isKnown(id)) throw new FuseflowError(`dataset: unknown sample id '${id}' (the dataset has ${ids.length} ids${column === undefined ? '' : ` in ${column.label}`})`);
     return processId(id, { seed: run.seed ?? 0, epoch: run.epoch ?? 0 }, staticP, dynamicP, undefined, undefined);
   };
 
@@ -180,12 +194,14 @@ export function dataset(options: DatasetOptions): Dataset {
     const concurrency = positiveInteger('stream: concurrency', opts.concurrency, runner === undefined ? Math.min(4, window) : window);
     const runnerBatch = positiveInteger('stream: runnerBatch', opts.runnerBatch, concurrency);
     if (opts.order !== undefined) {
+      if (known === undefined) throw new OptionsError(`stream: an explicit order needs the ids as a string[]; this dataset reads them from ${column?.label ?? 'a column'}`);
       const unknown = opts.order.find((id) => !known.has(id));
       if (unknown !== undefined) throw new OptionsError(`stream: order holds unknown sample id '${unknown}'`);
     }
-    const order = opts.order !== undefined ? [...opts.order] : epochOrder(ids, { epoch, seed, shuffle: opts.shuffle ?? true });
     const shardBlock = positiveInteger('stream: shardBlock', opts.shardBlock, 1);
-    const mine = shardOf(order, shard, shardBlock);
+    const order = opts.order === undefined ? undefined : [...opts.order];
+    const mine: RankIds =
+      order === undefined ? rankIds(ids, { epoch, seed, shuffle: opts.shuffle ?? true, shard, blockSize: shardBlock }) : listedIds(shardOf(order, shard, shardBlock));
     const start = resume?.position ?? 0;
     if (!Number.isInteger(start) || start < 0 || start > mine.length) {
       throw new OptionsError(`stream: resume position ${String(start)} is outside this rank's ${mine.length} ids`);
@@ -193,7 +209,7 @@ export function dataset(options: DatasetOptions): Dataset {
     const run: RunKey = { seed, epoch };
     // An id repeated within the epoch (an oversampling order) draws fresh randomness for each
     // repeat: the k-th repeat (k ≥ 1) runs with a seed derived from (seed, k).
-    const repeats = opts.order === undefined ? undefined : shardOf(occurrences(order), shard, shardBlock);
+    const repeats = order === undefined ? undefined : shardOf(occurrences(order), shard, shardBlock);
     const runs = new Map<number, RunKey>([[0, run]]);
     const runFor = (k: number): RunKey => {
       let r = runs.get(k);
@@ -214,7 +230,7 @@ export function dataset(options: DatasetOptions): Dataset {
             batcher = guarded.batchers.get(k);
             if (batcher === undefined) guarded.batchers.set(k, (batcher = runnerBatcher(runner, r, runnerBatch, guarded.cancel)));
           }
-          return processId(mine[position] as string, r, guarded.sp, guarded.dp, cancel, batcher);
+          return processId(mine.at(position), r, guarded.sp, guarded.dp, cancel, batcher);
         }, concurrency),
       );
     };
