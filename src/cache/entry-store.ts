@@ -29,6 +29,9 @@ export function payloadKeyOf(initialId: string, ordinal: number): string {
   return payloadKey(idKey(initialId), ordinal);
 }
 
+/** What a cache needs of its store (one LMDB environment, or several shards read as one). */
+export type EntryStoreView = Pick<EntryStore, 'entry' | 'records' | 'all' | 'readOutputs' | 'put' | 'close'>;
+
 /** Entries and payloads of one cache folder in LMDB. */
 export class EntryStore {
   private readonly root: RootDatabase;

@@ -13,3 +13,18 @@ export { type FileIdentity } from './input-files.js';
 export { SampleCache, payloadKeyOf, type CacheStatus, type VerifyProblem, type VerifyOptions } from './sample-cache.js';
 export { CACHE_FILES } from './cache-files.js';
 export { STATIC_RUN } from './static-run.js';
+export {
+  fillShard,
+  commitShards,
+  pullShards,
+  loadDatasetModule,
+  shardOfId,
+  shardIds,
+  readPlan,
+  type ShardFillOptions,
+  type ShardFillReport,
+  type CommitReport,
+  type PullReport,
+  type DatasetDefinition,
+  type ShardPlan,
+} from './sharded/index.js';

@@ -20,7 +20,7 @@ export const MANIFEST_COLUMNS = ['initialSampleId', 'sampleId', 'ordinal', 'stat
  * the order in which parallel workers filled the cache).
  * @example const labels = buildManifest(entries).getChild('data.label')?.toArray();
  */
-export function buildManifest(entries: Iterable<CacheEntry>): Table {
+export function buildManifest(entries: Iterable<Pick<CacheEntry, 'initialId' | 'status' | 'outputs'>>): Table {
   const sorted = [...entries].sort((a, b) => (a.initialId < b.initialId ? -1 : a.initialId > b.initialId ? 1 : 0));
   const initial: string[] = [];
   const ids: (string | null)[] = [];

@@ -13,6 +13,8 @@ import { cacheKey, CACHE_FORMAT_VERSION } from './cache-key.js';
 import { MARKER_FILE, writeMarker } from './cache-marker.js';
 import { CACHE_FILES } from './cache-files.js';
 import { SampleCache } from './sample-cache.js';
+import { readPlan } from './sharded/shard-files.js';
+import { ShardedEntryStore, requireCommitted } from './sharded/sharded-store.js';
 
 export type { CacheDescription } from './cache-description.js';
 
@@ -90,6 +92,8 @@ export interface OpenCacheFolderOptions {
  * Opens an existing cache folder (`<dir>/<cacheKey>`) from its recorded pipeline spec (for
  * `fuseflow cache` and for readers in other threads or processes). Ops are built only when
  * something needs to recompute (an audit, `verify({ recompute: true })`), so plain readers stay light.
+ * A committed sharded cache (`fuseflow cache fill --shards`, then `cache commit`, or its `cache pull`
+ * copy) opens the same way and reads exactly as one cache (read-only: its shards are routed by id).
  * @example const cache = await openCacheFolder('/scratch/cache/3f9c…', { opsModules: ['./my-ops.js'] });
  * @throws {InputError} naming the file: no cache folder, a damaged `pipeline.json`, a `cache.mdb`
  *   that is not a sound LMDB file.
@@ -98,9 +102,11 @@ export function openCacheFolder(folder: string, options: OpenCacheFolderOptions 
   // Synchronous work; an error thrown in the executor rejects the promise.
   return new Promise((done) => {
     const desc = readDescription(folder);
+    const plan = readPlan(folder);
     done(
       new SampleCache({
         folder: resolve(folder),
+        ...(plan === undefined ? {} : { store: new ShardedEntryStore(resolve(folder), plan) }),
         key: desc.key,
         spec: desc.spec,
         audit: options.audit ?? false,
@@ -112,11 +118,19 @@ export function openCacheFolder(folder: string, options: OpenCacheFolderOptions 
 }
 
 /**
- * Reads and checks `pipeline.json` of a cache folder (which must also hold `cache.mdb`).
+ * Reads and checks `pipeline.json` of a cache folder (which must also hold `cache.mdb`, or be a
+ * committed sharded cache: `sharded.json` and `committed.json`).
  * @throws {InputError} naming the file that is missing or damaged.
  */
 export function readDescription(folder: string): CacheDescription {
   const desc = readDescriptionFile(folder);
+  const plan = readPlan(folder);
+  if (plan !== undefined) {
+    if (plan.key !== desc.key)
+      throw new InputError(`the sharded cache plan names key ${plan.key.slice(0, 12)}…, pipeline.json ${desc.key.slice(0, 12)}… (damaged)`, { file: folder });
+    requireCommitted(folder, plan);
+    return desc;
+  }
   const store = join(folder, CACHE_FILES.store);
   let isFile = false;
   try {

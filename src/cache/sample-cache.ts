@@ -19,7 +19,7 @@ import type { StaticStore } from '../workers/contracts.js';
 import { AuditSchedule, StaleCacheError, type AuditOptions } from './audit.js';
 import { CACHE_FILES } from './cache-files.js';
 import { summarize, type CacheEntry } from './cache-entry.js';
-import { EntryStore } from './entry-store.js';
+import { EntryStore, type EntryStoreView } from './entry-store.js';
 import { computeEntry, type ComputedEntry, type FillResult } from './fill-worker.js';
 import { fillCache, type FillOptions, type FillReport } from './fill-cache.js';
 import { changedInput, identify } from './input-files.js';
@@ -54,6 +54,8 @@ export interface SampleCacheInit {
   readonly readOnly: boolean;
   /** Modules the user named that define the pipeline's user ops (caches opened from a folder). */
   readonly opsModules?: readonly string[];
+  /** The store to read (a sharded cache's shards as one); default the folder's own `cache.mdb`. */
+  readonly store?: EntryStoreView;
 }
 
 /**
@@ -69,7 +71,7 @@ export class SampleCache implements StaticStore {
   readonly key: string;
   readonly spec: PipelineSpec;
   private pipeline: Pipeline | undefined;
-  private readonly store: EntryStore;
+  private readonly store: EntryStoreView;
   private readonly opsModules: readonly string[];
   private readonly schedule: AuditSchedule | undefined;
   private readonly inflight = new Map<string, Promise<readonly Sample[]>>();
@@ -86,7 +88,7 @@ export class SampleCache implements StaticStore {
     this.pipeline = init.pipeline;
     this.opsModules = init.opsModules ?? [];
     this.schedule = init.audit === false ? undefined : new AuditSchedule(init.audit);
-    this.store = new EntryStore(init.folder, CACHE_FILES.store, init.readOnly);
+    this.store = init.store ?? new EntryStore(init.folder, CACHE_FILES.store, init.readOnly);
   }
 
   /** True when `initialId` is committed and its input files are unchanged. */

@@ -8,7 +8,7 @@ import type { Sample } from '../core/sample.js';
 import { StaleCacheError } from './audit.js';
 import type { CacheEntry } from './cache-entry.js';
 import { decodeEntry } from './entry-record.js';
-import { idKey, type EntryStore } from './entry-store.js';
+import { idKey, type EntryStoreView } from './entry-store.js';
 import { changedInput } from './input-files.js';
 
 /** One problem found by {@link verifyCache}. */
@@ -35,7 +35,7 @@ export interface VerifyOptions {
 /** What {@link verifyCache} needs of a cache. */
 export interface VerifiedCache {
   readonly folder: string;
-  readonly store: EntryStore;
+  readonly store: EntryStoreView;
   /** Recomputes one entry and throws a StaleCacheError when it differs. */
   readonly audit: (initialId: string, entry: CacheEntry) => Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * `fuseflow cache status|verify|delete DIR`: inspect, check or remove static caches. DIR is a
- * cache folder (`<root>/<cacheKey>`, holding `pipeline.json` and `cache.mdb`) or a root holding
- * several; `delete` takes a single cache folder only and removes only the files its marker lists.
+ * cache folder (`<root>/<cacheKey>`, holding `pipeline.json` and `cache.mdb`, or a committed
+ * sharded cache) or a root holding several; `delete` takes a single cache folder only and removes
+ * only the files its marker lists. `fill|commit|pull` (the sharded cache) live in cache-shards.ts.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +10,11 @@ import { deleteCacheFolder } from '../../cache/delete-cache.js';
 import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
 import { CACHE_FILES } from '../../cache/cache-files.js';
 import { InputError } from '../../core/errors.js';
+import { readPlan, SHARDED_FILES } from '../../cache/sharded/shard-files.js';
+import { runShardCommand, SHARD_HELP } from './cache-shards.js';
 
 const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
+       fuseflow cache <fill|commit|pull> … (a sharded cache, filled by many processes)
 
   status DIR             entries, outputs, dropped samples, payload size and ops of each cache
   verify DIR             check every entry's checksum (metadata and payloads), its commit
@@ -22,11 +26,13 @@ const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
   delete DIR --yes       remove one cache: only the files its marker (.fuseflow-cache.json) lists,
                          then the folder if nothing else is in it
 
-DIR is a cache folder (<root>/<key>) or a root that holds cache folders.
+${SHARD_HELP}
+
+DIR is a cache folder (<root>/<key>, or a sharded cache's SHARED_DIR) or a root that holds cache folders.
 exit codes: 0 ok, 1 problems found or bad input, 2 usage`;
 
 function isCacheFolder(dir: string): boolean {
-  return existsSync(join(dir, CACHE_FILES.pipeline)) && existsSync(join(dir, CACHE_FILES.store));
+  return existsSync(join(dir, CACHE_FILES.pipeline)) && (existsSync(join(dir, CACHE_FILES.store)) || existsSync(join(dir, SHARDED_FILES.plan)));
 }
 
 function isFolder(path: string): boolean {
@@ -49,6 +55,12 @@ function cacheFolders(dir: string): string[] {
   return found;
 }
 
+/** The shard count of a sharded cache folder, or 'none (one LMDB environment)'. */
+function shardsLine(folder: string): string {
+  const plan = readPlan(folder);
+  return plan === undefined ? 'none (one LMDB environment)' : `${plan.shards} (committed; read as one cache)`;
+}
+
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
 async function status(dir: string): Promise<number> {
@@ -61,6 +73,7 @@ async function status(dir: string): Promise<number> {
   key        ${s.key}
   salt       ${JSON.stringify(desc.salt)}
   created    ${desc.createdAt}
+  shards     ${shardsLine(folder)}
   ops        ${desc.spec.ops.map((o) => `${o.name}@${o.version}`).join(' → ')}
   entries    ${s.entries} initial ids (${s.dropped} dropped)
   outputs    ${s.outputs} samples, ${mib(s.payloadBytes)} of payload
@@ -128,6 +141,7 @@ function parse(args: readonly string[]): Parsed {
 /** Entry point of `fuseflow cache`. */
 export async function run(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if ((sub === 'fill' || sub === 'commit' || sub === 'pull') && !rest.includes('--help') && !rest.includes('-h')) return runShardCommand(sub, rest);
   const { positional, flags, opsModules, error } = parse(rest);
   const [dir, ...extra] = positional;
   if (sub === undefined || sub === '--help' || sub === '-h' || flags.has('--help')) {

@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CACHE_FILES, openCacheFolder, openSampleCache, readManifest } from '../../../src/cache/index.js';
+import { commitShards } from '../../../src/cache/sharded/commit-shards.js';
+import { loadDatasetModule, type DatasetDefinition } from '../../../src/cache/sharded/dataset-module.js';
+import { fillShard } from '../../../src/cache/sharded/fill-shard.js';
+import { pullShards } from '../../../src/cache/sharded/pull-shards.js';
+import { shardIds, shardName, shardOfId } from '../../../src/cache/sharded/shard-assign.js';
+import { SHARDED_FILES } from '../../../src/cache/sharded/shard-files.js';
+import { PUBLISHING } from '../../../src/cache/sharded/publish-shard.js';
+import { InputError } from '../../../src/core/errors.js';
+import { OutputError } from '../../../src/core/safe-fs.js';
+import { encodePayload } from '../../../src/cache/payload-codec.js';
+import { createHash } from 'node:crypto';
+import { tempFolder } from '../../temp-folder.js';
+
+const { dir } = tempFolder('ff-sharded-');
+const fewModule = fileURLToPath(new URL('./few-ids-dataset.ts', import.meta.url));
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** sha256 of each output's encoded payload, by initial id, from any cache. */
+async function payloadHashes(
+  cache: { get(id: string): Promise<readonly import('../../../src/core/sample.js').Sample[] | undefined> },
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const id of ids)
+    out.set(
+      id,
+      ((await cache.get(id)) ?? []).map((s) => sha(encodePayload(s))),
+    );
+  return out;
+}
+
+describe('shard assignment', () => {
+  it('is the first 48 bits of SHA-256 modulo the count (values from python hashlib)', () => {
+    // python3: int(hashlib.sha256(id.encode()).hexdigest()[:12], 16) % n
+    expect([4, 4096, 7].map((n) => shardOfId('case-000', n))).toEqual([3, 1387, 3]);
+    expect([4, 4096, 7].map((n) => shardOfId('case-123', n))).toEqual([2, 106, 2]);
+    expect([4, 4096, 7].map((n) => shardOfId('few-5', n))).toEqual([2, 3290, 2]);
+    expect([4, 4096, 7].map((n) => shardOfId('x', n))).toEqual([2, 1830, 3]);
+  });
+
+  it('splits ids into disjoint sorted shards that cover them all, whatever their order', () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `id-${(i * 7919) % 300}`);
+    const shards = [0, 1, 2, 3, 4].map((i) => shardIds(ids, i, 5));
+    expect(shards.flat().sort()).toEqual([...ids].sort());
+    for (const s of shards) expect(s).toEqual([...s].sort());
+    expect(shardIds([...ids].reverse(), 2, 5)).toEqual(shards[2]);
+    expect(() => shardIds(ids, 5, 5)).toThrow(/shard index must be an integer from 0 to 4/);
+    expect(shardName(2, 4)).toBe('00002-of-00004');
+  });
+});
+
+describe('4,096 shards over 24 ids', () => {
+  it('fills (most shards empty), commits and reads back exactly as one cache', async () => {
+    const ds = await loadDatasetModule(fewModule);
+    const shared = join(dir, 'many');
+    for (let i = 0; i < 4096; i++) await fillShard({ dataset: ds, shards: 4096, index: i, to: shared, local: join(dir, 'many-local'), threads: 0 });
+    const names = readdirSync(join(shared, SHARDED_FILES.shards));
+    expect(names).toHaveLength(4096);
+    expect(commitShards(shared)).toMatchObject({ shards: 4096, entries: 24, rows: 24, outcome: 'committed' });
+
+    const single = openSampleCache({ dir: join(dir, 'many-single'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
+    await single.fill(ds.ids, { threads: 0 });
+    await single.close();
+    const plain = await openCacheFolder(single.folder);
+    const sharded = await openCacheFolder(shared);
+    expect(sharded.key).toBe(plain.key);
+    expect(await payloadHashes(sharded, ds.ids)).toEqual(await payloadHashes(plain, ds.ids));
+    expect(sharded.status()).toMatchObject({ entries: 24, outputs: 24, dropped: 0 });
+    expect(await sharded.verify()).toEqual([]);
+    expect(readFileSync(join(shared, CACHE_FILES.manifest))).toEqual(readFileSync(join(single.folder, CACHE_FILES.manifest)));
+    await sharded.close();
+    await plain.close();
+  }, 60_000);
+});
+
+describe('commit, pull and reruns', () => {
+  let ds: DatasetDefinition;
+  const shared = join(dir, 'small');
+  const fill = (index: number): ReturnType<typeof fillShard> => fillShard({ dataset: ds, shards: 5, index, to: shared, local: join(dir, `small-local-${index}`), threads: 0 });
+
+  it('names the shards that are missing, and never takes a half-published one for a shard', async () => {
+    ds = await loadDatasetModule(fewModule);
+    await fill(0);
+    await fill(3);
+    // A publish killed mid-copy leaves a temporary folder: it is not a shard.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const stale = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00ab@${hostname()}`);
+    mkdirSync(stale);
+    writeFileSync(join(stale, CACHE_FILES.store), 'half');
+    expect(() => commitShards(shared)).toThrow(/3 of 5 shards are not published: 1-2, 4/);
+    expect(existsSync(join(shared, SHARDED_FILES.committed))).toBe(false);
+    await expect(openCacheFolder(shared)).rejects.toThrow(/not committed yet .*fuseflow cache commit/);
+    expect((await fill(1)).outcome).toBe('published');
+    expect(existsSync(stale)).toBe(false); // removed by the next publish of shard 1 on this host (its process is dead)
+  });
+
+  it('a published shard is left alone; a rerun of fill and commit does nothing', async () => {
+    await fill(2);
+    await fill(4);
+    expect((await fill(3)).outcome).toBe('already-published');
+    expect(commitShards(shared).outcome).toBe('committed');
+    const manifest = readFileSync(join(shared, CACHE_FILES.manifest));
+    expect(commitShards(shared).outcome).toBe('already-committed');
+    expect(readFileSync(join(shared, CACHE_FILES.manifest))).toEqual(manifest);
+    expect(readManifest(join(shared, CACHE_FILES.manifest)).getChild('initialSampleId')?.toArray()).toEqual([...ds.ids].sort());
+  });
+
+  it('refuses another shard count or another pipeline in the same folder', async () => {
+    await expect(fillShard({ dataset: ds, shards: 4, index: 0, to: shared, threads: 0 })).rejects.toThrow(/planned with 5 shards, this fill says --shards 4/);
+    const other = { ...ds, salt: 'another' };
+    await expect(fillShard({ dataset: other, shards: 5, index: 0, to: shared, threads: 0 })).rejects.toThrow(/another static pipeline or salt/);
+  });
+
+  it('pulls to local disk checking SHA-256, once; a damaged byte on the shared side is refused and nothing is left', async () => {
+    const local = join(dir, 'pulled');
+    expect(pullShards(shared, local).outcome).toBe('pulled');
+    expect(pullShards(shared, local).outcome).toBe('already-pulled');
+    const pulled = await openCacheFolder(local);
+    const fromShared = await openCacheFolder(shared);
+    expect(await payloadHashes(pulled, ds.ids)).toEqual(await payloadHashes(fromShared, ds.ids));
+    expect(pulled.manifest().numRows).toBe(24);
+    await pulled.close();
+    await fromShared.close();
+    expect(() => pullShards(shared, join(dir, 'small-local-0'))).toThrow(OutputError);
+
+    const victim = shardIds(ds.ids, 2, 5).length > 0 ? 2 : 0;
+    const store = join(shared, SHARDED_FILES.shards, shardName(victim, 5), CACHE_FILES.store);
+    const bytes = readFileSync(store);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 0xff;
+    writeFileSync(store, bytes);
+    const target = join(dir, 'pulled-bad');
+    expect(() => pullShards(shared, target)).toThrow(/does not match its recorded SHA-256/);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.pulled-bad'))).toEqual([]);
+
+    truncateSync(store, 4096);
+    expect(() => commitShards(shared)).toThrow(new RegExp(`shard ${shardName(victim, 5)}: .*cache.mdb has 4096 bytes`));
+    await expect(openCacheFolder(shared).then((c) => c.status())).rejects.toThrow(InputError);
+  });
+});
