@@ -44,12 +44,13 @@ export const ISIC_REPLICA_IMAGES: readonly IsicReplicaImage[] = [
   { id: 'ISIC_0000011', label: 1, age: 25, site: 'posterior torso', lesion: 'HAM_0000204', sex: 'female', width: 24, height: 24, left: [130, 110, 120], right: [130, 110, 120] },
 ];
 
-const MEL_LIKE: readonly [number, number, number] = [40, 30, 30];
-const NV_LIKE: readonly [number, number, number] = [170, 120, 100];
+const MEL_LIKE: readonly [number, number, number] = [105, 75, 65];
+const NV_LIKE: readonly [number, number, number] = [150, 110, 95];
 
 /**
- * `n` seeded images of two classes (MEL and NV) whose colour says the class through noise, with
- * metadata drawn from every category, some lesions shown twice, some fields missing.
+ * `n` seeded images of two classes (MEL and NV) whose colour says the class through noise (the
+ * classes overlap), melanoma patients older on average, metadata drawn from every category, some
+ * lesions shown twice, some fields missing.
  */
 export function syntheticIsicImages(n: number, seed = 0): IsicReplicaImage[] {
   const rng = Rng.fromParts(['fuseflow.examples.isic-replica', seed]);
@@ -59,12 +60,12 @@ export function syntheticIsicImages(n: number, seed = 0): IsicReplicaImage[] {
     const label = i % 2 === 0 ? 0 : 1;
     const base = label === 0 ? MEL_LIKE : NV_LIKE;
     const jitter = (c: readonly [number, number, number]): [number, number, number] =>
-      c.map((v) => Math.max(0, Math.min(255, Math.round(v + rng.normal(0, 35))))) as [number, number, number];
+      c.map((v) => Math.max(0, Math.min(255, Math.round(v + rng.normal(0, 30))))) as [number, number, number];
     const lesionOf = i >= 2 && rng.bool(0.2) ? (out[i - 2]?.lesion ?? '') : rng.bool(0.1) ? '' : `HAM_${String(1000 + i).padStart(7, '0')}`;
     out.push({
       id: `ISIC_${String(i).padStart(7, '0')}`,
       label,
-      age: rng.bool(0.1) ? '' : 5 * rng.int(1, 18),
+      age: rng.bool(0.1) ? '' : 5 * Math.max(1, Math.min(17, Math.round(rng.normal(label === 0 ? 12 : 8, 3)))),
       site: sites[rng.int(0, sites.length - 1)] as string,
       lesion: lesionOf,
       sex: ['male', 'female', ''][rng.int(0, 2)] as string,
