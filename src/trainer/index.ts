@@ -10,6 +10,9 @@ export { type MultiHeadModelOptions, multiHeadModel } from './models/multi-head-
 export { type MlpOptions, mlp } from './models/mlp.js';
 export { type ResnetOptions, resnet } from './models/resnet.js';
 export { type Unet3dOptions, unet3d } from './models/unet3d.js';
+export { type LayersBackboneOptions, layersBackbone } from './models/layers-backbone.js';
+export { type SaveLayersModelOptions, layersModelFiles, saveLayersModelFiles, loadLayersModel } from './models/layers-model-files.js';
+export { type ParamGroup, selectLayers, freeze, unfreeze } from './models/trainable.js';
 export { type Pooling } from './heads/global-pool.js';
 export { type ClassificationHeadOptions, classificationHead } from './heads/classification-head.js';
 export { type SegmentationHeadOptions, segmentationHead } from './heads/segmentation-head.js';
@@ -20,12 +23,14 @@ export { type BinaryCrossEntropyOptions, binaryCrossEntropy } from './losses/bin
 export { type DiceOptions, dice } from './losses/dice.js';
 export { type FocalOptions, focal } from './losses/focal.js';
 export { type MseOptions, mse } from './losses/mse.js';
-export { type OptimizerConfig, type OptimizerState, type OptimizerSlot, type Optimizer, createOptimizer } from './optim/optimizer.js';
+export { type OptimizerConfig, type OptimizerState, type OptimizerSlot, type Optimizer, type CreateOptimizerOptions, createOptimizer } from './optim/optimizer.js';
 export { type LrScheduleConfig, type LrSchedule, lrSchedule } from './optim/lr-schedule.js';
 export { clipByGlobalNorm } from './optim/clip-gradients.js';
+export { type ReduceOnPlateauConfig, type PlateauState, type ReduceOnPlateau, reduceOnPlateau } from './optim/reduce-on-plateau.js';
+export { type Callback, type CallbackContext, type EpochEndContext } from './loop/callbacks.js';
 export { type TrainState, type Checkpoint, saveCheckpoint, readCheckpoint, restoreWeights, loadModel } from './checkpoint.js';
 export { type ProgressFrame, type ProgressBar, type ProgressBarOptions, progressBar } from './progress-bar.js';
-export { type StreamPosition, type FitOptions, type EpochLog, type FitResult, fit } from './fit.js';
+export { type StreamPosition, type FitOptions, type EpochLog, type ValidationResult, type FitResult, fit } from './fit.js';
 export { type InferToArrowOptions, type InferResult, inferToArrow } from './infer.js';
 export { TrainingError } from './training-error.js';
 export { type BlendMode, importanceMap } from './inference/importance-map.js';
