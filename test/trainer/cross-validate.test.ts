@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,20 @@ describe('crossValidate', () => {
     expect(again.folds.every((f) => f.fit.history.length === 0 && f.fit.resumedFrom !== null)).toBe(true);
     expect(Buffer.compare(readFileSync(again.outOfFold), before)).toBe(0);
     expect((again.pooled['auc'] as Ci).org).toBe((cv.pooled['auc'] as Ci).org);
+  }, 60_000);
+
+  it('resume after a stop: folds with a last.ckpt continue, a fold never started trains from scratch', async () => {
+    const out = join(dir, 'stopped');
+    const first = await crossValidate({ ...options(out), folds: foldIds(plan).slice(0, 2) });
+    expect(first.folds).toHaveLength(2);
+    // resumed: both folds continue from last.ckpt (nothing left to train)
+    const resumed = await crossValidate({ ...options(out), folds: foldIds(plan).slice(0, 2), resume: true });
+    expect(resumed.folds.map((f) => f.fit.resumedFrom !== null)).toEqual([true, true]);
+    // stopped before fold 1 began: its folder does not exist
+    rmSync(join(out, 'fold-1'), { recursive: true });
+    const partly = await crossValidate({ ...options(out), folds: foldIds(plan).slice(0, 2), resume: true });
+    expect(partly.folds.map((f) => f.fit.resumedFrom !== null)).toEqual([true, false]);
+    expect(partly.folds[1]?.fit.history).toHaveLength(2);
   }, 60_000);
 
   it('resuming with another split is refused (the split is in each fold run configuration)', async () => {

@@ -88,7 +88,10 @@ export interface CrossValidateOptions {
    * joined outputs are replaced (other files stay). Default false: such a folder is refused.
    */
   readonly overwrite?: boolean;
-  /** Continue each fold from its `last.ckpt` (a finished fold is only predicted again). Default false. */
+  /**
+   * Continue a stopped cross-validation: each fold with a `last.ckpt` resumes from it (a finished
+   * fold is only predicted again), a fold without one starts. Default false.
+   */
   readonly resume?: boolean;
   /** Called after each fold is trained and predicted. */
   readonly onFold?: (outcome: FoldOutcome) => void;
@@ -209,7 +212,8 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
         dir,
         // the split is part of each fold's recorded configuration: resuming with another split is refused
         config: { ...(fitOptions.config ?? {}), crossValidation: { fold: split.fold, folds: split.folds, split: splitPrint } },
-        ...(resume ? { resume: true } : {}),
+        // a fold not started before the run was stopped starts now
+        ...(resume && existsSync(join(dir, 'last.ckpt')) ? { resume: true } : {}),
         ...(overwrite ? { overwrite: true } : {}),
       });
       best = await loadModel(join(dir, 'best.ckpt'));
