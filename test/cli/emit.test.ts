@@ -74,6 +74,8 @@ describe('fuseflow emit slurm', () => {
       '/tmp/local',
       '--shards',
       '3',
+      '--cpus-per-task',
+      '4',
       '--fuseflow',
       'node /opt/ff/bin/fuseflow.js',
       '--out',
@@ -84,7 +86,7 @@ describe('fuseflow emit slurm', () => {
     expect(syntaxOk('bash', text)).toBe(true);
     expect(text).toContain('fuseflow() { node /opt/ff/bin/fuseflow.js "$@"; }');
     expect(text).toContain('--array=0-2 ');
-    expect(text).toContain(`fuseflow cache fill 'data/my set.mjs' --to /shared/cache --local /tmp/local --shards 3 --index "$i"`);
+    expect(text).toContain(`fuseflow cache fill 'data/my set.mjs' --to /shared/cache --local /tmp/local --threads 4 --shards 3 --index "$i"`);
     expect(text).toContain('fuseflow cache commit /shared/cache');
     expect(text).toContain('--output="$RUN/logs/commit.out"');
   });

@@ -8,8 +8,26 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { missingPrograms } from './engine-suite.js';
+
+/** How a job starts the fuseflow CLI from the sources (absolute paths: it works from any folder). */
+export const FUSEFLOW_FROM_SOURCES = `${process.execPath} --import ${pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href} ${resolve('src/cli/main.ts')}`;
+
+/** Runs `sh -c line` in `cwd` with `env`; resolves with the exit code and what it printed. */
+export function sh(line: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn('sh', ['-c', line], { cwd, env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, out, err }));
+  });
+}
 
 /** The Debian packages that hold Slurm and munge. */
 export const SLURM_PACKAGES = 'slurm-wlm munge';

@@ -51,7 +51,7 @@ k8s: FILE is an Indexed Job (completionMode: Indexed, completions N, parallelism
   --job-name NAME       default fuseflow-<cache-fill|eval>
   --fuseflow "CMD"      how a job starts fuseflow (default: fuseflow), e.g.
                         "node /opt/fuseflow/bin/fuseflow.js" or "apptainer exec img.sif fuseflow"
-  --cpus-per-task C     CPUs per shard (eval shards also get --threads C unless given)
+  --cpus-per-task C     CPUs per shard (each shard also gets --threads C unless given)
   --mem M               memory per shard (Slurm: 16G; Kubernetes: 16Gi)
   --overwrite           replace existing output files
  slurm only:

@@ -52,7 +52,8 @@ function cacheFillSteps(req: EmitRequest): ShardSteps {
   refuse(req.passthrough, ['--index', '--shards'], 'cache-fill');
   const to = flagValue(req.passthrough, '--to');
   if (to === undefined || to === '') throw new OptionsError('cache-fill needs --to SHARED_DIR (the shared folder the shards are published to, then committed)');
-  const shard: ShellWord[] = ['fuseflow', 'cache', 'fill', ...req.passthrough, '--shards', String(req.shards), '--index', { shell: '"$i"' }];
+  const threads = req.cpusPerTask !== undefined && flagValue(req.passthrough, '--threads') === undefined ? ['--threads', String(req.cpusPerTask)] : [];
+  const shard: ShellWord[] = ['fuseflow', 'cache', 'fill', ...req.passthrough, ...threads, '--shards', String(req.shards), '--index', { shell: '"$i"' }];
   return {
     shard: [shellLine(shard)],
     final: [shellLine(['fuseflow', 'cache', 'commit', to])],
