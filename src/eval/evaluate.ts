@@ -119,6 +119,46 @@ export interface EvaluateResult {
  *   for a second pass over one-shot input.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
+  const run = await evaluateStates(options);
+  return { ...resultsOf(run.metrics, run.states), rows: run.rows, passes: run.passes, threads: run.threads, ...(run.join === undefined ? {} : { join: run.join }) };
+}
+
+/** Options of {@link evaluateStates}: those of {@link evaluate}, plus where to start and stop. */
+export interface EvaluateStatesOptions extends EvaluateOptions {
+  /**
+   * Stop after the first pass, before any extra pass a metric asks for, and allow an input with
+   * no rows: what one shard of a map/merge evaluation does (the extra passes are planned from the
+   * states of all shards merged). Default false.
+   */
+  readonly firstPassOnly?: boolean;
+  /**
+   * The first pass's states, already folded elsewhere (shard states merged, in the metrics'
+   * order): the input is read only for the extra passes the metrics ask for. Default: none.
+   */
+  readonly firstPass?: { readonly states: readonly unknown[]; readonly rows: number };
+}
+
+/** Metric states after the passes {@link evaluateStates} ran, before `compute`. */
+export interface EvaluatedStates {
+  /** The metrics in evaluation order (dependencies first). */
+  readonly metrics: readonly NamedMetric[];
+  /** One state per metric, in `metrics` order. */
+  readonly states: readonly unknown[];
+  readonly rows: number;
+  readonly passes: number;
+  readonly threads: number;
+  readonly join?: JoinCounts;
+}
+
+/**
+ * The passes of {@link evaluate} without the final `compute`: the metrics' states (merged in
+ * segment order) after the first pass, or after every pass the metrics ask for.
+ *
+ * @example
+ * const shard = await evaluateStates({ data: 'part-3.arrow', metrics, firstPassOnly: true });
+ * @throws as {@link evaluate} does (except for empty input under `firstPassOnly`).
+ */
+export async function evaluateStates(options: EvaluateStatesOptions): Promise<EvaluatedStates> {
   const batchSize = options.batchSize ?? 65_536;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionsError(`evaluate: batchSize must be a positive integer, got ${String(batchSize)}`);
   const shards = options.shards ?? 1;
@@ -144,8 +184,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     const run = runner;
     const scan = (pass: number, description: string, folders: readonly Folder[], job: PassRun['job']): Promise<PassResult> =>
       run.run({ source, batchSize, segmentRows, meter, pass, description, folders, job });
-    const first = await scan(1, 'read and update metrics', metricFolders(metrics), { pending: null, merged: null });
+    const given = options.firstPass;
+    if (given !== undefined && given.states.length !== metrics.length)
+      throw new OptionsError(`evaluate: firstPass holds ${given.states.length} states for ${metrics.length} metrics`);
+    const first =
+      given === undefined ? await scan(1, 'read and update metrics', metricFolders(metrics), { pending: null, merged: null }) : { rows: given.rows, states: [...given.states] };
     const rows = first.rows;
+    const join = (): { join?: JoinCounts } => (isJoinedSource(input) ? { join: input.counts() } : {});
+    if (options.firstPassOnly === true) return { metrics, states: first.states, rows, passes: 1, threads: run.threads, ...join() };
     if (rows === 0) {
       const counts = isJoinedSource(input) ? input.counts() : undefined;
       const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
@@ -185,24 +231,26 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
         merged[m] = pass.finish(merged[m], done.states[k]);
       });
     }
-    const results: Record<string, unknown> = {};
-    const status: Record<string, unknown> = {};
-    metrics.forEach(({ name, metric }, m) => {
-      results[name] = metric.compute(merged[m], results);
-      const statusOf = (metric as { status?: (state: unknown) => unknown }).status;
-      if (typeof statusOf === 'function') status[name] = statusOf.call(metric, merged[m]);
-    });
-    return {
-      metrics: results,
-      status,
-      rows,
-      passes,
-      threads: run.threads,
-      ...(isJoinedSource(input) ? { join: input.counts() } : {}),
-    };
+    // Join counts exist once the input was read (not when a given first pass needed no other).
+    return { metrics, states: merged, rows, passes, threads: run.threads, ...(given === undefined || passes > 1 ? join() : {}) };
   } finally {
     await runner?.close();
     if (isJoinedSource(input)) await input.close();
     await spilled?.close();
   }
+}
+
+/**
+ * Each metric's result (`compute`, in order, so a metric reads the results it depends on) and
+ * status from its final state.
+ */
+export function resultsOf(metrics: readonly NamedMetric[], states: readonly unknown[]): { metrics: MetricResults; status: Readonly<Record<string, unknown>> } {
+  const results: Record<string, unknown> = {};
+  const status: Record<string, unknown> = {};
+  metrics.forEach(({ name, metric }, m) => {
+    results[name] = metric.compute(states[m], results);
+    const statusOf = (metric as { status?: (state: unknown) => unknown }).status;
+    if (typeof statusOf === 'function') status[name] = statusOf.call(metric, states[m]);
+  });
+  return { metrics: results, status };
 }

@@ -9,6 +9,7 @@ import { ENSEMBLE_METHODS, type EnsembleMethod } from '../../eval/ensemble/ensem
 import { SCORE_KINDS, type ScoreKind } from '../../eval/sources/score-source.js';
 import { MAX_THREADS } from '../../eval/evaluate.js';
 import { readEvalFlags } from './eval-flags.js';
+import { parseShard, type ShardIndex } from '../../eval/shard/shard-share.js';
 
 /** Parsed `fuseflow eval` options. */
 export interface EvalArgs {
@@ -42,6 +43,10 @@ export interface EvalArgs {
   readonly overwrite: boolean;
   readonly scores: ScoreKind;
   readonly progress: boolean;
+  /** `--shard i/N`: evaluate only shard i's part of the input files (map/merge). */
+  readonly shard: ShardIndex | undefined;
+  /** `--state-out FILE`: write the shard's metric states there instead of printing results. */
+  readonly stateOut: string | undefined;
   readonly help: boolean;
 }
 
@@ -52,7 +57,10 @@ files. Several --input files are joined row by row on the --id column (each id e
 Segmentation label files on disk (NIfTI, MHA, NRRD): fuseflow eval seg --pred-dir DIR
 --truth-dir DIR (Dice, IoU, HD95, ASSD per label; see fuseflow eval seg --help).
 
-  --input FILE          input file; repeat to join several files by --id
+  --input FILE          input file, a folder (its .csv/.tsv/.arrow/… files) or a quoted glob
+                        ('preds/*.arrow'; * ? [..] and ** understood): all its files, in sorted
+                        path order, are one set of rows with the same columns; repeat --input to
+                        join several sets by --id
   --pred COL[,COL...]   score column of the positive class; several columns are class
                         probabilities (multi-class, one-vs-rest; --target then holds class names)
   --target COL          target column
@@ -108,7 +116,18 @@ Segmentation label files on disk (NIfTI, MHA, NRRD): fuseflow eval seg --pred-di
                         is computed: an existing FILE is refused unless --overwrite, an input
                         file or a symbolic link always, a missing folder is an error
   --overwrite           let --report replace an existing report file
-  --no-progress         no progress lines on stderr`;
+  --no-progress         no progress lines on stderr
+
+Map/merge over many machines (Slurm array, Kubernetes Indexed Job, a queue of workers):
+  --state-out FILE      evaluate one shard and write its metric states to FILE (versioned,
+                        checksummed) instead of printing results; rerunning the same shard
+                        replaces its own state file. Then: fuseflow eval merge FILE... [--json]
+                        [--report FILE] prints exactly what one run over all inputs prints
+  --shard i/N           the shard: i of N, from 0 (default: the launcher's rank, read from
+                        SLURM_ARRAY_TASK_ID/COUNT, SLURM_PROCID/NTASKS, JOB_COMPLETION_INDEX +
+                        FUSEFLOW_WORLD_SIZE, or RANK/WORLD_SIZE). Shard i reads files
+                        floor(i*F/N) to floor((i+1)*F/N)-1 of the sorted list (with fewer files
+                        than shards: the same split over the Arrow record batches)`;
 
 const VALUE_FLAGS = new Set([
   '--input',
@@ -133,6 +152,8 @@ const VALUE_FLAGS = new Set([
   '--scores',
   '--ensemble',
   '--ensemble-weights',
+  '--shard',
+  '--state-out',
 ]);
 
 const SWITCHES = new Set(['--json', '--no-progress', '--overwrite', '--help']);
@@ -227,7 +248,25 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     weightsText === undefined
       ? undefined
       : weightsText.split(',').map((w) => numberArg('--ensemble-weights', w.trim(), (x) => Number.isFinite(x) && x > 0, 'positive numbers separated by commas') as number);
-  if (flags.has('--overwrite') && one('--report') === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
+  const stateOut = one('--state-out');
+  const shardText = one('--shard');
+  if (flags.has('--overwrite') && one('--report') === undefined && stateOut === undefined)
+    throw new OptionsError('--overwrite applies to --report FILE or --state-out FILE; give the output file');
+  if (shardText !== undefined && stateOut === undefined)
+    throw new OptionsError('--shard i/N needs --state-out FILE (the shard writes its metric states; fuseflow eval merge prints the results)');
+  if (stateOut !== undefined) {
+    if (one('--report') !== undefined || flags.has('--json'))
+      throw new OptionsError('--state-out writes metric states, not results: give --json / --report to fuseflow eval merge');
+    if (inputs.length > 1)
+      throw new OptionsError(
+        '--state-out splits one --input set of files between shards; with several --input joined by --id every shard would need every file (join them into one set first)',
+      );
+    if (ensemble !== undefined) throw new OptionsError('--state-out: --ensemble joins several --input sets; evaluate the ensemble in one run');
+    if (ciResample === 'fusemedml')
+      throw new OptionsError(
+        '--state-out: --ci-resample fusemedml draws rows by position in one stream; shards need replicates that do not depend on which shard read a row: use --ci-resample rows with --id (weights keyed by row id) or state',
+      );
+  }
   return {
     inputs,
     preds,
@@ -254,6 +293,8 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     overwrite: flags.has('--overwrite'),
     scores,
     progress: !flags.has('--no-progress'),
+    shard: shardText === undefined ? undefined : parseShard(shardText),
+    stateOut,
     help,
   };
 }

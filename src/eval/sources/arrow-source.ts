@@ -18,6 +18,12 @@ const READABLE_TYPES: ReadonlySet<Type> = new Set([Type.Null, Type.Int, Type.Flo
 export interface ArrowSourceOptions {
   /** Columns to read; default every column. Naming an absent column is an error. */
   readonly columns?: readonly string[];
+  /**
+   * Only record batches `start` to `end - 1` (0-based, as written in the file); default all. The
+   * others are skipped (row numbers in messages still count from the file's first row). Used to
+   * split a few large files between shards.
+   */
+  readonly recordBatches?: { readonly start: number; readonly end: number };
 }
 
 /**
@@ -33,6 +39,9 @@ export interface ArrowSourceOptions {
  *   truncated or structurally corrupt (see {@link checkArrowIpc}), or lacks a requested column.
  */
 export function arrowSource(file: string, options: ArrowSourceOptions = {}): EvalSource {
+  const range = options.recordBatches;
+  if (range !== undefined && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start))
+    throw new InputError(`record batch range ${range.start}..${range.end} is not a range of whole numbers from 0`, { file });
   return {
     name: file,
     reReadable: true,
@@ -80,6 +89,11 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
           const declared = layout.batches[k]?.rows;
           if (batch.numRows !== declared) throw new InputError(`record batch ${k}: read ${batch.numRows} rows where the file declares ${String(declared ?? 'no batch')}`, { file });
           const first = row;
+          if (range !== undefined && (k < range.start || k >= range.end)) {
+            row += batch.numRows;
+            k++;
+            continue;
+          }
           let columns: Record<string, ArrayLike<unknown>>;
           try {
             columns = batchColumns(batch, wanted);
@@ -91,6 +105,8 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
           k++;
         }
         if (row !== layout.rows) throw new InputError(`read ${row} rows where the record batches declare ${layout.rows}`, { file });
+        if (range !== undefined && range.end > k)
+          throw new InputError(`has ${k} record batches; batches ${range.start} to ${range.end - 1} were asked for (did the file change?)`, { file });
       } finally {
         await handle.close();
       }

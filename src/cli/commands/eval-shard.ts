@@ -1,0 +1,117 @@
+/**
+ * The map step of `fuseflow eval` over many machines: `--state-out FILE [--shard i/N]` reads
+ * shard i's part of the sorted input files (src/eval/shard/shard-share.ts), folds it into the
+ * metrics' first-pass states and writes them with what the run was (arguments, the file list
+ * with sizes and times) to FILE (src/eval/shard/state-file.ts). `fuseflow eval merge` checks the
+ * shards belong together and prints what one run over all inputs prints.
+ *
+ * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) replaces its own
+ * state file; any other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
+ * input or a refused output, 2 bad usage.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { OptionsError } from '../../core/errors.js';
+import { launchRank } from '../../core/launch-rank.js';
+import { evaluateStates } from '../../eval/evaluate.js';
+import type { EvalProgress } from '../../eval/evaluate-progress.js';
+import { METRICS_BY_CLI_NAME } from '../../eval/metrics/index.js';
+import type { EvalSource } from '../../eval/sources/eval-source.js';
+import type { FilePart } from '../../eval/sources/file-set-source.js';
+import { expandInput } from '../../eval/sources/path-glob.js';
+import { shardShare, type ShardIndex } from '../../eval/shard/shard-share.js';
+import { readStateFile, writeStateFile, type StateFileHeader } from '../../eval/shard/state-file.js';
+import type { EvalArgs } from './eval-args.js';
+import { checkEvalOutput } from './eval-output.js';
+import type { EvalPlan } from './eval-run.js';
+
+/** The arguments that make a run (recorded in every state file; equal in all shards of one run). */
+export type RunArgs = Omit<EvalArgs, 'shard' | 'stateOut' | 'threads' | 'batchSize' | 'progress' | 'json' | 'report' | 'overwrite' | 'help'>;
+
+/** What every shard of one run records identically: its arguments and the input files it saw. */
+export interface RunRecord {
+  readonly args: RunArgs;
+  /** The sorted input files: absolute path, bytes, modification time (ms). */
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly mtimeMs: number }[]; // mtime in whole ms
+}
+
+/**
+ * Evaluates one shard and writes its state file; returns the exit code.
+ * @throws OptionsError for options sharding cannot honour; InputError / OutputError naming the file.
+ */
+export async function runShard(
+  args: EvalArgs,
+  stateOut: string,
+  plan: EvalPlan,
+  open: (parts: readonly FilePart[]) => EvalSource,
+  progress: ((p: EvalProgress) => void) | undefined,
+): Promise<number> {
+  checkShardable(args, plan);
+  const shard: ShardIndex = args.shard ?? rankFromLauncher();
+  const files = expandInput(args.inputs[0] as string);
+  const run = runRecord(args, files);
+  checkEvalOutput(stateOut, { inputs: files, overwrite: args.overwrite || isOwnStateFile(stateOut, run, shard) });
+  const share = await shardShare(files, shard);
+  const evaluated = await evaluateStates({
+    data: open(share),
+    metrics: plan.metrics,
+    batchSize: args.batchSize,
+    firstPassOnly: true,
+    ...(args.threads === undefined ? {} : { threads: args.threads }),
+    ...(plan.scores === undefined ? {} : { scores: plan.scores }),
+    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
+  });
+  const header: StateFileHeader = {
+    run,
+    metrics: evaluated.metrics.map((m) => m.name),
+    shard,
+    rows: evaluated.rows,
+    share,
+    ...(evaluated.join === undefined ? {} : { join: evaluated.join }),
+    writer: `fuseflow eval (node ${process.version})`,
+  };
+  writeStateFile(stateOut, header, evaluated.states, { overwrite: true });
+  const what = share.length === 0 ? 'no file (more shards than files and record batches)' : `${share.length} file${share.length === 1 ? '' : 's'}`;
+  process.stderr.write(`fuseflow eval: shard ${shard.index}/${shard.count}: ${evaluated.rows.toLocaleString('en-US')} rows from ${what} → ${stateOut}\n`);
+  return 0;
+}
+
+/** The run's arguments as recorded (what does not change results is left out) and its files. */
+export function runRecord(args: EvalArgs, files: readonly string[]): RunRecord {
+  const { shard: _s, stateOut: _o, threads: _t, batchSize: _b, progress: _p, json: _j, report: _r, overwrite: _w, help: _h, ...kept } = args;
+  return {
+    args: kept,
+    files: files.map((f) => {
+      const st = statSync(f);
+      return { path: resolve(f), bytes: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+    }),
+  };
+}
+
+/** Refuses what a shard cannot compute so that merged shards equal one run. */
+function checkShardable(args: EvalArgs, plan: EvalPlan): void {
+  if (args.ci === undefined || args.id !== undefined || args.ciResample === 'state') return;
+  const rowResampled =
+    args.ciResample === 'rows' ? [...plan.spec.requested] : plan.spec.requested.filter((n) => METRICS_BY_CLI_NAME[n]?.({ ...plan.keys, name: n }).replicate === undefined);
+  if (rowResampled.length > 0)
+    throw new OptionsError(
+      `--state-out with --ci: ${rowResampled.join(', ')} resample${rowResampled.length === 1 ? 's' : ''} rows, and a row's bootstrap weights must not depend on which shard read it: give the sample-id column with --id (weights are then a function of seed and id, as in one run), or --ci-resample state`,
+    );
+}
+
+/** The launcher's rank (Slurm, Kubernetes Indexed Job, RANK/WORLD_SIZE) as a shard. */
+function rankFromLauncher(): ShardIndex {
+  const r = launchRank({ flagNames: { index: '--shard i', count: '--shard N' } });
+  return { index: r.rank, count: r.worldSize };
+}
+
+/** Whether `file` is the state file of this very shard of this run (a rerun may replace it). */
+function isOwnStateFile(file: string, run: RunRecord, shard: ShardIndex): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    const { header } = readStateFile(file);
+    return JSON.stringify(header.run) === JSON.stringify(run) && header.shard.index === shard.index && header.shard.count === shard.count;
+  } catch {
+    return false;
+  }
+}
