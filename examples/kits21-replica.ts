@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createImage } from '../src/core/image.js';
+import { Rng } from '../src/core/rng.js';
 import { writeImageLocal } from '../src/ops/image/io/write-image-local.js';
 
 /** One replica case: its geometry, shapes and clinical values. */
@@ -236,4 +237,33 @@ export async function writeKits21Replica(root: string, options: Kits21ReplicaOpt
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'kits.json'), JSON.stringify(cases.map(kits21ReplicaRecord), null, 2));
   for (const c of cases) await writeKits21ReplicaCase(root, c, options.layout);
+}
+
+/**
+ * `n` seeded replica cases (`case_00000` …): kidney placement, size, tumor, cyst, spacing and
+ * malignancy drawn from `seed`, two thirds malignant. For examples that need more cases than
+ * {@link KITS21_REPLICA_CASES}.
+ */
+export function kits21ReplicaCases(n: number, seed: number): Kits21ReplicaCase[] {
+  const rng = Rng.fromParts(['fuseflow.examples.kits21-replica', seed]);
+  const geometries = [
+    { size: [16, 32, 32], spacing: [2.5, 1.25, 1.25] },
+    { size: [20, 40, 40], spacing: [2, 1, 1] },
+    { size: [10, 32, 32], spacing: [4, 1.25, 1.25] },
+  ] as const;
+  return Array.from({ length: n }, (_, i): Kits21ReplicaCase => {
+    const g = geometries[i % geometries.length] as (typeof geometries)[number];
+    const u = (lo: number, hi: number): number => Math.round(rng.uniform(lo, hi) * 4) / 4;
+    return {
+      id: `case_${String(i).padStart(5, '0')}`,
+      size: g.size,
+      spacing: g.spacing,
+      kidney: { center: [u(-3, 3), u(-3, 3), u(-3, 3)], axes: [u(8, 11), u(7, 10), u(9, 12)] },
+      tumor: { offset: [u(-4, 4), u(-3, 3), u(-4, 4)], radius: u(3, 5) },
+      cystRadius: i % 3 === 1 ? u(2, 3) : 0,
+      malignant: i % 3 !== 2,
+      age: 30 + rng.int(0, 50),
+      gender: i % 2 === 0 ? 'male' : 'female',
+    };
+  });
 }
