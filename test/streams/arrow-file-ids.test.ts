@@ -1,5 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { Field, Float64, Int32, Int64, LargeUtf8, List, RecordBatch, Struct, Table, Uint8, Utf8, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import {
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  LargeUtf8,
+  List,
+  RecordBatch,
+  RecordBatchFileWriter,
+  Struct,
+  Table,
+  Uint8,
+  Utf8,
+  compressionRegistry,
+  tableToIPC,
+  vectorFromArray,
+  type DataType,
+} from 'apache-arrow';
+import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { describe, expect, it } from 'vitest';
 import { FuseflowError, InputError, OptionsError } from '../../src/core/errors.js';
 import { idsFromArrowFile } from '../../src/streams/arrow-file-ids.js';
@@ -124,6 +142,16 @@ describe('idsFromArrowFile', () => {
     expect(() => idsFromArrowFile(write('cut.arrows', stream.subarray(0, stream.length - 300)))).toThrow(/truncated/);
     expect(() => idsFromArrowFile(write('empty.arrow', ''))).toThrow(InputError);
     expect(() => idsFromArrowFile(`${file}.absent`)).toThrow(/cannot open the id file/);
+  });
+
+  it('refuses compressed record batches, which cannot be read by row', async () => {
+    // Not real ZSTD (bytes behind a ZSTD frame magic): enough for the writer to mark the batches compressed.
+    const magic = [0x28, 0xb5, 0x2f, 0xfd, 0, 0];
+    compressionRegistry.set(CompressionType.ZSTD, { encode: (x) => Uint8Array.from([...magic, ...x]), decode: (x) => x.subarray(magic.length) });
+    const writer = new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD });
+    writer.write(tableOf([5], idText, new Utf8()));
+    const file = write('zstd.arrow', await writer.toUint8Array());
+    expect(() => idsFromArrowFile(file)).toThrow(/compressed \(LZ4\/ZSTD\), which cannot be read by row; write the id file uncompressed/);
   });
 
   it('refuses rows out of range, and reads after close', () => {
