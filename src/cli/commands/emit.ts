@@ -101,6 +101,9 @@ function emit(args: readonly string[]): number {
     writeFileAtomic(file, text, { overwrite: req.overwrite });
     console.log(`wrote ${file}`);
   }
+  if (req.engine === 'k8s' && req.pvc === undefined) {
+    console.error(`note: no --pvc: the pods share nothing; mount the storage that holds the inputs and ${req.runDir} in both manifests`);
+  }
   if (req.engine === 'slurm') {
     try {
       chmodSync(req.out, 0o755);
