@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { InputError } from '../../src/core/errors.js';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,26 @@ describe('examples/knight-multimodal.ts on a KNIGHT replica', () => {
     expect(s.table).toMatch(/\| early fusion \| \d\.\d{3} \[/);
     expect(lines.join('\n')).toContain('folds balanced by label, grouped by case: written to');
   });
+
+  it('a second run on a relabelled data set is refused by the fold file, naming the case', async () => {
+    const file = join(root, 'knight.json');
+    const records = JSON.parse(readFileSync(file, 'utf8')) as { case_id: string; aua_risk_group: string }[];
+    const r = records.find((x) => x.case_id === 'case_00003') as { aua_risk_group: string };
+    expect(r.aua_risk_group).toBe('very_high_risk');
+    r.aua_risk_group = 'low_risk';
+    writeFileSync(file, JSON.stringify(records));
+    const again = runKnightMultimodal(() => undefined, {
+      root,
+      outDir: join(dir, 'out'),
+      spacing: [...REPLICA_RUN.spacing],
+      size: [...REPLICA_RUN.size],
+      folds: 3,
+      epochs: 1,
+      threads: 0,
+    });
+    await expect(again).rejects.toThrow(InputError);
+    await expect(again).rejects.toThrow(/folds\.json: the data set changed since this fold file was written: 1 value changed \(case_00003: label 1 → 0\)/);
+  }, 60_000);
 
   it('learns from the fused inputs: out-of-fold AUC above chance for both models', () => {
     for (const { cv } of s.rows) expect((cv.pooled['auc'] as { org: number }).org).toBeGreaterThan(0.6);
