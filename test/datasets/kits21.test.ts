@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, OptionsError } from '../../src/core/errors.js';
 import type { Image } from '../../src/core/image.js';
-import { getKey, type Sample } from '../../src/core/sample.js';
+import { createSample, getKey, type Sample } from '../../src/core/sample.js';
 import { kits21, KITS21_NUMBERS } from '../../src/datasets/kits21/index.js';
 import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
 import { readImageLocal } from '../../src/ops/image/io/read-image-local.js';
 import { writeImageLocal } from '../../src/ops/image/io/write-image-local.js';
+import { pipeline, pipelineSpec } from '../../src/ops/pipeline.js';
 import { dataset } from '../../src/streams/dataset.js';
+import { createWorkerRunner } from '../../src/workers/worker-runner.js';
 import { KITS21_REPLICA_CASES, kits21ReplicaRecord, REPLICA_HU, replicaLabelAt, writeKits21Replica, writeKits21ReplicaCase } from '../../examples/kits21-replica.js';
 import { tempFolder } from '../temp-folder.js';
 
@@ -167,6 +169,19 @@ describe('kits21 builder on a replica in the published layout', () => {
     expect(moved).toBeGreaterThan(2); // the spatial draws did move some cases
     expect(checked).toBeGreaterThan(8);
     expect(kits21({ root, ...SMALL, augment: false }).dynamicPipeline).toEqual([]);
+  });
+
+  it('rebuilds its static pipeline on a worker thread (its ops say which module registers them) with the in-thread result', async () => {
+    const k = kits21({ root, ...SMALL, ids: ['case_00001'] });
+    const runner = createWorkerRunner({ pipeline: pipelineSpec(pipeline(k.staticPipeline)), threads: 1 });
+    try {
+      const [[onWorker]] = (await runner.run([createSample('case_00001')], { seed: 0, epoch: 0 })) as [[Sample]];
+      const inThread = await dataset({ ids: k.ids, staticPipeline: k.staticPipeline }).get('case_00001');
+      for (const key of ['data.input.img', 'data.gt.seg']) expect(Array.from(getKey<Image>(onWorker, key).data)).toEqual(Array.from(getKey<Image>(inThread, key).data));
+      expect(getKey(onWorker, 'data.clinical')).toEqual(getKey(inThread, 'data.clinical'));
+    } finally {
+      await runner.close();
+    }
   });
 
   it('copies the documented clinical fields, NaN or empty for missing values', async () => {

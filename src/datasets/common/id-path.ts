@@ -26,6 +26,7 @@ export const idPath = defineOp<IdPathOptions>({
   name: NAME,
   version: 1,
   kind: 'static',
+  module: import.meta.url, // worker threads import this module to rebuild the op from its spec
   validate: (o) => {
     checkKey(NAME, 'outKey', o.outKey);
     if (typeof o.template !== 'string' || !o.template.includes('{id}')) {

@@ -52,6 +52,7 @@ export const checkCase = defineOp<CheckCaseOptions>({
   name: NAME,
   version: 1,
   kind: 'static',
+  module: import.meta.url, // worker threads import this module to rebuild the op from its spec
   validate: (o) => {
     for (const k of ['imageKey', 'segKey', 'imagePathKey', 'segPathKey'] as const) checkKey(NAME, k, o[k]);
     if (!Number.isInteger(o.maxLabel) || o.maxLabel < 1) throw new OptionsError(`op '${NAME}': option 'maxLabel' must be a positive integer, got ${JSON.stringify(o.maxLabel)}`);

@@ -97,6 +97,7 @@ export const kits21ClinicalOp = defineOp<Kits21ClinicalOptions>({
   name: NAME,
   version: 1,
   kind: 'static',
+  module: import.meta.url, // worker threads import this module to rebuild the op from its spec
   validate: (o) => {
     if (typeof o.file !== 'string' || o.file.length === 0) throw new OptionsError(`op '${NAME}': option 'file' must be the path of kits.json, got ${JSON.stringify(o.file)}`);
   },
