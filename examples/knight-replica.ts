@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createImage } from '../src/core/image.js';
+import { Rng } from '../src/core/rng.js';
 import { writeImageLocal } from '../src/ops/image/io/write-image-local.js';
 
 /** The clinical fields a replica case varies; everything else takes a real record's values. */
@@ -128,4 +129,31 @@ export async function writeKnightReplica(root: string, cases: readonly ReplicaCa
     mkdirSync(join(root, c.id), { recursive: true });
     await writeReplicaCt(join(root, c.id, 'imaging.nii.gz'), c);
   }
+}
+
+const RISK_GROUPS = ['benign', 'low_risk', 'intermediate_risk', 'high_risk', 'very_high_risk'] as const;
+
+/**
+ * `n` seeded cases spread over the five risk groups (case i in group i mod 5) with a signal in
+ * both modalities that overlaps between neighbouring groups: the CT's HU and the radiographic size
+ * grow with the group, plus noise; age, sex, BMI, smoking and comorbidities are drawn at random,
+ * with some values missing.
+ */
+export function syntheticKnightCases(n: number, seed = 0): ReplicaCase[] {
+  const rng = Rng.fromParts(['fuseflow.examples.knight-replica', seed]);
+  return Array.from({ length: n }, (_, i) => {
+    const group = i % 5;
+    return {
+      id: `case_${String(i).padStart(5, '0')}`,
+      age: rng.bool(0.05) ? null : rng.int(30, 85),
+      gender: rng.bool(0.5) ? 'male' : 'female',
+      bmi: rng.bool(0.1) ? null : Math.round(rng.uniform(19, 40) * 100) / 100,
+      comorbid: rng.bool(0.3),
+      smoking: (['never_smoked', 'previous_smoker', 'current_smoker'] as const)[rng.int(0, 2)] as string,
+      size: rng.bool(0.1) ? null : Math.max(0.5, Math.round((2 + 2 * group + rng.normal(0, 1)) * 10) / 10),
+      egfr: rng.bool(0.2) ? null : rng.bool(0.2) ? '>=90' : rng.int(40, 89),
+      risk: RISK_GROUPS[group],
+      hu: Math.round(30 + 45 * group + rng.normal(0, 15)),
+    };
+  });
 }
