@@ -17,6 +17,7 @@ export { type Pooling } from './heads/global-pool.js';
 export { type ClassificationHeadOptions, classificationHead } from './heads/classification-head.js';
 export { type SegmentationHeadOptions, segmentationHead } from './heads/segmentation-head.js';
 export { type RegressionHeadOptions, regressionHead } from './heads/regression-head.js';
+export { type LateFusionHeadOptions, lateFusionHead } from './heads/late-fusion-head.js';
 export { type Loss, type LossOptions, type LossValues, totalLoss } from './losses/loss.js';
 export { type CrossEntropyOptions, crossEntropy } from './losses/cross-entropy.js';
 export { type BinaryCrossEntropyOptions, binaryCrossEntropy } from './losses/binary-cross-entropy.js';
@@ -41,3 +42,28 @@ export { type DictModelPredictorOptions, dictModelPredictor, modelWindow } from 
 export { type ToLabelsOptions, toLabels } from './inference/to-labels.js';
 export { type PredictVolumeOptions, type VolumePrediction, predictVolume } from './inference/predict-volume.js';
 export { type StitchPatchesOptions, stitchPatches } from './inference/stitch-patches.js';
+export { type BalanceValue, type FoldPlanOptions, type FoldPlanSample, type FoldPlan, makeFoldPlan, foldIds } from './cross-validate/fold-plan.js';
+export {
+  type FoldPlanChange,
+  type FoldPlanChanges,
+  type FoldPlanData,
+  type FoldPlanFileOptions,
+  type FoldPlanFileResult,
+  writeFoldPlan,
+  readFoldPlan,
+  foldPlanChanges,
+  describeChanges,
+  foldPlanFile,
+} from './cross-validate/fold-file.js';
+export { type FoldPredictions, type WriteOutOfFoldOptions, type OutOfFoldResult, writeOutOfFold } from './cross-validate/out-of-fold.js';
+export {
+  type FoldSplit,
+  type FoldFitOptions,
+  type CrossValidateCi,
+  type CrossValidateOptions,
+  type FoldOutcome,
+  type OverFolds,
+  type CrossValidateResult,
+  CROSS_VALIDATION_FILES,
+  crossValidate,
+} from './cross-validate/cross-validate.js';
