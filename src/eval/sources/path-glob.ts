@@ -37,7 +37,7 @@ export function expandInput(input: string): string[] {
     }
     if (!folder) return [input];
     const files = entries(input)
-      .filter((e) => e.isFile() && PREDICTION_EXTENSIONS.includes(extname(e.name).toLowerCase()))
+      .filter((e) => e.isFile() && !e.name.startsWith('.') && PREDICTION_EXTENSIONS.includes(extname(e.name).toLowerCase()))
       .map((e) => join(input, e.name))
       .sort(byPath);
     if (files.length === 0) throw new InputError(`folder holds no prediction file (${PREDICTION_EXTENSIONS.join(', ')})`, { file: input });
