@@ -3,7 +3,7 @@
  * `bash FILE` as a user would, the array job and the dependent merge job run the CLI, and the
  * merged JSON equals one `fuseflow eval` over all the files.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatchFileWriter, tableFromArrays } from 'apache-arrow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -65,5 +65,18 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     const merged: unknown = JSON.parse(readFileSync(join(dir, 'eval-run', 'result.json'), 'utf8'));
     expect(merged).toEqual(JSON.parse(single.out));
     expect(readFileSync(join(dir, 'eval-run', 'logs', 'shard-3.err'), 'utf8')).toMatch(/^fuseflow eval: shard 3\/4: \d+ rows from \d+ files? → /);
+  }, 600_000);
+
+  it('a failing shard fails its array task (its error in the log) and cancels the merge job', async () => {
+    const cluster = slurm as SlurmCluster;
+    const bad = `--input 'missing/*.arrow' --pred pred --target target --json --no-progress`;
+    const emitted = await sh(`${FUSEFLOW_FROM_SOURCES} emit slurm eval ${bad} --shards 2 --fuseflow '${FUSEFLOW_FROM_SOURCES}' --out bad.sbatch`, dir);
+    expect(emitted.code, emitted.err).toBe(0);
+    const submitted = await sh('bash bad.sbatch', dir, cluster.env);
+    const [, arrayJob = '', mergeJob = ''] = /array job (\d+) \(2 shards\), merge job (\d+)/.exec(submitted.out) ?? [];
+    const states = await cluster.waitForJobs([arrayJob, mergeJob], 240_000);
+    expect(states, cluster.logs()).toEqual([`${arrayJob}_0 FAILED`, `${arrayJob}_1 FAILED`, `${mergeJob} CANCELLED`]);
+    expect(readFileSync(join(dir, 'bad-run', 'logs', 'shard-1.err'), 'utf8')).toContain('missing/*.arrow');
+    expect(existsSync(join(dir, 'bad-run', 'result.json'))).toBe(false);
   }, 600_000);
 });
