@@ -42,3 +42,23 @@ export {
   type IsicTruth,
   type IsicMetadata,
 } from './isic/index.js';
+export {
+  kits21,
+  kits21ClinicalOp,
+  kits21Clinical,
+  readKits21Json,
+  kits21CheckCase,
+  KITS21_LABELS,
+  KITS21_SEG_FILES,
+  KITS21_NUMBERS,
+  KITS21_TEXTS,
+  KITS21_MALIGNANCY_CLASSES,
+  type Kits21Options,
+  type Kits21Build,
+  type Kits21Segmentation,
+  type Kits21Intensity,
+  type Kits21Record,
+  type Kits21Clinical,
+  type Kits21ClinicalOptions,
+  type Kits21CheckCaseOptions,
+} from './kits21/index.js';

@@ -9,8 +9,8 @@ import { getKey } from '../../core/sample.js';
 import { defineOp } from '../../ops/registry.js';
 import { checkKey } from '../../ops/validate.js';
 
-/** Options of {@link checkCase}. */
-export interface CheckCaseOptions {
+/** Options of {@link kits21CheckCase}. */
+export interface Kits21CheckCaseOptions {
   /** Key of the CT Image. */
   readonly imageKey: string;
   /** Key of the segmentation Image. */
@@ -25,7 +25,7 @@ export interface CheckCaseOptions {
 /** Relative tolerance of spacing and origin, absolute of direction cosines (NIfTI stores float32). */
 const TOLERANCE = 1e-5;
 
-const NAME = 'kits21.checkCase';
+const NAME = 'kits21.kits21CheckCase';
 
 function gridDifference(a: Image, b: Image): string | undefined {
   const close = (x: readonly number[], y: readonly number[], relative: boolean): boolean =>
@@ -43,12 +43,12 @@ function gridDifference(a: Image, b: Image): string | undefined {
  * Checks that the CT at `imageKey` and the segmentation at `segKey` share size, spacing, origin
  * and direction (within 1e-5) and that the segmentation holds integers in [0, maxLabel]. Static;
  * returns the sample unchanged.
- * @example checkCase({ imageKey: 'data.input.img', segKey: 'data.gt.seg', imagePathKey: 'data.input.img_path', segPathKey: 'data.gt.seg_path', maxLabel: 3 })
+ * @example kits21CheckCase({ imageKey: 'data.input.img', segKey: 'data.gt.seg', imagePathKey: 'data.input.img_path', segPathKey: 'data.gt.seg_path', maxLabel: 3 })
  * @throws {OptionsError} for a bad key or `maxLabel`.
  * @throws {InputError} (as an OpError naming the case) naming the segmentation file and the first
  *   difference, or the first voxel value that is not a label.
  */
-export const checkCase = defineOp<CheckCaseOptions>({
+export const kits21CheckCase = defineOp<Kits21CheckCaseOptions>({
   name: NAME,
   version: 1,
   kind: 'static',

@@ -11,4 +11,4 @@ export {
   type Kits21Clinical,
   type Kits21ClinicalOptions,
 } from './kits21-clinical.js';
-export { checkCase, type CheckCaseOptions } from './check-case.js';
+export { kits21CheckCase, type Kits21CheckCaseOptions } from './check-case.js';

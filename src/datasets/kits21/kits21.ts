@@ -29,7 +29,7 @@ import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
 import { makeFolds } from '../common/make-folds.js';
 import { requireFile } from '../common/require-file.js';
-import { checkCase } from './check-case.js';
+import { kits21CheckCase } from './check-case.js';
 import { KITS21_MALIGNANCY_CLASSES, kits21Clinical, kits21ClinicalOp, readKits21Json } from './kits21-clinical.js';
 
 /** Which segmentation file a case's labels come from. */
@@ -185,7 +185,7 @@ export function kits21(options: Kits21Options): Kits21Build {
     kits21ClinicalOp({ file: clinicalFile }),
     loadImage({ key: 'data.input.img_path', outKey: img, dir: root }),
     loadImage({ key: 'data.gt.seg_path', outKey: seg, dir: root }),
-    checkCase({ imageKey: img, segKey: seg, imagePathKey: 'data.input.img_path', segPathKey: 'data.gt.seg_path', maxLabel }),
+    kits21CheckCase({ imageKey: img, segKey: seg, imagePathKey: 'data.input.img_path', segPathKey: 'data.gt.seg_path', maxLabel }),
     reorient({ keys, orientation: options.orientation ?? 'RAS' }),
     resample({ keys, spacing: [...spacing], interpolation: ['linear', 'nearest'] }),
     windowIntensity({ keys: [img], level: (hu.min + hu.max) / 2, width: hu.max - hu.min, outMin: hu.outMin, outMax: hu.outMax }),
