@@ -12,7 +12,7 @@ import { clipIntensity, zScoreIntensity } from '../../../src/ops/image/index.js'
 import { defineOp } from '../../../src/ops/registry.js';
 
 /** CPU per sample in the spin op. */
-export const SPIN_MS = 20;
+export const SPIN_MS = 10;
 
 /** `case-000` … `case-239`. */
 export const ids = Array.from({ length: 240 }, (_, i) => `case-${String(i).padStart(3, '0')}`);
