@@ -1,12 +1,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSampleCache } from '../../src/cache/open-cache.js';
 import { InputError, OptionsError } from '../../src/core/errors.js';
 import type { Image } from '../../src/core/image.js';
 import { getKey } from '../../src/core/sample.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { isic, ISIC_CLASSES } from '../../src/datasets/index.js';
 import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
+import { pipeline } from '../../src/ops/pipeline.js';
 import { dataset } from '../../src/streams/dataset.js';
 import { groundTruthCsv, ISIC_REPLICA_IMAGES, metadataCsv, writeIsicReplica } from '../../examples/isic-replica.js';
 import { tempFolder } from '../temp-folder.js';
@@ -92,6 +94,24 @@ describe('isic builder on a replica in the published layout', () => {
     const a = await pull(5);
     expect(await pull(5)).toEqual(a);
     expect(await pull(6)).not.toEqual(a);
+  });
+
+  it('fills the LMDB cache on worker threads (its ops rebuilt there from their module) with the in-thread samples', async () => {
+    const b = isic({ root, size: SIZE, ids: ISIC_REPLICA_IMAGES.slice(0, 4).map((m) => m.id) });
+    const staticPipeline = pipeline(b.staticPipeline, { name: 'isic-static' });
+    const cache = openSampleCache({ dir: join(dir, 'cache'), pipeline: staticPipeline, audit: false });
+    try {
+      expect((await cache.fill(b.ids, { threads: 2 })).computed).toBe(4);
+      const inThread = dataset({ ids: b.ids, staticPipeline });
+      const cached = dataset({ ids: b.ids, staticPipeline, store: cache });
+      for (const id of b.ids) {
+        const [x, y] = [await inThread.get(id), await cached.get(id)];
+        for (const key of ['data.input.img', 'data.input.clinical.all']) expect(values(getKey(y, key))).toEqual(values(getKey(x, key)));
+        expect(getKey(y, 'data.label')).toBe(getKey(x, 'data.label'));
+      }
+    } finally {
+      await cache.close();
+    }
   });
 
   it('a row whose only 1 is UNK is class 8; the layout is found under ISIC2019/ as FuseMedML downloads it', async () => {

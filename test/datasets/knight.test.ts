@@ -1,12 +1,14 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSampleCache } from '../../src/cache/open-cache.js';
 import { InputError, OptionsError } from '../../src/core/errors.js';
 import type { Image } from '../../src/core/image.js';
 import { getKey } from '../../src/core/sample.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import { encodeKnightClinical, knight, KNIGHT_FEATURES } from '../../src/datasets/index.js';
 import { closeIoPool } from '../../src/ops/image/io/io-pool.js';
+import { pipeline } from '../../src/ops/pipeline.js';
 import { dataset } from '../../src/streams/dataset.js';
 import { tempFolder } from '../temp-folder.js';
 import { REPLICA_CASES, replicaRecord, writeKnightReplica, writeReplicaCt } from '../../examples/knight-replica.js';
@@ -131,6 +133,43 @@ describe('knight builder on a replica in the published layout', () => {
     expect(knight({ root, ...SMALL, foldsFile: file }).folds).toEqual([ids.slice(0, 3), ids.slice(3)]);
     writeFileSync(file, JSON.stringify([ids.slice(0, 3), [...ids.slice(3), 'case_00099']]));
     expect(() => knight({ root, ...SMALL, foldsFile: file })).toThrow(/splits\.json: fold 1 lists sample 'case_00099', which is not in the data set/);
+  });
+
+  it('fills the LMDB cache on worker threads (its ops rebuilt there from their module) with the in-thread samples', async () => {
+    const k = knight({ root, ...SMALL });
+    const staticPipeline = pipeline(k.staticPipeline, { name: 'knight-static' });
+    const cache = openSampleCache({ dir: join(dir, 'cache'), pipeline: staticPipeline, audit: false });
+    try {
+      const report = await cache.fill(k.ids, { threads: 2 });
+      expect(report.computed).toBe(k.ids.length);
+      const inThread = dataset({ ids: k.ids, staticPipeline });
+      const cached = dataset({ ids: k.ids, staticPipeline, store: cache });
+      for (const id of k.ids) {
+        const [a, b] = [await inThread.get(id), await cached.get(id)];
+        expect(numbers(getKey(b, 'data.input.img'))).toEqual(numbers(getKey(a, 'data.input.img')));
+        expect(numbers(getKey(b, 'data.input.clinical.all'))).toEqual(numbers(getKey(a, 'data.input.clinical.all')));
+        expect(getKey(b, 'data.gt.gt_global.task_2_label')).toBe(getKey(a, 'data.gt.gt_global.task_2_label'));
+      }
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it("reads the challenge's test layout (features.json + images/): no labels, no folds", async () => {
+    const test = join(dir, 'test-layout');
+    mkdirSync(join(test, 'images'), { recursive: true });
+    const cases = REPLICA_CASES.slice(0, 2);
+    writeFileSync(join(test, 'features.json'), JSON.stringify(cases.map((c) => ({ ...replicaRecord(c), aua_risk_group: undefined }))));
+    for (const c of cases) copyFileSync(join(root, c.id, 'imaging.nii.gz'), join(test, 'images', `${c.id}.nii.gz`));
+    const k = knight({ root: test, layout: 'test', ...SMALL });
+    expect(k.ids).toEqual(['case_00000', 'case_00001']);
+    expect(k.labels).toEqual([]);
+    expect(k.folds).toEqual([]);
+    const s = await dataset({ ids: k.ids, staticPipeline: k.staticPipeline }).get('case_00001');
+    expect(getKey(s, 'data.input.img_path')).toBe('images/case_00001.nii.gz');
+    expect(getKey<Image>(s, 'data.input.img').shape).toEqual([4, 4, 8]);
+    numbers(getKey(s, 'data.input.clinical.all')).forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_CLINICAL['case_00001']?.[i] as number, 6));
+    expect(() => getKey(s, 'data.gt.gt_global.task_1_label')).toThrow(/task_1_label/);
   });
 
   it('names the file, case and key for a missing or malformed input', async () => {
