@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cliMetricSet, type CliMetricSpec } from '../../../src/cli/commands/eval-metrics.js';
 import { Rng } from '../../../src/core/rng.js';
-import type { EvalBatch, Metric } from '../../../src/eval/metric.js';
+import type { EvalBatch } from '../../../src/eval/metric.js';
 import { orderMetrics, type NamedMetric } from '../../../src/eval/evaluate-order.js';
 import { resultsOf } from '../../../src/eval/evaluate.js';
 import { decodeStateFile, encodeStateFile } from '../../../src/eval/shard/state-file.js';
