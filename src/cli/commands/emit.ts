@@ -29,8 +29,9 @@ unchanged (after a bare -- every argument is), so the line reads like the comman
   eval        shard i: fuseflow eval … --shard i/N --state-out RUN/states/shard-i-of-N.state
               (skipped when that state exists, so submitting again redoes only missing shards)
               then:    fuseflow eval merge RUN/states/shard-{0…N-1}-of-N.state [--json] [--report F]
-              into RUN/result.json (with --json) or RUN/result.txt. --json, --report and
-              --overwrite go to the merge step, every other eval flag to the shards.
+              into RUN/result.json (with --json) or RUN/result.txt. --json and --report go
+              to the merge step (and eval's --overwrite, given after --), every other eval
+              flag to the shards.
 
 slurm: FILE is one bash script. 'bash FILE' submits FILE itself as an array job
   (sbatch --array=0-(N-1)%K, task i = shard i) and as the commit/merge job with
@@ -58,8 +59,9 @@ k8s: FILE is an Indexed Job (completionMode: Indexed, completions N, parallelism
   --partition P  --time T (e.g. 2:00:00)  --account A
  k8s only:
   --image IMAGE         container image with fuseflow installed (required)
-  --pvc CLAIM           PersistentVolumeClaim the pods share, mounted at --mount (default /data)
-                        and used as their working folder
+  --pvc CLAIM           PersistentVolumeClaim the pods share, mounted at --mount and used as
+                        their working folder
+  --mount PATH          where the claim is mounted in the pods (default /data)
 
 exit codes: 0 written, 1 an output file exists or cannot be written, 2 usage`;
 
@@ -111,6 +113,7 @@ function emit(args: readonly string[]): number {
       throw outputErrorOf(req.out, err, 'cannot make executable');
     }
     console.log(`submit with: bash ${req.out}`);
+    if (req.shards > 1001) console.error(`note: ${req.shards} array tasks exceed Slurm's default MaxArraySize (1001); check: scontrol show config | grep MaxArraySize`);
   }
   return 0;
 }
