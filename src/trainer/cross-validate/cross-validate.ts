@@ -9,47 +9,20 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mean, standardDeviation } from 'simple-statistics';
 import { OptionsError } from '../../core/errors.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { OutputError, writeFileAtomic } from '../../core/safe-fs.js';
 import type { Sample } from '../../core/sample.js';
-import { bootstrapCi } from '../../eval/ci/bootstrap-ci.js';
-import { evaluate } from '../../eval/evaluate.js';
 import type { Metric, MetricResults } from '../../eval/metric.js';
 import type { CliMetricOptions } from '../../eval/metrics/index.js';
-import { REPORT_PREFIX, reportInput, reportMetrics } from '../../eval/report/report-from-results.js';
-import { writeReport } from '../../eval/report/render-report.js';
-import { loadModel } from '../checkpoint.js';
-import { fit, type FitOptions, type FitResult } from '../fit.js';
-import { inferToArrow } from '../infer.js';
 import type { DictModel } from '../models/dict-model.js';
 import { foldIds, type FoldPlan } from './fold-plan.js';
+import { evaluateFolds, type CrossValidateCi, type OverFolds } from './fold-metrics.js';
+import { runFold, type FoldFitOptions, type FoldOutcome, type FoldSplit } from './fold-run.js';
 import { writeOutOfFold } from './out-of-fold.js';
 
-/** One fold's split, handed to the caller's builders. */
-export interface FoldSplit {
-  /** 0-based fold index. */
-  readonly fold: number;
-  readonly folds: number;
-  /** Ids trained on: every other fold's, in split order. */
-  readonly trainIds: readonly string[];
-  /** Ids validated and predicted on. */
-  readonly validIds: readonly string[];
-}
-
-/** `fit`'s options for one fold, less what `crossValidate` sets itself (model, run folder, resume/overwrite). */
-export type FoldFitOptions = Omit<FitOptions, 'model' | 'dir' | 'resume' | 'overwrite'>;
-
-/** Bootstrap CIs of the metrics. */
-export interface CrossValidateCi {
-  /** Replicates. Default 1000. */
-  readonly replicates?: number;
-  /** Seed. Default 1234 (FuseMedML's). */
-  readonly seed?: number;
-  /** Confidence level in percent. Default 95. */
-  readonly confInterval?: number;
-}
+export type { CrossValidateCi, OverFolds } from './fold-metrics.js';
+export type { FoldFitOptions, FoldOutcome, FoldSplit } from './fold-run.js';
 
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
@@ -97,27 +70,6 @@ export interface CrossValidateOptions {
   readonly onFold?: (outcome: FoldOutcome) => void;
 }
 
-/** One fold's result. */
-export interface FoldOutcome {
-  readonly fold: number;
-  readonly trainIds: number;
-  readonly validIds: number;
-  /** The fold's run folder. */
-  readonly dir: string;
-  readonly fit: FitResult;
-  /** The fold's predictions (its validation ids). */
-  readonly predictions: string;
-  readonly rows: number;
-}
-
-/** Mean and sample spread over folds of a numeric result (`org` of a CI). */
-export interface OverFolds {
-  readonly mean: number;
-  /** Population standard deviation over folds (as FuseMedML's group analysis). */
-  readonly std: number;
-  readonly values: readonly number[];
-}
-
 /** What {@link crossValidate} returns (and records in `cross-validation.json`). */
 export interface CrossValidateResult {
   readonly folds: readonly FoldOutcome[];
@@ -149,24 +101,6 @@ function splitsOf(folds: CrossValidateOptions['folds']): FoldSplit[] {
     }
   });
   return lists.map((validIds, fold) => ({ fold, folds: lists.length, validIds, trainIds: lists.flatMap((ids, j) => (j === fold ? [] : ids)) }));
-}
-
-const orgOf = (v: unknown): number | undefined => {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  const org = (v as { org?: unknown } | null)?.org;
-  return typeof org === 'number' && Number.isFinite(org) ? org : undefined;
-};
-
-/** Mean and std over folds of every metric whose per-fold results are numbers (or CIs). */
-function overFolds(perFold: readonly MetricResults[], names: readonly string[]): Record<string, OverFolds> {
-  const out: Record<string, OverFolds> = {};
-  for (const name of names) {
-    const values = perFold.map((r) => orgOf(r[name]));
-    if (values.some((v) => v === undefined)) continue;
-    const xs = values as number[];
-    out[name] = { mean: mean(xs), std: standardDeviation(xs), values: xs };
-  }
-  return out;
 }
 
 /**
@@ -201,31 +135,9 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
 
   const outcomes: FoldOutcome[] = [];
   for (const split of splits) {
-    const dir = join(outDir, `fold-${split.fold}`);
-    const model = options.buildModel(split);
-    let best: DictModel | undefined;
-    try {
-      const fitOptions = options.fit(split);
-      const result = await fit({
-        ...fitOptions,
-        model,
-        dir,
-        // the split is part of each fold's recorded configuration: resuming with another split is refused
-        config: { ...(fitOptions.config ?? {}), crossValidation: { fold: split.fold, folds: split.folds, split: splitPrint } },
-        // a fold not started before the run was stopped starts now
-        ...(resume && existsSync(join(dir, 'last.ckpt')) ? { resume: true } : {}),
-        ...(overwrite ? { overwrite: true } : {}),
-      });
-      best = await loadModel(join(dir, 'best.ckpt'));
-      const predictions = join(dir, 'predictions.arrow');
-      const written = await inferToArrow({ model: best, batches: options.predict.batches(split), path: predictions, columns: options.predict.columns });
-      const outcome: FoldOutcome = { fold: split.fold, trainIds: split.trainIds.length, validIds: split.validIds.length, dir, fit: result, predictions, rows: written.rows };
-      outcomes.push(outcome);
-      options.onFold?.(outcome);
-    } finally {
-      best?.net.dispose();
-      model.net.dispose();
-    }
+    const outcome = await runFold({ ...options, split, dir: join(outDir, `fold-${split.fold}`), splitPrint, resume, overwrite });
+    outcomes.push(outcome);
+    options.onFold?.(outcome);
   }
 
   const outOfFold = join(outDir, 'oof.arrow');
@@ -235,23 +147,19 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     overwrite: resume || overwrite,
   });
 
-  const ci = options.ci ?? {};
-  const withCi: Record<string, Metric> = {};
-  for (const [name, metric] of Object.entries(options.metrics)) withCi[name] = ci === false ? metric : bootstrapCi<unknown, unknown>({ metric, name, ...ci });
-  const metricSet = { ...withCi, ...(options.plainMetrics ?? {}) };
-  const names = Object.keys(metricSet);
-  const perFold: MetricResults[] = [];
-  for (const o of outcomes) perFold.push((await evaluate({ data: o.predictions, id: 'id', metrics: metricSet, threads: 1 })).metrics);
   const report = options.report;
-  const pooledAll = (await evaluate({ data: outOfFold, id: 'id', metrics: { ...metricSet, ...(report === undefined ? {} : reportMetrics(report.keys)) }, threads: 1 })).metrics;
-  const pooled = Object.fromEntries(Object.entries(pooledAll).filter(([k]) => !k.startsWith(REPORT_PREFIX)));
-  if (report !== undefined && reportPath !== null) {
-    const seed = ci === false ? undefined : ci.seed;
-    await writeReport(reportPath, reportInput(pooledAll, pooled, report.keys, { title: report.title, about: [...(report.about ?? [])], ...(seed === undefined ? {} : { seed }) }), {
-      overwrite: resume || overwrite,
-    });
-  }
-  const across = overFolds(perFold, names);
+  const metrics = await evaluateFolds({
+    predictions: outcomes.map((o) => o.predictions),
+    outOfFold,
+    metrics: options.metrics,
+    plainMetrics: options.plainMetrics ?? {},
+    ci: options.ci ?? {},
+    ...(report === undefined || reportPath === null
+      ? {}
+      : { report: { path: reportPath, keys: report.keys, title: report.title, about: report.about ?? [], overwrite: resume || overwrite } }),
+  });
+  const { perFold, pooled } = metrics;
+  const across = metrics.overFolds;
   const resultsPath = join(outDir, 'cross-validation.json');
   const record = {
     folds: outcomes.map((o) => ({
@@ -265,6 +173,7 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
       epochs: o.fit.history.length,
       metrics: perFold[o.fold],
     })),
+    split: splitPrint,
     outOfFold,
     pooled,
     overFolds: across,
