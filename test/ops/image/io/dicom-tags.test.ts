@@ -89,6 +89,23 @@ describe('readDicomTags', () => {
     await expect(readDicomTags('test/fixtures/volumes/KmeansTest_T1UCharRaw.nii.gz', ['Modality'])).rejects.toThrow(/KmeansTest_T1UCharRaw\.nii\.gz/);
     await expect(readDicomTags(join(dir, 'nope.dcm'), ['Modalty'])).rejects.toThrow(/unknown DICOM keyword 'Modalty'; closest: 'Modality'/);
   });
+
+  it('names the file and the attribute for a numeric value that is not a number, and refuses a cut file', async () => {
+    const bytes = readFileSync(join(FIXTURES, 'single/MR_small.dcm'));
+    const at = bytes.indexOf(Buffer.from([0x18, 0x00, 0x50, 0x00, 0x44, 0x53])); // (0018,0050) SliceThickness, DS
+    expect(at).toBeGreaterThan(0);
+    const bad = Buffer.from(bytes);
+    bad.write('0.8mm ', at + 8, 'latin1'); // same 6-byte length
+    const badFile = join(dir, 'bad-ds.dcm');
+    writeFileSync(badFile, bad);
+    await expect(readDicomTags(badFile, ['Modality'])).resolves.toEqual({ Modality: 'MR' });
+    await expect(readDicomTags(badFile, ['SliceThickness'])).rejects.toThrow(
+      /bad-ds\.dcm: DICOM attribute SliceThickness \(0018,0050\) \(VR DS\) holds '0\.8mm', which is not a number/,
+    );
+    const cut = join(dir, 'cut.dcm');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(readDicomTags(cut, ['Modality'])).rejects.toThrow(/cut\.dcm: truncated DICOM/);
+  });
 });
 
 describe('loadImage with tags', () => {
