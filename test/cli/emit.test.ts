@@ -102,6 +102,14 @@ describe('fuseflow emit slurm', () => {
     expect(readFileSync(out, 'utf8')).toContain('#!/bin/bash');
   });
 
+  it("after a bare --, every argument is the command's (eval's --overwrite goes to the merge step)", async () => {
+    const out = join(dir, 'dashdash.sbatch');
+    expect((await runCli('emit', 'slurm', 'eval', '--shards', '2', '--out', out, '--', ...EVAL, '--report', 'r.html', '--overwrite')).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('fuseflow eval merge "$@" --report r.html --overwrite >');
+    expect(text).toContain(`fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --shard "$i/2"`);
+  });
+
   it.each([
     [['slurm', 'eval', ...EVAL, '--out', 'x'], '--shards N is required'],
     [['slurm', 'eval', ...EVAL, '--shards', '2'], '--out FILE is required'],
