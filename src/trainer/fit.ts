@@ -15,17 +15,24 @@
  * (checkpoints atomically, the log never through a link). Every tensor it makes is disposed,
  * except the intermediates of a forward pass that throws (see `loop/training-step`).
  *
+ * What users of Lightning and Keras expect on top: gradient accumulation (`accumulate`), a
+ * ReduceLROnPlateau scheduler (`reduceOnPlateau`), per-layer-group learning rates (`paramGroups`;
+ * frozen layers, see `models/trainable`, are not trained at all), callbacks that act (stop, set
+ * the rate, save artefacts, log values: `callbacks`), several named validation sets and a test
+ * stage on the best checkpoint (`test`). Each is saved in the checkpoints and recorded in the
+ * run's configuration where it decides the result, so resuming stays exact.
+ *
  * The loop is split in stages, each a unit of `trainer/loop/` (as Lightning splits its loops):
- * `training-step` (one optimisation step), `training-epoch` (one epoch of the training stream,
- * from the resume position), `validation-pass` (losses and evaluator metrics),
+ * `training-step` (one micro-batch's gradients, an optimisation step per accumulation group),
+ * `training-epoch` (one epoch of the training stream, from the resume position),
+ * `validation-pass` (losses and evaluator metrics) over `validation-sets`, `callbacks`,
  * `run-checkpoints` (best/last, resume, the monitored value's best), `epoch-logger` (log.jsonl,
- * progress); `loop-state` is the record they advance. This file checks the options, sets the
- * run up and runs the stages in order.
+ * progress), `test-stage`; `loop-state` is the record they advance. This file checks the
+ * options, sets the run up and runs the stages in order.
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/safe-fs.js';
 import type { Sample } from '../core/sample.js';
 import type { Metric } from '../eval/metric.js';
 import { useBackend, type BackendName } from './backend.js';
@@ -41,16 +48,17 @@ import { lossSpecs } from './parallel/loss-from-spec.js';
 import { createReplicaPool, type ReplicaPool } from './parallel/replica-pool.js';
 import { epochLogger, type EpochLog } from './loop/epoch-logger.js';
 import { endEpoch, newLoopState } from './loop/loop-state.js';
-import { defaultMonitor, monitorValue } from './loop/monitor.js';
+import { monitorValue } from './loop/monitor.js';
 import { runCheckpoints } from './loop/run-checkpoints.js';
 import { trainingEpoch, type StepInfo, type StreamPosition } from './loop/training-epoch.js';
 import { trainingStep } from './loop/training-step.js';
 import { validationPass } from './loop/validation-pass.js';
+import { checkMonitorKey, monitorFor, namedSets, type NamedSets, type SetsOption } from './loop/validation-sets.js';
 import { checkCallbacks, runCallbacks, type Callback } from './loop/callbacks.js';
 import type { ValidationResult } from './loop/epoch-logger.js';
 import { paramGroupScales, type ParamGroup } from './models/trainable.js';
 import { reduceOnPlateau, type ReduceOnPlateauConfig } from './optim/reduce-on-plateau.js';
-import { readCheckpoint, restoreWeights } from './checkpoint.js';
+import { testStage } from './loop/test-stage.js';
 
 export type { EpochLog, ValidationResult } from './loop/epoch-logger.js';
 export type { StreamPosition } from './loop/training-epoch.js';
@@ -72,7 +80,7 @@ export interface FitOptions {
    * (`'validations.external.metrics.auc'`; default the first set's total loss). Default none: the
    * monitor falls back to training losses.
    */
-  readonly validation?: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>>;
+  readonly validation?: SetsOption;
   /** Epochs to run. Required. */
   readonly epochs: number;
   /** Run seed handed to `train`. Default 0. */
@@ -117,7 +125,7 @@ export interface FitOptions {
    * Default none.
    */
   readonly test?: {
-    readonly data: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>>;
+    readonly data: SetsOption;
     /** Default `'best'`. */
     readonly checkpoint?: 'best' | 'last';
   };
@@ -237,7 +245,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const es = options.earlyStopping;
   if (es !== undefined && (!Number.isInteger(es.patience) || es.patience < 1)) throw new OptionsError(`fit: earlyStopping.patience must be a positive integer`);
   const sets = namedSets(options.validation, 'validation');
-  const monitor = options.monitor ?? defaultMonitorOf(options);
+  const monitor = options.monitor ?? monitorFor(options.validation);
   checkMonitorKey(monitor.key, sets, 'monitor');
   if (monitor.mode !== 'min' && monitor.mode !== 'max') throw new OptionsError(`fit: monitor.mode must be 'min' or 'max'`);
   const accumulate = options.accumulate ?? 1;
@@ -338,7 +346,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   let stoppedEarly = false;
   let interrupted = false;
   let test: FitResult['test'] = null;
-  const validate = async (list: readonly (readonly [string, () => AsyncIterable<Sample>])[]): Promise<Record<string, ValidationResult>> => {
+  const validate = async (list: NamedSets['list']): Promise<Record<string, ValidationResult>> => {
     const out: Record<string, ValidationResult> = {};
     for (const [name, data] of list) {
       out[name] = await validationPass({
@@ -402,12 +410,15 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
     if (testSets !== null && !interrupted) {
       const which = options.test?.checkpoint ?? 'best';
-      const path = which === 'best' ? checkpoints.bestPath : checkpoints.lastPath;
-      restoreWeights(model, readCheckpoint(path), path);
-      const results = await validate(testSets.list);
-      test = results;
-      const record = { checkpoint: `${which}.ckpt`, epoch: which === 'best' ? state.bestEpoch : state.epoch - 1, step: state.step, sets: results };
-      writeFileAtomic(join(dir, 'test.json'), `${JSON.stringify(record, null, 2)}\n`, { overwrite: options.resume === true });
+      test = await testStage({
+        model,
+        dir,
+        checkpoint: which,
+        epoch: which === 'best' ? state.bestEpoch : state.epoch - 1,
+        sets: testSets,
+        evaluate: validate,
+        overwrite: options.resume === true,
+      });
     }
   } finally {
     step.dispose();
@@ -427,47 +438,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   };
 }
 
-/** Validation or test data as a list of named sets: one function is the set `validation` / `test`. */
-function namedSets(
-  data: (() => AsyncIterable<Sample>) | Readonly<Record<string, () => AsyncIterable<Sample>>> | undefined,
-  what: 'validation' | 'test',
-): { readonly named: boolean; readonly list: readonly (readonly [string, () => AsyncIterable<Sample>])[] } | null {
-  if (data === undefined) return null;
-  if (typeof data === 'function') return { named: false, list: [[what, data]] };
-  const list = Object.entries(data);
-  if (list.length === 0) throw new OptionsError(`fit: ${what} names no set (give a function or { name: () => batches, … })`);
-  for (const [name, fn] of list) {
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new OptionsError(`fit: ${what} set name must be letters, digits, '_' or '-', got ${JSON.stringify(name)}`);
-    if (typeof fn !== 'function') throw new OptionsError(`fit: ${what} set '${name}' must be a function returning batches`);
-  }
-  return { named: true, list };
-}
-
-/** The monitor when none is given (the first named validation set's loss, or fit's default). */
-function defaultMonitorOf(options: FitOptions): { readonly key: string; readonly mode: 'min' | 'max' } {
-  const v = options.validation;
-  return defaultMonitor(v !== undefined, v !== undefined && typeof v !== 'function' ? Object.keys(v)[0] : undefined);
-}
-
-/** A monitored key must name a validation set the run has. */
-function checkMonitorKey(key: string, sets: ReturnType<typeof namedSets>, what: string): void {
-  if (key.startsWith('validation.') && (sets === null || sets.named)) {
-    throw new OptionsError(
-      sets === null
-        ? `fit: ${what} '${key}' needs a validation set`
-        : `fit: ${what} '${key}': the validation sets are named; monitor 'validations.<name>.…' (${sets.list.map(([n]) => n).join(', ')})`,
-    );
-  }
-  if (key.startsWith('validations.')) {
-    const name = key.split('.')[1] ?? '';
-    if (sets === null || !sets.named || !sets.list.some(([n]) => n === name)) {
-      throw new OptionsError(
-        `fit: ${what} '${key}' names validation set '${name}', which this run does not have (${sets?.named === true ? sets.list.map(([n]) => n).join(', ') : 'no named sets'})`,
-      );
-    }
-  }
-}
-
 /**
  * The configuration a run records and `resume` checks: the caller's `config` first, then fit's
  * own fields — seed, optimizer, schedule, clipNorm, losses (name, keys, weight), monitor, early
@@ -475,7 +445,7 @@ function checkMonitorKey(key: string, sets: ReturnType<typeof namedSets>, what: 
  * weight shapes). `epochs` is not part of it (a finished run may be extended).
  */
 export function fitConfig(options: FitOptions): RunConfig {
-  const monitor = options.monitor ?? defaultMonitorOf(options);
+  const monitor = options.monitor ?? monitorFor(options.validation);
   const v = options.validation;
   const layers = options.model.net.layers.map((l) => {
     const { name: _name, ...layerConfig } = l.getConfig();
