@@ -5,6 +5,7 @@ export { type DatasetBuild } from './common/dataset-build.js';
 export { idPath, type IdPathOptions } from './common/id-path.js';
 export { readFoldsFile } from './common/folds-file.js';
 export { makeFolds, type MakeFoldsOptions } from './common/make-folds.js';
+export { randOneHot, type RandOneHotOptions } from './common/rand-one-hot.js';
 export {
   knight,
   knightClinical,

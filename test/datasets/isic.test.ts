@@ -84,11 +84,15 @@ describe('isic builder on a replica in the published layout', () => {
 
   it('dynamic pipeline: seeded augmentation, same seed → same images, another seed → others', async () => {
     const b = isic({ root, size: SIZE, ids: ['ISIC_0000000', 'ISIC_0000004'] });
-    expect(b.dynamicPipeline).toHaveLength(7);
+    expect(b.dynamicPipeline).toHaveLength(10);
     const ds = dataset({ ids: b.ids, staticPipeline: b.staticPipeline, dynamicPipeline: b.dynamicPipeline });
     const pull = async (seed: number): Promise<number[][]> => {
       const out: number[][] = [];
-      for await (const s of ds.stream({ seed, shuffle: false, window: 2 })) out.push(values(getKey(s, 'data.input.img')));
+      for await (const s of ds.stream({ seed, shuffle: false, window: 2 })) {
+        out.push(values(getKey(s, 'data.input.img')));
+        const parts = ['site', 'sex', 'age'].flatMap((k) => values(getKey(s, `data.input.clinical.encoding.${k}`)));
+        expect(values(getKey(s, 'data.input.clinical.all'))).toEqual(parts); // re-concatenated after the metadata augmentation
+      }
       return out;
     };
     const a = await pull(5);

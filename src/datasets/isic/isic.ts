@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { concat } from '../../ops/keys/concat.js';
 import type { Op } from '../../ops/op.js';
 import { loadImage } from '../../ops/image/load-image.js';
 import { randAffine } from '../../ops/image/rand-affine.js';
@@ -25,6 +26,7 @@ import { windowIntensity } from '../../ops/image/window-intensity.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
 import { makeFolds } from '../common/make-folds.js';
+import { randOneHot } from '../common/rand-one-hot.js';
 import { requireFile } from '../common/require-file.js';
 import { isicMetadata } from './isic-metadata.js';
 import { ISIC_CLASSES, ISIC_METADATA_FEATURES, readIsicGroundTruth, readIsicMetadata } from './isic-tables.js';
@@ -89,7 +91,9 @@ function layoutDir(root: string): string {
  *
  * The augmentation follows FuseMedML's ISIC pipeline with fuseflow's ops: an affine (rotation
  * ±180°, scale ±10%, shift ±1/6 of the size), a flip along each axis (p = 0.3 each), gamma
- * 0.9–1.1, brightness ±0.06 and contrast ±5% (shift and scale), Gaussian noise (std 0.03).
+ * 0.9–1.1, brightness ±0.06 and contrast ±5% (shift and scale), Gaussian noise (std 0.03); and
+ * on the metadata, sex set to N/A and age moved to a neighbouring bin, each with p = 0.05, then
+ * `data.input.clinical.all` concatenated again.
  * @example
  * const b = isic({ root: '/data/isic2019', size: [224, 224] });
  * const train = dataset({ ids: b.folds.slice(1).flat(), staticPipeline: b.staticPipeline, dynamicPipeline: b.dynamicPipeline, store: cache });
@@ -129,6 +133,7 @@ export function isic(options: IsicOptions): IsicBuild {
   }
 
   const img = 'data.input.img';
+  const enc = 'data.input.clinical.encoding';
   const staticPipeline: Op<object>[] = [
     idPath({ outKey: 'data.input.img_path', template: '{id}.jpg' }),
     isicMetadata({ groundTruthFile, metadataFile }),
@@ -148,6 +153,10 @@ export function isic(options: IsicOptions): IsicBuild {
           randShiftIntensity({ keys: [img], prob: 1, offsets: 0.06 }),
           randScaleIntensity({ keys: [img], prob: 1, factors: 0.05 }),
           randGaussianNoise({ keys: [img], prob: 1, std: 0.03 }),
+          // metadata: sex dropped to N/A, age moved to a neighbouring bin (never from or to "missing"), p = 0.05 each
+          randOneHot({ key: `${enc}.sex`, mode: 'set', index: 2, prob: 0.05 }),
+          randOneHot({ key: `${enc}.age`, mode: 'ranking', freeze: [6], prob: 0.05 }),
+          concat({ keys: [`${enc}.site`, `${enc}.sex`, `${enc}.age`], outKey: 'data.input.clinical.all' }),
         ];
   const folds = makeFolds({
     ids,
