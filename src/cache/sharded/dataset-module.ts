@@ -32,6 +32,7 @@ export interface DatasetDefinition {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isPipeline = (v: unknown): v is Pipeline => isRecord(v) && Array.isArray(v['ops']) && Array.isArray(v['opIds']) && typeof v['opIndexBase'] === 'number';
+const isOp = (v: unknown): boolean => isRecord(v) && typeof v['name'] === 'string' && typeof v['apply'] === 'function' && typeof v['version'] === 'number';
 const fromSources = import.meta.url.endsWith('.ts');
 
 /** Imports `file`, registering tsx first for a TypeScript module when this code runs compiled. */
@@ -81,7 +82,7 @@ export async function loadDatasetModule(path: string): Promise<DatasetDefinition
   const sp = source['staticPipeline'];
   let staticPipeline: Pipeline;
   if (isPipeline(sp)) staticPipeline = sp.opIndexBase === 0 ? sp : pipeline(sp.ops, { name: sp.name });
-  else if (Array.isArray(sp) && sp.length > 0) staticPipeline = pipeline(sp as readonly Op<object>[], { name: 'static' });
+  else if (Array.isArray(sp) && sp.length > 0 && sp.every(isOp)) staticPipeline = pipeline(sp as readonly Op<object>[], { name: 'static' });
   else throw bad(`export 'staticPipeline' is ${sp === undefined ? 'missing' : 'not a Pipeline or a non-empty array of ops'}`);
   const random = staticPipeline.ops.find((op) => op.kind === 'random');
   if (random !== undefined) throw bad(`op '${random.name}' of 'staticPipeline' is random; random ops belong in the dynamic pipeline (the static output is cached)`);

@@ -5,3 +5,4 @@ export { commitShards, type CommitReport } from './commit-shards.js';
 export { pullShards, type PullReport } from './pull-shards.js';
 export { ShardedEntryStore, MAX_OPEN_SHARDS } from './sharded-store.js';
 export { readPlan, isShardedFolder, SHARDED_FILES, type ShardPlan, type ShardRecord, type CommitRecord } from './shard-files.js';
+export { deleteShardedCache, type ShardedDeleteReport } from './delete-sharded.js';

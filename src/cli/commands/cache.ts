@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deleteCacheFolder } from '../../cache/delete-cache.js';
+import { deleteShardedCache } from '../../cache/sharded/delete-sharded.js';
 import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
 import { CACHE_FILES } from '../../cache/cache-files.js';
 import { InputError } from '../../core/errors.js';
@@ -24,7 +25,8 @@ const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
                          a module defining the pipeline's user ops (repeat for several); the
                          modules pipeline.json names are never imported
   delete DIR --yes       remove one cache: only the files its marker (.fuseflow-cache.json) lists,
-                         then the folder if nothing else is in it
+                         then the folder if nothing else is in it (a sharded cache: each shard
+                         folder by its own marker, then the top level)
 
 ${SHARD_HELP}
 
@@ -107,7 +109,12 @@ function remove(dir: string, yes: boolean): number {
     console.error(`fuseflow cache delete: pass --yes to remove the cache at ${dir}`);
     return 2;
   }
-  const r = deleteCacheFolder(dir);
+  const sharded = isFolder(dir) && readPlan(dir) !== undefined ? deleteShardedCache(dir) : undefined;
+  const r = sharded ?? deleteCacheFolder(dir);
+  if (sharded !== undefined) {
+    console.log(`deleted ${sharded.shardsRemoved} shard folders under ${sharded.folder}`);
+    for (const k of sharded.shardsKept) console.log(`kept ${k}: no marker, or it also holds files not made by the cache`);
+  }
   console.log(`deleted ${r.removed.join(', ')} from ${r.folder}`);
   if (r.folderRemoved) console.log(`removed the empty folder ${r.folder}`);
   else console.log(`kept ${r.folder}: it also holds ${r.kept.join(', ')} (not made by the cache)`);
