@@ -9,10 +9,10 @@
  *
  * ```sh
  * npx tsx examples/kits21-segmentation.ts --out runs/kits21                      # replica, under a minute
- * npx tsx examples/kits21-segmentation.ts --root /data/kits21/kits21/data --out runs/kits21 --epochs 50
+ * npx tsx examples/kits21-segmentation.ts --root /data/kits21/kits21/data --out runs/kits21 --epochs 50 --spacing 2,2,3 --size 128,128,64
  * ```
- * (on the real data, raise `spacing`/`size` in {@link Kits21ExampleOptions}: the replica's 2.5 mm
- * voxels in a 16³ box cover 40 mm, a kidney's size, not an abdomen.)
+ * (on the real data, give `--spacing`/`--size` an abdomen's box: the replica's default 2.5 mm
+ * voxels in a 16³ box cover 40 mm, a kidney's size.)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,7 +158,7 @@ export async function kits21Example(options: Kits21ExampleOptions): Promise<Kits
   let best: DictModel | undefined;
   try {
     const held = await Promise.all(validation.map((id) => dataset({ ids: validation, staticPipeline, store: cache }).get(id)));
-    log(`static stage: cache ${cacheHit ? 'hit' : 'filled'} (${cache.folder})`);
+    log(`static stage: cache ${cacheHit ? 'hit' : 'filling'} (${cache.folder}; held-out cases read, training cases fill during the first epoch)`);
     if (threads > 0) runner = createWorkerRunner({ pipeline: spec, threads, samplesPerTask: 2 });
     const trainSet = dataset({ ids: train, staticPipeline, store: cache, dynamicPipeline: dynamicOps, ...(runner === undefined ? {} : { runner }) });
     const validSet = dataset({
@@ -223,8 +223,24 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+function triple(name: string): [number, number, number] | undefined {
+  const v = flag(name);
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 3 || !parts.every((x) => Number.isFinite(x) && x > 0)) throw new Error(`${name} takes three positive numbers x,y,z, got '${v}'`);
+  return parts as [number, number, number];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = flag('--root');
   const epochs = flag('--epochs');
-  await kits21Example({ outDir: flag('--out') ?? 'runs/kits21', ...(root === undefined ? {} : { root }), ...(epochs === undefined ? {} : { epochs: Number(epochs) }) });
+  const spacing = triple('--spacing');
+  const size = triple('--size');
+  await kits21Example({
+    outDir: flag('--out') ?? 'runs/kits21',
+    ...(root === undefined ? {} : { root }),
+    ...(epochs === undefined ? {} : { epochs: Number(epochs) }),
+    ...(spacing === undefined ? {} : { spacing }),
+    ...(size === undefined ? {} : { size }),
+  });
 }
