@@ -6,7 +6,7 @@
  * 1. The KNIGHT builder (`knight({ root })`): case ids, labels, the static pipeline (clinical JSON →
  *    11-feature vector, CT load → reorient → resample → HU clip/z-score → crop/pad) and the
  *    augmentation. The static output goes through the LMDB cache (`<out>/cache`; a second run reads it).
- * 2. Folds balanced by label and grouped by case, kept in a fold file (`<out>/folds.json`) that
+ * 2. Folds balanced by label and sex and grouped by case, kept in a fold file (`<out>/folds.json`) that
  *    later runs reload (a changed data set is refused, naming the cases).
  * 3. Two fusion models, each cross-validated with `crossValidate` (augmentation on worker threads):
  *    - **early fusion**: a 3D ResNet whose pooled features are concatenated with the clinical vector
@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { openSampleCache } from '../src/cache/open-cache.js';
 import type { Sample } from '../src/core/sample.js';
 import { knight } from '../src/datasets/knight/knight.js';
+import { readKnightJson } from '../src/datasets/knight/knight-clinical-data.js';
 import { accuracy } from '../src/eval/metrics/accuracy.js';
 import { auc } from '../src/eval/metrics/auc.js';
 import { closeIoPool } from '../src/ops/image/io/io-pool.js';
@@ -141,8 +142,14 @@ export async function runKnightMultimodal(log: (line: string) => void, options: 
 
   // 2. folds kept in a file
   const foldFile = join(options.outDir, 'folds.json');
-  const { plan, created } = foldPlanFile({ path: foldFile, ids: build.ids, balance: { label: build.labels }, groups: build.ids, folds: k, seed });
-  log(`${k} folds balanced by label, grouped by case: ${created ? 'written to' : 'reloaded from'} ${foldFile}`);
+  // balanced on the label and on sex (from the clinical JSON; a missing sex is its own value), one case per patient
+  const records = readKnightJson(build.clinicalFile);
+  const sex = build.ids.map((id) => {
+    const g = records.get(id)?.['gender'];
+    return typeof g === 'string' ? g.toLowerCase() : 'unknown';
+  });
+  const { plan, created } = foldPlanFile({ path: foldFile, ids: build.ids, balance: { label: build.labels, sex }, groups: build.ids, folds: k, seed });
+  log(`${k} folds balanced by label and sex, grouped by case: ${created ? 'written to' : 'reloaded from'} ${foldFile}`);
 
   // 3. two fusion models, cross-validated, augmentation on worker threads
   const img = 'data.input.img';

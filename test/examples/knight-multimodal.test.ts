@@ -45,7 +45,7 @@ describe('examples/knight-multimodal.ts on a KNIGHT replica', () => {
     const late = s.rows[1]?.cv.folds[0]?.predictions as string;
     expect(tableFromIPC(readFileSync(late)).schema.fields.map((f) => f.name)).toEqual(['id', 'target', 'pred_0', 'pred_1']);
     expect(s.table).toMatch(/\| early fusion \| \d\.\d{3} \[/);
-    expect(lines.join('\n')).toContain('folds balanced by label, grouped by case: written to');
+    expect(lines.join('\n')).toContain('folds balanced by label and sex, grouped by case: written to');
   });
 
   it('a second run on a relabelled data set is refused by the fold file, naming the case', async () => {
