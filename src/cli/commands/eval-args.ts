@@ -127,7 +127,11 @@ Map/merge over many machines (Slurm array, Kubernetes Indexed Job, a queue of wo
                         SLURM_ARRAY_TASK_ID/COUNT, SLURM_PROCID/NTASKS, JOB_COMPLETION_INDEX +
                         FUSEFLOW_WORLD_SIZE, or RANK/WORLD_SIZE). Shard i reads files
                         floor(i*F/N) to floor((i+1)*F/N)-1 of the sorted list (with fewer files
-                        than shards: the same split over the Arrow record batches)`;
+                        than shards: the same split over the Arrow record batches)
+  With --ci, merged shards give the same bounds as one run: --ci-resample state draws replicates
+  from the merged counts, and rows draws each row's Poisson weights from (--seed, its --id), in
+  one run and in shards alike (so row-resampled CIs need --id with --state-out; fusemedml,
+  which draws by position in one stream, is refused)`;
 
 const VALUE_FLAGS = new Set([
   '--input',

@@ -1,0 +1,167 @@
+/**
+ * Scale-out (issue 11): map/merge evaluation against one process, and the sharded cache fill.
+ *
+ * Eval: 10^7 predictions (float32 `pred`, int8 `target`) in 16 Arrow files, evaluated with the
+ * CLI's default metrics (AUC and AP exact: a refinement pass) by
+ *  - one `fuseflow eval --input 'dir/*.arrow'` process (1 thread), the baseline;
+ *  - 4 shard processes `--shard i/4 --state-out` run one after the other plus `fuseflow eval
+ *    merge` (1 thread each): their summed wall time over the baseline is the map/merge overhead
+ *    (bar <= 1.1x), and the merged JSON must equal the baseline's byte for byte;
+ *  - 16 shard states merged in this process (read, check, merge; no extra pass): bar < 1 s;
+ *  - the size of one shard's state per metric (each state encoded alone).
+ * Cache fill: bench/lib/scaleout-fill.ts (helper of the sharded cache) when present.
+ * Every timed command is a real OS process; wall-clock times; the 1-minute load average is noted.
+ *
+ *   npm run bench -- scaleout [--rows 1e7] [--files 16] [--no-fill] [--keep]
+ *
+ * Data: bench/.data/scaleout/ (generated from the counter-based Rng; deleted unless --keep).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RecordBatchFileWriter, Table, vectorFromArray } from 'apache-arrow';
+import { Rng } from '../src/core/rng.js';
+import { checkShardSet, mergeShardStates } from '../src/eval/shard/shard-set.js';
+import { encodeStateFile, readStateFile } from '../src/eval/shard/state-file.js';
+import { cliMetricSet, type CliMetricSpec } from '../src/cli/commands/eval-metrics.js';
+import { orderMetrics } from '../src/eval/evaluate-order.js';
+import { median, report, type BenchRow } from './lib/report.js';
+
+const self = fileURLToPath(import.meta.url);
+const root = join(dirname(self), '..');
+const CLI = join(root, 'src/cli/main.ts');
+const RECORD_BATCH = 1 << 18;
+const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Writes `rows` predictions into `files` Arrow files in `dir`. */
+function writeData(dir: string, rows: number, files: number): void {
+  mkdirSync(dir, { recursive: true });
+  const rng = Rng.fromParts([2026, 'scaleout']);
+  for (let f = 0; f < files; f++) {
+    const n = Math.floor(((f + 1) * rows) / files) - Math.floor((f * rows) / files);
+    const writer = new RecordBatchFileWriter();
+    for (let start = 0; start < n; start += RECORD_BATCH) {
+      const m = Math.min(RECORD_BATCH, n - start);
+      const target = new Int8Array(m);
+      const pred = new Float32Array(m);
+      for (let i = 0; i < m; i++) {
+        const y = rng.next() < 0.3 ? 1 : 0;
+        target[i] = y;
+        pred[i] = Math.min(1, Math.max(0, 0.35 + (y === 1 ? 0.2 : -0.05) + 0.5 * (rng.next() - 0.5)));
+      }
+      for (const rb of new Table({ pred: vectorFromArray(pred), target: vectorFromArray(target) }).batches) writer.write(rb);
+    }
+    writer.finish();
+    writeFileSync(join(dir, `part-${String(f).padStart(3, '0')}.arrow`), writer.toUint8Array(true));
+  }
+}
+
+/** Runs the CLI as a process; resolves with wall ms and stdout. */
+function fuseflow(args: readonly string[]): Promise<{ ms: number; out: string }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - t0, out }) : reject(new Error(`fuseflow ${args.join(' ')} exited ${String(code)}: ${err.slice(-2000)}`)),
+    ),
+  );
+}
+
+async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
+  const input = ['eval', '--input', `${dataDir}/*.arrow`, '--pred', 'pred', '--target', 'target', '--threads', '1', '--no-progress'];
+  const statesDir = join(dataDir, 'states');
+  mkdirSync(statesDir, { recursive: true });
+  const load0 = loadavg()[0] ?? 0;
+  const one = await fuseflow([...input, '--json']);
+  const shardMs: number[] = [];
+  const four: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const file = join(statesDir, `four-${i}.state`);
+    shardMs.push((await fuseflow([...input, '--shard', `${i}/4`, '--state-out', file])).ms);
+    four.push(file);
+  }
+  const merge = await fuseflow(['eval', 'merge', ...four, '--json', '--threads', '1', '--no-progress']);
+  const mapMerge = shardMs.reduce((a, b) => a + b, 0) + merge.ms;
+  const identical = merge.out === one.out;
+  // 16 states for the in-process merge.
+  const sixteen: string[] = [];
+  for (let i = 0; i < 16; i++) {
+    const file = join(statesDir, `sixteen-${i}.state`);
+    await fuseflow([...input, '--shard', `${i}/16`, '--state-out', file]);
+    sixteen.push(file);
+  }
+  const spec: CliMetricSpec = { requested: DEFAULT_METRICS, keys: { pred: 'pred', target: 'target' }, report: false };
+  const metrics = orderMetrics(cliMetricSet(spec));
+  const mergeRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    const set = checkShardSet(sixteen.map(readStateFile));
+    mergeShardStates(set, metrics);
+    mergeRuns.push(performance.now() - t0);
+  }
+  const load1 = loadavg()[0] ?? 0;
+  const loadNote = `1-min load ${load0.toFixed(1)} → ${load1.toFixed(1)}`;
+  const rows: BenchRow[] = [
+    { name: `eval one process, ${files} files (1 thread)`, value: one.ms / 1000, unit: 's', note: loadNote },
+    {
+      name: 'eval 4 shards + merge (summed, 1 thread each)',
+      value: mapMerge / 1000,
+      unit: 's',
+      ratio: mapMerge / one.ms,
+      ratioOf: 'vs one process',
+      bar: '<= 1.1',
+      pass: mapMerge / one.ms <= 1.1,
+      note: `shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (incl. the AUC/AP refinement pass over all rows and 5 process start-ups)`,
+    },
+    { name: 'merged JSON = one process JSON', value: identical ? 1 : 0, unit: 'bool', bar: '= 1', pass: identical },
+    {
+      name: 'merge 16 states in-process (read + check + merge)',
+      value: median(mergeRuns) / 1000,
+      unit: 's',
+      bar: '< 1',
+      pass: median(mergeRuns) < 1000,
+      note: `median of 3; ${(sixteen.reduce((a, f) => a + statSync(f).size, 0) / 2 ** 20).toFixed(1)} MiB of state files`,
+    },
+  ];
+  // Size of one shard's state per metric (each encoded alone).
+  const sample = readStateFile(sixteen[0] as string);
+  sample.header.metrics.forEach((name, m) => {
+    const bytes = encodeStateFile({ ...sample.header, metrics: [name] }, [sample.states[m]]).byteLength;
+    rows.push({ name: `state file size: ${name}`, value: bytes / 1024, unit: 'KiB', note: 'one shard, metric alone (header included)' });
+  });
+  rows.push({ name: 'state file size: all default metrics', value: statSync(sixteen[0] as string).size / 1024, unit: 'KiB', note: 'one shard of 16' });
+  return rows;
+}
+
+/** The sharded cache fill section, when bench/lib/scaleout-fill.ts is present. */
+async function fillRows(): Promise<BenchRow[]> {
+  const path = join(dirname(self), 'lib', 'scaleout-fill.ts');
+  if (!existsSync(path)) return [{ name: 'cache fill section', value: Number.NaN, unit: '', note: 'bench/lib/scaleout-fill.ts not present' }];
+  const mod = (await import(pathToFileURL(path).href)) as { scaleoutFillRows?: (o?: { processes?: number }) => Promise<BenchRow[]> };
+  if (typeof mod.scaleoutFillRows !== 'function') return [{ name: 'cache fill section', value: Number.NaN, unit: '', note: 'scaleoutFillRows not exported' }];
+  return mod.scaleoutFillRows({ processes: 4 });
+}
+
+const rowsWanted = Number(argValue('--rows') ?? 1e7);
+const files = Number(argValue('--files') ?? 16);
+const dataDir = join(dirname(self), '.data', 'scaleout');
+rmSync(dataDir, { recursive: true, force: true });
+try {
+  writeData(dataDir, rowsWanted, files);
+  const rows = await evalRows(dataDir, files);
+  if (!process.argv.includes('--no-fill')) rows.push(...(await fillRows()));
+  report('scaleout', rows, { predictions: rowsWanted, files });
+} finally {
+  if (!process.argv.includes('--keep')) rmSync(dataDir, { recursive: true, force: true });
+}
