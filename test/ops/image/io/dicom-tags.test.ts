@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, OptionsError } from '../../../../src/core/errors.js';
 import { createSample, getKey, setKey, type Sample } from '../../../../src/core/sample.js';
-import { pipeline, runPipeline } from '../../../../src/ops/pipeline.js';
+import { pipeline, pipelineSpec, runPipeline } from '../../../../src/ops/pipeline.js';
+import { createWorkerRunner } from '../../../../src/workers/worker-runner.js';
 import { dicomAttributes, dicomKeywords } from '../../../../src/ops/image/io/dicom-keywords.js';
 import { readDicomTagsLocal } from '../../../../src/ops/image/io/dicom-tags-local.js';
 import { readDicomTags } from '../../../../src/ops/image/io/dicom-tags.js';
@@ -118,6 +119,21 @@ describe('loadImage with tags', () => {
     expect(getKey(out as Sample, 'data.input.dicom')).toEqual({ PatientID: '123565', Modality: 'MR', SliceThickness: 5, StudyDate: '20010316' });
     const [ct] = await runPipeline(pipeline([op]), withPath('s2', join(FIXTURES, 'single/CT_small.dcm')), { seed: 0, epoch: 0 });
     expect(getKey(ct as Sample, 'data.input.dicom')).toEqual({ PatientID: '1CT1', Modality: 'CT', SliceThickness: 5, StudyDate: '20040119' });
+  });
+
+  it('gives the same attributes inside a worker runner (read inline on the worker thread)', async () => {
+    const op = loadImage({ key: 'data.input.path', outKey: 'data.input.img', tags: ['PatientID', 'PixelSpacing', 'ImagePositionPatient'], tagsKey: 'data.input.dicom' });
+    const runner = createWorkerRunner({ pipeline: pipelineSpec(pipeline([op])), threads: 1 });
+    try {
+      const [[onWorker]] = (await runner.run([withPath('w1', resolve(SERIES))], { seed: 0, epoch: 0 })) as [[Sample]];
+      expect(getKey(onWorker, 'data.input.dicom')).toEqual({
+        PatientID: '123565',
+        PixelSpacing: [0.859375, 0.859375],
+        ImagePositionPatient: REF.files['series-mr-brain']?.['ImagePositionPatient'],
+      });
+    } finally {
+      await runner.close();
+    }
   });
 
   it('checks tags when built: unknown keyword with close names, tags without tagsKey and the reverse', () => {
