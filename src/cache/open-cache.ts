@@ -33,7 +33,9 @@ export interface SampleCacheOptions {
 /**
  * Opens (creating when absent) the cache of `pipeline` under `dir`. A new cache folder gets its
  * marker (`.fuseflow-cache.json`, the list of files the cache makes, which is all that
- * `fuseflow cache delete` removes) and its `pipeline.json`, both written atomically.
+ * `fuseflow cache delete` removes) and its `pipeline.json`, both written atomically. When
+ * `<dir>/<cacheKey>` is a committed sharded cache (e.g. `fuseflow cache pull SHARED --to
+ * <dir>/<cacheKey>`), it is read as one cache, read-only (a missing id fails with the fill command).
  * @example
  * const cache = openSampleCache({ dir: '/scratch/cache', pipeline: staticOps, salt: 'v2' });
  * await cache.fill(ids, { threads: 4 });
@@ -61,6 +63,11 @@ export function openSampleCache(options: SampleCacheOptions): SampleCache {
     writeOnce(descPath, () => writeFileAtomic(descPath, descriptionText(desc)));
   } else {
     readDescriptionFile(folder); // a damaged description is refused before LMDB opens
+  }
+  const plan = readPlan(folder);
+  if (plan !== undefined) {
+    // A sharded cache (pulled or shared) under this key: read it as one, read-only.
+    return new SampleCache({ folder, key, spec, pipeline: options.pipeline, audit: options.audit ?? {}, readOnly: true, store: new ShardedEntryStore(folder, plan) });
   }
   return new SampleCache({ folder, key, spec, pipeline: options.pipeline, audit: options.audit ?? {}, readOnly: false });
 }

@@ -193,3 +193,23 @@ describe('delete', () => {
     expect(readdirSync(to).sort()).toEqual([SHARDED_FILES.shards]);
   });
 });
+
+describe('openSampleCache on a pulled sharded cache', () => {
+  it('reads the shards as one cache under <dir>/<key>, read-only, and never starts a cache.mdb beside them', async () => {
+    const ds = await loadDatasetModule(fewModule);
+    const shared = join(dir, 'for-open');
+    for (let i = 0; i < 2; i++) await fillShard({ dataset: ds, shards: 2, index: i, to: shared, threads: 0, local: join(dir, 'open-local') });
+    commitShards(shared);
+    const probe = openSampleCache({ dir: join(dir, 'probe'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
+    await probe.fill(ds.ids, { threads: 0 });
+    await probe.close();
+    pullShards(shared, join(dir, 'root', probe.key));
+    const cache = openSampleCache({ dir: join(dir, 'root'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
+    const plain = await openCacheFolder(probe.folder);
+    expect(await payloadHashes(cache, ds.ids)).toEqual(await payloadHashes(plain, ds.ids));
+    await plain.close();
+    expect(existsSync(join(dir, 'root', probe.key, CACHE_FILES.store))).toBe(false);
+    await expect(cache.getOrCompute('not-in-the-dataset')).rejects.toThrow(/a sharded cache is read-only/);
+    await cache.close();
+  });
+});
