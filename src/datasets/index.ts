@@ -6,6 +6,7 @@ export { idPath, type IdPathOptions } from './common/id-path.js';
 export { readFoldsFile } from './common/folds-file.js';
 export { makeFolds, type MakeFoldsOptions } from './common/make-folds.js';
 export { randOneHot, type RandOneHotOptions } from './common/rand-one-hot.js';
+export { antialias, type AntialiasOptions } from './common/antialias.js';
 export {
   knight,
   knightClinical,

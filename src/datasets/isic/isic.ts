@@ -24,6 +24,7 @@ import { randShiftIntensity } from '../../ops/image/rand-shift-intensity.js';
 import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
+import { antialias } from '../common/antialias.js';
 import { idPath } from '../common/id-path.js';
 import { makeFolds } from '../common/make-folds.js';
 import { randOneHot } from '../common/rand-one-hot.js';
@@ -75,7 +76,7 @@ function layoutDir(root: string): string {
 
 /**
  * Builds ISIC 2019: ids (the ground truth's rows), the static pipeline (id → `<id>.jpg`, label
- * and metadata encodings, load the JPEG as an RGB image, resize to `size`, scale 0–255 to 0–1),
+ * and metadata encodings, load the JPEG as an RGB image, smooth and resize to `size`, scale 0–255 to 0–1),
  * the training augmentation and folds grouped by `lesion_id`.
  *
  * Every sample holds `data.input.img` (float32 RGB Image, shape [height, width, 3], values in
@@ -138,6 +139,7 @@ export function isic(options: IsicOptions): IsicBuild {
     idPath({ outKey: 'data.input.img_path', template: '{id}.jpg' }),
     isicMetadata({ groundTruthFile, metadataFile }),
     loadImage({ key: 'data.input.img_path', outKey: img, dir: images }),
+    antialias({ keys: [img], size: [...size] }), // as scikit-image's resize(anti_aliasing=True) in FuseMedML
     resample({ keys: [img], size: [...size] }),
     windowIntensity({ keys: [img], level: 127.5, width: 255 }), // 0..255 → 0..1
   ];
