@@ -15,6 +15,8 @@ export interface BatchNormArgs {
   /** Added to the variance. Default 1e-3 (Keras). */
   readonly epsilon?: number;
   readonly name?: string;
+  /** Whether gamma and beta train (a frozen layer also keeps its moving statistics, see `models/trainable`). Default true; read back from checkpointed topologies. */
+  readonly trainable?: boolean;
 }
 
 /** The layer class (use {@link batchNorm} to make one). */
@@ -28,7 +30,7 @@ export class FuseflowBatchNorm extends tf.layers.Layer {
   private movingVariance: tf.LayerVariable | undefined;
 
   constructor(args: BatchNormArgs = {}) {
-    super(args.name === undefined ? {} : { name: args.name });
+    super({ ...(args.name === undefined ? {} : { name: args.name }), ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
     this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-3;
   }

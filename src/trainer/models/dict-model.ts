@@ -9,6 +9,7 @@ import { setKeys, type Sample } from '../../core/sample.js';
 import { tensor as makeTensor, type Tensor } from '../../core/tensor.js';
 import { fitInputShape, readBatchTensor, type ReadContext } from '../batch-input.js';
 import type { ModelInput } from './backbone.js';
+import { frozenBatchNormInference } from './trainable.js';
 
 /** The serializable binding between batch keys and the network's inputs and outputs. */
 export interface DictModelBinding {
@@ -46,6 +47,7 @@ export function dictModel(net: tf.LayersModel, binding: DictModelBinding): DictM
   if (binding.outputs.length !== net.outputs.length) {
     throw new OptionsError(`dictModel: the network has ${net.outputs.length} outputs, the binding names ${binding.outputs.length}`);
   }
+  frozenBatchNormInference(net);
   const forward = (batch: Sample, options: { readonly training?: boolean } & ReadContext = {}): Record<string, tf.Tensor> => {
     const ctx: ReadContext = { ...(options.step === undefined ? {} : { step: options.step }), ...(options.phase === undefined ? {} : { phase: options.phase }) };
     const xs = binding.inputs.map((input) => {

@@ -8,7 +8,9 @@
  * `loadLayersModel` and applied as one layer): selecting a nested model selects all its layers.
  * Only leaf layers' flags are changed, and the flag is part of the network's topology, so a
  * checkpoint keeps it and a resumed run with other frozen layers is refused (the model differs).
- * A frozen layer's weights are not handed to the optimizer, so training leaves them bit-unchanged.
+ * A frozen layer's weights are not handed to the optimizer, so training leaves them bit-unchanged;
+ * a frozen batch-norm layer also normalises with its moving statistics and leaves them as they are
+ * (Keras's semantics for `trainable = false` batch norm), see {@link frozenBatchNormInference}.
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
@@ -152,4 +154,26 @@ export function paramGroupScales(model: DictModel, variables: readonly tf.Variab
     if (!any) throw new OptionsError(`fit: paramGroups[${gi}] (${g.layers.join(', ')}) selects no trainable weight (are its layers frozen?)`);
   });
   return scales;
+}
+
+const PATCHED = Symbol('fuseflow.frozenBatchNorm');
+const BATCH_NORMS = new Set(['BatchNormalization', 'FuseflowBatchNorm']);
+
+/**
+ * Makes every batch-norm layer of `net` (nested models included) run in inference mode while it
+ * is frozen: in training it then normalises with its moving statistics and does not update them,
+ * so a frozen pretrained backbone stays exactly as loaded (Keras ≥ 2.1's rule). Trainable layers
+ * are unaffected. Installed once per layer; `dictModel` calls it for every network it wraps (so
+ * models rebuilt from checkpoints and data-parallel replicas behave the same).
+ * @example frozenBatchNormInference(net);
+ */
+export function frozenBatchNormInference(net: tf.LayersModel): void {
+  for (const { layer } of leaves(net)) {
+    if (!BATCH_NORMS.has(layer.getClassName())) continue;
+    const target = layer as unknown as Record<symbol, boolean> & { call: (inputs: unknown, kwargs: Record<string, unknown>) => unknown };
+    if (target[PATCHED] === true) continue;
+    const call = target.call.bind(layer);
+    target.call = (inputs, kwargs) => call(inputs, layer.trainable ? kwargs : { ...kwargs, training: false });
+    target[PATCHED] = true;
+  }
 }
