@@ -18,13 +18,13 @@
  *
  * Run on the data (the layout of github.com/neheller/KNIGHT `knight/data/`; fuseflow never downloads it):
  *   npx tsx examples/knight-multimodal.ts /path/to/KNIGHT/knight/data [--out DIR] [--epochs N] [--folds K] [--seed S]
- * or on a synthetic replica in the same layout (24 cases with a signal in both modalities, written to OUT/replica):
+ * or on a synthetic replica in the same layout (24 cases with a signal in both modalities, written once to OUT/replica):
  *   npx tsx examples/knight-multimodal.ts --replica [--out DIR]
  * The defaults here are sized for a quick run (small boxes, few epochs); for a real baseline use
  * FuseMedML's sizes (`size: [256, 256, 80]`, ~150 epochs) on a GPU backend.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -285,7 +285,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   let root = args[0];
   if (replica) {
     root = join(outDir, 'replica');
-    await writeKnightReplica(root, signalReplicaCases(24));
+    // written once: a second run reads the same files (and the static stage from the cache)
+    if (!existsSync(join(root, 'knight.json'))) await writeKnightReplica(root, signalReplicaCases(24));
   } else if (root === undefined || root.startsWith('--')) {
     console.error('usage: npx tsx examples/knight-multimodal.ts (KNIGHT_DATA_DIR | --replica) [--out DIR] [--epochs N] [--folds K] [--seed S]');
     process.exit(2);
