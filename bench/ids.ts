@@ -14,10 +14,13 @@
  *   the first sample (a Fisher–Yates table of L entries, the shard's copy) and its peak RSS — the
  *   baseline the column path removes; at 10^8 ids it grows about ten-fold.
  *
+ * A `baseline` row gives the peak RSS of a child that only loads the modules (Node, tsx,
+ * apache-arrow, rxjs), so the rows above it can be read as growth.
+ *
  * Usage: npm run bench -- ids [--ids 100000000] [--samples 1000000] [--list-ids 10000000] [--file PATH] [--keep]
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +79,21 @@ async function writeIds(path: string, n: number): Promise<void> {
   if (!file.writableFinished) await once(file, 'finish');
 }
 
+/**
+ * This process's peak RSS in MB: VmHWM of /proc/self/status (Linux), the high-water mark of this
+ * process image alone. (`resourceUsage().maxRSS` is not: Linux carries the forked parent's peak
+ * across exec into the child's.) Elsewhere, maxRSS.
+ */
+function peakRssMb(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 interface ChildResult {
   readonly openMs?: number;
   readonly firstMs: number;
@@ -88,6 +106,12 @@ interface ChildResult {
 /** Child: one case, printed as one line of JSON. */
 async function child(mode: string, file: string, n: number, samples: number, rank: number, worldSize: number): Promise<ChildResult> {
   const shard = { rank, worldSize };
+  if (mode === 'write') {
+    const t0 = performance.now();
+    await writeIds(file, n);
+    return { firstMs: 0, perSecond: n / ((performance.now() - t0) / 1000), count: n, peakRssMb: peakRssMb() };
+  }
+  if (mode === 'idle') return { firstMs: 0, perSecond: 0, count: 0, peakRssMb: peakRssMb() };
   if (mode === 'list') {
     const t0 = performance.now();
     const ids = Array.from({ length: n }, (_, i) => idOf(i));
@@ -104,7 +128,7 @@ async function child(mode: string, file: string, n: number, samples: number, ran
       if (sampleIdOf(s) === '') throw new Error('empty id');
       if (++count >= samples) break;
     }
-    return { firstMs, perSecond: (count - 1) / ((performance.now() - t1) / 1000), count, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { firstMs, perSecond: (count - 1) / ((performance.now() - t1) / 1000), count, peakRssMb: peakRssMb() };
   }
   const t0 = performance.now();
   const ids = idsFromArrowFile(file);
@@ -119,7 +143,7 @@ async function child(mode: string, file: string, n: number, samples: number, ran
     const ms = performance.now() - t1;
     if (bytes !== count * (1 + DIGITS)) throw new Error('decoded ids of the wrong length');
     ids.close();
-    return { openMs, firstMs: 0, perSecond: count / (ms / 1000), count, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { openMs, firstMs: 0, perSecond: count / (ms / 1000), count, peakRssMb: peakRssMb() };
   }
   const ds = dataset({ ids });
   const stream = ds.stream({ epoch: 0, seed: 1, shard, window: 64 });
@@ -143,7 +167,7 @@ async function child(mode: string, file: string, n: number, samples: number, ran
   }
   const perSecond = (count - 1) / ((performance.now() - t1) / 1000);
   ids.close();
-  return { openMs, firstMs, perSecond, count, checked, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return { openMs, firstMs, perSecond, count, checked, peakRssMb: peakRssMb() };
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -174,11 +198,13 @@ if (childAt >= 0) {
     let writeS: number | undefined;
     if (given === undefined || !existsSync(file)) {
       const t = performance.now();
-      await writeIds(file, N);
+      runChild('write', file, N, 1, 0, 1);
       writeS = (performance.now() - t) / 1000;
     }
     const gb = statSync(file).size / 1e9;
     const rows: BenchRow[] = [];
+    const idle = runChild('idle', file, N, 1, 0, 1);
+    rows.push({ name: 'baseline: peak RSS of a child that only loads the modules', value: idle.peakRssMb, unit: 'MB', note: 'Node + tsx + apache-arrow + rxjs' });
     if (writeS !== undefined) rows.push({ name: `write ${N} ids (Arrow file, ${gb.toFixed(2)} GB)`, value: writeS, unit: 's', note: 'setup, not a bar' });
     for (const [rank, worldSize] of [
       [0, 1],

@@ -10,6 +10,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Message, MessageHeader, Type, type DataType, type Field, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { FuseflowError, InputError } from '../core/errors.js';
+import { HEADER_DICTIONARY_BATCH, HEADER_SCHEMA, readMessageHead, type BatchHead, type MessageHead } from './arrow-batch-header.js';
 import type { IdColumn } from './id-column.js';
 
 /** Options of {@link idsFromArrowFile}. */
@@ -124,41 +125,49 @@ function openedIds(fd: number, file: string, column: string): ArrowFileIds {
 
   const table: BatchTable = { rowStart: [], rows: [], nulls: [], validity: [], validityBytes: [], offsets: [], offsetsBytes: [], values: [], valuesBytes: [] };
   let total = 0;
-  const head = Buffer.alloc(8);
+  const lengthPrefix = Buffer.alloc(8);
   for (let pos = start; pos < end;) {
     if (pos + 4 > end) throw fail(`truncated Arrow data at byte ${pos}`);
-    let length = read(pos, 4, head).readUInt32LE(0);
+    // One read for the prefix: a continuation marker and a length, or (before Arrow 0.15) a length.
+    read(pos, Math.min(8, end - pos), lengthPrefix);
+    let length = lengthPrefix.readUInt32LE(0);
     let prefix = 4;
     if (length === CONTINUATION) {
       if (pos + 8 > end) throw fail(`truncated Arrow data at byte ${pos}`);
-      length = read(pos + 4, 4, head).readUInt32LE(0);
+      length = lengthPrefix.readUInt32LE(4);
       prefix = 8;
     }
     if (length === 0) break; // end-of-stream marker
     if (length > MAX_HEADER_BYTES || pos + prefix + length > end) throw fail(`corrupt or truncated Arrow data: a ${length}-byte message header at byte ${pos}`);
-    let message: Message;
+    const meta = read(pos + prefix, length);
+    let head: MessageHead;
     try {
-      message = Message.decode(read(pos + prefix, length));
+      head = readMessageHead(meta);
     } catch (err) {
       throw fail(`${layout === undefined ? 'not an Arrow IPC file or stream' : `corrupt Arrow message at byte ${pos}`}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const bodyStart = pos + prefix + length;
-    const bodyLength = Number(message.bodyLength);
+    const bodyLength = head.bodyLength;
     if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || bodyStart + bodyLength > end)
       throw fail(`corrupt or truncated Arrow data: message at byte ${pos} has a ${bodyLength}-byte body`);
-    if (message.headerType === MessageHeader.Schema) {
-      const schema = message.header() as Schema;
+    if (head.headerType === HEADER_SCHEMA) {
+      const schema = schemaOf(meta, (why) => fail(`not an Arrow IPC file or stream: ${why}`));
       if (layout !== undefined && (table.rows.length > 0 || names(schema) !== fields))
         throw fail(`corrupt Arrow data: a second schema, or one unlike the footer's, at byte ${pos}`);
       ({ layout, nodeIndex, bufferIndex } = locateColumn(schema, column, file));
       fields = names(schema);
-    } else if (message.headerType === MessageHeader.RecordBatch) {
+    } else if (head.batch !== undefined) {
       if (layout === undefined) throw fail('not an Arrow IPC file or stream: a record batch before the schema');
-      const batch = message.header() as BatchHeader;
-      addBatch(table, batch, bodyStart, bodyLength, nodeIndex, bufferIndex, layout, total, (why) => fail(`corrupt Arrow record batch at byte ${pos}: ${why}`));
-      total += Number(batch.length);
-    } else if (message.headerType !== MessageHeader.DictionaryBatch) {
-      throw fail(`corrupt Arrow data: unknown message type ${String(message.headerType)} at byte ${pos}`);
+      const batch = head.batch;
+      const corrupt = (why: string): InputError => fail(`corrupt Arrow record batch at byte ${pos}: ${why}`);
+      try {
+        addBatch(table, batch, bodyStart, bodyLength, nodeIndex, bufferIndex, layout, total, corrupt);
+      } catch (err) {
+        throw err instanceof InputError ? err : corrupt(err instanceof Error ? err.message : String(err));
+      }
+      total += batch.length;
+    } else if (head.headerType !== HEADER_DICTIONARY_BATCH) {
+      throw fail(`corrupt Arrow data: unknown message type ${head.headerType} at byte ${pos}`);
     }
     pos = bodyStart + bodyLength;
   }
@@ -167,11 +176,15 @@ function openedIds(fd: number, file: string, column: string): ArrowFileIds {
   return columnReader(fd, file, column, where, idLayout, table, total, read);
 }
 
-interface BatchHeader {
-  readonly length: number | bigint;
-  readonly nodes: readonly { readonly length: number | bigint; readonly nullCount: number | bigint }[];
-  readonly buffers: readonly { readonly offset: number | bigint; readonly length: number | bigint }[];
-  readonly compression: unknown;
+/** The schema of a schema message, decoded by apache-arrow. */
+function schemaOf(meta: Buffer, fail: (why: string) => InputError): Schema {
+  try {
+    const message = Message.decode(meta);
+    if (message.headerType !== MessageHeader.Schema) throw new Error('not a schema message');
+    return message.header() as Schema;
+  } catch (err) {
+    throw fail(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** The id column's layout and the index of its field node and first buffer in every record batch. */
@@ -264,7 +277,7 @@ function countBuffers(field: Field): { nodes: number; buffers: number } | undefi
 /** Records one record batch's id buffers after checking they lie in its body and fit its rows. */
 function addBatch(
   table: BatchTable,
-  batch: BatchHeader,
+  batch: BatchHead,
   bodyStart: number,
   bodyLength: number,
   nodeIndex: number,
@@ -273,19 +286,17 @@ function addBatch(
   rowStart: number,
   corrupt: (why: string) => InputError,
 ): void {
-  if (batch.compression !== null && batch.compression !== undefined) {
+  if (batch.compressed) {
     throw corrupt('its buffers are compressed (LZ4/ZSTD), which cannot be read by row; write the id file uncompressed');
   }
-  const rows = Number(batch.length);
-  const node = batch.nodes[nodeIndex];
-  if (node === undefined || Number(node.length) !== rows)
-    throw corrupt(`the id column has ${node === undefined ? 'no field node' : `${Number(node.length)} rows`}, the batch ${rows}`);
-  const nulls = Number(node.nullCount);
+  const rows = batch.length;
+  if (nodeIndex >= batch.nodeCount) throw corrupt(`no field node for the id column (${batch.nodeCount} nodes)`);
+  const [nodeRows, nulls] = batch.node(nodeIndex);
+  if (nodeRows !== rows) throw corrupt(`the id column has ${nodeRows} rows, the batch ${rows}`);
+  if (!(nulls >= 0 && nulls <= rows)) throw corrupt(`the id column has ${nulls} nulls in ${rows} rows`);
   const region = (k: number): [number, number] => {
-    const b = batch.buffers[bufferIndex + k];
-    if (b === undefined) throw corrupt(`the id column lacks buffer ${k}`);
-    const offset = Number(b.offset);
-    const length = Number(b.length);
+    if (bufferIndex + k >= batch.bufferCount) throw corrupt(`the id column lacks buffer ${k}`);
+    const [offset, length] = batch.buffer(bufferIndex + k);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bodyLength) {
       throw corrupt(`id buffer ${k} (offset ${offset}, ${length} bytes) lies outside the ${bodyLength}-byte body`);
     }
