@@ -202,4 +202,40 @@ describe('fuseflow eval map/merge', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${mixed}/b-00.arrow: columns differ from those of the first file of the set, ${mixed}/a-00.arrow (pred, target): this file has extra 'id'`);
   });
+
+  it('several --input sets (globs of CSV files) still join by --id: equal to one file holding every column', async () => {
+    const rng = Rng.fromParts([3, 'join-sets']);
+    const n = 300;
+    const ids = Array.from({ length: n }, (_, i) => `id${String(i).padStart(4, '0')}`);
+    const y = ids.map(() => (rng.next() < 0.4 ? 1 : 0));
+    const p = y.map((v) => Math.round((0.3 + 0.3 * v + 0.4 * (rng.next() - 0.5)) * 1000) / 1000);
+    mkdirSync(join(dir, 'jp'), { recursive: true });
+    mkdirSync(join(dir, 'jt'), { recursive: true });
+    const order = shuffled(
+      ids.map((_, i) => i),
+      4,
+    );
+    for (let f = 0; f < 3; f++)
+      write(
+        `jp/p-${f}.csv`,
+        `id,pred\n${order
+          .slice(f * 100, (f + 1) * 100)
+          .map((i) => `${ids[i]},${p[i]}`)
+          .join('\n')}\n`,
+      );
+    for (let f = 0; f < 2; f++)
+      write(
+        `jt/t-${f}.csv`,
+        `id,target\n${ids
+          .slice(f * 150, (f + 1) * 150)
+          .map((id, k) => `${id},${y[f * 150 + k]}`)
+          .join('\n')}\n`,
+      );
+    const whole = write('whole.csv', `id,pred,target\n${ids.map((id, i) => `${id},${p[i]},${y[i]}`).join('\n')}\n`);
+    const flags = ['--id', 'id', '--pred', 'pred', '--target', 'target', '--json', '--no-progress'];
+    const joined = await fuseflowEval('--input', `${dir}/jp/p-*.csv`, '--input', `${dir}/jt`, ...flags);
+    expect(joined.err).toBe('');
+    const reference = await fuseflowEval('--input', whole, ...flags);
+    expect(joined.out).toBe(reference.out);
+  });
 });
