@@ -163,3 +163,18 @@ describe('fuseflow cache fill --shards / commit / pull', () => {
     for (const c of [reference, shared1, shared4, local]) await c.close();
   }, 180_000);
 });
+
+describe('fuseflow cache fill / commit / pull: usage and refusals', () => {
+  it('exits 2 with the usage for missing or bad flags, 1 naming the folder for what is not a sharded cache', async () => {
+    const noTo = await runCli('cache', 'fill', MODULE, '--shards', '4');
+    expect(noTo.code).toBe(2);
+    expect(noTo.err).toMatch(/fill needs --shards N and --to SHARED_DIR/);
+    expect((await runCli('cache', 'fill', MODULE, '--shards', 'four', '--to', dir)).err).toMatch(/--shards must be an integer >= 1, got 'four'/);
+    expect((await runCli('cache', 'fill', MODULE, '--shards', '4', '--index', '4', '--to', join(dir, 'x'))).err).toMatch(/shard index must be an integer from 0 to 3/);
+    expect((await runCli('cache', 'fill', MODULE, '--shards', '4', '--to', dir, '--bogus')).code).toBe(2);
+    expect((await runCli('cache', 'pull', dir)).code).toBe(2);
+    const commit = await runCli('cache', 'commit', join(dir, 'missing-folder'));
+    expect(commit.code).toBe(1);
+    expect(commit.err).toMatch(/missing-folder: not a sharded cache \(no sharded\.json\)/);
+  });
+});

@@ -55,6 +55,14 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 }
 
 /**
+ * True when the module is TypeScript and fuseflow runs compiled: tsx's hooks then load it in this
+ * thread only (Node 20 does not pass them to worker threads), so its ops are computed in this thread.
+ */
+export function needsInThreadFill(def: DatasetDefinition): boolean {
+  return /\.[mc]?ts$/.test(def.file) && !fromSources;
+}
+
+/**
  * Loads and checks the dataset module at `path` (see the contract above).
  * @example const ds = await loadDatasetModule('./my-dataset.ts'); // ds.ids, ds.staticPipeline
  * @throws {InputError} naming the file: missing, not importable, or an export that breaks the

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { commitShards } from '../../cache/sharded/commit-shards.js';
-import { loadDatasetModule } from '../../cache/sharded/dataset-module.js';
+import { loadDatasetModule, needsInThreadFill } from '../../cache/sharded/dataset-module.js';
 import { fillShard } from '../../cache/sharded/fill-shard.js';
 import { pullShards } from '../../cache/sharded/pull-shards.js';
 import { shardName } from '../../cache/sharded/shard-assign.js';
@@ -77,13 +77,20 @@ async function fill(args: readonly string[]): Promise<number> {
   if (shards === undefined || to === undefined) return usage('fill needs --shards N and --to SHARED_DIR');
   const local = p.values.get('--local');
   const dataset = await loadDatasetModule(module);
+  let threadCount = (threads as number | undefined) ?? availableParallelism();
+  if (threadCount > 0 && needsInThreadFill(dataset)) {
+    console.error(
+      `fuseflow cache fill: ${module} is TypeScript and this fuseflow is compiled: filling in this thread (worker threads cannot load .ts); compile the module to .js to fill on ${threadCount} threads`,
+    );
+    threadCount = 0;
+  }
   const started = performance.now();
   let last = started;
   const report = await fillShard({
     dataset,
     shards: shards as number,
     to,
-    threads: (threads as number | undefined) ?? availableParallelism(),
+    threads: threadCount,
     ...(index === undefined ? {} : { index: index as number }),
     ...(local === undefined ? {} : { local }),
     onProgress: (q) => {
