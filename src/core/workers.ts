@@ -9,6 +9,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * tsx's loader as an absolute URL (resolved only when running from sources: compiled installs
+ * need no tsx), resolved from this module: a bare `--import tsx` is resolved from
+ * the process's working folder, so a worker started from a folder outside the repository (a Slurm
+ * job's folder, a temp folder) failed with "Cannot find package 'tsx'".
+ */
+function tsxUrl(): string {
+  return import.meta.resolve('tsx');
+}
+
 /** Filename and Node flags to start a worker whose module sits beside `callerUrl`. */
 export interface WorkerEntry {
   readonly filename: string;
@@ -26,6 +36,6 @@ export function workerEntry(callerUrl: string, name: string): WorkerEntry {
   const url = new URL(`${name}${fromTs ? '.ts' : '.js'}`, callerUrl);
   const filename = fileURLToPath(url);
   if (!existsSync(filename)) throw new Error(`worker module not found: ${filename}`);
-  const execArgv = fromTs ? ['--import', 'tsx'] : [];
+  const execArgv = fromTs ? ['--import', tsxUrl()] : [];
   return { filename, execArgv, fromSources: fromTs };
 }
