@@ -87,3 +87,21 @@ describe('optimizers', () => {
     expect(() => createOptimizer({ type: 'sgd', momentum: -0.1 }, [])).toThrow(OptionsError);
   });
 });
+
+describe('per-variable learning-rate factors (parameter groups)', () => {
+  it('SGD: each variable moves by lr × its factor × its gradient (hand-derived); bad factor lists are refused', () => {
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const b = tf.variable(tf.tensor1d([3]));
+    const opt = createOptimizer({ type: 'sgd' }, [a, b], { lrScales: [0.5, 0] });
+    const ga = tf.tensor1d([1, -2]);
+    const gb = tf.tensor1d([4]);
+    opt.apply([ga, gb], 0.1);
+    // a − 0.1·0.5·g = [1 − 0.05, 2 + 0.1]; b unchanged (factor 0).
+    expect(Array.from(a.dataSync())).toEqual([Math.fround(1 - 0.05), Math.fround(2 + 0.1)]);
+    expect(Array.from(b.dataSync())).toEqual([3]);
+    expect(() => createOptimizer({ type: 'sgd' }, [a, b], { lrScales: [1] })).toThrow(new OptionsError('optimizer: lrScales needs 2 finite factors ≥ 0, got 1'));
+    expect(() => createOptimizer({ type: 'sgd' }, [a, b], { lrScales: [1, -1] })).toThrow(OptionsError);
+    opt.dispose();
+    tf.dispose([a, b, ga, gb]);
+  });
+});
