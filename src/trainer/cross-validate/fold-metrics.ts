@@ -62,7 +62,7 @@ function overFolds(perFold: readonly MetricResults[], names: readonly string[]):
   const out: Record<string, OverFolds> = {};
   for (const name of names) {
     const values = perFold.map((r) => orgOf(r[name]));
-    if (values.some((v) => v === undefined)) continue;
+    if (values.length === 0 || values.some((v) => v === undefined)) continue;
     const xs = values as number[];
     out[name] = { mean: mean(xs), std: standardDeviation(xs), values: xs };
   }
