@@ -139,7 +139,7 @@ export {
   type CliMetricOptions,
   METRICS_BY_CLI_NAME,
 } from './metrics/index.js';
-export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
+export { evaluate, evaluateStates, resultsOf, type EvaluateOptions, type EvaluateResult, type EvaluateStatesOptions, type EvaluatedStates } from './evaluate.js';
 export { isMetricsRecipe, type MetricSet, type MetricsRecipe } from './parallel/metrics-recipe.js';
 export { type EvalProgress, formatProgress, progressPrinter } from './evaluate-progress.js';
 export {
@@ -167,6 +167,11 @@ export {
 } from './sources/iterable-source.js';
 export { joinSources, type JoinSourcesOptions, type JoinCounts, type JoinedSource, type MissingPolicy } from './sources/join-sources.js';
 export { concatSources, type ConcatSourcesOptions } from './sources/concat-sources.js';
+export { expandInput, isGlob, PREDICTION_EXTENSIONS } from './sources/path-glob.js';
+export { emptySource, fileSetSource, type FilePart, type FileSetSourceOptions } from './sources/file-set-source.js';
+export { MAX_SHARDS, parseShard, recordBatchCount, shardShare, shareOfUnits, type ShardIndex } from './shard/shard-share.js';
+export { decodeStateFile, encodeStateFile, readStateFile, STATE_FILE_MAGIC, writeStateFile, type StateFile, type StateFileHeader } from './shard/state-file.js';
+export { checkShardSet, mergeShardStates, type ShardSet } from './shard/shard-set.js';
 export { spillSource, type SpillSourceOptions, type SpilledSource } from './sources/spill-source.js';
 export { scoreSource, scoreBatch, SCORE_KINDS, type ScoreKind, type ScoreSourceOptions } from './sources/score-source.js';
 export { ensembleScores, checkEnsembleWeights, ENSEMBLE_METHODS, type EnsembleMethod, type EnsembleScoresOptions } from './ensemble/ensemble-scores.js';
