@@ -11,6 +11,9 @@ import { epochOrder, shardOf } from '../../src/streams/epoch-order.js';
 import { idsFromArrowVector } from '../../src/streams/id-column.js';
 import { indexPermutation, LISTED_PERMUTATION_MAX } from '../../src/streams/index-permutation.js';
 import { rankIds, shardPositions } from '../../src/streams/rank-ids.js';
+import { pipeline, pipelineSpec } from '../../src/ops/pipeline.js';
+import { createWorkerRunner } from '../../src/workers/worker-runner.js';
+import { makeVolume, randNoise, scale } from '../cache/test-ops.js';
 import { tempFolder } from '../temp-folder.js';
 import { addTo, randValue } from './helpers.js';
 
@@ -172,6 +175,23 @@ describe('dataset over an Arrow id file', () => {
     expect(() => ds.stream({ order: ['s000001'] })).toThrow(OptionsError);
     expect(() => ds.stream({ order: ['s000001'] })).toThrow(/explicit order needs the ids as a string\[\]/);
     expect(() => ds.stream({ resume: { epoch: 0, seed: 0, position: 41 } })).toThrow(OptionsError);
+  });
+
+  it('runs the dynamic pipeline on the worker runner with ids from the file, as in-thread', async () => {
+    const ids = idList(LISTED_PERMUTATION_MAX + 500);
+    const column = arrowIds(ids, 30_000);
+    const dyn = pipeline([randNoise({ key: 'img', std: 0.5 }), scale({ key: 'img', factor: 2 })], { name: 'dynamic', opIndexBase: 1 });
+    const runner = createWorkerRunner({ pipeline: pipelineSpec(dyn), threads: 2, samplesPerTask: 8 });
+    try {
+      const statics = [makeVolume({ key: 'img', size: 2 })];
+      const shard = { rank: 3, worldSize: 64 }; // ~1,000 ids: the worker path, not the whole epoch
+      const inThread = await collect(dataset({ ids: column, staticPipeline: statics, dynamicPipeline: dyn }).stream({ epoch: 1, seed: 6, shard }));
+      const viaWorkers = await collect(dataset({ ids: column, staticPipeline: statics, dynamicPipeline: dyn, runner }).stream({ epoch: 1, seed: 6, shard, window: 32 }));
+      expect(inThread.length).toBe(Math.ceil((ids.length - 3) / 64));
+      expect(viaWorkers).toEqual(inThread);
+    } finally {
+      await runner.close();
+    }
   });
 
   it('also takes an Arrow vector in memory as the id column', async () => {
