@@ -11,7 +11,8 @@ import { fillShard } from '../../../src/cache/sharded/fill-shard.js';
 import { pullShards } from '../../../src/cache/sharded/pull-shards.js';
 import { deleteShardedCache } from '../../../src/cache/sharded/delete-sharded.js';
 import { shardIds, shardName, shardOfId } from '../../../src/cache/sharded/shard-assign.js';
-import { SHARDED_FILES } from '../../../src/cache/sharded/shard-files.js';
+import { readPlan, SHARDED_FILES } from '../../../src/cache/sharded/shard-files.js';
+import { ShardedEntryStore } from '../../../src/cache/sharded/sharded-store.js';
 import { PUBLISHING } from '../../../src/cache/sharded/publish-shard.js';
 import { InputError } from '../../../src/core/errors.js';
 import { OutputError } from '../../../src/core/safe-fs.js';
@@ -80,6 +81,15 @@ describe('4,096 shards over 24 ids', () => {
     expect(sharded.status()).toMatchObject({ entries: 24, outputs: 24, dropped: 0 });
     expect(await sharded.verify()).toEqual([]);
     expect(readFileSync(join(shared, CACHE_FILES.manifest))).toEqual(readFileSync(join(single.folder, CACHE_FILES.manifest)));
+    // At most 2 shard environments open: every lookup still finds its entry, twice over.
+    const plan = readPlan(shared);
+    if (plan === undefined) throw new Error('no plan');
+    const tight = new ShardedEntryStore(shared, plan, 2);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const id of ds.ids) expect(tight.entry(id)?.initialId).toBe(id);
+      expect([...tight.all()].map((e) => e.initialId).sort()).toEqual([...ds.ids].sort());
+    }
+    await tight.close();
     await sharded.close();
     await plain.close();
   }, 60_000);
