@@ -9,8 +9,8 @@ import { runPipeline, pipeline } from '../../src/ops/pipeline.js';
 const ROW = [0, 10, 0, 10, 0, 10, 0, 10, 50, 60, 70, 80];
 const SCIPY = [2.464693, 4.530559, 4.885055, 5.070614, 4.929386, 5.292267, 7.851317, 20.183018, 41.074415, 58.202511, 69.238292, 76.366535];
 
-async function run(img: Image, size: number[]): Promise<Image> {
-  const [out] = await runPipeline(pipeline([antialias({ keys: ['data.img'], size })]), setKey(createSample('a'), 'data.img', img), { seed: 0, epoch: 0 });
+async function run(img: Image, size: number[], by: 'size' | 'spacing' = 'size'): Promise<Image> {
+  const [out] = await runPipeline(pipeline([antialias({ keys: ['data.img'], [by]: size })]), setKey(createSample('a'), 'data.img', img), { seed: 0, epoch: 0 });
   return getKey<Image>(out as Sample, 'data.img');
 }
 
@@ -22,6 +22,9 @@ describe('antialias (smoothing before a resize, as scikit-image anti_aliasing)',
     expect(out.dtype).toBe('float32');
     expect(out.shape).toEqual([2, 12]);
     for (const y of [0, 1]) SCIPY.forEach((v, x) => expect(out.data[y * 12 + x]).toBeCloseTo(v, 4));
+    // the same by spacing: 0.5 mm voxels resampled to 1.5 mm, y's 2 mm voxels kept
+    const bySpacing = await run(createImage('uint8', [12, 2], Uint8Array.from([...ROW, ...ROW]), { spacing: [0.5, 2] }), [1.5, 2], 'spacing');
+    expect(Array.from(bySpacing.data)).toEqual(Array.from(out.data));
   });
 
   it('returns an image that is not shrunk unchanged, keeps RGB channels apart, and refuses a bad size', async () => {
@@ -39,5 +42,7 @@ describe('antialias (smoothing before a resize, as scikit-image anti_aliasing)',
       expect(out.data[x * 3 + 2]).toBeCloseTo(255 - v, 4);
     });
     expect(() => antialias({ keys: ['data.img'], size: [0, 3] })).toThrow(OptionsError);
+    expect(() => antialias({ keys: ['data.img'] })).toThrow(/exactly one of 'size' and 'spacing'/);
+    expect(() => antialias({ keys: ['data.img'], size: 4, spacing: 1 })).toThrow(/exactly one/);
   });
 });

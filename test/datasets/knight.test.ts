@@ -97,10 +97,14 @@ describe('knight builder on a replica in the published layout', () => {
     const s2 = getKey<Image>(await ds.get('case_00002'), 'data.input.img');
     expect(s2.data[(1 * 4 + 0) * 8 + 1]).toBeCloseTo((301 - 104) / 75.3, 5);
     // the ramp: HU = -200 + 40 i along KiTS's slice axis (top down); RAS puts z upward, resampling keeps
-    // every second slice: z = 1, 2, 3 hold HU 0, -80, -160 → 0 and two clipped values
+    // every second slice: z = 1, 2, 3 hold HU ≈ 0, -80, -160 → ≈ 0 and two clipped values
     const ramp = getKey<Image>(await ds.get('case_00003'), 'data.input.img');
     const at = (z: number): number => ramp.data[(z * 4 + 2) * 8 + 3] as number;
-    expect(at(1)).toBeCloseTo((0 - 104) / 75.3, 5);
+    // before resampling 2.5 → 5 mm the z axis is smoothed with σ = 0.5 voxel (kernel radius 2, edge repeated): at the
+    // top slice HU 0 with neighbours 0, 0 (repeated) below and -40, -80 above → Σ w_q HU_q = -40 w1 - 80 w2
+    const w = [0, 1, 2].map((q) => Math.exp(-(q * q) / (2 * 0.25)));
+    const norm = (w[0] as number) + 2 * ((w[1] as number) + (w[2] as number));
+    expect(at(1)).toBeCloseTo((-(40 * (w[1] as number) + 80 * (w[2] as number)) / norm - 104) / 75.3, 5);
     expect(at(2)).toBeCloseTo(pad, 5);
     expect(at(3)).toBeCloseTo(pad, 5);
   });

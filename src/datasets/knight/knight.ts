@@ -21,6 +21,7 @@ import { randGaussianNoise } from '../../ops/image/rand-gaussian-noise.js';
 import { reorient, type Orientation } from '../../ops/image/reorient.js';
 import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
+import { antialias } from '../common/antialias.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
 import { makeFolds } from '../common/make-folds.js';
@@ -85,7 +86,7 @@ function checkTriple(field: string, v: unknown, integer: boolean): void {
 
 /**
  * Builds the KNIGHT data set: ids, the static pipeline (case id → path, clinical features and
- * labels from the JSON, load the CT, reorient, resample to `spacing`, clip and z-score the HU,
+ * labels from the JSON, load the CT, reorient, smooth and resample to `spacing`, clip and z-score the HU,
  * crop/pad to `size`), the training augmentation and folds.
  *
  * Every sample holds `data.input.img` (float32 Image, shape [z, y, x] = `size` reversed),
@@ -157,6 +158,7 @@ export function knight(options: KnightOptions): KnightBuild {
     knightClinical({ file: clinicalFile, labels: !test }),
     loadImage({ key: 'data.input.img_path', outKey: img, dir: root }),
     reorient({ keys: [img], orientation: options.orientation ?? 'RAS' }),
+    antialias({ keys: [img], spacing: [...spacing] }), // thin slices merged into thick ones are smoothed first, not skipped
     resample({ keys: [img], spacing: [...spacing] }),
     // clip to [min, max] and z-score in one linear map: [min, max] → [(min - mean) / std, (max - mean) / std]
     windowIntensity({ keys: [img], level: (hu.min + hu.max) / 2, width: hu.max - hu.min, outMin: (hu.min - hu.mean) / hu.std, outMax: (hu.max - hu.mean) / hu.std }),
