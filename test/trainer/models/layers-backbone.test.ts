@@ -85,6 +85,31 @@ describe('a saved TensorFlow.js Layers model as a backbone', () => {
     await expect(a.save(saveLayersModelFiles(saved))).rejects.toThrow(OutputError);
   });
 
+  it('reads the converter layout: a Keras "Functional" topology with weights split over group1-shard1of2.bin and group1-shard2of2.bin', async () => {
+    const json = JSON.parse(readFileSync(join(saved, 'model.json'), 'utf8')) as {
+      modelTopology: { class_name: string; keras_version: string; backend: string };
+      weightsManifest: { paths: string[] }[];
+      generatedBy: string;
+      convertedBy: string;
+    };
+    json.modelTopology.class_name = 'Functional';
+    json.modelTopology.keras_version = '2.15.0';
+    json.modelTopology.backend = 'tensorflow';
+    json.generatedBy = 'keras v2.15.0';
+    json.convertedBy = 'TensorFlow.js Converter v4.22.0';
+    json.weightsManifest[0]!.paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin'];
+    const folder = join(root, 'converted');
+    mkdirSync(folder);
+    const bin = readFileSync(join(saved, 'weights.bin'));
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
+    writeFileSync(join(folder, 'group1-shard1of2.bin'), bin.subarray(0, 1000));
+    writeFileSync(join(folder, 'group1-shard2of2.bin'), bin.subarray(1000));
+    const a = await loadLayersModel(saved);
+    const b = await loadLayersModel(folder);
+    expect(b.layers.map((l) => l.name)).toEqual(a.layers.map((l) => l.name));
+    b.weights.forEach((w, i) => expect(w.read().dataSync()).toEqual(a.weights[i]!.read().dataSync()));
+  });
+
   it('freeze by prefix: frozen weights are bit-unchanged after training, the others change; the checkpoint keeps the flags', async () => {
     const model = await backboneModel();
     expect(freeze(model, ['block1_*'])).toEqual(['block1_dense']);
