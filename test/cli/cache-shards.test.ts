@@ -97,6 +97,9 @@ describe('fuseflow cache fill --shards / commit / pull', () => {
     for (const t of [0, 1, 3]) expect(runs[t]).toMatchObject({ code: 0, signal: null });
     expect(runs[0]?.out).toMatch(/shard 00000-of-00004 \(SLURM_ARRAY_TASK_ID\/SLURM_ARRAY_TASK_COUNT\)/);
     expect(runs[2]?.signal).toBe('SIGKILL');
+    const early = await runCli('cache', 'status', join(dir, 'shared4'));
+    expect(early.code).toBe(0);
+    expect(early.out).toMatch(/shards {5}3 of 4 published, not committed \(missing: 2\)/);
     const commitEarly = await runCli('cache', 'commit', join(dir, 'shared4'));
     expect(commitEarly.code).toBe(1);
     expect(commitEarly.err).toMatch(/1 of 4 shards are not published: 2 /);

@@ -11,7 +11,7 @@ import { deleteShardedCache } from '../../cache/sharded/delete-sharded.js';
 import { openCacheFolder, readDescription } from '../../cache/open-cache.js';
 import { CACHE_FILES } from '../../cache/cache-files.js';
 import { InputError } from '../../core/errors.js';
-import { readPlan, SHARDED_FILES } from '../../cache/sharded/shard-files.js';
+import { readCommitRecord, readPlan, shardFolder, SHARDED_FILES } from '../../cache/sharded/shard-files.js';
 import { runShardCommand, SHARD_HELP } from './cache-shards.js';
 
 const HELP = `usage: fuseflow cache <status|verify|delete> DIR [options]
@@ -65,8 +65,22 @@ function shardsLine(folder: string): string {
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
+/** Prints where an uncommitted sharded cache stands (shards published of N, the missing ones); false when `folder` is not one. */
+function uncommittedStatus(folder: string): boolean {
+  const plan = readPlan(folder);
+  if (plan === undefined || readCommitRecord(folder, plan) !== undefined) return false;
+  const missing: number[] = [];
+  for (let i = 0; i < plan.shards; i++) if (!existsSync(join(shardFolder(folder, i, plan.shards), SHARDED_FILES.record))) missing.push(i);
+  const list = missing.length <= 20 ? missing.join(', ') : `${missing.slice(0, 20).join(', ')}, …`;
+  console.log(`${folder}
+  key        ${plan.key}
+  shards     ${plan.shards - missing.length} of ${plan.shards} published, not committed${missing.length > 0 ? ` (missing: ${list})` : ' (run fuseflow cache commit)'}`);
+  return true;
+}
+
 async function status(dir: string): Promise<number> {
   for (const folder of cacheFolders(dir)) {
+    if (uncommittedStatus(folder)) continue;
     const desc = readDescription(folder);
     const cache = await openCacheFolder(folder);
     try {
