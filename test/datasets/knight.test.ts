@@ -174,6 +174,8 @@ describe('knight builder on a replica in the published layout', () => {
     expect(getKey<Image>(s, 'data.input.img').shape).toEqual([4, 4, 8]);
     numbers(getKey(s, 'data.input.clinical.all')).forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_CLINICAL['case_00001']?.[i] as number, 6));
     expect(() => getKey(s, 'data.gt.gt_global.task_1_label')).toThrow(/task_1_label/);
+    rmSync(join(test, 'images'), { recursive: true });
+    expect(() => knight({ root: test, layout: 'test' })).toThrow(`${join(test, 'images')}: missing folder: expected the KNIGHT test CTs (images/case_XXXXX.nii.gz) here`);
   });
 
   it('names the file, case and key for a missing or malformed input', async () => {

@@ -130,6 +130,7 @@ export function knight(options: KnightOptions): KnightBuild {
   requireFile(clinicalFile, test ? 'the KNIGHT test features (features.json)' : 'the KNIGHT clinical data (knight.json)');
   const table = readKnightJson(clinicalFile);
   const template = test ? 'images/{id}.nii.gz' : '{id}/imaging.nii.gz';
+  if (test) requireFile(join(root, 'images'), 'the KNIGHT test CTs (images/case_XXXXX.nii.gz)', 'folder');
   const onDisk = test
     ? readdirSync(join(root, 'images')).flatMap((f) => (f.endsWith('.nii.gz') && CASE.test(f.slice(0, -7)) ? [f.slice(0, -7)] : []))
     : readdirSync(root, { withFileTypes: true }).flatMap((e) => (e.isDirectory() && CASE.test(e.name) ? [e.name] : []));
