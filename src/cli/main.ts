@@ -19,6 +19,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   demo: { summary: 'run the end-to-end example on the in-repo data (what `npm start` runs)', load: () => import('./commands/demo.js') },
   eval: { summary: 'evaluate predictions from CSV / Arrow files: AUC, AP, accuracy, CIs, … as a table, JSON or HTML report', load: () => import('./commands/eval.js') },
   predict: { summary: 'run a checkpoint over whole volumes (sliding window); one prediction per input, on its grid', load: () => import('./commands/predict.js') },
+  submit: {
+    summary: 'put cache fill / eval on a Redis queue as N shard jobs + commit/merge (BullMQ flow); shows progress, exits with the result',
+    load: () => import('./commands/submit.js'),
+  },
+  worker: { summary: 'run the shard and commit/merge jobs of a Redis queue (fuseflow submit), each in a child process', load: () => import('./commands/worker.js') },
   train: { summary: 'train an MLP classifier on a CSV/Arrow table: checkpoints, JSONL log, validation predictions as Arrow; --resume', load: () => import('./commands/train.js') },
 };
 

@@ -1,0 +1,225 @@
+/**
+ * `fuseflow worker --queue redis://HOST:PORT`: takes the jobs `fuseflow submit` put on the queue
+ * and runs them, each in a child process (src/cli/queue/run-job.ts says why), after checking that
+ * the job is a whitelisted fuseflow command line (src/cli/queue/job-line.ts). A job that fails
+ * is retried by BullMQ (the submitter's --attempts/--backoff); bad usage (exit 2) and refused jobs
+ * are not retried. A worker that dies mid-job (SIGKILL, a lost machine) stops renewing the job's
+ * lock; after --lock-ms another worker's stalled-job check puts it back on the queue and it is
+ * redone. Shard commands are idempotent (published by rename, state files written atomically),
+ * so the redo leaves the same result and nothing twice.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { ChildProcess } from 'node:child_process';
+import { OptionsError } from '../../core/errors.js';
+import { shellLine } from '../emit/shell-words.js';
+import { checkJob, type CheckedJob } from '../queue/job-line.js';
+import { checkPrefix, queueConnection, QUEUE_NAME } from '../queue/queue-url.js';
+import { countOf, startJob } from '../queue/run-job.js';
+import { parseOrExit } from './parse-or-exit.js';
+
+const USAGE = `usage: fuseflow worker --queue redis://HOST:PORT [options]
+
+Runs the jobs 'fuseflow submit' puts on the queue: shard jobs (fuseflow cache fill … --index i,
+fuseflow eval … --shard i/N --state-out F) and the commit / merge job after them, each in a child
+process in the submitter's folder (workers must share its filesystem). Only those four fuseflow
+command lines are run; any other job is refused (and failed, not retried). cache fill jobs import
+the dataset module: they run only for modules named by --allow-module.
+
+  --queue URL          redis://[USER:PASSWORD@]HOST:PORT[/DB] (or rediss://)
+  --prefix P           key prefix in Redis (default fuseflow), as given to submit
+  --concurrency C      jobs at once (default 1)
+  --allow-module PATH  a dataset module file, or a folder of them, that cache fill jobs may
+                       import (repeatable; default none: cache fill jobs are refused)
+  --lock-ms MS         a job's lock, renewed every MS/2 while it runs; a worker gone for MS is
+                       presumed dead and its job is redone by another worker (default 30000)
+  --max-stalled K      a job whose worker died more than K times fails (default 2)
+  --once               run one job, then exit
+  --exit-when-idle     exit when the queue holds no job waiting, delayed, active or waiting
+                       for its shards (for batch use; start it after submit)
+
+SIGTERM / SIGINT: take no new job, finish the running ones, exit. A second signal stops the
+running jobs at once; their locks expire and other workers redo them.
+
+exit codes: 0 stopped as asked, 1 could not reach the queue, 2 usage`;
+
+/** What a job returns to the queue (read by the submitter). */
+export interface JobResult {
+  /** Ids (cache fill) or rows (eval shard) the shard reported, when it did. */
+  readonly count: number | undefined;
+  readonly unit: CheckedJob['unit'];
+  readonly seconds: number;
+  /** The command's stdout (the merge's output; a shard's summary line). */
+  readonly stdout: string;
+}
+
+interface WorkerArgs {
+  readonly queue: string;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly allowModules: readonly string[];
+  readonly lockMs: number;
+  readonly maxStalled: number;
+  readonly once: boolean;
+  readonly exitWhenIdle: boolean;
+}
+
+function parseWorkerArgs(args: readonly string[]): WorkerArgs {
+  const values = new Map<string, string>();
+  const allowModules: string[] = [];
+  const switches = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--once' || a === '--exit-when-idle') {
+      switches.add(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (!['--queue', '--prefix', '--concurrency', '--allow-module', '--lock-ms', '--max-stalled'].includes(name)) throw new OptionsError(`unknown option '${a}'`);
+    const value = name === a ? args[++i] : a.slice(eq + 1);
+    if (value === undefined || value === '') throw new OptionsError(`${name} needs a value`);
+    if (name === '--allow-module') allowModules.push(value);
+    else if (values.has(name)) throw new OptionsError(`${name} is given twice`);
+    else values.set(name, value);
+  }
+  const int = (flag: string, fallback: number, min: number): number => {
+    const raw = values.get(flag);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) throw new OptionsError(`${flag} must be an integer >= ${min}, got '${raw}'`);
+    return Number(raw);
+  };
+  const queue = values.get('--queue');
+  if (queue === undefined) throw new OptionsError('--queue redis://HOST:PORT is required');
+  queueConnection(queue); // refuse a bad URL now
+  const once = switches.has('--once');
+  const concurrency = int('--concurrency', 1, 1);
+  if (once && concurrency > 1) throw new OptionsError('--once runs one job: leave out --concurrency');
+  return {
+    queue,
+    prefix: checkPrefix(values.get('--prefix') ?? 'fuseflow'),
+    concurrency,
+    allowModules: allowModules.map((m) => (m.startsWith('/') ? m : `${process.cwd()}/${m}`)),
+    lockMs: int('--lock-ms', 30_000, 1000),
+    maxStalled: int('--max-stalled', 2, 0),
+    once,
+    exitWhenIdle: switches.has('--exit-when-idle'),
+  };
+}
+
+/** The last `n` non-empty lines of `text`, joined by ' | ' (an error message on one line). */
+function lastLines(text: string, n = 6): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-n)
+    .join(' | ');
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`fuseflow worker: ${line}\n`);
+};
+
+async function work(a: WorkerArgs): Promise<number> {
+  const connection = queueConnection(a.queue);
+  const running = new Set<ChildProcess>();
+  let worker: Worker | undefined = undefined;
+  let taken = 0;
+  const stop = (): void => {
+    void worker?.close();
+  };
+  const processor = async (job: Job): Promise<JobResult> => {
+    taken += 1;
+    if (a.once) stop(); // no next job is fetched once closing
+    let checked: CheckedJob;
+    try {
+      checked = checkJob(job.data, { allowModules: a.allowModules });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`job ${job.id ?? ''}: ${message}`);
+      throw new UnrecoverableError(message);
+    }
+    const what = checked.shard === undefined ? checked.form : `shard ${checked.shard.index}/${checked.shard.count}`;
+    log(`job ${job.id ?? ''} (${what}, attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}) started: fuseflow ${shellLine(checked.argv)}`);
+    const tag = `[${job.id ?? ''}] `;
+    const started = startJob(checked, a.allowModules, (text) => process.stderr.write(text.replace(/^(?=.)/gm, tag)));
+    running.add(started.child);
+    const outcome = await started.done;
+    running.delete(started.child);
+    if (outcome.code === 0 && !outcome.truncated) {
+      log(`job ${job.id ?? ''} (${what}) done in ${outcome.seconds.toFixed(1)} s`);
+      return { count: countOf(checked, outcome), unit: checked.unit, seconds: outcome.seconds, stdout: checked.step === 'final' ? outcome.stdout : outcome.stdout.slice(-4096) };
+    }
+    const why =
+      outcome.code === 0
+        ? `its output is larger than the ${8} MiB a job may return`
+        : `exit ${outcome.code ?? outcome.signal ?? '?'}: ${lastLines(outcome.stderrTail) || '(no message)'}`;
+    log(`job ${job.id ?? ''} (${what}) failed: ${why}`);
+    if (outcome.code === 2) throw new UnrecoverableError(why);
+    throw new Error(why);
+  };
+  worker = new Worker(QUEUE_NAME, processor, {
+    connection,
+    prefix: a.prefix,
+    concurrency: a.concurrency,
+    lockDuration: a.lockMs,
+    stalledInterval: Math.max(500, Math.floor(a.lockMs / 2)),
+    maxStalledCount: a.maxStalled,
+    autorun: false,
+  });
+  worker.on('error', (err) => log(`queue error: ${err.message}`));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) {
+      log(`${signal}: finishing ${running.size} running job${running.size === 1 ? '' : 's'}, taking no new one (send again to stop them now)`);
+      stop();
+      return;
+    }
+    log(`${signal} again: stopping ${running.size} running job${running.size === 1 ? '' : 's'}; other workers redo them once their locks expire`);
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let idleTimer: NodeJS.Timeout | undefined;
+  const queue = a.exitWhenIdle ? new Queue(QUEUE_NAME, { connection, prefix: a.prefix }) : undefined;
+  if (queue !== undefined) {
+    idleTimer = setInterval(() => {
+      if (running.size > 0) return;
+      void queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused').then(
+        (counts) => {
+          const left = Object.values(counts).reduce((s, c) => s + c, 0);
+          if (left === 0 && running.size === 0) {
+            log('the queue is empty; exiting (--exit-when-idle)');
+            stop();
+          }
+        },
+        (err: unknown) => log(`queue error: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, 1000);
+  }
+  try {
+    await worker.waitUntilReady();
+  } catch (err) {
+    console.error(`fuseflow worker: cannot reach the queue at ${a.queue}: ${err instanceof Error ? err.message : String(err)}`);
+    if (idleTimer !== undefined) clearInterval(idleTimer);
+    await queue?.close();
+    await worker.close(true);
+    return 1;
+  }
+  log(`waiting for jobs on ${a.queue} (prefix ${a.prefix}, concurrency ${a.concurrency}, lock ${a.lockMs} ms)`);
+  await worker.run();
+  if (idleTimer !== undefined) clearInterval(idleTimer);
+  await queue?.close();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  log(`stopped after ${taken} job${taken === 1 ? '' : 's'}`);
+  return 0;
+}
+
+export function run(args: readonly string[]): Promise<number> {
+  const parsed = parseOrExit(args, { command: 'worker', usage: USAGE, parse: parseWorkerArgs });
+  if ('exit' in parsed) return Promise.resolve(parsed.exit);
+  return work(parsed.args);
+}

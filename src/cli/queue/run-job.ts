@@ -1,0 +1,95 @@
+/**
+ * Runs one checked queue job in a child process (src/cli/queue/job-child.ts): the fuseflow CLI on
+ * the job's command line, in the job's folder. A child, not the worker's own thread, because
+ * (1) a crash, an out-of-memory kill or a native fault ends only the child and the job fails
+ * and is retried, while the worker lives on; (2) the worker's event loop stays free to renew the
+ * job's BullMQ lock, however long and CPU-bound the shard — an in-process shard could starve the
+ * renewal and BullMQ would hand the running shard to a second worker; (3) every job starts from
+ * a clean process (no state left over from the last one). The child ends itself when the
+ * worker dies, so a killed worker's shard is not run twice at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CheckedJob } from './job-line.js';
+
+/** What a finished child left. */
+export interface JobOutcome {
+  /** Exit code, or null when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Its stdout (at most {@link MAX_STDOUT} bytes kept; `truncated` says when more came). */
+  readonly stdout: string;
+  readonly truncated: boolean;
+  /** The last {@link STDERR_TAIL} characters of its stderr. */
+  readonly stderrTail: string;
+  readonly seconds: number;
+}
+
+/** Bound on the stdout kept (the merge's JSON or table is far smaller). */
+export const MAX_STDOUT = 8 * 2 ** 20;
+/** Bound on the stderr tail kept for the job's error message. */
+export const STDERR_TAIL = 16_384;
+
+/** The child's entry: the compiled .js beside this file, or the .ts when running from sources. */
+function childEntry(): string {
+  const js = fileURLToPath(new URL('./job-child.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('./job-child.ts', import.meta.url));
+}
+
+/** A started job: its process and the promise of its outcome. */
+export interface RunningJob {
+  readonly child: ChildProcess;
+  readonly done: Promise<JobOutcome>;
+}
+
+/**
+ * Starts `job` (checked again by the child itself) with the worker's node flags (e.g. tsx's
+ * loader). `onStderr` gets the child's stderr as it comes, for the worker's log.
+ */
+export function startJob(job: CheckedJob, allowModules: readonly string[], onStderr: (text: string) => void): RunningJob {
+  const started = performance.now();
+  const payload = JSON.stringify({ v: job.v, step: job.step, argv: job.argv, cwd: job.cwd, ...(job.shard === undefined ? {} : { shard: job.shard }) });
+  // Started in the worker's folder (so node flags such as `--import tsx` resolve as they did for
+  // the worker); the child moves to the job's folder itself.
+  const child = spawn(process.execPath, [...process.execArgv, childEntry(), payload, JSON.stringify(allowModules)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let outBytes = 0;
+  let truncated = false;
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    if (outBytes + d.length > MAX_STDOUT) truncated = true;
+    else {
+      out.push(d);
+      outBytes += d.length;
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    onStderr(text);
+    err = (err + text).slice(-STDERR_TAIL);
+  });
+  child.stdin.on('error', () => undefined); // the child may exit before reading anything
+  const done = new Promise<JobOutcome>((resolveDone) => {
+    child.on('error', (e) => {
+      err += `\ncannot start ${process.execPath}: ${e.message}`;
+    });
+    child.on('close', (code, signal) =>
+      resolveDone({ code, signal, stdout: Buffer.concat(out).toString(), truncated, stderrTail: err, seconds: (performance.now() - started) / 1000 }),
+    );
+  });
+  return { child, done };
+}
+
+/** How many ids (cache fill) or rows (eval shard) a finished shard reports, when it says. */
+export function countOf(job: CheckedJob, outcome: JobOutcome): number | undefined {
+  if (job.unit === 'rows') {
+    const m = / (\d[\d,]*) rows from /.exec(outcome.stderrTail);
+    return m === null ? undefined : Number((m[1] as string).replaceAll(',', ''));
+  }
+  if (job.unit === 'ids') {
+    const m = /: (\d+) ids \(/.exec(outcome.stdout);
+    return m === null ? undefined : Number(m[1]);
+  }
+  return undefined;
+}
