@@ -148,6 +148,7 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
   const cache = openSampleCache({ dir: localRoot, pipeline: options.dataset.staticPipeline, salt: options.dataset.salt, audit: false });
   let fill: FillReport;
   let status;
+  const publishedMeanwhile = (): boolean => readShardRecord(folder, { key: plan.key, index, shards }) !== undefined;
   try {
     fill = await cache.fill(mine, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -155,9 +156,15 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
     });
     cache.flushManifest();
     status = cache.status();
+  } catch (err) {
+    // A second fill of this shard on this node (a queue's retry of a stalled job) may have
+    // published it and removed the shared working folder under this one: the shard is done.
+    if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published' };
+    throw err;
   } finally {
-    await cache.close();
+    await cache.close().catch(() => undefined);
   }
+  if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
   if (status.entries !== mine.length) {
     throw new InputError(
       `the local shard holds ${status.entries} entries, shard ${shardName(index, shards)} has ${mine.length} ids: it holds ids of another dataset; remove it or pass another --local`,
@@ -166,7 +173,12 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
       },
     );
   }
-  publishShard(to, { key: plan.key, index, shards, entries: status.entries, outputs: status.outputs, localFolder: cache.folder });
+  try {
+    publishShard(to, { key: plan.key, index, shards, entries: status.entries, outputs: status.outputs, localFolder: cache.folder });
+  } catch (err) {
+    if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
+    throw err;
+  }
   // The local environment was a working copy made here: removed (marker-scoped) once published.
   deleteCacheFolder(cache.folder);
   if (readdirSync(localRoot).length === 0) rmdirSync(localRoot);

@@ -223,3 +223,15 @@ describe('openSampleCache on a pulled sharded cache', () => {
     await cache.close();
   });
 });
+
+describe('two fills of one shard at once (a queue retrying a stalled job on the same node)', () => {
+  it('both end well: one publishes, the other finds the shard published', async () => {
+    const ds = await loadDatasetModule(fewModule);
+    const to = join(dir, 'twice');
+    const one = (): ReturnType<typeof fillShard> => fillShard({ dataset: ds, shards: 2, index: 0, to, threads: 0, local: join(dir, 'twice-local') });
+    const outcomes = (await Promise.all([one(), one()])).map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(['already-published', 'published']);
+    await fillShard({ dataset: ds, shards: 2, index: 1, to, threads: 0 });
+    expect(commitShards(to)).toMatchObject({ entries: 24, outcome: 'committed' });
+  });
+});
