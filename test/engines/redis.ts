@@ -5,11 +5,13 @@
  * When FUSEFLOW_REDIS_URL names a server, that one is used instead (and left running). Each test
  * file uses a key prefix of its own.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { missingPrograms } from './engine-suite.js';
 
 /** The Debian package that holds the server. */
@@ -90,4 +92,40 @@ export async function startRedis(name: string, timeoutMs = 15_000): Promise<Redi
     await sleep(100);
   }
   return { url: `redis://127.0.0.1:${port}`, prefix, stop };
+}
+
+/** node's arguments that start the fuseflow CLI from the sources, from any folder. */
+export const FUSEFLOW_NODE_ARGS: readonly string[] = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, resolve('src/cli/main.ts')];
+
+/** A fuseflow process started by a test. */
+export interface FuseflowProcess {
+  readonly child: ChildProcess;
+  /** What it printed so far. */
+  readonly out: () => string;
+  readonly err: () => string;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when its stderr matches `pattern`; rejects after `ms` or when it exits first. */
+  readonly waitForErr: (pattern: RegExp, ms: number) => Promise<void>;
+}
+
+/** Starts `fuseflow ARGS…` from the sources in `cwd` (node directly: `child.pid` is fuseflow's). */
+export function startFuseflow(args: readonly string[], cwd: string): FuseflowProcess {
+  const child = spawn(process.execPath, [...FUSEFLOW_NODE_ARGS, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+  let done = false;
+  void exited.then(() => (done = true));
+  const waitForErr = async (pattern: RegExp, ms: number): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(err)) {
+      if (done) throw new Error(`fuseflow ${args.join(' ')} exited before printing ${String(pattern)}:\n${err}`);
+      if (Date.now() > deadline) throw new Error(`fuseflow ${args.join(' ')} did not print ${String(pattern)} within ${ms} ms:\n${err}`);
+      await sleep(20);
+    }
+  };
+  return { child, out: () => out, err: () => err, exited, waitForErr };
 }
