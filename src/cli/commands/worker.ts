@@ -147,6 +147,7 @@ async function work(a: WorkerArgs): Promise<number> {
     const outcome = await started.done;
     running.delete(started.child);
     if (outcome.code === 0 && !outcome.truncated) {
+      if (checked.step === 'shard') process.stderr.write(outcome.stdout.slice(-4096).replace(/^(?=.)/gm, tag));
       log(`job ${job.id ?? ''} (${what}) done in ${outcome.seconds.toFixed(1)} s`);
       return { count: countOf(checked, outcome), unit: checked.unit, seconds: outcome.seconds, stdout: checked.step === 'final' ? outcome.stdout : outcome.stdout.slice(-4096) };
     }
