@@ -26,8 +26,10 @@ export interface ArrowFileIds extends IdColumn {
   readonly column: string;
   /** Record batches in the file. */
   readonly batches: number;
-  /** The first row holding `id`, or -1: scans the column one record batch at a time. */
+  /** The first row holding `id`, or -1: scans the column in bounded chunks. */
   indexOf(id: string): number;
+  /** Every id in row order, read in chunks of at most 8,192 rows and 4 MiB. */
+  scan(): Generator<string>;
   /** Closes the file; `at` afterwards throws. Idempotent. */
   close(): void;
 }
@@ -38,6 +40,21 @@ const CONTINUATION = 0xffffffff;
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 /** Longest id decoded (bytes): a longer one is a damaged offset rather than an id. */
 const MAX_ID_BYTES = 1 << 20;
+/** Most rows a scan (`scan`, `indexOf`) reads at once. */
+const SCAN_ROWS = 8192;
+/** Most value bytes a scan reads at once (a single longer id, up to MAX_ID_BYTES, is read alone). */
+const SCAN_BYTES = 4 * 1024 * 1024;
+
+/** Rows `start … start + rows - 1` of the column, as a scan reads them (valid until the next chunk). */
+interface Chunk {
+  readonly start: number;
+  readonly rows: number;
+  /** False for a null row (`j` counts from `start`). */
+  valid(j: number): boolean;
+  text(j: number): string;
+  /** Row `j` holds exactly the UTF-8 bytes `id`. */
+  equals(j: number, id: Buffer): boolean;
+}
 
 /**
  * Opens an Arrow IPC file or stream for reading ids by row. The column must be Utf8, LargeUtf8 or
@@ -227,31 +244,91 @@ function columnReader(fd: number, file: string, column: string, where: string, l
     return bytes.toString('utf8', 0, length);
   };
 
+  /**
+   * The column's rows a chunk at a time: at most SCAN_ROWS rows and (past the first row)
+   * SCAN_BYTES of values per chunk, read into buffers of this pass, checked like `at` reads them.
+   */
+  function* chunks(): Generator<Chunk> {
+    let validity: Buffer = Buffer.alloc(0);
+    let offsets: Buffer = Buffer.alloc(0);
+    let values: Buffer = Buffer.alloc(0);
+    const into = (buf: Buffer, length: number): Buffer => (length <= buf.length ? buf : Buffer.alloc(Math.max(length, 2 * buf.length)));
+    for (let b = 0; b < starts.length; b++) {
+      const batchRows = t.rows[b] as number;
+      for (let first = 0; first < batchRows;) {
+        if (!open) throw new FuseflowError(`${where}: the id file was closed`);
+        const start = (starts[b] as number) + first;
+        let rows = Math.min(SCAN_ROWS, batchRows - first);
+        const bit0 = first & 7;
+        let valid: (j: number) => boolean = () => true;
+        if ((t.nulls[b] as number) > 0) {
+          const length = (bit0 + rows + 7) >>> 3;
+          validity = into(validity, length);
+          const bits = read((t.validity[b] as number) + (first >>> 3), length, validity);
+          valid = (j) => (((bits[(bit0 + j) >>> 3] as number) >>> ((bit0 + j) & 7)) & 1) === 1;
+        }
+        let chunk: Chunk;
+        if (layout.kind === 'int') {
+          const width = layout.bytes;
+          values = into(values, rows * width);
+          const v = read((t.values[b] as number) + first * width, rows * width, values);
+          const text = (j: number): string => intText(v.subarray(j * width), layout);
+          chunk = { start, rows, valid, text, equals: (j, id) => text(j) === id.toString('utf8') };
+        } else {
+          const w = layout.offsetBytes;
+          offsets = into(offsets, (rows + 1) * w);
+          const o = read((t.offsets[b] as number) + first * w, (rows + 1) * w, offsets);
+          const offsetAt = (j: number): number => (w === 4 ? o.readInt32LE(4 * j) : Number(o.readBigInt64LE(8 * j)));
+          const base = offsetAt(0);
+          const size = t.valuesBytes[b] as number;
+          let next = base;
+          for (let j = 0; j < rows; j++) {
+            const from = next;
+            next = offsetAt(j + 1);
+            if (!(from >= 0 && next >= from && next <= size)) throw fail(`row ${start + j} has offsets ${from}..${next} outside its ${size}-byte values buffer (damaged file)`);
+            if (next - from > MAX_ID_BYTES) throw fail(`row ${start + j} holds a ${next - from}-byte id, more than ${MAX_ID_BYTES} (damaged offsets?)`);
+            if (j > 0 && next - base > SCAN_BYTES) {
+              rows = j;
+              break;
+            }
+          }
+          const span = offsetAt(rows) - base;
+          values = into(values, span);
+          const v = read((t.values[b] as number) + base, span, values);
+          chunk = {
+            start,
+            rows,
+            valid,
+            text: (j) => v.toString('utf8', offsetAt(j) - base, offsetAt(j + 1) - base),
+            equals: (j, id) => {
+              const from = offsetAt(j) - base;
+              const to = offsetAt(j + 1) - base;
+              return to - from === id.length && v.compare(id, 0, id.length, from, to) === 0;
+            },
+          };
+        }
+        yield chunk;
+        first += rows;
+      }
+    }
+  }
+
   const indexOf = (id: string): number => {
     if (!open) throw new FuseflowError(`${where}: the id file was closed`);
     const target = Buffer.from(id, 'utf8');
-    for (let b = 0; b < starts.length; b++) {
-      const rows = t.rows[b] as number;
-      if (rows === 0) continue;
-      const validity = (t.nulls[b] as number) > 0 ? read(t.validity[b] as number, Math.ceil(rows / 8)) : undefined;
-      const valid = (j: number): boolean => validity === undefined || ((validity[j >>> 3] as number) & (1 << (j & 7))) !== 0;
-      if (layout.kind === 'int') {
-        const values = read(t.values[b] as number, rows * layout.bytes);
-        for (let j = 0; j < rows; j++) if (valid(j) && intText(values.subarray(j * layout.bytes), layout) === id) return (starts[b] as number) + j;
-        continue;
-      }
-      const w = layout.offsetBytes;
-      const offsets = read(t.offsets[b] as number, (rows + 1) * w);
-      const values = read(t.values[b] as number, t.valuesBytes[b] as number);
-      const offsetAt = (j: number): number => (w === 4 ? offsets.readInt32LE(4 * j) : Number(offsets.readBigInt64LE(8 * j)));
-      for (let j = 0; j < rows; j++) {
-        const from = offsetAt(j);
-        const to = offsetAt(j + 1);
-        if (to - from === target.length && valid(j) && values.compare(target, 0, target.length, from, to) === 0) return (starts[b] as number) + j;
-      }
-    }
+    for (const c of chunks()) for (let j = 0; j < c.rows; j++) if (c.valid(j) && c.equals(j, target)) return c.start + j;
     return -1;
   };
+
+  function* scan(): Generator<string> {
+    if (!open) throw new FuseflowError(`${where}: the id file was closed`);
+    for (const c of chunks()) {
+      for (let j = 0; j < c.rows; j++) {
+        if (!c.valid(j)) throw fail(`row ${c.start + j} holds no sample id (null)`);
+        yield c.text(j);
+      }
+    }
+  }
 
   return {
     file,
@@ -261,6 +338,7 @@ function columnReader(fd: number, file: string, column: string, where: string, l
     batches: starts.length,
     at,
     indexOf,
+    scan,
     close: () => {
       if (open) closeSync(fd);
       open = false;

@@ -21,6 +21,11 @@ export interface IdColumn {
   at(row: number): string;
   /** The first row holding `id`, or -1. Optional: without it a lookup calls `at` on every row. */
   indexOf?(id: string): number;
+  /**
+   * Every id in row order, read a bounded chunk at a time (one pass over the column in bounded
+   * memory). Optional: without it {@link scanIds} calls `at` on each row. Throws as `at` does.
+   */
+  scan?(): Iterable<string>;
 }
 
 /** The sample ids a dataset accepts: in memory, or a column decoded by row. */
@@ -39,6 +44,19 @@ export function indexOfId(ids: IdColumn, id: string): number {
   if (ids.indexOf !== undefined) return ids.indexOf(id);
   for (let row = 0; row < ids.length; row++) if (ids.at(row) === id) return row;
   return -1;
+}
+
+/**
+ * Every id of `ids` in row order: a `string[]` as it is, a column through its `scan` when it has
+ * one (bounded memory), else `at` on each row.
+ * @example for (const id of scanIds(idsFromArrowFile('ids.arrow'))) count++;
+ */
+export function scanIds(ids: SampleIds): Iterable<string> {
+  if (!isIdColumn(ids)) return ids;
+  if (ids.scan !== undefined) return ids.scan();
+  return (function* rows(): Generator<string> {
+    for (let row = 0; row < ids.length; row++) yield ids.at(row);
+  })();
 }
 
 /**

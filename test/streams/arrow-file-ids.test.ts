@@ -21,7 +21,7 @@ import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { describe, expect, it } from 'vitest';
 import { FuseflowError, InputError, OptionsError } from '../../src/core/errors.js';
 import { idsFromArrowFile } from '../../src/streams/arrow-file-ids.js';
-import { idsFromArrowVector } from '../../src/streams/id-column.js';
+import { idsFromArrowVector, scanIds } from '../../src/streams/id-column.js';
 import { tempFolder } from '../temp-folder.js';
 
 const { write } = tempFolder('fuseflow-arrow-ids-');
@@ -152,6 +152,50 @@ describe('idsFromArrowFile', () => {
     writer.write(tableOf([5], idText, new Utf8()));
     const file = write('zstd.arrow', await writer.toUint8Array());
     expect(() => idsFromArrowFile(file)).toThrow(/compressed \(LZ4\/ZSTD\), which cannot be read by row; write the id file uncompressed/);
+  });
+
+  it('scan reads every id in row order in bounded chunks (8,192 rows, 4 MiB), equal to at; names a null row', () => {
+    // Batches over and under the row chunk, ids of 3,000 bytes so 1,500 of them pass the byte bound.
+    const long = (r: number): string => `${r}:${'x'.repeat(r % 7 === 0 ? 3000 : 5)}${'é'.repeat(r % 3)}`;
+    const sizesLong = [20_000, 3, 8192, 0, 9000];
+    const rows = sizesLong.reduce((a, b) => a + b, 0);
+    const lbl = (r: number): string => (r % 5 === 0 ? long(r) : idText(r));
+    for (const type of [new Utf8(), new LargeUtf8()]) {
+      const ids = idsFromArrowFile(write(`scan-${String(type)}.arrow`, tableToIPC(tableOf(sizesLong, lbl, type), 'file')));
+      const scanned = [...ids.scan()];
+      expect(scanned).toHaveLength(rows);
+      expect(scanned).toEqual(Array.from({ length: rows }, (_, r) => lbl(r)));
+      expect(ids.indexOf(lbl(rows - 1))).toBe(rows - 1);
+      expect([...scanIds(ids)]).toEqual(scanned);
+      ids.close();
+      expect(() => [...ids.scan()]).toThrow(/closed/);
+    }
+    const big = (r: number): bigint => BigInt(r) * 1_000_000_000_007n - 3_000_000_000_021n;
+    const int64 = idsFromArrowFile(write('scan-int64.arrow', tableToIPC(tableOf([9000, 5], big, new Int64()), 'file')));
+    expect([...int64.scan()]).toEqual(Array.from({ length: 9005 }, (_, r) => big(r).toString()));
+    int64.close();
+    // A null in a chunk that does not start on a byte of the validity bitmap: 3,000-byte ids cut
+    // the chunks at 1,398 rows (4 MiB), so the second chunk of the batch starts at bit 6.
+    const wide = (r: number): string => `s${r}-${'y'.repeat(3000)}`;
+    const file = write(
+      'scan-nulls.arrow',
+      tableToIPC(
+        tableOf([3, 4000], (r) => (r === 3 + 1403 ? null : wide(r)), new Utf8()),
+        'file',
+      ),
+    );
+    const withNull = idsFromArrowFile(file);
+    const seen: string[] = [];
+    expect(() => {
+      for (const id of withNull.scan()) seen.push(id);
+    }).toThrow(new RegExp(`${file}.*row 1406 holds no sample id \\(null\\)`));
+    expect(seen).toEqual(Array.from({ length: 1406 }, (_, r) => wide(r)));
+    expect(withNull.indexOf(wide(1407))).toBe(1407);
+    expect(withNull.indexOf(wide(1406))).toBe(-1);
+    withNull.close();
+    // A column without scan is read through at.
+    expect([...scanIds(idsFromArrowVector(vectorFromArray(['a', 'b'], new Utf8())))]).toEqual(['a', 'b']);
+    expect(scanIds(['x'])).toEqual(['x']);
   });
 
   it('refuses rows out of range, and reads after close', () => {
