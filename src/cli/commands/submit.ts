@@ -57,6 +57,9 @@ function finalName(plan: SubmitPlan): 'commit' | 'merge' {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How long the submitter waits for Redis to answer before it gives up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The ids or rows the finished shards reported (the final job's children's return values). */
 async function doneCount(parent: Job): Promise<number> {
   const values = (await parent.getChildrenValues()) as Record<string, JobResult | undefined>;
@@ -78,10 +81,23 @@ async function failureOf(queue: Queue, plan: SubmitPlan, parent: Job): Promise<s
 }
 
 async function submit(plan: SubmitPlan): Promise<number> {
-  const connection = queueConnection(plan.queue);
+  const connection = queueConnection(plan.queue, { giveUpAfterMs: CONNECT_TIMEOUT_MS });
   const queue = new Queue(QUEUE_NAME, { connection, prefix: plan.prefix });
   const flow = new FlowProducer({ connection, prefix: plan.prefix });
   const finalId = `${plan.runId}-${finalName(plan)}`;
+  let lastError = '';
+  queue.on('error', (err) => (lastError = err.message));
+  flow.on('error', (err) => (lastError = err.message));
+  const noted = (err: unknown): false => {
+    lastError = err instanceof Error ? err.message : String(err);
+    return false;
+  };
+  void flow.waitUntilReady().catch(noted);
+  const reached = await Promise.race([queue.waitUntilReady().then(() => true, noted), sleep(CONNECT_TIMEOUT_MS + 1000).then(() => false)]);
+  if (!reached) {
+    console.error(`fuseflow submit: cannot reach the queue at ${plan.queue} within ${CONNECT_TIMEOUT_MS / 1000} s${lastError === '' ? '' : ` (${lastError})`}`);
+    return 1; // the connections gave up retrying: nothing is left open
+  }
   try {
     const existing = await Job.fromId(queue, finalId);
     if (existing !== undefined) {

@@ -40,7 +40,9 @@ the dataset module: they run only for modules named by --allow-module.
 SIGTERM / SIGINT: take no new job, finish the running ones, exit. A second signal stops the
 running jobs at once; their locks expire and other workers redo them.
 
-exit codes: 0 stopped as asked, 1 could not reach the queue, 2 usage`;
+A worker whose queue cannot be reached keeps trying (and says so) until it can, or is stopped.
+
+exit codes: 0 stopped as asked, 1 the queue refused the worker, 2 usage`;
 
 /** What a job returns to the queue (read by the submitter). */
 export interface JobResult {
@@ -125,7 +127,10 @@ async function work(a: WorkerArgs): Promise<number> {
   const running = new Set<ChildProcess>();
   let worker: Worker | undefined = undefined;
   let taken = 0;
+  let stopRequested = (): void => undefined;
+  const stopped = new Promise<'stopped'>((r) => (stopRequested = () => r('stopped')));
   const stop = (): void => {
+    stopRequested();
     void worker?.close();
   };
   const processor = async (job: Job): Promise<JobResult> => {
@@ -201,7 +206,12 @@ async function work(a: WorkerArgs): Promise<number> {
     }, 1000);
   }
   try {
-    await worker.waitUntilReady();
+    // A signal before the queue answered stops the worker here (close() would wait for Redis).
+    if ((await Promise.race([worker.waitUntilReady().then(() => 'ready' as const), stopped])) === 'stopped') {
+      log('stopped before the queue answered');
+      // BullMQ's close/disconnect wait for a connection that never came; nothing runs, so end here.
+      process.exit(0);
+    }
   } catch (err) {
     console.error(`fuseflow worker: cannot reach the queue at ${a.queue}: ${err instanceof Error ? err.message : String(err)}`);
     if (idleTimer !== undefined) clearInterval(idleTimer);

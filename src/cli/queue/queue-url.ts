@@ -14,15 +14,18 @@ export interface QueueConnection {
   readonly tls?: Record<string, never>;
   /** BullMQ workers need blocking commands to wait forever (their own retry logic). */
   readonly maxRetriesPerRequest: null;
+  /** ioredis' reconnect delay in ms after `times` failures, or null to give up. */
+  readonly retryStrategy: (times: number) => number | null;
 }
 
 /**
- * Parses `--queue URL`.
+ * Parses `--queue URL`. The connection retries every 0.2–2 s, forever (a worker waits for its
+ * queue) or until `giveUpAfterMs` has passed since the first failure (a submitter reports it).
  *
  * @example queueConnection('redis://127.0.0.1:6379/2') // → { host: '127.0.0.1', port: 6379, db: 2, maxRetriesPerRequest: null }
  * @throws {OptionsError} for another scheme, a missing host or a bad port / database number.
  */
-export function queueConnection(url: string): QueueConnection {
+export function queueConnection(url: string, options: { giveUpAfterMs?: number } = {}): QueueConnection {
   let u: URL;
   try {
     u = new URL(url);
@@ -42,6 +45,18 @@ export function queueConnection(url: string): QueueConnection {
     ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
+    retryStrategy: retryFor(options.giveUpAfterMs),
+  };
+}
+
+function retryFor(giveUpAfterMs: number | undefined): (times: number) => number | null {
+  let firstFailure: number | undefined;
+  return (times) => {
+    const now = Date.now();
+    firstFailure ??= now;
+    if (times <= 1) firstFailure = now;
+    if (giveUpAfterMs !== undefined && now - firstFailure > giveUpAfterMs) return null;
+    return Math.min(200 * times, 2000);
   };
 }
 

@@ -51,8 +51,9 @@ export function startJob(job: CheckedJob, allowModules: readonly string[], onStd
   const started = performance.now();
   const payload = JSON.stringify({ v: job.v, step: job.step, argv: job.argv, cwd: job.cwd, ...(job.shard === undefined ? {} : { shard: job.shard }) });
   // Started in the worker's folder (so node flags such as `--import tsx` resolve as they did for
-  // the worker); the child moves to the job's folder itself.
-  const child = spawn(process.execPath, [...process.execArgv, childEntry(), payload, JSON.stringify(allowModules)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // the worker); the child moves to the job's folder itself. In a process group of its own, so a
+  // Ctrl-C in the worker's terminal reaches the worker (which lets the job finish), not the job.
+  const child = spawn(process.execPath, [...process.execArgv, childEntry(), payload, JSON.stringify(allowModules)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const out: Buffer[] = [];
   let outBytes = 0;
   let truncated = false;
