@@ -6,8 +6,8 @@
  * 1. The KNIGHT builder (`knight({ root })`): case ids, labels, the static pipeline (clinical JSON →
  *    11-feature vector, CT load → reorient → resample → HU clip/z-score → crop/pad) and the
  *    augmentation. The static output goes through the LMDB cache (`<out>/cache`; a second run reads it).
- * 2. Folds balanced by label and sex and grouped by case, kept in a fold file (`<out>/folds.json`) that
- *    later runs reload (a changed data set is refused, naming the cases).
+ * 2. Folds made by the builder (`balance: ['label', 'sex']`, grouped by case), kept in a fold file
+ *    (`foldFile: <out>/folds.json`) that later runs reload (a changed data set is refused, naming the cases).
  * 3. Two fusion models, each cross-validated with `crossValidate` (augmentation on worker threads):
  *    - **early fusion**: a 3D ResNet whose pooled features are concatenated with the clinical vector
  *      in the classification head (FuseMedML's BackboneResnet3D + Head3D with `append_features`);
@@ -31,7 +31,6 @@ import { fileURLToPath } from 'node:url';
 import { openSampleCache } from '../src/cache/open-cache.js';
 import type { Sample } from '../src/core/sample.js';
 import { knight } from '../src/datasets/knight/knight.js';
-import { readKnightJson } from '../src/datasets/knight/knight-clinical-data.js';
 import { accuracy } from '../src/eval/metrics/accuracy.js';
 import { auc } from '../src/eval/metrics/auc.js';
 import { closeIoPool } from '../src/ops/image/io/io-pool.js';
@@ -41,7 +40,7 @@ import { dataset } from '../src/streams/dataset.js';
 import { Rng } from '../src/core/rng.js';
 import { useBackend } from '../src/trainer/backend.js';
 import { crossValidate, type CrossValidateResult, type FoldSplit } from '../src/trainer/cross-validate/cross-validate.js';
-import { foldPlanFile } from '../src/trainer/cross-validate/fold-file.js';
+import type { FoldPlan } from '../src/trainer/cross-validate/fold-plan.js';
 import { classificationHead } from '../src/trainer/heads/classification-head.js';
 import { lateFusionHead } from '../src/trainer/heads/late-fusion-head.js';
 import { crossEntropy } from '../src/trainer/losses/cross-entropy.js';
@@ -119,8 +118,12 @@ export async function runKnightMultimodal(log: (line: string) => void, options: 
   await useBackend(undefined, { log });
   mkdirSync(options.outDir, { recursive: true });
 
-  // 1. the builder, and its static stage through the LMDB cache
-  const build = knight({ root: options.root, spacing: options.spacing ?? [1.6, 1.6, 4], size: options.size ?? [32, 32, 8], seed });
+  // 1. the builder, with folds balanced on the label and on sex (a missing sex is its own value), one case per patient,
+  // kept in a fold file (written on the first run, reloaded and checked against the data set on the next)
+  const foldFile = join(options.outDir, 'folds.json');
+  const build = knight({ root: options.root, spacing: options.spacing ?? [1.6, 1.6, 4], size: options.size ?? [32, 32, 8], folds: k, seed, balance: ['label', 'sex'], foldFile });
+  const plan = build.foldPlan as FoldPlan;
+  // and its static stage through the LMDB cache
   const staticPipeline = pipeline(build.staticPipeline, { name: 'knight-static' });
   // the clinical file's bytes key the cache (the CT files are recorded per entry by the cache itself)
   const salt = createHash('sha256').update(readFileSync(build.clinicalFile)).digest('hex');
@@ -140,16 +143,8 @@ export async function runKnightMultimodal(log: (line: string) => void, options: 
     `KNIGHT: ${build.ids.length} cases (${build.labels.filter((l) => l === 1).length} CanAT), CT → [${imgShape.join(',')}] (z,y,x) + 11 clinical features; cache ${cacheHit ? 'hit' : 'filled'}`,
   );
 
-  // 2. folds kept in a file
-  const foldFile = join(options.outDir, 'folds.json');
-  // balanced on the label and on sex (from the clinical JSON; a missing sex is its own value), one case per patient
-  const records = readKnightJson(build.clinicalFile);
-  const sex = build.ids.map((id) => {
-    const g = records.get(id)?.['gender'];
-    return typeof g === 'string' ? g.toLowerCase() : 'unknown';
-  });
-  const { plan, created } = foldPlanFile({ path: foldFile, ids: build.ids, balance: { label: build.labels, sex }, groups: build.ids, folds: k, seed });
-  log(`${k} folds balanced by label and sex, grouped by case: ${created ? 'written to' : 'reloaded from'} ${foldFile}`);
+  // 2. the folds
+  log(`${k} folds balanced by label and sex, grouped by case: ${build.foldSource === 'written' ? 'written to' : 'reloaded from'} ${foldFile}`);
 
   // 3. two fusion models, cross-validated, augmentation on worker threads
   const img = 'data.input.img';

@@ -3,8 +3,7 @@
 // registers the data sets' ops, so workers can rebuild their pipelines from specs.
 export { type DatasetBuild } from './common/dataset-build.js';
 export { idPath, type IdPathOptions } from './common/id-path.js';
-export { readFoldsFile } from './common/folds-file.js';
-export { makeFolds, type MakeFoldsOptions } from './common/make-folds.js';
+export { datasetFolds, type BuilderFoldOptions, type DatasetFolds, type FoldColumns, type FoldSource } from './common/dataset-folds.js';
 export { randOneHot, type RandOneHotOptions } from './common/rand-one-hot.js';
 export { antialias, type AntialiasOptions } from './common/antialias.js';
 export {
@@ -21,6 +20,8 @@ export {
   KNIGHT_TASK2_CLASSES,
   type KnightOptions,
   type KnightBuild,
+  type KnightBalanceKey,
+  type KnightSex,
   type HuNormalization,
   type KnightClinicalOptions,
   type KnightRecord,
@@ -40,6 +41,7 @@ export {
   ISIC_METADATA_FEATURES,
   type IsicOptions,
   type IsicBuild,
+  type IsicBalanceKey,
   type IsicMetadataOptions,
   type IsicTruth,
   type IsicMetadata,
@@ -57,6 +59,7 @@ export {
   KITS21_MALIGNANCY_CLASSES,
   type Kits21Options,
   type Kits21Build,
+  type Kits21BalanceKey,
   type Kits21Segmentation,
   type Kits21Intensity,
   type Kits21Record,

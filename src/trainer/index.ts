@@ -42,7 +42,16 @@ export { type DictModelPredictorOptions, dictModelPredictor, modelWindow } from 
 export { type ToLabelsOptions, toLabels } from './inference/to-labels.js';
 export { type PredictVolumeOptions, type VolumePrediction, predictVolume } from './inference/predict-volume.js';
 export { type StitchPatchesOptions, stitchPatches } from './inference/stitch-patches.js';
-export { type BalanceValue, type FoldPlanOptions, type FoldPlanSample, type FoldPlan, makeFoldPlan, foldIds } from './cross-validate/fold-plan.js';
+export {
+  type BalanceValue,
+  type FoldPlanOptions,
+  type FoldPlanSample,
+  type FoldPlan,
+  type FixedFoldPlanOptions,
+  makeFoldPlan,
+  fixedFoldPlan,
+  foldIds,
+} from './cross-validate/fold-plan.js';
 export {
   type FoldPlanChange,
   type FoldPlanChanges,
@@ -51,6 +60,7 @@ export {
   type FoldPlanFileResult,
   writeFoldPlan,
   readFoldPlan,
+  readSplitLists,
   foldPlanChanges,
   describeChanges,
   foldPlanFile,

@@ -56,6 +56,20 @@ describe('isic builder on a replica in the published layout', () => {
     expect(isic({ root, size: SIZE, folds: 3, seed: 3 }).folds).toEqual(b.folds);
   });
 
+  it('balances on label and site or sex when asked (recorded per image, N/A when missing); a given split that divides a lesion is refused', () => {
+    const b = isic({ root, size: SIZE, folds: 3, seed: 3, balance: ['label', 'site', 'sex'] });
+    expect(b.foldPlan?.balanceKeys).toEqual(['label', 'site', 'sex']);
+    expect(b.foldPlan?.samples.map((s) => s.balance['site'])).toEqual(ISIC_REPLICA_IMAGES.map((m) => (m.site === '' ? 'N/A' : m.site)));
+    expect(b.foldPlan?.samples.map((s) => s.balance['sex'])).toEqual(ISIC_REPLICA_IMAGES.map((m) => (m.sex === '' ? 'N/A' : m.sex)));
+    expect(b.foldPlan?.samples.map((s) => s.group)).toEqual([...b.lesions]);
+    const ids = ISIC_REPLICA_IMAGES.map((m) => m.id);
+    const file = join(dir, 'isic-split.json');
+    writeFileSync(file, JSON.stringify([ids.slice(0, 3), ids.slice(3)])); // ISIC_0000002 and _0000003 share lesion HAM_0000118
+    expect(() => isic({ root, size: SIZE, foldFile: file })).toThrow(
+      /isic-split\.json: group 'HAM_0000118' is split over two folds: 'ISIC_0000002' in fold 0, 'ISIC_0000003' in fold 1/,
+    );
+  });
+
   it('static pipeline: RGB image resized and scaled to [0, 1], label, metadata encodings with missing values', async () => {
     const b = isic({ root, size: SIZE, augment: false });
     const ds = dataset({ ids: b.ids, staticPipeline: b.staticPipeline });

@@ -61,6 +61,8 @@ describe('kits21 builder on a replica in the published layout', () => {
     // 4 malignant, 2 benign over 2 folds: 2 + 1 per fold
     for (const fold of k.folds) expect(fold.map((id) => malignant[k.ids.indexOf(id)]).sort()).toEqual([0, 1, 1]);
     expect(kits21({ root, ...SMALL, folds: 2, seed: 3 }).folds).toEqual(k.folds);
+    const bySex = kits21({ root, ...SMALL, folds: 2, seed: 3, balance: ['label', 'sex'] });
+    expect(bySex.foldPlan?.samples.map((s) => s.balance['sex'])).toEqual(KITS21_REPLICA_CASES.map((c) => (c.gender === null ? 'unknown' : c.gender)));
     expect(kits21({ root, ...SMALL, segmentation: 'OR', ids: ['case_00003', 'case_00001'] })).toMatchObject({
       ids: ['case_00003', 'case_00001'],
       labels: [1, 1],

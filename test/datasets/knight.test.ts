@@ -58,6 +58,30 @@ describe('knight builder on a replica in the published layout', () => {
     expect(k2.classNames).toEqual(['B', 'LR', 'IR', 'HR', 'VHR']);
   });
 
+  it('exposes each case’s sex and balances the folds on label and sex in a fold file reloaded by the next build', () => {
+    const k = knight({ root, ...SMALL, folds: 2, seed: 1, balance: ['label', 'sex'], foldFile: join(dir, 'knight-folds.json') });
+    // the replica's gender fields: male, female, male, null, 'Female', male
+    expect(k.sex).toEqual(['male', 'female', 'male', 'unknown', 'female', 'male']);
+    expect(k.foldSource).toBe('written');
+    expect(k.foldPlan?.balanceKeys).toEqual(['label', 'sex']);
+    expect(k.foldPlan?.samples.map((s) => s.group)).toEqual([...k.ids]);
+    expect(k.foldPlan?.samples[3]?.balance).toEqual({ label: 1, sex: 'unknown' });
+    // strata (label, sex): (0,m) c0; (0,f) c1 c4; (1,m) c2 c5; (1,u) c3 — each 2-member stratum split over the 2 folds
+    for (const pair of [
+      ['case_00001', 'case_00004'],
+      ['case_00002', 'case_00005'],
+    ]) {
+      expect(new Set(pair.map((id) => k.folds.findIndex((f) => f.includes(id)))).size).toBe(2);
+    }
+    const again = knight({ root, ...SMALL, folds: 2, seed: 1, balance: ['label', 'sex'], foldFile: join(dir, 'knight-folds.json') });
+    expect(again.foldSource).toBe('reloaded');
+    expect(again.folds).toEqual(k.folds);
+    expect(() => knight({ root, ...SMALL, task: 2, folds: 2, seed: 1, balance: ['label', 'sex'], foldFile: join(dir, 'knight-folds.json') })).toThrow(
+      /knight-folds\.json: the data set changed since this fold file was written: \d+ values changed \(case_00000: label 0 → 2/,
+    );
+    expect(() => knight({ root, ...SMALL, balance: ['site' as 'sex'] })).toThrow("knight: option 'balance' names 'site', expected some of label, sex");
+  });
+
   it('encodes the clinical features as the KNIGHT baseline does, missing values included', () => {
     expect(KNIGHT_FEATURES).toHaveLength(11);
     for (const c of REPLICA_CASES) {
@@ -134,9 +158,12 @@ describe('knight builder on a replica in the published layout', () => {
         { train: ids.slice(0, 3), val: ids.slice(3) },
       ]),
     );
-    expect(knight({ root, ...SMALL, foldsFile: file }).folds).toEqual([ids.slice(0, 3), ids.slice(3)]);
+    const given = knight({ root, ...SMALL, foldFile: file });
+    expect(given.folds).toEqual([ids.slice(0, 3), ids.slice(3)]);
+    expect(given.foldSource).toBe('given');
+    expect(given.foldPlan?.seed).toBeNull();
     writeFileSync(file, JSON.stringify([ids.slice(0, 3), [...ids.slice(3), 'case_00099']]));
-    expect(() => knight({ root, ...SMALL, foldsFile: file })).toThrow(/splits\.json: fold 1 lists sample 'case_00099', which is not in the data set/);
+    expect(() => knight({ root, ...SMALL, foldFile: file })).toThrow(/splits\.json: fold 1 lists sample 'case_00099', which is not in the data set/);
   });
 
   it('fills the LMDB cache on worker threads (its ops rebuilt there from their module) with the in-thread samples', async () => {

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError, OptionsError } from '../../src/core/errors.js';
 import { OutputError } from '../../src/core/safe-fs.js';
 import { splitFolds } from '../../src/streams/split-folds.js';
-import { foldPlanChanges, foldPlanFile, readFoldPlan, writeFoldPlan } from '../../src/trainer/cross-validate/fold-file.js';
-import { foldIds, makeFoldPlan } from '../../src/trainer/cross-validate/fold-plan.js';
+import { foldPlanChanges, foldPlanFile, readFoldPlan, readSplitLists, writeFoldPlan } from '../../src/trainer/cross-validate/fold-file.js';
+import { fixedFoldPlan, foldIds, makeFoldPlan } from '../../src/trainer/cross-validate/fold-plan.js';
 import { tempFolder } from '../temp-folder.js';
 
 const { dir } = tempFolder('ff-cv-folds-');
@@ -134,5 +134,114 @@ describe('fold files', () => {
     writeFileSync(path, text.replace('"format":"fuseflow-folds"', '"format":"other"'));
     expect(() => readFoldPlan(path)).toThrow(/"format" is "other"/);
     expect(existsSync(path)).toBe(true);
+  });
+});
+
+describe('a split made elsewhere (FuseMedML splits_final, converted): a fixed plan', () => {
+  const four = ['a', 'b', 'c', 'd'];
+  const write = (name: string, value: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+    return path;
+  };
+
+  it('readSplitLists reads a list of folds and the {train, val} splits; refuses other shapes naming the file', () => {
+    expect(
+      readSplitLists(
+        write('list.json', [
+          ['a', 'c'],
+          ['b', 'd'],
+        ]),
+      ),
+    ).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+    const splits = [
+      { train: ['b', 'd'], val: ['a', 'c'] },
+      { train: ['a', 'c'], val: ['b', 'd'] },
+    ];
+    expect(readSplitLists(write('splits.json', splits))).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+    const bad = write('bad.json', '[["a"');
+    expect(() => readSplitLists(bad)).toThrow(new RegExp(`^${bad}: cannot read the fold file`));
+    expect(() => readSplitLists(write('shape.json', [{ train: ['a'] }]))).toThrow(/shape\.json: fold 0 must be a list of sample ids or an object with a 'val' list/);
+    expect(() => readSplitLists(write('empty.json', []))).toThrow(/empty\.json: expected a non-empty JSON list of folds/);
+    expect(() => readSplitLists(join(dir, 'absent.json'))).toThrow(/absent\.json: cannot read the fold file/);
+  });
+
+  it('fixedFoldPlan records the data with the given folds (seed null) and refuses lists that do not fit the ids or groups', () => {
+    const plan = fixedFoldPlan({
+      ids: four,
+      lists: [
+        ['c', 'a'],
+        ['b', 'd'],
+      ],
+      balance: { label: [0, 1, 0, 1] },
+      groups: ['P1', 'P2', 'P1', 'P3'],
+    });
+    expect(plan.seed).toBeNull();
+    expect(plan.folds).toBe(2);
+    expect(foldIds(plan)).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+    expect(plan.samples[1]).toEqual({ id: 'b', fold: 1, group: 'P2', balance: { label: 1 } });
+    const fixed = (lists: string[][], groups?: string[]): unknown => fixedFoldPlan({ ids: four, lists, file: 'f.json', ...(groups === undefined ? {} : { groups }) });
+    expect(() =>
+      fixed([
+        ['a', 'b'],
+        ['b', 'c', 'd'],
+      ]),
+    ).toThrow(/^f\.json: sample 'b' is in fold 0 and fold 1/);
+    expect(() => fixed([['a', 'b'], ['c']])).toThrow(/1 sample\(s\) of the data set are in no fold, e\.g\. 'd'/);
+    expect(() =>
+      fixed([
+        ['a', 'b'],
+        ['c', 'd', 'e'],
+      ]),
+    ).toThrow(/fold 1 lists sample 'e', which is not in the data set/);
+    expect(() => fixed([['a', 'b', 'c', 'd']])).toThrow(/at least 2 folds, found 1/);
+    expect(() =>
+      fixed(
+        [
+          ['a', 'b'],
+          ['c', 'd'],
+        ],
+        ['P1', 'P2', 'P1', 'P3'],
+      ),
+    ).toThrow(InputError);
+    expect(() =>
+      fixed(
+        [
+          ['a', 'b'],
+          ['c', 'd'],
+        ],
+        ['P1', 'P2', 'P1', 'P3'],
+      ),
+    ).toThrow(/group 'P1' is split over two folds: 'a' in fold 0, 'c' in fold 1/);
+  });
+
+  it('foldPlanFile uses a list file as given (folds and seed not used), never rewrites it, and a saved fixed plan reloads with change detection', () => {
+    const path = write('fusemedml.json', [
+      { train: ['b', 'd'], val: ['a', 'c'] },
+      { train: ['a', 'c'], val: ['b', 'd'] },
+    ]);
+    const before = readFileSync(path, 'utf8');
+    const r = foldPlanFile({ path, ids: four, balance: { label: [0, 1, 0, 1] }, folds: 5, seed: 3 });
+    expect(r).toMatchObject({ created: false, fixed: true });
+    expect(foldIds(r.plan)).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(() => foldPlanFile({ path, ids: [...four, 'e'], folds: 5 })).toThrow(/fusemedml\.json: 1 sample\(s\) of the data set are in no fold, e\.g\. 'e'/);
+    // saved as a fuseflow fold file: reloaded whatever folds/seed, but a relabelled sample is refused
+    const saved = join(dir, 'fixed-saved.json');
+    writeFoldPlan(saved, r.plan);
+    expect(foldIds(foldPlanFile({ path: saved, ids: four, balance: { label: [0, 1, 0, 1] }, folds: 3, seed: 8 }).plan)).toEqual(foldIds(r.plan));
+    expect(() => foldPlanFile({ path: saved, ids: four, balance: { label: [0, 1, 1, 1] }, folds: 3 })).toThrow(/1 value changed \(c: label 0 → 1\)/);
   });
 });

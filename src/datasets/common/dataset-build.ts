@@ -3,6 +3,8 @@
  * so `dataset({ ids, staticPipeline, dynamicPipeline, store })` runs it directly.
  */
 import type { Op } from '../../ops/op.js';
+import type { FoldPlan } from '../../trainer/cross-validate/fold-plan.js';
+import type { FoldSource } from './dataset-folds.js';
 
 /** A built data set description (ids, pipelines, labels and cross-validation folds). */
 export interface DatasetBuild {
@@ -20,6 +22,10 @@ export interface DatasetBuild {
   readonly classNames: readonly string[];
   /** Cross-validation folds: each a list of ids (input order); every id is in exactly one fold. */
   readonly folds: readonly (readonly string[])[];
+  /** The same split as a fold plan (each id's fold, balance values and group); `null` for unlabelled data. */
+  readonly foldPlan: FoldPlan | null;
+  /** Whether the folds were split now (`'seeded'`), written to / reloaded from the fold file, or `'given'` by a split made elsewhere; `null` for unlabelled data. */
+  readonly foldSource: FoldSource | null;
   /** Files the builder read to find ids and labels (their content is part of what a cache should key on). */
   readonly files: readonly string[];
 }

@@ -1,5 +1,5 @@
 // ISIC 2019: dermoscopy JPEGs + ground-truth and metadata CSVs → 9 diagnostic classes.
-export { isic, ISIC_FILES, type IsicOptions, type IsicBuild } from './isic.js';
+export { isic, ISIC_FILES, type IsicOptions, type IsicBuild, type IsicBalanceKey } from './isic.js';
 export { isicMetadata, type IsicMetadataOptions } from './isic-metadata.js';
 export {
   readIsicGroundTruth,

@@ -26,7 +26,7 @@ import { windowIntensity } from '../../ops/image/window-intensity.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { antialias } from '../common/antialias.js';
 import { idPath } from '../common/id-path.js';
-import { makeFolds } from '../common/make-folds.js';
+import { datasetFolds, type BuilderFoldOptions } from '../common/dataset-folds.js';
 import { randOneHot } from '../common/rand-one-hot.js';
 import { requireFile } from '../common/require-file.js';
 import { isicMetadata } from './isic-metadata.js';
@@ -39,8 +39,14 @@ export const ISIC_FILES = {
   metadata: 'ISIC_2019_Training_Metadata.csv',
 } as const;
 
-/** Options of {@link isic}. */
-export interface IsicOptions {
+/** Columns ISIC's folds can balance on: the diagnosis label, and the metadata's sex and anatomical site (`'N/A'` when missing). */
+export type IsicBalanceKey = 'label' | 'sex' | 'site';
+
+/**
+ * Options of {@link isic}. Folds (`folds`, default 5; `seed`, default 0; `balance`, default
+ * `['label']`, may add `'sex'`, `'site'`; `foldFile`) are grouped by lesion, see {@link BuilderFoldOptions}.
+ */
+export interface IsicOptions extends BuilderFoldOptions<IsicBalanceKey> {
   /** Folder holding the images folder and the two CSVs (or an `ISIC2019` folder that does). Required. */
   readonly root: string;
   /** Use only these images. Default: every row of the ground truth. */
@@ -49,12 +55,6 @@ export interface IsicOptions {
   readonly size?: readonly [number, number];
   /** Training augmentation in `dynamicPipeline`. Default true. */
   readonly augment?: boolean;
-  /** Number of seeded folds, balanced by label and grouped by lesion. Default 5. */
-  readonly folds?: number;
-  /** A folds file (JSON, see `readFoldsFile`); replaces the seeded split. */
-  readonly foldsFile?: string;
-  /** Seed of the fold split. Default 0. */
-  readonly seed?: number;
 }
 
 /** What {@link isic} returns: a {@link DatasetBuild} plus the lesion of each image. */
@@ -123,6 +123,8 @@ export function isic(options: IsicOptions): IsicBuild {
   if (new Set(ids).size !== ids.length) throw new OptionsError('isic: option ids lists an image twice');
   const labels: number[] = [];
   const lesions: string[] = [];
+  const sex: string[] = [];
+  const site: string[] = [];
   for (const id of ids) {
     const t = truth.get(id);
     if (t === undefined) throw new InputError(`image '${id}' has no row`, { file: groundTruthFile });
@@ -131,6 +133,8 @@ export function isic(options: IsicOptions): IsicBuild {
     requireFile(join(images, `${id}.jpg`), `the image of '${id}' (listed in ${ISIC_FILES.groundTruth} line ${t.line})`);
     labels.push(t.label);
     lesions.push(m.lesionId ?? id);
+    sex.push(m.sex);
+    site.push(m.site);
   }
 
   const img = 'data.input.img';
@@ -160,14 +164,7 @@ export function isic(options: IsicOptions): IsicBuild {
           randOneHot({ key: `${enc}.age`, mode: 'ranking', freeze: [6], prob: 0.05 }),
           concat({ keys: [`${enc}.site`, `${enc}.sex`, `${enc}.age`], outKey: 'data.input.clinical.all' }),
         ];
-  const folds = makeFolds({
-    ids,
-    labels,
-    groups: lesions,
-    folds: options.folds ?? 5,
-    seed: options.seed ?? 0,
-    ...(options.foldsFile === undefined ? {} : { foldsFile: options.foldsFile }),
-  });
+  const split = datasetFolds('isic', options, { ids, columns: { label: labels, sex, site }, groups: lesions });
   return {
     ids,
     staticPipeline,
@@ -175,7 +172,7 @@ export function isic(options: IsicOptions): IsicBuild {
     labels,
     labelKey: 'data.label',
     classNames: [...ISIC_CLASSES],
-    folds,
+    ...split,
     files: [groundTruthFile, metadataFile],
     lesions,
     dataDir: dir,

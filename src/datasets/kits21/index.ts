@@ -1,5 +1,5 @@
 // KiTS21 (kidney CT segmentation): the builder, its clinical fields and the case check.
-export { kits21, KITS21_LABELS, KITS21_SEG_FILES, type Kits21Options, type Kits21Build, type Kits21Segmentation, type Kits21Intensity } from './kits21.js';
+export { kits21, KITS21_LABELS, KITS21_SEG_FILES, type Kits21Options, type Kits21Build, type Kits21BalanceKey, type Kits21Segmentation, type Kits21Intensity } from './kits21.js';
 export {
   kits21ClinicalOp,
   kits21Clinical,

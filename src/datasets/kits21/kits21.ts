@@ -27,7 +27,7 @@ import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
-import { makeFolds } from '../common/make-folds.js';
+import { datasetFolds, type BuilderFoldOptions } from '../common/dataset-folds.js';
 import { requireFile } from '../common/require-file.js';
 import { kits21CheckCase } from './check-case.js';
 import { KITS21_MALIGNANCY_CLASSES, kits21Clinical, kits21ClinicalOp, readKits21Json } from './kits21-clinical.js';
@@ -54,8 +54,14 @@ export interface Kits21Intensity {
   readonly outMax: number;
 }
 
-/** Options of {@link kits21}. */
-export interface Kits21Options {
+/** Columns KiTS21's folds can balance on: `malignant` (the label), and sex (`gender`; `'unknown'` when null). */
+export type Kits21BalanceKey = 'label' | 'sex';
+
+/**
+ * Options of {@link kits21}. Folds (`folds`, default 5; `seed`, default 0; `balance`, default
+ * `['label']`, may add `'sex'`; `foldFile`) are grouped by case, see {@link BuilderFoldOptions}.
+ */
+export interface Kits21Options extends BuilderFoldOptions<Kits21BalanceKey> {
   /** Folder holding `kits.json` and the `case_XXXXX` folders (the repository's `kits21/data`). Required. */
   readonly root: string;
   /**
@@ -76,12 +82,6 @@ export interface Kits21Options {
   readonly intensity?: Kits21Intensity;
   /** Training augmentation in `dynamicPipeline`. Default true. */
   readonly augment?: boolean;
-  /** Number of seeded folds (grouped by case, balanced by `malignant`). Default 5. */
-  readonly folds?: number;
-  /** A folds file (JSON, see `readFoldsFile`); replaces the seeded split. */
-  readonly foldsFile?: string;
-  /** Seed of the fold split. Default 0. */
-  readonly seed?: number;
 }
 
 /** What {@link kits21} returns: a {@link DatasetBuild} plus KiTS21's specifics. */
@@ -167,10 +167,13 @@ export function kits21(options: Kits21Options): Kits21Build {
   const segFile = KITS21_SEG_FILES[segmentation];
 
   const labels: number[] = [];
+  const sex: string[] = [];
   for (const id of ids) {
     const record = table.get(id);
     if (record === undefined) throw new InputError(`no record with case_id '${id}'`, { file: clinicalFile });
-    labels.push(kits21Clinical(record, clinicalFile, id).malignant); // every field checked now
+    const c = kits21Clinical(record, clinicalFile, id); // every field checked now
+    labels.push(c.malignant);
+    sex.push(c.clinical['gender'] === '' ? 'unknown' : String(c.clinical['gender']).toLowerCase());
     requireFile(join(root, id, 'imaging.nii.gz'), `the CT of case '${id}'`);
     requireFile(join(root, id, segFile), `the segmentation of case '${id}' (${segmentation === 'kits19' ? 'KiTS19 layout' : `KiTS21 ${segmentation} aggregation`})`);
   }
@@ -212,14 +215,7 @@ export function kits21(options: Kits21Options): Kits21Build {
           randScaleIntensity({ keys: [img], prob: 0.5, factors: [-0.1, 0.1] }),
           randShiftIntensity({ keys: [img], prob: 0.5, offsets: 0.01 }),
         ];
-  const folds = makeFolds({
-    ids,
-    labels,
-    groups: ids,
-    folds: options.folds ?? 5,
-    seed: options.seed ?? 0,
-    ...(options.foldsFile === undefined ? {} : { foldsFile: options.foldsFile }),
-  });
+  const split = datasetFolds('kits21', options, { ids, columns: { label: labels, sex }, groups: ids });
   return {
     ids,
     staticPipeline,
@@ -227,7 +223,7 @@ export function kits21(options: Kits21Options): Kits21Build {
     labels,
     labelKey: 'data.gt.malignant',
     classNames: [...KITS21_MALIGNANCY_CLASSES],
-    folds,
+    ...split,
     files: [clinicalFile],
     clinicalFile,
     segmentationFile: segFile,

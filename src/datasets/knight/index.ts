@@ -1,5 +1,5 @@
 // KNIGHT (ISBI 2022): kidney CT + clinical JSON → AUA risk group (task 1: NoAT/CanAT, task 2: B/LR/IR/HR/VHR).
-export { knight, type KnightOptions, type KnightBuild, type HuNormalization } from './knight.js';
+export { knight, type KnightOptions, type KnightBuild, type KnightBalanceKey, type KnightSex, type HuNormalization } from './knight.js';
 export { knightClinical, type KnightClinicalOptions } from './knight-clinical.js';
 export {
   readKnightJson,

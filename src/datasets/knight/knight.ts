@@ -24,7 +24,7 @@ import { windowIntensity } from '../../ops/image/window-intensity.js';
 import { antialias } from '../common/antialias.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
-import { makeFolds } from '../common/make-folds.js';
+import { datasetFolds, type BuilderFoldOptions } from '../common/dataset-folds.js';
 import { requireFile } from '../common/require-file.js';
 import { encodeKnightClinical, KNIGHT_TASK1_CLASSES, KNIGHT_TASK2_CLASSES, knightLabels, knightRecord, readKnightJson } from './knight-clinical-data.js';
 import { knightClinical } from './knight-clinical.js';
@@ -37,8 +37,14 @@ export interface HuNormalization {
   readonly std: number;
 }
 
-/** Options of {@link knight}. */
-export interface KnightOptions {
+/** Columns KNIGHT's folds can balance on: the task's label, and sex (`gender` in the JSON). */
+export type KnightBalanceKey = 'label' | 'sex';
+
+/**
+ * Options of {@link knight}. Folds (`folds`, default 5; `seed`, default 0; `balance`, default
+ * `['label']`, may add `'sex'`; `foldFile`) are grouped by case, see {@link BuilderFoldOptions}.
+ */
+export interface KnightOptions extends BuilderFoldOptions<KnightBalanceKey> {
   /** Folder holding `knight.json` and the `case_XXXXX/imaging.nii.gz` folders (or, for `layout: 'test'`, `features.json` and `images/`). Required. */
   readonly root: string;
   /** `'train'` (default): labelled cases; `'test'`: the challenge's test layout, no labels, no folds. */
@@ -57,12 +63,6 @@ export interface KnightOptions {
   readonly hu?: HuNormalization;
   /** Training augmentation in `dynamicPipeline`. Default true. */
   readonly augment?: boolean;
-  /** Number of seeded folds, balanced by the task label. Default 5. */
-  readonly folds?: number;
-  /** A folds file (JSON; FuseMedML's `splits_final.pkl` converted, see `readFoldsFile`); replaces the seeded split. */
-  readonly foldsFile?: string;
-  /** Seed of the fold split. Default 0. */
-  readonly seed?: number;
 }
 
 /** What {@link knight} returns: a {@link DatasetBuild} plus the KNIGHT file it read. */
@@ -72,9 +72,14 @@ export interface KnightBuild extends DatasetBuild {
   /** Labels of both tasks (same order as `ids`); empty for the test layout. */
   readonly task1: readonly number[];
   readonly task2: readonly number[];
+  /** Sex of each case (same order as `ids`): `'male'`, `'female'`, or `'unknown'` when the JSON's `gender` is null. */
+  readonly sex: readonly KnightSex[];
   /** Size of the clinical vector at `data.input.clinical.all` (11). */
   readonly clinicalFeatures: number;
 }
+
+/** A case's sex as {@link KnightBuild} reports it. */
+export type KnightSex = 'male' | 'female' | 'unknown';
 
 const CASE = /^case_\d+$/;
 
@@ -141,9 +146,12 @@ export function knight(options: KnightOptions): KnightBuild {
 
   const task1: number[] = [];
   const task2: number[] = [];
+  const sex: KnightSex[] = [];
   for (const id of ids) {
     const record = knightRecord(table, id, clinicalFile);
     encodeKnightClinical(record, clinicalFile, id); // every field checked now, before any image is read
+    const gender = record['gender'];
+    sex.push(typeof gender === 'string' ? (gender.toLowerCase() as KnightSex) : 'unknown'); // checked above: male, female or null
     requireFile(join(root, template.replace('{id}', id)), `the CT of case '${id}'`);
     if (!test) {
       const l = knightLabels(record, clinicalFile, id);
@@ -175,9 +183,7 @@ export function knight(options: KnightOptions): KnightBuild {
           randFlip({ keys: [img], prob: 0.5, axes: [0, 1] }),
           randGaussianNoise({ keys: [img], prob: 0.3, std: 0.01 }),
         ];
-  const folds = test
-    ? []
-    : makeFolds({ ids, labels, folds: options.folds ?? 5, seed: options.seed ?? 0, ...(options.foldsFile === undefined ? {} : { foldsFile: options.foldsFile }) });
+  const split = test ? undefined : datasetFolds('knight', options, { ids, columns: { label: labels, sex }, groups: ids });
   return {
     ids,
     staticPipeline,
@@ -185,11 +191,14 @@ export function knight(options: KnightOptions): KnightBuild {
     labels: test ? [] : labels,
     labelKey: `data.gt.gt_global.task_${task}_label`,
     classNames: task === 1 ? [...KNIGHT_TASK1_CLASSES] : [...KNIGHT_TASK2_CLASSES],
-    folds,
+    folds: split?.folds ?? [],
+    foldPlan: split?.foldPlan ?? null,
+    foldSource: split?.foldSource ?? null,
     files: [clinicalFile],
     clinicalFile,
     task1,
     task2,
+    sex,
     clinicalFeatures: 11,
   };
 }

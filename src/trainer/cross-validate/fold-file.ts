@@ -2,11 +2,13 @@
  * Fold files: a {@link FoldPlan} saved as JSON and reloaded, so every run (and every person) uses
  * the same split; a reloaded plan is checked against the data set it is used with, and a data set
  * that changed since (ids added or removed, a label or group changed) is refused, naming what changed.
+ * A split made elsewhere — FuseMedML's `splits_final.pkl` converted to JSON — is read too, as a
+ * fixed plan checked against the ids ({@link readSplitLists}, {@link fixedFoldPlan}).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError, OptionsError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/safe-fs.js';
-import { makeFoldPlan, type BalanceValue, type FoldPlan, type FoldPlanOptions, type FoldPlanSample } from './fold-plan.js';
+import { fixedFoldPlan, makeFoldPlan, type BalanceValue, type FoldPlan, type FoldPlanOptions, type FoldPlanSample } from './fold-plan.js';
 
 /** Ids listed in a message before "… and N more". */
 const SHOWN = 5;
@@ -27,12 +29,19 @@ const isBalanceValue = (v: unknown): v is BalanceValue => typeof v === 'string' 
  * @throws {InputError} naming the file and what is wrong (not JSON, not a fold file, a sample's bad field, a duplicate id, a fold out of range).
  */
 export function readFoldPlan(path: string): FoldPlan {
-  let raw: unknown;
+  return foldPlanOf(readJson(path), path);
+}
+
+function readJson(path: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new InputError(`cannot read the fold file: ${err instanceof Error ? err.message : String(err)}`, { file: path });
   }
+}
+
+/** Checks the parsed JSON of a fold file. */
+function foldPlanOf(raw: unknown, path: string): FoldPlan {
   const bad = (what: string): InputError => new InputError(`not a valid fuseflow fold file: ${what}`, { file: path });
   if (typeof raw !== 'object' || raw === null) throw bad('expected a JSON object');
   const o = raw as Record<string, unknown>;
@@ -41,7 +50,7 @@ export function readFoldPlan(path: string): FoldPlan {
   const folds = o['folds'];
   if (typeof folds !== 'number' || !Number.isInteger(folds) || folds < 2) throw bad(`"folds" is ${JSON.stringify(folds)}, expected an integer ≥ 2`);
   const seed = o['seed'];
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw bad(`"seed" is ${JSON.stringify(seed)}, expected an integer`);
+  if (seed !== null && (typeof seed !== 'number' || !Number.isSafeInteger(seed))) throw bad(`"seed" is ${JSON.stringify(seed)}, expected an integer or null`);
   const keys = o['balanceKeys'];
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw bad('"balanceKeys" must be a list of names');
   const grouped = o['grouped'];
@@ -68,6 +77,29 @@ export function readFoldPlan(path: string): FoldPlan {
     return { id, fold, group: group as string | null, balance: values as Record<string, BalanceValue> };
   });
   return { format: 'fuseflow-folds', version: 1, folds, seed, balanceKeys: keys, grouped, samples };
+}
+
+/**
+ * Reads a split made elsewhere: a JSON list of folds (`[["case_00010", …], …]`), or a list of
+ * `{ "train": [...], "val": [...] }` splits as in FuseMedML's KNIGHT `splits_final.pkl` (fold
+ * `k` is split `k`'s `val` list). Convert that pickle once with
+ * `python3 -c "import json,pandas as pd; print(json.dumps([{k: list(map(str, v)) for k, v in s.items()} for s in pd.read_pickle('splits_final.pkl')]))" > splits.json`.
+ * The lists are not checked against a data set here: give them to {@link fixedFoldPlan} (as {@link foldPlanFile} does).
+ * @example readSplitLists('splits.json'); // string[5][]
+ * @throws {InputError} naming the file when it is missing, not JSON, or not a non-empty list of either shape.
+ */
+export function readSplitLists(path: string): string[][] {
+  return splitListsOf(readJson(path), path);
+}
+
+function splitListsOf(raw: unknown, path: string): string[][] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new InputError('expected a non-empty JSON list of folds', { file: path });
+  return raw.map((entry: unknown, k) => {
+    const list = Array.isArray(entry) ? entry : typeof entry === 'object' && entry !== null ? (entry as { val?: unknown }).val : undefined;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+      throw new InputError(`fold ${k} must be a list of sample ids or an object with a 'val' list of sample ids`, { file: path });
+    return list;
+  });
 }
 
 /** One sample whose balance value or group differs between a fold file and the data set now. */
@@ -152,6 +184,8 @@ export interface FoldPlanFileResult {
   readonly plan: FoldPlan;
   /** True when the file was written now, false when it was reloaded. */
   readonly created: boolean;
+  /** True when the file held a split made elsewhere (lists of ids, or a plan with seed `null`): `folds` and `seed` were not used. */
+  readonly fixed: boolean;
 }
 
 /**
@@ -160,6 +194,10 @@ export interface FoldPlanFileResult {
  * of folds, seed, balance columns and grouping, and the same data set (ids, balance values and
  * groups); anything else is refused, naming what differs. A fold file is never rewritten: to
  * re-split, point at a new path (or delete the old file yourself).
+ *
+ * A file holding a JSON list (a split made elsewhere, see {@link readSplitLists}) is read as a
+ * fixed plan: checked against `ids` and `groups` by {@link fixedFoldPlan}; `folds` and `seed` are
+ * not used. A fold file whose seed is `null` (such a plan, saved) is likewise not compared on them.
  * @example
  * const { plan } = foldPlanFile({ path: 'runs/knight/folds.json', ids, balance: { label }, groups: ids, folds: 5, seed: 1 });
  * @throws {InputError} for a data set that changed since the file was written (names ids added, removed and relabelled), or an unreadable file.
@@ -170,13 +208,20 @@ export function foldPlanFile(options: FoldPlanFileOptions): FoldPlanFileResult {
   if (!existsSync(path)) {
     const plan = makeFoldPlan(options);
     writeFoldPlan(path, plan);
-    return { plan, created: true };
+    return { plan, created: true, fixed: false };
   }
-  const plan = readFoldPlan(path);
+  const raw = readJson(path);
+  if (Array.isArray(raw)) {
+    const plan = fixedFoldPlan({ ids: options.ids, lists: splitListsOf(raw, path), file: path, ...pickData(options) });
+    return { plan, created: false, fixed: true };
+  }
+  const plan = foldPlanOf(raw, path);
   const seed = options.seed ?? 0;
-  if (plan.folds !== options.folds)
+  const fixed = plan.seed === null;
+  if (!fixed && plan.folds !== options.folds)
     throw new OptionsError(`${path}: the fold file has ${plan.folds} folds, this run asks for ${options.folds} (use another fold file to re-split)`);
-  if (plan.seed !== seed) throw new OptionsError(`${path}: the fold file was split with seed ${plan.seed}, this run asks for seed ${seed} (use another fold file to re-split)`);
+  if (!fixed && plan.seed !== seed)
+    throw new OptionsError(`${path}: the fold file was split with seed ${plan.seed}, this run asks for seed ${seed} (use another fold file to re-split)`);
   let changes: FoldPlanChanges;
   try {
     changes = foldPlanChanges(plan, options);
@@ -189,5 +234,10 @@ export function foldPlanFile(options: FoldPlanFileOptions): FoldPlanFileResult {
       `the data set changed since this fold file was written: ${what}. Refusing to reuse a split that no longer matches the data; write a new fold file (another path) to re-split`,
       { file: path },
     );
-  return { plan, created: false };
+  return { plan, created: false, fixed };
 }
+
+const pickData = (o: FoldPlanData): Pick<FoldPlanData, 'balance' | 'groups'> => ({
+  ...(o.balance === undefined ? {} : { balance: o.balance }),
+  ...(o.groups === undefined ? {} : { groups: o.groups }),
+});

@@ -3,7 +3,7 @@
  * it was balanced on and its group (patient), so the split can be saved, reloaded and checked
  * against the data set it is used with (see `fold-file.ts`).
  */
-import { OptionsError } from '../../core/errors.js';
+import { InputError, OptionsError } from '../../core/errors.js';
 import { splitFolds } from '../../streams/split-folds.js';
 
 /** A value a split balances on (a label, a site, a sex, …). */
@@ -43,7 +43,8 @@ export interface FoldPlan {
   readonly format: 'fuseflow-folds';
   readonly version: 1;
   readonly folds: number;
-  readonly seed: number;
+  /** Seed of the split; `null` for a split given as lists (see {@link fixedFoldPlan}), which no seed re-makes. */
+  readonly seed: number | null;
   /** Names of the balance columns, in the order given. */
   readonly balanceKeys: readonly string[];
   /** Whether samples were grouped (by patient). */
@@ -76,20 +77,38 @@ export function makeFoldPlan(options: FoldPlanOptions): FoldPlan {
   if (!Number.isInteger(folds) || folds < 2) throw new OptionsError(`makeFoldPlan: folds must be an integer ≥ 2, got ${String(folds)}`);
   if (!Number.isSafeInteger(seed)) throw new OptionsError(`makeFoldPlan: seed must be an integer, got ${String(seed)}`);
   const balance = options.balance ?? {};
-  const keys = Object.keys(balance);
-  for (const key of keys) {
-    const column = balance[key] as readonly BalanceValue[];
-    if (column.length !== ids.length) throw new OptionsError(`makeFoldPlan: ${ids.length} ids but ${column.length} values of balance column '${key}'`);
-    column.forEach((v, i) => {
-      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)))
-        throw new OptionsError(`makeFoldPlan: balance column '${key}' of sample '${ids[i] as string}' is ${String(v)}, expected a string or a finite number`);
-    });
-  }
+  const keys = checkColumns('makeFoldPlan', ids, balance);
   const groups = options.groups;
   const labels = keys.length === 0 ? undefined : ids.map((_, i) => stratum(keys, balance, i));
   const split = splitFolds({ ids, folds, seed, ...(labels === undefined ? {} : { labels }), ...(groups === undefined ? {} : { groups }) });
   const foldOf = new Map<string, number>();
   split.forEach((list, f) => list.forEach((id) => foldOf.set(id, f)));
+  return planOf(ids, foldOf, folds, seed, balance, groups);
+}
+
+/** Checks the balance columns against `ids`; returns their names. */
+function checkColumns(fn: string, ids: readonly string[], balance: Readonly<Record<string, readonly BalanceValue[]>>): string[] {
+  const keys = Object.keys(balance);
+  for (const key of keys) {
+    const column = balance[key] as readonly BalanceValue[];
+    if (column.length !== ids.length) throw new OptionsError(`${fn}: ${ids.length} ids but ${column.length} values of balance column '${key}'`);
+    column.forEach((v, i) => {
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v)))
+        throw new OptionsError(`${fn}: balance column '${key}' of sample '${ids[i] as string}' is ${String(v)}, expected a string or a finite number`);
+    });
+  }
+  return keys;
+}
+
+function planOf(
+  ids: readonly string[],
+  foldOf: ReadonlyMap<string, number>,
+  folds: number,
+  seed: number | null,
+  balance: Readonly<Record<string, readonly BalanceValue[]>>,
+  groups: readonly string[] | undefined,
+): FoldPlan {
+  const keys = Object.keys(balance);
   const samples = ids.map((id, i) => ({
     id,
     fold: foldOf.get(id) as number,
@@ -97,6 +116,56 @@ export function makeFoldPlan(options: FoldPlanOptions): FoldPlan {
     balance: Object.fromEntries(keys.map((k) => [k, (balance[k] as readonly BalanceValue[])[i] as BalanceValue])),
   }));
   return { format: 'fuseflow-folds', version: 1, folds, seed, balanceKeys: keys, grouped: groups !== undefined, samples };
+}
+
+/** Options of {@link fixedFoldPlan}: the data set as {@link FoldPlanOptions} describes it, and the split as lists. */
+export interface FixedFoldPlanOptions extends Pick<FoldPlanOptions, 'ids' | 'balance' | 'groups'> {
+  /** The validation ids of each fold (at least 2 folds). Required. */
+  readonly lists: readonly (readonly string[])[];
+  /** The file the lists came from, named in errors. */
+  readonly file?: string;
+}
+
+/**
+ * A plan from a split made elsewhere (e.g. FuseMedML's `splits_final.pkl`, converted): the lists
+ * are checked against the data set — every id in exactly one fold, no id the data set lacks, no
+ * group (patient) in two folds — and the data's balance values and groups are recorded with it.
+ * Its `seed` is `null`.
+ * @example fixedFoldPlan({ ids, lists: [['a', 'c'], ['b', 'd']], balance: { label } });
+ * @throws {InputError} (naming `file` when given) for an id in two folds or in none, an id not in
+ *   the data set, a group split over two folds, or fewer than 2 folds; {@link OptionsError} for a bad balance column.
+ */
+export function fixedFoldPlan(options: FixedFoldPlanOptions): FoldPlan {
+  const { ids, lists, groups } = options;
+  const balance = options.balance ?? {};
+  const fail = (message: string): InputError => new InputError(message, options.file === undefined ? {} : { file: options.file });
+  checkColumns('fixedFoldPlan', ids, balance);
+  if (lists.length < 2) throw fail(`a split needs at least 2 folds, found ${lists.length}`);
+  const known = new Set(ids);
+  if (known.size !== ids.length) throw new OptionsError('fixedFoldPlan: the ids list a sample twice');
+  const foldOf = new Map<string, number>();
+  lists.forEach((list, k) => {
+    for (const id of list) {
+      if (!known.has(id)) throw fail(`fold ${k} lists sample '${id}', which is not in the data set`);
+      const before = foldOf.get(id);
+      if (before !== undefined) throw fail(`sample '${id}' is in fold ${before} and fold ${k}`);
+      foldOf.set(id, k);
+    }
+  });
+  const missing = ids.filter((id) => !foldOf.has(id));
+  if (missing.length > 0) throw fail(`${missing.length} sample(s) of the data set are in no fold, e.g. '${missing[0] as string}'`);
+  if (groups !== undefined) {
+    if (groups.length !== ids.length) throw new OptionsError(`fixedFoldPlan: ${ids.length} ids but ${groups.length} groups`);
+    const foldOfGroup = new Map<string, { fold: number; id: string }>();
+    ids.forEach((id, i) => {
+      const g = groups[i] as string;
+      const fold = foldOf.get(id) as number;
+      const first = foldOfGroup.get(g);
+      if (first === undefined) foldOfGroup.set(g, { fold, id });
+      else if (first.fold !== fold) throw fail(`group '${g}' is split over two folds: '${first.id}' in fold ${first.fold}, '${id}' in fold ${fold}`);
+    });
+  }
+  return planOf(ids, foldOf, lists.length, null, balance, groups);
 }
 
 /**
