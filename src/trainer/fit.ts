@@ -184,8 +184,9 @@ export interface FitOptions {
   readonly backend?: BackendName | 'auto' | 'current';
   /**
    * Compute threads: with N > 1, N replicas of the model on worker threads each compute the
-   * gradients of a fixed slice of every batch, summed in a fixed order before one optimizer
-   * update on this thread (`trainer/parallel/replica-pool`: bit-identical between runs with the
+   * gradients of a fixed slice of every batch, summed in a fixed order; each replica then applies
+   * the optimizer to its own part of the weights in shared memory (with `accumulate` > 1: one
+   * update on this thread) (`trainer/parallel/replica-pool`: bit-identical between runs with the
    * same N; equal to 1 thread up to float rounding for mean losses; batch norm per replica).
    * Losses must be built-in (they are rebuilt on the workers). Not part of the run's
    * configuration: a run may be resumed with another N. `'auto'`: the cores less `dataThreads`.
@@ -306,7 +307,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       throw new OptionsError(`fit: threads > 1 needs the wasm, cpu or tensorflow backend, not '${name}'`);
     }
     try {
-      pool = await createReplicaPool({ model, losses, threads, backend: name });
+      // without accumulation the replicas apply the optimizer themselves (sharded update)
+      const sharded = accumulate === 1 ? { optimizer, ...(options.clipNorm === undefined ? {} : { clipNorm: options.clipNorm }) } : {};
+      pool = await createReplicaPool({ model, losses, threads, backend: name, ...sharded });
     } catch (err) {
       optimizer.dispose();
       throw err;

@@ -31,7 +31,10 @@ export interface TrainingStepOptions {
   readonly optimizer: Optimizer;
   /** Clip gradients to this global L2 norm. Default none. */
   readonly clipNorm?: number;
-  /** Replicas computing the gradients on worker threads. Default null: this thread computes them. */
+  /**
+   * Replicas computing the gradients on worker threads. Default null: this thread computes them.
+   * A pool created with the optimizer (and `clipNorm`) applies the update itself when `accumulate` is 1.
+   */
   readonly pool?: ReplicaPool | null;
   /** The run's `last.ckpt`: a non-finite loss's message says whether it is there to resume from. Required. */
   readonly lastPath: string;
@@ -175,6 +178,19 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
 
   /** One step on the replicas: their summed gradients, one optimizer update here. */
   const parallelStep = async (replicas: ReplicaPool, batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> => {
+    if (replicas.sharded && accumulate === 1) {
+      // the replicas apply the update themselves (sharded, clipping included: the pool's clipNorm)
+      let update: Awaited<ReturnType<ReplicaPool['step']>>;
+      try {
+        update = await replicas.step(batch, rows, at.step, lr);
+      } catch (err) {
+        throw new TrainingError((err as Error).message, { epoch: at.epoch, step: at.step }, { cause: err });
+      }
+      const values: Record<string, number> = { total: update.total };
+      losses.forEach((l, i) => (values[l.name] = update.terms[i] as number));
+      if (!Number.isFinite(update.total)) throw lossNotFinite(batch, at, update.total, update.terms);
+      return values;
+    }
     let result: Awaited<ReturnType<ReplicaPool['gradients']>>;
     try {
       result = await replicas.gradients(batch, rows, at.step * accumulate + pending);

@@ -38,6 +38,27 @@ export interface Optimizer {
   /** @throws {TypeMismatchError} when the state does not fit the variables. */
   load(state: OptimizerState): void;
   dispose(): void;
+  /**
+   * Moves the slots into shared memory for an update made elsewhere (the replicas' sharded update,
+   * `trainer/parallel`); afterwards `apply` is refused, `state`/`load` read and write the shared
+   * slots, and the updater counts its updates with `advance`.
+   */
+  share(): SharedOptimizer;
+}
+
+/** An optimizer whose slots live in shared memory (see {@link Optimizer.share}). */
+export interface SharedOptimizer {
+  readonly config: OptimizerConfig;
+  /** Slot names per variable (`['m', 'v']` for Adam, `['momentum']` or none for SGD). */
+  readonly slotNames: readonly string[];
+  /** Elements of one slot over all variables (the variables' sizes summed, in order). */
+  readonly floats: number;
+  /** Slot `s` of every variable at `[s·floats, (s+1)·floats)`, variables in order. */
+  readonly slots: SharedArrayBuffer;
+  /** Learning-rate factor of each variable, or null (all exactly `lr`). */
+  readonly lrScales: readonly number[] | null;
+  /** Counts one update made elsewhere; returns the new step. */
+  advance(): number;
 }
 
 /** Options of {@link createOptimizer} beyond its config. */
@@ -76,8 +97,13 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
   }
   let slots: tf.Variable[][] = slotNames.map(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
   let step = 0;
+  // After share(): the slots in shared memory (slot s, variable i at s·floats + offsets[i]).
+  let shared: SharedOptimizer | null = null;
+  const offsets: number[] = [];
+  const floats = variables.reduce((at, v) => (offsets.push(at), at + v.size), 0);
 
   const apply = (grads: readonly tf.Tensor[], lr: number): void => {
+    if (shared !== null) throw new OptionsError('optimizer: its slots are shared with replicas, which apply the updates');
     if (grads.length !== variables.length) throw new TypeMismatchError(`optimizer: ${grads.length} gradients for ${variables.length} variables`);
     step += 1;
     tf.tidy(() => {
@@ -125,6 +151,16 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
     apply,
     async state() {
       const out: OptimizerSlot[] = [];
+      if (shared !== null) {
+        const all = new Float32Array(shared.slots);
+        slotNames.forEach((name, s) =>
+          variables.forEach((v, i) => {
+            const at = s * floats + (offsets[i] as number);
+            out.push({ name: `${name}/${i}`, shape: v.shape, data: all.slice(at, at + v.size) });
+          }),
+        );
+        return { config, step, slots: out };
+      }
       for (let s = 0; s < slots.length; s++) {
         for (let i = 0; i < variables.length; i++) {
           const t = (slots[s] as tf.Variable[])[i] as tf.Variable;
@@ -143,12 +179,27 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
           const slot = state.slots[s * variables.length + i] as OptimizerSlot;
           if (slot.shape.join(',') !== v.shape.join(','))
             throw new TypeMismatchError(`optimizer: slot ${slot.name} has shape [${slot.shape.join(',')}], variable needs [${v.shape.join(',')}]`);
-          return tf.variable(tf.tensor(slot.data, [...slot.shape]), false);
+          return slot;
         }),
       );
-      tf.dispose(slots.flat());
-      slots = next;
       step = state.step;
+      if (shared !== null) {
+        const all = new Float32Array(shared.slots);
+        next.forEach((list, s) => list.forEach((slot, i) => all.set(slot.data, s * floats + (offsets[i] as number))));
+        return;
+      }
+      tf.dispose(slots.flat());
+      slots = next.map((list) => list.map((slot) => tf.variable(tf.tensor(slot.data, [...slot.shape]), false)));
+    },
+    share() {
+      if (shared !== null) return shared;
+      const buffer = new SharedArrayBuffer(slotNames.length * floats * 4);
+      const all = new Float32Array(buffer);
+      slots.forEach((list, s) => list.forEach((t, i) => all.set(t.dataSync(), s * floats + (offsets[i] as number))));
+      tf.dispose(slots.flat());
+      slots = [];
+      shared = { config, slotNames, floats, slots: buffer, lrScales: scales === undefined ? null : [...scales], advance: () => (step += 1) };
+      return shared;
     },
     dispose() {
       tf.dispose(slots.flat());

@@ -9,6 +9,15 @@
  * for losses that are means over rows (cross-entropy, BCE, focal, MSE): the gradient of the
  * batch mean is the row-weighted sum of the slices' mean gradients.
  *
+ * With an optimizer given (fit's default when it does not accumulate), the update is sharded
+ * instead: the replicas meet at an `Atomics.wait` barrier once their gradients are written, and
+ * each sums its own part of the regions in the same fixed order and applies the optimizer
+ * (Adam/AdamW, SGD with momentum/Nesterov, weight decay, parameter-group rates, clipping by the
+ * global norm) to its part of the weights and slots in shared memory (`sharded-update.ts`); the
+ * main thread copies the weights in once, then only reads the new weights back into its model
+ * after each step. The sharded update repeats the tfjs update's float32 ops, so it equals the
+ * main-thread update bit for bit (clipping: to float rounding, its norm is summed in double).
+ *
  * Not exact across thread counts: batch norm normalises each slice with its own statistics
  * (per-replica, as PyTorch's DataParallel without SyncBatchNorm); the moving statistics kept are
  * the row-weighted mean of the replicas' (the moving mean equals one thread's, the moving variance
@@ -36,8 +45,18 @@ import { workerEntry } from '../../core/workers.js';
 import type { BackendName } from '../backend.js';
 import type { Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { lossSpecs } from './loss-from-spec.js';
-import type { ReplicaInit, ReplicaReply, ReplicaStep, WeightLayout } from './replica-protocol.js';
+import {
+  CONTROL,
+  type ReplicaIdle,
+  type ReplicaInit,
+  type ReplicaPhases,
+  type ReplicaReply,
+  type ReplicaStep,
+  type ShardedUpdateInit,
+  type WeightLayout,
+} from './replica-protocol.js';
 import { sliceBatch } from './slice-batch.js';
 import { weightLayout } from './weight-layout.js';
 
@@ -51,6 +70,30 @@ export interface ReplicaPoolOptions {
   readonly threads: number;
   /** Backend each replica trains on. Default `'wasm'`. */
   readonly backend?: BackendName;
+  /**
+   * The optimizer over `model.trainableVariables()`: given, the replicas apply its updates (the
+   * sharded update, {@link ReplicaPool.step}) and its slots move to shared memory. Default none:
+   * only {@link ReplicaPool.gradients}.
+   */
+  readonly optimizer?: Optimizer;
+  /** With `optimizer`: clip the summed gradients to this global L2 norm. Default none. */
+  readonly clipNorm?: number;
+}
+
+/** One step of the sharded update. */
+export interface ReplicaUpdate {
+  /** The batch's total loss (row-weighted mean of the slices'). */
+  readonly total: number;
+  /** Each loss's unweighted value, in the losses' order. */
+  readonly terms: readonly number[];
+  /** False when a loss was not finite: no weight changed and the optimizer did not count a step. */
+  readonly applied: boolean;
+  /** Each replica's own time on the step in ms. */
+  readonly replicaMs: readonly number[];
+  /** Each replica's time by phase (diagnostic). */
+  readonly phases: readonly ReplicaPhases[];
+  /** This thread's ms: slicing and posting the batch, and reading the weights back. */
+  readonly mainMs: number;
 }
 
 /** The summed gradients of one batch and its loss values. */
@@ -74,6 +117,16 @@ export interface ReplicaPool {
    * @throws {FuseflowError} with the replica's message when a slice fails (bad batch, dead thread).
    */
   gradients(batch: Sample, size: number, step: number): Promise<ReplicaGradients>;
+  /** True when the pool was given an optimizer: {@link ReplicaPool.step} is available. */
+  readonly sharded: boolean;
+  /**
+   * One optimizer update at learning rate `lr` on `batch` (of `size` rows), made by the replicas
+   * in shared memory (the sharded update); the model's weights (and batch-norm statistics) are
+   * the new ones when it resolves. When the loss is not finite nothing is updated (`applied` false).
+   * @throws {FuseflowError} with the replica's message when a slice fails; no weight changes then.
+   * @throws {OptionsError} on a pool without an optimizer.
+   */
+  step(batch: Sample, size: number, step: number, lr: number): Promise<ReplicaUpdate>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -103,11 +156,42 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
   // from TypeScript sources, Node 20 ignores `--import tsx` in workers: a bootstrap registers tsx
   const filename = entry.filename.endsWith('.ts') ? fileURLToPath(new URL('./replica-worker-tsx.mjs', import.meta.url)) : entry.filename;
   const topology = model.net.toJSON(undefined, false);
+  const shared = options.optimizer?.share() ?? null;
+  if (shared !== null && shared.floats !== layout.gradFloats) {
+    throw new OptionsError(`replica pool: the optimizer holds ${shared.floats} elements, the model's trainable variables ${layout.gradFloats}`);
+  }
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`replica pool: clipNorm must be > 0, got ${options.clipNorm}`);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL.words * 4));
+  const update: ShardedUpdateInit | undefined =
+    shared === null
+      ? undefined
+      : {
+          threads,
+          config: shared.config,
+          lrScales: shared.lrScales,
+          slots: shared.slots,
+          clipNorm: options.clipNorm ?? null,
+          control: control.buffer,
+          scratch: new SharedArrayBuffer(2 * threads * 8),
+        };
   const replicas: Replica[] = Array.from({ length: threads }, (_, index) => {
-    const init: ReplicaInit = { index, backend: options.backend ?? 'wasm', topology, binding: model.binding, losses: specs, layout, weights: weightsSab, grads: gradsSab };
+    const init: ReplicaInit = {
+      index,
+      backend: options.backend ?? 'wasm',
+      topology,
+      binding: model.binding,
+      losses: specs,
+      layout,
+      weights: weightsSab,
+      grads: gradsSab,
+      ...(update === undefined ? {} : { update }),
+    };
     const replica: Replica = { worker: new Worker(filename, { workerData: init }), pending: null, failure: null };
     const fail = (err: Error): void => {
       replica.failure = err;
+      // replicas waiting at a barrier for this one give up
+      Atomics.store(control, CONTROL.abort, 1);
+      Atomics.notify(control, CONTROL.arrive);
       replica.pending?.reject(err);
       replica.pending = null;
     };
@@ -120,7 +204,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     replica.worker.on('exit', (code) => fail(new FuseflowError(`replica ${index} exited (code ${code})`)));
     return replica;
   });
-  const ask = (r: Replica, msg: ReplicaStep | null): Promise<ReplicaReply> =>
+  const ask = (r: Replica, msg: ReplicaStep | ReplicaIdle | null): Promise<ReplicaReply> =>
     new Promise<ReplicaReply>((resolve, reject) => {
       if (r.failure !== null) return reject(r.failure);
       r.pending = { resolve, reject };
@@ -137,10 +221,66 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
   }
 
   const stateWeights = model.net.weights.filter((_, i) => layout.weights[i]?.trainable === false);
+  // What the sharded update changes: the trainable variables and the state weights.
+  const variables = model.trainableVariables();
+  const stateAt = model.net.weights.flatMap((w, i) => (layout.weights[i]?.trainable === false ? [{ w, at: layout.weights[i] }] : []));
+  // The shared weights hold the model's once the first sharded step copied them in.
+  let primed = false;
+  const readBack = (): void => {
+    variables.forEach((v, i) => {
+      const g = layout.grads[i] as WeightLayout['grads'][number];
+      const t = tf.tensor(weights.subarray(g.weightOffset, g.weightOffset + g.size), v.shape);
+      v.assign(t);
+      t.dispose();
+    });
+    for (const { w, at } of stateAt) {
+      const t = tf.tensor(weights.subarray(at.offset, at.offset + at.size), w.shape as number[]);
+      w.write(t);
+      t.dispose();
+    }
+  };
   return {
     threads,
+    sharded: shared !== null,
+    async step(batch, size, step, lr) {
+      if (shared === null || options.optimizer === undefined) throw new OptionsError('replica pool: step needs a pool created with an optimizer');
+      const t0 = performance.now();
+      if (!primed) {
+        model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
+        primed = true;
+      }
+      Atomics.store(control, CONTROL.failed, 0);
+      const slices = sliceBatch(batch, size, threads);
+      const shares = slices.map((s) => (s.end - s.start) / size);
+      const u = { lr, optStep: options.optimizer.step + 1, shares };
+      const asked = replicas.map((r, k) => {
+        const s = slices[k];
+        return ask(r, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u });
+      });
+      const t1 = performance.now();
+      const replies = await Promise.all(asked);
+      const t2 = performance.now();
+      Atomics.load(control, CONTROL.done); // orders the reads below after the replicas' updates
+      const failed = replies.find((r) => r.kind !== 'done');
+      if (failed !== undefined) throw new FuseflowError(failed.kind === 'error' ? failed.message : `a replica answered '${failed.kind}'`);
+      const done = replies as Extract<ReplicaReply, { kind: 'done' }>[];
+      let total = 0;
+      const terms = new Array<number>(options.losses.length).fill(0);
+      shares.forEach((w, k) => {
+        const r = done[k] as (typeof done)[number];
+        total += w * r.total;
+        r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
+      });
+      const applied = (done[0] as (typeof done)[number]).applied;
+      if (applied) {
+        shared.advance();
+        readBack();
+      }
+      return { total, terms, applied, replicaMs: done.map((r) => r.ms), phases: done.map((r) => r.phases), mainMs: t1 - t0 + (performance.now() - t2) };
+    },
     async gradients(batch, size, step) {
       model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
+      primed = true;
       const slices = sliceBatch(batch, size, threads);
       const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step })));
       const replicaMs: number[] = [];
@@ -171,6 +311,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
         const g = layout.grads[i] as WeightLayout['grads'][number];
         return tf.tensor(sum.subarray(g.offset, g.offset + g.size), v.shape);
       });
+      primed = false; // the caller updates the model's weights: the next sharded step copies them in
       return { total, terms, grads, replicaMs };
     },
     close,

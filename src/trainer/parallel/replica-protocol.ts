@@ -7,6 +7,7 @@ import type { Sample } from '../../core/sample.js';
 import type { DictModelBinding } from '../models/dict-model.js';
 import type { LossSpec } from '../losses/loss.js';
 import type { BackendName } from '../backend.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
 
 /** Where each weight sits in a flat float32 buffer: offsets and sizes in elements, in order. */
 export interface WeightLayout {
@@ -14,8 +15,8 @@ export interface WeightLayout {
   readonly weights: readonly { readonly offset: number; readonly size: number; readonly trainable: boolean }[];
   /** Total elements of the weight buffer. */
   readonly weightFloats: number;
-  /** The gradient of each trainable variable (`trainableVariables()` order). */
-  readonly grads: readonly { readonly offset: number; readonly size: number }[];
+  /** The gradient of each trainable variable (`trainableVariables()` order) and where the variable sits in the weight buffer. */
+  readonly grads: readonly { readonly offset: number; readonly size: number; readonly weightOffset: number }[];
   /** Elements of one replica's region in the gradient buffer: its gradients, then its state weights. */
   readonly regionFloats: number;
   /** Elements of the gradients part of a region (the state weights follow them). */
@@ -35,19 +36,75 @@ export interface ReplicaInit {
   readonly weights: SharedArrayBuffer;
   /** Shared gradient regions, one per replica. */
   readonly grads: SharedArrayBuffer;
+  /** Present when the replicas apply the optimizer update themselves (the sharded update). */
+  readonly update?: ShardedUpdateInit;
 }
 
+/**
+ * The sharded update: replica `k` of `n` sums the gradient regions (slice 0 + 1 + …) over its
+ * part `[floor(k·F/n), floor((k+1)·F/n))` of the region's `F` elements and applies the optimizer
+ * to those weights (or, for the state part, writes the row-weighted statistics), in shared memory.
+ */
+export interface ShardedUpdateInit {
+  readonly threads: number;
+  readonly config: OptimizerConfig;
+  /** Learning-rate factor per trainable variable, or null (exactly `lr`). */
+  readonly lrScales: readonly number[] | null;
+  /** The optimizer's slots (see `SharedOptimizer`). */
+  readonly slots: SharedArrayBuffer;
+  /** Clip the summed gradients to this global L2 norm. */
+  readonly clipNorm: number | null;
+  /** Int32 control words: see `CONTROL` in replica-protocol. */
+  readonly control: SharedArrayBuffer;
+  /** Float64 per replica: its slice's total loss (scaled), then its part of the squared gradient norm. */
+  readonly scratch: SharedArrayBuffer;
+}
+
+/** Indices of the Int32 control words of the sharded update. */
+export const CONTROL = {
+  /** Barrier arrivals (monotonic; barrier b of every replica completes at (b+1)·threads). */
+  arrive: 0,
+  /** Set by the main thread when a replica died: waiting replicas give up. */
+  abort: 1,
+  /** Set by a replica whose slice failed this step: no replica updates. */
+  failed: 2,
+  /** Updates finished (each replica adds 1 after its part; the main thread reads it). */
+  done: 3,
+  words: 4,
+} as const;
 /** Main → replica: compute the gradients of this slice. */
 export interface ReplicaStep {
   readonly batch: Sample;
   /** Rows of the slice / rows of the global batch: the factor on the slice's mean loss. */
   readonly scale: number;
   readonly step: number;
+  /** Sharded update: the learning rate, the optimizer's step after this update (bias correction), and each slice's row share. */
+  readonly update?: { readonly lr: number; readonly optStep: number; readonly shares: readonly number[] };
+}
+
+/** Main → replica (sharded update) when the batch has fewer rows than replicas: no slice, but its part of the update. */
+export interface ReplicaIdle {
+  readonly batch: null;
+  readonly scale: 0;
+  readonly step: number;
+  readonly update: { readonly lr: number; readonly optStep: number; readonly shares: readonly number[] };
+}
+
+/** A replica's time on one step in ms, by phase. */
+export interface ReplicaPhases {
+  /** Shared weights into its tfjs variables. */
+  readonly load: number;
+  /** Forward, losses, backward, gradients into its region. */
+  readonly compute: number;
+  /** Waiting at barriers for the other replicas. */
+  readonly wait: number;
+  /** Its part of the sum and the optimizer update. */
+  readonly update: number;
 }
 
 /** Replica → main. */
 export type ReplicaReply =
   | { readonly kind: 'ready' }
   /** `ms`: the replica's time on the step (weights in, forward, backward, gradients out). */
-  | { readonly kind: 'done'; readonly total: number; readonly terms: readonly number[]; readonly ms: number }
+  | { readonly kind: 'done'; readonly total: number; readonly terms: readonly number[]; readonly ms: number; readonly phases: ReplicaPhases; readonly applied: boolean }
   | { readonly kind: 'error'; readonly message: string };

@@ -3,8 +3,11 @@
  * model rebuilt from its topology JSON. Per step it reads the weights from shared memory, computes
  * the gradients of its slice's loss scaled by `rows of slice / rows of batch`, and writes them
  * (then its batch-norm statistics) into its own region of the shared gradient buffer; the main
- * thread sums the regions and applies the update. Deterministic: one thread per replica, no
- * randomness besides the model's own seeded layers.
+ * thread sums the regions and applies the update. With the sharded update (`init.update`) the
+ * replicas instead meet at an `Atomics.wait` barrier once every region is written, and each sums
+ * and updates its own part of the weights in shared memory (`sharded-update.ts`), so the update
+ * runs on every replica at once and the main thread only reads the new weights back.
+ * Deterministic: one thread per replica, no randomness besides the model's own seeded layers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +17,8 @@ import { useBackend } from '../backend.js';
 import { totalLoss } from '../losses/loss.js';
 import { dictModel } from '../models/dict-model.js';
 import { lossFromSpec } from './loss-from-spec.js';
-import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.js';
+import { CONTROL, type ReplicaIdle, type ReplicaInit, type ReplicaReply, type ReplicaStep } from './replica-protocol.js';
+import { clipScaleOf, shardBounds, sumShard, updateShard, type ShardMemory } from './sharded-update.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replica-worker runs on a worker thread only');
@@ -41,9 +45,8 @@ try {
     tf.dispose(values);
   };
 
-  const step = (msg: ReplicaStep): ReplicaReply => {
-    const t0 = performance.now();
-    loadWeights();
+  /** Forward, losses and backward of a slice; its gradients (then state weights) into the region. */
+  const compute = (msg: ReplicaStep): { total: number; terms: number[] } => {
     const ctx = { step: msg.step, phase: 'train' };
     let kept: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
@@ -67,16 +70,109 @@ try {
         at += data.length;
       }
       const [total, terms] = kept;
-      const values = { total: (total?.dataSync() as Float32Array)[0] ?? Number.NaN, terms: Array.from(terms?.dataSync() ?? []) };
-      return { kind: 'done', ...values, ms: performance.now() - t0 };
+      return { total: (total?.dataSync() as Float32Array)[0] ?? Number.NaN, terms: Array.from(terms?.dataSync() ?? []) };
     } finally {
       tf.dispose([value, ...Object.values(grads), ...kept]);
     }
   };
 
-  port.on('message', (msg: ReplicaStep) => {
+  /** A step whose update the main thread makes. */
+  const step = (msg: ReplicaStep): ReplicaReply => {
+    const t0 = performance.now();
+    loadWeights();
+    const t1 = performance.now();
+    const values = compute(msg);
+    const t2 = performance.now();
+    return { kind: 'done', ...values, ms: t2 - t0, phases: { load: t1 - t0, compute: t2 - t1, wait: 0, update: 0 }, applied: false };
+  };
+
+  const update = init.update;
+  const control = update === undefined ? null : new Int32Array(update.control);
+  const scratch = update === undefined ? null : new Float64Array(update.scratch);
+  const mem: ShardMemory | null =
+    update === undefined
+      ? null
+      : {
+          layout,
+          regions: Array.from({ length: update.threads }, (_, k) => new Float32Array(init.grads, k * layout.regionFloats * 4, layout.regionFloats)),
+          weights,
+          slots: new Float32Array(update.slots),
+          config: update.config,
+          lrScales: update.lrScales,
+        };
+  let barriers = 0;
+  /** Waits until every replica has arrived here (barrier number `barriers`). */
+  const barrier = (ctl: Int32Array, threads: number): void => {
+    barriers += 1;
+    const target = barriers * threads;
+    if (Atomics.add(ctl, CONTROL.arrive, 1) + 1 === target) {
+      Atomics.notify(ctl, CONTROL.arrive);
+      return;
+    }
+    for (;;) {
+      const seen = Atomics.load(ctl, CONTROL.arrive);
+      if (seen >= target) return;
+      if (Atomics.load(ctl, CONTROL.abort) !== 0) throw new Error(`replica ${init.index}: another replica stopped during the step`);
+      Atomics.wait(ctl, CONTROL.arrive, seen, 1000);
+    }
+  };
+
+  /**
+   * A step with the sharded update: the slice's gradients (none for an idle replica), a barrier,
+   * then this replica's part of the sum and update unless a slice failed or the loss is not finite
+   * (then no replica updates; every replica decides alike from the same shared values).
+   */
+  const shardedStep = (msg: ReplicaStep | ReplicaIdle, ctl: Int32Array, scr: Float64Array, m: ShardMemory): ReplicaReply => {
+    const u = msg.update as NonNullable<ReplicaStep['update']>;
+    const threads = (update as NonNullable<typeof update>).threads;
+    const t0 = performance.now();
+    Atomics.load(ctl, CONTROL.done); // orders this thread's reads after the other replicas' last update
+    let values = { total: 0, terms: [] as number[] };
+    let failure: string | null = null;
+    let t1 = t0;
+    if (msg.batch !== null) {
+      try {
+        loadWeights();
+        t1 = performance.now();
+        values = compute(msg);
+      } catch (err) {
+        failure = err instanceof Error ? err.message : String(err);
+        Atomics.store(ctl, CONTROL.failed, 1);
+      }
+    }
+    scr[init.index] = values.total;
+    const t2 = performance.now();
+    barrier(ctl, threads);
+    const t3 = performance.now();
+    let total = 0;
+    u.shares.forEach((w, k) => (total += w * (scr[k] as number)));
+    const applied = Atomics.load(ctl, CONTROL.failed) === 0 && Number.isFinite(total);
+    let waited = t3 - t2;
+    if (applied) {
+      const { start, end } = shardBounds(layout.regionFloats, threads, init.index);
+      const sq = sumShard(m, start, end, u.shares);
+      let clip: number | null = null;
+      if (update !== undefined && update.clipNorm !== null) {
+        scr[threads + init.index] = sq;
+        const tw = performance.now();
+        barrier(ctl, threads);
+        waited += performance.now() - tw;
+        let norm2 = 0;
+        for (let k = 0; k < threads; k++) norm2 += scr[threads + k] as number;
+        clip = clipScaleOf(Math.sqrt(norm2), update.clipNorm);
+      }
+      updateShard(m, start, Math.min(end, layout.gradFloats), u.lr, u.optStep, clip);
+    }
+    Atomics.add(ctl, CONTROL.done, 1);
+    const t4 = performance.now();
+    if (failure !== null) return { kind: 'error', message: failure };
+    return { kind: 'done', ...values, ms: t4 - t0, phases: { load: t1 - t0, compute: t2 - t1, wait: waited, update: t4 - t3 - (waited - (t3 - t2)) }, applied };
+  };
+
+  port.on('message', (msg: ReplicaStep | ReplicaIdle) => {
     try {
-      reply(step(msg));
+      if (msg.update !== undefined && control !== null && scratch !== null && mem !== null) reply(shardedStep(msg, control, scratch, mem));
+      else reply(step(msg as ReplicaStep));
     } catch (err) {
       reply({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
     }

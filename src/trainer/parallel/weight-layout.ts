@@ -22,8 +22,12 @@ export function weightLayout(model: DictModel): WeightLayout {
   });
   const weightFloats = offset;
   offset = 0;
+  // tfjs-layers keeps each weight's tf.Variable in LayerVariable.val (as dict-model's trainableVariables reads it)
+  const where = new Map(model.net.weights.map((w, i) => [(w as unknown as { val: { name: string } }).val.name, weights[i]?.offset ?? 0]));
   const grads = model.trainableVariables().map((v) => {
-    const entry = { offset, size: v.size };
+    const weightOffset = where.get(v.name);
+    if (weightOffset === undefined) throw new Error(`weight layout: trainable variable '${v.name}' is not among the network's weights`);
+    const entry = { offset, size: v.size, weightOffset };
     offset += v.size;
     return entry;
   });

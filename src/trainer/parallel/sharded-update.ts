@@ -1,0 +1,135 @@
+/**
+ * The sharded optimizer update of data-parallel training: replica `k` of `n` owns the part
+ * `[floor(k·F/n), floor((k+1)·F/n))` of a gradient region's `F` elements. For the gradient part
+ * it sums the replicas' regions in a fixed order (slice 0 + 1 + …, each addition rounded to
+ * float32, as the main thread's sum did), optionally clips by the global norm, and applies the
+ * optimizer to the weights and slots it owns, in shared memory; for the state part (batch-norm
+ * moving statistics) it writes the row-weighted sum of the replicas' statistics into the weights.
+ *
+ * The arithmetic repeats `optim/optimizer.ts`'s tfjs ops one by one in float32 (each product,
+ * sum, quotient and square root rounded with `Math.fround`, constants rounded to float32 as tfjs
+ * makes scalars of them), so an update equals the main thread's tfjs update bit for bit on a
+ * backend that rounds each op to float32 (wasm, cpu). Clipping's norm is summed in double
+ * precision here (tfjs sums in float32), so clipped updates agree to float rounding only.
+ */
+import type { OptimizerConfig } from '../optim/optimizer.js';
+import type { WeightLayout } from './replica-protocol.js';
+
+const f = Math.fround;
+
+/** The bounds of replica `k`'s part of `floats` elements among `threads` replicas. */
+export function shardBounds(floats: number, threads: number, k: number): { readonly start: number; readonly end: number } {
+  return { start: Math.floor((k * floats) / threads), end: Math.floor(((k + 1) * floats) / threads) };
+}
+
+/** Shared memory one replica updates in. */
+export interface ShardMemory {
+  readonly layout: WeightLayout;
+  /** Every replica's gradient region (index = slice). */
+  readonly regions: readonly Float32Array[];
+  /** The shared weights. */
+  readonly weights: Float32Array;
+  /** The optimizer's shared slots: slot `s` of gradient element `j` at `s·gradFloats + j`. */
+  readonly slots: Float32Array;
+  readonly config: OptimizerConfig;
+  /** Learning-rate factor per trainable variable, or null. */
+  readonly lrScales: readonly number[] | null;
+}
+
+/**
+ * Sums the gradient part `[start, end)` of the first `shares.length` regions into region 0
+ * (in place: each element is owned by one replica) and writes the state part's row-weighted sums
+ * (`shares[k]` = rows of slice k / rows of the batch) into the weights. Returns the squared L2
+ * norm of the summed gradients in the range (double precision, in element order).
+ */
+export function sumShard(mem: ShardMemory, start: number, end: number, shares: readonly number[]): number {
+  const { layout, regions } = mem;
+  const first = regions[0] as Float32Array;
+  const gradEnd = Math.min(end, layout.gradFloats);
+  let sq = 0;
+  for (let j = start; j < gradEnd; j++) {
+    let s = 0;
+    for (let k = 0; k < shares.length; k++) s = f(s + ((regions[k] as Float32Array)[j] as number));
+    first[j] = s;
+    sq += s * s;
+  }
+  if (end > layout.gradFloats) {
+    // state weights follow the gradients in a region, in the network's weight order
+    let at = layout.gradFloats;
+    for (const w of layout.weights) {
+      if (w.trainable) continue;
+      const lo = Math.max(start, at);
+      const hi = Math.min(end, at + w.size);
+      for (let j = lo; j < hi; j++) {
+        let s = 0;
+        for (let k = 0; k < shares.length; k++) s = f(s + (shares[k] as number) * ((regions[k] as Float32Array)[j] as number));
+        mem.weights[w.offset + (j - at)] = s;
+      }
+      at += w.size;
+    }
+  }
+  return sq;
+}
+
+/**
+ * Applies one optimizer update to the gradient elements `[start, end)` (summed in region 0 by
+ * {@link sumShard}) with learning rate `lr`, `step` being the optimizer's step after this update
+ * and `clipScale` the factor on the gradients (null: unclipped).
+ */
+export function updateShard(mem: ShardMemory, start: number, end: number, lr: number, step: number, clipScale: number | null): void {
+  const { layout, weights, slots, config } = mem;
+  const grad = mem.regions[0] as Float32Array;
+  const floats = layout.gradFloats;
+  const scale = clipScale === null ? null : f(clipScale);
+  const wd = config.weightDecay ?? 0;
+  const WD = f(wd);
+  layout.grads.forEach((g, i) => {
+    const lo = Math.max(start, g.offset);
+    const hi = Math.min(end, g.offset + g.size);
+    if (lo >= hi) return;
+    const rate = f(mem.lrScales === null ? lr : lr * (mem.lrScales[i] as number));
+    const wBase = g.weightOffset - g.offset;
+    if (config.type === 'adam') {
+      const b1 = config.beta1 ?? 0.9;
+      const b2 = config.beta2 ?? 0.999;
+      const B1 = f(b1);
+      const B2 = f(b2);
+      const A1 = f(1 - b1);
+      const A2 = f(1 - b2);
+      const C1 = f(1 - Math.pow(b1, step));
+      const C2 = f(1 - Math.pow(b2, step));
+      const EPS = f(config.epsilon ?? 1e-7);
+      for (let j = lo; j < hi; j++) {
+        const gj = scale === null ? (grad[j] as number) : f((grad[j] as number) * scale);
+        const m1 = f(f((slots[j] as number) * B1) + f(gj * A1));
+        const v1 = f(f((slots[floats + j] as number) * B2) + f(f(gj * gj) * A2));
+        slots[j] = m1;
+        slots[floats + j] = v1;
+        const w = weights[wBase + j] as number;
+        let update = f(f(m1 / C1) / f(f(Math.sqrt(f(v1 / C2))) + EPS));
+        if (wd > 0) update = f(update + f(w * WD));
+        weights[wBase + j] = f(w - f(update * rate));
+      }
+    } else {
+      const mu = config.momentum ?? 0;
+      const MU = f(mu);
+      const nesterov = config.nesterov === true;
+      for (let j = lo; j < hi; j++) {
+        const w = weights[wBase + j] as number;
+        let gj = scale === null ? (grad[j] as number) : f((grad[j] as number) * scale);
+        if (wd > 0) gj = f(gj + f(w * WD));
+        if (mu > 0) {
+          const b = f(f((slots[j] as number) * MU) + gj);
+          slots[j] = b;
+          gj = nesterov ? f(gj + f(b * MU)) : b;
+        }
+        weights[wBase + j] = f(w - f(gj * rate));
+      }
+    }
+  });
+}
+
+/** The factor `clipByGlobalNorm` puts on the gradients for a global norm `norm` (null: none). */
+export function clipScaleOf(norm: number, maxNorm: number | null): number | null {
+  return maxNorm !== null && norm > maxNorm ? maxNorm / (norm + 1e-6) : null;
+}
