@@ -20,6 +20,7 @@ export {
   loadDatasetModule,
   shardOfId,
   shardIds,
+  shardIdsOf,
   readPlan,
   type ShardFillOptions,
   type ShardFillReport,

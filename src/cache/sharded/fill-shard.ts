@@ -20,7 +20,7 @@ import type { FillOptions, FillReport } from '../fill-cache.js';
 import { openSampleCache } from '../open-cache.js';
 import type { DatasetDefinition } from './dataset-module.js';
 import { publishShard } from './publish-shard.js';
-import { checkShards, shardIds, shardName } from './shard-assign.js';
+import { checkShards, shardIdsOf, shardName } from './shard-assign.js';
 import { markerText, planText, readPlan, readShardRecord, shardFilesProblem, shardFolder, SHARDED_FILES, TOP_FILES, type ShardPlan } from './shard-files.js';
 
 /** Options of {@link fillShard}. */
@@ -124,7 +124,7 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
   const plan = preparePlan(to, options.dataset, shards);
   const folder = shardFolder(to, index, shards);
   const base = { index, shards, rankSource: rank.source, folder };
-  const mine = shardIds(options.dataset.ids, index, shards);
+  const mine = shardIdsOf(options.dataset.ids, index, shards, options.dataset.file);
   const published = readShardRecord(folder, { key: plan.key, index, shards });
   if (published !== undefined) {
     const problem = shardFilesProblem(folder, published, false);

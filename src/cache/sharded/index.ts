@@ -1,4 +1,4 @@
-export { shardOfId, shardIds, shardName, checkShards, MAX_SHARDS } from './shard-assign.js';
+export { shardOfId, shardIds, shardIdsOf, shardName, checkShards, MAX_SHARDS } from './shard-assign.js';
 export { loadDatasetModule, type DatasetDefinition } from './dataset-module.js';
 export { fillShard, preparePlan, type ShardFillOptions, type ShardFillReport } from './fill-shard.js';
 export { commitShards, type CommitReport } from './commit-shards.js';

@@ -5,8 +5,9 @@
  * without a table, and shards come out about equal in size (uneven volumes are balanced by using
  * many more shards than nodes and letting the scheduler hand them out).
  */
-import { createHash } from 'node:crypto';
-import { OptionsError } from '../../core/errors.js';
+import * as crypto from 'node:crypto';
+import { InputError, OptionsError } from '../../core/errors.js';
+import { scanIds, type SampleIds } from '../../streams/id-column.js';
 
 /** Most shards a sharded cache may have (shard folder names have five digits). */
 export const MAX_SHARDS = 99_999;
@@ -27,9 +28,14 @@ export function checkShards(shards: number, index?: number): void {
  * @example shardOfId('case-001', 4); // the same number on every machine, every run
  */
 export function shardOfId(initialId: string, shards: number): number {
-  const hex = createHash('sha256').update(initialId, 'utf8').digest('hex').slice(0, 12);
-  return Number.parseInt(hex, 16) % shards;
+  return Number.parseInt(sha256Hex(initialId).slice(0, 12), 16) % shards;
 }
+
+/** Hex SHA-256 of a string's UTF-8 bytes: the one-shot `crypto.hash` (Node ≥ 20.12, about twice as fast per id) when there is one. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * The ids of shard `index` among `shards`, unique and sorted (by UTF-16 code units, the order of
@@ -42,6 +48,34 @@ export function shardIds(ids: Iterable<string>, index: number, shards: number): 
   const mine = new Set<string>();
   for (const id of ids) if (shardOfId(id, shards) === index) mine.add(id);
   return [...mine].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The ids of shard `index` among `shards` from a dataset's ids — a `string[]` or an id column
+ * (e.g. `idsFromArrowFile`), read in one pass in bounded memory (see `scanIds`): only this shard's
+ * ids are kept, sorted as by {@link shardIds}. Every row is checked on the way: an empty id
+ * anywhere, or an id of this shard on two rows (two equal ids always fall in the same shard, so
+ * the fills of all shards together find every repeat), is refused.
+ * @example shardIdsOf(idsFromArrowFile('ids.arrow'), 3, 64, 'my-dataset.ts');
+ * @throws {OptionsError} for a bad count or index.
+ * @throws {InputError} naming `file`, the column and the rows of an empty or repeated id (and
+ *   whatever the column throws for a row it cannot read, e.g. a null).
+ */
+export function shardIdsOf(ids: SampleIds, index: number, shards: number, file: string): string[] {
+  checkShards(shards, index);
+  const where = Array.isArray(ids) ? "'ids'" : (ids as { readonly label: string }).label;
+  const mine = new Map<string, number>();
+  let row = 0;
+  for (const id of scanIds(ids)) {
+    if (id === '') throw new InputError(`row ${row} of ${where} is an empty id; sample ids are non-empty strings`, { file });
+    if (shardOfId(id, shards) === index) {
+      const first = mine.get(id);
+      if (first !== undefined) throw new InputError(`id '${id}' is on rows ${first} and ${row} of ${where}; sample ids must be unique`, { file });
+      mine.set(id, row);
+    }
+    row++;
+  }
+  return [...mine.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The folder name of shard `index` of `shards`, e.g. `00002-of-00004`. */

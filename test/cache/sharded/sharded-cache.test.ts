@@ -18,10 +18,16 @@ import { InputError } from '../../../src/core/errors.js';
 import { OutputError } from '../../../src/core/safe-fs.js';
 import { encodePayload } from '../../../src/cache/payload-codec.js';
 import { createHash } from 'node:crypto';
+import { isIdColumn } from '../../../src/streams/id-column.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const { dir } = tempFolder('ff-sharded-');
 const fewModule = fileURLToPath(new URL('./few-ids-dataset.ts', import.meta.url));
+/** The ids of a dataset module exporting a string[]. */
+const listOf = (d: DatasetDefinition): readonly string[] => {
+  if (isIdColumn(d.ids)) throw new Error(`${d.file} exports an id column`);
+  return d.ids;
+};
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** sha256 of each output's encoded payload, by initial id, from any cache. */
@@ -45,6 +51,9 @@ describe('shard assignment', () => {
     expect([4, 4096, 7].map((n) => shardOfId('case-123', n))).toEqual([2, 106, 2]);
     expect([4, 4096, 7].map((n) => shardOfId('few-5', n))).toEqual([2, 3290, 2]);
     expect([4, 4096, 7].map((n) => shardOfId('x', n))).toEqual([2, 1830, 3]);
+    // UTF-8 bytes of non-ASCII ids.
+    expect([4, 4096, 7].map((n) => shardOfId('café-ü', n))).toEqual([2, 3234, 2]);
+    expect([4, 4096, 7].map((n) => shardOfId('病例-7', n))).toEqual([3, 1399, 5]);
   });
 
   it('splits ids into disjoint sorted shards that cover them all, whatever their order', () => {
@@ -72,12 +81,12 @@ describe('4,096 shards over 24 ids', () => {
     expect(commitShards(shared)).toMatchObject({ shards: 4096, entries: 24, rows: 24, outcome: 'committed' });
 
     const single = openSampleCache({ dir: join(dir, 'many-single'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
-    await single.fill(ds.ids, { threads: 0 });
+    await single.fill(listOf(ds), { threads: 0 });
     await single.close();
     const plain = await openCacheFolder(single.folder);
     const sharded = await openCacheFolder(shared);
     expect(sharded.key).toBe(plain.key);
-    expect(await payloadHashes(sharded, ds.ids)).toEqual(await payloadHashes(plain, ds.ids));
+    expect(await payloadHashes(sharded, listOf(ds))).toEqual(await payloadHashes(plain, listOf(ds)));
     expect(sharded.status()).toMatchObject({ entries: 24, outputs: 24, dropped: 0 });
     expect(await sharded.verify()).toEqual([]);
     expect(readFileSync(join(shared, CACHE_FILES.manifest))).toEqual(readFileSync(join(single.folder, CACHE_FILES.manifest)));
@@ -86,8 +95,8 @@ describe('4,096 shards over 24 ids', () => {
     if (plan === undefined) throw new Error('no plan');
     const tight = new ShardedEntryStore(shared, plan, 2);
     for (let pass = 0; pass < 2; pass++) {
-      for (const id of ds.ids) expect(tight.entry(id)?.initialId).toBe(id);
-      expect([...tight.all()].map((e) => e.initialId).sort()).toEqual([...ds.ids].sort());
+      for (const id of listOf(ds)) expect(tight.entry(id)?.initialId).toBe(id);
+      expect([...tight.all()].map((e) => e.initialId).sort()).toEqual([...listOf(ds)].sort());
     }
     await tight.close();
     await sharded.close();
@@ -124,7 +133,7 @@ describe('commit, pull and reruns', () => {
     const manifest = readFileSync(join(shared, CACHE_FILES.manifest));
     expect(commitShards(shared).outcome).toBe('already-committed');
     expect(readFileSync(join(shared, CACHE_FILES.manifest))).toEqual(manifest);
-    expect(readManifest(join(shared, CACHE_FILES.manifest)).getChild('initialSampleId')?.toArray()).toEqual([...ds.ids].sort());
+    expect(readManifest(join(shared, CACHE_FILES.manifest)).getChild('initialSampleId')?.toArray()).toEqual([...listOf(ds)].sort());
   });
 
   it('refuses another shard count or another pipeline in the same folder', async () => {
@@ -139,13 +148,13 @@ describe('commit, pull and reruns', () => {
     expect(pullShards(shared, local).outcome).toBe('already-pulled');
     const pulled = await openCacheFolder(local);
     const fromShared = await openCacheFolder(shared);
-    expect(await payloadHashes(pulled, ds.ids)).toEqual(await payloadHashes(fromShared, ds.ids));
+    expect(await payloadHashes(pulled, listOf(ds))).toEqual(await payloadHashes(fromShared, listOf(ds)));
     expect(pulled.manifest().numRows).toBe(24);
     await pulled.close();
     await fromShared.close();
     expect(() => pullShards(shared, join(dir, 'small-local-0'))).toThrow(OutputError);
 
-    const victim = shardIds(ds.ids, 2, 5).length > 0 ? 2 : 0;
+    const victim = shardIds(listOf(ds), 2, 5).length > 0 ? 2 : 0;
     const store = join(shared, SHARDED_FILES.shards, shardName(victim, 5), CACHE_FILES.store);
     const bytes = readFileSync(store);
     bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 0xff;
@@ -182,7 +191,7 @@ describe('bad input', () => {
     await expect(fillShard({ dataset: ds, shards: 3, to, env: {}, threads: 0 })).rejects.toThrow(InputError);
     await expect(fillShard({ dataset: ds, shards: 3, to, env: { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '4' }, threads: 0 })).rejects.toThrow(/SLURM_ARRAY_TASK_COUNT/);
     const r = await fillShard({ dataset: ds, shards: 3, to, env: { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' }, threads: 0, local: join(dir, 'ranked-local') });
-    expect(r).toMatchObject({ index: 1, shards: 3, outcome: 'published', ids: shardIds(ds.ids, 1, 3).length });
+    expect(r).toMatchObject({ index: 1, shards: 3, outcome: 'published', ids: shardIds(listOf(ds), 1, 3).length });
     expect(r.rankSource).toMatch(/SLURM_ARRAY_TASK_ID/);
   });
 });
@@ -211,12 +220,12 @@ describe('openSampleCache on a pulled sharded cache', () => {
     for (let i = 0; i < 2; i++) await fillShard({ dataset: ds, shards: 2, index: i, to: shared, threads: 0, local: join(dir, 'open-local') });
     commitShards(shared);
     const probe = openSampleCache({ dir: join(dir, 'probe'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
-    await probe.fill(ds.ids, { threads: 0 });
+    await probe.fill(listOf(ds), { threads: 0 });
     await probe.close();
     pullShards(shared, join(dir, 'root', probe.key));
     const cache = openSampleCache({ dir: join(dir, 'root'), pipeline: ds.staticPipeline, salt: ds.salt, audit: false });
     const plain = await openCacheFolder(probe.folder);
-    expect(await payloadHashes(cache, ds.ids)).toEqual(await payloadHashes(plain, ds.ids));
+    expect(await payloadHashes(cache, listOf(ds))).toEqual(await payloadHashes(plain, listOf(ds)));
     await plain.close();
     expect(existsSync(join(dir, 'root', probe.key, CACHE_FILES.store))).toBe(false);
     await expect(cache.getOrCompute('not-in-the-dataset')).rejects.toThrow(/a sharded cache is read-only/);
