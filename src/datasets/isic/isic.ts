@@ -23,6 +23,7 @@ import { randScaleIntensity } from '../../ops/image/rand-scale-intensity.js';
 import { randShiftIntensity } from '../../ops/image/rand-shift-intensity.js';
 import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
+import { checkSizes, chooseIds } from '../common/builder-checks.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { antialias } from '../common/antialias.js';
 import { idPath } from '../common/id-path.js';
@@ -105,9 +106,7 @@ function layoutDir(root: string): string {
 export function isic(options: IsicOptions): IsicBuild {
   if (typeof options.root !== 'string' || options.root.length === 0) throw new OptionsError("isic: option 'root' must be the data folder");
   const size = options.size ?? [300, 300];
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((x) => Number.isInteger(x) && x > 0)) {
-    throw new OptionsError(`isic: option 'size' must be 2 positive integers (width, height), got ${JSON.stringify(size)}`);
-  }
+  checkSizes('isic', 'size', size, ['width', 'height'], true);
   const dir = layoutDir(options.root);
   const images = join(dir, ISIC_FILES.images);
   const groundTruthFile = join(dir, ISIC_FILES.groundTruth);
@@ -118,9 +117,14 @@ export function isic(options: IsicOptions): IsicBuild {
   const truth = readIsicGroundTruth(groundTruthFile);
   const meta = readIsicMetadata(metadataFile);
 
-  const ids = options.ids === undefined ? [...truth.keys()].sort() : [...options.ids];
-  if (ids.length === 0) throw new InputError('no images listed', { file: groundTruthFile });
-  if (new Set(ids).size !== ids.length) throw new OptionsError('isic: option ids lists an image twice');
+  const ids = chooseIds({
+    builder: 'isic',
+    asked: options.ids,
+    found: truth.keys(),
+    known: truth,
+    noun: 'an image',
+    none: () => new InputError('no images listed', { file: groundTruthFile }),
+  });
   const labels: number[] = [];
   const lesions: string[] = [];
   const sex: string[] = [];

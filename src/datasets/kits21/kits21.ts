@@ -11,7 +11,7 @@
  * ```
  * and the KiTS19 layout (`<root>/case_00000/segmentation.nii.gz`, labels 0..2, with `kits.json`).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
 import type { Op } from '../../ops/op.js';
@@ -25,6 +25,7 @@ import { randShiftIntensity } from '../../ops/image/rand-shift-intensity.js';
 import { reorient, type Orientation } from '../../ops/image/reorient.js';
 import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
+import { caseFolders, checkSizes, chooseIds } from '../common/builder-checks.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
 import { datasetFolds, type BuilderFoldOptions } from '../common/dataset-folds.js';
@@ -97,13 +98,7 @@ export interface Kits21Build extends DatasetBuild {
   readonly segKey: string;
 }
 
-const CASE = /^case_\d+$/;
-
-function checkTriple(field: string, v: unknown, integer: boolean): void {
-  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0 && (!integer || Number.isInteger(x)))) {
-    throw new OptionsError(`kits21: option '${field}' must be 3 positive ${integer ? 'integers' : 'numbers'} (x, y, z), got ${JSON.stringify(v)}`);
-  }
-}
+const XYZ = ['x', 'y', 'z'];
 
 function pickSegmentation(root: string, ids: readonly string[], asked: Kits21Segmentation | undefined): Kits21Segmentation {
   if (asked !== undefined) {
@@ -148,8 +143,8 @@ export function kits21(options: Kits21Options): Kits21Build {
   if (typeof root !== 'string' || root.length === 0) throw new OptionsError("kits21: option 'root' must be the data folder (the repository's kits21/data)");
   const spacing = options.spacing ?? [1.6, 1.6, 3];
   const size = options.size ?? [256, 256, 128];
-  checkTriple('spacing', spacing, false);
-  checkTriple('size', size, true);
+  checkSizes('kits21', 'spacing', spacing, XYZ, false);
+  checkSizes('kits21', 'size', size, XYZ, true);
   const hu = options.intensity ?? { min: -500, max: 500, outMin: 0, outMax: 1 };
   if (![hu.min, hu.max, hu.outMin, hu.outMax].every((x) => typeof x === 'number' && Number.isFinite(x)) || !(hu.max > hu.min) || !(hu.outMax > hu.outMin)) {
     throw new OptionsError(`kits21: option 'intensity' needs finite min < max and outMin < outMax, got ${JSON.stringify(hu)}`);
@@ -159,10 +154,14 @@ export function kits21(options: Kits21Options): Kits21Build {
   const clinicalFile = join(root, 'kits.json');
   requireFile(clinicalFile, 'the KiTS21 clinical data (kits.json)');
   const table = readKits21Json(clinicalFile);
-  const onDisk = readdirSync(root, { withFileTypes: true }).flatMap((e) => (e.isDirectory() && CASE.test(e.name) ? [e.name] : []));
-  const ids = options.ids === undefined ? onDisk.filter((id) => table.has(id)).sort() : [...options.ids];
-  if (ids.length === 0) throw new InputError(`no cases found: expected case_XXXXX folders with records in ${clinicalFile}`, { file: root });
-  if (new Set(ids).size !== ids.length) throw new OptionsError('kits21: option ids lists a case twice');
+  const ids = chooseIds({
+    builder: 'kits21',
+    asked: options.ids,
+    found: caseFolders(root),
+    known: table,
+    noun: 'a case',
+    none: () => new InputError(`no cases found: expected case_XXXXX folders with records in ${clinicalFile}`, { file: root }),
+  });
   const segmentation = pickSegmentation(root, ids, options.segmentation);
   const segFile = KITS21_SEG_FILES[segmentation];
 

@@ -22,6 +22,7 @@ import { reorient, type Orientation } from '../../ops/image/reorient.js';
 import { resample } from '../../ops/image/resample.js';
 import { windowIntensity } from '../../ops/image/window-intensity.js';
 import { antialias } from '../common/antialias.js';
+import { CASE_ID, caseFolders, checkSizes, chooseIds } from '../common/builder-checks.js';
 import type { DatasetBuild } from '../common/dataset-build.js';
 import { idPath } from '../common/id-path.js';
 import { datasetFolds, type BuilderFoldOptions } from '../common/dataset-folds.js';
@@ -78,16 +79,10 @@ export interface KnightBuild extends DatasetBuild {
   readonly clinicalFeatures: number;
 }
 
+const XYZ = ['x', 'y', 'z'];
+
 /** A case's sex as {@link KnightBuild} reports it. */
 export type KnightSex = 'male' | 'female' | 'unknown';
-
-const CASE = /^case_\d+$/;
-
-function checkTriple(field: string, v: unknown, integer: boolean): void {
-  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0 && (!integer || Number.isInteger(x)))) {
-    throw new OptionsError(`knight: option '${field}' must be 3 positive ${integer ? 'integers' : 'numbers'} (x, y, z), got ${JSON.stringify(v)}`);
-  }
-}
 
 /**
  * Builds the KNIGHT data set: ids, the static pipeline (case id → path, clinical features and
@@ -122,8 +117,8 @@ export function knight(options: KnightOptions): KnightBuild {
   if (task !== 1 && task !== 2) throw new OptionsError(`knight: option 'task' must be 1 or 2, got ${JSON.stringify(task)}`);
   const spacing = options.spacing ?? [1.6, 1.6, 4];
   const size = options.size ?? [256, 256, 80];
-  checkTriple('spacing', spacing, false);
-  checkTriple('size', size, true);
+  checkSizes('knight', 'spacing', spacing, XYZ, false);
+  checkSizes('knight', 'size', size, XYZ, true);
   const hu = options.hu ?? { min: -62, max: 301, mean: 104, std: 75.3 };
   if (![hu.min, hu.max, hu.mean, hu.std].every((x) => typeof x === 'number' && Number.isFinite(x)) || !(hu.max > hu.min) || !(hu.std > 0)) {
     throw new OptionsError(`knight: option 'hu' needs finite min < max, mean and std > 0, got ${JSON.stringify(hu)}`);
@@ -136,13 +131,15 @@ export function knight(options: KnightOptions): KnightBuild {
   const table = readKnightJson(clinicalFile);
   const template = test ? 'images/{id}.nii.gz' : '{id}/imaging.nii.gz';
   if (test) requireFile(join(root, 'images'), 'the KNIGHT test CTs (images/case_XXXXX.nii.gz)', 'folder');
-  const onDisk = test
-    ? readdirSync(join(root, 'images')).flatMap((f) => (f.endsWith('.nii.gz') && CASE.test(f.slice(0, -7)) ? [f.slice(0, -7)] : []))
-    : readdirSync(root, { withFileTypes: true }).flatMap((e) => (e.isDirectory() && CASE.test(e.name) ? [e.name] : []));
-  const ids = options.ids === undefined ? onDisk.filter((id) => table.has(id)).sort() : [...options.ids];
-  if (ids.length === 0)
-    throw new InputError(`no cases found: expected ${test ? 'images/case_XXXXX.nii.gz files' : 'case_XXXXX folders'} with entries in ${clinicalFile}`, { file: root });
-  if (new Set(ids).size !== ids.length) throw new OptionsError('knight: option ids lists a case twice');
+  const onDisk = test ? readdirSync(join(root, 'images')).flatMap((f) => (f.endsWith('.nii.gz') && CASE_ID.test(f.slice(0, -7)) ? [f.slice(0, -7)] : [])) : caseFolders(root);
+  const ids = chooseIds({
+    builder: 'knight',
+    asked: options.ids,
+    found: onDisk,
+    known: table,
+    noun: 'a case',
+    none: () => new InputError(`no cases found: expected ${test ? 'images/case_XXXXX.nii.gz files' : 'case_XXXXX folders'} with entries in ${clinicalFile}`, { file: root }),
+  });
 
   const task1: number[] = [];
   const task2: number[] = [];
