@@ -122,6 +122,19 @@ describe('fuseflow eval map/merge', () => {
     const table = await fuseflowEval(...args);
     const mergedTable = await fuseflowEval('merge', ...states, '--no-progress');
     expect(mergedTable.out).toBe(table.out);
+    // And the HTML report.
+    const reportOne = join(dir, 'one.html');
+    const reportMerged = join(dir, 'merged.html');
+    expect((await fuseflowEval(...args, '--report', reportOne)).code).toBe(0);
+    const mergedReport = await fuseflowEval('merge', ...states, '--report', reportMerged, '--no-progress');
+    expect(mergedReport.err).toBe('');
+    expect(mergedReport.code).toBe(0);
+    // Vega numbers gradient ids with a counter per process (these runs share one): the ids are normalised.
+    const lines = (f: string): string[] =>
+      readFileSync(f, 'utf8')
+        .replace(/gradient_\d+/g, 'gradient_N')
+        .split('\n');
+    expect(lines(reportMerged).filter((l, i) => l !== lines(reportOne)[i])).toEqual([]);
   }, 120_000);
 
   it('a shard rerun replaces its own state file with the same bytes; the launcher rank (Slurm array) picks the shard', async () => {
@@ -171,12 +184,12 @@ describe('fuseflow eval map/merge', () => {
     expect(r.err).toContain('not a fuseflow evaluation state file');
     // An input rewritten after the shards read it: the merge's extra AUC pass refuses it.
     const part = join(odd, 'part-00.arrow');
-    const t = statSync(part).mtime;
-    utimesSync(part, t, new Date(t.getTime() + 5_000));
+    const st = statSync(part);
+    utimesSync(part, st.atimeMs / 1000, (st.mtimeMs + 5_000) / 1000);
     r = await fuseflowEval('merge', s0, s1);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${part}: changed since the shards read it`);
-    utimesSync(part, t, t);
+    utimesSync(part, st.atimeMs / 1000, st.mtimeMs / 1000); // seconds as numbers: a Date would round to whole ms
     const again = await fuseflowEval('merge', s0, s1, '--no-progress');
     expect(again.err).toBe('');
     expect(again.code).toBe(0);

@@ -41,10 +41,21 @@ export interface EvalPlan {
 }
 
 /**
- * The metric set, keys and score checks of a run.
+ * Whether a map/merge run folds the HTML report's metrics in every shard, so that `eval merge`
+ * can write the report whether or not it is asked for: yes for classification scores that are
+ * probabilities (the report's plots need them), no with `--scores raw` or a regression metric.
+ */
+export function shardsFoldReport(args: Pick<EvalArgs, 'scores' | 'metrics'>): boolean {
+  return args.scores !== 'raw' && !(args.metrics ?? []).some((m) => REGRESSION_METRICS.has(m));
+}
+
+/**
+ * The metric set, keys and score checks of a run. The report's metrics are in the set when
+ * `--report` is given, or when `reportMetrics` says so (the shards of a map/merge run; see
+ * {@link shardsFoldReport}); they are never printed, only drawn.
  * @throws OptionsError for an unknown metric or options that do not go together.
  */
-export function evalPlan(args: EvalArgs): EvalPlan {
+export function evalPlan(args: EvalArgs, options: { readonly reportMetrics?: boolean } = {}): EvalPlan {
   const multiClass = args.preds.length > 1;
   if (multiClass && args.positive !== undefined) throw new OptionsError('--positive applies to a binary --pred; with several --pred columns the target holds class names');
   const classNames = multiClass ? (args.classes ?? classNamesFromColumns(args.preds)) : undefined;
@@ -77,7 +88,7 @@ export function evalPlan(args: EvalArgs): EvalPlan {
         }),
     ...(args.groupBy === undefined ? {} : { groupBy: args.groupBy }),
     ...(args.fold === undefined ? {} : { fold: args.fold }),
-    report: args.report !== undefined,
+    report: args.report !== undefined || options.reportMetrics === true,
   };
   // Worker threads fold segments of rows into separate states; row-resampled CIs need --id to merge them (rows are keyed by id).
   const threaded = args.ci === undefined || args.id !== undefined || args.ciResample === 'state';
