@@ -116,6 +116,21 @@ describeEngine('fuseflow submit/worker eval on a real Redis', redisMissing, REDI
     }
   }, 180_000);
 
+  it('a merge job of 4,096 state files (a 400 KB command line, past the 128 KiB an argument may hold) reaches fuseflow eval merge', async () => {
+    const states = Array.from({ length: 4096 }, (_, i) => join(dir, 'no-such-run', 'states', `shard-${i}-of-4096.state`));
+    const queue = new Queue(QUEUE_NAME, { connection: queueConnection((redis as RedisServer).url), prefix: (redis as RedisServer).prefix });
+    try {
+      await queue.add('merge', { v: 1, step: 'final', argv: ['eval', 'merge', ...states, '--json'], cwd: dir }, { jobId: 'long-merge', attempts: 1 });
+      const worker = startFuseflow(['worker', ...queueFlags(), '--once'], dir);
+      expect((await worker.exited).code, worker.err()).toBe(0);
+      const job = await Job.fromId(queue, 'long-merge');
+      expect(await job?.getState()).toBe('failed');
+      expect(job?.failedReason).toBe(`exit 1: fuseflow eval: ${states[0]}: cannot read the state file: ENOENT: no such file or directory, open '${states[0]}'`);
+    } finally {
+      await queue.close();
+    }
+  }, 120_000);
+
   it('refuses jobs that are not whitelisted fuseflow command lines, without running or retrying them', async () => {
     const victim = join(dir, 'victim');
     mkdirSync(victim);

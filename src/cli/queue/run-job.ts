@@ -53,7 +53,10 @@ export function startJob(job: CheckedJob, allowModules: readonly string[], onStd
   // Started in the worker's folder (so node flags such as `--import tsx` resolve as they did for
   // the worker); the child moves to the job's folder itself. In a process group of its own, so a
   // Ctrl-C in the worker's terminal reaches the worker (which lets the job finish), not the job.
-  const child = spawn(process.execPath, [...process.execArgv, childEntry(), payload, JSON.stringify(allowModules)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...process.execArgv, childEntry()], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // The job goes through the pipe (argv caps one argument at 128 KiB); the pipe then stays open
+  // for as long as the worker lives.
+  child.stdin.write(`${payload}\n${JSON.stringify(allowModules)}\n`);
   const out: Buffer[] = [];
   let outBytes = 0;
   let truncated = false;
