@@ -11,7 +11,17 @@ import { sliceColumns } from './slice-columns.js';
 import { checkKey, checkNonFinite } from './columns.js';
 import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from './histogram-refine.js';
 import { summarize, type RankingSummary } from './histogram-summary.js';
-import { addDenseChecked, addRows, initHistogram, mergeHistograms, type ScoreHistogramConfig, type ScoreHistogramState } from './score-histogram.js';
+import {
+  addDenseChecked,
+  addRows,
+  allDense01,
+  densify,
+  initHistogram,
+  mergeHistograms,
+  SMALL_ROWS,
+  type ScoreHistogramConfig,
+  type ScoreHistogramState,
+} from './score-histogram.js';
 
 /** Options shared by the ranking metrics. */
 export interface RankingOptions extends BinaryKeys {
@@ -64,7 +74,10 @@ export function rankingParts(
       let offset = 0;
       const pred = batch[cfg.keys.pred];
       const target = batch[cfg.keys.target];
-      if (state.small === null && pred instanceof Float32Array && target !== undefined && isTypedNumeric(target) && target.length === pred.length && cfg.target.isDefault01) {
+      const fast = pred instanceof Float32Array && target !== undefined && isTypedNumeric(target) && target.length === pred.length && cfg.target.isDefault01;
+      // A fresh state's first batch that will not fit the small-input rows: switch to the histogram first when every row is valid (what addRows would do, without the general path).
+      if (fast && state.small !== null && state.small.scores.length + pred.length > SMALL_ROWS && allDense01(pred, target)) densify(state);
+      if (fast && state.small === null) {
         // Check and count in one loop; rows from the first bad one on take the general path.
         const done = addDenseChecked(state, pred, target, pred.length);
         if (done === pred.length) return state;

@@ -156,6 +156,19 @@ export function addDenseChecked(state: ScoreHistogramState, scores: Float32Array
   return n;
 }
 
+/** True when every score is finite and every label 0 or 1: rows {@link addDenseChecked} adds all of. */
+export function allDense01(scores: Float32Array, labels: ArrayLike<number>): boolean {
+  if (scores.byteOffset % 4 !== 0) return false;
+  const n = scores.length;
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    if (((bits[i] as number) & 0x7f800000) === 0x7f800000) return false;
+    const y = labels[i] as number;
+    if (y !== 0 && y !== 1) return false;
+  }
+  return true;
+}
+
 /** Adds rows to the histogram arrays (the state must be dense). */
 export function addDense(state: ScoreHistogramState, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
   const shift = 32 - state.config.bits;

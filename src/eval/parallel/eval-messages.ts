@@ -4,6 +4,7 @@
 import type { EvalBatch } from '../metric.js';
 import type { ThreadError } from '../evaluate-origin.js';
 import type { MetricsRecipe } from './metrics-recipe.js';
+import type { ReadSegment } from './arrow-read-plan.js';
 
 /** What a worker thread is started with. */
 export interface EvalWorkerInput {
@@ -20,6 +21,12 @@ export type ToWorker =
   | { readonly kind: 'pass'; readonly pending: readonly number[] | null; readonly merged: readonly unknown[] | null }
   /** A batch of the current segment (its credit was taken from the gate). */
   | { readonly kind: 'batch'; readonly index: number; readonly columns: EvalBatch }
+  /**
+   * Read segment `segment` from its file and fold it: into fresh states sent back as that
+   * segment's (`keep` false), or into the pass state kept until `flush` (`keep` true); then answer
+   * `read`.
+   */
+  | { readonly kind: 'read'; readonly segment: number; readonly read: ReadSegment; readonly batchSize: number; readonly keep: boolean }
   /** Closes segment `segment`: send its states. */
   | { readonly kind: 'end'; readonly segment: number }
   /** Answer `flushed` once every earlier message is handled; first send the open states as those of `segment` when it is not null. */
@@ -30,4 +37,6 @@ export type FromWorker =
   | { readonly kind: 'segment'; readonly segment: number; readonly states: readonly unknown[] }
   /** A metric failed on batch `index` (-1: the worker could not set up); the worker skips the rest of the pass. */
   | { readonly kind: 'error'; readonly index: number; readonly error: ThreadError }
+  /** Segment `segment` (`rows` rows) is read and folded (its states, when sent, came before); `lane` may have another. */
+  | { readonly kind: 'read'; readonly segment: number; readonly rows: number; readonly lane: number }
   | { readonly kind: 'flushed' };

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry of parallel evaluation: builds the metrics from their recipe, folds the
- * batches it is sent into per-segment states and sends each segment's states back (moving their
- * buffers). Messages are handled strictly in arrival order; every batch's credit goes back to the
+ * batches it is sent — or reads the record batches of the Arrow file segments it is dealt itself
+ * (arrow-read-plan.ts) — into per-segment states and sends each segment's states back (moving
+ * their buffers). Messages are handled strictly in arrival order; every batch's credit goes back to the
  * flow gate, also when the batch is skipped after an error.
  */
 import { parentPort } from 'node:worker_threads';
@@ -9,7 +10,8 @@ import { FuseflowError } from '../../core/errors.js';
 import { closeLane, releaseCredit } from '../../workers/flow-gate.js';
 import { workerInput } from '../../core/start-worker.js';
 import { orderMetrics, type NamedMetric } from '../evaluate-order.js';
-import { threadErrorOf } from '../evaluate-origin.js';
+import { threadErrorOf, withOrigin } from '../evaluate-origin.js';
+import { BatchReader } from './arrow-read-plan.js';
 import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import { metricsFromRecipe } from './metrics-recipe.js';
 import { SegmentFold, metricFolders, passFolders, type StepGuard } from './segment-fold.js';
@@ -57,7 +59,33 @@ const setup = metricsFromRecipe(input.recipe).then(
   },
 );
 
-function handle(message: ToWorker): void {
+const files = new BatchReader();
+
+/** Reads and folds one planned segment; errors carry the segment as their index and the row's place in the file. */
+async function readSegment(message: Extract<ToWorker, { kind: 'read' }>): Promise<void> {
+  const current = fold;
+  if (!failed && current !== null) {
+    try {
+      await files.read(message.read, message.batchSize, (batch) => {
+        current.update(batch.columns, (name, step) => {
+          try {
+            return withOrigin(name, batch.where, step);
+          } catch (err) {
+            throw new StepError(name, err);
+          }
+        });
+      });
+    } catch (err) {
+      failed = true;
+      const e = err instanceof StepError ? threadErrorOf(err.metric, err.failure) : threadErrorOf('(read)', err);
+      post({ kind: 'error', index: message.segment, error: e });
+    }
+    if (!message.keep) sendStates(message.segment);
+  }
+  post({ kind: 'read', segment: message.segment, rows: message.read.rows, lane: input.lane });
+}
+
+function handle(message: ToWorker): void | Promise<void> {
   switch (message.kind) {
     case 'pass': {
       if (metrics.length === 0) return; // setup failed: reported once
@@ -95,13 +123,14 @@ function handle(message: ToWorker): void {
         releaseCredit(input.gate, input.lane);
       }
       return;
+    case 'read':
+      return readSegment(message);
     case 'end':
       sendStates(message.segment);
       return;
     case 'flush':
       if (message.segment !== null) sendStates(message.segment);
-      post({ kind: 'flushed' });
-      return;
+      return files.close().then(() => post({ kind: 'flushed' }));
   }
 }
 
@@ -133,13 +162,11 @@ process.on('exit', () => closeLane(input.gate, input.lane));
 
 let chain: Promise<void> = setup;
 port.on('message', (message: ToWorker) => {
-  chain = chain.then(() => {
-    try {
-      handle(message);
-    } catch (err) {
+  chain = chain
+    .then(() => handle(message))
+    .catch((err: unknown) => {
       // Only a fault of this module lands here; report it rather than leave the main thread waiting.
       failed = true;
       post({ kind: 'error', index: -1, error: threadErrorOf('(worker)', err) });
-    }
-  });
+    });
 });

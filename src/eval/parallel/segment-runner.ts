@@ -8,7 +8,14 @@
  * thread count when, as for the histogram refinement passes (integer keys, sorted per bin
  * before use), a pass's outcome does not depend on which rows each state got.
  *
- * On worker threads: the main thread reads the source (as in-thread), folds segment 0 itself
+ * On worker threads, from an Arrow IPC file (an `arrowSource` itself, not wrapped): the main
+ * thread only plans the segments (record batch ranges, arrow-read-plan.ts) and deals them in
+ * order to whichever thread is free (at most `window` each); each thread reads its segments'
+ * record batches from the file itself and sends back the segment states (first pass) or keeps
+ * one pass state (extra passes). The main thread reads and copies nothing; memory: per thread
+ * one record batch plus its open states, about N·window segment states waiting to be merged.
+ *
+ * On worker threads, from any other source: the main thread reads the source (as in-thread), folds segment 0 itself
  * (so an input of one segment starts no thread), deals segment `s` ≥ 1 to thread `(s − 1) mod N`,
  * posts each batch's columns (copied once, then moved) and merges the segment states the
  * threads send back. Memory bound: at most `window` batches wait per thread (the flow
@@ -26,6 +33,7 @@ import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import type { MetricsRecipe } from './metrics-recipe.js';
 import { SegmentFold, type Folder } from './segment-fold.js';
 import { SegmentMerger } from './segment-merger.js';
+import { planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
 import type { Worker } from 'node:worker_threads';
 
@@ -105,6 +113,8 @@ interface PassState {
   readonly firstBatch: number[];
   flushed: number;
   onFlushed: (() => void) | null;
+  /** Planned reads: a worker finished segment `segment` of `rows` rows on `lane`. */
+  onRead: ((lane: number, rows: number) => void) | null;
 }
 
 /**
@@ -130,6 +140,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         p.wheres.delete(index);
       }
     } else if (message.kind === 'error') p.errors.push({ index: message.index, error: message.error });
+    else if (message.kind === 'read') p.onRead?.(message.lane, message.rows);
     else {
       p.flushed++;
       p.onFlushed?.();
@@ -168,15 +179,67 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
   };
   const deadError = (err: Error): FuseflowError => new FuseflowError(`an evaluation worker thread stopped: ${err.message}`, { cause: err });
 
+  /** Every started worker handles what it was sent (sending its pass state as that of segment `lane` when `perThread`). */
+  const flushAll = async (state: PassState, perThread: boolean, offset: number): Promise<number> => {
+    const started = workers.length;
+    await new Promise<void>((resolve) => {
+      state.onFlushed = () => {
+        if (state.flushed === started || dead !== null) resolve();
+      };
+      workers.forEach((worker, lane) => worker.postMessage({ kind: 'flush', segment: perThread ? lane + offset : null } satisfies ToWorker));
+      state.onFlushed();
+    });
+    return started;
+  };
+
+  /**
+   * A pass whose workers read the file themselves: segments are dealt in order to whichever
+   * thread is free (at most `window` each), and merged in segment order as they come back.
+   */
+  const runPlanned = async (p: PassRun, plan: ReadPlan, state: PassState): Promise<PassResult> => {
+    const perThread = p.job.pending !== null;
+    const lanes = Math.min(threads, plan.segments.length);
+    p.meter.start(p.pass, p.description);
+    let next = 0;
+    let outstanding = 0;
+    await new Promise<void>((resolve) => {
+      const deal = (lane: number): void => {
+        if (state.errors.length > 0 || dead !== null || next >= plan.segments.length) return;
+        const segment = next++;
+        outstanding++;
+        laneWorker(lane).postMessage({ kind: 'read', segment, read: plan.segments[segment] as ReadSegment, batchSize: p.batchSize, keep: perThread } satisfies ToWorker);
+      };
+      state.onRead = (lane, rows) => {
+        outstanding--;
+        p.meter.tick(rows);
+        deal(lane);
+        if (outstanding === 0) resolve();
+      };
+      state.onFlushed = () => {
+        if (dead !== null) resolve();
+      };
+      for (let w = 0; w < window; w++) for (let lane = 0; lane < lanes; lane++) deal(lane);
+      if (outstanding === 0) resolve();
+    });
+    const started = await flushAll(state, perThread, 0);
+    p.meter.finish();
+    if (dead !== null) throw deadError(dead);
+    const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
+    if (first !== undefined) throw errorFromThread(first.error, undefined);
+    return { rows: plan.rows, states: state.merger.result(perThread ? started : plan.segments.length) };
+  };
+
   return {
     threads,
     async run(p) {
       if (dead !== null) throw deadError(dead);
-      const state: PassState = { merger: new SegmentMerger(p.folders), errors: [], wheres: new Map(), firstBatch: [0], flushed: 0, onFlushed: null };
+      const state: PassState = { merger: new SegmentMerger(p.folders), errors: [], wheres: new Map(), firstBatch: [0], flushed: 0, onFlushed: null, onRead: null };
+      const plan = await planArrowRead(p.source, p.batchSize, p.segmentRows);
       current = state;
       try {
         job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged }, names: p.folders.map((f) => f.name) };
         for (const worker of workers) sendJob(worker);
+        if (plan !== null && plan.segments.length > 1) return await runPlanned(p, plan, state);
         const perThread = p.job.pending !== null;
         // Segment 0 is folded here while it is read (an input of one segment starts no thread); segment s ≥ 1 goes to lane (s − 1) mod N.
         const local = new SegmentFold(p.folders);
@@ -222,14 +285,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
         }
         if (perThread) state.merger.add(0, local.end().states);
         // Every thread handles what it was sent; then the lowest failing batch is the error, as in one thread.
-        const started = workers.length;
-        await new Promise<void>((resolve) => {
-          state.onFlushed = () => {
-            if (state.flushed === started || dead !== null) resolve();
-          };
-          workers.forEach((worker, lane) => worker.postMessage({ kind: 'flush', segment: perThread ? lane + 1 : null } satisfies ToWorker));
-          state.onFlushed();
-        });
+        const started = await flushAll(state, perThread, 1);
         p.meter.finish();
         if (dead !== null) throw deadError(dead);
         const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);

@@ -5,7 +5,7 @@
  * its footer, a batch whose buffers do not fit its rows are refused, never read short.
  */
 import { open, stat } from 'node:fs/promises';
-import { RecordBatchReader, Type, type RecordBatch, type Table, type Vector } from 'apache-arrow';
+import { RecordBatchReader, Type, type DataType, type RecordBatch, type Schema, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { closestText } from '../../core/closest-names.js';
 import { checkArrowIpc } from './arrow-ipc-check.js';
@@ -42,7 +42,7 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
   const range = options.recordBatches;
   if (range !== undefined && !(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.end >= range.start))
     throw new InputError(`record batch range ${range.start}..${range.end} is not a range of whole numbers from 0`, { file });
-  return {
+  const source: EvalSource = {
     name: file,
     reReadable: true,
     async scan(batchSize, onBatch) {
@@ -63,17 +63,7 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
         } catch (err) {
           throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
         }
-        const names = reader.schema.fields.map((f) => f.name);
-        const wanted = options.columns ?? names;
-        for (const c of wanted) {
-          if (!names.includes(c)) throw new InputError(`no column '${c}'; ${closestText(names, c)}`, { file });
-          const type = reader.schema.fields[names.indexOf(c)]?.type;
-          if (type === undefined || !READABLE_TYPES.has(type.typeId)) {
-            throw new InputError(`column '${c}' has type ${type === undefined ? 'none' : Type[type.typeId]}; fuseflow reads numbers, booleans, strings and dictionaries of them`, {
-              file,
-            });
-          }
-        }
+        const wanted = readableColumns(reader.schema, options.columns, file);
         let row = 0;
         let k = 0;
         const iterator = reader[Symbol.asyncIterator]();
@@ -112,6 +102,46 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
       }
     },
   };
+  arrowFiles.set(source, { file, ...(options.columns === undefined ? {} : { columns: options.columns }), ...(range === undefined ? {} : { recordBatches: range }) });
+  return source;
+}
+
+/** What an {@link arrowSource} reads: its file, columns and record batch range. */
+export interface ArrowFileRef {
+  readonly file: string;
+  readonly columns?: readonly string[];
+  readonly recordBatches?: { readonly start: number; readonly end: number };
+}
+
+const arrowFiles = new WeakMap<EvalSource, ArrowFileRef>();
+
+/**
+ * The file, columns and record batches `source` reads when it is an {@link arrowSource} itself
+ * (not a source wrapping one): what lets parallel evaluation have worker threads read the file's
+ * record batches themselves.
+ */
+export function arrowFileOf(source: EvalSource): ArrowFileRef | undefined {
+  return arrowFiles.get(source);
+}
+
+/**
+ * The columns to read from a file of schema `schema`: `columns`, or every column.
+ * @throws InputError naming the file for an absent column (with the closest names) or one of a
+ *   type fuseflow does not read.
+ */
+export function readableColumns(schema: Schema, columns: readonly string[] | undefined, file: string): readonly string[] {
+  const names = schema.fields.map((f) => f.name);
+  const wanted = columns ?? names;
+  for (const c of wanted) {
+    if (!names.includes(c)) throw new InputError(`no column '${c}'; ${closestText(names, c)}`, { file });
+    const type = schema.fields[names.indexOf(c)]?.type as DataType | undefined;
+    if (type === undefined || !READABLE_TYPES.has(type.typeId)) {
+      throw new InputError(`column '${c}' has type ${type === undefined ? 'none' : Type[type.typeId]}; fuseflow reads numbers, booleans, strings and dictionaries of them`, {
+        file,
+      });
+    }
+  }
+  return wanted;
 }
 
 /**
@@ -143,7 +173,8 @@ export function arrowTableSource(table: Table, options: { readonly name?: string
   };
 }
 
-function batchColumns(batch: RecordBatch, names: readonly string[]): Record<string, ArrayLike<unknown>> {
+/** The columns `names` of an Arrow record batch as evaluate's columns (see {@link arrowSource}). */
+export function batchColumns(batch: RecordBatch, names: readonly string[]): Record<string, ArrayLike<unknown>> {
   const out: Record<string, ArrayLike<unknown>> = {};
   for (const name of names) {
     const vector = batch.getChild(name);

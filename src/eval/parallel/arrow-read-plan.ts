@@ -1,0 +1,178 @@
+/**
+ * Parallel evaluation of an Arrow IPC file without the main thread reading it: the main thread
+ * only plans segments (ranges of record batches, from the file's checked structure), and each
+ * worker thread reads its segments' record batches itself (random access through the file's
+ * footer) and folds them. The segments are exactly those the main thread's own read would cut
+ * (the same batches of at most `batchSize` rows, a segment closing after the batch that brings
+ * its rows to `segmentRows`), so states are grouped and merged as in one thread: the same bits
+ * for any thread count.
+ */
+import { open, stat } from 'node:fs/promises';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { InputError } from '../../core/errors.js';
+import { arrowFileOf, batchColumns, readableColumns } from '../sources/arrow-source.js';
+import { checkArrowIpc } from '../sources/arrow-ipc-check.js';
+import type { EvalSource, SourceBatch } from '../sources/eval-source.js';
+import { sliceColumns } from '../sources/eval-source.js';
+
+/** Rows `start` to `end - 1` of record batch `batch` (which declares `rows` rows and starts at file row `firstRow`). */
+export interface BatchRange {
+  readonly batch: number;
+  readonly rows: number;
+  readonly firstRow: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One segment to read: record batch ranges of one file, in order. */
+export interface ReadSegment {
+  readonly file: string;
+  readonly columns: readonly string[];
+  readonly ranges: readonly BatchRange[];
+  readonly rows: number;
+}
+
+/** The segments of one read of a file. */
+export interface ReadPlan {
+  readonly segments: readonly ReadSegment[];
+  readonly rows: number;
+}
+
+/**
+ * Plans `source`'s segments for worker threads that read the file themselves, or returns null
+ * when `source` is not a plain Arrow IPC *file* source (a stream has no index to seek by; other
+ * sources are read by the main thread).
+ * @throws InputError naming the file when it cannot be opened, is structurally corrupt, or lacks
+ *   a requested column (as {@link arrowSource}'s own read would).
+ */
+export async function planArrowRead(source: EvalSource, batchSize: number, segmentRows: number): Promise<ReadPlan | null> {
+  const ref = arrowFileOf(source);
+  if (ref === undefined) return null;
+  const { file } = ref;
+  // Anything but a readable regular file is left to the source's own read (and its messages); a FIFO must not be opened here.
+  const info = await stat(file).catch(() => null);
+  if (info === null || !info.isFile()) return null;
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return null;
+  let columns: readonly string[];
+  let layout: Awaited<ReturnType<typeof checkArrowIpc>>;
+  try {
+    layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
+    if (layout.format !== 'file') return null;
+    let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+    try {
+      reader = await RecordBatchReader.from(handle);
+      await reader.open();
+    } catch (err) {
+      throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
+    }
+    columns = readableColumns(reader.schema, ref.columns, file);
+  } finally {
+    await handle.close();
+  }
+  const range = ref.recordBatches ?? { start: 0, end: layout.batches.length };
+  if (range.end > layout.batches.length)
+    throw new InputError(`has ${layout.batches.length} record batches; batches ${range.start} to ${range.end - 1} were asked for (did the file change?)`, { file });
+  const segments: ReadSegment[] = [];
+  let ranges: BatchRange[] = [];
+  let segRows = 0;
+  let total = 0;
+  let firstRow = 0;
+  const close = (): void => {
+    segments.push({ file, columns, ranges, rows: segRows });
+    ranges = [];
+    segRows = 0;
+  };
+  layout.batches.forEach(({ rows }, k) => {
+    const first = firstRow;
+    firstRow += rows;
+    if (k < range.start || k >= range.end) return;
+    // The pieces emitSliced cuts: [0, b), [b, 2b), …; a segment closes after the piece that fills it.
+    let start = 0;
+    for (let at = 0; at < rows; at += batchSize) {
+      const end = Math.min(rows, at + batchSize);
+      segRows += end - at;
+      total += end - at;
+      if (segRows >= segmentRows) {
+        ranges.push({ batch: k, rows, firstRow: first, start, end });
+        start = end;
+        close();
+      }
+    }
+    if (start < rows) ranges.push({ batch: k, rows, firstRow: first, start, end: rows });
+  });
+  if (segRows > 0) close();
+  return { segments, rows: total };
+}
+
+/** An open Arrow file read by record batch index. */
+interface OpenFile {
+  close(): Promise<void>;
+  read(k: number): Promise<RecordBatch | null>;
+}
+
+/** Reads record batches of Arrow files by index, one open reader per file (worker side). */
+export class BatchReader {
+  readonly #open = new Map<string, Promise<OpenFile>>();
+
+  /**
+   * Calls `onBatch` with the batches (at most `batchSize` rows) of `segment`, in order.
+   * @throws InputError naming the file when a record batch cannot be read or holds another row
+   *   count than the plan (the file changed).
+   */
+  async read(segment: ReadSegment, batchSize: number, onBatch: (batch: SourceBatch) => void): Promise<void> {
+    const { file } = segment;
+    const reader = await this.#reader(file);
+    for (const r of segment.ranges) {
+      let batch;
+      try {
+        batch = await reader.read(r.batch);
+      } catch (err) {
+        throw new InputError(`corrupt Arrow record batch ${r.batch}: ${err instanceof Error ? err.message : String(err)}`, { file });
+      }
+      if (batch === null || batch.numRows !== r.rows)
+        throw new InputError(`record batch ${r.batch}: read ${batch?.numRows ?? 'no'} rows where the file declared ${r.rows} (did the file change?)`, { file });
+      let columns;
+      try {
+        columns = batchColumns(batch, segment.columns);
+      } catch (err) {
+        throw new InputError(`corrupt Arrow record batch ${r.batch}: ${err instanceof Error ? err.message : String(err)}`, { file });
+      }
+      for (let at = r.start; at < r.end; at += batchSize) {
+        const end = Math.min(r.end, at + batchSize);
+        const first = r.firstRow + at;
+        const piece = at === 0 && end === r.rows ? columns : sliceColumns(columns, at, end);
+        onBatch({ columns: piece, length: end - at, where: (i) => ({ file, row: first + i }) });
+      }
+    }
+  }
+
+  #reader(file: string): Promise<OpenFile> {
+    let r = this.#open.get(file);
+    if (r === undefined) {
+      r = (async () => {
+        const handle = await open(file, 'r').catch((err: unknown) => {
+          throw new InputError(`cannot open: ${err instanceof Error ? err.message : String(err)}`, { file });
+        });
+        try {
+          const reader = await RecordBatchReader.from(handle);
+          await reader.open();
+          if (!reader.isFile()) throw new Error('not an Arrow IPC file (no footer)');
+          return { close: () => handle.close(), read: async (k: number) => (await reader.readRecordBatch(k)) ?? null };
+        } catch (err) {
+          await handle.close();
+          throw new InputError(`not an Arrow IPC file: ${err instanceof Error ? err.message : String(err)}`, { file });
+        }
+      })();
+      this.#open.set(file, r);
+    }
+    return r;
+  }
+
+  /** Closes every open file. */
+  async close(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(all.map((p) => p.then((r) => r.close()).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Parallel evaluation of an Arrow IPC file whose record batches the worker threads read
+ * themselves (src/eval/parallel/arrow-read-plan.ts): the planned segments are the ones the main
+ * thread's own read cuts, results are the same bits for 1 (main thread reads), 3 and 8 threads
+ * (workers read), and a bad row is reported by file and row as in one thread.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeData, RecordBatch, Struct, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Rng } from '../../../src/core/rng.js';
+import { InputError } from '../../../src/core/errors.js';
+import { evaluate, type EvaluateResult } from '../../../src/eval/evaluate.js';
+import type { MetricsRecipe } from '../../../src/eval/parallel/metrics-recipe.js';
+import { planArrowRead } from '../../../src/eval/parallel/arrow-read-plan.js';
+import { arrowSource } from '../../../src/eval/sources/arrow-source.js';
+import { csvSource } from '../../../src/eval/sources/csv-source.js';
+import { tempFolder } from '../../temp-folder.js';
+
+const MODULE = new URL('./metric-sets.ts', import.meta.url).href;
+const recipe = (exportName: string, args: readonly unknown[] = []): MetricsRecipe => ({ module: MODULE, exportName, args });
+const { write } = tempFolder('fuseflow-arrow-read-threads-');
+
+/** Rows of the columns `everyFamily` reads, written as record batches of `sizes` rows. */
+function arrowFile(name: string, sizes: readonly number[], edit?: (p: Float32Array) => void): string {
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const rng = Rng.fromParts([2026, 'arrow-read-threads']);
+  const p = new Float32Array(n);
+  const y = new Int8Array(n);
+  const v = new Float64Array(n);
+  const w = new Float64Array(n);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  const c = new Float64Array(n);
+  const k: string[] = [];
+  const g: string[] = [];
+  const id: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = rng.next() < 0.3 ? 1 : 0;
+    y[i] = t;
+    p[i] = Math.min(1, 0.6 * rng.next() + 0.4 * t * rng.next());
+    w[i] = rng.next() * 10 - 5;
+    v[i] = (w[i] as number) + rng.next() - 0.5;
+    const raw = [rng.next(), rng.next(), rng.next()];
+    const cls = Math.floor(rng.next() * 3);
+    raw[cls] = (raw[cls] as number) + 0.5;
+    const sum = raw.reduce((s, x) => s + x, 0);
+    a[i] = (raw[0] as number) / sum;
+    b[i] = (raw[1] as number) / sum;
+    c[i] = (raw[2] as number) / sum;
+    k.push(['a', 'b', 'c'][cls] as string);
+    g.push(`g${i % 5}`);
+    id.push(`s${i}`);
+  }
+  edit?.(p);
+  const full = tableFromArrays({ p, y, v, w, a, b, c, k, g, id });
+  const batches = [];
+  let at = 0;
+  for (const size of sizes) {
+    const part = full.slice(at, at + size).batches;
+    batches.push(
+      ...(size === 0
+        ? [
+            new RecordBatch(
+              full.schema,
+              makeData({ type: new Struct(full.schema.fields), length: 0, nullCount: 0, children: (full.batches[0] as RecordBatch).data.children.map((d) => d.slice(0, 0)) }),
+            ),
+          ]
+        : part),
+    );
+    at += size;
+  }
+  return write(name, tableToIPC(new Table(batches), 'file'));
+}
+
+/** JSON with typed arrays as arrays and -0 kept apart from 0. */
+function exactJson(r: EvaluateResult): string {
+  return JSON.stringify({ metrics: r.metrics, status: r.status, rows: r.rows, passes: r.passes }, (_k, v: unknown) => {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+    if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v);
+    return v;
+  });
+}
+
+describe('worker threads reading an Arrow file themselves', () => {
+  it("plans the segments the main thread's read cuts: batches of at most batchSize rows per record batch, a segment closing after the batch that fills it", async () => {
+    const file = arrowFile('plan.arrow', [1300, 0, 700, 2500]);
+    // Pieces: [0,500) [500,1000) [1000,1300) | [0,500) [500,700) | [0,500) … [2000,2500); segments of >= 1200 rows.
+    const plan = await planArrowRead(arrowSource(file), 500, 1200);
+    expect(plan?.rows).toBe(4500);
+    const ranges = plan?.segments.map((s) => [s.rows, s.ranges.map((r) => [r.batch, r.firstRow, r.start, r.end])]);
+    expect(ranges).toEqual([
+      [1300, [[0, 0, 0, 1300]]],
+      [
+        1200,
+        [
+          [2, 1300, 0, 700],
+          [3, 2000, 0, 500],
+        ],
+      ],
+      [1500, [[3, 2000, 500, 2000]]],
+      [500, [[3, 2000, 2000, 2500]]],
+    ]);
+    // Record batches 2..3 only (a shard's share).
+    const part = await planArrowRead(arrowSource(file, { recordBatches: { start: 2, end: 4 } }), 1000, 1 << 22);
+    expect(part?.segments.map((s) => s.ranges.map((r) => [r.batch, r.firstRow, r.start, r.end]))).toEqual([
+      [
+        [2, 1300, 0, 700],
+        [3, 2000, 0, 2500],
+      ],
+    ]);
+    // Other sources are read by the main thread.
+    expect(await planArrowRead(csvSource(write('x.csv', 'p,y\n0.5,1\n')), 500, 1200)).toBeNull();
+  });
+
+  it('gives the same JSON for 1, 3 and 8 threads on every metric family, CIs and refinement passes included', async () => {
+    const file = arrowFile('family.arrow', [1300, 2048, 700, 5000, 4000, 6952]);
+    const runs: string[] = [];
+    for (const threads of [1, 3, 8]) {
+      const r = await evaluate({ data: file, metrics: recipe('everyFamily', [20]), threads, batchSize: 500, segmentRows: 2000 });
+      expect(r.rows).toBe(20_000);
+      expect(r.passes).toBeGreaterThan(1); // the AUC histogram was refined (a pass the workers read too)
+      runs.push(exactJson(r));
+    }
+    for (const run of runs.slice(1)) expect(run).toBe(runs[0]);
+  }, 120_000);
+
+  it('reports the first bad row by file and row, as in one thread, whatever the thread count', async () => {
+    const file = arrowFile('bad.arrow', [1000, 1000, 1000, 2000], (p) => {
+      for (const [i, x] of p.entries()) if (x > 0.99) p[i] = 0.5;
+      p[3100] = 0.999;
+      p[1200] = 0.998;
+    });
+    const messages: string[] = [];
+    for (const threads of [1, 2, 3]) {
+      const err = await evaluate({ data: file, metrics: recipe('failingAbove', [0.99]), threads, batchSize: 100, segmentRows: 1000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      messages.push((err as Error).message);
+    }
+    expect(messages[0]).toContain(`score 0.9980000257492065 above 0.99 (input: ${file} row 1200)`);
+    expect(new Set(messages).size).toBe(1);
+  }, 60_000);
+
+  it('names a missing column as the main thread does', async () => {
+    const file = arrowFile('cols.arrow', [300, 300]);
+    const err = await evaluate({ data: arrowSource(file, { columns: ['p', 'nope'] }), metrics: recipe('everyFamily', [5]), threads: 2, batchSize: 100, segmentRows: 200 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/no column 'nope'/);
+  }, 60_000);
+});
