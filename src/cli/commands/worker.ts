@@ -10,6 +10,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { shellLine } from '../emit/shell-words.js';
 import { checkJob, type CheckedJob } from '../queue/job-line.js';
@@ -100,7 +101,7 @@ function parseWorkerArgs(args: readonly string[]): WorkerArgs {
     queue,
     prefix: checkPrefix(values.get('--prefix') ?? 'fuseflow'),
     concurrency,
-    allowModules: allowModules.map((m) => (m.startsWith('/') ? m : `${process.cwd()}/${m}`)),
+    allowModules: allowModules.map((m) => resolve(m)),
     lockMs: int('--lock-ms', 30_000, 1000),
     maxStalled: int('--max-stalled', 2, 0),
     once,

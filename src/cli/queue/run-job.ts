@@ -75,12 +75,14 @@ export function startJob(job: CheckedJob, allowModules: readonly string[], onStd
   });
   child.stdin.on('error', () => undefined); // the child may exit before reading anything
   const done = new Promise<JobOutcome>((resolveDone) => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void =>
+      resolveDone({ code, signal, stdout: Buffer.concat(out).toString(), truncated, stderrTail: err, seconds: (performance.now() - started) / 1000 });
+    // A process that could not start reports 'error' and may never 'close': end the job as failed.
     child.on('error', (e) => {
       err += `\ncannot start ${process.execPath}: ${e.message}`;
+      if (child.pid === undefined) finish(127, null);
     });
-    child.on('close', (code, signal) =>
-      resolveDone({ code, signal, stdout: Buffer.concat(out).toString(), truncated, stderrTail: err, seconds: (performance.now() - started) / 1000 }),
-    );
+    child.on('close', finish);
   });
   return { child, done };
 }
