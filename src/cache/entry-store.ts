@@ -7,7 +7,6 @@
  * Sample ids are never used as file names: LMDB keys are SHA-256 digests of the ids, and the
  * ids themselves are stored as data, so '/', '..', spaces and any unicode are safe.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { FuseflowError, InputError } from '../core/errors.js';
@@ -19,9 +18,10 @@ import type { ComputedEntry } from './fill-worker.js';
 import { copyAndHash } from './lane-hash.js';
 import { checkLmdbFile } from './lmdb-check.js';
 import { decodePayload } from './payload-codec.js';
+import { sha256Hex } from './sha256.js';
 
 /** The LMDB key of an initial id's entry. */
-export const idKey = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
+export const idKey = (id: string): string => sha256Hex(id);
 const payloadKey = (entryKey: string, ordinal: number): string => `${entryKey}:${ordinal}`;
 
 /** The LMDB key (in the `payloads` database) of output `ordinal` of `initialId`, for tools that read payloads raw. */

@@ -10,9 +10,9 @@
  * and the cache runs each computation inside `withFileReads` — on worker threads, in-thread, and
  * around a dataset's own `compute` alike, ops inside meta ops included.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { sha256File, sha256Hex } from './sha256.js';
 
 /** One input as recorded in a cache entry. */
 export interface FileIdentity {
@@ -26,35 +26,19 @@ export interface FileIdentity {
 
 const memo = new Map<string, { readonly size: number; readonly mtimeMs: number; readonly ino: number; readonly sha256: string }>();
 
-function hashFile(path: string): string {
-  const h = createHash('sha256');
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest('hex');
-}
-
 function fileIdentity(path: string, st: Stats): FileIdentity {
   const known = memo.get(path);
   if (known !== undefined && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) {
     return { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, sha256: known.sha256 };
   }
-  const sha256 = hashFile(path);
+  const sha256 = sha256File(path);
   memo.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256 });
   return { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, sha256 };
 }
 
 function folderIdentity(path: string, st: Stats): FileIdentity {
   const names = readdirSync(path).sort();
-  return { path, kind: 'folder', size: names.length, mtimeMs: st.mtimeMs, sha256: createHash('sha256').update(JSON.stringify(names)).digest('hex') };
+  return { path, kind: 'folder', size: names.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(JSON.stringify(names)) };
 }
 
 /**

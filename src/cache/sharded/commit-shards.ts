@@ -12,7 +12,8 @@ import { CACHE_FILES } from '../cache-files.js';
 import { buildManifest, readManifest, writeManifest } from '../manifest.js';
 import { manifestEntries, type ManifestEntry } from './manifest-entries.js';
 import { shardName, shardOfId } from './shard-assign.js';
-import { readCommitRecord, readPlan, readShardRecord, sha256Of, shardFilesProblem, shardFolder, SHARDED_FILES, type CommitRecord, type ShardPlan } from './shard-files.js';
+import { readCommitRecord, readPlan, readShardRecord, shardFilesProblem, shardFolder, SHARDED_FILES, type CommitRecord, type ShardPlan } from './shard-files.js';
+import { sha256Hex } from '../sha256.js';
 
 /** What {@link commitShards} did. */
 export interface CommitReport {
@@ -60,7 +61,7 @@ function readShard(dir: string, plan: ShardPlan, index: number): { entries: Mani
   if (record === undefined) return undefined;
   const problem = shardFilesProblem(folder, record, false);
   if (problem !== undefined) return { problem };
-  const digest = sha256Of(readFileSync(join(folder, SHARDED_FILES.record)));
+  const digest = sha256Hex(readFileSync(join(folder, SHARDED_FILES.record)));
   if (record.entries === 0) return { entries: [], digest, count: 0 };
   const path = join(folder, CACHE_FILES.manifest);
   let entries: ManifestEntry[];

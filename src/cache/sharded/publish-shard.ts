@@ -38,12 +38,7 @@ function writeNewFile(file: string, text: string, sync: boolean): void {
 }
 
 /** What to publish: the shard, its counts, and the local cache folder holding its files (none for an empty shard). */
-export interface ShardToPublish {
-  readonly key: string;
-  readonly index: number;
-  readonly shards: number;
-  readonly entries: number;
-  readonly outputs: number;
+export interface ShardToPublish extends Pick<ShardRecord, 'key' | 'index' | 'shards' | 'entries' | 'outputs'> {
   /** Local cache folder with `cache.mdb` and the manifest; undefined for a shard without ids. */
   readonly localFolder: string | undefined;
 }

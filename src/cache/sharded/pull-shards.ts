@@ -16,7 +16,8 @@ import { readManifest } from '../manifest.js';
 import { requirePlan } from './commit-shards.js';
 import { requireCommitted } from './sharded-store.js';
 import { shardName } from './shard-assign.js';
-import { copyFileHashed, readShardRecord, sha256Of, shardFolder, SHARDED_FILES } from './shard-files.js';
+import { copyFileHashed, readShardRecord, shardFolder, SHARDED_FILES } from './shard-files.js';
+import { sha256Hex } from '../sha256.js';
 
 /** What {@link pullShards} did. */
 export interface PullReport {
@@ -81,7 +82,7 @@ export function pullShards(from: string, to: string): PullReport {
       const recordFile = join(from, SHARDED_FILES.record);
       copy(recordFile, join(into, SHARDED_FILES.record), commit.records[i]);
       const record = readShardRecord(from, { key: plan.key, index: i, shards: plan.shards });
-      if (record === undefined || sha256Of(readFileSync(join(into, SHARDED_FILES.record))) !== commit.records[i]) {
+      if (record === undefined || sha256Hex(readFileSync(join(into, SHARDED_FILES.record))) !== commit.records[i]) {
         throw new InputError(`shard ${shardName(i, plan.shards)} changed after the commit; commit again`, { file: recordFile });
       }
       for (const f of record.files) copy(join(from, f.name), join(into, f.name), f.sha256);

@@ -5,8 +5,8 @@
  * without a table, and shards come out about equal in size (uneven volumes are balanced by using
  * many more shards than nodes and letting the scheduler hand them out).
  */
-import * as crypto from 'node:crypto';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { sha256Hex } from '../sha256.js';
 import { scanIds, type SampleIds } from '../../streams/id-column.js';
 
 /** Most shards a sharded cache may have (shard folder names have five digits). */
@@ -30,12 +30,6 @@ export function checkShards(shards: number, index?: number): void {
 export function shardOfId(initialId: string, shards: number): number {
   return Number.parseInt(sha256Hex(initialId).slice(0, 12), 16) % shards;
 }
-
-/** Hex SHA-256 of a string's UTF-8 bytes: the one-shot `crypto.hash` (Node ≥ 20.12, about twice as fast per id) when there is one. */
-const sha256Hex: (text: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * The ids of shard `index` among `shards`, unique and sorted (by UTF-16 code units, the order of

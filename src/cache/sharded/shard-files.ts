@@ -23,6 +23,7 @@ import { InputError } from '../../core/errors.js';
 import { outputErrorOf } from '../../core/safe-fs.js';
 import type { CacheMarker } from '../cache-marker.js';
 import { CACHE_FILES } from '../cache-files.js';
+import { sha256File } from '../sha256.js';
 import { shardName } from './shard-assign.js';
 
 /** File and folder names of a sharded cache. */
@@ -77,9 +78,6 @@ export const shardFolder = (dir: string, index: number, shards: number): string 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-
-/** SHA-256 (hex) of a string or bytes. */
-export const sha256Of = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Reads and parses a JSON file; undefined when it does not exist. */
 function readJson(file: string): unknown {
@@ -169,29 +167,13 @@ export function shardFilesProblem(folder: string, record: ShardRecord, hash: boo
       return `${path} is missing`;
     }
     if (size !== f.bytes) return `${path} has ${size} bytes, its shard record says ${f.bytes}`;
-    if (hash && hashFile(path) !== f.sha256) return `${path} does not match its SHA-256 in ${SHARDED_FILES.record} (damaged)`;
+    if (hash && sha256File(path) !== f.sha256) return `${path} does not match its SHA-256 in ${SHARDED_FILES.record} (damaged)`;
   }
   return undefined;
 }
 
+/** Bytes copied at a time by {@link copyFileHashed}. */
 const CHUNK = 4 * 2 ** 20;
-
-/** SHA-256 of a file, read in 4 MiB chunks. */
-export function hashFile(path: string): string {
-  const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  const fd = openSync(path, 'r');
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
-}
 
 /**
  * Copies `src` to the new file `dest` (created exclusively, never through a link) in 4 MiB chunks,

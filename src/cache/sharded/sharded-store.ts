@@ -13,7 +13,8 @@ import type { CacheEntry } from '../cache-entry.js';
 import { CACHE_FILES } from '../cache-files.js';
 import { EntryStore, type EntryStoreView } from '../entry-store.js';
 import { shardName, shardOfId } from './shard-assign.js';
-import { readCommitRecord, readShardRecord, sha256Of, shardFilesProblem, shardFolder, SHARDED_FILES, type CommitRecord, type ShardPlan } from './shard-files.js';
+import { readCommitRecord, readShardRecord, shardFilesProblem, shardFolder, SHARDED_FILES, type CommitRecord, type ShardPlan } from './shard-files.js';
+import { sha256Hex } from '../sha256.js';
 
 /** Default bound on open shard environments. */
 export const MAX_OPEN_SHARDS = 64;
@@ -63,7 +64,7 @@ export class ShardedEntryStore implements EntryStoreView {
     const record = readShardRecord(dir, { key: this.plan.key, index, shards: this.plan.shards });
     let digest = '';
     try {
-      digest = sha256Of(readFileSync(recordFile));
+      digest = sha256Hex(readFileSync(recordFile));
     } catch {
       // reported below
     }
