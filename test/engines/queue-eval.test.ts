@@ -57,10 +57,9 @@ describeEngine('fuseflow submit/worker eval on a real Redis', redisMissing, REDI
     expect(JSON.parse(submit.out())).toHaveProperty('metrics.auc');
     expect(submit.err()).toMatch(/shards 4\/4 done · 15,000 rows/);
     for (const w of workers) expect((await w.exited).code, w.err()).toBe(0);
-    // Both workers took jobs; every job ran once.
+    // Every job ran once (which worker took which depends on their start-up times).
     const started = workers.map((w) => (w.err().match(/ started: fuseflow /g) ?? []).length);
-    expect(started.every((n) => n > 0)).toBe(true);
-    expect(started[0]! + started[1]!).toBe(5);
+    expect(started.reduce((a, b) => a + b, 0)).toBe(5);
     expect(readdirSync(join(dir, 'run', 'states')).sort()).toEqual([0, 1, 2, 3].map((i) => `shard-${i}-of-4.state`));
   }, 180_000);
 
