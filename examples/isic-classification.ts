@@ -21,22 +21,20 @@
  * Without `--root` it writes a small synthetic replica in the published layout and runs on that.
  * The defaults are sized for a quick CPU run; FuseMedML trains at 300×300 for many epochs on a GPU.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSampleCache } from '../src/cache/open-cache.js';
 import { getKey, type Sample } from '../src/core/sample.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { isic } from '../src/datasets/isic/isic.js';
+import { readBuildSamples } from '../src/datasets/common/build-cache.js';
 import { bootstrapCi } from '../src/eval/ci/bootstrap-ci.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { accuracy } from '../src/eval/metrics/accuracy.js';
 import { auc } from '../src/eval/metrics/auc.js';
 import { arrowSource } from '../src/eval/sources/arrow-source.js';
-import { closeIoPool } from '../src/ops/image/io/io-pool.js';
-import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
+import { pipelineSpec } from '../src/ops/pipeline.js';
 import { batch } from '../src/streams/batch.js';
 import { dataset } from '../src/streams/dataset.js';
 import { useBackend } from '../src/trainer/backend.js';
@@ -121,19 +119,7 @@ export async function runIsicClassification(log: (line: string) => void, options
 
   // 1–2. the builder and its static stage through the LMDB cache
   const build = isic({ root, size: [px, px], folds: options.folds ?? 4, seed });
-  const staticPipeline = pipeline(build.staticPipeline, { name: 'isic-static' });
-  const salt = createHash('sha256');
-  for (const f of build.files) salt.update(readFileSync(f));
-  const cache = openSampleCache({ dir: join(options.outDir, 'cache'), pipeline: staticPipeline, salt: salt.digest('hex'), audit: false });
-  const cacheHit = build.ids.every((id) => cache.has(id));
-  const byId = new Map<string, Sample>();
-  try {
-    const cached = dataset({ ids: build.ids, staticPipeline, store: cache });
-    for (const id of build.ids) byId.set(id, await cached.get(id));
-  } finally {
-    await closeIoPool();
-    await cache.close();
-  }
+  const { samples: byId, cacheHit } = await readBuildSamples(build, { dir: join(options.outDir, 'cache'), name: 'isic-static' });
   const validIds = [...(build.folds[0] ?? [])];
   const held = new Set(validIds);
   const trainIds = build.ids.filter((id) => !held.has(id));

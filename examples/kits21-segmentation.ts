@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { createImage, type Image } from '../src/core/image.js';
 import { getKey, type Sample } from '../src/core/sample.js';
 import type { Tensor } from '../src/core/tensor.js';
-import { openSampleCache } from '../src/cache/open-cache.js';
+import { openBuildCache } from '../src/datasets/common/build-cache.js';
 import { kits21 } from '../src/datasets/kits21/index.js';
 import { evaluateLabelFiles } from '../src/eval/segmentation/evaluate-label-files.js';
 import { toTensor } from '../src/ops/cast/to-tensor.js';
 import { closeIoPool } from '../src/ops/image/io/io-pool.js';
 import { writeImageLocal } from '../src/ops/image/io/write-image-local.js';
-import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
+import { pipelineSpec } from '../src/ops/pipeline.js';
 import { batch } from '../src/streams/batch.js';
 import { dataset } from '../src/streams/dataset.js';
 import { useBackend } from '../src/trainer/backend.js';
@@ -148,8 +148,8 @@ export async function kits21Example(options: Kits21ExampleOptions): Promise<Kits
   );
 
   // 1. static pipeline through the cache; the dynamic pipeline (the builder's augmentation, then tensors) on worker threads
-  const staticPipeline = pipeline(k.staticPipeline, { name: 'static' });
-  const cache = openSampleCache({ dir: join(options.outDir, 'cache'), pipeline: staticPipeline, audit: false });
+  // (salted with kits.json's bytes: its clinical fields are in the samples)
+  const { staticPipeline, cache } = openBuildCache(k, { dir: join(options.outDir, 'cache'), name: 'static' });
   const cacheHit = k.ids.every((id) => cache.has(id));
   const dynamicOps = [...k.dynamicPipeline, toTensor({ keys: [IMG], dtype: 'float32' }), toTensor({ keys: [SEG], dtype: 'int32' })];
   const spec = pipelineSpec(dataset({ ids: train, dynamicPipeline: dynamicOps }).dynamicPipeline);

@@ -23,18 +23,16 @@
  * The defaults here are sized for a quick run (small boxes, few epochs); for a real baseline use
  * FuseMedML's sizes (`size: [256, 256, 80]`, ~150 epochs) on a GPU backend.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSampleCache } from '../src/cache/open-cache.js';
 import type { Sample } from '../src/core/sample.js';
 import { knight } from '../src/datasets/knight/knight.js';
+import { readBuildSamples } from '../src/datasets/common/build-cache.js';
 import { accuracy } from '../src/eval/metrics/accuracy.js';
 import { auc } from '../src/eval/metrics/auc.js';
-import { closeIoPool } from '../src/ops/image/io/io-pool.js';
-import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
+import { pipelineSpec } from '../src/ops/pipeline.js';
 import { batch } from '../src/streams/batch.js';
 import { dataset } from '../src/streams/dataset.js';
 import { Rng } from '../src/core/rng.js';
@@ -124,19 +122,7 @@ export async function runKnightMultimodal(log: (line: string) => void, options: 
   const build = knight({ root: options.root, spacing: options.spacing ?? [1.6, 1.6, 4], size: options.size ?? [32, 32, 8], folds: k, seed, balance: ['label', 'sex'], foldFile });
   const plan = build.foldPlan as FoldPlan;
   // and its static stage through the LMDB cache
-  const staticPipeline = pipeline(build.staticPipeline, { name: 'knight-static' });
-  // the clinical file's bytes key the cache (the CT files are recorded per entry by the cache itself)
-  const salt = createHash('sha256').update(readFileSync(build.clinicalFile)).digest('hex');
-  const cache = openSampleCache({ dir: join(options.outDir, 'cache'), pipeline: staticPipeline, salt, audit: false });
-  const cacheHit = build.ids.every((id) => cache.has(id));
-  const byId = new Map<string, Sample>();
-  try {
-    const cached = dataset({ ids: build.ids, staticPipeline, store: cache });
-    for (const id of build.ids) byId.set(id, await cached.get(id));
-  } finally {
-    await closeIoPool();
-    await cache.close();
-  }
+  const { samples: byId, cacheHit } = await readBuildSamples(build, { dir: join(options.outDir, 'cache'), name: 'knight-static' });
   const first = byId.get(build.ids[0] as string) as Sample;
   const imgShape = [...((first['data'] as Record<string, Record<string, { shape: number[] }>>)['input']?.['img']?.shape ?? [])];
   log(

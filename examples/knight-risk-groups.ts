@@ -24,24 +24,22 @@
  *   npx tsx examples/knight-risk-groups.ts --root /data/KNIGHT/knight/data [--out DIR] [--epochs N] [--size 64,64,16] [--spacing 3.2,3.2,10]
  * Without `--root` it writes a small synthetic replica in the published layout and runs on that.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
-import { openSampleCache } from '../src/cache/open-cache.js';
 import { writeFileAtomic } from '../src/core/safe-fs.js';
 import { getKey, type Sample } from '../src/core/sample.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { knight } from '../src/datasets/knight/knight.js';
+import { readBuildSamples } from '../src/datasets/common/build-cache.js';
 import { bootstrapCi } from '../src/eval/ci/bootstrap-ci.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { accuracy } from '../src/eval/metrics/accuracy.js';
 import { auc } from '../src/eval/metrics/auc.js';
 import { oneVsRest } from '../src/eval/metrics/one-vs-rest.js';
-import { closeIoPool } from '../src/ops/image/io/io-pool.js';
-import { pipeline, pipelineSpec } from '../src/ops/pipeline.js';
+import { pipelineSpec } from '../src/ops/pipeline.js';
 import { batch } from '../src/streams/batch.js';
 import { dataset } from '../src/streams/dataset.js';
 import { useBackend } from '../src/trainer/backend.js';
@@ -132,18 +130,7 @@ export async function runKnightRiskGroups(log: (line: string) => void, options: 
 
   // 1–2. builder, static stage through the LMDB cache
   const build = knight({ root, task: 2, spacing: options.spacing ?? [1.6, 1.6, 5], size: options.size ?? [8, 8, 4], folds: options.folds ?? 4, seed });
-  const staticPipeline = pipeline(build.staticPipeline, { name: 'knight-static' });
-  const salt = createHash('sha256').update(readFileSync(build.clinicalFile)).digest('hex');
-  const cache = openSampleCache({ dir: join(options.outDir, 'cache'), pipeline: staticPipeline, salt, audit: false });
-  const cacheHit = build.ids.every((id) => cache.has(id));
-  const byId = new Map<string, Sample>();
-  try {
-    const cached = dataset({ ids: build.ids, staticPipeline, store: cache });
-    for (const id of build.ids) byId.set(id, await cached.get(id));
-  } finally {
-    await closeIoPool();
-    await cache.close();
-  }
+  const { samples: byId, cacheHit } = await readBuildSamples(build, { dir: join(options.outDir, 'cache'), name: 'knight-static' });
   const validIds = [...(build.folds[0] ?? [])];
   const held = new Set(validIds);
   const trainIds = build.ids.filter((id) => !held.has(id));

@@ -3,6 +3,7 @@
 // registers the data sets' ops, so workers can rebuild their pipelines from specs.
 export { type DatasetBuild } from './common/dataset-build.js';
 export { idPath, type IdPathOptions } from './common/id-path.js';
+export { openBuildCache, readBuildSamples, type BuildCache, type BuildCacheOptions } from './common/build-cache.js';
 export { datasetFolds, type BuilderFoldOptions, type DatasetFolds, type FoldColumns, type FoldSource } from './common/dataset-folds.js';
 export { randOneHot, type RandOneHotOptions } from './common/rand-one-hot.js';
 export { antialias, type AntialiasOptions } from './common/antialias.js';
