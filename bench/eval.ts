@@ -5,8 +5,9 @@
  * scikit-learn's `roc_auc_score` on 10^6 and 10^7 in the same run when python3 has it. Every
  * measured case runs in its own process, so its peak RSS (getrusage maxrss) is its own.
  *
- * With 1 and 2 worker threads (`evaluate({ metrics: recipe, threads })`) on the largest size, next
- * to a same-run calibration: a pure busy loop split over 1 and 2 threads, so a reader can tell a
+ * With 1, 2 and 8 worker threads (`evaluate({ metrics: recipe, threads })`; from the Arrow file
+ * the threads read their record batches themselves) on the largest size, with each case's CPU
+ * seconds (all threads), next to a same-run calibration: a pure busy loop split over 1 and 2 threads, so a reader can tell a
  * loaded machine (the busy loop does not scale either) from poor scaling of the evaluation.
  *
  *   npx tsx bench/run.ts eval [--sizes 1e6,1e7,1e8] [--keep]
@@ -100,7 +101,8 @@ async function child(mode: string, file: string, shards: number): Promise<void> 
     passes = r.passes;
   }
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, value, passes }));
+  const cpu = process.cpuUsage();
+  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuS: (cpu.user + cpu.system) / 1e6, value, passes }));
 }
 
 /** Busy-loop work units of the calibration (about 1 s on one core). */
@@ -134,6 +136,8 @@ async function busyLoop(threads: number): Promise<number> {
 interface ChildResult {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** CPU seconds of the process, all threads (user + system). */
+  readonly cpuS: number;
   readonly value: unknown;
   readonly passes: number;
 }
@@ -224,10 +228,11 @@ async function main(): Promise<void> {
       const busy2 = runChild('busy', file, 2);
       const t1 = runChild('threads', file, 1);
       const t2 = runChild('threads', file, 2);
+      const t8 = runChild('threads', file, 8);
       const read2 = runChild('read', file);
       const loadAfter = loadavg()[0] ?? 0;
       const readMs = Math.min(read.ms, read2.ms);
-      const same = JSON.stringify(t1.value) === JSON.stringify(t2.value) && JSON.stringify(t1.value) === JSON.stringify(ev.value);
+      const same = [t2, t8, ev].every((r) => JSON.stringify(r.value) === JSON.stringify(t1.value));
       rows.push({ name: 'calibration: busy loop, 1 thread', value: busy1.ms / 1000, unit: 's' });
       rows.push({
         name: 'calibration: busy loop, 2 threads',
@@ -242,7 +247,7 @@ async function main(): Promise<void> {
         unit: 's',
         ratio: t1.ms / readMs,
         ratioOf: 'vs read',
-        note: `peak RSS ${t1.maxRssMb.toFixed(0)} MB`,
+        note: `peak RSS ${t1.maxRssMb.toFixed(0)} MB; CPU ${t1.cpuS.toFixed(1)} s`,
       });
       rows.push({
         name: `${label} AUC+AUC-PR+CI, 2 worker threads`,
@@ -251,10 +256,19 @@ async function main(): Promise<void> {
         ratio: t2.ms / readMs,
         ratioOf: 'vs read',
         ...(big ? { bar: '<= 4', pass: t2.ms / readMs <= 4 } : {}),
-        note: `speed-up ${(t1.ms / t2.ms).toFixed(2)}× vs 1 thread; peak RSS ${t2.maxRssMb.toFixed(0)} MB`,
+        note: `speed-up ${(t1.ms / t2.ms).toFixed(2)}× vs 1 thread; peak RSS ${t2.maxRssMb.toFixed(0)} MB; CPU ${t2.cpuS.toFixed(1)} s (workers read the file)`,
       });
       rows.push({ name: `${label} peak RSS (2 threads)`, value: t2.maxRssMb, unit: 'MB', ...(big ? { bar: '< 1000', pass: t2.maxRssMb < 1000 } : {}) });
-      rows.push({ name: `${label} result on 1 and 2 threads equals in-thread objects`, value: same ? 1 : 0, unit: 'bool', bar: '= 1', pass: same });
+      rows.push({
+        name: `${label} AUC+AUC-PR+CI, 8 worker threads`,
+        value: t8.ms / 1000,
+        unit: 's',
+        ratio: t8.ms / readMs,
+        ratioOf: 'vs read',
+        note: `on this machine's cores; CPU ${t8.cpuS.toFixed(1)} s`,
+      });
+      rows.push({ name: `${label} peak RSS (8 threads)`, value: t8.maxRssMb, unit: 'MB', ...(big ? { bar: '< 1000', pass: t8.maxRssMb < 1000 } : {}) });
+      rows.push({ name: `${label} result on 1, 2 and 8 threads equals in-thread objects`, value: same ? 1 : 0, unit: 'bool', bar: '= 1', pass: same });
       extra['load average (1 min) before / after the threads rows'] = [loadBefore, loadAfter];
     }
     if (!keep) rmSync(file, { force: true });
