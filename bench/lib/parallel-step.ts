@@ -12,24 +12,45 @@ import type { DictModel } from '../../src/trainer/models/dict-model.js';
 import { createOptimizer } from '../../src/trainer/optim/optimizer.js';
 import { createReplicaPool } from '../../src/trainer/parallel/replica-pool.js';
 
+/** Where one step's time went (ms). */
+export interface StepPhases {
+  /** The slowest replica's: weights into tfjs, forward + backward, waiting at the barrier, its part of the sum + update. */
+  readonly load: number;
+  readonly compute: number;
+  readonly wait: number;
+  readonly update: number;
+  /** This thread's own work: slicing and posting the batch, reading the weights back. */
+  readonly main: number;
+  /** The whole step as the caller saw it. */
+  readonly step: number;
+}
+
 /** A step function and its teardown. */
 export interface Stepper {
   /** One step on `batch` (default: the stepper's own batch). */
   readonly step: (batch?: Sample) => Promise<void>;
   /** With replicas: the slowest replica's own ms on each step so far (diagnostic). */
   readonly replicaMs: number[];
+  /** With the sharded update: per step, the slowest replica's phases, this thread's own ms and the whole step's ms. */
+  readonly phases: StepPhases[];
   readonly close: () => Promise<void>;
 }
 
-/** Adam steps of `model` on `batch` (`rows` rows) with `threads` compute threads. */
-export async function stepper(model: DictModel, losses: readonly Loss[], batch: Sample, rows: number, threads: number): Promise<Stepper> {
+/**
+ * Adam steps of `model` on `batch` (`rows` rows) with `threads` compute threads; with more than
+ * one, `sharded` (default true, as fit) makes the replicas apply the update (false: gradients
+ * summed and the update applied on this thread, the earlier design).
+ */
+export async function stepper(model: DictModel, losses: readonly Loss[], batch: Sample, rows: number, threads: number, sharded = true): Promise<Stepper> {
   const variables = model.trainableVariables();
   const optimizer = createOptimizer({ type: 'adam' }, variables);
   let n = 0;
   const replicaMs: number[] = [];
+  const phases: StepPhases[] = [];
   if (threads === 1) {
     return {
       replicaMs,
+      phases,
       step: (b = batch) => {
         const ctx = { step: n++, phase: 'train' };
         const { value, grads } = tf.variableGrads(() => totalLoss(losses, b, model.forward(b, { ...ctx, training: true }), ctx).total, variables);
@@ -45,9 +66,28 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
       },
     };
   }
-  const pool = await createReplicaPool({ model, losses, threads });
+  const pool = await createReplicaPool({ model, losses, threads, ...(sharded ? { optimizer } : {}) });
+  if (sharded) {
+    return {
+      replicaMs,
+      phases,
+      step: async (b = batch) => {
+        const t0 = performance.now();
+        const r = await pool.step(b, rows, n++, 1e-3);
+        const ms = performance.now() - t0;
+        const slowest = r.phases.reduce((a, p) => (p.load + p.compute > a.load + a.compute ? p : a));
+        replicaMs.push(Math.max(...r.replicaMs));
+        phases.push({ ...slowest, main: r.mainMs, step: ms });
+      },
+      close: async () => {
+        optimizer.dispose();
+        await pool.close();
+      },
+    };
+  }
   return {
     replicaMs,
+    phases,
     step: async (b = batch) => {
       const r = await pool.gradients(b, rows, n++);
       replicaMs.push(Math.max(...r.replicaMs));
