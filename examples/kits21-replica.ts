@@ -133,38 +133,36 @@ function worldOf(c: Kits21ReplicaCase, i: number, j: number, k: number): [number
   return [ox + k * c.spacing[2], oy + j * c.spacing[1], oz - i * c.spacing[0]];
 }
 
-/** A kits.json record with every field of the published records. */
-export function kits21ReplicaRecord(c: Kits21ReplicaCase): Record<string, unknown> {
-  const comorbidities = Object.fromEntries(
-    [
-      'myocardial_infarction',
-      'congestive_heart_failure',
-      'peripheral_vascular_disease',
-      'cerebrovascular_disease',
-      'dementia',
-      'copd',
-      'connective_tissue_disease',
-      'peptic_ulcer_disease',
-      'uncomplicated_diabetes_mellitus',
-      'diabetes_mellitus_with_end_organ_damage',
-      'chronic_kidney_disease',
-      'hemiplegia_from_stroke',
-      'leukemia',
-      'malignant_lymphoma',
-      'localized_solid_tumor',
-      'metastatic_solid_tumor',
-      'mild_liver_disease',
-      'moderate_to_severe_liver_disease',
-      'aids',
-    ].map((k) => [k, false]),
-  );
+/** KiTS's comorbidity flags (`comorbidities` of a kits.json or knight.json record). */
+export const KITS_COMORBIDITIES = [
+  'myocardial_infarction',
+  'congestive_heart_failure',
+  'peripheral_vascular_disease',
+  'cerebrovascular_disease',
+  'dementia',
+  'copd',
+  'connective_tissue_disease',
+  'peptic_ulcer_disease',
+  'uncomplicated_diabetes_mellitus',
+  'diabetes_mellitus_with_end_organ_damage',
+  'chronic_kidney_disease',
+  'hemiplegia_from_stroke',
+  'leukemia',
+  'malignant_lymphoma',
+  'localized_solid_tumor',
+  'metastatic_solid_tumor',
+  'mild_liver_disease',
+  'moderate_to_severe_liver_disease',
+  'aids',
+] as const;
+
+/**
+ * A record with every field of KiTS's published clinical records (kits.json; KNIGHT's knight.json
+ * holds the same fields): plausible fixed values for the fields no builder reads, `fields` for the
+ * rest (they replace the fixed ones).
+ */
+export function kitsRecord(fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return {
-    case_id: c.id,
-    age_at_nephrectomy: c.age,
-    gender: c.gender,
-    body_mass_index: 29.47,
-    comorbidities,
-    smoking_history: 'never_smoked',
     age_when_quit_smoking: 'not_applicable',
     pack_years: 0,
     chewing_tobacco_use: 'never_or_not_in_last_3mo',
@@ -172,15 +170,10 @@ export function kits21ReplicaRecord(c: Kits21ReplicaCase): Record<string, unknow
     intraoperative_complications: { blood_transfusion: false, injury_to_surrounding_organ: false, cardiac_event: false },
     hospitalization: 2,
     ischemia_time: 20,
-    radiographic_size: 2 * c.tumor.radius * 0.1,
     pathologic_size: 2.1,
-    malignant: c.malignant,
-    pathology_t_stage: c.malignant ? '1a' : '0',
     pathology_n_stage: '0',
     pathology_m_stage: '0',
-    tumor_histologic_subtype: c.malignant ? 'clear_cell_rcc' : 'oncocytoma',
     tumor_necrosis: false,
-    tumor_isup_grade: c.malignant ? 2 : null,
     clavien_surgical_complications: '0',
     er_visit: false,
     readmission: false,
@@ -191,13 +184,31 @@ export function kits21ReplicaRecord(c: Kits21ReplicaCase): Record<string, unknow
     operative_time: 324,
     cytoreductive: false,
     positive_resection_margins: false,
-    last_preop_egfr: { value: 77.0, days_before_nephrectomy: 54 },
     first_postop_egfr: { value: 76.0, days_before_nephrectomy: 184 },
     last_postop_egfr: { value: '>=90', days_before_nephrectomy: 1420 },
     vital_status: 'censored',
+    ...fields,
+  };
+}
+
+/** A kits.json record with every field of the published records. */
+export function kits21ReplicaRecord(c: Kits21ReplicaCase): Record<string, unknown> {
+  return kitsRecord({
+    case_id: c.id,
+    age_at_nephrectomy: c.age,
+    gender: c.gender,
+    body_mass_index: 29.47,
+    comorbidities: Object.fromEntries(KITS_COMORBIDITIES.map((k) => [k, false])),
+    smoking_history: 'never_smoked',
+    radiographic_size: 2 * c.tumor.radius * 0.1,
+    malignant: c.malignant,
+    pathology_t_stage: c.malignant ? '1a' : '0',
+    tumor_histologic_subtype: c.malignant ? 'clear_cell_rcc' : 'oncocytoma',
+    tumor_isup_grade: c.malignant ? 2 : null,
+    last_preop_egfr: { value: 77.0, days_before_nephrectomy: 54 },
     vital_days_after_surgery: 1420,
     voxel_spacing: { x_spacing: c.spacing[2], y_spacing: c.spacing[1], z_spacing: c.spacing[0] },
-  };
+  });
 }
 
 /** Options of {@link writeKits21Replica}. */

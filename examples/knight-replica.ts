@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createImage } from '../src/core/image.js';
 import { Rng } from '../src/core/rng.js';
 import { writeImageLocal } from '../src/ops/image/io/write-image-local.js';
+import { KITS_COMORBIDITIES, kitsRecord } from './kits21-replica.js';
 
 /** The clinical fields a replica case varies; everything else takes a real record's values. */
 export interface ReplicaCase {
@@ -34,73 +35,26 @@ export const REPLICA_CASES: readonly ReplicaCase[] = [
   { id: 'case_00005', age: 35, gender: 'male', bmi: 35.96, comorbid: true, smoking: 'current_smoker', size: 4.9, egfr: 45, risk: 'high_risk', hu: 104 },
 ];
 
-const COMORBIDITIES = [
-  'myocardial_infarction',
-  'congestive_heart_failure',
-  'peripheral_vascular_disease',
-  'cerebrovascular_disease',
-  'dementia',
-  'copd',
-  'connective_tissue_disease',
-  'peptic_ulcer_disease',
-  'uncomplicated_diabetes_mellitus',
-  'diabetes_mellitus_with_end_organ_damage',
-  'chronic_kidney_disease',
-  'hemiplegia_from_stroke',
-  'leukemia',
-  'malignant_lymphoma',
-  'localized_solid_tumor',
-  'metastatic_solid_tumor',
-  'mild_liver_disease',
-  'moderate_to_severe_liver_disease',
-  'aids',
-];
-
 /** A knight.json record with every field of the published records. */
 export function replicaRecord(c: ReplicaCase): Record<string, unknown> {
-  const comorbidities = c.comorbid === null ? null : Object.fromEntries(COMORBIDITIES.map((k, i) => [k, c.comorbid === true && i === 5]));
-  const record: Record<string, unknown> = {
+  const record = kitsRecord({
     case_id: c.id,
     age_at_nephrectomy: c.age,
     gender: c.gender,
     body_mass_index: c.bmi,
-    comorbidities,
+    comorbidities: c.comorbid === null ? null : Object.fromEntries(KITS_COMORBIDITIES.map((k, i) => [k, c.comorbid === true && i === 5])),
     smoking_history: c.smoking,
-    age_when_quit_smoking: 'not_applicable',
-    pack_years: 0,
-    chewing_tobacco_use: 'never_or_not_in_last_3mo',
-    alcohol_use: 'two_or_less_daily',
-    intraoperative_complications: { blood_transfusion: false, injury_to_surrounding_organ: false, cardiac_event: false },
-    hospitalization: 2,
-    ischemia_time: 20,
     radiographic_size: c.size,
-    pathologic_size: 2.1,
     malignant: true,
     pathology_t_stage: '1a',
-    pathology_n_stage: '0',
-    pathology_m_stage: '0',
     tumor_histologic_subtype: 'clear_cell_rcc',
-    tumor_necrosis: false,
     tumor_isup_grade: 3,
-    clavien_surgical_complications: '0',
-    er_visit: false,
-    readmission: false,
-    estimated_blood_loss: 400,
-    surgery_type: 'robotic',
-    surgical_procedure: 'partial_nephrectomy',
-    surgical_approach: 'Transperitoneal',
-    operative_time: 324,
-    cytoreductive: false,
-    positive_resection_margins: false,
     last_preop_egfr: c.egfr === undefined ? null : { value: c.egfr, days_before_nephrectomy: c.egfr === null ? null : 54 },
-    first_postop_egfr: { value: 76.0, days_before_nephrectomy: 184 },
-    last_postop_egfr: { value: '>=90', days_before_nephrectomy: 1420 },
-    vital_status: 'censored',
     vital_days_after_surgery: 2086,
     voxel_spacing: { x_spacing: 0.8, y_spacing: 0.8, z_spacing: 2.5 },
     sarcomatoid_features: false,
     rhabdoid_features: false,
-  };
+  });
   if (c.risk !== undefined) record['aua_risk_group'] = c.risk;
   return record;
 }
