@@ -24,6 +24,7 @@ import type { ArrowFileIds } from '../../../src/streams/arrow-file-ids.js';
 import { dataset } from '../../../src/streams/dataset.js';
 import { isIdColumn } from '../../../src/streams/id-column.js';
 import { randNoise } from '../test-ops.js';
+import { runCli } from '../../cli/run-cli.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const { dir, write } = tempFolder('ff-shard-idcol-');
@@ -116,6 +117,30 @@ describe('a dataset module exporting its ids as an Arrow id column', () => {
     await columnStore.close();
     column.ids.close();
     reversed.ids.close();
+  }, 60_000);
+
+  it('through the command line: fuseflow cache fill/commit of the column module give the string[] manifest; a repeated id exits 1 naming it', async () => {
+    const list = await loadDatasetModule(listModule);
+    const names = list.ids as readonly string[];
+    await fillAll(list, 2, join(dir, 'cli-list'));
+    const ids = arrowFile('cli.arrow', names, 40);
+    const to = join(dir, 'cli-column');
+    process.env['FUSEFLOW_TEST_ID_FILE'] = ids;
+    try {
+      for (const index of ['0', '1']) {
+        const r = await runCli('cache', 'fill', columnModule, '--shards', '2', '--index', index, '--to', to, '--local', join(dir, 'cli-local'), '--threads', '0');
+        expect(r.code, r.err).toBe(0);
+        expect(r.out).toMatch(new RegExp(`shard 0000${index}-of-00002 .*: ${shardIds(names, Number(index), 2).length} ids .*published`));
+      }
+      expect((await runCli('cache', 'commit', to)).code).toBe(0);
+      expect(readFileSync(join(to, CACHE_FILES.manifest))).toEqual(readFileSync(join(dir, 'cli-list', CACHE_FILES.manifest)));
+      process.env['FUSEFLOW_TEST_ID_FILE'] = arrowFile('cli-twice.arrow', [...names.slice(0, 120), 'p-101', ...names.slice(120)], 40);
+      const twice = await runCli('cache', 'fill', columnModule, '--shards', '2', '--index', String(shardOfId('p-101', 2)), '--to', join(dir, 'cli-twice'), '--threads', '0');
+      expect(twice.code).toBe(1);
+      expect(twice.err).toMatch(/id 'p-101' is on rows 101 and 120 of .*cli-twice\.arrow, column 'id'/);
+    } finally {
+      delete process.env['FUSEFLOW_TEST_ID_FILE'];
+    }
   }, 60_000);
 
   it('refuses an empty, repeated or null id in the column, naming the module, the column and the rows', async () => {
