@@ -5,24 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runIsicClassification, type IsicClassificationSummary } from '../../examples/isic-classification.js';
 import { isic } from '../../src/datasets/isic/isic.js';
 import { tempFolder } from '../temp-folder.js';
+import { mannWhitney } from './mann-whitney.js';
 
 const { dir } = tempFolder('fuseflow-isic-example-');
 const outDir = join(dir, 'out');
-
-/** Mann–Whitney AUC (ties count half): the fraction of (positive, negative) pairs ranked right. */
-function mannWhitney(scores: readonly number[], positive: readonly boolean[]): number {
-  let right = 0;
-  let pairs = 0;
-  scores.forEach((p, i) => {
-    if (!positive[i]) return;
-    scores.forEach((n, j) => {
-      if (positive[j]) return;
-      pairs++;
-      right += p > n ? 1 : p === n ? 0.5 : 0;
-    });
-  });
-  return right / pairs;
-}
 
 describe('examples/isic-classification.ts on a synthetic ISIC 2019 replica', () => {
   let s: IsicClassificationSummary;

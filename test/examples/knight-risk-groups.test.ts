@@ -3,23 +3,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runKnightRiskGroups, type KnightRiskGroupsSummary } from '../../examples/knight-risk-groups.js';
 import { tempFolder } from '../temp-folder.js';
+import { mannWhitney } from './mann-whitney.js';
 
 const { dir } = tempFolder('fuseflow-knight-example-');
-
-/** Mann–Whitney AUC (ties count half). */
-function mannWhitney(scores: readonly number[], positive: readonly boolean[]): number {
-  let right = 0;
-  let pairs = 0;
-  scores.forEach((p, i) => {
-    if (!positive[i]) return;
-    scores.forEach((n, j) => {
-      if (positive[j]) return;
-      pairs++;
-      right += p > n ? 1 : p === n ? 0.5 : 0;
-    });
-  });
-  return right / pairs;
-}
 
 function readCsv(file: string): { header: string[]; rows: string[][] } {
   const [head, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
