@@ -43,6 +43,8 @@ export interface ShardFillOptions {
   readonly threads?: number;
   /** Environment read for the rank when `index` is absent. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called while the dataset's ids are read to pick this shard's (every 65,536 ids and at the end). */
+  readonly onScan?: (rows: number, total: number) => void;
   /** Called after each committed initial id. */
   readonly onProgress?: FillOptions['onProgress'];
 }
@@ -124,7 +126,7 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
   const plan = preparePlan(to, options.dataset, shards);
   const folder = shardFolder(to, index, shards);
   const base = { index, shards, rankSource: rank.source, folder };
-  const mine = shardIdsOf(options.dataset.ids, index, shards, options.dataset.file);
+  const mine = shardIdsOf(options.dataset.ids, index, shards, options.dataset.file, options.onScan);
   const published = readShardRecord(folder, { key: plan.key, index, shards });
   if (published !== undefined) {
     const problem = shardFilesProblem(folder, published, false);

@@ -9,6 +9,9 @@ import { InputError, OptionsError } from '../../core/errors.js';
 import { sha256Hex } from '../sha256.js';
 import { scanIds, type SampleIds } from '../../streams/id-column.js';
 
+/** Rows between two calls of the `onScan` callback of {@link shardIdsOf}. */
+export const SCAN_REPORT_ROWS = 1 << 16;
+
 /** Most shards a sharded cache may have (shard folder names have five digits). */
 export const MAX_SHARDS = 99_999;
 
@@ -50,12 +53,13 @@ export function shardIds(ids: Iterable<string>, index: number, shards: number): 
  * ids are kept, sorted as by {@link shardIds}. Every row is checked on the way: an empty id
  * anywhere, or an id of this shard on two rows (two equal ids always fall in the same shard, so
  * the fills of all shards together find every repeat), is refused.
+ * `onScan(rows, total)` is called every {@link SCAN_REPORT_ROWS} rows and at the end.
  * @example shardIdsOf(idsFromArrowFile('ids.arrow'), 3, 64, 'my-dataset.ts');
  * @throws {OptionsError} for a bad count or index.
  * @throws {InputError} naming `file`, the column and the rows of an empty or repeated id (and
  *   whatever the column throws for a row it cannot read, e.g. a null).
  */
-export function shardIdsOf(ids: SampleIds, index: number, shards: number, file: string): string[] {
+export function shardIdsOf(ids: SampleIds, index: number, shards: number, file: string, onScan?: (rows: number, total: number) => void): string[] {
   checkShards(shards, index);
   const where = Array.isArray(ids) ? "'ids'" : (ids as { readonly label: string }).label;
   const mine = new Map<string, number>();
@@ -68,7 +72,9 @@ export function shardIdsOf(ids: SampleIds, index: number, shards: number, file: 
       mine.set(id, row);
     }
     row++;
+    if (onScan !== undefined && row % SCAN_REPORT_ROWS === 0) onScan(row, ids.length);
   }
+  onScan?.(row, ids.length);
   return [...mine.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 

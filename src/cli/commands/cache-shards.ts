@@ -12,7 +12,9 @@ import { shardName } from '../../cache/sharded/shard-assign.js';
 
 export const SHARD_HELP = `  fill MODULE --shards N [--index I] --to SHARED_DIR [--local DIR] [--threads T] [--progress]
                          fill shard I of N of the static cache of the dataset module MODULE (a
-                         .ts/.js file exporting ids and staticPipeline, optionally salt) into an
+                         .ts/.js file exporting ids — a string[] or an Arrow id column such as
+                         idsFromArrowFile('ids.arrow'), read once in bounded memory — and
+                         staticPipeline, optionally salt) into an
                          LMDB environment on local disk, then publish it to SHARED_DIR/shards/ by
                          copy, fsync and rename. I defaults to the launcher's rank
                          (SLURM_ARRAY_TASK_ID, SLURM_PROCID, JOB_COMPLETION_INDEX, RANK). A
@@ -93,6 +95,13 @@ async function fill(args: readonly string[]): Promise<number> {
     threads: threadCount,
     ...(index === undefined ? {} : { index: index as number }),
     ...(local === undefined ? {} : { local }),
+    onScan: (rows, total) => {
+      const now = performance.now();
+      if (now - last > 5000 || (rows === total && now - started > 5000)) {
+        last = now;
+        console.error(`read ${rows}/${total} ids to pick this shard's (${((rows * 1000) / (now - started)).toFixed(0)} ids/s)`);
+      }
+    },
     onProgress: (q) => {
       const now = performance.now();
       if (p.flags.has('--progress')) console.error(`committed ${q.initialId} (${q.done}/${q.total})`);

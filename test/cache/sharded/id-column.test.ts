@@ -84,6 +84,15 @@ describe('a dataset module exporting its ids as an Arrow id column', () => {
     expect(counts).toEqual([0, 1, 2].map((i) => names.filter((id) => shardOfId(id, 3) === i).length));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(200);
     for (let i = 0; i < 3; i++) expect(shardIdsOf(column.ids, i, 3, columnModule)).toEqual(shardIds(names, i, 3));
+    // Progress every 65,536 rows and at the end.
+    const calls: [number, number][] = [];
+    const many = Array.from({ length: 140_000 }, (_, i) => `m${i}`);
+    expect(shardIdsOf(many, 1, 3, 'many', (rows, total) => calls.push([rows, total]))).toEqual(shardIds(many, 1, 3));
+    expect(calls).toEqual([
+      [65_536, 140_000],
+      [131_072, 140_000],
+      [140_000, 140_000],
+    ]);
 
     // The committed manifests are the same bytes (the manifest is sorted by id, whatever the row order).
     const manifest = (to: string): Buffer => readFileSync(join(dir, to, CACHE_FILES.manifest));
