@@ -12,6 +12,7 @@ import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { arrowFileOf, batchColumns, readableColumns } from '../sources/arrow-source.js';
 import { checkArrowIpc } from '../sources/arrow-ipc-check.js';
+import { scoreBatch, scoredSourceOf, type ScoreSourceOptions } from '../sources/score-source.js';
 import type { EvalSource, SourceBatch } from '../sources/eval-source.js';
 import { sliceColumns } from '../sources/eval-source.js';
 
@@ -30,6 +31,8 @@ export interface ReadSegment {
   readonly columns: readonly string[];
   readonly ranges: readonly BatchRange[];
   readonly rows: number;
+  /** The score check or conversion of a {@link scoreSource} over the file, applied to each batch. */
+  readonly scores?: ScoreSourceOptions;
 }
 
 /** The segments of one read of a file. */
@@ -40,14 +43,20 @@ export interface ReadPlan {
 
 /**
  * Plans `source`'s segments for worker threads that read the file themselves, or returns null
- * when `source` is not a plain Arrow IPC *file* source (a stream has no index to seek by; other
- * sources are read by the main thread).
+ * when `source` is not an Arrow IPC *file* source, alone or under a score check
+ * ({@link scoreSource}, which the workers then apply to each batch): a stream has no index to
+ * seek by; other sources are read by the main thread.
  * @throws InputError naming the file when it cannot be opened, is structurally corrupt, or lacks
  *   a requested column (as {@link arrowSource}'s own read would).
  */
 export async function planArrowRead(source: EvalSource, batchSize: number, segmentRows: number): Promise<ReadPlan | null> {
-  const ref = arrowFileOf(source);
+  const scored = scoredSourceOf(source);
+  const ref = arrowFileOf(scored?.inner ?? source);
   if (ref === undefined) return null;
+  const scores: ScoreSourceOptions | undefined =
+    scored === undefined
+      ? undefined
+      : { columns: [...scored.options.columns], kind: scored.options.kind, ...(scored.options.idColumn === undefined ? {} : { idColumn: scored.options.idColumn }) };
   const { file } = ref;
   // Anything but a readable regular file is left to the source's own read (and its messages); a FIFO must not be opened here.
   const info = await stat(file).catch(() => null);
@@ -79,7 +88,7 @@ export async function planArrowRead(source: EvalSource, batchSize: number, segme
   let total = 0;
   let firstRow = 0;
   const close = (): void => {
-    segments.push({ file, columns, ranges, rows: segRows });
+    segments.push({ file, columns, ranges, rows: segRows, ...(scores === undefined ? {} : { scores }) });
     ranges = [];
     segRows = 0;
   };
@@ -141,8 +150,8 @@ export class BatchReader {
       for (let at = r.start; at < r.end; at += batchSize) {
         const end = Math.min(r.end, at + batchSize);
         const first = r.firstRow + at;
-        const piece = at === 0 && end === r.rows ? columns : sliceColumns(columns, at, end);
-        onBatch({ columns: piece, length: end - at, where: (i) => ({ file, row: first + i }) });
+        const piece: SourceBatch = { columns: at === 0 && end === r.rows ? columns : sliceColumns(columns, at, end), length: end - at, where: (i) => ({ file, row: first + i }) };
+        onBatch(segment.scores === undefined ? piece : scoreBatch(piece, segment.scores, file));
       }
     }
   }

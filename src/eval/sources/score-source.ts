@@ -48,13 +48,25 @@ export function scoreSource(source: EvalSource, options: ScoreSourceOptions): Ev
   const { columns, kind, idColumn } = options;
   if (!SCORE_KINDS.includes(kind)) throw new OptionsError(`scores must be one of ${SCORE_KINDS.join(', ')}, got '${String(kind)}'`);
   if (columns.length === 0) throw new OptionsError('scoreSource: give at least one score column');
-  return {
+  const scored: EvalSource = {
     name: source.name,
     reReadable: source.reReadable,
     scan(batchSize, onBatch) {
       return source.scan(batchSize, (batch) => onBatch(convertBatch(batch, columns, kind, idColumn, source.name)));
     },
   };
+  scoredSources.set(scored, { inner: source, options });
+  return scored;
+}
+
+const scoredSources = new WeakMap<EvalSource, { readonly inner: EvalSource; readonly options: ScoreSourceOptions }>();
+
+/**
+ * The source a {@link scoreSource} reads and its options, when `source` is one: what lets worker
+ * threads read the inner file themselves and check or convert each batch as this source would.
+ */
+export function scoredSourceOf(source: EvalSource): { readonly inner: EvalSource; readonly options: ScoreSourceOptions } | undefined {
+  return scoredSources.get(source);
 }
 
 /**

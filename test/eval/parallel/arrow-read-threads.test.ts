@@ -13,6 +13,7 @@ import type { MetricsRecipe } from '../../../src/eval/parallel/metrics-recipe.js
 import { planArrowRead } from '../../../src/eval/parallel/arrow-read-plan.js';
 import { arrowSource } from '../../../src/eval/sources/arrow-source.js';
 import { csvSource } from '../../../src/eval/sources/csv-source.js';
+import { scoreSource } from '../../../src/eval/sources/score-source.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const MODULE = new URL('./metric-sets.ts', import.meta.url).href;
@@ -137,6 +138,36 @@ describe('worker threads reading an Arrow file themselves', () => {
     }
     expect(messages[0]).toContain(`score 0.9980000257492065 above 0.99 (input: ${file} row 1200)`);
     expect(new Set(messages).size).toBe(1);
+  }, 60_000);
+
+  it('applies a score check or conversion (scores option, as the CLI passes it) in the threads as the main thread does', async () => {
+    const file = arrowFile('scored.arrow', [1000, 1000, 1000, 2000]);
+    expect((await planArrowRead(scoreSource(arrowSource(file), { columns: ['p'], kind: 'logits' }), 500, 1000))?.segments[0]?.scores).toEqual({ columns: ['p'], kind: 'logits' });
+    const runs: string[] = [];
+    for (const threads of [1, 3]) {
+      const r = await evaluate({ data: file, metrics: recipe('everyFamily', [5]), threads, batchSize: 500, segmentRows: 1000, scores: { columns: ['p'], kind: 'logits' } });
+      runs.push(exactJson(r));
+    }
+    expect(runs[1]).toBe(runs[0]);
+    const bad = arrowFile('scored-bad.arrow', [1000, 1000, 1000, 2000], (p) => {
+      p[2500] = 1.5;
+      p[4000] = 2;
+    });
+    const messages: string[] = [];
+    for (const threads of [1, 3]) {
+      const err = await evaluate({
+        data: bad,
+        metrics: recipe('everyFamily', [5]),
+        threads,
+        batchSize: 500,
+        segmentRows: 1000,
+        scores: { columns: ['p'], kind: 'probabilities' },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      messages.push((err as Error).message);
+    }
+    expect(messages[0]).toContain(`${bad} row 2500: column 'p': score 1.5 is not a probability in [0, 1]`);
+    expect(messages[1]).toBe(messages[0]);
   }, 60_000);
 
   it('names a missing column as the main thread does', async () => {
