@@ -130,7 +130,9 @@ export async function runKnightMultimodal(log: (line: string) => void, options: 
   );
 
   // 2. the folds
-  log(`${k} folds balanced by label and sex, grouped by case: ${build.foldSource === 'written' ? 'written to' : 'reloaded from'} ${foldFile}`);
+  log(
+    `${k} folds balanced by label and sex, grouped by case: ${build.foldSource === 'written' ? 'written to' : build.foldSource === 'given' ? 'as listed in' : 'reloaded from'} ${foldFile}`,
+  );
 
   // 3. two fusion models, cross-validated, augmentation on worker threads
   const img = 'data.input.img';
