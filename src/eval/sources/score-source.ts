@@ -86,10 +86,13 @@ function convertBatch(batch: SourceBatch, columns: readonly string[], kind: Scor
   const scores = columns.map((c) => {
     const col = batch.columns[c];
     // A missing column is left for the metric, whose message lists the closest names.
-    return col === undefined ? undefined : numbersOf(col, n, c, batch, idColumn, name);
+    if (col === undefined) return undefined;
+    // Float columns that are only checked pass on as they are (no copy; the metrics' float32 fast paths still apply).
+    if (kind !== 'logits' && (col instanceof Float32Array || col instanceof Float64Array) && col.length === n) return col;
+    return numbersOf(col, n, c, batch, idColumn, name);
   });
   if (scores.some((s) => s === undefined)) return batch;
-  const cols = scores as Float64Array[];
+  const cols = scores as (Float64Array | Float32Array)[];
   if (kind === 'probabilities') {
     cols.forEach((col, k) => {
       for (let i = 0; i < n; i++) {
@@ -109,10 +112,10 @@ function convertBatch(batch: SourceBatch, columns: readonly string[], kind: Scor
     if (cols.length === 1) {
       const col = cols[0] as Float64Array;
       for (let i = 0; i < n; i++) if (Number.isFinite(col[i])) col[i] = sigmoid(col[i] as number);
-    } else softmaxRows(cols, n);
+    } else softmaxRows(cols as Float64Array[], n);
   }
   const out: Record<string, ArrayLike<unknown>> = { ...batch.columns };
-  columns.forEach((c, k) => (out[c] = cols[k] as Float64Array));
+  columns.forEach((c, k) => (out[c] = cols[k] as Float64Array | Float32Array));
   return { ...batch, columns: out };
 }
 
