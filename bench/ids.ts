@@ -20,22 +20,20 @@
  * Usage: npm run bench -- ids [--ids 100000000] [--samples 1000000] [--list-ids 10000000] [--file PATH] [--keep]
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Field, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import { sampleIdOf } from '../src/core/sample.js';
 import { idsFromArrowFile } from '../src/streams/arrow-file-ids.js';
 import { dataset } from '../src/streams/dataset.js';
 import { indexPermutation } from '../src/streams/index-permutation.js';
 import { shardPositions, rankIds } from '../src/streams/rank-ids.js';
+import { ID_DIGITS, idOfRow, writeIdFile } from './lib/id-file.js';
 import { report, type BenchRow } from './lib/report.js';
 
-const BATCH_ROWS = 1 << 16;
-const DIGITS = 9;
-const idOf = (row: number): string => `s${String(row).padStart(DIGITS, '0')}`;
+const DIGITS = ID_DIGITS;
+const idOf = idOfRow;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,37 +44,6 @@ function arg(name: string, fallback: number): number {
 function text(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** Writes N ids as fixed-width Utf8 values, batch by batch (one batch in memory at a time). */
-async function writeIds(path: string, n: number): Promise<void> {
-  const width = 1 + DIGITS;
-  const schema = new Schema([new Field('id', new Utf8(), false)]);
-  const file = createWriteStream(path, { flags: 'wx' });
-  await once(file, 'open');
-  const writer = new RecordBatchFileWriter();
-  writer.reset(file, schema);
-  for (let start = 0; start < n; start += BATCH_ROWS) {
-    const rows = Math.min(BATCH_ROWS, n - start);
-    const offsets = new Int32Array(rows + 1);
-    const bytes = new Uint8Array(rows * width);
-    for (let j = 0; j < rows; j++) {
-      offsets[j + 1] = (j + 1) * width;
-      let v = start + j;
-      const at = j * width;
-      bytes[at] = 0x73; // 's'
-      for (let d = DIGITS; d >= 1; d--) {
-        bytes[at + d] = 0x30 + (v % 10);
-        v = Math.floor(v / 10);
-      }
-    }
-    const id = makeData({ type: new Utf8(), length: rows, nullCount: 0, valueOffsets: offsets, data: bytes });
-    writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [id] })));
-    if (file.writableNeedDrain) await once(file, 'drain');
-  }
-  writer.finish();
-  writer.close();
-  if (!file.writableFinished) await once(file, 'finish');
 }
 
 /**
@@ -108,7 +75,7 @@ async function child(mode: string, file: string, n: number, samples: number, ran
   const shard = { rank, worldSize };
   if (mode === 'write') {
     const t0 = performance.now();
-    await writeIds(file, n);
+    await writeIdFile(file, n);
     return { firstMs: 0, perSecond: n / ((performance.now() - t0) / 1000), count: n, peakRssMb: peakRssMb() };
   }
   if (mode === 'idle') return { firstMs: 0, perSecond: 0, count: 0, peakRssMb: peakRssMb() };

@@ -4,11 +4,10 @@
  * manifest, pull, the dataset stream over the cache) is what the same ids as a `string[]` give.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Field, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { CACHE_FILES, openSampleCache } from '../../../src/cache/index.js';
 import { cacheKey } from '../../../src/cache/cache-key.js';
@@ -24,6 +23,7 @@ import type { ArrowFileIds } from '../../../src/streams/arrow-file-ids.js';
 import { dataset } from '../../../src/streams/dataset.js';
 import { isIdColumn } from '../../../src/streams/id-column.js';
 import { randNoise } from '../test-ops.js';
+import { idOfRow, writeIdFile } from '../../../bench/lib/id-file.js';
 import { runCli } from '../../cli/run-cli.js';
 import { tempFolder } from '../../temp-folder.js';
 
@@ -178,42 +178,14 @@ describe('a dataset module exporting its ids as an Arrow id column', () => {
   }, 60_000);
 });
 
-/** Writes `n` ids `s000000000`… as the Utf8 column `id`, 65,536 rows a record batch, one batch in memory at a time. */
-async function writeManyIds(path: string, n: number): Promise<void> {
-  const digits = 9;
-  const width = 1 + digits;
-  const rowsPerBatch = 1 << 16;
-  const schema = new Schema([new Field('id', new Utf8(), false)]);
-  const file = createWriteStream(path, { flags: 'wx' });
-  await once(file, 'open');
-  const writer = new RecordBatchFileWriter();
-  writer.reset(file, schema);
-  for (let start = 0; start < n; start += rowsPerBatch) {
-    const rows = Math.min(rowsPerBatch, n - start);
-    const offsets = new Int32Array(rows + 1);
-    const bytes = new Uint8Array(rows * width);
-    for (let j = 0; j < rows; j++) {
-      offsets[j + 1] = (j + 1) * width;
-      const text = `s${String(start + j).padStart(digits, '0')}`;
-      for (let k = 0; k < width; k++) bytes[j * width + k] = text.charCodeAt(k);
-    }
-    const id = makeData({ type: new Utf8(), length: rows, nullCount: 0, valueOffsets: offsets, data: bytes });
-    writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children: [id] })));
-    if (file.writableNeedDrain) await once(file, 'drain');
-  }
-  writer.finish();
-  writer.close();
-  if (!file.writableFinished) await once(file, 'finish');
-}
-
 describe('bounded memory over a large id column', () => {
   it('a fill of one shard of 1,024 over 10^6 ids peaks within 20 MB of the same fill over 10^3 ids (the string[] path: ~84 MB)', async () => {
     const n = 1_000_000;
     const few = 1_000;
     const file = join(dir, 'many.arrow');
     const small = join(dir, 'few.arrow');
-    await writeManyIds(file, n);
-    await writeManyIds(small, few);
+    await writeIdFile(file, n);
+    await writeIdFile(small, few);
     const run = (ids: string, to: string): { ids: number; total: number; peakRssMb: number } => {
       // A 1 MB young generation: its default slack (tens of MB of garbage between scavenges) would hide what is kept.
       const r = spawnSync(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', child, ids, '1024', '7', join(dir, to), join(dir, `${to}-local`)], { encoding: 'utf8' });
@@ -225,7 +197,7 @@ describe('bounded memory over a large id column', () => {
     console.log(`peak RSS of a fill of shard 7 of 1,024: over ${few} ids ${base.peakRssMb.toFixed(1)} MB, over ${n} ids ${filled.peakRssMb.toFixed(1)} MB`);
     // The shard's ids by the hash rule, counted here without the column.
     let want = 0;
-    for (let row = 0; row < n; row++) if (shardOfId(`s${String(row).padStart(9, '0')}`, 1024) === 7) want++;
+    for (let row = 0; row < n; row++) if (shardOfId(idOfRow(row), 1024) === 7) want++;
     expect(filled).toMatchObject({ ids: want, total: n });
     expect(base.total).toBe(few);
     // The same fill with these 10^6 ids exported as a string[] grows by ~84 MB (the array, and the
