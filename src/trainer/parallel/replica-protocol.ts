@@ -62,7 +62,7 @@ export interface ShardedUpdateInit {
 
 /** Indices of the Int32 control words of the sharded update. */
 export const CONTROL = {
-  /** Barrier arrivals (monotonic; barrier b of every replica completes at (b+1)·threads). */
+  /** Barrier arrivals (counting up, wrapping at int32; barrier b of every replica completes at (b+1)·threads). */
   arrive: 0,
   /** Set by the main thread when a replica died: waiting replicas give up. */
   abort: 1,

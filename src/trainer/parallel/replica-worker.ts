@@ -100,18 +100,18 @@ try {
           config: update.config,
           lrScales: update.lrScales,
         };
-  let barriers = 0;
-  /** Waits until every replica has arrived here (barrier number `barriers`). */
+  // The arrivals this replica's next barrier completes at (int32, wrapping: compared by difference).
+  let target = 0;
+  /** Waits until every replica has arrived here (each replica passes the same barriers in turn). */
   const barrier = (ctl: Int32Array, threads: number): void => {
-    barriers += 1;
-    const target = barriers * threads;
-    if (Atomics.add(ctl, CONTROL.arrive, 1) + 1 === target) {
+    target = (target + threads) | 0;
+    if (((Atomics.add(ctl, CONTROL.arrive, 1) + 1) | 0) === target) {
       Atomics.notify(ctl, CONTROL.arrive);
       return;
     }
     for (;;) {
       const seen = Atomics.load(ctl, CONTROL.arrive);
-      if (seen >= target) return;
+      if (((seen - target) | 0) >= 0) return;
       if (Atomics.load(ctl, CONTROL.abort) !== 0) throw new Error(`replica ${init.index}: another replica stopped during the step`);
       Atomics.wait(ctl, CONTROL.arrive, seen, 1000);
     }
