@@ -189,6 +189,7 @@ export {
   type SampleIds,
   idsFromArrowVector,
   isIdColumn,
+  scanIds,
   type ArrowFileIds,
   type IdsFromArrowFileOptions,
   idsFromArrowFile,

@@ -17,7 +17,7 @@ export { type ToOperatorOptions, CancelledError, toOperator, toGroupedOperator }
 export { type CreditStreamOptions, type CreditStats, type CreditStream, creditStream } from './credit-stream.js';
 export { asObservable } from './as-observable.js';
 export { type EpochOrderOptions, type Shard, epochOrder, shardOf, validateShard } from './epoch-order.js';
-export { type IdColumn, type SampleIds, idsFromArrowVector, isIdColumn } from './id-column.js';
+export { type IdColumn, type SampleIds, idsFromArrowVector, isIdColumn, scanIds } from './id-column.js';
 export { type ArrowFileIds, type IdsFromArrowFileOptions, idsFromArrowFile } from './arrow-file-ids.js';
 export { type IndexPermutation, type IndexPermutationOptions, indexPermutation } from './index-permutation.js';
 export { type RankIds, type RankIdsOptions, type ShardPositions, rankIds, shardPositions } from './rank-ids.js';
