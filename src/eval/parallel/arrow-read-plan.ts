@@ -10,14 +10,17 @@
 import { open, stat } from 'node:fs/promises';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
-import { arrowFileOf, batchColumns, readableColumns } from '../sources/arrow-source.js';
+import { arrowFileOf, batchColumns, readableColumns, type ArrowFileRef } from '../sources/arrow-source.js';
+import { fileSetPartsOf } from '../sources/file-set-source.js';
 import { checkArrowIpc } from '../sources/arrow-ipc-check.js';
 import { scoreBatch, scoredSourceOf, type ScoreSourceOptions } from '../sources/score-source.js';
 import type { EvalSource, SourceBatch } from '../sources/eval-source.js';
 import { sliceColumns } from '../sources/eval-source.js';
 
-/** Rows `start` to `end - 1` of record batch `batch` (which declares `rows` rows and starts at file row `firstRow`). */
+/** Rows `start` to `end - 1` of record batch `batch` of `file` (which declares `rows` rows and starts at file row `firstRow`), columns `columns`. */
 export interface BatchRange {
+  readonly file: string;
+  readonly columns: readonly string[];
   readonly batch: number;
   readonly rows: number;
   readonly firstRow: number;
@@ -25,10 +28,8 @@ export interface BatchRange {
   readonly end: number;
 }
 
-/** One segment to read: record batch ranges of one file, in order. */
+/** One segment to read: record batch ranges, in order (of one file or of consecutive files of a set). */
 export interface ReadSegment {
-  readonly file: string;
-  readonly columns: readonly string[];
   readonly ranges: readonly BatchRange[];
   readonly rows: number;
   /** The score check or conversion of a {@link scoreSource} over the file, applied to each batch. */
@@ -43,7 +44,8 @@ export interface ReadPlan {
 
 /**
  * Plans `source`'s segments for worker threads that read the file themselves, or returns null
- * when `source` is not an Arrow IPC *file* source, alone or under a score check
+ * when `source` is not an Arrow IPC *file* source or a set of them ({@link fileSetSource}, files
+ * with the same columns), alone or under a score check
  * ({@link scoreSource}, which the workers then apply to each batch): a stream has no index to
  * seek by; other sources are read by the main thread.
  * @throws InputError naming the file when it cannot be opened, is structurally corrupt, or lacks
@@ -51,22 +53,74 @@ export interface ReadPlan {
  */
 export async function planArrowRead(source: EvalSource, batchSize: number, segmentRows: number): Promise<ReadPlan | null> {
   const scored = scoredSourceOf(source);
-  const ref = arrowFileOf(scored?.inner ?? source);
-  if (ref === undefined) return null;
+  const base = scored?.inner ?? source;
+  const refs = (fileSetPartsOf(base) ?? [base]).map(arrowFileOf);
+  if (refs.length === 0 || refs.some((r) => r === undefined)) return null;
   const scores: ScoreSourceOptions | undefined =
     scored === undefined
       ? undefined
       : { columns: [...scored.options.columns], kind: scored.options.kind, ...(scored.options.idColumn === undefined ? {} : { idColumn: scored.options.idColumn }) };
+  const files: FileLayout[] = [];
+  for (const ref of refs as ArrowFileRef[]) {
+    const layout = await fileLayout(ref);
+    if (layout === null) return null;
+    // Files of a set with other columns: left to the set's own read, which names the difference.
+    const first = files[0];
+    if (first !== undefined && (first.columns.length !== layout.columns.length || !layout.columns.every((c) => first.columns.includes(c)))) return null;
+    files.push(layout);
+  }
+  const segments: ReadSegment[] = [];
+  let ranges: BatchRange[] = [];
+  let segRows = 0;
+  let total = 0;
+  const close = (): void => {
+    segments.push({ ranges, rows: segRows, ...(scores === undefined ? {} : { scores }) });
+    ranges = [];
+    segRows = 0;
+  };
+  for (const { file, columns, batches, range } of files) {
+    let firstRow = 0;
+    batches.forEach((rows, k) => {
+      const first = firstRow;
+      firstRow += rows;
+      if (k < range.start || k >= range.end) return;
+      // The pieces emitSliced cuts: [0, b), [b, 2b), …; a segment closes after the piece that fills it.
+      let start = 0;
+      for (let at = 0; at < rows; at += batchSize) {
+        const end = Math.min(rows, at + batchSize);
+        segRows += end - at;
+        total += end - at;
+        if (segRows >= segmentRows) {
+          ranges.push({ file, columns, batch: k, rows, firstRow: first, start, end });
+          start = end;
+          close();
+        }
+      }
+      if (start < rows) ranges.push({ file, columns, batch: k, rows, firstRow: first, start, end: rows });
+    });
+  }
+  if (segRows > 0) close();
+  return { segments, rows: total };
+}
+
+/** One file's record batch rows, the columns to read and the batches asked for. */
+interface FileLayout {
+  readonly file: string;
+  readonly columns: readonly string[];
+  readonly batches: readonly number[];
+  readonly range: { readonly start: number; readonly end: number };
+}
+
+/** The checked structure of `ref`'s file, or null when it is not a regular Arrow IPC file (left to the source's own read). */
+async function fileLayout(ref: ArrowFileRef): Promise<FileLayout | null> {
   const { file } = ref;
   // Anything but a readable regular file is left to the source's own read (and its messages); a FIFO must not be opened here.
   const info = await stat(file).catch(() => null);
   if (info === null || !info.isFile()) return null;
   const handle = await open(file, 'r').catch(() => null);
   if (handle === null) return null;
-  let columns: readonly string[];
-  let layout: Awaited<ReturnType<typeof checkArrowIpc>>;
   try {
-    layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
+    const layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
     if (layout.format !== 'file') return null;
     let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
     try {
@@ -75,43 +129,14 @@ export async function planArrowRead(source: EvalSource, batchSize: number, segme
     } catch (err) {
       throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
     }
-    columns = readableColumns(reader.schema, ref.columns, file);
+    const columns = readableColumns(reader.schema, ref.columns, file);
+    const range = ref.recordBatches ?? { start: 0, end: layout.batches.length };
+    if (range.end > layout.batches.length)
+      throw new InputError(`has ${layout.batches.length} record batches; batches ${range.start} to ${range.end - 1} were asked for (did the file change?)`, { file });
+    return { file, columns, batches: layout.batches.map((b) => b.rows), range };
   } finally {
     await handle.close();
   }
-  const range = ref.recordBatches ?? { start: 0, end: layout.batches.length };
-  if (range.end > layout.batches.length)
-    throw new InputError(`has ${layout.batches.length} record batches; batches ${range.start} to ${range.end - 1} were asked for (did the file change?)`, { file });
-  const segments: ReadSegment[] = [];
-  let ranges: BatchRange[] = [];
-  let segRows = 0;
-  let total = 0;
-  let firstRow = 0;
-  const close = (): void => {
-    segments.push({ file, columns, ranges, rows: segRows, ...(scores === undefined ? {} : { scores }) });
-    ranges = [];
-    segRows = 0;
-  };
-  layout.batches.forEach(({ rows }, k) => {
-    const first = firstRow;
-    firstRow += rows;
-    if (k < range.start || k >= range.end) return;
-    // The pieces emitSliced cuts: [0, b), [b, 2b), …; a segment closes after the piece that fills it.
-    let start = 0;
-    for (let at = 0; at < rows; at += batchSize) {
-      const end = Math.min(rows, at + batchSize);
-      segRows += end - at;
-      total += end - at;
-      if (segRows >= segmentRows) {
-        ranges.push({ batch: k, rows, firstRow: first, start, end });
-        start = end;
-        close();
-      }
-    }
-    if (start < rows) ranges.push({ batch: k, rows, firstRow: first, start, end: rows });
-  });
-  if (segRows > 0) close();
-  return { segments, rows: total };
 }
 
 /** An open Arrow file read by record batch index. */
@@ -130,9 +155,9 @@ export class BatchReader {
    *   count than the plan (the file changed).
    */
   async read(segment: ReadSegment, batchSize: number, onBatch: (batch: SourceBatch) => void): Promise<void> {
-    const { file } = segment;
-    const reader = await this.#reader(file);
     for (const r of segment.ranges) {
+      const { file } = r;
+      const reader = await this.#reader(file);
       let batch;
       try {
         batch = await reader.read(r.batch);
@@ -143,7 +168,7 @@ export class BatchReader {
         throw new InputError(`record batch ${r.batch}: read ${batch?.numRows ?? 'no'} rows where the file declared ${r.rows} (did the file change?)`, { file });
       let columns;
       try {
-        columns = batchColumns(batch, segment.columns);
+        columns = batchColumns(batch, r.columns);
       } catch (err) {
         throw new InputError(`corrupt Arrow record batch ${r.batch}: ${err instanceof Error ? err.message : String(err)}`, { file });
       }

@@ -37,7 +37,7 @@ export function fileSetSource(parts: readonly FilePart[], options: FileSetSource
   const first = parts[0];
   if (first === undefined) throw new OptionsError('fileSetSource: no files');
   const sources = parts.map((p) => partSource(p, options));
-  return {
+  const set: EvalSource = {
     name: options.name ?? (parts.length === 1 ? first.path : `${first.path} and ${parts.length - 1} more file${parts.length === 2 ? '' : 's'}`),
     reReadable: sources.every((s) => s.reReadable),
     async scan(batchSize, onBatch) {
@@ -57,6 +57,15 @@ export function fileSetSource(parts: readonly FilePart[], options: FileSetSource
       }
     },
   };
+  setParts.set(set, sources);
+  return set;
+}
+
+const setParts = new WeakMap<EvalSource, readonly EvalSource[]>();
+
+/** The sources a {@link fileSetSource} reads one after the other, when `source` is one (parallel evaluation plans reads over them). */
+export function fileSetPartsOf(source: EvalSource): readonly EvalSource[] | undefined {
+  return setParts.get(source);
 }
 
 /** A source with no rows (the share of a shard that gets no file), named `name`. */

@@ -14,6 +14,7 @@ import { planArrowRead } from '../../../src/eval/parallel/arrow-read-plan.js';
 import { arrowSource } from '../../../src/eval/sources/arrow-source.js';
 import { csvSource } from '../../../src/eval/sources/csv-source.js';
 import { scoreSource } from '../../../src/eval/sources/score-source.js';
+import { fileSetSource } from '../../../src/eval/sources/file-set-source.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const MODULE = new URL('./metric-sets.ts', import.meta.url).href;
@@ -168,6 +169,31 @@ describe('worker threads reading an Arrow file themselves', () => {
     }
     expect(messages[0]).toContain(`${bad} row 2500: column 'p': score 1.5 is not a probability in [0, 1]`);
     expect(messages[1]).toBe(messages[0]);
+  }, 60_000);
+
+  it('reads a set of Arrow files (a glob, a shard share with record batch ranges) in the threads, segments running on across files, with the results of one thread', async () => {
+    const a = arrowFile('set-a.arrow', [1500, 1500]);
+    const b = arrowFile('set-b.arrow', [1000, 2000, 1000]);
+    const set = fileSetSource([{ path: a }, { path: b, recordBatches: { start: 1, end: 3 } }]);
+    const plan = await planArrowRead(set, 1000, 2500);
+    expect(plan?.rows).toBe(6000);
+    expect(plan?.segments.map((s) => s.ranges.map((r) => [r.file === a ? 'a' : 'b', r.batch, r.start, r.end]))).toEqual([
+      [
+        ['a', 0, 0, 1500],
+        ['a', 1, 0, 1000],
+      ],
+      [
+        ['a', 1, 1000, 1500],
+        ['b', 1, 0, 2000],
+      ],
+      [['b', 2, 0, 1000]],
+    ]);
+    const runs: string[] = [];
+    for (const threads of [1, 3]) runs.push(exactJson(await evaluate({ data: set, metrics: recipe('everyFamily', [5]), threads, batchSize: 1000, segmentRows: 2500 })));
+    expect(runs[1]).toBe(runs[0]);
+    // Files whose columns differ are left to the set's own read (and its message).
+    const other = write('other.arrow', tableToIPC(tableFromArrays({ p: Float32Array.from([0.5]) }), 'file'));
+    expect(await planArrowRead(fileSetSource([{ path: a }, { path: other }]), 1000, 2500)).toBeNull();
   }, 60_000);
 
   it('names a missing column as the main thread does', async () => {
