@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleIdOf } from '../src/core/sample.js';
-import { idsFromArrowFile } from '../src/streams/arrow-file-ids.js';
+import { idsFromArrowFile } from '../src/core/ids/arrow-file-ids.js';
 import { dataset } from '../src/streams/dataset.js';
 import { indexPermutation } from '../src/streams/index-permutation.js';
 import { shardPositions, rankIds } from '../src/streams/rank-ids.js';

@@ -13,7 +13,7 @@ import { asObservable } from './as-observable.js';
 import type { DynamicRunner, StaticStore } from '../workers/contracts.js';
 import { creditStream, type CreditStream } from './credit-stream.js';
 import { shardOf, validateShard, type Shard } from './epoch-order.js';
-import { indexOfId, isIdColumn, type IdColumn, type SampleIds } from './id-column.js';
+import { indexOfId, isIdColumn, type IdColumn, type SampleIds } from '../core/ids/id-column.js';
 import { listedIds, rankIds, type RankIds } from './rank-ids.js';
 import { orderedMap, type Cancellation } from './ordered-map.js';
 import { runnerBatcher, type RunnerBatcher } from './runner-batcher.js';

@@ -17,8 +17,8 @@ export { type ToOperatorOptions, CancelledError, toOperator, toGroupedOperator }
 export { type CreditStreamOptions, type CreditStats, type CreditStream, creditStream } from './credit-stream.js';
 export { asObservable } from './as-observable.js';
 export { type EpochOrderOptions, type Shard, epochOrder, shardOf, validateShard } from './epoch-order.js';
-export { type IdColumn, type SampleIds, idsFromArrowVector, isIdColumn, scanIds } from './id-column.js';
-export { type ArrowFileIds, type IdsFromArrowFileOptions, idsFromArrowFile } from './arrow-file-ids.js';
+export { type IdColumn, type SampleIds, idsFromArrowVector, isIdColumn, scanIds } from '../core/ids/id-column.js';
+export { type ArrowFileIds, type IdsFromArrowFileOptions, idsFromArrowFile } from '../core/ids/arrow-file-ids.js';
 export { type IndexPermutation, type IndexPermutationOptions, indexPermutation } from './index-permutation.js';
 export { type RankIds, type RankIdsOptions, type ShardPositions, rankIds, shardPositions } from './rank-ids.js';
 export { type DatasetOptions, type StreamOptions, type ResumeState, type DatasetStream, type Dataset, dataset } from './dataset.js';

@@ -5,7 +5,7 @@
  * strided rule, decoding an id only when its position is asked for.
  */
 import { epochOrder, shardOf, validateShard, type Shard } from './epoch-order.js';
-import { isIdColumn, type SampleIds } from './id-column.js';
+import { isIdColumn, type SampleIds } from '../core/ids/id-column.js';
 import { indexPermutation } from './index-permutation.js';
 import { OptionsError } from '../core/errors.js';
 

@@ -24,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../../core/errors.js';
 import type { Op } from '../../ops/op.js';
 import { pipeline, type Pipeline } from '../../ops/pipeline.js';
-import type { IdColumn, SampleIds } from '../../streams/id-column.js';
+import type { IdColumn, SampleIds } from '../../core/ids/id-column.js';
 
 /** What a dataset module provides, checked. */
 export interface DatasetDefinition {

@@ -7,7 +7,7 @@
  */
 import { InputError, OptionsError } from '../../core/errors.js';
 import { sha256Hex } from '../sha256.js';
-import { scanIds, type SampleIds } from '../../streams/id-column.js';
+import { scanIds, type SampleIds } from '../../core/ids/id-column.js';
 
 /** Rows between two calls of the `onScan` callback of {@link shardIdsOf}. */
 export const SCAN_REPORT_ROWS = 1 << 16;

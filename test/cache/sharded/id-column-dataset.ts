@@ -3,7 +3,7 @@
  * FUSEFLOW_TEST_ID_FILE (column `id`), as a user with 10^8 ids writes it: `ids` is a function
  * returning `idsFromArrowFile(...)`.
  */
-import { idsFromArrowFile } from '../../../src/streams/arrow-file-ids.js';
+import { idsFromArrowFile } from '../../../src/core/ids/arrow-file-ids.js';
 
 export { staticPipeline, salt } from './id-list-dataset.js';
 

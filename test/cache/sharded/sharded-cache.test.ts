@@ -18,7 +18,7 @@ import { InputError } from '../../../src/core/errors.js';
 import { OutputError } from '../../../src/core/safe-fs.js';
 import { encodePayload } from '../../../src/cache/payload-codec.js';
 import { createHash } from 'node:crypto';
-import { isIdColumn } from '../../../src/streams/id-column.js';
+import { isIdColumn } from '../../../src/core/ids/id-column.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const { dir } = tempFolder('ff-sharded-');

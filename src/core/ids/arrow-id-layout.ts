@@ -5,7 +5,7 @@
  * record batch, the absolute file positions of its buffers, checked against the batch's body.
  */
 import { Type, type DataType, type Field, type Schema } from 'apache-arrow';
-import { InputError } from '../core/errors.js';
+import { InputError } from '../errors.js';
 import type { BatchHead } from './arrow-batch-header.js';
 
 /** How the id column's values are stored. */

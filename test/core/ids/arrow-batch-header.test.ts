@@ -1,6 +1,6 @@
 import { Field, Int32, List, Message, MessageHeader, RecordBatch, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA, readMessageHead } from '../../src/streams/arrow-batch-header.js';
+import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA, readMessageHead } from '../../../src/core/ids/arrow-batch-header.js';
 
 /** The metadata flatbuffer of every message of an Arrow IPC stream. */
 function messagesOf(bytes: Uint8Array): Uint8Array[] {

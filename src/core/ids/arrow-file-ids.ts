@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Message, MessageHeader, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
-import { FuseflowError, InputError } from '../core/errors.js';
+import { FuseflowError, InputError } from '../errors.js';
 import { HEADER_DICTIONARY_BATCH, HEADER_SCHEMA, readMessageHead, type MessageHead } from './arrow-batch-header.js';
 import { addBatch, locateColumn, type BatchTable, type IdLayout } from './arrow-id-layout.js';
 import type { IdColumn } from './id-column.js';

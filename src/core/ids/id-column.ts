@@ -1,12 +1,14 @@
 /**
  * Sample ids that are not held as a `string[]`: a column that decodes the id of a row when asked.
- * A dataset built on one orders and shards row indices (see `index-permutation.ts`) and decodes
+ * A dataset built on one orders and shards row indices (see `streams/index-permutation.ts`) and decodes
  * an id only when its sample is made, so 10^8 ids cost no 10^8 strings. Two kinds ship: an
  * Arrow vector already in memory ({@link idsFromArrowVector}) and an Arrow IPC file read by row
  * (`idsFromArrowFile`).
+ * Id columns live in core, not streams, because the sharded cache fill (src/cache/sharded) reads
+ * them too and the cache layer must not import streams (test/architecture/folder-cycles.test.ts).
  */
 import { Type, type DataType, type Vector } from 'apache-arrow';
-import { InputError, OptionsError } from '../core/errors.js';
+import { InputError, OptionsError } from '../errors.js';
 
 /** Ids by row index, decoded on demand. */
 export interface IdColumn {

@@ -19,10 +19,10 @@ import {
 } from 'apache-arrow';
 import { CompressionType } from 'apache-arrow/fb/compression-type';
 import { describe, expect, it } from 'vitest';
-import { FuseflowError, InputError, OptionsError } from '../../src/core/errors.js';
-import { idsFromArrowFile } from '../../src/streams/arrow-file-ids.js';
-import { idsFromArrowVector, scanIds } from '../../src/streams/id-column.js';
-import { tempFolder } from '../temp-folder.js';
+import { FuseflowError, InputError, OptionsError } from '../../../src/core/errors.js';
+import { idsFromArrowFile } from '../../../src/core/ids/arrow-file-ids.js';
+import { idsFromArrowVector, scanIds } from '../../../src/core/ids/id-column.js';
+import { tempFolder } from '../../temp-folder.js';
 
 const { write } = tempFolder('fuseflow-arrow-ids-');
 
