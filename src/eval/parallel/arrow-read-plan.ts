@@ -11,7 +11,7 @@ import { open, stat } from 'node:fs/promises';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { arrowFileOf, batchColumns, readableColumns, type ArrowFileRef } from '../sources/arrow-source.js';
-import { fileSetPartsOf } from '../sources/file-set-source.js';
+import { fileSetPartsOf } from '../sources/set-parts.js';
 import { checkArrowIpc } from '../sources/arrow-ipc-check.js';
 import { scoreBatch, scoredSourceOf, type ScoreSourceOptions } from '../sources/score-source.js';
 import type { EvalSource, SourceBatch } from '../sources/eval-source.js';

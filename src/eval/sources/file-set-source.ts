@@ -9,6 +9,7 @@ import { InputError, OptionsError } from '../../core/errors.js';
 import { fileSource, type FileSourceOptions } from '../evaluate-input.js';
 import { arrowSource } from './arrow-source.js';
 import type { EvalSource } from './eval-source.js';
+import { recordSetParts } from './set-parts.js';
 
 /** One file of a set, or some of its Arrow record batches. */
 export interface FilePart {
@@ -57,15 +58,8 @@ export function fileSetSource(parts: readonly FilePart[], options: FileSetSource
       }
     },
   };
-  setParts.set(set, sources);
+  recordSetParts(set, sources);
   return set;
-}
-
-const setParts = new WeakMap<EvalSource, readonly EvalSource[]>();
-
-/** The sources a {@link fileSetSource} reads one after the other, when `source` is one (parallel evaluation plans reads over them). */
-export function fileSetPartsOf(source: EvalSource): readonly EvalSource[] | undefined {
-  return setParts.get(source);
 }
 
 /** A source with no rows (the share of a shard that gets no file), named `name`. */
