@@ -29,11 +29,11 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 }
 
 /** Runs shards 0..n-1 of `args` into `prefix-i.state`; returns the state files. */
-async function runShards(args: readonly string[], n: number, prefix: string): Promise<string[]> {
+async function runShards(args: readonly string[], n: number, prefix: string, extra: readonly string[] = []): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = `${prefix}-${i}.state`;
-    const r = await fuseflowEval(...args, '--shard', `${i}/${n}`, '--state-out', file);
+    const r = await fuseflowEval(...args, ...extra, '--shard', `${i}/${n}`, '--state-out', file);
     expect(r.err).toContain(`shard ${i}/${n}`);
     expect(r.code).toBe(0);
     files.push(file);
@@ -103,7 +103,7 @@ describe('fuseflow eval map/merge', () => {
     expect(one.code).toBe(0);
     const brier = (JSON.parse(one.out) as { metrics: { brier: { conf_lower: number; conf_upper: number } } }).metrics.brier;
     expect(brier.conf_lower).toBeLessThan(brier.conf_upper);
-    const states = await runShards(args, 8, join(dir, 'small'));
+    const states = await runShards(args, 8, join(dir, 'small'), ['--with-report']);
     const shares = states.map(
       (f) =>
         (

@@ -47,6 +47,8 @@ export interface EvalArgs {
   readonly shard: ShardIndex | undefined;
   /** `--state-out FILE`: write the shard's metric states there instead of printing results. */
   readonly stateOut: string | undefined;
+  /** `--with-report`: the shard also folds the HTML report's metrics (so `eval merge --report` can draw it). */
+  readonly withReport: boolean;
   readonly help: boolean;
 }
 
@@ -123,6 +125,8 @@ Map/merge over many machines (Slurm array, Kubernetes Indexed Job, a queue of wo
                         checksummed) instead of printing results; rerunning the same shard
                         replaces its own state file. Then: fuseflow eval merge FILE... [--json]
                         [--report FILE] prints exactly what one run over all inputs prints
+  --with-report         the shards also fold the HTML report's metrics (ROC, reliability,
+                        confusion matrix; more work per shard), so eval merge --report can draw it
   --shard i/N           the shard: i of N, from 0 (default: the launcher's rank, read from
                         SLURM_ARRAY_TASK_ID/COUNT, SLURM_PROCID/NTASKS, JOB_COMPLETION_INDEX +
                         FUSEFLOW_WORLD_SIZE, or RANK/WORLD_SIZE). Shard i reads files
@@ -160,7 +164,7 @@ const VALUE_FLAGS = new Set([
   '--state-out',
 ]);
 
-const SWITCHES = new Set(['--json', '--no-progress', '--overwrite', '--help']);
+const SWITCHES = new Set(['--json', '--no-progress', '--overwrite', '--help', '--with-report']);
 
 function list(values: readonly string[]): string[] {
   return values
@@ -256,6 +260,10 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
   const shardText = one('--shard');
   if (flags.has('--overwrite') && one('--report') === undefined && stateOut === undefined)
     throw new OptionsError('--overwrite applies to --report FILE or --state-out FILE; give the output file');
+  if (flags.has('--with-report') && scores === 'raw')
+    throw new OptionsError("--with-report: the report's reliability and confusion plots need probabilities (give logits as --scores logits)");
+  if (flags.has('--with-report') && stateOut === undefined)
+    throw new OptionsError("--with-report applies to --state-out (a shard folding the report's metrics); one run draws its report with --report FILE");
   if (shardText !== undefined && stateOut === undefined)
     throw new OptionsError('--shard i/N needs --state-out FILE (the shard writes its metric states; fuseflow eval merge prints the results)');
   if (stateOut !== undefined) {
@@ -299,6 +307,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     progress: !flags.has('--no-progress'),
     shard: shardText === undefined ? undefined : parseShard(shardText),
     stateOut,
+    withReport: flags.has('--with-report'),
     help,
   };
 }

@@ -24,7 +24,7 @@ import { readStateFile } from '../../eval/shard/state-file.js';
 import { MAX_THREADS } from '../../eval/evaluate.js';
 import type { EvalArgs } from './eval-args.js';
 import { checkEvalOutput } from './eval-output.js';
-import { evalPlan, openInputs, printResults, shardsFoldReport } from './eval-run.js';
+import { evalPlan, openInputs, printResults } from './eval-run.js';
 import type { RunRecord } from './eval-shard.js';
 
 export const EVAL_MERGE_USAGE = `usage: fuseflow eval merge FILE... [--json] [--report FILE.html [--overwrite]] [--threads N] [--no-progress]
@@ -72,9 +72,9 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     help: false,
   };
   if (args.report !== undefined) checkEvalOutput(args.report, { inputs: [...run.files.map((f) => f.path), ...flags.files], overwrite: args.overwrite });
-  if (args.report !== undefined && !shardsFoldReport(args))
-    throw new OptionsError("--report: the shards did not fold the report's metrics (its plots need probabilities: not with --scores raw or regression metrics)");
-  const plan = evalPlan(args, { reportMetrics: shardsFoldReport(args) });
+  if (args.report !== undefined && !run.args.withReport)
+    throw new InputError(`--report: the shards did not fold the report's metrics; rerun them with --with-report (e.g. ${flags.files[0] ?? ''})`);
+  const plan = evalPlan(args, { reportMetrics: run.args.withReport });
   const metrics = orderMetrics(isMetricsRecipe(plan.metrics) ? await metricsFromRecipe(plan.metrics) : plan.metrics);
   const merged = mergeShardStates(set, metrics);
   if (set.rows === 0) throw new InputError(`no rows to evaluate in any of the ${set.shards.length} shards`);

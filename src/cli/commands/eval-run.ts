@@ -41,18 +41,9 @@ export interface EvalPlan {
 }
 
 /**
- * Whether a map/merge run folds the HTML report's metrics in every shard, so that `eval merge`
- * can write the report whether or not it is asked for: yes for classification scores that are
- * probabilities (the report's plots need them), no with `--scores raw` or a regression metric.
- */
-export function shardsFoldReport(args: Pick<EvalArgs, 'scores' | 'metrics'>): boolean {
-  return args.scores !== 'raw' && !(args.metrics ?? []).some((m) => REGRESSION_METRICS.has(m));
-}
-
-/**
  * The metric set, keys and score checks of a run. The report's metrics are in the set when
- * `--report` is given, or when `reportMetrics` says so (the shards of a map/merge run; see
- * {@link shardsFoldReport}); they are never printed, only drawn.
+ * `--report` is given, or when `reportMetrics` says so (the shards of a map/merge run under
+ * `--with-report`, and their merge); they are never printed, only drawn.
  * @throws OptionsError for an unknown metric or options that do not go together.
  */
 export function evalPlan(args: EvalArgs, options: { readonly reportMetrics?: boolean } = {}): EvalPlan {

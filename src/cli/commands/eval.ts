@@ -18,7 +18,7 @@ import { expandInput } from '../../eval/sources/path-glob.js';
 import { checkEvalOutput } from './eval-output.js';
 import { runShard } from './eval-shard.js';
 import { runEvalSeg } from './eval-seg.js';
-import { evalPlan, metricNames, openInputs, printResults, shardsFoldReport } from './eval-run.js';
+import { evalPlan, metricNames, openInputs, printResults } from './eval-run.js';
 import { EVAL_USAGE, parseEvalArgs, type EvalArgs } from './eval-args.js';
 
 /** Runs `fuseflow eval`; returns the exit code. */
@@ -37,7 +37,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     console.log(`${EVAL_USAGE}\n\nmetric names: ${metricNames().join(', ')}`);
     return 0;
   }
-  const plan = evalPlan(args, { reportMetrics: args.stateOut !== undefined && shardsFoldReport(args) });
+  const plan = evalPlan(args, { reportMetrics: args.stateOut !== undefined && args.withReport });
   // Outputs are checked before any work: a refused report path must not cost the run.
   if (args.report !== undefined) checkEvalOutput(args.report, { inputs: args.inputs.flatMap(expandInput), overwrite: args.overwrite });
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
