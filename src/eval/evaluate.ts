@@ -34,9 +34,10 @@ export interface EvaluateOptions extends EvalInputOptions {
   readonly metrics: MetricSet | MetricsRecipe;
   /**
    * Worker threads for metrics given as a recipe; default the machine's cores
-   * (`os.availableParallelism()`); 1: in this thread. From an Arrow IPC file (a path or an
-   * `arrowSource`, not joined or converted) the threads read the file's record batches themselves,
-   * this thread only plans segments and merges. Otherwise each pass reads the input in this thread,
+   * (`os.availableParallelism()`); 1: in this thread. From an Arrow IPC file or a set of them (a path, glob share or
+   * `arrowSource`, alone or under `scores`; not joined) this thread and `threads − 1` worker
+   * threads each read and fold the next free segment of record batches themselves (no rows are
+   * copied between threads). Otherwise each pass reads the input in this thread,
    * folds the first segment of about `segmentRows` rows (whole batches) here (an input of one
    * segment starts no thread) and deals the next segments to the threads, which fold them
    * into fresh states; the segment states are merged in segment order, so the result is the same

@@ -8,12 +8,13 @@
  * thread count when, as for the histogram refinement passes (integer keys, sorted per bin
  * before use), a pass's outcome does not depend on which rows each state got.
  *
- * On worker threads, from an Arrow IPC file (an `arrowSource` itself, not wrapped): the main
- * thread only plans the segments (record batch ranges, arrow-read-plan.ts) and deals them in
- * order to whichever thread is free (at most `window` each); each thread reads its segments'
- * record batches from the file itself and sends back the segment states (first pass) or keeps
- * one pass state (extra passes). The main thread reads and copies nothing; memory: per thread
- * one record batch plus its open states, about N·window segment states waiting to be merged.
+ * On N threads, from an Arrow IPC file or a set of them (alone or under a score check): the main
+ * thread plans the segments (record batch ranges, arrow-read-plan.ts); it and N − 1 worker
+ * threads take them in order as they get free (a worker holds at most `window`); each reads its
+ * segments' record batches from the file itself and folds them, the workers send back the
+ * segment states (first pass) or keep one pass state (extra passes). Nothing is copied between
+ * threads but states; memory: per thread one record batch plus its open states, about
+ * N·window segment states waiting to be merged.
  *
  * On worker threads, from any other source: the main thread reads the source (as in-thread), folds segment 0 itself
  * (so an input of one segment starts no thread), deals segment `s` ≥ 1 to thread `(s − 1) mod N`,
@@ -33,7 +34,7 @@ import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import type { MetricsRecipe } from './metrics-recipe.js';
 import { SegmentFold, type Folder } from './segment-fold.js';
 import { SegmentMerger } from './segment-merger.js';
-import { planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
+import { BatchReader, planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
 import type { Worker } from 'node:worker_threads';
 
@@ -193,18 +194,22 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
   };
 
   /**
-   * A pass whose workers read the file themselves: segments are dealt in order to whichever
-   * thread is free (at most `window` each), and merged in segment order as they come back.
+   * A pass whose threads read the file themselves: this thread and N − 1 worker threads take
+   * segments in order as they get free (a worker holds at most `window`), and the segment states
+   * are merged in segment order as they come back. This thread folds segments too (so N threads
+   * start N − 1 workers), between merging what the workers send.
    */
   const runPlanned = async (p: PassRun, plan: ReadPlan, state: PassState): Promise<PassResult> => {
     const perThread = p.job.pending !== null;
-    const lanes = Math.min(threads, plan.segments.length);
+    const lanes = Math.max(1, Math.min(threads - 1, plan.segments.length - 1));
     p.meter.start(p.pass, p.description);
     let next = 0;
     let outstanding = 0;
-    await new Promise<void>((resolve) => {
+    let localError: { readonly index: number; readonly error: unknown } | null = null;
+    const stopped = (): boolean => state.errors.length > 0 || localError !== null || dead !== null;
+    const workersDone = new Promise<void>((resolve) => {
       const deal = (lane: number): void => {
-        if (state.errors.length > 0 || dead !== null || next >= plan.segments.length) return;
+        if (stopped() || next >= plan.segments.length) return;
         const segment = next++;
         outstanding++;
         laneWorker(lane).postMessage({ kind: 'read', segment, read: plan.segments[segment] as ReadSegment, batchSize: p.batchSize, keep: perThread } satisfies ToWorker);
@@ -221,12 +226,37 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       for (let w = 0; w < window; w++) for (let lane = 0; lane < lanes; lane++) deal(lane);
       if (outstanding === 0) resolve();
     });
+    // This thread's share: the next free segment, read and folded here.
+    const local = new SegmentFold(p.folders);
+    const reader = new BatchReader();
+    const localWork = (async () => {
+      try {
+        while (!stopped() && next < plan.segments.length) {
+          const segment = next++;
+          const read = plan.segments[segment] as ReadSegment;
+          try {
+            await reader.read(read, p.batchSize, (batch) => local.update(batch.columns, (name, step) => withOrigin(name, batch.where, step)));
+          } catch (err) {
+            localError = { index: segment, error: err };
+            return;
+          }
+          p.meter.tick(read.rows);
+          if (!perThread) state.merger.add(segment, local.end().states);
+        }
+      } finally {
+        await reader.close();
+      }
+    })();
+    await Promise.all([workersDone, localWork]);
     const started = await flushAll(state, perThread, 0);
     p.meter.finish();
     if (dead !== null) throw deadError(dead);
     const first = state.errors.reduce<(typeof state.errors)[number] | undefined>((a, e) => (a === undefined || e.index < a.index ? e : a), undefined);
+    const here = localError as { readonly index: number; readonly error: unknown } | null;
+    if (here !== null && (first === undefined || here.index < first.index)) throw here.error;
     if (first !== undefined) throw errorFromThread(first.error, undefined);
-    return { rows: plan.rows, states: state.merger.result(perThread ? started : plan.segments.length) };
+    if (perThread) state.merger.add(started, local.end().states);
+    return { rows: plan.rows, states: state.merger.result(perThread ? started + 1 : plan.segments.length) };
   };
 
   return {
