@@ -55,7 +55,7 @@ describe('fuseflow emit slurm', () => {
       expect(text).toContain(line);
     expect(text).toContain('--array=0-3%2');
     expect(text).toContain('--dependency=afterok:"$array_job"');
-    expect(text).toContain(`fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --threads 2 --shard "$i/4" --state-out "$state"`);
+    expect(text).toContain(`fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --with-report --threads 2 --shard "$i/4" --state-out "$state"`);
     expect(text).toContain(`state=${join(dir, 'eval-run/states')}/shard-"$i"-of-4.state`);
     expect(text).toContain('fuseflow eval merge "$@" --json --report r.html >');
     expect(text).toContain(`${join(dir, 'eval-run/result.json')}`);
@@ -107,7 +107,7 @@ describe('fuseflow emit slurm', () => {
     expect((await runCli('emit', 'slurm', 'eval', '--shards', '2', '--out', out, '--', ...EVAL, '--report', 'r.html', '--overwrite')).code).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('fuseflow eval merge "$@" --report r.html --overwrite >');
-    expect(text).toContain(`fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --shard "$i/2"`);
+    expect(text).toContain(`fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --with-report --shard "$i/2"`);
   });
 
   it.each([

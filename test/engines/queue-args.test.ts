@@ -18,7 +18,7 @@ const { dir } = tempFolder('fuseflow-queue-args-');
 const Q = ['--queue', 'redis://127.0.0.1:6379'];
 
 describe('fuseflow submit: the jobs of a submit line', () => {
-  it('eval: shard i gets the eval flags + --shard i/N --state-out; the merge gets --json/--report/--overwrite', () => {
+  it('eval: shard i gets the eval flags + --with-report (the merge draws a report) + --shard i/N --state-out; the merge gets --json/--report/--overwrite', () => {
     const plan = parseSubmit(
       [
         'eval',
@@ -49,7 +49,7 @@ describe('fuseflow submit: the jobs of a submit line', () => {
       [0, 1].map((i) => ({
         v: 1,
         step: 'shard',
-        argv: ['eval', '--input', 'p/*.arrow', '--pred', 'p', '--target', 'y', '--shard', `${i}/2`, '--state-out', `${dir}/run/states/shard-${i}-of-2.state`],
+        argv: ['eval', '--input', 'p/*.arrow', '--pred', 'p', '--target', 'y', '--with-report', '--shard', `${i}/2`, '--state-out', `${dir}/run/states/shard-${i}-of-2.state`],
         cwd: dir,
         shard: { index: i, count: 2 },
       })),

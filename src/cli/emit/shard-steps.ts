@@ -8,6 +8,7 @@
  * to `RUN/result.json` (`--json`) or `RUN/result.txt` through a temporary file and a rename.
  */
 import { OptionsError } from '../../core/errors.js';
+import { splitEvalArgs } from '../commands/eval-split.js';
 import type { EmitRequest } from './emit-request.js';
 import { shellLine, shellQuote, type ShellWord } from './shell-words.js';
 
@@ -63,23 +64,11 @@ function cacheFillSteps(req: EmitRequest): ShardSteps {
   };
 }
 
-/** eval flags that shape the output, so they go to the merge step; every other flag goes to the shards. */
-const MERGE_VALUED = new Set(['--report']);
-const MERGE_SWITCHES = new Set(['--json', '--overwrite']);
-
 function evalSteps(req: EmitRequest): ShardSteps {
   refuse(req.passthrough, ['--shard', '--state-out'], 'eval');
-  const shardArgs: string[] = [];
-  const mergeArgs: string[] = [];
-  for (let i = 0; i < req.passthrough.length; i++) {
-    const a = req.passthrough[i] as string;
-    const name = a.split('=')[0] as string;
-    if (MERGE_SWITCHES.has(a)) mergeArgs.push(a);
-    else if (MERGE_VALUED.has(name)) {
-      mergeArgs.push(a);
-      if (name === a && i + 1 < req.passthrough.length) mergeArgs.push(req.passthrough[++i] as string);
-    } else shardArgs.push(a);
-  }
+  const split = splitEvalArgs(req.passthrough);
+  const shardArgs = [...split.shardArgs];
+  const mergeArgs = split.mergeArgs;
   if (req.cpusPerTask !== undefined && flagValue(shardArgs, '--threads') === undefined) shardArgs.push('--threads', String(req.cpusPerTask));
   const n = String(req.shards);
   const states = `${req.runDir}/states`;

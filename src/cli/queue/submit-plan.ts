@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
+import { splitEvalArgs } from '../commands/eval-split.js';
 import { checkJob, type QueueJobData } from './job-line.js';
 import { checkPrefix } from './queue-url.js';
 
@@ -54,10 +55,6 @@ function refuseSet(args: readonly string[], names: readonly string[], kind: stri
   for (const name of names)
     if (args.some((a) => a === name || a.startsWith(`${name}=`))) throw new OptionsError(`${name} is set by \`fuseflow submit ${kind}\` for each shard; leave it out`);
 }
-
-/** eval flags that shape the output: they go to the merge job; every other flag to the shards. */
-const MERGE_VALUED = new Set(['--report']);
-const MERGE_SWITCHES = new Set(['--json', '--overwrite']);
 
 /**
  * Parses the arguments after `fuseflow submit`.
@@ -120,17 +117,7 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
     if (runDirRaw === undefined) throw new OptionsError('eval needs --run-dir DIR: a folder every worker sees, for the shard states (DIR/states/)');
     runDir = resolve(cwd, runDirRaw);
     refuseSet(passthrough, ['--shard', '--state-out'], kind);
-    const shardArgs: string[] = [];
-    const mergeArgs: string[] = [];
-    for (let i = 0; i < passthrough.length; i++) {
-      const a = passthrough[i] as string;
-      const name = a.split('=')[0] as string;
-      if (MERGE_SWITCHES.has(a)) mergeArgs.push(a);
-      else if (MERGE_VALUED.has(name)) {
-        mergeArgs.push(a);
-        if (name === a && i + 1 < passthrough.length) mergeArgs.push(passthrough[++i] as string);
-      } else shardArgs.push(a);
-    }
+    const { shardArgs, mergeArgs } = splitEvalArgs(passthrough);
     const state = (i: number): string => `${runDir as string}/states/shard-${i}-of-${n}.state`;
     shardJobs = Array.from({ length: shards }, (_, i) => ({
       v: 1,
