@@ -21,7 +21,6 @@ import { emptySource, fileSetSource, type FilePart } from '../../eval/sources/fi
 import { cliMetricRecipe, cliMetricSet, type CliMetricSpec } from './eval-metrics.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import { resultRows } from '../../eval/report/results-table.js';
-import { writeReport } from '../../eval/report/render-report.js';
 import { omittedPlots, reportInput, REPORT_PREFIX } from '../../eval/report/report-from-results.js';
 import { classNamesFromColumns, type EvalArgs } from './eval-args.js';
 
@@ -99,6 +98,9 @@ export async function printResults(args: EvalArgs, plan: EvalPlan, result: Shown
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(result.metrics)) if (!name.startsWith(REPORT_PREFIX)) shown[name] = value;
   if (args.report !== undefined) {
+    // Loaded only when a report is asked for: the renderer pulls in vega (~30 packages), which
+    // every eval process (each shard of a map/merge run) would otherwise pay at start-up.
+    const { writeReport } = await import('../../eval/report/render-report.js');
     await writeReport(args.report, reportInput(result.metrics, shown, plan.keys, { about: aboutLines(args, result), seed: args.seed }), { overwrite: args.overwrite });
     for (const why of omittedPlots(result.metrics)) process.stderr.write(`fuseflow eval: report: plot left out — ${why}\n`);
   }

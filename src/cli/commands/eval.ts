@@ -17,13 +17,13 @@ import { progressPrinter } from '../../eval/evaluate-progress.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
 import { checkEvalOutput } from './eval-output.js';
 import { runShard } from './eval-shard.js';
-import { runEvalSeg } from './eval-seg.js';
 import { evalPlan, metricNames, openInputs, printResults } from './eval-run.js';
 import { EVAL_USAGE, parseEvalArgs, type EvalArgs } from './eval-args.js';
 
 /** Runs `fuseflow eval`; returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'seg') return runEvalSeg(argv.slice(1));
+  // eval seg (and its report renderer, vega) loads only when asked for: every eval process pays its imports.
+  if (argv[0] === 'seg') return (await import('./eval-seg.js')).runEvalSeg(argv.slice(1));
   if (argv[0] === 'merge') return (await import('./eval-merge.js')).runEvalMerge(argv.slice(1));
   let args: EvalArgs;
   try {
