@@ -6,13 +6,11 @@
  * becomes `<name>_0 … <name>_{K−1}`, string arrays (ids) become UTF-8 columns, number arrays
  * float64 columns. Written to a temporary file and renamed when complete.
  */
-import { once } from 'node:events';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { Float32, Float64, Int32, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Utf8, makeData, vectorFromArray, type Data } from 'apache-arrow';
+import { Float32, Float64, Int32, RecordBatch, Utf8, makeData, vectorFromArray, type Data } from 'apache-arrow';
 import { OptionsError, TypeMismatchError } from '../core/errors.js';
-import { checkOutputTarget, outputErrorOf } from '../core/safe-fs.js';
 import { getKey, SAMPLE_ID_KEY, type Sample } from '../core/sample.js';
 import { isTensor } from '../core/tensor.js';
+import { writeArrowAtomic } from './arrow-file-out.js';
 import type { DictModel } from './models/dict-model.js';
 
 /** Options of {@link inferToArrow}. */
@@ -52,23 +50,13 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
   const entries = Object.entries(options.columns);
   if (entries.length === 0) throw new OptionsError('inferToArrow: name at least one column');
   const columns: [string, string][] = 'id' in options.columns ? entries : [['id', SAMPLE_ID_KEY], ...entries];
-  const tmp = `${options.path}.tmp-${process.pid}`;
-  // A symbolic link at the target is refused (the rename would replace the link, but a user who
-  // named a link expects the write to land behind it: neither is done silently).
-  checkOutputTarget(options.path, { overwrite: true });
-  const file = createWriteStream(tmp, { flags: 'wx' });
-  // Wait for the open: a stream destroyed before its lazy open would still open (and fail or
-  // leave the temp file behind) after we cleaned up.
-  await once(file, 'open').catch((err: unknown) => {
-    throw outputErrorOf(options.path, err);
-  });
-  const writer = (options.format ?? 'file') === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  writer.reset(file);
   let schema: string | null = null;
   let names: string[] = [];
   let rows = 0;
   let batches = 0;
-  try {
+  // overwrite: true — predictions replace their file; a symbolic link at the target is still
+  // refused (a user who named a link expects the write to land behind it: neither is done silently).
+  await writeArrowAtomic(options.path, { overwrite: true, format: options.format ?? 'file' }, async (write) => {
     for await (const batch of options.batches) {
       const withOutputs = await options.model.predict(batch, { phase: 'inference' });
       const data: Record<string, ColumnData> = {};
@@ -84,28 +72,12 @@ export async function inferToArrow(options: InferToArrowOptions): Promise<InferR
       } else if (signature !== schema) {
         throw new TypeMismatchError(`inferToArrow: batch ${batches} has columns ${signature}, the first batch had ${schema}`);
       }
-      writer.write(new RecordBatch(data));
+      await write(new RecordBatch(data));
       rows += [...lengths][0] as number;
       batches += 1;
-      if (file.writableNeedDrain) await once(file, 'drain');
       options.onBatch?.({ batches, rows });
     }
-    writer.finish();
-    writer.close();
-    if (!file.writableFinished) await once(file, 'finish');
-  } catch (err) {
-    file.destroy();
-    await once(file, 'close').catch(() => undefined);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    checkOutputTarget(options.path, { overwrite: true });
-    renameSync(tmp, options.path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw outputErrorOf(options.path, err);
-  }
+  });
   return { path: options.path, rows, batches, columns: names };
 }
 

@@ -2,11 +2,10 @@
  * Out-of-fold predictions: each fold's prediction file (the ids it validated) joined by id into
  * one Arrow file with a `fold` column, checked to hold every id of the split exactly once.
  */
-import { once } from 'node:events';
-import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
-import { Int32, RecordBatch, RecordBatchFileWriter, makeData, tableFromIPC, type Data, type Table } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
+import { Int32, RecordBatch, makeData, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
-import { checkOutputTarget, outputErrorOf } from '../../core/safe-fs.js';
+import { writeArrowAtomic } from '../arrow-file-out.js';
 
 /** One fold's predictions. */
 export interface FoldPredictions {
@@ -52,19 +51,11 @@ function readTable(path: string): Table {
  */
 export async function writeOutOfFold(options: WriteOutOfFoldOptions): Promise<OutOfFoldResult> {
   const foldColumn = options.foldColumn ?? 'fold';
-  checkOutputTarget(options.path, { overwrite: options.overwrite === true });
-  const tmp = `${options.path}.tmp-${process.pid}`;
-  const file = createWriteStream(tmp, { flags: 'wx' });
-  await once(file, 'open').catch((err: unknown) => {
-    throw outputErrorOf(options.path, err);
-  });
-  const writer = new RecordBatchFileWriter();
-  writer.reset(file);
   const seen = new Set<string>();
   let columns: string[] | null = null;
   let names: string[] = [];
   let rows = 0;
-  try {
+  await writeArrowAtomic(options.path, { overwrite: options.overwrite === true }, async (write) => {
     for (const fold of options.folds) {
       const table = readTable(fold.path);
       const here = table.schema.fields.map((f) => f.name);
@@ -91,9 +82,8 @@ export async function writeOutOfFold(options: WriteOutOfFoldOptions): Promise<Ou
           if (child !== undefined) data[f.name] = child;
         });
         data[foldColumn] = makeData({ type: new Int32(), length: batch.numRows, data: new Int32Array(batch.numRows).fill(fold.fold) });
-        writer.write(new RecordBatch(data));
+        await write(new RecordBatch(data));
         rows += batch.numRows;
-        if (file.writableNeedDrain) await once(file, 'drain');
       }
       const missing = fold.ids.filter((id) => !seen.has(id));
       if (missing.length > 0)
@@ -104,21 +94,6 @@ export async function writeOutOfFold(options: WriteOutOfFoldOptions): Promise<Ou
           },
         );
     }
-    writer.finish();
-    writer.close();
-    if (!file.writableFinished) await once(file, 'finish');
-  } catch (err) {
-    file.destroy();
-    await once(file, 'close').catch(() => undefined);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    checkOutputTarget(options.path, { overwrite: options.overwrite === true });
-    renameSync(tmp, options.path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw outputErrorOf(options.path, err);
-  }
+  });
   return { path: options.path, rows, columns: [...names, foldColumn] };
 }
