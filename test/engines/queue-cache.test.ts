@@ -51,15 +51,11 @@ describeEngine('fuseflow submit/worker cache-fill on a real Redis', redisMissing
     const r = redis as RedisServer;
     const queueFlags = ['--queue', r.url, '--prefix', r.prefix];
     const fuseflow = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [...FUSEFLOW_NODE_ARGS, ...args], { cwd: dir, encoding: 'utf8' });
-    // --threads 0: fill in the main thread (worker threads started from the TypeScript sources find tsx only from the repository's folder).
-    const single = fuseflow(['cache', 'fill', MODULE, '--threads', '0', '--shards', '1', '--to', 'single', '--local', 'local-single']);
+    const single = fuseflow(['cache', 'fill', MODULE, '--shards', '1', '--to', 'single', '--local', 'local-single']);
     expect(single.status, String(single.stderr)).toBe(0);
     expect(fuseflow(['cache', 'commit', 'single']).status).toBe(0);
 
-    const submit = startFuseflow(
-      ['submit', 'cache-fill', MODULE, '--threads', '0', '--progress', '--to', 'shared', ...queueFlags, '--shards', '3', '--run-id', 'fill', '--backoff', '200'],
-      dir,
-    );
+    const submit = startFuseflow(['submit', 'cache-fill', MODULE, '--progress', '--to', 'shared', ...queueFlags, '--shards', '3', '--run-id', 'fill', '--backoff', '200'], dir);
     await submit.waitForErr(/enqueued run fill: 3 shard jobs, then commit/, 30_000);
     const workerFlags = ['worker', ...queueFlags, '--allow-module', MODULE, '--lock-ms', '2000'];
     const first = startFuseflow(workerFlags, dir);

@@ -12,8 +12,9 @@ import { describeEngine } from './engine-suite.js';
 import { FUSEFLOW_FROM_SOURCES, SLURM_PACKAGES, sh, slurmMissing, startSlurm, type SlurmCluster } from './slurm.js';
 
 const MODULE = resolve('test/engines/slurm-dataset.ts');
-// --threads 0: fill in the main thread (worker threads started from the TypeScript sources find tsx only from the repository's folder).
-const FILL = `${MODULE} --threads 0`;
+// The jobs run in the test's temp folder, outside the repository: the fill's worker threads
+// (default --threads) start from the TypeScript sources there too (src/core/workers.ts).
+const FILL = MODULE;
 
 describeEngine('fuseflow emit slurm cache-fill on a real one-node Slurm', slurmMissing, SLURM_PACKAGES, () => {
   const { dir } = tempFolder('fuseflow-slurm-fill-');
