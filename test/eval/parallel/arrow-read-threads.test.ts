@@ -6,9 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeData, RecordBatch, Struct, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { Rng } from '../../../src/core/rng.js';
 import { InputError } from '../../../src/core/errors.js';
-import { evaluate, type EvaluateResult } from '../../../src/eval/evaluate.js';
+import { evaluate } from '../../../src/eval/evaluate.js';
 import type { MetricsRecipe } from '../../../src/eval/parallel/metrics-recipe.js';
 import { planArrowRead } from '../../../src/eval/parallel/arrow-read-plan.js';
 import { arrowSource } from '../../../src/eval/sources/arrow-source.js';
@@ -16,6 +15,7 @@ import { csvSource } from '../../../src/eval/sources/csv-source.js';
 import { scoreSource } from '../../../src/eval/sources/score-source.js';
 import { fileSetSource } from '../../../src/eval/sources/file-set-source.js';
 import { tempFolder } from '../../temp-folder.js';
+import { exactJson, familyData } from './family-data.js';
 
 const MODULE = new URL('./metric-sets.ts', import.meta.url).href;
 const recipe = (exportName: string, args: readonly unknown[] = []): MetricsRecipe => ({ module: MODULE, exportName, args });
@@ -23,37 +23,12 @@ const { write } = tempFolder('fuseflow-arrow-read-threads-');
 
 /** Rows of the columns `everyFamily` reads, written as record batches of `sizes` rows. */
 function arrowFile(name: string, sizes: readonly number[], edit?: (p: Float32Array) => void): string {
-  const n = sizes.reduce((a, b) => a + b, 0);
-  const rng = Rng.fromParts([2026, 'arrow-read-threads']);
-  const p = new Float32Array(n);
-  const y = new Int8Array(n);
-  const v = new Float64Array(n);
-  const w = new Float64Array(n);
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  const c = new Float64Array(n);
-  const k: string[] = [];
-  const g: string[] = [];
-  const id: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = rng.next() < 0.3 ? 1 : 0;
-    y[i] = t;
-    p[i] = Math.min(1, 0.6 * rng.next() + 0.4 * t * rng.next());
-    w[i] = rng.next() * 10 - 5;
-    v[i] = (w[i] as number) + rng.next() - 0.5;
-    const raw = [rng.next(), rng.next(), rng.next()];
-    const cls = Math.floor(rng.next() * 3);
-    raw[cls] = (raw[cls] as number) + 0.5;
-    const sum = raw.reduce((s, x) => s + x, 0);
-    a[i] = (raw[0] as number) / sum;
-    b[i] = (raw[1] as number) / sum;
-    c[i] = (raw[2] as number) / sum;
-    k.push(['a', 'b', 'c'][cls] as string);
-    g.push(`g${i % 5}`);
-    id.push(`s${i}`);
-  }
+  const { p, ...rest } = familyData(
+    sizes.reduce((a, b) => a + b, 0),
+    'arrow-read-threads',
+  );
   edit?.(p);
-  const full = tableFromArrays({ p, y, v, w, a, b, c, k, g, id });
+  const full = tableFromArrays({ p, ...rest });
   const batches = [];
   let at = 0;
   for (const size of sizes) {
@@ -74,14 +49,6 @@ function arrowFile(name: string, sizes: readonly number[], edit?: (p: Float32Arr
 }
 
 /** JSON with typed arrays as arrays and -0 kept apart from 0. */
-function exactJson(r: EvaluateResult): string {
-  return JSON.stringify({ metrics: r.metrics, status: r.status, rows: r.rows, passes: r.passes }, (_k, v: unknown) => {
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
-    if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isFinite(v) ? v : String(v);
-    return v;
-  });
-}
-
 describe('worker threads reading an Arrow file themselves', () => {
   it("plans the segments the main thread's read cuts: batches of at most batchSize rows per record batch, a segment closing after the batch that fills it", async () => {
     const file = arrowFile('plan.arrow', [1300, 0, 700, 2500]);
