@@ -2,8 +2,8 @@
  * A source over a CSV file with a header row, streamed in chunks: memory holds one read chunk
  * (64 KiB), at most one unfinished record (`maxRecordChars`) and one output batch.
  */
-import { createReadStream } from 'node:fs';
-import { InputError, OptionsError } from '../../core/errors.js';
+import { createReadStream, statSync } from 'node:fs';
+import { FuseflowError, InputError, OptionsError } from '../../core/errors.js';
 import { closestText } from '../../core/closest-names.js';
 import { CsvRecordParser, type CsvRecord } from './csv-records.js';
 import type { EvalSource, SourceBatch, BatchHandler } from './eval-source.js';
@@ -59,7 +59,9 @@ export function parseCsvNumber(text: string): number | undefined {
 }
 
 /**
- * Streams a CSV file with a header row as batches of columns. Re-readable.
+ * Streams a CSV file with a header row as batches of columns. Re-readable when `file` is a regular
+ * file; a pipe or device (a FIFO, `/dev/stdin`) is read once (`reReadable: false`, so a metric
+ * that needs a second pass asks for a file or spilling instead of waiting for a writer forever).
  *
  * @example
  * const src = csvSource('preds.csv', { types: { id: 'string', score: 'number' } });
@@ -78,10 +80,14 @@ export function csvSource(file: string, options: CsvSourceOptions = {}): EvalSou
       throw new OptionsError(`csvSource: type of column '${col}' must be 'number', 'string' or 'auto', got '${String(type)}'`);
     }
   }
+  const oneShot = isPipeOrDevice(file);
+  let read = false;
   return {
     name: file,
-    reReadable: true,
+    reReadable: !oneShot,
     async scan(batchSize, onBatch) {
+      if (oneShot && read) throw new FuseflowError(`${file} is a pipe or device and was already read once; it can be read only once: write the rows to a file and pass that`);
+      read = true;
       const parser = new CsvRecordParser(parserOptions);
       let builder: BatchBuilder | undefined;
       const take = (records: readonly CsvRecord[]): void => {
@@ -104,6 +110,16 @@ export function csvSource(file: string, options: CsvSourceOptions = {}): EvalSou
       builder.flush();
     },
   };
+}
+
+/** Whether `file` exists and is not a regular file (a FIFO, socket or device: readable only once). */
+function isPipeOrDevice(file: string): boolean {
+  try {
+    const info = statSync(file);
+    return !info.isFile() && !info.isDirectory();
+  } catch {
+    return false; // a missing file is reported when scanned, naming it
+  }
 }
 
 /** Collects records into column batches of `batchSize` rows. */
