@@ -44,6 +44,9 @@ fails fails the run: the exit code is 1 and the message names the shard and its 
   --attempts K       tries per job, first included (default 3)
   --backoff MS       delay before the first retry, doubling after (default 5000)
   --run-dir DIR      eval: a folder every worker sees, for the shard states (required)
+  --job-timeout S    the longest one attempt of a job may run, in seconds (a worker's own
+                     --job-timeout caps it); a job past it is stopped and fails, and is retried
+                     per --attempts
   --run-id ID        names the jobs ID-shard-i and ID-commit|merge (default: from the time and
                      this process); an ID already in the queue is refused
   --no-progress      no progress lines

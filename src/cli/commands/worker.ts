@@ -6,16 +6,19 @@
  * are not retried. A worker that dies mid-job (SIGKILL, a lost machine) stops renewing the job's
  * lock; after --lock-ms another worker's stalled-job check puts it back on the queue and it is
  * redone. Shard commands are idempotent (published by rename, state files written atomically),
- * so the redo leaves the same result and nothing twice.
+ * so the redo leaves the same result and nothing twice. A job that runs past its time limit
+ * (`--job-timeout`, capping the run's own `submit --job-timeout`) is stopped — its whole process
+ * group, SIGTERM then SIGKILL — and fails like any other job, to be retried; a stopped shard has
+ * written nothing under its output's name (only a temporary file beside it, which no merge reads).
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { shellLine } from '../emit/shell-words.js';
-import { checkJob, type CheckedJob } from '../queue/job-line.js';
+import { checkJob, MAX_JOB_TIMEOUT_S, type CheckedJob } from '../queue/job-line.js';
 import { checkPrefix, queueConnection, QUEUE_NAME } from '../queue/queue-url.js';
-import { countOf, startJob } from '../queue/run-job.js';
+import { countOf, jobLimit, KILL_GRACE_MS, startJob, stopJob, type JobOutcome } from '../queue/run-job.js';
 import { parseOrExit } from './parse-or-exit.js';
 
 const USAGE = `usage: fuseflow worker --queue redis://HOST:PORT [options]
@@ -34,6 +37,11 @@ the dataset module: they run only for modules named by --allow-module.
   --lock-ms MS         a job's lock, renewed every MS/2 while it runs; a worker gone for MS is
                        presumed dead and its job is redone by another worker (default 30000)
   --max-stalled K      a job whose worker died more than K times fails (default 2)
+  --job-timeout S      the longest one attempt of a job may run, in seconds, and the cap on a
+                       run's own 'submit --job-timeout'; a job past it is stopped (its processes
+                       get SIGTERM, then SIGKILL after ${KILL_GRACE_MS / 1000} s) and fails naming the
+                       limit, and is retried per the run's --attempts (default: no limit of the
+                       worker's own)
   --once               run one job, then exit
   --exit-when-idle     exit when the queue holds no job waiting, delayed, active or waiting
                        for its shards (for batch use; start it after submit)
@@ -64,6 +72,8 @@ interface WorkerArgs {
   readonly maxStalled: number;
   readonly once: boolean;
   readonly exitWhenIdle: boolean;
+  /** `--job-timeout`: the cap on one attempt of a job, in seconds. */
+  readonly jobTimeoutS: number | undefined;
 }
 
 function parseWorkerArgs(args: readonly string[]): WorkerArgs {
@@ -78,17 +88,18 @@ function parseWorkerArgs(args: readonly string[]): WorkerArgs {
     }
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    if (!['--queue', '--prefix', '--concurrency', '--allow-module', '--lock-ms', '--max-stalled'].includes(name)) throw new OptionsError(`unknown option '${a}'`);
+    if (!['--queue', '--prefix', '--concurrency', '--allow-module', '--lock-ms', '--max-stalled', '--job-timeout'].includes(name)) throw new OptionsError(`unknown option '${a}'`);
     const value = name === a ? args[++i] : a.slice(eq + 1);
     if (value === undefined || value === '') throw new OptionsError(`${name} needs a value`);
     if (name === '--allow-module') allowModules.push(value);
     else if (values.has(name)) throw new OptionsError(`${name} is given twice`);
     else values.set(name, value);
   }
-  const int = (flag: string, fallback: number, min: number): number => {
+  const int = (flag: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const raw = values.get(flag);
     if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) throw new OptionsError(`${flag} must be an integer >= ${min}, got '${raw}'`);
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+      throw new OptionsError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${raw}'`);
     return Number(raw);
   };
   const queue = values.get('--queue');
@@ -106,6 +117,7 @@ function parseWorkerArgs(args: readonly string[]): WorkerArgs {
     maxStalled: int('--max-stalled', 2, 0),
     once,
     exitWhenIdle: switches.has('--exit-when-idle'),
+    jobTimeoutS: values.has('--job-timeout') ? int('--job-timeout', 0, 1, MAX_JOB_TIMEOUT_S) : undefined,
   };
 }
 
@@ -117,6 +129,12 @@ function lastLines(text: string, n = 6): string {
     .filter((l) => l !== '')
     .slice(-n)
     .join(' | ');
+}
+
+/** A command line for a message: at most 400 characters (a merge may name 4,096 files). */
+function shortLine(argv: readonly string[]): string {
+  const line = shellLine(argv);
+  return line.length <= 400 ? line : `${line.slice(0, 400)}… (${argv.length} words)`;
 }
 
 const log = (line: string): void => {
@@ -150,8 +168,28 @@ async function work(a: WorkerArgs): Promise<number> {
     const tag = `[${job.id ?? ''}] `;
     const started = startJob(checked, a.allowModules, (text) => process.stderr.write(text.replace(/^(?=.)/gm, tag)));
     running.add(started.child);
-    const outcome = await started.done;
-    running.delete(started.child);
+    const limit = jobLimit(a.jobTimeoutS, checked.timeoutS);
+    let stopping: Promise<JobOutcome> | undefined;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            log(`job ${job.id ?? ''} (${what}) ran past its ${limit.seconds} s limit: stopping it (SIGTERM, SIGKILL after ${KILL_GRACE_MS / 1000} s)`);
+            stopping = stopJob(started, KILL_GRACE_MS);
+          }, limit.seconds * 1000);
+    let outcome: JobOutcome;
+    try {
+      outcome = await started.done;
+      if (stopping !== undefined) outcome = await stopping;
+    } finally {
+      clearTimeout(timer);
+      running.delete(started.child);
+    }
+    if (stopping !== undefined && limit !== undefined) {
+      const why = `job ${job.id ?? ''} (${what}) ran past its time limit of ${limit.seconds} s (${limit.setBy}) and was stopped (${outcome.signal ?? `exit ${outcome.code ?? '?'}`}): fuseflow ${shortLine(checked.argv)}`;
+      log(`job ${job.id ?? ''} (${what}) failed: ${why}`);
+      throw new Error(why);
+    }
     if (outcome.code === 0 && !outcome.truncated) {
       if (checked.step === 'shard') process.stderr.write(outcome.stdout.slice(-4096).replace(/^(?=.)/gm, tag));
       log(`job ${job.id ?? ''} (${what}) done in ${outcome.seconds.toFixed(1)} s`);
@@ -184,7 +222,12 @@ async function work(a: WorkerArgs): Promise<number> {
       return;
     }
     log(`${signal} again: stopping ${running.size} running job${running.size === 1 ? '' : 's'}; other workers redo them once their locks expire`);
-    for (const child of running) child.kill('SIGKILL');
+    for (const child of running)
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); // the job's process group
+      } catch {
+        // already gone
+      }
     process.exit(130);
   };
   process.on('SIGTERM', onSignal);

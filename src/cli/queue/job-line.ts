@@ -28,6 +28,11 @@ export interface QueueJobData {
   readonly cwd: string;
   /** Shard index and count (shard steps), for messages. */
   readonly shard?: { readonly index: number; readonly count: number };
+  /**
+   * The submitter's time limit for one attempt of this job, in seconds (`submit --job-timeout`);
+   * a worker's own `--job-timeout` caps it. Absent: only the worker's limit, if any.
+   */
+  readonly timeoutS?: number;
 }
 
 /** A job that passed {@link checkJob}: what the worker runs. */
@@ -46,6 +51,11 @@ export interface JobPolicy {
 
 /** Bounds on a job's payload. */
 const MAX_ARGS = 100_000;
+/**
+ * The longest time limit a job or a worker may set, in seconds (~23 days: Node's timers hold at
+ * most 2^31-1 ms).
+ */
+export const MAX_JOB_TIMEOUT_S = 2_000_000;
 const MAX_ARG_CHARS = 65_536;
 
 function refuse(why: string): never {
@@ -154,5 +164,17 @@ export function checkJob(data: unknown, policy: JobPolicy): CheckedJob {
   const expected = form === 'cache fill' || form === 'eval shard' ? 'shard' : 'final';
   if (d.step !== expected) refuse(`a ${form} job is a ${expected} step, not ${String(d.step)}`);
   const shard = d.shard as QueueJobData['shard'];
-  return { v: 1, step: d.step, argv, cwd, ...(shard === undefined ? {} : { shard }), form, unit: form === 'cache fill' ? 'ids' : form === 'eval shard' ? 'rows' : undefined };
+  const timeoutS = d.timeoutS;
+  if (timeoutS !== undefined && (typeof timeoutS !== 'number' || !Number.isSafeInteger(timeoutS) || timeoutS < 1 || timeoutS > MAX_JOB_TIMEOUT_S))
+    refuse(`timeoutS must be a whole number of seconds from 1 to ${MAX_JOB_TIMEOUT_S}, got ${JSON.stringify(timeoutS)}`);
+  return {
+    v: 1,
+    step: d.step,
+    argv,
+    cwd,
+    ...(shard === undefined ? {} : { shard }),
+    ...(timeoutS === undefined ? {} : { timeoutS }),
+    form,
+    unit: form === 'cache fill' ? 'ids' : form === 'eval shard' ? 'rows' : undefined,
+  };
 }

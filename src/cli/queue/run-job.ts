@@ -99,3 +99,55 @@ export function countOf(job: CheckedJob, outcome: JobOutcome): number | undefine
   }
   return undefined;
 }
+
+/** How long a job's processes get between SIGTERM and SIGKILL when its time limit is reached. */
+export const KILL_GRACE_MS = 10_000;
+
+/** The time limit one attempt of a job runs under, and who set it (for the failure message). */
+export interface JobLimit {
+  readonly seconds: number;
+  /** `submit --job-timeout S` or `worker --job-timeout S` (or both, when they agree). */
+  readonly setBy: string;
+}
+
+/**
+ * The limit for a job: the submitter's (`job.timeoutS`), capped by the worker's `--job-timeout`;
+ * `undefined` when neither set one.
+ *
+ * @example jobLimit(600, 30) // → { seconds: 30, setBy: 'submit --job-timeout 30; the worker allows 600' }
+ */
+export function jobLimit(workerS: number | undefined, jobS: number | undefined): JobLimit | undefined {
+  if (jobS === undefined && workerS === undefined) return undefined;
+  if (jobS === undefined) return { seconds: workerS as number, setBy: `worker --job-timeout ${workerS as number}` };
+  if (workerS === undefined) return { seconds: jobS, setBy: `submit --job-timeout ${jobS}` };
+  if (workerS < jobS) return { seconds: workerS, setBy: `worker --job-timeout ${workerS}, which caps the run's ${jobS}` };
+  return { seconds: jobS, setBy: workerS === jobS ? `submit and worker --job-timeout ${jobS}` : `submit --job-timeout ${jobS}; the worker allows ${workerS}` };
+}
+
+/** Sends `signal` to the process group led by `pid`; a group already gone is not an error. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/**
+ * Stops a running job and everything it started (its child was started as the leader of a
+ * process group of its own, {@link startJob}): SIGTERM to the group, SIGKILL to the group after
+ * `graceMs` if it has not ended by then, and SIGKILL once more to the group when its leader has
+ * ended, for any process of it that ignored SIGTERM and outlived it. Resolves with the outcome.
+ */
+export async function stopJob(job: { readonly child: ChildProcess; readonly done: Promise<JobOutcome> }, graceMs: number): Promise<JobOutcome> {
+  const pid = job.child.pid;
+  if (pid === undefined) return job.done; // never started: 'error' ends it
+  signalGroup(pid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+  try {
+    return await job.done;
+  } finally {
+    clearTimeout(timer);
+    signalGroup(pid, 'SIGKILL');
+  }
+}

@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
-import { checkJob, type QueueJobData } from './job-line.js';
+import { checkJob, MAX_JOB_TIMEOUT_S, type QueueJobData } from './job-line.js';
 import { checkPrefix } from './queue-url.js';
 
 /** What `fuseflow submit` was asked to run. */
@@ -32,13 +32,16 @@ export interface SubmitPlan {
   readonly finalJob: QueueJobData;
   /** Print progress lines on stderr. */
   readonly progress: boolean;
+  /** `--job-timeout`: the limit on one attempt of each job, in seconds (carried in the job data). */
+  readonly jobTimeoutS: number | undefined;
 }
 
-const VALUED = new Set(['--queue', '--shards', '--prefix', '--attempts', '--backoff', '--run-dir', '--run-id']);
+const VALUED = new Set(['--queue', '--shards', '--prefix', '--attempts', '--backoff', '--run-dir', '--run-id', '--job-timeout']);
 
-function intFlag(flag: string, raw: string | undefined, min: number, fallback: number): number {
+function intFlag(flag: string, raw: string | undefined, min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < min) throw new OptionsError(`${flag} must be an integer >= ${min}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new OptionsError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${raw}'`);
   return Number(raw);
 }
 
@@ -128,6 +131,12 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
     }));
     finalJob = { v: 1, step: 'final', argv: ['eval', 'merge', ...Array.from({ length: shards }, (_, i) => state(i)), ...mergeArgs], cwd };
   }
+  const timeoutRaw = own.get('--job-timeout');
+  const jobTimeoutS = timeoutRaw === undefined ? undefined : intFlag('--job-timeout', timeoutRaw, 1, 0, MAX_JOB_TIMEOUT_S);
+  if (jobTimeoutS !== undefined) {
+    shardJobs = shardJobs.map((j) => ({ ...j, timeoutS: jobTimeoutS }));
+    finalJob = { ...finalJob, timeoutS: jobTimeoutS };
+  }
   // The worker checks every job again; refuse here what it would refuse there (module policy aside).
   for (const job of [...shardJobs.slice(0, 1), finalJob]) {
     try {
@@ -148,5 +157,6 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
     shardJobs,
     finalJob,
     progress,
+    jobTimeoutS,
   };
 }
