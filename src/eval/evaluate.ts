@@ -4,9 +4,11 @@
  * (`result.metrics.<name>`).
  */
 import { availableParallelism } from 'node:os';
-import type { MetricPass, MetricResults } from './metric.js';
+import type { MetricResults } from './metric.js';
+import { finishPasses, pendingNames, planPasses } from './evaluate-passes.js';
 import { FuseflowError, InputError, OptionsError } from '../core/errors.js';
 import type { JoinCounts } from './sources/join-sources.js';
+import type { EvalSource } from './sources/eval-source.js';
 import { spillSource } from './sources/spill-source.js';
 import { scoreSource, type ScoreSourceOptions } from './sources/score-source.js';
 import { isJoinedSource, toEvalSource, type EvalData, type EvalInputOptions } from './evaluate-input.js';
@@ -162,6 +164,107 @@ export interface EvaluatedStates {
  * @throws as {@link evaluate} does (except for empty input under `firstPassOnly`).
  */
 export async function evaluateStates(options: EvaluateStatesOptions): Promise<EvaluatedStates> {
+  return withEvaluation(options, async ({ metrics, input, source, runner, scan }) => {
+    const given = options.firstPass;
+    if (given !== undefined && given.states.length !== metrics.length)
+      throw new OptionsError(`evaluate: firstPass holds ${given.states.length} states for ${metrics.length} metrics`);
+    const first =
+      given === undefined ? await scan(1, 'read and update metrics', metricFolders(metrics), { pending: null, merged: null }) : { rows: given.rows, states: [...given.states] };
+    const rows = first.rows;
+    const join = (): { join?: JoinCounts } => (isJoinedSource(input) ? { join: input.counts() } : {});
+    if (options.firstPassOnly === true) return { metrics, states: first.states, rows, passes: 1, threads: runner.threads, ...join() };
+    if (rows === 0) {
+      const counts = isJoinedSource(input) ? input.counts() : undefined;
+      const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
+      throw new InputError(`no rows to evaluate${why}`, { file: source.name });
+    }
+    const maxPasses = options.maxPasses ?? 32;
+    let merged = first.states;
+    let passes = 1;
+    for (;;) {
+      // Worker threads plan the same passes from the states as they were before planning here.
+      const { pending, before } = planPasses(metrics, merged, runner.threads > 0);
+      if (pending.length === 0) break;
+      const names = pendingNames(metrics, pending);
+      if (!source.reReadable) {
+        throw new FuseflowError(
+          `metric ${names} needs another pass over the input (${pending.map((p) => p.pass.description).join('; ')}) but ${source.name} can be read only once; ` +
+            "with one-shot input the first pass must fit the metric's memory budget (raise it), or pass a re-readable input (a file, arrays, a function returning a fresh iterable), or set spill: true to copy the input to a temporary file",
+        );
+      }
+      if (passes >= maxPasses) throw new FuseflowError(`metric ${names} still asks for passes after ${passes}; stopping (maxPasses)`);
+      passes++;
+      const done = await scan(passes, pending.map((p) => p.pass.description).join('; '), passFolders(metrics, pending), {
+        pending: pending.map((p) => p.m),
+        merged: runner.threads > 0 ? before : null,
+      });
+      merged = finishPasses(merged, pending, done.states);
+    }
+    // Join counts exist once the input was read (not when a given first pass needed no other).
+    return { metrics, states: merged, rows, passes, threads: runner.threads, ...(given === undefined || passes > 1 ? join() : {}) };
+  });
+}
+
+/** Options of {@link evaluatePass}: those of {@link evaluate}, plus the states to plan the pass from. */
+export interface EvaluatePassOptions extends EvaluateOptions {
+  /**
+   * The metric states the pass is planned from, in the metrics' order: every shard's states after
+   * the previous pass merged, before planning (a refinement plan's states). Planning may mark
+   * them (as it marks one run's states): pass a copy to keep them.
+   */
+  readonly planFrom: readonly unknown[];
+}
+
+/** What {@link evaluatePass} returns: the pass states of the metrics that asked for a pass. */
+export interface EvaluatedPass {
+  /** The metrics in evaluation order (dependencies first). */
+  readonly metrics: readonly NamedMetric[];
+  /** Indices (into `metrics`) of the metrics that asked for the pass, in order. */
+  readonly pending: readonly number[];
+  /** What each pending pass does. */
+  readonly descriptions: readonly string[];
+  /** One pass state per pending metric (its `MetricPass` folded over this input), before `finish`. */
+  readonly states: readonly unknown[];
+  /** Rows read (0 when no metric asked for a pass: the input is then not read). */
+  readonly rows: number;
+  readonly threads: number;
+}
+
+/**
+ * One extra pass over `data` (one shard's part of a distributed refinement round): plans each
+ * metric's pass from `planFrom` exactly as {@link evaluateStates} plans it from merged states,
+ * reads the input once and returns the pass states, which a merge combines over every shard and
+ * folds in with `finishPasses` (evaluate-passes.ts). No metric asking for a pass: nothing is read.
+ *
+ * @example
+ * const part = await evaluatePass({ data: 'part-3.arrow', metrics, planFrom: plan.states });
+ * @throws as {@link evaluate} does; OptionsError when `planFrom` holds another number of states.
+ */
+export async function evaluatePass(options: EvaluatePassOptions): Promise<EvaluatedPass> {
+  return withEvaluation(options, async ({ metrics, runner, scan }) => {
+    if (options.planFrom.length !== metrics.length) throw new OptionsError(`evaluate: planFrom holds ${options.planFrom.length} states for ${metrics.length} metrics`);
+    const { pending, before } = planPasses(metrics, options.planFrom, runner.threads > 0);
+    const descriptions = pending.map((p) => p.pass.description);
+    if (pending.length === 0) return { metrics, pending: [], descriptions, states: [], rows: 0, threads: runner.threads };
+    const done = await scan(2, descriptions.join('; '), passFolders(metrics, pending), {
+      pending: pending.map((p) => p.m),
+      merged: runner.threads > 0 ? before : null,
+    });
+    return { metrics, pending: pending.map((p) => p.m), descriptions, states: done.states, rows: done.rows, threads: runner.threads };
+  });
+}
+
+/** What a pass loop works with while {@link withEvaluation} holds the input and runner open. */
+interface Evaluation {
+  readonly metrics: readonly NamedMetric[];
+  readonly input: EvalSource;
+  readonly source: EvalSource;
+  readonly runner: SegmentRunner;
+  readonly scan: (pass: number, description: string, folders: readonly Folder[], job: PassRun['job']) => Promise<PassResult>;
+}
+
+/** Checks the options, opens the input and the runner, runs `body`, then closes them. */
+async function withEvaluation<T>(options: EvaluateOptions, body: (e: Evaluation) => Promise<T>): Promise<T> {
   const batchSize = options.batchSize ?? 65_536;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionsError(`evaluate: batchSize must be a positive integer, got ${String(batchSize)}`);
   const shards = options.shards ?? 1;
@@ -187,55 +290,7 @@ export async function evaluateStates(options: EvaluateStatesOptions): Promise<Ev
     const run = runner;
     const scan = (pass: number, description: string, folders: readonly Folder[], job: PassRun['job']): Promise<PassResult> =>
       run.run({ source, batchSize, segmentRows, meter, pass, description, folders, job });
-    const given = options.firstPass;
-    if (given !== undefined && given.states.length !== metrics.length)
-      throw new OptionsError(`evaluate: firstPass holds ${given.states.length} states for ${metrics.length} metrics`);
-    const first =
-      given === undefined ? await scan(1, 'read and update metrics', metricFolders(metrics), { pending: null, merged: null }) : { rows: given.rows, states: [...given.states] };
-    const rows = first.rows;
-    const join = (): { join?: JoinCounts } => (isJoinedSource(input) ? { join: input.counts() } : {});
-    if (options.firstPassOnly === true) return { metrics, states: first.states, rows, passes: 1, threads: run.threads, ...join() };
-    if (rows === 0) {
-      const counts = isJoinedSource(input) ? input.counts() : undefined;
-      const why = counts === undefined ? '' : ` (join: ${counts.skipped} rows skipped for missing ids, ${counts.excluded} excluded by ids)`;
-      throw new InputError(`no rows to evaluate${why}`, { file: source.name });
-    }
-    let merged = first.states;
-    let passes = 1;
-    for (;;) {
-      // Worker threads plan the same passes from the states as they were before planning here.
-      const before = run.threads > 0 ? merged : undefined;
-      const pending: { m: number; pass: MetricPass<unknown> }[] = [];
-      const sent: unknown[] = [];
-      metrics.forEach(({ metric }, m) => {
-        const snapshot = before === undefined || metric.nextPass === undefined ? undefined : structuredClone(before[m]);
-        const pass = metric.nextPass?.(merged[m]) ?? null;
-        if (pass !== null) {
-          pending.push({ m, pass });
-          sent.push(snapshot);
-        }
-      });
-      if (pending.length === 0) break;
-      const names = pending.map(({ m }) => `'${(metrics[m] as NamedMetric).name}'`).join(', ');
-      if (!source.reReadable) {
-        throw new FuseflowError(
-          `metric ${names} needs another pass over the input (${pending.map((p) => p.pass.description).join('; ')}) but ${source.name} can be read only once; ` +
-            "with one-shot input the first pass must fit the metric's memory budget (raise it), or pass a re-readable input (a file, arrays, a function returning a fresh iterable), or set spill: true to copy the input to a temporary file",
-        );
-      }
-      if (passes >= maxPasses) throw new FuseflowError(`metric ${names} still asks for passes after ${passes}; stopping (maxPasses)`);
-      passes++;
-      const done = await scan(passes, pending.map((p) => p.pass.description).join('; '), passFolders(metrics, pending), {
-        pending: pending.map((p) => p.m),
-        merged: sent,
-      });
-      merged = merged.slice();
-      pending.forEach(({ m, pass }, k) => {
-        merged[m] = pass.finish(merged[m], done.states[k]);
-      });
-    }
-    // Join counts exist once the input was read (not when a given first pass needed no other).
-    return { metrics, states: merged, rows, passes, threads: run.threads, ...(given === undefined || passes > 1 ? join() : {}) };
+    return await body({ metrics, input, source, runner: run, scan });
   } finally {
     await runner?.close();
     if (isJoinedSource(input)) await input.close();

@@ -49,6 +49,8 @@ export interface EvalArgs {
   readonly stateOut: string | undefined;
   /** `--with-report`: the shard also folds the HTML report's metrics (so `eval merge --report` can draw it). */
   readonly withReport: boolean;
+  /** `--pass PLAN`: the shard runs the refinement round PLAN plans (written by `eval merge --next-pass-out`) over its share. */
+  readonly pass: string | undefined;
   readonly help: boolean;
 }
 
@@ -132,6 +134,12 @@ Map/merge over many machines (Slurm array, Kubernetes Indexed Job, a queue of wo
                         FUSEFLOW_WORLD_SIZE, or RANK/WORLD_SIZE). Shard i reads files
                         floor(i*F/N) to floor((i+1)*F/N)-1 of the sorted list (with fewer files
                         than shards: the same split over the Arrow record batches)
+  --pass PLAN           with --state-out: run the refinement round PLAN plans (written by
+                        fuseflow eval merge --next-pass-out PLAN when a metric needs another pass
+                        over the inputs: exact AUC/AP) over this shard's share, with the same
+                        arguments and --shard as the map step, and write its pass states to FILE;
+                        then fuseflow eval merge of every shard's pass files (reads PLAN). A plan
+                        marked complete makes a small FILE without reading any input
   With --ci, merged shards give the same bounds as one run: --ci-resample state draws replicates
   from the merged counts, and rows draws each row's Poisson weights from (--seed, its --id), in
   one run and in shards alike (so row-resampled CIs need --id with --state-out; fusemedml,
@@ -162,6 +170,7 @@ const VALUE_FLAGS = new Set([
   '--ensemble-weights',
   '--shard',
   '--state-out',
+  '--pass',
 ]);
 
 const SWITCHES = new Set(['--json', '--no-progress', '--overwrite', '--help', '--with-report']);
@@ -264,6 +273,9 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     throw new OptionsError("--with-report: the report's reliability and confusion plots need probabilities (give logits as --scores logits)");
   if (flags.has('--with-report') && stateOut === undefined)
     throw new OptionsError("--with-report applies to --state-out (a shard folding the report's metrics); one run draws its report with --report FILE");
+  const pass = one('--pass');
+  if (pass !== undefined && stateOut === undefined)
+    throw new OptionsError('--pass PLAN needs --state-out FILE (the shard writes its pass states; fuseflow eval merge finishes the round)');
   if (shardText !== undefined && stateOut === undefined)
     throw new OptionsError('--shard i/N needs --state-out FILE (the shard writes its metric states; fuseflow eval merge prints the results)');
   if (stateOut !== undefined) {
@@ -308,6 +320,7 @@ export function parseEvalArgs(args: readonly string[]): EvalArgs {
     shard: shardText === undefined ? undefined : parseShard(shardText),
     stateOut,
     withReport: flags.has('--with-report'),
+    pass,
     help,
   };
 }

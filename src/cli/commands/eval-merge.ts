@@ -5,7 +5,9 @@
  * `fuseflow eval` over all the inputs prints — every metric, CI bounds included — whatever the
  * order of the files. A metric that asks for another pass over the input after the merge (exact
  * AUC refinement of score-histogram bins holding both classes) gets it here, from the input files
- * the shards recorded (refused if one changed since).
+ * the shards recorded (refused if one changed since) — or, with `--next-pass-out PLAN`, from the
+ * shards: the merge writes PLAN, the shards run it (`--pass PLAN`) and the merge of their pass
+ * files finishes the round (src/eval/shard/refine-round.ts).
  * Exit codes: 0 done, 1 bad input (a damaged, foreign, duplicate or missing shard; changed
  * inputs) or a refused output, 2 bad usage.
  *
@@ -14,31 +16,44 @@
  */
 import { statSync } from 'node:fs';
 import { InputError, OptionsError } from '../../core/errors.js';
-import { evaluateStates, resultsOf } from '../../eval/evaluate.js';
+import { evaluateStates, resultsOf, type EvaluatedStates } from '../../eval/evaluate.js';
+import { planPasses } from '../../eval/evaluate-passes.js';
 import { orderMetrics } from '../../eval/evaluate-order.js';
 import { progressPrinter } from '../../eval/evaluate-progress.js';
 import { isMetricsRecipe, metricsFromRecipe } from '../../eval/parallel/metrics-recipe.js';
 import type { JoinCounts } from '../../eval/sources/join-sources.js';
 import { checkShardSet, mergeShardStates } from '../../eval/shard/shard-set.js';
-import { readStateFile } from '../../eval/shard/state-file.js';
+import { checkPassSet, copyStates, finishRound } from '../../eval/shard/refine-round.js';
+import { readStateFile, writeStateFile, type StateFile, type StateFileHeader, type StateFileKind } from '../../eval/shard/state-file.js';
 import { MAX_THREADS } from '../../eval/evaluate.js';
 import type { EvalArgs } from './eval-args.js';
 import { checkEvalOutput } from './eval-output.js';
-import { evalPlan, openInputs, printResults } from './eval-run.js';
+import { evalPlan, openInputs, printResults, type EvalPlan } from './eval-run.js';
 import type { RunRecord } from './eval-shard.js';
 
-export const EVAL_MERGE_USAGE = `usage: fuseflow eval merge FILE... [--json] [--report FILE.html [--overwrite]] [--threads N] [--no-progress]
+export const EVAL_MERGE_USAGE = `usage: fuseflow eval merge FILE... [--json] [--report FILE.html] [--next-pass-out PLAN] [--overwrite] [--threads N] [--no-progress]
 
 Merges the state files of every shard of one run (fuseflow eval ... --state-out FILE) and prints
 what one fuseflow eval over all the inputs prints (a table, or --json), every metric and CI bound
 included, whatever the order of the files. A shard given twice, a missing shard, a shard of
 another run (arguments, metrics, input files) or a damaged file is an error naming the file.
 Metrics that need another pass over the inputs after merging (exact AUC/AP refinement) read the
-input files the shards recorded; a file changed since is an error.
+input files the shards recorded; a file changed since is an error. With --next-pass-out the
+shards do that pass instead: see below.
 
   --json                print exactly one JSON object {"metrics": {...}} on stdout
   --report FILE.html    write the HTML report (as fuseflow eval --report)
-  --overwrite           let --report replace an existing file
+  --next-pass-out PLAN  when a metric needs another pass, write PLAN (the merged states and the
+                        run; versioned, checksummed), print on stderr which round is needed and
+                        nothing on stdout, and exit 0: run every shard again with its map-step
+                        arguments plus --pass PLAN --state-out FILE2, then merge the FILE2s
+                        (they name PLAN, which must not change meanwhile), with --next-pass-out
+                        PLAN2 for a further round. When no pass is needed, print the results as
+                        without it and write PLAN marked complete (shards given --pass PLAN then
+                        write small files without reading any input, and merging those prints
+                        the same results), so a fixed two-round chain always works
+  --overwrite           let --report / --next-pass-out replace an existing file (this run's own
+                        plan of the same round is replaced anyway)
   --threads N           worker threads for an extra pass over the inputs (default: the cores)
   --no-progress         no progress lines on stderr`;
 
@@ -56,13 +71,17 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     console.log(EVAL_MERGE_USAGE);
     return 0;
   }
-  const set = checkShardSet(flags.files.map(readStateFile));
+  const files = flags.files.map(readStateFile);
+  const kind = fileKind(files);
+  const passes = kind === 'pass' ? checkPassSet(files) : undefined;
+  const set = passes?.set ?? checkShardSet(files);
   const run = set.run as RunRecord;
   const args: EvalArgs = {
     ...run.args,
     inputs: run.args.inputs,
     shard: undefined,
     stateOut: undefined,
+    pass: undefined,
     threads: flags.threads,
     batchSize: 65_536,
     progress: flags.progress,
@@ -71,14 +90,92 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     overwrite: flags.overwrite,
     help: false,
   };
-  if (args.report !== undefined) checkEvalOutput(args.report, { inputs: [...run.files.map((f) => f.path), ...flags.files], overwrite: args.overwrite });
+  // Rounds done when the files were written: 1 for the map step; a complete plan's round ran no pass.
+  const done = passes === undefined ? 1 : passes.plan.header.complete === true ? passes.round - 1 : passes.round;
+  const outputInputs = [...run.files.map((f) => f.path), ...flags.files, ...(passes === undefined ? [] : [passes.plan.file])];
+  if (args.report !== undefined) checkEvalOutput(args.report, { inputs: outputInputs, overwrite: args.overwrite });
+  if (flags.nextPassOut !== undefined) checkEvalOutput(flags.nextPassOut, { inputs: outputInputs, overwrite: args.overwrite || isOwnPlan(flags.nextPassOut, run, done + 1) });
   if (args.report !== undefined && !run.args.withReport)
     throw new InputError(`--report: the shards did not fold the report's metrics; rerun them with --with-report (e.g. ${flags.files[0] ?? ''})`);
   const plan = evalPlan(args, { reportMetrics: run.args.withReport });
   const metrics = orderMetrics(isMetricsRecipe(plan.metrics) ? await metricsFromRecipe(plan.metrics) : plan.metrics);
-  const merged = mergeShardStates(set, metrics);
-  if (set.rows === 0) throw new InputError(`no rows to evaluate in any of the ${set.shards.length} shards`);
-  // Metrics that ask for another pass after the merge (exact AUC/AP refinement) read the recorded input files here.
+  const merged = passes === undefined ? mergeShardStates(set, metrics) : finishRound(passes, metrics);
+  const rows = passes === undefined ? set.rows : passes.plan.header.rows;
+  if (rows === 0) throw new InputError(`no rows to evaluate in any of the ${set.shards.length} shards`);
+  const join = passes === undefined ? sumJoins(set.shards.map((s) => s.header.join as JoinCounts | undefined)) : (passes.plan.header.join as JoinCounts | undefined);
+  const shown = { rows, ...(join === undefined ? {} : { join }) };
+  if (passes === undefined && flags.nextPassOut === undefined) {
+    // As before rounds existed: any extra pass reads the recorded inputs here.
+    const evaluated = await passesHere(args, plan, run, merged, rows);
+    await printResults(args, plan, { ...resultsOf(evaluated.metrics, evaluated.states), ...shown, passes: evaluated.passes });
+    return 0;
+  }
+  const names = metrics.map((m) => m.name);
+  const before = copyStates(merged, names);
+  const { pending } = planPasses(metrics, merged, false);
+  const planOut = flags.nextPassOut;
+  const planHeader = (complete: boolean): StateFileHeader => ({
+    kind: 'plan',
+    run,
+    metrics: names,
+    shard: { index: 0, count: set.shards.length },
+    rows,
+    round: done + 1,
+    complete,
+    passes: pending.map((p) => p.pass.description),
+    share: [],
+    ...(join === undefined ? {} : { join }),
+    writer: `fuseflow eval merge (node ${process.version})`,
+  });
+  if (pending.length === 0) {
+    if (planOut !== undefined) writeStateFile(planOut, planHeader(true), before, { overwrite: true });
+    await printResults(args, plan, { ...resultsOf(metrics, merged), ...shown, passes: done });
+    return 0;
+  }
+  const what = pending.map((p) => p.pass.description).join('; ');
+  if (planOut !== undefined) {
+    writeStateFile(planOut, planHeader(false), before, { overwrite: true });
+    process.stderr.write(`fuseflow eval merge: round ${done + 1} needed (${what}): run every shard with --pass ${planOut}\n`);
+    return 0;
+  }
+  process.stderr.write(`fuseflow eval merge: round ${done + 1} needed (${what}); without --next-pass-out this process reads the inputs for it and any further round\n`);
+  const evaluated = await passesHere(args, plan, run, before, rows);
+  await printResults(args, plan, { ...resultsOf(evaluated.metrics, evaluated.states), ...shown, passes: done - 1 + evaluated.passes });
+  return 0;
+}
+
+/** What the files to merge are: the map step's states, or one round's pass files. */
+function fileKind(files: readonly StateFile[]): 'map' | 'pass' {
+  const first = files[0];
+  if (first === undefined) throw new InputError('no state files to merge');
+  const kindOf = (f: StateFile): StateFileKind => f.header.kind ?? 'map';
+  for (const f of files) {
+    if (kindOf(f) === 'plan')
+      throw new InputError("is a refinement plan, not a shard's states: run every shard with --pass and this file, then merge their --state-out files", { file: f.file });
+    if (kindOf(f) !== kindOf(first))
+      throw new InputError(
+        `holds ${kindOf(f) === 'pass' ? 'pass states of a refinement round' : "a map step's states"} but ${first.file} holds ${kindOf(first) === 'pass' ? 'pass states' : "a map step's states"}; merge the files of one round`,
+        {
+          file: f.file,
+        },
+      );
+  }
+  return kindOf(first) === 'pass' ? 'pass' : 'map';
+}
+
+/** Whether `file` is this run's own plan of `round` (a rerun of the merge may replace it). */
+function isOwnPlan(file: string, run: RunRecord, round: number): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    const { header } = readStateFile(file);
+    return header.kind === 'plan' && header.round === round && JSON.stringify(header.run) === JSON.stringify(run);
+  } catch {
+    return false;
+  }
+}
+
+/** The extra passes the metrics ask for from `states`, read from the recorded input files in this process; refuses inputs changed since the shards read them. */
+async function passesHere(args: EvalArgs, plan: EvalPlan, run: RunRecord, states: readonly unknown[], rows: number): Promise<EvaluatedStates> {
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval merge: ${line}\n`)) : undefined;
   const evaluated = await evaluateStates({
     data: openInputs(
@@ -88,16 +185,14 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     ),
     metrics: plan.metrics,
     batchSize: args.batchSize,
-    firstPass: { states: merged, rows: set.rows },
+    firstPass: { states, rows },
     ...(args.threads === undefined ? {} : { threads: args.threads }),
     ...(plan.scores === undefined ? {} : { scores: plan.scores }),
     ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
   });
   // Checked after the pass, so a file rewritten before or while it was read is caught before anything is printed.
   if (evaluated.passes > 1) checkInputsUnchanged(run);
-  const join = sumJoins(set.shards.map((s) => s.header.join as JoinCounts | undefined));
-  await printResults(args, plan, { ...resultsOf(evaluated.metrics, evaluated.states), rows: set.rows, passes: evaluated.passes, ...(join === undefined ? {} : { join }) });
-  return 0;
+  return evaluated;
 }
 
 interface MergeFlags {
@@ -107,6 +202,8 @@ interface MergeFlags {
   readonly overwrite: boolean;
   readonly threads: number | undefined;
   readonly progress: boolean;
+  /** `--next-pass-out PLAN`: write the plan of the next refinement round instead of reading the inputs. */
+  readonly nextPassOut: string | undefined;
   readonly help: boolean;
 }
 
@@ -119,6 +216,7 @@ export function parseMergeArgs(argv: readonly string[]): MergeFlags {
   let help = false;
   let report: string | undefined;
   let threads: number | undefined;
+  let nextPassOut: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const eq = arg.indexOf('=');
@@ -131,6 +229,9 @@ export function parseMergeArgs(argv: readonly string[]): MergeFlags {
     if (flag === '--report') {
       if (report !== undefined) throw new OptionsError('--report given twice');
       report = value();
+    } else if (flag === '--next-pass-out') {
+      if (nextPassOut !== undefined) throw new OptionsError('--next-pass-out given twice');
+      nextPassOut = value();
     } else if (flag === '--threads') {
       const text = value();
       const n = Number(text);
@@ -144,8 +245,8 @@ export function parseMergeArgs(argv: readonly string[]): MergeFlags {
     else files.push(arg);
   }
   if (!help && files.length === 0) throw new OptionsError(`give the state files to merge\n\n${EVAL_MERGE_USAGE}`);
-  if (overwrite && report === undefined) throw new OptionsError('--overwrite applies to --report FILE; give the report file');
-  return { files, json, report, overwrite, threads, progress, help };
+  if (overwrite && report === undefined && nextPassOut === undefined) throw new OptionsError('--overwrite applies to --report FILE or --next-pass-out PLAN; give the output file');
+  return { files, json, report, overwrite, threads, progress, nextPassOut, help };
 }
 
 /** Refuses input files that changed (size or time) since the shards read them. */

@@ -5,15 +5,19 @@
  * with sizes and times) to FILE (src/eval/shard/state-file.ts). `fuseflow eval merge` checks the
  * shards belong together and prints what one run over all inputs prints.
  *
+ * With `--pass PLAN` the shard runs a refinement round instead (see runPassShard and
+ * src/eval/shard/refine-round.ts): the passes PLAN plans, over the same share, into FILE.
+ *
  * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) replaces its own
  * state file; any other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
  * input or a refused output, 2 bad usage.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { OptionsError } from '../../core/errors.js';
+import { InputError, OptionsError } from '../../core/errors.js';
 import { launchRank } from '../../core/launch-rank.js';
-import { evaluateStates } from '../../eval/evaluate.js';
+import { evaluatePass, evaluateStates } from '../../eval/evaluate.js';
+import type { NamedMetric } from '../../eval/evaluate-order.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME } from '../../eval/metrics/index.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
@@ -21,12 +25,14 @@ import type { FilePart } from '../../eval/sources/file-set-source.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
 import { shardShare, type ShardIndex } from '../../eval/shard/shard-share.js';
 import { readStateFile, writeStateFile, type StateFileHeader } from '../../eval/shard/state-file.js';
+import { checkMetricNames } from '../../eval/shard/refine-round.js';
+import { runDifference } from '../../eval/shard/shard-set.js';
 import type { EvalArgs } from './eval-args.js';
 import { checkEvalOutput } from './eval-output.js';
 import type { EvalPlan } from './eval-run.js';
 
 /** The arguments that make a run (recorded in every state file; equal in all shards of one run). */
-export type RunArgs = Omit<EvalArgs, 'shard' | 'stateOut' | 'threads' | 'batchSize' | 'progress' | 'json' | 'report' | 'overwrite' | 'help'>;
+export type RunArgs = Omit<EvalArgs, 'shard' | 'stateOut' | 'pass' | 'threads' | 'batchSize' | 'progress' | 'json' | 'report' | 'overwrite' | 'help'>;
 
 /** What every shard of one run records identically: its arguments and the input files it saw. */
 export interface RunRecord {
@@ -47,6 +53,7 @@ export async function runShard(
   progress: ((p: EvalProgress) => void) | undefined,
 ): Promise<number> {
   checkShardable(args, plan);
+  if (args.pass !== undefined) return runPassShard(args, args.pass, stateOut, plan, open, progress);
   const shard: ShardIndex = args.shard ?? rankFromLauncher();
   const files = expandInput(args.inputs[0] as string);
   const run = runRecord(args, files);
@@ -62,6 +69,7 @@ export async function runShard(
     ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
   });
   const header: StateFileHeader = {
+    kind: 'map',
     run,
     metrics: evaluated.metrics.map((m) => m.name),
     shard,
@@ -76,9 +84,64 @@ export async function runShard(
   return 0;
 }
 
+/**
+ * One shard's part of a refinement round (`--pass PLAN`): checks the shard is of the plan's run
+ * (arguments, input files, shard count), plans the passes from the plan's states, reads only its
+ * own share and writes the pass states (or, for a plan marked complete, a file saying so without
+ * reading any input).
+ * @throws InputError naming the plan (not a plan, another run) or the output file.
+ */
+async function runPassShard(
+  args: EvalArgs,
+  planPath: string,
+  stateOut: string,
+  plan: EvalPlan,
+  open: (parts: readonly FilePart[]) => EvalSource,
+  progress: ((p: EvalProgress) => void) | undefined,
+): Promise<number> {
+  const shard: ShardIndex = args.shard ?? rankFromLauncher();
+  const files = expandInput(args.inputs[0] as string);
+  const planFile = readStateFile(planPath);
+  const ph = planFile.header;
+  if (ph.kind !== 'plan') throw new InputError('--pass: not a refinement plan (fuseflow eval merge --next-pass-out writes one)', { file: planPath });
+  const run = runRecord(args, files);
+  if (JSON.stringify(ph.run) !== JSON.stringify(run))
+    throw new InputError(
+      `--pass: the plan is of another run than this shard: ${runDifference(ph.run, run)}; give the map step's arguments (and do not change the inputs while the run lasts)`,
+      { file: planPath },
+    );
+  if (ph.shard.count !== shard.count)
+    throw new InputError(`--pass: the plan is of a run of ${ph.shard.count} shards, this is shard ${shard.index}/${shard.count}`, { file: planPath });
+  const round = ph.round ?? 2;
+  checkEvalOutput(stateOut, { inputs: [...files, planPath], overwrite: args.overwrite || isOwnPassFile(stateOut, run, shard, round) });
+  const base = { kind: 'pass' as const, run, shard, round, plan: { path: resolve(planPath), digest: planFile.digest }, writer: `fuseflow eval (node ${process.version})` };
+  if (ph.complete === true) {
+    writeStateFile(stateOut, { ...base, metrics: [], rows: 0, share: [], complete: true }, [], { overwrite: true });
+    process.stderr.write(`fuseflow eval: shard ${shard.index}/${shard.count}: round ${round}: the plan is complete (no metric needs another pass); nothing read → ${stateOut}\n`);
+    return 0;
+  }
+  const share = await shardShare(files, shard);
+  const evaluated = await evaluatePass({
+    data: open(share),
+    metrics: plan.metrics,
+    planFrom: planFile.states,
+    batchSize: args.batchSize,
+    ...(args.threads === undefined ? {} : { threads: args.threads }),
+    ...(plan.scores === undefined ? {} : { scores: plan.scores }),
+    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
+  });
+  checkMetricNames(planFile, evaluated.metrics);
+  const metrics = evaluated.pending.map((m) => (evaluated.metrics[m] as NamedMetric).name);
+  writeStateFile(stateOut, { ...base, metrics, rows: evaluated.rows, share }, evaluated.states, { overwrite: true });
+  process.stderr.write(
+    `fuseflow eval: shard ${shard.index}/${shard.count}: round ${round} (${evaluated.descriptions.join('; ')}): ${evaluated.rows.toLocaleString('en-US')} rows → ${stateOut}\n`,
+  );
+  return 0;
+}
+
 /** The run's arguments as recorded (what does not change results is left out) and its files. */
 export function runRecord(args: EvalArgs, files: readonly string[]): RunRecord {
-  const { shard: _s, stateOut: _o, threads: _t, batchSize: _b, progress: _p, json: _j, report: _r, overwrite: _w, help: _h, ...kept } = args;
+  const { shard: _s, stateOut: _o, pass: _x, threads: _t, batchSize: _b, progress: _p, json: _j, report: _r, overwrite: _w, help: _h, ...kept } = args;
   return {
     args: kept,
     files: files.map((f) => {
@@ -89,7 +152,7 @@ export function runRecord(args: EvalArgs, files: readonly string[]): RunRecord {
 }
 
 /** Refuses what a shard cannot compute so that merged shards equal one run. */
-function checkShardable(args: EvalArgs, plan: EvalPlan): void {
+export function checkShardable(args: EvalArgs, plan: EvalPlan): void {
   if (args.ci === undefined || args.id !== undefined || args.ciResample === 'state') return;
   const rowResampled =
     args.ciResample === 'rows' ? [...plan.spec.requested] : plan.spec.requested.filter((n) => METRICS_BY_CLI_NAME[n]?.({ ...plan.keys, name: n }).replicate === undefined);
@@ -100,9 +163,26 @@ function checkShardable(args: EvalArgs, plan: EvalPlan): void {
 }
 
 /** The launcher's rank (Slurm, Kubernetes Indexed Job, RANK/WORLD_SIZE) as a shard. */
-function rankFromLauncher(): ShardIndex {
+export function rankFromLauncher(): ShardIndex {
   const r = launchRank({ flagNames: { index: '--shard i', count: '--shard N' } });
   return { index: r.rank, count: r.worldSize };
+}
+
+/** Whether `file` is this shard's pass file of this round of this run (a rerun may replace it). */
+function isOwnPassFile(file: string, run: RunRecord, shard: ShardIndex, round: number): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    const { header } = readStateFile(file);
+    return (
+      header.kind === 'pass' &&
+      header.round === round &&
+      JSON.stringify(header.run) === JSON.stringify(run) &&
+      header.shard.index === shard.index &&
+      header.shard.count === shard.count
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `file` is the state file of this very shard of this run (a rerun may replace it). */
@@ -110,7 +190,7 @@ function isOwnStateFile(file: string, run: RunRecord, shard: ShardIndex): boolea
   try {
     if (!statSync(file).isFile()) return false;
     const { header } = readStateFile(file);
-    return JSON.stringify(header.run) === JSON.stringify(run) && header.shard.index === shard.index && header.shard.count === shard.count;
+    return (header.kind ?? 'map') === 'map' && JSON.stringify(header.run) === JSON.stringify(run) && header.shard.index === shard.index && header.shard.count === shard.count;
   } catch {
     return false;
   }

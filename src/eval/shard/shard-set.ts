@@ -78,7 +78,7 @@ export function mergeShardStates(set: ShardSet, metrics: readonly { readonly nam
 }
 
 /** The first top-level key path where two run records differ, in words. */
-function runDifference(a: unknown, b: unknown, path = ''): string {
+export function runDifference(a: unknown, b: unknown, path = ''): string {
   if (JSON.stringify(a) === JSON.stringify(b)) return 'no difference';
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${path || 'record'}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];

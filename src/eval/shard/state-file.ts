@@ -25,16 +25,34 @@ const DIGEST_BYTES = 32;
 /** Largest header accepted (bounds what a damaged length field can make the reader allocate). */
 const MAX_HEADER_BYTES = 64 << 20;
 
+/**
+ * What a state file holds: `map`, one shard's first-pass states (also a file without `kind`);
+ * `plan`, every shard's states of a round merged, before planning the refinement round they ask
+ * for (written by `eval merge --next-pass-out`); `pass`, one shard's pass states of such a round
+ * (`eval … --pass PLAN --state-out`).
+ */
+export type StateFileKind = 'map' | 'plan' | 'pass';
+
 /** What a state file records besides the states. */
 export interface StateFileHeader {
+  /** What the file holds; absent: `map`. */
+  readonly kind?: StateFileKind;
   /** Everything that must be equal in every shard of one run: metric set and options, inputs, scores. JSON data. */
   readonly run: unknown;
-  /** Metric names in state order. */
+  /** Metric names in state order (a pass file: the metrics that asked for the pass). */
   readonly metrics: readonly string[];
-  /** This shard: index and count. */
+  /** This shard: index and count (a plan: index 0, the run's shard count). */
   readonly shard: { readonly index: number; readonly count: number };
-  /** Rows the shard read. */
+  /** Rows the shard read (a plan: the rows of every shard). */
   readonly rows: number;
+  /** Plan and pass files: the round (2: the first extra pass after the map step). */
+  readonly round?: number;
+  /** Plan files: no metric asks for another pass (the states are final). Pass files: written for such a plan, holding no states. */
+  readonly complete?: boolean;
+  /** Plan files: what each pending pass does (information). */
+  readonly passes?: readonly string[];
+  /** Pass files: the plan they ran, by absolute path and checksum (`digest` of the plan file). */
+  readonly plan?: { readonly path: string; readonly digest: string };
   /** The files (and record batches) the shard read, for messages. */
   readonly share: readonly unknown[];
   /** Join counts of the shard's rows (inputs checked by id), when there were. */
@@ -49,6 +67,8 @@ export interface StateFile {
   readonly header: StateFileHeader;
   /** One state per metric, in `header.metrics` order. */
   readonly states: unknown[];
+  /** The file's SHA-256 checksum (its last 32 bytes), hex: names this exact file. */
+  readonly digest: string;
 }
 
 /**
@@ -121,5 +141,7 @@ export function decodeStateFile(bytes: Uint8Array, file: string): StateFile {
   const shard = header.shard as { index?: unknown; count?: unknown } | undefined;
   if (!Array.isArray(header.metrics) || !Array.isArray(states) || states.length !== header.metrics.length || typeof shard?.index !== 'number' || typeof shard.count !== 'number')
     throw new InputError('state file header lacks its metrics or shard, or holds another number of states', { file });
-  return { file, header, states: (states as unknown[]).map((s) => reviveClasses(s)) };
+  if (header.kind !== undefined && !['map', 'plan', 'pass'].includes(header.kind))
+    throw new InputError(`state file of kind '${String(header.kind)}', which this fuseflow does not know (map, plan or pass)`, { file });
+  return { file, header, states: (states as unknown[]).map((s) => reviveClasses(s)), digest: digest.toString('hex') };
 }

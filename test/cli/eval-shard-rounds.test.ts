@@ -1,0 +1,180 @@
+/**
+ * Distributed refinement rounds: `fuseflow eval merge … --next-pass-out PLAN`, the shards'
+ * `--pass PLAN --state-out FILE` and the merge of their pass files. 80,000 predictions in 8 Arrow
+ * files (the default metrics' AUC/AP need an exact-refinement pass: 2 passes in one process):
+ * one process = map(4) → merge → pass(4, shuffled) → merge, byte for byte, and the last merge
+ * reads no input (the input folder is moved away first). A plan that says complete, and the
+ * refusals (a missing pass shard, a pass file of another plan, a changed plan, a plan of another
+ * run, a plan given to merge) naming the file.
+ */
+import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { readStateFile } from '../../src/eval/shard/state-file.js';
+import { tempFolder } from '../temp-folder.js';
+import { writePredictionFiles } from '../eval/shard/prediction-files.js';
+import { fuseflowEval } from './run-cli.js';
+
+const { dir } = tempFolder('fuseflow-eval-rounds-');
+const data = join(dir, 'data');
+const args = ['--input', `${data}/part-*.arrow`, '--pred', 'pred', '--target', 'target', '--no-progress'];
+const N = 4;
+
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const rng = Rng.fromParts([seed, 'shuffle']);
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** Runs shards `order` of N with `extra` flags into `prefix-i.state`; returns the files by index. */
+async function shards(prefix: string, extra: readonly string[], order: readonly number[] = [0, 1, 2, 3], runArgs: readonly string[] = args): Promise<string[]> {
+  const files = Array.from({ length: N }, (_, i) => `${prefix}-${i}.state`);
+  for (const i of order) {
+    const r = await fuseflowEval(...runArgs, ...extra, '--shard', `${i}/${N}`, '--state-out', files[i] as string);
+    expect(r.err).toContain(`shard ${i}/${N}`);
+    expect(r.code).toBe(0);
+  }
+  return files;
+}
+
+/** Moves the input folder away while `fn` runs (a merge that reads an input then fails). */
+async function withoutInputs<T>(fn: () => Promise<T>): Promise<T> {
+  renameSync(data, `${data}-away`);
+  try {
+    return await fn();
+  } finally {
+    renameSync(`${data}-away`, data);
+  }
+}
+
+beforeAll(() => {
+  mkdirSync(data, { recursive: true });
+  writePredictionFiles(data, { files: 8, rows: 80_000, batchRows: 2_500, seed: 21 });
+});
+
+describe('fuseflow eval: distributed refinement rounds', () => {
+  let plan = '';
+  let passFiles: string[] = [];
+  let oneJson = '';
+
+  it('1 process = map(4) → merge --next-pass-out → 4 pass shards in shuffled order → merge (identical JSON and table); the last merge reads no input', async () => {
+    const table = await fuseflowEval(...args);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain('80000 rows from ');
+    expect(table.out).toContain('; 2 passes');
+    const one = await fuseflowEval(...args, '--json');
+    expect(one.code).toBe(0);
+    oneJson = one.out;
+    const maps = await shards(join(dir, 'map'), []);
+    plan = join(dir, 'plan-2.state');
+    const m1 = await fuseflowEval('merge', ...shuffled(maps, 1), '--next-pass-out', plan, '--json', '--no-progress');
+    expect(m1.code).toBe(0);
+    expect(m1.out).toBe('');
+    expect(m1.err).toMatch(new RegExp(`^fuseflow eval merge: round 2 needed \\(auc: exact order inside \\d+ score bins .*\\): run every shard with --pass ${plan}$`));
+    const header = readStateFile(plan).header;
+    expect(header).toMatchObject({ kind: 'plan', round: 2, rows: 80_000, complete: false, shard: { count: N } });
+    expect(header.metrics).toContain('auc');
+    // A rerun of the same merge replaces its own plan with the same bytes.
+    const bytes = readFileSync(plan);
+    expect((await fuseflowEval('merge', ...maps, '--next-pass-out', plan, '--no-progress')).code).toBe(0);
+    expect(readFileSync(plan).equals(bytes)).toBe(true);
+    passFiles = await shards(join(dir, 'pass'), ['--pass', plan], [2, 0, 3, 1]);
+    const passRows = passFiles.map((f) => readStateFile(f).header.rows);
+    expect(passRows.every((r) => r > 0 && r < 80_000)).toBe(true);
+    const last = await withoutInputs(() => fuseflowEval('merge', ...shuffled(passFiles, 5), '--json', '--no-progress'));
+    expect(last.err).toBe('');
+    expect(last.code).toBe(0);
+    expect(last.out).toBe(oneJson);
+    const lastTable = await withoutInputs(() => fuseflowEval('merge', ...passFiles, '--no-progress'));
+    expect(lastTable.out).toBe(table.out);
+    // With --next-pass-out the final merge also writes a plan marked complete.
+    const plan3 = join(dir, 'plan-3.state');
+    const closing = await withoutInputs(() => fuseflowEval('merge', ...passFiles, '--json', '--next-pass-out', plan3, '--no-progress'));
+    expect(closing.out).toBe(oneJson);
+    expect(readStateFile(plan3).header).toMatchObject({ kind: 'plan', round: 3, complete: true });
+    // A pass shard of a complete plan writes a small file without reading rows; merging those prints the same.
+    const trivial = await shards(join(dir, 'pass3'), ['--pass', plan3]);
+    for (const f of trivial) expect(readStateFile(f).header).toMatchObject({ kind: 'pass', round: 3, complete: true, rows: 0, metrics: [] });
+    const again = await withoutInputs(() => fuseflowEval('merge', ...trivial, '--json', '--no-progress'));
+    expect(again.out).toBe(oneJson);
+  }, 120_000);
+
+  it('map states merged without --next-pass-out: as before, the merge reads the inputs for the pass itself (fails with them moved away), no round line', async () => {
+    // The map states without --next-pass-out: today's behaviour (the merge reads the inputs for the pass), no round line.
+    const maps = Array.from({ length: N }, (_, i) => join(dir, `map-${i}.state`));
+    const plain = await fuseflowEval('merge', ...maps, '--json', '--no-progress');
+    expect(plain.err).toBe('');
+    expect(plain.out).toBe(oneJson);
+    const moved = await withoutInputs(() => fuseflowEval('merge', ...maps, '--json', '--no-progress'));
+    expect(moved.code).toBe(1);
+    expect(moved.err).toContain(`${data}/part-00.arrow`);
+  }, 60_000);
+
+  it('a plan that says complete (metrics that need no pass): merge prints the result and writes it; pass shards write trivial files; the final merge prints the same', async () => {
+    const run = [...args, '--metrics', 'accuracy,brier,confusion'];
+    const one = await fuseflowEval(...run, '--json');
+    const maps = await shards(join(dir, 'cmap'), [], [3, 1, 0, 2], run);
+    const cplan = join(dir, 'cplan.state');
+    const m1 = await fuseflowEval('merge', ...maps, '--next-pass-out', cplan, '--json', '--no-progress');
+    expect(m1.err).toBe('');
+    expect(m1.out).toBe(one.out);
+    expect(readStateFile(cplan).header).toMatchObject({ kind: 'plan', round: 2, complete: true, passes: [] });
+    const passes = await shards(join(dir, 'cpass'), ['--pass', cplan], [0, 1, 2, 3], run);
+    expect(passes.map((f) => readStateFile(f).header.rows)).toEqual([0, 0, 0, 0]);
+    const last = await withoutInputs(() => fuseflowEval('merge', ...passes, '--json', '--no-progress'));
+    expect(last.code).toBe(0);
+    expect(last.out).toBe(one.out);
+  }, 60_000);
+
+  it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan', async () => {
+    expect(passFiles).toHaveLength(N);
+    const missing = await fuseflowEval('merge', ...passFiles.slice(0, 3), '--json', '--no-progress');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('1 of 4 shards missing: 3');
+    // The same plan under another path is another plan: its pass file is refused.
+    const copy = join(dir, 'plan-copy.state');
+    copyFileSync(plan, copy);
+    const foreign = await shards(join(dir, 'foreign'), ['--pass', copy]);
+    const r1 = await fuseflowEval('merge', foreign[0] as string, ...passFiles.slice(1), '--no-progress');
+    expect(r1.code).toBe(1);
+    expect(r1.err).toContain(`${passFiles[1] as string}: ran another plan than ${foreign[0] as string}`);
+    expect((await fuseflowEval('merge', ...foreign, '--json', '--no-progress')).out).toBe(oneJson);
+    // A plan changed after the pass shards ran it (here: replaced by the complete plan of another run).
+    copyFileSync(join(dir, 'cplan.state'), copy);
+    const r2 = await fuseflowEval('merge', ...foreign, '--no-progress');
+    expect(r2.code).toBe(1);
+    expect(r2.err).toContain(`${copy}: changed since the pass shards ran it`);
+    // A plan of other arguments.
+    const r3 = await fuseflowEval(...args, '--threshold', '0.4', '--pass', plan, '--shard', '0/4', '--state-out', join(dir, 'x.state'));
+    expect(r3.code).toBe(1);
+    expect(r3.err).toContain(`${plan}: --pass: the plan is of another run than this shard: args.threshold: undefined vs 0.4`);
+    // Another shard count.
+    const r4 = await fuseflowEval(...args, '--pass', plan, '--shard', '0/3', '--state-out', join(dir, 'x.state'));
+    expect(r4.code).toBe(1);
+    expect(r4.err).toContain(`${plan}: --pass: the plan is of a run of 4 shards, this is shard 0/3`);
+    // A state file that is not a plan.
+    const r5 = await fuseflowEval(...args, '--pass', passFiles[0] as string, '--shard', '0/4', '--state-out', join(dir, 'x.state'));
+    expect(r5.code).toBe(1);
+    expect(r5.err).toContain(`${passFiles[0] as string}: --pass: not a refinement plan`);
+    // A plan given to merge, and files of two rounds.
+    const r6 = await fuseflowEval('merge', plan, '--no-progress');
+    expect(r6.code).toBe(1);
+    expect(r6.err).toContain(`${plan}: is a refinement plan, not a shard's states`);
+    const r7 = await fuseflowEval('merge', join(dir, 'map-0.state'), ...passFiles.slice(1), '--no-progress');
+    expect(r7.code).toBe(1);
+    expect(r7.err).toContain(`${passFiles[1] as string}: holds pass states of a refinement round but ${join(dir, 'map-0.state')} holds a map step's states`);
+    // The plan path must not be another existing file (unless --overwrite); --pass needs --state-out.
+    const maps = Array.from({ length: N }, (_, i) => join(dir, `map-${i}.state`));
+    const r8 = await fuseflowEval('merge', ...maps, '--next-pass-out', passFiles[0] as string, '--no-progress');
+    expect(r8.code).toBe(1);
+    expect(r8.err).toContain(passFiles[0] as string);
+    const r9 = await fuseflowEval(...args, '--pass', plan);
+    expect(r9.code).toBe(2);
+    expect(r9.err).toContain('--pass PLAN needs --state-out FILE');
+  }, 60_000);
+});
