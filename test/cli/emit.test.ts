@@ -59,6 +59,15 @@ describe('fuseflow emit slurm', () => {
     expect(text).toContain(`state=${join(dir, 'eval-run/states')}/shard-"$i"-of-4.state`);
     expect(text).toContain('fuseflow eval merge "$@" --json --report r.html >');
     expect(text).toContain(`${join(dir, 'eval-run/result.json')}`);
+    // The refinement round: plan job after the array, pass array after the plan, merge after the passes.
+    expect(text).toContain('--dependency=afterok:"$array_job" --kill-on-invalid-dep=yes --output="$RUN/logs/plan.out"');
+    expect(text).toContain('--array=0-3%2 --dependency=afterok:"$plan_job" --kill-on-invalid-dep=yes --output="$RUN/logs/pass-%a.out"');
+    expect(text).toContain('--dependency=afterok:"$pass_job" --kill-on-invalid-dep=yes --output="$RUN/logs/merge.out"');
+    expect(text).toContain(`fuseflow eval merge "$@" --next-pass-out ${join(dir, 'eval-run/plan-1.state')} > /dev/null`);
+    expect(text).toContain(`pass=${join(dir, 'eval-run/states')}/pass-1-shard-"$i"-of-4.state`);
+    expect(text).toContain(
+      `fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --with-report --threads 2 --shard "$i/4" --pass ${join(dir, 'eval-run/plan-1.state')} --state-out "$pass"`,
+    );
   });
 
   it('runs the --fuseflow command, keeps the array whole without --max-parallel, and cache-fill commits --to', async () => {
@@ -185,7 +194,35 @@ describe('fuseflow emit k8s', () => {
     const mergeScript = merge.spec.template.spec.containers[0]?.args[0] ?? '';
     expect(syntaxOk('sh', mergeScript)).toBe(true);
     expect(mergeScript).toContain('fuseflow eval merge "$@" --json > /data/fuseflow-eval/result.json.tmp');
-    expect(readFileSync(out, 'utf8')).toContain(`kubectl apply -f ${join(dir, 'eval-merge.yaml')}`);
+    expect(mergeScript).toContain('/data/fuseflow-eval/states/pass-1-shard-"$k"-of-8.state');
+    // The refinement round between them: the plan Job and the pass Indexed Job, applied in this order.
+    const plan = yamlOf(join(dir, 'eval-plan.yaml')) as typeof merge;
+    expect(plan.metadata.name).toBe('fuseflow-eval-plan');
+    expect(plan.spec.completions).toBe(1);
+    const planScript = plan.spec.template.spec.containers[0]?.args[0] ?? '';
+    expect(syntaxOk('sh', planScript)).toBe(true);
+    expect(planScript).toContain('fuseflow eval merge "$@" --next-pass-out /data/fuseflow-eval/plan-1.state > /dev/null');
+    const pass = yamlOf(join(dir, 'eval-pass.yaml')) as typeof job;
+    expect(pass.metadata.name).toBe('fuseflow-eval-pass');
+    expect(pass.spec).toMatchObject({ completionMode: 'Indexed', completions: 8, parallelism: 3 });
+    const passScript = (pass.spec.template.spec as { containers: { args: string[] }[] }).containers[0]?.args[0] ?? '';
+    expect(syntaxOk('sh', passScript)).toBe(true);
+    expect(passScript).toContain(
+      `fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --threads 2 --shard "$i/8" --pass /data/fuseflow-eval/plan-1.state --state-out "$pass"`,
+    );
+    const header = readFileSync(out, 'utf8');
+    const order = [
+      'kubectl apply -f ' + out,
+      'job/fuseflow-eval\n',
+      `kubectl apply -f ${join(dir, 'eval-plan.yaml')}`,
+      'job/fuseflow-eval-plan\n',
+      `kubectl apply -f ${join(dir, 'eval-pass.yaml')}`,
+      'job/fuseflow-eval-pass\n',
+      `kubectl apply -f ${join(dir, 'eval-merge.yaml')}`,
+    ];
+    const at = order.map((line) => header.indexOf(line));
+    expect(at.every((x) => x >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 
   it('refuses to write either file when one exists', async () => {
@@ -199,7 +236,7 @@ describe('fuseflow emit k8s', () => {
 });
 
 describe('the emitted shard step, run by sh', () => {
-  it('numbers the merge inputs 0 … N-1 in order, and a rerun skips a shard whose state exists', () => {
+  it('numbers the merge inputs 0 … N-1 in order through the plan, pass and merge steps, and a rerun skips a shard whose state or pass file exists', () => {
     const out = join(dir, 'steps.sbatch');
     const log = join(dir, 'calls.txt');
     const fake = join(dir, 'fake-fuseflow.sh');
@@ -210,10 +247,15 @@ describe('the emitted shard step, run by sh', () => {
       const runDir = join(dir, 'steps-run');
       spawnSync('mkdir', ['-p', join(runDir, 'states')]);
       for (const i of [0, 1, 2, 1]) expect(spawnSync('bash', [out, 'shard'], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) } }).status).toBe(0);
+      expect(spawnSync('bash', [out, 'plan']).status).toBe(0);
+      for (const i of [2, 0, 1, 0]) expect(spawnSync('bash', [out, 'pass'], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) } }).status).toBe(0);
       expect(spawnSync('bash', [out, 'merge']).status).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n');
-      expect(calls).toHaveLength(4); // shard 1's second run was skipped
-      expect(calls[3]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/shard-${i}-of-3.state`)).join(' ')} --json`);
+      expect(calls).toHaveLength(8); // shard 1's and pass 0's second runs were skipped
+      const plan = join(runDir, 'plan-1.state');
+      expect(calls[3]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/shard-${i}-of-3.state`)).join(' ')} --next-pass-out ${plan}`);
+      expect(calls[4]).toBe(`eval ${EVAL.join(' ')} --shard 2/3 --pass ${plan} --state-out ${join(runDir, 'states/pass-1-shard-2-of-3.state')}`);
+      expect(calls[7]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/pass-1-shard-${i}-of-3.state`)).join(' ')} --json`);
       expect(readFileSync(join(runDir, 'result.json'), 'utf8')).toBe('{"ok":1}\n');
     });
   });

@@ -22,27 +22,36 @@ unchanged (after a bare -- every argument is), so the line reads like the comman
 
   fuseflow emit slurm eval --input 'preds/*.arrow' --pred p --target y --json \\
       --shards 64 --max-parallel 16 --time 1:00:00 --cpus-per-task 4 --out eval.sbatch
-  bash eval.sbatch      # submits the array job, then the merge job that waits for it
+  bash eval.sbatch      # submits the array job, then the jobs that wait for it
 
   cache-fill  shard i: fuseflow cache fill DATASET_MODULE … --to SHARED_DIR --shards N --index i
               then:    fuseflow cache commit SHARED_DIR (needs --to among the command's flags)
   eval        shard i: fuseflow eval … --shard i/N --state-out RUN/states/shard-i-of-N.state
               (skipped when that state exists, so submitting again redoes only missing shards)
-              then:    fuseflow eval merge RUN/states/shard-{0…N-1}-of-N.state [--json] [--report F]
-              into RUN/result.json (with --json) or RUN/result.txt. --json and --report go
-              to the merge step (and eval's --overwrite, given after --), every other eval
-              flag to the shards.
+              then:    fuseflow eval merge RUN/states/shard-{0…N-1}-of-N.state
+                       --next-pass-out RUN/plan-1.state (the refinement round: exact AUC/AP)
+              shard i: fuseflow eval … --shard i/N --pass RUN/plan-1.state
+                       --state-out RUN/states/pass-1-shard-i-of-N.state (skipped when it
+                       exists; reads nothing when the plan says no pass is needed)
+              then:    fuseflow eval merge RUN/states/pass-1-shard-{0…N-1}-of-N.state [--json]
+              [--report F] into RUN/result.json (with --json) or RUN/result.txt (a third
+              round, rare, is read by this merge itself). --json and --report go to the
+              final merge (and eval's --overwrite, given after --), every other eval flag
+              to the shards.
 
 slurm: FILE is one bash script. 'bash FILE' submits FILE itself as an array job
   (sbatch --array=0-(N-1)%K, task i = shard i) and as the commit/merge job with
-  --dependency=afterok:<array job> (cancelled if any shard fails). Jobs run in the folder emit
-  ran in (#SBATCH --chdir), so relative paths mean the same there. Logs:
-  RUN/logs/shard-<i>.out|.err and RUN/logs/<commit|merge>.out|.err. Slurm refuses arrays past
-  its MaxArraySize (default 1001; see scontrol show config).
+  --dependency=afterok:<array job> (cancelled if any shard fails); eval: the plan job and
+  the pass array job go between them, each afterok the one before. Jobs run in the folder
+  emit ran in (#SBATCH --chdir), so relative paths mean the same there. Logs:
+  RUN/logs/shard-<i>.out|.err and RUN/logs/<commit|merge>.out|.err (eval: also plan and
+  pass-<i>). Slurm refuses arrays past its MaxArraySize (default 1001; see scontrol show
+  config).
 k8s: FILE is an Indexed Job (completionMode: Indexed, completions N, parallelism K,
   env FUSEFLOW_WORLD_SIZE=N; pod i runs shard JOB_COMPLETION_INDEX=i); the commit/merge Job is
-  written beside it as FILE-<commit|merge>.yaml. Apply FILE, 'kubectl wait
-  --for=condition=complete job/NAME', then apply the second (the file's header has the lines).
+  written beside it as FILE-<commit|merge>.yaml (eval: also FILE-plan.yaml and the pass
+  Indexed Job FILE-pass.yaml). Apply FILE, 'kubectl wait --for=condition=complete job/NAME',
+  then the next (eval: plan, pass, merge); FILE's header has the lines in order.
 
   --shards N            number of shards (array tasks / completions)
   --out FILE            the file to write
@@ -94,8 +103,11 @@ function emit(args: readonly string[]): number {
   else {
     const finalFile = finalFileOf(req, steps.finalName);
     if (finalFile === req.out) throw new OptionsError(`--out '${req.out}' leaves no name for the ${steps.finalName} Job`);
-    const { indexedJob, finalJob } = k8sManifests(req, steps, by, finalFile);
-    files.push([req.out, indexedJob], [finalFile, finalJob]);
+    const roundFiles = steps.round === undefined ? {} : { plan: finalFileOf(req, 'plan'), pass: finalFileOf(req, 'pass') };
+    const { indexedJob, round, finalJob } = k8sManifests(req, steps, by, { final: finalFile, ...roundFiles });
+    files.push([req.out, indexedJob]);
+    if (round !== undefined && roundFiles.plan !== undefined && roundFiles.pass !== undefined) files.push([roundFiles.plan, round.planJob], [roundFiles.pass, round.passJob]);
+    files.push([finalFile, finalJob]);
   }
   // Check every target before writing any, so a refusal leaves nothing half-written.
   for (const [file] of files) checkOutputTarget(file, { overwrite: req.overwrite });

@@ -3,17 +3,29 @@
  * `completions: N`, `parallelism: K`, `FUSEFLOW_WORLD_SIZE=N` in its environment) whose pod `i`
  * runs the shard step for `JOB_COMPLETION_INDEX=i`, and a one-pod Job for the commit/merge step,
  * applied once the Indexed Job is complete (Kubernetes has no job dependencies; the header shows
- * the `kubectl wait` between the two). Both pods mount the same PersistentVolumeClaim (`--pvc`)
+ * the `kubectl wait` between the two). With a refinement round (eval) two more go between them:
+ * the one-pod plan Job and the Indexed Job of the shards' passes. Both pods mount the same PersistentVolumeClaim (`--pvc`)
  * at `--mount` and run there.
  */
 import type { EmitRequest } from './emit-request.js';
 import { fuseflowFunction, type ShardSteps } from './shard-steps.js';
 import { shellQuote } from './shell-words.js';
 
-/** The two manifests' texts. */
+/** The manifests' texts. */
 export interface K8sManifests {
   readonly indexedJob: string;
+  /** With a refinement round (eval): the Job writing the round's plan, and the Indexed Job of the shards' passes. */
+  readonly round?: { readonly planJob: string; readonly passJob: string };
   readonly finalJob: string;
+}
+
+/** Where the round's manifests go (beside the first), named in the headers. */
+export interface K8sFiles {
+  /** The commit/merge Job. */
+  readonly final: string;
+  /** With a refinement round: the plan Job and the pass Indexed Job. */
+  readonly plan?: string;
+  readonly pass?: string;
 }
 
 /** A YAML scalar: JSON's double-quoted strings are YAML too. */
@@ -66,41 +78,65 @@ function jobYaml(req: EmitRequest, name: string, step: string, spec: readonly st
 }
 
 /**
- * Both manifests' texts; `finalFile` is where the second one is written (named in the first's header).
+ * The manifests' texts; `files` says where the ones after the first are written (named in the
+ * first's header, with the order to apply them in).
  *
- * @example k8sManifests(req, shardSteps(req), 'fuseflow emit k8s eval …', '/home/me/eval-merge.yaml')
+ * @example k8sManifests(req, shardSteps(req), 'fuseflow emit k8s eval …', { final: '/home/me/eval-merge.yaml', plan: …, pass: … })
  */
-export function k8sManifests(req: EmitRequest, steps: ShardSteps, emittedBy: string, finalFile: string): K8sManifests {
+export function k8sManifests(req: EmitRequest, steps: ShardSteps, emittedBy: string, files: K8sFiles): K8sManifests {
   const n = req.shards;
   const k = req.maxParallel ?? n;
   const finalName = `${req.jobName}-${steps.finalName}`;
   const prelude = ['set -eu', ...fuseflowFunction(req.fuseflow), `mkdir -p ${steps.folders.map(shellQuote).join(' ')}`];
+  const round = steps.round !== undefined && files.plan !== undefined && files.pass !== undefined ? { ...steps.round, planFile: files.plan, passFile: files.pass } : undefined;
+  const planName = `${req.jobName}-plan`;
+  const passName = `${req.jobName}-pass`;
+  const apply = (file: string, after: string | undefined): string[] => [
+    ...(after === undefined ? [] : [`#   kubectl wait --for=condition=complete --timeout=-1s job/${after}`]),
+    `#   kubectl apply -f ${file}`,
+  ];
+  const order =
+    round === undefined
+      ? [...apply(req.out, undefined), ...apply(files.final, req.jobName)]
+      : [...apply(req.out, undefined), ...apply(round.planFile, req.jobName), ...apply(round.passFile, planName), ...apply(files.final, passName)];
   const header = [
-    `# fuseflow ${req.kind} on Kubernetes: an Indexed Job of ${n} pods (${k} at a time), then the ${steps.finalName} Job.`,
+    round === undefined
+      ? `# fuseflow ${req.kind} on Kubernetes: an Indexed Job of ${n} pods (${k} at a time), then the ${steps.finalName} Job.`
+      : `# fuseflow ${req.kind} on Kubernetes: an Indexed Job of ${n} pods (${k} at a time), the plan Job, an Indexed Job of each shard's refinement pass, then the ${steps.finalName} Job.`,
     `# Written by: ${emittedBy}`,
     '# Run, in this order (Kubernetes has no job dependencies):',
-    `#   kubectl apply -f ${req.out}`,
-    `#   kubectl wait --for=condition=complete --timeout=-1s job/${req.jobName}`,
-    `#   kubectl apply -f ${finalFile}`,
+    ...order,
     `# Pod i runs with JOB_COMPLETION_INDEX=i and FUSEFLOW_WORLD_SIZE=${n}; a failed pod is retried (backoffLimit).`,
     ...(steps.result !== undefined ? [`# The merged result: ${steps.result} (on the shared volume).`] : []),
   ];
-  const indexedJob = [
-    ...header,
-    ...jobYaml(
+  const indexed = (name: string, step: string, lines: readonly string[]): string[] =>
+    jobYaml(
       req,
-      req.jobName,
-      'shard',
+      name,
+      step,
       ['completionMode: Indexed', `completions: ${n}`, `parallelism: ${k}`, `backoffLimit: ${Math.max(3, Math.min(n, 100))}`],
-      [...prelude, 'i="${JOB_COMPLETION_INDEX:?set by the Indexed Job}"', ...steps.shard],
-    ),
-    '',
-  ].join('\n');
+      [...prelude, 'i="${JOB_COMPLETION_INDEX:?set by the Indexed Job}"', ...lines],
+    );
+  const single = (name: string, step: string, lines: readonly string[]): string[] => jobYaml(req, name, step, ['completions: 1', 'backoffLimit: 2'], [...prelude, ...lines]);
+  const indexedJob = [...header, ...indexed(req.jobName, 'shard', steps.shard), ''].join('\n');
   const finalJob = [
-    `# fuseflow ${req.kind} on Kubernetes: the ${steps.finalName} step; apply it after job/${req.jobName} is complete (see ${req.out}).`,
+    `# fuseflow ${req.kind} on Kubernetes: the ${steps.finalName} step; apply it after job/${round === undefined ? req.jobName : passName} is complete (see ${req.out}).`,
     `# Written by: ${emittedBy}`,
-    ...jobYaml(req, finalName, steps.finalName, ['completions: 1', 'backoffLimit: 2'], [...prelude, ...steps.final]),
+    ...single(finalName, steps.finalName, steps.final),
     '',
   ].join('\n');
-  return { indexedJob, finalJob };
+  if (round === undefined) return { indexedJob, finalJob };
+  const planJob = [
+    `# fuseflow ${req.kind} on Kubernetes: merges the shards' states into the refinement round's plan; apply it after job/${req.jobName} is complete (see ${req.out}).`,
+    `# Written by: ${emittedBy}`,
+    ...single(planName, 'plan', round.plan),
+    '',
+  ].join('\n');
+  const passJob = [
+    `# fuseflow ${req.kind} on Kubernetes: each shard's refinement pass (an Indexed Job of ${n} pods); apply it after job/${planName} is complete (see ${req.out}).`,
+    `# Written by: ${emittedBy}`,
+    ...indexed(passName, 'pass', round.pass),
+    '',
+  ].join('\n');
+  return { indexedJob, round: { planJob, passJob }, finalJob };
 }

@@ -4,8 +4,13 @@
  * that commits or merges. `cache-fill`: `fuseflow cache fill … --shards N --index $i`, then
  * `fuseflow cache commit TO`. `eval`: `fuseflow eval … --shard $i/N --state-out
  * RUN/states/shard-$i-of-N.state` (skipped when that state exists: a rerun redoes only the
- * missing shards), then `fuseflow eval merge` of all N states in index order, its output written
- * to `RUN/result.json` (`--json`) or `RUN/result.txt` through a temporary file and a rename.
+ * missing shards); then one refinement round run by the shards (see src/eval/shard/refine-round.ts):
+ * `fuseflow eval merge` of the N states `--next-pass-out RUN/plan-1.state`, and per shard
+ * `fuseflow eval … --pass RUN/plan-1.state --state-out RUN/states/pass-1-shard-$i-of-N.state`
+ * (skipped when it exists; without reading any input when the plan says no pass is needed);
+ * then `fuseflow eval merge` of the N pass files in index order (it reads the inputs itself only
+ * if a third round is needed), its output written to `RUN/result.json` (`--json`) or
+ * `RUN/result.txt` through a temporary file and a rename.
  */
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
@@ -20,6 +25,12 @@ export interface ShardSteps {
   readonly final: readonly string[];
   /** What the final step is, in a word: `commit` or `merge`. */
   readonly finalName: 'commit' | 'merge';
+  /**
+   * `eval`: the refinement round between the shard step and the final step — `plan`, the lines of
+   * the merge that writes the round's plan (run once after every shard succeeded), and `pass`, the
+   * lines run for shard `$i` after it. Absent for `cache-fill`.
+   */
+  readonly round?: { readonly plan: readonly string[]; readonly pass: readonly string[] };
   /** Folders the run needs before its jobs start. */
   readonly folders: readonly string[];
   /** The file holding the run's result, if the final step writes one. */
@@ -65,7 +76,7 @@ function cacheFillSteps(req: EmitRequest): ShardSteps {
 }
 
 function evalSteps(req: EmitRequest): ShardSteps {
-  refuse(req.passthrough, ['--shard', '--state-out'], 'eval');
+  refuse(req.passthrough, ['--shard', '--state-out', '--pass'], 'eval');
   const split = splitEvalArgs(req.passthrough);
   const shardArgs = [...split.shardArgs];
   const mergeArgs = split.mergeArgs;
@@ -73,22 +84,36 @@ function evalSteps(req: EmitRequest): ShardSteps {
   const n = String(req.shards);
   const states = `${req.runDir}/states`;
   const state = `${shellQuote(states)}/shard-"$i"-of-${n}.state`;
+  const plan = `${req.runDir}/plan-1.state`;
+  const pass = `${shellQuote(states)}/pass-1-shard-"$i"-of-${n}.state`;
   const result = `${req.runDir}/result.${mergeArgs.includes('--json') ? 'json' : 'txt'}`;
-  const shard = [
-    `state=${state}`,
-    'if [ -f "$state" ]; then',
-    `  echo "shard $i of ${n}: $state exists (written by an earlier run); skipped" >&2`,
+  /** Sets "$@" to the N files `states/<name>-<k>-of-N.state`, k = 0 … N-1. */
+  const files = (name: string): string => `set --; k=0; while [ "$k" -lt ${n} ]; do set -- "$@" ${shellQuote(states)}/${name}-"$k"-of-${n}.state; k=$((k + 1)); done`;
+  /** Runs the eval step writing `$var` unless that file exists. */
+  const unlessExists = (variable: string, extra: readonly ShellWord[]): string[] => [
+    `if [ -f "$${variable}" ]; then`,
+    `  echo "shard $i of ${n}: $${variable} exists (written by an earlier run); skipped" >&2`,
     'else',
-    `  ${shellLine(['fuseflow', 'eval', ...shardArgs, '--shard', { shell: `"$i/${n}"` }, '--state-out', { shell: '"$state"' }])}`,
+    `  ${shellLine(['fuseflow', 'eval', ...shardArgs, '--shard', { shell: `"$i/${n}"` }, ...extra, '--state-out', { shell: `"$${variable}"` }])}`,
     'fi',
   ];
+  const shard = [`state=${state}`, ...unlessExists('state', [])];
+  const round = {
+    // Its stdout (the results, when no pass is needed) is the final merge's to print.
+    plan: [
+      files('shard'),
+      `${shellLine(['fuseflow', 'eval', 'merge', { shell: '"$@"' }, '--next-pass-out', plan])} > /dev/null`,
+      `echo "merged ${n} shards into ${plan} (the refinement round each shard runs next)" >&2`,
+    ],
+    pass: [`pass=${pass}`, ...unlessExists('pass', ['--pass', plan])],
+  };
   const final = [
-    `set --; k=0; while [ "$k" -lt ${n} ]; do set -- "$@" ${shellQuote(states)}/shard-"$k"-of-${n}.state; k=$((k + 1)); done`,
+    files('pass-1-shard'),
     `${shellLine(['fuseflow', 'eval', 'merge', { shell: '"$@"' }, ...mergeArgs])} > ${shellQuote(`${result}.tmp`)}`,
     `mv -f ${shellQuote(`${result}.tmp`)} ${shellQuote(result)}`,
     `echo "merged ${n} shards into ${result}" >&2`,
   ];
-  return { shard, final, finalName: 'merge', folders: [`${req.runDir}/logs`, states], result };
+  return { shard, round, final, finalName: 'merge', folders: [`${req.runDir}/logs`, states], result };
 }
 
 /** The steps of `req.kind`. @throws {OptionsError} for a flag emit sets itself, or a missing `--to`. */
