@@ -1,7 +1,8 @@
 /**
  * `fuseflow emit slurm eval` on a real one-node Slurm: the emitted script is submitted with
- * `bash FILE` as a user would, the array job and the dependent merge job run the CLI, and the
- * merged JSON equals one `fuseflow eval` over all the files.
+ * `bash FILE` as a user would; the array job, the plan job, the pass array job (the refinement
+ * round: exact AUC/AP, 21,000 rows) and the merge job run the CLI, and the merged JSON equals one
+ * `fuseflow eval` over all the files (the merge reading no input itself).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,13 +13,19 @@ import { tempFolder } from '../temp-folder.js';
 import { describeEngine } from './engine-suite.js';
 import { FUSEFLOW_FROM_SOURCES, SLURM_PACKAGES, sh, slurmMissing, startSlurm, type SlurmCluster } from './slurm.js';
 
-/** `files` Arrow files of binary predictions (id, pred, target), seeded, with ties across files. */
+/**
+ * `files` Arrow files of binary predictions (id, pred, target), seeded, with ties across files
+ * (every 4th score rounded to 1/50); over 16,384 rows the AUC needs a refinement pass.
+ */
 function writePredictions(dir: string, files: number, rowsPerFile: number): void {
   const rng = Rng.fromParts([11, 'slurm-eval']);
   mkdirSync(dir, { recursive: true });
   for (let f = 0; f < files; f++) {
     const target = Int8Array.from({ length: rowsPerFile }, () => (rng.next() < 0.4 ? 1 : 0));
-    const pred = Float64Array.from(target, (y) => Math.round(Math.min(1, Math.max(0, 0.3 + 0.3 * y + 0.5 * (rng.next() - 0.5))) * 50) / 50);
+    const pred = Float64Array.from(target, (y, i) => {
+      const p = Math.min(1, Math.max(0, 0.3 + 0.3 * y + 0.5 * (rng.next() - 0.5)));
+      return i % 4 === 0 ? Math.round(p * 50) / 50 : p;
+    });
     const id = Array.from({ length: rowsPerFile }, (_, i) => `f${f}-${i}`);
     const writer = new RecordBatchFileWriter();
     for (const batch of tableFromArrays({ id, pred, target }).batches) writer.write(batch);
@@ -39,9 +46,9 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     await slurm?.stop();
   }, 60_000);
 
-  it('array job + afterok merge job give the JSON of one fuseflow eval run', async () => {
+  it('array job → plan job → pass array job → merge job (afterok each) give the JSON of one fuseflow eval run', async () => {
     const cluster = slurm as SlurmCluster;
-    writePredictions(join(dir, 'preds'), 7, 120);
+    writePredictions(join(dir, 'preds'), 7, 3_000);
     // The one-process reference and the emit run side by side (each starts the CLI from the sources).
     const [single, emitted] = await Promise.all([
       sh(`${FUSEFLOW_FROM_SOURCES} eval ${ARGS}`, dir),
@@ -56,26 +63,35 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     expect(emitted.code).toBe(0);
     const submitted = await sh('bash eval.sbatch', dir, cluster.env);
     expect(submitted.err).toBe('');
-    const ids = /array job (\d+) \(4 shards\), merge job (\d+)/.exec(submitted.out);
+    const ids = /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out);
     expect(ids, submitted.out).not.toBeNull();
-    const [, arrayJob = '', mergeJob = ''] = ids ?? [];
-    const states = await cluster.waitForJobs([arrayJob, mergeJob], 240_000);
-    expect(states, cluster.logs()).toEqual([0, 1, 2, 3].map((i) => `${arrayJob}_${i} COMPLETED`).concat(`${mergeJob} COMPLETED`));
+    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] = ids ?? [];
+    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
+    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
+    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
 
-    const merged: unknown = JSON.parse(readFileSync(join(dir, 'eval-run', 'result.json'), 'utf8'));
-    expect(merged).toEqual(JSON.parse(single.out));
-    expect(readFileSync(join(dir, 'eval-run', 'logs', 'shard-3.err'), 'utf8')).toMatch(/^fuseflow eval: shard 3\/4: \d+ rows from \d+ files? → /);
+    const merged = readFileSync(join(dir, 'eval-run', 'result.json'), 'utf8');
+    expect(merged).toBe(single.out);
+    const log = (name: string): string => readFileSync(join(dir, 'eval-run', 'logs', name), 'utf8');
+    expect(log('shard-3.err')).toMatch(/^fuseflow eval: shard 3\/4: [\d,]+ rows from \d+ files? → /);
+    // The round ran on the shards: the plan job planned it, each pass task read its own share, the merge read nothing.
+    expect(log('plan.err')).toMatch(/^fuseflow eval merge: round 2 needed \(auc: exact order inside \d+ score bins/);
+    expect(log('pass-3.err')).toMatch(/^fuseflow eval: shard 3\/4: round 2 \(auc: .*\): [\d,]+ rows → /);
+    expect(log('merge.err')).toBe(`merged 4 shards into ${join(dir, 'eval-run', 'result.json')}\n`);
   }, 600_000);
 
-  it('a failing shard fails its array task (its error in the log) and cancels the merge job', async () => {
+  it('a failing shard fails its array task (its error in the log) and cancels the jobs after it', async () => {
     const cluster = slurm as SlurmCluster;
     const bad = `--input 'missing/*.arrow' --pred pred --target target --json --no-progress`;
     const emitted = await sh(`${FUSEFLOW_FROM_SOURCES} emit slurm eval ${bad} --shards 2 --fuseflow '${FUSEFLOW_FROM_SOURCES}' --out bad.sbatch`, dir);
     expect(emitted.code, emitted.err).toBe(0);
     const submitted = await sh('bash bad.sbatch', dir, cluster.env);
-    const [, arrayJob = '', mergeJob = ''] = /array job (\d+) \(2 shards\), merge job (\d+)/.exec(submitted.out) ?? [];
-    const states = await cluster.waitForJobs([arrayJob, mergeJob], 240_000);
-    expect(states, cluster.logs()).toEqual([`${arrayJob}_0 FAILED`, `${arrayJob}_1 FAILED`, `${mergeJob} CANCELLED`]);
+    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
+      /array job (\d+) \(2 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
+    const states = await cluster.waitForJobs([arrayJob, planJob, mergeJob], 240_000);
+    expect(states, cluster.logs()).toEqual([`${arrayJob}_0 FAILED`, `${arrayJob}_1 FAILED`, `${planJob} CANCELLED`, `${mergeJob} CANCELLED`]);
+    // The pass array never started: cancelled whole (one line for its pending tasks).
+    expect(cluster.command('scontrol', ['show', 'job', '-o', passJob])).toContain('JobState=CANCELLED');
     expect(readFileSync(join(dir, 'bad-run', 'logs', 'shard-1.err'), 'utf8')).toContain('missing/*.arrow');
     expect(existsSync(join(dir, 'bad-run', 'result.json'))).toBe(false);
   }, 600_000);
