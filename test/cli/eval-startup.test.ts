@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempFolder } from '../temp-folder.js';
+import { writePredictionFiles } from '../eval/shard/prediction-files.js';
 
 /** The npm packages `fuseflow ARGS` resolves, from the listing hook. */
 function packagesLoaded(args: readonly string[]): string[] {
@@ -21,6 +24,20 @@ describe('fuseflow eval start-up (every shard of a map/merge run pays it)', () =
     const loaded = packagesLoaded(['eval', '--help']);
     expect(loaded).toContain('apache-arrow');
     expect(loaded.filter((p) => p.startsWith('vega') || p === 'piscina')).toEqual([]);
+  });
+
+  it('a map step over Arrow files, by --id too, and eval merge load Arrow and nothing heavier: no LMDB (a join loads it only when an id index spills), vega, piscina, tfjs or itk', () => {
+    // Before: every eval process loaded LMDB (~20 modules and a native addon, ~60 ms of a 0.3 s start) through the join's import.
+    const heavy = (p: string): boolean => p === 'lmdb' || p.startsWith('vega') || p === 'piscina' || p.startsWith('@tensorflow') || p.startsWith('itk');
+    const { dir } = tempFolder('fuseflow-eval-startup-');
+    writePredictionFiles(dir, { files: 2, rows: 2_000, batchRows: 500, seed: 1, ids: true });
+    const input = ['--input', `${dir}/*.arrow`, '--pred', 'pred', '--target', 'target', '--no-progress'];
+    const map = packagesLoaded(['eval', ...input, '--shard', '0/2', '--state-out', join(dir, 's0.state')]);
+    expect(map).toContain('apache-arrow');
+    expect(map.filter(heavy)).toEqual([]);
+    expect(packagesLoaded(['eval', ...input, '--id', 'id', '--shard', '1/2', '--state-out', join(dir, 's1.state')]).filter(heavy)).toEqual([]);
+    expect(packagesLoaded(['eval', 'merge', '--help']).filter(heavy)).toEqual([]);
+    expect(packagesLoaded(['eval', '--help']).filter(heavy)).toEqual([]);
   });
 
   it('eval seg still loads what it needs', () => {
