@@ -131,6 +131,25 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     expect(last.out).toBe(one.out);
   }, 60_000);
 
+  it("more shards than record batches: the shards with nothing to read write empty pass states; the result is still one process's", async () => {
+    const two = join(dir, 'two');
+    mkdirSync(two, { recursive: true });
+    writePredictionFiles(two, { files: 2, rows: 40_000, batchRows: 20_000, seed: 4 });
+    const run = ['--input', two, '--pred', 'pred', '--target', 'target', '--no-progress'];
+    const one = await fuseflowEval(...run, '--json');
+    const maps = await shards(join(dir, 'two-map'), [], [0, 1, 2, 3], run);
+    expect(maps.map((f) => readStateFile(f).header.rows)).toEqual([0, 20_000, 0, 20_000]);
+    const twoPlan = join(dir, 'two-plan.state');
+    expect((await fuseflowEval('merge', ...maps, '--next-pass-out', twoPlan, '--no-progress')).out).toBe('');
+    const passes = await shards(join(dir, 'two-pass'), ['--pass', twoPlan], [3, 2, 1, 0], run);
+    const passRows = passes.map((f) => readStateFile(f).header.rows);
+    expect(passRows[0]).toBe(0);
+    expect(passRows[2]).toBe(0);
+    const last = await fuseflowEval('merge', ...passes, '--json', '--no-progress');
+    expect(last.err).toBe('');
+    expect(last.out).toBe(one.out);
+  }, 60_000);
+
   it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan', async () => {
     expect(passFiles).toHaveLength(N);
     const missing = await fuseflowEval('merge', ...passFiles.slice(0, 3), '--json', '--no-progress');
