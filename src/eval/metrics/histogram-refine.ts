@@ -2,11 +2,35 @@
  * Refinement passes of the score histogram: plan which open bins fit the memory budget, keep
  * the low bits (or exact doubles) of their rows during the extra pass, then sort each bin and
  * fold its exact contribution (concordant pairs, AP terms, partial ROC area) into the state.
+ *
+ * Memory: a plan keeps its rows in one store of at most `budgetBytes` (2 bytes a row, 8 when the
+ * scores are not all float32), allocated on first use as a SharedArrayBuffer and shared by every
+ * state of the plan: the states `init` makes in this thread, and — cloned into worker threads by
+ * parallel evaluation (segment-runner.ts seeds each thread's pass state with this thread's
+ * fresh one) — those of every thread. Each batch reserves its rows' places per bin with one
+ * atomic add per touched bin, then writes them; so N threads together hold the budget once, not
+ * N times, and merging their states copies nothing. The order of rows inside a bin then depends
+ * on the threads' timing, never the result: each bin is sorted (or counted) before use.
+ * States of other stores (another process's, read back from a pass file) merge by copying.
  */
+import { threadId } from 'node:worker_threads';
 import { isOpenBin, totals, type ScoreHistogramState } from './score-histogram.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
+
+/** Most rows one pass keeps (its store's places and per-bin counters are 32-bit). */
+export const MAX_PASS_ROWS = 2 ** 32 - 1;
+
+/** The rows a plan keeps. */
+export interface PassRows {
+  /** Names the store within the process (thread id and a counter); SharedArrayBuffer-backed stores of one id are one memory. */
+  readonly id: string;
+  /** Kept values: the positives of slot s at `posStart[s]`, the negatives at `posTotal + negStart[s]`. */
+  readonly keys: Uint16Array | Float64Array;
+  /** Rows kept so far per slot: positives at [0, k), negatives at [k, 2k); places are reserved with `Atomics.add`. */
+  readonly fill: Uint32Array;
+}
 
 /** A planned refinement pass: the bins it refines and where their rows go. */
 export interface RefinePass {
@@ -15,13 +39,11 @@ export interface RefinePass {
   readonly slotOf: Int32Array;
   readonly posStart: Float64Array;
   readonly negStart: Float64Array;
-  readonly posFill: Float64Array;
-  readonly negFill: Float64Array;
   readonly wide: boolean;
-  posStore: Uint16Array | Float64Array | undefined;
-  negStore: Uint16Array | Float64Array | undefined;
   readonly posTotal: number;
   readonly negTotal: number;
+  /** The plan's kept rows, allocated on first use; the holder is shared by the plan's states. */
+  readonly store: { rows: PassRows | undefined };
 }
 
 /**
@@ -33,7 +55,7 @@ export function planPass(state: ScoreHistogramState): RefinePass | null {
   if (state.small !== null) return null;
   const wide = !state.float32Exact;
   const bytesPerRow = wide ? 8 : 2;
-  const capacity = Math.floor(state.config.budgetBytes / bytesPerRow);
+  const capacity = Math.min(MAX_PASS_ROWS, Math.floor(state.config.budgetBytes / bytesPerRow));
   const chosen: number[] = [];
   let rows = 0;
   for (let b = state.pos.length - 1; b >= 0; b--) {
@@ -61,110 +83,183 @@ export function planPass(state: ScoreHistogramState): RefinePass | null {
     pAcc += state.pos[b] as number;
     nAcc += state.neg[b] as number;
   });
-  return {
-    bins: Int32Array.from(chosen),
-    slotOf,
-    posStart,
-    negStart,
-    posFill: new Float64Array(k),
-    negFill: new Float64Array(k),
-    wide,
-    posStore: undefined,
-    negStore: undefined,
-    posTotal: pAcc,
-    negTotal: nAcc,
-  };
+  return { bins: Int32Array.from(chosen), slotOf, posStart, negStart, wide, posTotal: pAcc, negTotal: nAcc, store: { rows: undefined } };
 }
 
-/** An empty copy of a plan for another shard (same slots, no rows). */
+/** A state of plan `p` for another shard or segment: the same plan and the same store (see the module comment). */
 export function emptyPassLike(p: RefinePass): RefinePass {
-  const k = p.bins.length;
-  return { ...p, posFill: new Float64Array(k), negFill: new Float64Array(k), posStore: undefined, negStore: undefined };
+  rowsOf(p);
+  return { ...p };
 }
 
-function stores(p: RefinePass): { ps: Uint16Array | Float64Array; ns: Uint16Array | Float64Array } {
-  if (p.posStore === undefined || p.negStore === undefined) {
-    p.posStore = p.wide ? new Float64Array(p.posTotal) : new Uint16Array(p.posTotal);
-    p.negStore = p.wide ? new Float64Array(p.negTotal) : new Uint16Array(p.negTotal);
+let storeCount = 0;
+
+/** The plan's store, allocated (zeroed, shared memory) on first use. */
+function rowsOf(p: RefinePass): PassRows {
+  let rows = p.store.rows;
+  if (rows === undefined) {
+    const n = p.posTotal + p.negTotal;
+    const k = p.bins.length;
+    const keys = p.wide ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Uint16Array(new SharedArrayBuffer(n * 2));
+    rows = { id: `${threadId}:${++storeCount}`, keys, fill: new Uint32Array(new SharedArrayBuffer(8 * k)) };
+    p.store.rows = rows;
   }
-  return { ps: p.posStore, ns: p.negStore };
+  return rows;
 }
 
-/** Adds rows to a refinement pass (only rows in the pass's bins are kept). */
+/** Where slot-class `c` (positives of slot c < k, negatives of slot c − k) starts in the store. */
+function startOf(p: RefinePass, c: number, k: number): number {
+  return c < k ? (p.posStart[c] as number) : p.posTotal + (p.negStart[c - k] as number);
+}
+
+/** Rows slot-class `c` holds after the pass (the first pass's count of its bin and class). */
+function capacityOf(state: ScoreHistogramState, p: RefinePass, c: number, k: number): number {
+  return c < k ? (state.pos[p.bins[c] as number] as number) : (state.neg[p.bins[c - k] as number] as number);
+}
+
+function changed(state: ScoreHistogramState, p: RefinePass, c: number, k: number, rows: number): Error {
+  const b = p.bins[c < k ? c : c - k] as number;
+  return new Error(
+    `refinement pass saw ${rows} ${c < k ? 'positive' : 'negative'} rows in bin ${b}, the first pass ${capacityOf(state, p, c, k)}: the input changed between passes`,
+  );
+}
+
+// Per-thread scratch of addPassRows (one chunk at a time): each row's slot-class, per slot-class counts (zero between calls) and write cursors.
+let rowClass = new Int32Array(0);
+let counts = new Uint32Array(0);
+let cursors = new Float64Array(0);
+let touched = new Int32Array(0);
+
+/**
+ * Adds rows to a refinement pass (only rows in the pass's bins are kept): counts the batch's
+ * rows per bin and class, reserves their places in the shared store (one atomic add per touched
+ * bin and class), then writes them.
+ * @throws Error when a bin gets more rows than the first pass counted (the input changed).
+ */
 export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
-  const bits = state.config.bits;
-  const shift = 32 - bits;
+  const rows = rowsOf(p);
+  const k = p.bins.length;
+  if (rowClass.length < Math.min(n, CHUNK_ROWS)) rowClass = new Int32Array(Math.min(n, CHUNK_ROWS));
+  if (counts.length < 2 * k) {
+    counts = new Uint32Array(2 * k);
+    cursors = new Float64Array(2 * k);
+    touched = new Int32Array(2 * k);
+  }
+  const bitsOf = scores instanceof Float32Array && scores.byteOffset % 4 === 0 ? new Uint32Array(scores.buffer, scores.byteOffset, n) : undefined;
+  for (let from = 0; from < n; from += CHUNK_ROWS) addRange(state, p, rows, scores, bitsOf, labels, from, Math.min(n, from + CHUNK_ROWS));
+}
+
+/** Rows per reservation step of {@link addPassRows} (bounds its per-row scratch to 256 KB). */
+const CHUNK_ROWS = 1 << 16;
+
+/** {@link addPassRows} for rows [from, to): count, reserve, write. */
+function addRange(
+  state: ScoreHistogramState,
+  p: RefinePass,
+  rows: PassRows,
+  scores: ArrayLike<number>,
+  bitsOf: Uint32Array | undefined,
+  labels: ArrayLike<number>,
+  from: number,
+  to: number,
+): void {
+  const shift = 32 - state.config.bits;
   const lowMask = (2 ** shift - 1) >>> 0;
-  const lowShift = Math.max(0, shift - 16);
-  const { ps, ns } = stores(p);
-  const { slotOf, posStart, negStart, posFill, negFill, wide } = p;
-  if (scores instanceof Float32Array && scores.byteOffset % 4 === 0 && ps instanceof Uint16Array && ns instanceof Uint16Array) {
-    // Integer write cursors per slot for the batch, folded back into the fills after it.
-    const k = posStart.length;
-    const posNext = new Uint32Array(k);
-    const negNext = new Uint32Array(k);
-    for (let s = 0; s < k; s++) {
-      posNext[s] = (posStart[s] as number) + (posFill[s] as number);
-      negNext[s] = (negStart[s] as number) + (negFill[s] as number);
+  const { keys, fill } = rows;
+  const { slotOf, wide } = p;
+  const k = p.bins.length;
+  const cls = rowClass;
+  const cnt = counts;
+  let t = 0;
+  // Count: each row's slot-class (-1: not kept).
+  for (let i = from; i < to; i++) {
+    let u: number;
+    if (bitsOf !== undefined) {
+      u = bitsOf[i] as number;
+      if (u === 0x80000000) u = 0;
+    } else {
+      const v = scores[i] as number;
+      f32[0] = v === 0 ? 0 : v;
+      u = u32[0] as number;
     }
-    const bitsOf = new Uint32Array(scores.buffer, scores.byteOffset, n);
-    for (let i = 0; i < n; i++) {
+    const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    const s = slotOf[key >>> shift] as number;
+    if (s < 0) {
+      cls[i - from] = -1;
+      continue;
+    }
+    const c = labels[i] === 1 ? s : s + k;
+    cls[i - from] = c;
+    if ((cnt[c] = (cnt[c] as number) + 1) === 1) touched[t++] = c;
+  }
+  // Reserve each touched slot-class's places.
+  for (let j = 0; j < t; j++) {
+    const c = touched[j] as number;
+    const m = cnt[c] as number;
+    cnt[c] = 0;
+    const at = Atomics.add(fill, c, m);
+    if (at + m > capacityOf(state, p, c, k)) {
+      for (let r = j + 1; r < t; r++) cnt[touched[r] as number] = 0;
+      throw changed(state, p, c, k, at + m);
+    }
+    cursors[c] = startOf(p, c, k) + at;
+  }
+  // Write.
+  const cur = cursors;
+  if (bitsOf !== undefined && keys instanceof Uint16Array) {
+    for (let i = from; i < to; i++) {
+      const c = cls[i - from] as number;
+      if (c < 0) continue;
       let u = bitsOf[i] as number;
       if (u === 0x80000000) u = 0;
       const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-      const s = slotOf[key >>> shift] as number;
-      if (s < 0) continue;
-      if (labels[i] === 1) {
-        const w = posNext[s] as number;
-        ps[w] = key & lowMask;
-        posNext[s] = w + 1;
-      } else {
-        const w = negNext[s] as number;
-        ns[w] = key & lowMask;
-        negNext[s] = w + 1;
-      }
-    }
-    for (let s = 0; s < k; s++) {
-      posFill[s] = (posNext[s] as number) - (posStart[s] as number);
-      negFill[s] = (negNext[s] as number) - (negStart[s] as number);
+      const w = cur[c] as number;
+      keys[w] = key & lowMask;
+      cur[c] = w + 1;
     }
     return;
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
+    const c = cls[i - from] as number;
+    if (c < 0) continue;
     let v = scores[i] as number;
     if (v === 0) v = 0;
     f32[0] = v;
     const u = u32[0] as number;
     const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-    const s = slotOf[key >>> shift] as number;
-    if (s < 0) continue;
-    const stored = wide ? v : (key & lowMask) >>> lowShift;
-    if (labels[i] === 1) {
-      ps[(posStart[s] as number) + (posFill[s] as number)] = stored;
-      posFill[s] = (posFill[s] as number) + 1;
-    } else {
-      ns[(negStart[s] as number) + (negFill[s] as number)] = stored;
-      negFill[s] = (negFill[s] as number) + 1;
-    }
+    const w = cur[c] as number;
+    keys[w] = wide ? v : key & lowMask;
+    cur[c] = w + 1;
   }
 }
 
-/** Merges two shards' rows of the same pass (copies b's rows after a's, slot by slot). */
+/** Same memory: one rows object, or shared stores of one id (the same store seen from two threads). */
+function sameStore(a: PassRows, b: PassRows): boolean {
+  return a === b || (a.id === b.id && a.keys.buffer instanceof SharedArrayBuffer && b.keys.buffer instanceof SharedArrayBuffer);
+}
+
+/**
+ * Merges two shards' states of the same pass: states sharing a store already hold each other's
+ * rows (nothing to do); otherwise b's rows are copied after a's, slot by slot.
+ * @throws Error when the merged rows exceed a bin's count (the input changed).
+ */
 export function mergePasses(a: RefinePass, b: RefinePass): RefinePass {
-  if (b.posStore === undefined) return a;
-  if (a.posStore === undefined) return b;
-  const { ps, ns } = stores(a);
-  const bp = b.posStore;
-  const bn = b.negStore as Uint16Array | Float64Array;
-  for (let s = 0; s < a.bins.length; s++) {
-    const pf = b.posFill[s] as number;
-    const nf = b.negFill[s] as number;
-    const pStart = b.posStart[s] as number;
-    const nStart = b.negStart[s] as number;
-    ps.set(bp.subarray(pStart, pStart + pf), (a.posStart[s] as number) + (a.posFill[s] as number));
-    ns.set(bn.subarray(nStart, nStart + nf), (a.negStart[s] as number) + (a.negFill[s] as number));
-    a.posFill[s] = (a.posFill[s] as number) + pf;
-    a.negFill[s] = (a.negFill[s] as number) + nf;
+  const rb = b.store.rows;
+  if (rb === undefined) return a;
+  const ra = a.store.rows;
+  if (ra === undefined) return b;
+  if (sameStore(ra, rb)) return a;
+  const k = a.bins.length;
+  for (let c = 0; c < 2 * k; c++) {
+    const m = rb.fill[c] as number;
+    if (m === 0) continue;
+    const at = ra.fill[c] as number;
+    const from = startOf(b, c, k);
+    if (at + m > (c < k ? (a.posStart[c + 1] ?? a.posTotal) - (a.posStart[c] as number) : (a.negStart[c - k + 1] ?? a.negTotal) - (a.negStart[c - k] as number))) {
+      throw new Error(`refinement pass states hold more rows in bin ${a.bins[c < k ? c : c - k] as number} than the plan: the input changed between passes`);
+    }
+    ra.keys.set(rb.keys.subarray(from, from + m), startOf(a, c, k) + at);
+    ra.fill[c] = at + m;
   }
   return a;
 }
@@ -274,15 +369,16 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
   const { tpAbove, fpAbove } = cumulativeAbove(state);
   const { N } = totals(state);
   const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
-  const { ps, ns } = stores(p);
-  for (let s = 0; s < p.bins.length; s++) {
+  const { keys, fill } = rowsOf(p);
+  const k = p.bins.length;
+  for (let s = 0; s < k; s++) {
     const b = p.bins[s] as number;
-    const pl = p.posFill[s] as number;
-    const nl = p.negFill[s] as number;
+    const pl = fill[s] as number;
+    const nl = fill[k + s] as number;
     if (pl !== (state.pos[b] as number) || nl !== (state.neg[b] as number)) {
       throw new Error(`refinement pass saw ${pl}+${nl} rows in bin ${b}, the first pass ${state.pos[b]}+${state.neg[b]}: the input changed between passes`);
     }
-    const { gp, gn, count } = tieGroupsOf(ps, ns, p.posStart[s] as number, pl, p.negStart[s] as number, nl);
+    const { gp, gn, count } = tieGroupsOf(keys, keys, p.posStart[s] as number, pl, p.posTotal + (p.negStart[s] as number), nl);
     let tp = tpAbove[b] as number;
     let fp = fpAbove[b] as number;
     let pairs2 = 0;

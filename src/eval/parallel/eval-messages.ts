@@ -17,8 +17,14 @@ export interface EvalWorkerInput {
 
 /** Main thread → worker. */
 export type ToWorker =
-  /** Starts a pass: the first (`pending` null: fold into the metrics) or an extra one (fold into the passes the metrics at `pending` ask for, planned from their merged states `merged`). */
-  | { readonly kind: 'pass'; readonly pending: readonly number[] | null; readonly merged: readonly unknown[] | null }
+  /**
+   * Starts a pass: the first (`pending` null: fold into the metrics) or an extra one (fold into
+   * the passes the metrics at `pending` ask for, planned from their merged states `merged`,
+   * starting each pass state as a clone of the main thread's fresh one in `seeds`, so memory a
+   * pass state holds in a SharedArrayBuffer — the histogram refinement's row store — is one for
+   * all threads).
+   */
+  | { readonly kind: 'pass'; readonly pending: readonly number[] | null; readonly merged: readonly unknown[] | null; readonly seeds: readonly unknown[] | null }
   /** A batch of the current segment (its credit was taken from the gate). */
   | { readonly kind: 'batch'; readonly index: number; readonly columns: EvalBatch }
   /**

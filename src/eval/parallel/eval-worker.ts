@@ -104,7 +104,10 @@ function handle(message: ToWorker): void | Promise<void> {
           });
           const folders = passFolders(metrics, pending);
           folderNames = folders.map((f) => f.name);
-          fold = new SegmentFold(folders);
+          // Pass states start as clones of the main thread's fresh ones (still tagged), sharing their SharedArrayBuffers.
+          const seeds = message.seeds;
+          if (seeds !== null && seeds.length !== folders.length) throw new Error(`pass job: ${seeds.length} seed states for ${folders.length} passes`);
+          fold = new SegmentFold(seeds === null ? folders : folders.map((f, k) => ({ ...f, init: () => reviveClasses(structuredClone(seeds[k])) })));
         }
       } catch (err) {
         failed = true;
@@ -129,7 +132,11 @@ function handle(message: ToWorker): void | Promise<void> {
       sendStates(message.segment);
       return;
     case 'flush':
-      if (message.segment !== null) sendStates(message.segment);
+      if (message.segment !== null) {
+        sendStates(message.segment);
+        // An extra pass is over: drop its folders (and the pass store they reach) rather than hold them until the next pass.
+        fold = null;
+      }
       return files.close().then(() => post({ kind: 'flushed' }));
   }
 }

@@ -6,7 +6,11 @@
  * for, whose states are large: the kept rows of the refined bins): each thread folds all its
  * segments into one pass state, merged in thread order — the result does not depend on the
  * thread count when, as for the histogram refinement passes (integer keys, sorted per bin
- * before use), a pass's outcome does not depend on which rows each state got.
+ * before use), a pass's outcome does not depend on which rows each state got. Each worker's
+ * pass state starts as a clone of a fresh pass state of this thread, so what a pass state keeps
+ * in a SharedArrayBuffer is one memory for all threads: the histogram refinement's row store
+ * (its `budgetBytes`) is held once, not once per thread, and merging the threads' states
+ * copies no rows (histogram-refine.ts).
  *
  * On N threads, from an Arrow IPC file or a set of them (alone or under a score check): the main
  * thread plans the segments (record batch ranges, arrow-read-plan.ts); it and N − 1 worker
@@ -151,7 +155,8 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
   const sendJob = (worker: Worker): void => {
     if (job === null) return;
     const merged = job.message.kind === 'pass' ? (job.message.merged ?? []) : [];
-    const untag = merged.map((s, k) => tagClasses(s, job?.names[k] ?? '?'));
+    const seeds = job.message.kind === 'pass' ? (job.message.seeds ?? []) : [];
+    const untag = [...merged.map((s, k) => tagClasses(s, job?.names[k] ?? '?')), ...seeds.map((s, k) => tagClasses(s, job?.names[k] ?? '?'))];
     try {
       worker.postMessage(job.message);
     } finally {
@@ -267,7 +272,9 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       const plan = await planArrowRead(p.source, p.batchSize, p.segmentRows);
       current = state;
       try {
-        job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged }, names: p.folders.map((f) => f.name) };
+        // Extra passes: each worker's pass state starts as a clone of a fresh one of this thread (sharing what it holds in shared memory).
+        const seeds = p.job.pending === null ? null : p.folders.map((f) => f.init());
+        job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged, seeds }, names: p.folders.map((f) => f.name) };
         for (const worker of workers) sendJob(worker);
         if (plan !== null && plan.segments.length > 1) return await runPlanned(p, plan, state);
         const perThread = p.job.pending !== null;
