@@ -22,6 +22,7 @@ import { orderMetrics } from '../../eval/evaluate-order.js';
 import { progressPrinter } from '../../eval/evaluate-progress.js';
 import { isMetricsRecipe, metricsFromRecipe } from '../../eval/parallel/metrics-recipe.js';
 import type { JoinCounts } from '../../eval/sources/join-sources.js';
+import { checkIdsAcrossShards } from '../../eval/shard/id-digests.js';
 import { checkShardSet, mergeShardStates } from '../../eval/shard/shard-set.js';
 import { checkPassSet, copyStates, finishRound } from '../../eval/shard/refine-round.js';
 import { readStateFile, writeStateFile, type StateFile, type StateFileHeader, type StateFileKind } from '../../eval/shard/state-file.js';
@@ -37,6 +38,8 @@ Merges the state files of every shard of one run (fuseflow eval ... --state-out 
 what one fuseflow eval over all the inputs prints (a table, or --json), every metric and CI bound
 included, whatever the order of the files. A shard given twice, a missing shard, a shard of
 another run (arguments, metrics, input files) or a damaged file is an error naming the file.
+In a run by --id, an id that two shards read is an error naming the id, both input files and
+rows and both shards (each shard writes its ids' digests to STATE.ids, kept beside the state).
 Metrics that need another pass over the inputs after merging (exact AUC/AP refinement) read the
 input files the shards recorded; a file changed since is an error. With --next-pass-out the
 shards do that pass instead: see below.
@@ -99,6 +102,13 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     throw new InputError(`--report: the shards did not fold the report's metrics; rerun them with --with-report (e.g. ${flags.files[0] ?? ''})`);
   const plan = evalPlan(args, { reportMetrics: run.args.withReport });
   const metrics = orderMetrics(isMetricsRecipe(plan.metrics) ? await metricsFromRecipe(plan.metrics) : plan.metrics);
+  // A run by --id: an id that two shards read is refused, as one process refuses it (the map step's files carry id digests).
+  if (passes === undefined && run.args.id !== undefined)
+    await checkIdsAcrossShards(
+      set.shards.map((s) => ({ file: s.file, shard: s.header.shard, ids: s.header.ids })),
+      run.args.id,
+      run.files,
+    );
   const merged = passes === undefined ? mergeShardStates(set, metrics) : finishRound(passes, metrics);
   const rows = passes === undefined ? set.rows : passes.plan.header.rows;
   if (rows === 0) throw new InputError(`no rows to evaluate in any of the ${set.shards.length} shards`);

@@ -132,15 +132,21 @@ export function metricNames(): string[] {
 /**
  * The run's input: each --input (a file, folder or glob: its files as one set of rows) as a
  * source, joined by --id when there are several. `parts` replaces the first --input's files
- * (a shard's share).
+ * (a shard's share); `tapFirst` wraps the first --input's source (a shard records its ids).
  */
-export function openInputs(args: EvalArgs, progress: ((p: EvalProgress) => void) | undefined, parts?: readonly FilePart[]): EvalSource {
+export function openInputs(
+  args: EvalArgs,
+  progress: ((p: EvalProgress) => void) | undefined,
+  parts?: readonly FilePart[],
+  tapFirst?: (source: EvalSource) => EvalSource,
+): EvalSource {
   const idColumn = args.id === undefined ? {} : { idColumn: args.id };
   const sources = args.inputs.map((pattern, k) => {
     const set: readonly FilePart[] = k === 0 && parts !== undefined ? parts : expandInput(pattern).map((path) => ({ path }));
     const only = set.length === 1 ? set[0] : undefined;
     if (set.length === 0) return emptySource(pattern);
-    return only !== undefined && only.recordBatches === undefined ? fileSource(only.path, idColumn) : fileSetSource(set, { ...idColumn, name: pattern });
+    const source = only !== undefined && only.recordBatches === undefined ? fileSource(only.path, idColumn) : fileSetSource(set, { ...idColumn, name: pattern });
+    return k === 0 && tapFirst !== undefined ? tapFirst(source) : source;
   });
   if (args.id === undefined) return sources[0] as EvalSource;
   const names = args.inputs.map((p) => basename(p));

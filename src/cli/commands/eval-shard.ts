@@ -23,6 +23,7 @@ import { METRICS_BY_CLI_NAME } from '../../eval/metrics/index.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import type { FilePart } from '../../eval/sources/file-set-source.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
+import { IdDigestWriter, tapIds } from '../../eval/shard/id-digests.js';
 import { shardShare, type ShardIndex } from '../../eval/shard/shard-share.js';
 import { readStateFile, writeStateFile, type StateFileHeader } from '../../eval/shard/state-file.js';
 import { checkMetricNames } from '../../eval/shard/refine-round.js';
@@ -49,7 +50,7 @@ export async function runShard(
   args: EvalArgs,
   stateOut: string,
   plan: EvalPlan,
-  open: (parts: readonly FilePart[]) => EvalSource,
+  open: (parts: readonly FilePart[], tapFirst?: (source: EvalSource) => EvalSource) => EvalSource,
   progress: ((p: EvalProgress) => void) | undefined,
 ): Promise<number> {
   checkShardable(args, plan);
@@ -59,15 +60,25 @@ export async function runShard(
   const run = runRecord(args, files);
   checkEvalOutput(stateOut, { inputs: files, overwrite: args.overwrite || isOwnStateFile(stateOut, run, shard) });
   const share = await shardShare(files, shard);
-  const evaluated = await evaluateStates({
-    data: open(share),
-    metrics: plan.metrics,
-    batchSize: args.batchSize,
-    firstPassOnly: true,
-    ...(args.threads === undefined ? {} : { threads: args.threads }),
-    ...(plan.scores === undefined ? {} : { scores: plan.scores }),
-    ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
-  });
+  // With --id, the ids of the share go to a sorted digest file beside the state: merge refuses an id two shards read.
+  const idColumn = args.id;
+  const digests = idColumn === undefined ? undefined : new IdDigestWriter(`${stateOut}.ids`, { overwrite: args.overwrite });
+  let evaluated: Awaited<ReturnType<typeof evaluateStates>>;
+  try {
+    evaluated = await evaluateStates({
+      data: open(share, digests === undefined || idColumn === undefined ? undefined : (s) => tapIds(s, idColumn, digests)),
+      metrics: plan.metrics,
+      batchSize: args.batchSize,
+      firstPassOnly: true,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+      ...(plan.scores === undefined ? {} : { scores: plan.scores }),
+      ...(progress === undefined ? {} : { onProgress: progress, progressIntervalMs: 1000 }),
+    });
+  } catch (err) {
+    digests?.abort();
+    throw err;
+  }
+  const ids = digests === undefined ? {} : { ids: digests.finish(share) };
   const header: StateFileHeader = {
     kind: 'map',
     run,
@@ -76,6 +87,7 @@ export async function runShard(
     rows: evaluated.rows,
     share,
     ...(evaluated.join === undefined ? {} : { join: evaluated.join }),
+    ...ids,
     writer: `fuseflow eval (node ${process.version})`,
   };
   writeStateFile(stateOut, header, evaluated.states, { overwrite: true });

@@ -41,7 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   // Outputs are checked before any work: a refused report path must not cost the run.
   if (args.report !== undefined) checkEvalOutput(args.report, { inputs: args.inputs.flatMap(expandInput), overwrite: args.overwrite });
   const progress = args.progress ? progressPrinter((line) => process.stderr.write(`fuseflow eval: ${line}\n`)) : undefined;
-  if (args.stateOut !== undefined) return runShard(args, args.stateOut, plan, (parts) => openInputs(args, progress, parts), progress);
+  if (args.stateOut !== undefined) return runShard(args, args.stateOut, plan, (parts, tap) => openInputs(args, progress, parts, tap), progress);
   const source = openInputs(args, progress);
   const result = await evaluate({
     data: source,

@@ -57,6 +57,8 @@ export interface StateFileHeader {
   readonly share: readonly unknown[];
   /** Join counts of the shard's rows (inputs checked by id), when there were. */
   readonly join?: unknown;
+  /** Map files of a run by --id: the shard's sorted id digest file (src/eval/shard/id-digests.ts IdDigestRef). */
+  readonly ids?: unknown;
   /** fuseflow and Node versions that wrote the file (information). */
   readonly writer: string;
 }
