@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_ROUNDS, roundJobs, type EvalRounds } from '../../src/cli/queue/eval-rounds.js';
 import { checkJob } from '../../src/cli/queue/job-line.js';
 import { queueConnection } from '../../src/cli/queue/queue-url.js';
 import { parseSubmit } from '../../src/cli/queue/submit-plan.js';
@@ -57,10 +58,94 @@ describe('fuseflow submit: the jobs of a submit line', () => {
     expect(plan.finalJob).toEqual({
       v: 1,
       step: 'final',
-      argv: ['eval', 'merge', `${dir}/run/states/shard-0-of-2.state`, `${dir}/run/states/shard-1-of-2.state`, '--json', '--report', 'r.html', '--overwrite'],
+      argv: [
+        'eval',
+        'merge',
+        `${dir}/run/states/shard-0-of-2.state`,
+        `${dir}/run/states/shard-1-of-2.state`,
+        '--json',
+        '--report',
+        'r.html',
+        '--overwrite',
+        '--next-pass-out',
+        `${dir}/run/plan-1.state`,
+      ],
       cwd: dir,
+      rounds: {
+        runId: 'r1',
+        runDir: `${dir}/run`,
+        shards: 2,
+        shardArgs: ['--input', 'p/*.arrow', '--pred', 'p', '--target', 'y', '--with-report'],
+        mergeArgs: ['--json', '--report', 'r.html', '--overwrite'],
+        round: 1,
+        attempts: 4,
+        backoffMs: 10,
+      },
     });
     expect([plan.attempts, plan.backoffMs, plan.prefix, plan.runId, plan.runDir]).toEqual([4, 10, 'fuseflow', 'r1', `${dir}/run`]);
+  });
+
+  it('eval rounds: round K+1 (extra pass K) is N pass shards of RUN/plan-K.state under the merge of their files, which writes RUN/plan-(K+1).state; ids by run and pass; the last round reads any further pass itself', () => {
+    const plan = parseSubmit(
+      ['eval', '--input', 'p/*.arrow', '--pred', 'p', '--target', 'y', '--json', ...Q, '--shards', '2', '--run-dir', 'run', '--job-timeout', '50'],
+      dir,
+      'r1',
+    );
+    const rounds = plan.rounds as EvalRounds;
+    const two = roundJobs({ ...rounds, round: 2 }, dir, 50);
+    expect(two.shardIds).toEqual(['r1-pass-1-shard-0', 'r1-pass-1-shard-1']);
+    expect(two.mergeId).toBe('r1-pass-1-merge');
+    expect(two.shardJobs).toEqual(
+      [0, 1].map((i) => ({
+        v: 1,
+        step: 'shard',
+        argv: [
+          'eval',
+          '--input',
+          'p/*.arrow',
+          '--pred',
+          'p',
+          '--target',
+          'y',
+          '--shard',
+          `${i}/2`,
+          '--pass',
+          `${dir}/run/plan-1.state`,
+          '--state-out',
+          `${dir}/run/states/pass-1-shard-${i}-of-2.state`,
+        ],
+        cwd: dir,
+        shard: { index: i, count: 2 },
+        timeoutS: 50,
+      })),
+    );
+    expect(two.mergeJob).toEqual({
+      v: 1,
+      step: 'final',
+      argv: ['eval', 'merge', `${dir}/run/states/pass-1-shard-0-of-2.state`, `${dir}/run/states/pass-1-shard-1-of-2.state`, '--json', '--next-pass-out', `${dir}/run/plan-2.state`],
+      cwd: dir,
+      timeoutS: 50,
+      rounds: { ...rounds, round: 2 },
+    });
+    // Every job of a round passes the whitelist; the merge carries its rounds.
+    for (const job of [...two.shardJobs, two.mergeJob]) expect(checkJob(job, { allowModules: [] }).argv).toEqual(job.argv);
+    expect(checkJob(two.mergeJob, { allowModules: [] }).rounds).toEqual({ ...rounds, round: 2 });
+    expect(roundJobs({ ...rounds, round: MAX_ROUNDS }, dir, undefined).mergeJob.argv).not.toContain('--next-pass-out');
+    expect(() => parseSubmit(['eval', '--input', 'a.csv', '--pred', 'p', '--target', 'y', ...Q, '--shards', '2', '--run-dir', 'r', '--pass', 'x'], dir, 'r1')).toThrow(
+      /--pass is set by `fuseflow submit eval` for each shard/,
+    );
+  });
+
+  it('the whitelist refuses a merge job whose command line is not the one its rounds make, and rounds on any other job', () => {
+    const rounds = parseSubmit(['eval', '--input', 'p/*.arrow', '--pred', 'p', '--target', 'y', ...Q, '--shards', '2', '--run-dir', 'run'], dir, 'r1').rounds as EvalRounds;
+    const two = roundJobs({ ...rounds, round: 2 }, dir, undefined);
+    const other = { ...two.mergeJob, argv: [...two.mergeJob.argv.slice(0, -1), `${dir}/elsewhere.state`] };
+    expect(() => checkJob(other, { allowModules: [] })).toThrow("queue job refused: the merge's command line is not the one its rounds make for round 2");
+    expect(() => checkJob({ ...two.shardJobs[0], rounds }, { allowModules: [] })).toThrow('queue job refused: only an eval merge job carries rounds, not a eval shard job');
+    expect(() => checkJob({ ...two.mergeJob, rounds: { ...rounds, round: 2, runDir: 'run' } }, { allowModules: [] })).toThrow(
+      'queue job refused: rounds: runDir must be an absolute path, got "run"',
+    );
+    expect(() => checkJob({ ...two.mergeJob, rounds: { ...rounds, round: MAX_ROUNDS + 1 } }, { allowModules: [] })).toThrow(/rounds: round must be a whole number from 1 to 32/);
   });
 
   it('cache-fill: shard i gets --shards N --index i; the commit gets --to; -- passes the rest verbatim', () => {

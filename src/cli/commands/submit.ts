@@ -31,11 +31,19 @@ run in this folder.
               then:    fuseflow cache commit SHARED_DIR
   eval        shard i: fuseflow eval … --shard i/N --state-out RUN_DIR/states/shard-i-of-N.state
               then:    fuseflow eval merge RUN_DIR/states/shard-{0…N-1}-of-N.state [--json]
-                       [--report F]; its output is printed here. --json, --report and
-                       --overwrite go to the merge, every other eval flag to the shards.
+                       [--report F] --next-pass-out RUN_DIR/plan-1.state; its output is printed
+                       here. --json, --report and --overwrite go to the merge, every other eval
+                       flag to the shards.
+              When a metric needs another pass over the inputs (exact AUC/AP refinement), that
+              merge writes the plan instead of results and the worker that ran it adds round 2:
+              fuseflow eval … --shard i/N --pass RUN_DIR/plan-1.state
+                  --state-out RUN_DIR/states/pass-1-shard-i-of-N.state
+              under the merge of those files (--next-pass-out RUN_DIR/plan-2.state), and so on
+              until a merge prints the results: every round reads each shard's share on its
+              own worker; no job reads all the inputs.
 
-It prints the shards done / total and ids/s (cache-fill) or rows/s (eval) on stderr until the
-final job ends. A failed job is retried (--attempts, with doubling --backoff); a shard that still
+It prints the shards done / total and ids/s (cache-fill) or rows/s (eval), per round, on stderr
+until the final job ends. A failed job is retried (--attempts, with doubling --backoff); a shard that still
 fails fails the run: the exit code is 1 and the message names the shard and its error.
 
   --queue URL        redis://[USER:PASSWORD@]HOST:PORT[/DB] (or rediss:// for TLS)
@@ -47,7 +55,8 @@ fails fails the run: the exit code is 1 and the message names the shard and its 
   --job-timeout S    the longest one attempt of a job may run, in seconds (a worker's own
                      --job-timeout caps it); a job past it is stopped and fails, and is retried
                      per --attempts
-  --run-id ID        names the jobs ID-shard-i and ID-commit|merge (default: from the time and
+  --run-id ID        names the jobs ID-shard-i and ID-commit|merge, and an eval's extra
+                     passes ID-pass-K-shard-i and ID-pass-K-merge (default: from the time and
                      this process); an ID already in the queue is refused
   --no-progress      no progress lines
 
@@ -71,16 +80,24 @@ async function doneCount(parent: Job): Promise<number> {
   return count;
 }
 
-/** Why the run failed: the shards that failed (index, attempts, error) or the final job's error. */
-async function failureOf(queue: Queue, plan: SubmitPlan, parent: Job): Promise<string> {
+/** The round the submitter follows: its merge (or commit) job and its shard jobs. */
+interface Followed {
+  readonly round: number;
+  readonly finalId: string;
+  readonly shardIds: readonly string[];
+}
+
+/** Why the run failed: the shards of the round that failed (index, attempts, error) or the final job's error. */
+async function failureOf(queue: Queue, plan: SubmitPlan, round: Followed, parent: Job): Promise<string> {
   const lines: string[] = [];
-  for (let i = 0; i < plan.shards; i++) {
-    const job = await Job.fromId(queue, `${plan.runId}-shard-${i}`);
+  const where = round.round === 1 ? '' : `round ${round.round} `;
+  for (const [i, id] of round.shardIds.entries()) {
+    const job = await Job.fromId(queue, id);
     if (job !== undefined && (await job.getState()) === 'failed')
-      lines.push(`shard ${i}/${plan.shards} (job ${job.id ?? ''}) failed after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}: ${job.failedReason}`);
+      lines.push(`${where}shard ${i}/${plan.shards} (job ${job.id ?? ''}) failed after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}: ${job.failedReason}`);
   }
   if (lines.length > 0) return lines.join('\n');
-  return `${finalName(plan)} (job ${parent.id ?? ''}) failed after ${parent.attemptsMade} attempt${parent.attemptsMade === 1 ? '' : 's'}: ${parent.failedReason}`;
+  return `${where}${finalName(plan)} (job ${parent.id ?? ''}) failed after ${parent.attemptsMade} attempt${parent.attemptsMade === 1 ? '' : 's'}: ${parent.failedReason}`;
 }
 
 async function submit(plan: SubmitPlan): Promise<number> {
@@ -131,25 +148,40 @@ async function submit(plan: SubmitPlan): Promise<number> {
     console.error(`fuseflow submit: enqueued run ${plan.runId}: ${plan.shards} shard jobs, then ${finalName(plan)} (queue ${plan.prefix}:${QUEUE_NAME})`);
     console.error(`  shard 0: fuseflow ${shellLine(plan.shardJobs[0]?.argv ?? [])}`);
     const started = performance.now();
+    let roundStarted = started;
     let lastKey = '';
     let lastAt = 0;
     let lastDone = -1;
     let counted = 0;
+    let round: Followed = { round: 1, finalId, shardIds: plan.shardJobs.map((_, i) => `${plan.runId}-shard-${i}`) };
     for (;;) {
-      const parent = await Job.fromId(queue, finalId);
+      const parent = await Job.fromId(queue, round.finalId);
       if (parent === undefined) {
-        console.error(`fuseflow submit: the ${finalName(plan)} job ${finalId} is gone from the queue (removed by someone?)`);
+        console.error(`fuseflow submit: the ${finalName(plan)} job ${round.finalId} is gone from the queue (removed by someone?)`);
         return 1;
       }
       const state = await parent.getState();
       if (state === 'completed') {
         const result = parent.returnvalue as JobResult;
+        if (result.next !== undefined) {
+          // The merge planned another refinement round, and the worker that ran it added the round's jobs.
+          const { next } = result;
+          console.error(
+            `fuseflow submit: round ${round.round} merged: round ${next.round} needed (${next.passes.join('; ')}): ${next.shardIds.length} pass shard jobs, then ${next.mergeId}`,
+          );
+          round = { round: next.round, finalId: next.mergeId, shardIds: next.shardIds };
+          roundStarted = performance.now();
+          lastDone = -1;
+          counted = 0;
+          continue;
+        }
         process.stdout.write(result.stdout);
-        console.error(`fuseflow submit: run ${plan.runId} done: ${plan.shards} shards and ${finalName(plan)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const rounds = round.round === 1 ? '' : ` × ${round.round} rounds`;
+        console.error(`fuseflow submit: run ${plan.runId} done: ${plan.shards} shards${rounds} and ${finalName(plan)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         return 0;
       }
       if (state === 'failed') {
-        console.error(`fuseflow submit: run ${plan.runId} failed:\n${await failureOf(queue, plan, parent)}`);
+        console.error(`fuseflow submit: run ${plan.runId} failed:\n${await failureOf(queue, plan, round, parent)}`);
         return 1;
       }
       const deps = await parent.getDependenciesCount({ processed: true });
@@ -159,12 +191,13 @@ async function submit(plan: SubmitPlan): Promise<number> {
         lastDone = processed;
       }
       if (plan.progress) {
-        const seconds = (performance.now() - started) / 1000;
+        const seconds = (performance.now() - roundStarted) / 1000;
         const rate = seconds > 0 ? counted / seconds : 0;
         const stage = processed >= plan.shards ? `${finalName(plan)} ${state}` : 'shards running';
-        const line = `shards ${processed}/${plan.shards} done · ${counted.toLocaleString('en-US')} ${unit} (${rate.toFixed(0)} ${unit}/s) · ${stage}`;
+        const where = round.round === 1 ? '' : `round ${round.round}: `;
+        const line = `${where}shards ${processed}/${plan.shards} done · ${counted.toLocaleString('en-US')} ${unit} (${rate.toFixed(0)} ${unit}/s) · ${stage}`;
         const now = performance.now();
-        const key = `${processed} ${state}`;
+        const key = `${round.round} ${processed} ${state}`;
         if (key !== lastKey || now - lastAt > 10_000) {
           console.error(line);
           lastKey = key;

@@ -11,22 +11,25 @@
  * group, SIGTERM then SIGKILL — and fails like any other job, to be retried; a stopped shard has
  * written nothing under its output's name (only a temporary file beside it, which no merge reads).
  */
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { FlowProducer, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { shellLine } from '../emit/shell-words.js';
 import { checkJob, MAX_JOB_TIMEOUT_S, type CheckedJob } from '../queue/job-line.js';
 import { checkPrefix, queueConnection, QUEUE_NAME } from '../queue/queue-url.js';
+import { addNextRound, type NextRound } from '../queue/next-round.js';
 import { countOf, jobLimit, KILL_GRACE_MS, startJob, stopJob, type JobOutcome } from '../queue/run-job.js';
 import { parseOrExit } from './parse-or-exit.js';
 
 const USAGE = `usage: fuseflow worker --queue redis://HOST:PORT [options]
 
 Runs the jobs 'fuseflow submit' puts on the queue: shard jobs (fuseflow cache fill … --index i,
-fuseflow eval … --shard i/N --state-out F) and the commit / merge job after them, each in a child
-process in the submitter's folder (workers must share its filesystem). Only those four fuseflow
-command lines are run; any other job is refused (and failed, not retried). cache fill jobs import
+fuseflow eval … --shard i/N [--pass PLAN] --state-out F) and the commit / merge job after them,
+each in a child process in the submitter's folder (workers must share its filesystem). Only those
+fuseflow command lines are run; any other job is refused (and failed, not retried). An eval merge
+that plans another refinement round (it wrote its --next-pass-out plan) has this worker add that
+round's jobs (ids fixed by run and round: a retried merge adds nothing twice). cache fill jobs import
 the dataset module: they run only for modules named by --allow-module.
 
   --queue URL          redis://[USER:PASSWORD@]HOST:PORT[/DB] (or rediss://)
@@ -61,6 +64,8 @@ export interface JobResult {
   readonly seconds: number;
   /** The command's stdout (the merge's output; a shard's summary line). */
   readonly stdout: string;
+  /** An eval merge that planned another refinement round: the round it added (the merge printed nothing). */
+  readonly next?: NextRound;
 }
 
 interface WorkerArgs {
@@ -152,6 +157,9 @@ async function work(a: WorkerArgs): Promise<number> {
     stopRequested();
     void worker?.close();
   };
+  // For adding the next refinement round of an eval run (made when first needed).
+  let flow: FlowProducer | undefined;
+  let roundsQueue: Queue | undefined;
   const processor = async (job: Job): Promise<JobResult> => {
     taken += 1;
     if (a.once) stop(); // no next job is fetched once closing
@@ -192,8 +200,24 @@ async function work(a: WorkerArgs): Promise<number> {
     }
     if (outcome.code === 0 && !outcome.truncated) {
       if (checked.step === 'shard') process.stderr.write(outcome.stdout.slice(-4096).replace(/^(?=.)/gm, tag));
+      let next: NextRound | undefined;
+      if (checked.rounds !== undefined) {
+        flow ??= new FlowProducer({ connection, prefix: a.prefix });
+        roundsQueue ??= new Queue(QUEUE_NAME, { connection, prefix: a.prefix });
+        next = await addNextRound(checked, roundsQueue, flow, { allowModules: a.allowModules });
+        if (next !== undefined)
+          log(
+            `job ${job.id ?? ''} (${what}): round ${next.round} needed (${next.passes.join('; ')}): ${next.added ? 'added' : 'already in the queue:'} ${next.shardIds.length} pass shard jobs and ${next.mergeId}`,
+          );
+      }
       log(`job ${job.id ?? ''} (${what}) done in ${outcome.seconds.toFixed(1)} s`);
-      return { count: countOf(checked, outcome), unit: checked.unit, seconds: outcome.seconds, stdout: checked.step === 'final' ? outcome.stdout : outcome.stdout.slice(-4096) };
+      return {
+        count: countOf(checked, outcome),
+        unit: checked.unit,
+        seconds: outcome.seconds,
+        stdout: checked.step === 'final' ? outcome.stdout : outcome.stdout.slice(-4096),
+        ...(next === undefined ? {} : { next }),
+      };
     }
     const why =
       outcome.code === 0
@@ -267,6 +291,8 @@ async function work(a: WorkerArgs): Promise<number> {
   await worker.run();
   if (idleTimer !== undefined) clearInterval(idleTimer);
   await queue?.close();
+  await roundsQueue?.close();
+  await flow?.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   log(`stopped after ${taken} job${taken === 1 ? '' : 's'}`);

@@ -3,8 +3,12 @@
  *
  *   cache fill MODULE --shards N --index I [--to DIR] [--local DIR] [--threads T] [--progress]
  *   cache commit SHARED_DIR
- *   eval … --shard I/N --state-out FILE          (any `fuseflow eval` flags that make a shard)
+ *   eval … --shard I/N [--pass PLAN] --state-out FILE   (any `fuseflow eval` flags that make a shard)
  *   eval merge STATE_FILE… [--json] [--report FILE] [--overwrite] [--threads N] [--no-progress]
+ *              [--next-pass-out PLAN]
+ *
+ * A merge job of a queued eval run also carries the recipe of its refinement rounds (`rounds`,
+ * eval-rounds.ts); its command line must then be exactly the one that recipe makes.
  *
  * The submitter builds jobs with {@link shardJob}/{@link finalJob}; the worker checks every job it
  * takes again with {@link checkJob} before it starts anything, so a queue anyone can write to is
@@ -15,6 +19,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { parseEvalArgs } from '../commands/eval-args.js';
+import { checkRounds, roundJobs, type EvalRounds } from './eval-rounds.js';
 
 /** The data of one queue job. */
 export interface QueueJobData {
@@ -33,6 +38,8 @@ export interface QueueJobData {
    * a worker's own `--job-timeout` caps it. Absent: only the worker's limit, if any.
    */
   readonly timeoutS?: number;
+  /** eval merge jobs of `fuseflow submit eval`: how to add the next refinement round (eval-rounds.ts). */
+  readonly rounds?: EvalRounds;
 }
 
 /** A job that passed {@link checkJob}: what the worker runs. */
@@ -114,7 +121,7 @@ function checkCacheFill(args: readonly string[], cwd: string, policy: JobPolicy)
 
 function checkEval(args: readonly string[]): CheckedJob['form'] {
   if (args[0] === 'merge') {
-    const { positional } = scan(args.slice(1), ['--report', '--threads'], ['--json', '--overwrite', '--no-progress'], 'eval merge');
+    const { positional } = scan(args.slice(1), ['--report', '--threads', '--next-pass-out'], ['--json', '--overwrite', '--no-progress'], 'eval merge');
     if (positional.length === 0) refuse('eval merge needs its state files');
     return 'eval merge';
   }
@@ -167,6 +174,13 @@ export function checkJob(data: unknown, policy: JobPolicy): CheckedJob {
   const timeoutS = d.timeoutS;
   if (timeoutS !== undefined && (typeof timeoutS !== 'number' || !Number.isSafeInteger(timeoutS) || timeoutS < 1 || timeoutS > MAX_JOB_TIMEOUT_S))
     refuse(`timeoutS must be a whole number of seconds from 1 to ${MAX_JOB_TIMEOUT_S}, got ${JSON.stringify(timeoutS)}`);
+  let rounds: EvalRounds | undefined;
+  if (d.rounds !== undefined) {
+    if (form !== 'eval merge') refuse(`only an eval merge job carries rounds, not a ${form} job`);
+    rounds = checkRounds(d.rounds);
+    const expectedArgv = roundJobs(rounds, cwd, timeoutS).mergeJob.argv;
+    if (JSON.stringify(expectedArgv) !== JSON.stringify(argv)) refuse(`the merge's command line is not the one its rounds make for round ${rounds.round}`);
+  }
   return {
     v: 1,
     step: d.step,
@@ -174,6 +188,7 @@ export function checkJob(data: unknown, policy: JobPolicy): CheckedJob {
     cwd,
     ...(shard === undefined ? {} : { shard }),
     ...(timeoutS === undefined ? {} : { timeoutS }),
+    ...(rounds === undefined ? {} : { rounds }),
     form,
     unit: form === 'cache fill' ? 'ids' : form === 'eval shard' ? 'rows' : undefined,
   };

@@ -90,7 +90,8 @@ export function startJob(job: CheckedJob, allowModules: readonly string[], onStd
 /** How many ids (cache fill) or rows (eval shard) a finished shard reports, when it says. */
 export function countOf(job: CheckedJob, outcome: JobOutcome): number | undefined {
   if (job.unit === 'rows') {
-    const m = / (\d[\d,]*) rows from /.exec(outcome.stderrTail);
+    // `…: 12,345 rows from FILES → F` (map step) or `…: round 2 (…): 12,345 rows → F` (a pass shard).
+    const m = /: (\d[\d,]*) rows (?:from |→ )/.exec(outcome.stderrTail);
     return m === null ? undefined : Number((m[1] as string).replaceAll(',', ''));
   }
   if (job.unit === 'ids') {

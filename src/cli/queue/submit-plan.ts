@@ -7,10 +7,14 @@
  *   cache-fill  shard i: cache fill … --shards N --index i      then: cache commit TO
  *   eval        shard i: eval … --shard i/N --state-out RUN/states/shard-i-of-N.state
  *               then:    eval merge RUN/states/shard-{0…N-1}-of-N.state [--json] [--report F]
+ *                            --next-pass-out RUN/plan-1.state
+ *               and, while a merge plans another pass K, the worker that ran it adds it
+ *               (eval-rounds.ts): pass shards --pass RUN/plan-K.state under their merge
  */
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
+import { roundJobs, type EvalRounds } from './eval-rounds.js';
 import { checkJob, MAX_JOB_TIMEOUT_S, type QueueJobData } from './job-line.js';
 import { checkPrefix } from './queue-url.js';
 
@@ -30,6 +34,8 @@ export interface SubmitPlan {
   readonly runDir: string | undefined;
   readonly shardJobs: readonly QueueJobData[];
   readonly finalJob: QueueJobData;
+  /** eval: the recipe of the refinement rounds (round 1 here; the merge job carries it). */
+  readonly rounds: EvalRounds | undefined;
   /** Print progress lines on stderr. */
   readonly progress: boolean;
   /** `--job-timeout`: the limit on one attempt of each job, in seconds (carried in the job data). */
@@ -103,6 +109,11 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
   let shardJobs: QueueJobData[];
   let finalJob: QueueJobData;
   let runDir: string | undefined;
+  let rounds: EvalRounds | undefined;
+  const timeoutRaw = own.get('--job-timeout');
+  const jobTimeoutS = timeoutRaw === undefined ? undefined : intFlag('--job-timeout', timeoutRaw, 1, 0, MAX_JOB_TIMEOUT_S);
+  const attempts = intFlag('--attempts', own.get('--attempts'), 1, 3);
+  const backoffMs = intFlag('--backoff', own.get('--backoff'), 0, 5000);
   if (kind === 'cache-fill') {
     if (runDirRaw !== undefined) throw new OptionsError('--run-dir is for eval (cache-fill publishes to its --to folder)');
     refuseSet(passthrough, ['--index', '--shards'], kind);
@@ -120,20 +131,14 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
     if (runDirRaw === undefined) throw new OptionsError('eval needs --run-dir DIR: a folder every worker sees, for the shard states (DIR/states/)');
     runDir = resolve(cwd, runDirRaw);
     refuseSet(passthrough, ['--shard', '--state-out'], kind);
+    refuseSet(passthrough, ['--pass', '--next-pass-out'], kind);
     const { shardArgs, mergeArgs } = splitEvalArgs(passthrough);
-    const state = (i: number): string => `${runDir as string}/states/shard-${i}-of-${n}.state`;
-    shardJobs = Array.from({ length: shards }, (_, i) => ({
-      v: 1,
-      step: 'shard',
-      argv: ['eval', ...shardArgs, '--shard', `${i}/${n}`, '--state-out', state(i)],
-      cwd,
-      shard: { index: i, count: shards },
-    }));
-    finalJob = { v: 1, step: 'final', argv: ['eval', 'merge', ...Array.from({ length: shards }, (_, i) => state(i)), ...mergeArgs], cwd };
+    rounds = { runId, runDir, shards, shardArgs, mergeArgs, round: 1, attempts, backoffMs };
+    const first = roundJobs(rounds, cwd, jobTimeoutS);
+    shardJobs = [...first.shardJobs];
+    finalJob = first.mergeJob;
   }
-  const timeoutRaw = own.get('--job-timeout');
-  const jobTimeoutS = timeoutRaw === undefined ? undefined : intFlag('--job-timeout', timeoutRaw, 1, 0, MAX_JOB_TIMEOUT_S);
-  if (jobTimeoutS !== undefined) {
+  if (jobTimeoutS !== undefined && kind === 'cache-fill') {
     shardJobs = shardJobs.map((j) => ({ ...j, timeoutS: jobTimeoutS }));
     finalJob = { ...finalJob, timeoutS: jobTimeoutS };
   }
@@ -150,12 +155,13 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
     queue,
     prefix: checkPrefix(own.get('--prefix') ?? 'fuseflow'),
     shards,
-    attempts: intFlag('--attempts', own.get('--attempts'), 1, 3),
-    backoffMs: intFlag('--backoff', own.get('--backoff'), 0, 5000),
+    attempts,
+    backoffMs,
     runId,
     runDir,
     shardJobs,
     finalJob,
+    rounds,
     progress,
     jobTimeoutS,
   };
