@@ -60,7 +60,10 @@ describeEngine('fuseflow submit/worker eval on a real Redis', redisMissing, REDI
     // Every job ran once (which worker took which depends on their start-up times).
     const started = workers.map((w) => (w.err().match(/ started: fuseflow /g) ?? []).length);
     expect(started.reduce((a, b) => a + b, 0)).toBe(5);
-    expect(readdirSync(join(dir, 'run', 'states')).sort()).toEqual([0, 1, 2, 3].map((i) => `shard-${i}-of-4.state`));
+    // Each shard's state and (--id) the digests of its ids, which the merge checks for an id read twice.
+    expect(readdirSync(join(dir, 'run', 'states')).sort()).toEqual([0, 1, 2, 3].flatMap((i) => [`shard-${i}-of-4.state`, `shard-${i}-of-4.state.ids`]));
+    // The merge needed no refinement pass: it wrote its plan marked complete.
+    expect(readdirSync(join(dir, 'run')).sort()).toEqual(['plan-1.state', 'states']);
   }, 180_000);
 
   it('a failing shard is retried, then the submitter exits 1 naming it and its error', async () => {
