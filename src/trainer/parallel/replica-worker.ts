@@ -11,6 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '../models/batch-norm.js';
 import '../models/seeded-dropout.js';
 import { useBackend } from '../backend.js';
@@ -34,6 +35,10 @@ try {
   const { layout } = init;
   const weights = new Float32Array(init.weights);
   const region = new Float32Array(init.grads, init.index * layout.regionFloats * 4, layout.regionFloats);
+  // On wasm a float32 tensor's bytes are read in place on the heap (dataSync would copy them into
+  // a new array each step: garbage for this thread's collector); other backends read a copy.
+  const wasm = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
+  const valuesOf = (t: tf.Tensor): Float32Array => (wasm !== null && t.dtype === 'float32' ? (wasm.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array));
 
   const loadWeights = (): void => {
     const values = net.weights.map((w, i) => {
@@ -60,12 +65,12 @@ try {
         const g = grads[v.name];
         const at = layout.grads[i];
         if (g === undefined || at === undefined) throw new Error(`no gradient for variable '${v.name}'`);
-        region.set(g.dataSync(), at.offset);
+        region.set(valuesOf(g), at.offset);
       });
       let at = layout.gradFloats;
       for (const [i, w] of net.weights.entries()) {
         if (layout.weights[i]?.trainable !== false) continue;
-        const data = w.read().dataSync() as Float32Array;
+        const data = valuesOf(w.read());
         region.set(data, at);
         at += data.length;
       }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { productRoute } from '../../../src/trainer/kernels/batch-mat-mul.js';
 import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
 
 describe('BatchMatMul on wasm with transposes takes the fast path and matches cpu', () => {
@@ -12,6 +13,11 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
     [true, true, [7, 5], [6, 7]],
     [true, false, [1, 7, 5], [1, 7, 6]],
     [false, true, [3, 5, 7], [3, 6, 7]],
+    // taken swapped, (op(b)ᵀ @ op(a)ᵀ)ᵀ: packing op(a) is cheaper than packing op(b)
+    [false, true, [16, 12], [40, 12]],
+    [true, false, [12, 16], [12, 40]],
+    [true, true, [12, 16], [40, 12]],
+    [false, true, [1, 16, 12], [1, 40, 12]],
   ] as const)('transposeA %s transposeB %s, %j @ %j: product and gradients', (ta, tb, as, bs) => {
     const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a, b, ta, tb)));
     for (const e of errs) expect(e).toBeLessThan(1e-5);
@@ -36,6 +42,27 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
     expect(got.shape).toEqual(want.shape);
     expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(1e-6);
     tf.dispose([a, b, got, want]);
+  });
+});
+
+describe('productRoute: which side of a transposed product XNNPACK packs', () => {
+  it('takes a dense layer input gradient swapped (the weight is not packed) and its weight gradient direct', () => {
+    // dy [64, 128] @ Wᵀ, W [1600, 128]: direct packs 1600·128 after copying W; swapped packs 128·64
+    expect(productRoute(64, 1600, 128, false, true)).toBe('swapped');
+    expect(productRoute(32, 1600, 128, false, true)).toBe('swapped');
+    // xᵀ @ dy, x [64, 1600], dy [64, 128]: direct packs 64·128; swapped would pack 64·1600
+    expect(productRoute(1600, 128, 64, true, false)).toBe('direct');
+  });
+
+  it('keeps untransposed products (weights XNNPACK may hold packed) and products of fewer than 8 rows direct', () => {
+    expect(productRoute(64, 1600, 128, false, false)).toBe('direct');
+    expect(productRoute(4, 1600, 128, false, true)).toBe('direct');
+  });
+
+  it('counts copies (hand-derived): M 16, N 40, K 12, transposeB: direct 4·480 + 480 = 2400 > swapped 4·192 + 192 + 640 = 1600', () => {
+    expect(productRoute(16, 40, 12, false, true)).toBe('swapped');
+    // N 12, M 16, K 40, transposeB: direct 4·480 + 480 = 2400 < swapped 4·640 + 640 + 192 = 3392
+    expect(productRoute(16, 12, 40, false, true)).toBe('direct');
   });
 });
 
