@@ -150,7 +150,7 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     expect(last.out).toBe(one.out);
   }, 60_000);
 
-  it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan', async () => {
+  it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan; a pass shard rerun replaces its own file', async () => {
     expect(passFiles).toHaveLength(N);
     const missing = await fuseflowEval('merge', ...passFiles.slice(0, 3), '--json', '--no-progress');
     expect(missing.code).toBe(1);
@@ -192,6 +192,14 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     const r8 = await fuseflowEval('merge', ...maps, '--next-pass-out', passFiles[0] as string, '--no-progress');
     expect(r8.code).toBe(1);
     expect(r8.err).toContain(passFiles[0] as string);
+    // A pass shard rerun replaces its own file (the rows a bin keeps may come in another thread order: same result); another shard's file is refused.
+    expect((await fuseflowEval(...args, '--pass', plan, '--shard', '0/4', '--state-out', passFiles[0] as string)).code).toBe(0);
+    const own = readFileSync(passFiles[0] as string);
+    const r10 = await fuseflowEval(...args, '--pass', plan, '--shard', '1/4', '--state-out', passFiles[0] as string);
+    expect(r10.code).toBe(1);
+    expect(r10.err).toContain(`${passFiles[0] as string}: `);
+    expect(readFileSync(passFiles[0] as string).equals(own)).toBe(true);
+    expect((await fuseflowEval('merge', ...passFiles, '--json', '--no-progress')).out).toBe(oneJson);
     const r9 = await fuseflowEval(...args, '--pass', plan);
     expect(r9.code).toBe(2);
     expect(r9.err).toContain('--pass PLAN needs --state-out FILE');
