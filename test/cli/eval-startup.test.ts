@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { tempFolder } from '../temp-folder.js';
 import { writePredictionFiles } from '../eval/shard/prediction-files.js';
 
-/** The npm packages `fuseflow ARGS` resolves, from the listing hook. */
-function packagesLoaded(args: readonly string[]): string[] {
+/** The npm packages (`PKG`) or project modules (`SRC`, path under src/) `fuseflow ARGS` resolves, from the listing hook. */
+function packagesLoaded(args: readonly string[], kind: 'PKG' | 'SRC' = 'PKG'): string[] {
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/cli/fixtures/list-packages-hook.mjs', 'src/cli/main.ts', ...args], {
     encoding: 'utf8',
     timeout: 60_000,
@@ -13,7 +13,7 @@ function packagesLoaded(args: readonly string[]): string[] {
   expect(run.status).toBe(0);
   return run.stderr
     .split('\n')
-    .filter((l) => l.startsWith('PKG '))
+    .filter((l) => l.startsWith(`${kind} `))
     .map((l) => l.slice(4));
 }
 
@@ -38,6 +38,13 @@ describe('fuseflow eval start-up (every shard of a map/merge run pays it)', () =
     expect(packagesLoaded(['eval', ...input, '--id', 'id', '--shard', '1/2', '--state-out', join(dir, 's1.state')]).filter(heavy)).toEqual([]);
     expect(packagesLoaded(['eval', 'merge', '--help']).filter(heavy)).toEqual([]);
     expect(packagesLoaded(['eval', '--help']).filter(heavy)).toEqual([]);
+  });
+
+  it('eval loads the metrics its --metrics names can make, not every family the library exports (segmentation, survival, sequence)', () => {
+    // Before: the CLI took its name → metric table from eval/metrics/index.ts, which re-exports every family (~25 more modules).
+    const modules = packagesLoaded(['eval', '--help'], 'SRC');
+    expect(modules).toContain('eval/metrics/auc.ts');
+    expect(modules.filter((m) => /^eval\/(segmentation|survival|sequence)\//.test(m))).toEqual([]);
   });
 
   it('eval seg still loads what it needs', () => {

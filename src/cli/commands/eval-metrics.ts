@@ -6,7 +6,7 @@
  */
 import { OptionsError } from '../../core/errors.js';
 import type { Metric } from '../../eval/metric.js';
-import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/cli-metrics.js';
 import { bootstrapCi, type BootstrapMethod } from '../../eval/ci/bootstrap-ci.js';
 import type { CiMethod } from '../../eval/ci/ci-summary.js';
 import { groupBy } from '../../eval/analysis/group-by.js';

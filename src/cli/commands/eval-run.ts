@@ -10,7 +10,7 @@ import type { MetricResults } from '../../eval/metric.js';
 import type { EvaluateResult } from '../../eval/evaluate.js';
 import { fileSource } from '../../eval/evaluate-input.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
-import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME, type CliMetricOptions } from '../../eval/metrics/cli-metrics.js';
 import { joinSources } from '../../eval/sources/join-sources.js';
 import { ensembleSource } from '../../eval/ensemble/ensemble-source.js';
 import type { Metric } from '../../eval/metric.js';

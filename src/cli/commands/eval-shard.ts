@@ -19,7 +19,7 @@ import { launchRank } from '../../core/launch-rank.js';
 import { evaluatePass, evaluateStates } from '../../eval/evaluate.js';
 import type { NamedMetric } from '../../eval/evaluate-order.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
-import { METRICS_BY_CLI_NAME } from '../../eval/metrics/index.js';
+import { METRICS_BY_CLI_NAME } from '../../eval/metrics/cli-metrics.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import type { FilePart } from '../../eval/sources/file-set-source.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
