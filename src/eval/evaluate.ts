@@ -213,6 +213,8 @@ export interface EvaluatePassOptions extends EvaluateOptions {
    * them (as it marks one run's states): pass a copy to keep them.
    */
   readonly planFrom: readonly unknown[];
+  /** The pass's number among all passes over the input, for progress (a refinement round's number); default 2. */
+  readonly passNumber?: number;
 }
 
 /** What {@link evaluatePass} returns: the pass states of the metrics that asked for a pass. */
@@ -246,7 +248,7 @@ export async function evaluatePass(options: EvaluatePassOptions): Promise<Evalua
     const { pending, before } = planPasses(metrics, options.planFrom, runner.threads > 0);
     const descriptions = pending.map((p) => p.pass.description);
     if (pending.length === 0) return { metrics, pending: [], descriptions, states: [], rows: 0, threads: runner.threads };
-    const done = await scan(2, descriptions.join('; '), passFolders(metrics, pending), {
+    const done = await scan(options.passNumber ?? 2, descriptions.join('; '), passFolders(metrics, pending), {
       pending: pending.map((p) => p.m),
       merged: runner.threads > 0 ? before : null,
     });
