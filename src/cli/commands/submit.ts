@@ -3,7 +3,9 @@
  * puts one sharded run on a Redis queue as a BullMQ flow — N shard jobs under the commit / merge
  * job, which runs when every shard is done — then shows progress until that job ends, and exits
  * with its result: the merge's output on stdout (what `fuseflow eval` prints) or the commit line;
- * non-zero naming the failed shard and its error. `fuseflow worker` processes run the jobs.
+ * non-zero naming the failed shard and its error. `fuseflow worker` processes run the jobs. An
+ * eval whose metrics need refinement passes runs them as further rounds (src/cli/queue/eval-rounds.ts),
+ * each added by the worker that ran the previous merge; the submitter follows them to the last.
  */
 import { mkdirSync } from 'node:fs';
 import { FlowProducer, Job, Queue } from 'bullmq';
