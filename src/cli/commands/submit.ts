@@ -45,8 +45,8 @@ run in this folder.
               own worker; no job reads all the inputs.
 
 It prints the shards done / total and ids/s (cache-fill) or rows/s (eval), per round, on stderr
-until the final job ends. A failed job is retried (--attempts, with doubling --backoff); a shard that still
-fails fails the run: the exit code is 1 and the message names the shard and its error.
+until the final job ends. A failed job is retried (--attempts, with doubling --backoff); a shard
+that still fails fails the run: the exit code is 1 and the message names the shard and its error.
 
   --queue URL        redis://[USER:PASSWORD@]HOST:PORT[/DB] (or rediss:// for TLS)
   --shards N         number of shard jobs

@@ -42,9 +42,8 @@ the dataset module: they run only for modules named by --allow-module.
   --max-stalled K      a job whose worker died more than K times fails (default 2)
   --job-timeout S      the longest one attempt of a job may run, in seconds, and the cap on a
                        run's own 'submit --job-timeout'; a job past it is stopped (its processes
-                       get SIGTERM, then SIGKILL after ${KILL_GRACE_MS / 1000} s) and fails naming the
-                       limit, and is retried per the run's --attempts (default: no limit of the
-                       worker's own)
+                       get SIGTERM, then SIGKILL after ${KILL_GRACE_MS / 1000} s), fails naming the limit,
+                       and is retried per the run's --attempts (default: no limit of its own)
   --once               run one job, then exit
   --exit-when-idle     exit when the queue holds no job waiting, delayed, active or waiting
                        for its shards (for batch use; start it after submit)
