@@ -2,26 +2,24 @@
  * Filling one shard of a sharded cache: shard i's ids (a pure function of each id and the shard
  * count, see shard-assign.ts) are filled into an LMDB environment of their own on local disk
  * (LMDB must not live on NFS/Lustre), which a killed fill resumes, then published to the shared
- * location by copy → fsync → rename (publish-shard.ts). A shard already published is left alone.
+ * location: a shared folder by copy → fsync → rename (publish-shard.ts), or an S3 prefix by
+ * uploading its files then its `shard.json` last (s3-shards.ts; the AWS SDK is imported only
+ * then). A shard already published is left alone.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { launchRank } from '../../core/launch-rank.js';
-import { outputErrorOf, writeFileAtomic } from '../../core/safe-fs.js';
-import { pipelineSpec } from '../../ops/pipeline.js';
-import { descriptionText, readDescriptionFile } from '../cache-description.js';
-import { cacheKey, CACHE_FORMAT_VERSION } from '../cache-key.js';
-import { MARKER_FILE } from '../cache-marker.js';
-import { CACHE_FILES } from '../cache-files.js';
 import { deleteCacheFolder } from '../delete-cache.js';
 import type { FillOptions, FillReport } from '../fill-cache.js';
 import { openSampleCache } from '../open-cache.js';
 import type { DatasetDefinition } from './dataset-module.js';
-import { publishShard } from './publish-shard.js';
 import { checkShards, shardIdsOf, shardName } from './shard-assign.js';
-import { markerText, planText, readPlan, readShardRecord, shardFilesProblem, shardFolder, SHARDED_FILES, TOP_FILES, type ShardPlan } from './shard-files.js';
+import { folderTarget, type PublishOutcome, type ShardTarget } from './shard-target.js';
+import { isS3Url } from './shared-location.js';
+
+export { preparePlan } from './fill-shard-plan.js';
 
 /** Options of {@link fillShard}. */
 export interface ShardFillOptions {
@@ -31,8 +29,12 @@ export interface ShardFillOptions {
   readonly shards: number;
   /** This shard's index; default from the launcher's environment (launchRank: Slurm, Kubernetes, RANK). */
   readonly index?: number;
-  /** The shared folder of the sharded cache. Required. */
+  /** The shared location of the sharded cache: a folder, or `s3://BUCKET/PREFIX`. Required. */
   readonly to: string;
+  /** For an `s3://` location: the endpoint of an S3-compatible store (default `$FUSEFLOW_S3_ENDPOINT`, else AWS S3). */
+  readonly s3Endpoint?: string;
+  /** For an `s3://` location: part size of multipart uploads, for files larger than it (default 64 MiB, at least 5 MiB). */
+  readonly s3PartBytes?: number;
   /**
    * Local scratch folder (not NFS/Lustre): the shard's LMDB environment is built in
    * `<local>/<key prefix>-<shard>/`, resumed from there after a kill, and removed once published.
@@ -55,7 +57,7 @@ export interface ShardFillReport {
   readonly shards: number;
   /** Where the index came from (e.g. `SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT`, `--index/--shards`). */
   readonly rankSource: string;
-  /** The published shard folder. */
+  /** The published shard folder (or `s3://…/shards/<name>/`). */
   readonly folder: string;
   /** Initial ids of this shard. */
   readonly ids: number;
@@ -63,48 +65,8 @@ export interface ShardFillReport {
   readonly outcome: 'published' | 'already-published';
   /** The local fill (absent when already published or the shard has no ids). */
   readonly fill?: FillReport;
-}
-
-/** Writes `text` to `file` unless it exists (another filler may write it first). */
-function writeOnce(file: string, text: string): void {
-  if (existsSync(file)) return;
-  try {
-    writeFileAtomic(file, text);
-  } catch (err) {
-    if (!existsSync(file)) throw err;
-  }
-}
-
-/**
- * Creates (or checks) the top level of the sharded cache at `to`: description, plan and marker.
- * @throws {InputError} naming the file when `to` holds another pipeline's cache or another shard count.
- */
-export function preparePlan(to: string, dataset: DatasetDefinition, shards: number): ShardPlan {
-  const spec = pipelineSpec(dataset.staticPipeline);
-  const key = cacheKey(spec, dataset.salt);
-  try {
-    mkdirSync(to, { recursive: true });
-  } catch (err) {
-    throw outputErrorOf(to, err, 'cannot create the shared cache folder');
-  }
-  const descFile = join(to, CACHE_FILES.pipeline);
-  writeOnce(descFile, descriptionText({ format: CACHE_FORMAT_VERSION, key, salt: dataset.salt, spec, createdAt: new Date().toISOString() }));
-  const desc = readDescriptionFile(to);
-  if (desc.key !== key) {
-    throw new InputError(`holds the cache of another static pipeline or salt (key ${desc.key.slice(0, 12)}…, this dataset's is ${key.slice(0, 12)}…); fill into another folder`, {
-      file: descFile,
-    });
-  }
-  writeOnce(join(to, SHARDED_FILES.plan), planText(key, shards));
-  writeOnce(join(to, MARKER_FILE), markerText(key, TOP_FILES));
-  const plan = readPlan(to);
-  if (plan === undefined || plan.key !== key) throw new InputError('the plan does not match pipeline.json (damaged)', { file: join(to, SHARDED_FILES.plan) });
-  if (plan.shards !== shards) {
-    throw new InputError(`this sharded cache was planned with ${plan.shards} shards, this fill says --shards ${shards}; use the same count, or another folder`, {
-      file: join(to, SHARDED_FILES.plan),
-    });
-  }
-  return plan;
+  /** Files an earlier, interrupted upload to S3 had left complete and that were kept (0 for a folder). */
+  readonly reusedFiles?: number;
 }
 
 /**
@@ -121,17 +83,27 @@ export function preparePlan(to: string, dataset: DatasetDefinition, shards: numb
 export async function fillShard(options: ShardFillOptions): Promise<ShardFillReport> {
   checkShards(options.shards, options.index);
   const rank = launchRank({ ...(options.index === undefined ? {} : { index: options.index }), count: options.shards, ...(options.env === undefined ? {} : { env: options.env }) });
+  const target = isS3Url(options.to)
+    ? (await import('./s3-shards.js')).s3Target(options.to, {
+        ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint }),
+        ...(options.s3PartBytes === undefined ? {} : { partBytes: options.s3PartBytes }),
+      })
+    : folderTarget(options.to);
+  try {
+    return await fillInto(target, options, rank);
+  } finally {
+    target.close();
+  }
+}
+
+async function fillInto(target: ShardTarget, options: ShardFillOptions, rank: ReturnType<typeof launchRank>): Promise<ShardFillReport> {
   const { rank: index, worldSize: shards } = rank;
-  const to = resolve(options.to);
-  const plan = preparePlan(to, options.dataset, shards);
-  const folder = shardFolder(to, index, shards);
+  const plan = await target.preparePlan(options.dataset, shards);
+  const folder = target.shardLocation(index, shards);
   const base = { index, shards, rankSource: rank.source, folder };
   const mine = shardIdsOf(options.dataset.ids, index, shards, options.dataset.file, options.onScan);
-  const published = readShardRecord(folder, { key: plan.key, index, shards });
+  const published = await target.published(plan, index, true);
   if (published !== undefined) {
-    const problem = shardFilesProblem(folder, published, false);
-    if (problem !== undefined)
-      throw new InputError(`shard ${shardName(index, shards)} is published but damaged (${problem}); remove its folder by hand and fill it again`, { file: folder });
     if (published.entries !== mine.length) {
       throw new InputError(
         `shard ${shardName(index, shards)} is published with ${published.entries} ids, this dataset gives it ${mine.length}: the ids changed; fill into another folder`,
@@ -143,14 +115,14 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
     return { ...base, ids: mine.length, outcome: 'already-published' };
   }
   if (mine.length === 0) {
-    publishShard(to, { key: plan.key, index, shards, entries: 0, outputs: 0, localFolder: undefined });
+    await target.publish({ key: plan.key, index, shards, entries: 0, outputs: 0, localFolder: undefined });
     return { ...base, ids: 0, outcome: 'published' };
   }
   const localRoot = join(resolve(options.local ?? join(tmpdir(), 'fuseflow-shards')), `${plan.key.slice(0, 16)}-${shardName(index, shards)}`);
   const cache = openSampleCache({ dir: localRoot, pipeline: options.dataset.staticPipeline, salt: options.dataset.salt, audit: false });
   let fill: FillReport;
   let status;
-  const publishedMeanwhile = (): boolean => readShardRecord(folder, { key: plan.key, index, shards }) !== undefined;
+  const publishedMeanwhile = async (): Promise<boolean> => (await target.published(plan, index, false)) !== undefined;
   try {
     fill = await cache.fill(mine, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -161,12 +133,12 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
   } catch (err) {
     // A second fill of this shard on this node (a queue's retry of a stalled job) may have
     // published it and removed the shared working folder under this one: the shard is done.
-    if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published' };
+    if (await publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published' };
     throw err;
   } finally {
     await cache.close().catch(() => undefined);
   }
-  if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
+  if (await publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
   if (status.entries !== mine.length) {
     throw new InputError(
       `the local shard holds ${status.entries} entries, shard ${shardName(index, shards)} has ${mine.length} ids: it holds ids of another dataset; remove it or pass another --local`,
@@ -175,14 +147,21 @@ export async function fillShard(options: ShardFillOptions): Promise<ShardFillRep
       },
     );
   }
+  let outcome: PublishOutcome;
   try {
-    publishShard(to, { key: plan.key, index, shards, entries: status.entries, outputs: status.outputs, localFolder: cache.folder });
+    outcome = await target.publish({ key: plan.key, index, shards, entries: status.entries, outputs: status.outputs, localFolder: cache.folder });
   } catch (err) {
-    if (publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
+    if (await publishedMeanwhile()) return { ...base, ids: mine.length, outcome: 'already-published', fill };
     throw err;
   }
   // The local environment was a working copy made here: removed (marker-scoped) once published.
-  deleteCacheFolder(cache.folder);
-  if (readdirSync(localRoot).length === 0) rmdirSync(localRoot);
-  return { ...base, ids: mine.length, outcome: 'published', fill };
+  // When another fill of this shard published first, it may be removing the same folder (same node).
+  try {
+    if (existsSync(cache.folder)) deleteCacheFolder(cache.folder);
+    if (existsSync(localRoot) && readdirSync(localRoot).length === 0) rmdirSync(localRoot);
+  } catch (err) {
+    if (outcome.won) throw err;
+  }
+  if (!outcome.won) return { ...base, ids: mine.length, outcome: 'already-published', fill };
+  return { ...base, ids: mine.length, outcome: 'published', fill, reusedFiles: outcome.reused };
 }

@@ -79,6 +79,18 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
+/**
+ * Parses the JSON text of `file` (a path or an `s3://` URL, for messages).
+ * @throws {InputError} naming `file` when the text is not JSON.
+ */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError('not valid JSON (damaged, or not written by fuseflow)', { file });
+  }
+}
+
 /** Reads and parses a JSON file; undefined when it does not exist. */
 function readJson(file: string): unknown {
   let text: string;
@@ -88,11 +100,7 @@ function readJson(file: string): unknown {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file });
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError('not valid JSON (damaged, or not written by fuseflow)', { file });
-  }
+  return parseJson(text, file);
 }
 
 /**
@@ -102,7 +110,14 @@ function readJson(file: string): unknown {
 export function readPlan(dir: string): ShardPlan | undefined {
   const file = join(dir, SHARDED_FILES.plan);
   const raw = readJson(file);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : checkPlan(raw, file);
+}
+
+/**
+ * Checks the parsed `sharded.json` read from `file` (a path or an `s3://` URL).
+ * @throws {InputError} naming `file` when it is not a plan.
+ */
+export function checkPlan(raw: unknown, file: string): ShardPlan {
   if (!isRecord(raw) || raw['kind'] !== 'fuseflow-sharded-cache' || !isHex64(raw['key']) || !isCount(raw['shards']) || raw['shards'] < 1 || raw['assign'] !== 'sha256-48-mod') {
     throw new InputError("not a sharded cache plan (expected kind 'fuseflow-sharded-cache', a key, a shard count and assign 'sha256-48-mod')", { file });
   }
@@ -129,7 +144,14 @@ export const SHARD_MADE_FILES = [...SHARD_DATA_FILES, 'cache.mdb-lock', SHARDED_
 export function readShardRecord(folder: string, expect: { readonly key: string; readonly index: number; readonly shards: number }): ShardRecord | undefined {
   const file = join(folder, SHARDED_FILES.record);
   const raw = readJson(file);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : checkShardRecord(raw, file, expect);
+}
+
+/**
+ * Checks the parsed `shard.json` read from `file` (a path or an `s3://` URL) against the shard it should record.
+ * @throws {InputError} naming `file` when it is damaged or belongs to another shard or cache.
+ */
+export function checkShardRecord(raw: unknown, file: string, expect: { readonly key: string; readonly index: number; readonly shards: number }): ShardRecord {
   const files = isRecord(raw) ? raw['files'] : undefined;
   if (
     !isRecord(raw) ||
@@ -228,7 +250,14 @@ export function copyFileHashed(src: string, dest: string): { readonly bytes: num
 export function readCommitRecord(dir: string, plan: ShardPlan): CommitRecord | undefined {
   const file = join(dir, SHARDED_FILES.committed);
   const raw = readJson(file);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : checkCommitRecord(raw, file, plan);
+}
+
+/**
+ * Checks the parsed `committed.json` read from `file` (a path or an `s3://` URL) against the plan.
+ * @throws {InputError} naming `file` when it is damaged or does not match the plan.
+ */
+export function checkCommitRecord(raw: unknown, file: string, plan: ShardPlan): CommitRecord {
   const entries = isRecord(raw) ? raw['entries'] : undefined;
   const records = isRecord(raw) ? raw['records'] : undefined;
   if (

@@ -4,11 +4,12 @@
  * idempotent and safe to rerun after a kill; exit 0 means the shard (or commit, or pull) is done.
  */
 import { availableParallelism } from 'node:os';
-import { commitShards } from '../../cache/sharded/commit-shards.js';
+import { commitShards, type CommitReport } from '../../cache/sharded/commit-shards.js';
 import { loadDatasetModule, needsInThreadFill } from '../../cache/sharded/dataset-module.js';
 import { fillShard } from '../../cache/sharded/fill-shard.js';
-import { pullShards } from '../../cache/sharded/pull-shards.js';
+import { pullShards, type PullReport } from '../../cache/sharded/pull-shards.js';
 import { shardName } from '../../cache/sharded/shard-assign.js';
+import { isS3Url } from '../../cache/sharded/shared-location.js';
 
 export const SHARD_HELP = `  fill MODULE --shards N [--index I] --to SHARED_DIR [--local DIR] [--threads T] [--progress]
                          fill shard I of N of the static cache of the dataset module MODULE (a
@@ -24,7 +25,12 @@ export const SHARD_HELP = `  fill MODULE --shards N [--index I] --to SHARED_DIR 
   commit SHARED_DIR      check every shard is published and complete (names the missing and bad
                          ones), then write the combined manifest; the cache then opens as one
   pull SHARED_DIR --to LOCAL_DIR
-                         copy a committed sharded cache to local disk, checking every SHA-256`;
+                         copy a committed sharded cache to local disk, checking every SHA-256
+  SHARED_DIR may be s3://BUCKET/PREFIX [--s3-endpoint URL]: a shard is published by uploading its
+                         files, then its shard.json last (a rerun redoes an upload that lacks it);
+                         objects fuseflow did not write are never overwritten. --s3-endpoint (or
+                         FUSEFLOW_S3_ENDPOINT) names an S3-compatible store (path-style); the
+                         credentials are the standard AWS ones (AWS_ACCESS_KEY_ID/…, AWS_PROFILE)`;
 
 /** Reads `--name value` / `--name=value` flags and positionals; booleans are listed in `bool`. */
 function parseFlags(
@@ -67,7 +73,7 @@ function usage(message: string): number {
 }
 
 async function fill(args: readonly string[]): Promise<number> {
-  const p = parseFlags(args, ['--shards', '--index', '--to', '--local', '--threads'], ['--progress']);
+  const p = parseFlags(args, ['--shards', '--index', '--to', '--local', '--threads', '--s3-endpoint'], ['--progress']);
   if (typeof p === 'string') return usage(p);
   const [module, ...extra] = p.positional;
   if (module === undefined || extra.length > 0) return usage('fill takes one dataset MODULE');
@@ -78,6 +84,8 @@ async function fill(args: readonly string[]): Promise<number> {
   const to = p.values.get('--to');
   if (shards === undefined || to === undefined) return usage('fill needs --shards N and --to SHARED_DIR');
   const local = p.values.get('--local');
+  const endpoint = s3Endpoint(p.values, to);
+  if (endpoint instanceof Error) return usage(endpoint.message);
   const dataset = await loadDatasetModule(module);
   let threadCount = (threads as number | undefined) ?? availableParallelism();
   if (threadCount > 0 && needsInThreadFill(dataset)) {
@@ -95,6 +103,7 @@ async function fill(args: readonly string[]): Promise<number> {
     threads: threadCount,
     ...(index === undefined ? {} : { index: index as number }),
     ...(local === undefined ? {} : { local }),
+    ...(endpoint === undefined ? {} : { s3Endpoint: endpoint }),
     onScan: (rows, total) => {
       const now = performance.now();
       if (now - last > 5000 || (rows === total && now - started > 5000)) {
@@ -116,17 +125,31 @@ async function fill(args: readonly string[]): Promise<number> {
   else {
     const f = report.fill;
     const what = f === undefined ? 'no ids' : `${report.ids} ids (${f.alreadyCached} already in the local environment, ${f.computed} computed, ${f.dropped} dropped)`;
-    console.log(`shard ${name} (${report.rankSource}): ${what}; published ${report.folder} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const reused = (report.reusedFiles ?? 0) > 0 ? ` (${report.reusedFiles} files kept from an interrupted upload)` : '';
+    console.log(`shard ${name} (${report.rankSource}): ${what}; published ${report.folder}${reused} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return 0;
 }
 
-function commit(args: readonly string[]): number {
-  const p = parseFlags(args, [], []);
+/** `--s3-endpoint` when given (only with an s3:// location), an Error for a misplaced one. */
+function s3Endpoint(values: ReadonlyMap<string, string>, location: string | undefined): string | undefined | Error {
+  const endpoint = values.get('--s3-endpoint');
+  if (endpoint !== undefined && (location === undefined || !isS3Url(location))) return new Error('--s3-endpoint goes with an s3://BUCKET/PREFIX location');
+  return endpoint;
+}
+
+async function commit(args: readonly string[]): Promise<number> {
+  const p = parseFlags(args, ['--s3-endpoint'], []);
   if (typeof p === 'string') return usage(p);
   const [dir, ...extra] = p.positional;
   if (dir === undefined || extra.length > 0) return usage('commit takes one SHARED_DIR');
-  const r = commitShards(dir);
+  const endpoint = s3Endpoint(p.values, dir);
+  if (endpoint instanceof Error) return usage(endpoint.message);
+  let r: CommitReport;
+  if (isS3Url(dir)) {
+    const { commitShardsS3 } = await import('../../cache/sharded/s3-shards.js');
+    r = await commitShardsS3(dir, endpoint === undefined ? {} : { endpoint });
+  } else r = commitShards(dir);
   console.log(
     r.outcome === 'already-committed'
       ? `${r.folder}: already committed (${r.shards} shards, ${r.entries} ids, ${r.rows} manifest rows); nothing to do`
@@ -135,13 +158,19 @@ function commit(args: readonly string[]): number {
   return 0;
 }
 
-function pull(args: readonly string[]): number {
-  const p = parseFlags(args, ['--to'], []);
+async function pull(args: readonly string[]): Promise<number> {
+  const p = parseFlags(args, ['--to', '--s3-endpoint'], []);
   if (typeof p === 'string') return usage(p);
   const [dir, ...extra] = p.positional;
   const to = p.values.get('--to');
   if (dir === undefined || extra.length > 0 || to === undefined) return usage('pull takes one SHARED_DIR and --to LOCAL_DIR');
-  const r = pullShards(dir, to);
+  const endpoint = s3Endpoint(p.values, dir);
+  if (endpoint instanceof Error) return usage(endpoint.message);
+  let r: PullReport;
+  if (isS3Url(dir)) {
+    const { pullShardsS3 } = await import('../../cache/sharded/s3-shards.js');
+    r = await pullShardsS3(dir, to, endpoint === undefined ? {} : { endpoint });
+  } else r = pullShards(dir, to);
   console.log(
     r.outcome === 'already-pulled'
       ? `${r.to}: already a copy of this commit of ${r.from}; nothing to do`
@@ -153,5 +182,5 @@ function pull(args: readonly string[]): number {
 /** Runs `fuseflow cache fill|commit|pull …` (`sub` is the subcommand). */
 export function runShardCommand(sub: 'fill' | 'commit' | 'pull', args: readonly string[]): Promise<number> {
   if (sub === 'fill') return fill(args);
-  return Promise.resolve(sub === 'commit' ? commit(args) : pull(args));
+  return sub === 'commit' ? commit(args) : pull(args);
 }

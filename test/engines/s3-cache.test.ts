@@ -1,0 +1,216 @@
+/**
+ * The sharded cache with S3 as its shared location, on a real S3-compatible server (s3rver, its own
+ * process, see s3.ts): 240 ids of small images through a real static pipeline filled by 4 OS
+ * processes ranked as a Slurm array ranks them, to `s3://BUCKET/PREFIX`. Task 2 is SIGKILLed in
+ * the middle of its upload (a proxy holds its manifest upload after cache.mdb went up), the
+ * commit then names shard 2 as not published, and the rerun redoes the upload (keeping the
+ * complete cache.mdb) without recomputing. After commit and pull, the local copy is compared with
+ * a plain single-process cache of the same pipeline: every output's payload hash and the manifest
+ * bytes. Also: a damaged object stops a pull; an object fuseflow did not write stops a fill.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CACHE_FILES, openCacheFolder, openSampleCache, type SampleCache } from '../../src/cache/index.js';
+import { encodePayload } from '../../src/cache/payload-codec.js';
+import { S3Objects } from '../../src/cache/sharded/s3-objects.js';
+import { shardIds } from '../../src/cache/sharded/shard-assign.js';
+import { parseS3Location } from '../../src/cache/sharded/shared-location.js';
+import { pipeline } from '../../src/ops/pipeline.js';
+import { ids, staticPipeline } from '../cache/sharded/shard-dataset.js';
+import { runCli } from '../cli/run-cli.js';
+import { tempFolder } from '../temp-folder.js';
+import { FUSEFLOW_NODE_ARGS } from './redis.js';
+import { describeS3, holdingProxy, S3RVER_CREDENTIALS, startS3, type S3Server } from './s3.js';
+
+const { dir } = tempFolder('ff-s3-cache-');
+const MODULE = fileURLToPath(new URL('../cache/sharded/shard-dataset.ts', import.meta.url));
+const RANK_VARS = /^(SLURM_|RANK$|WORLD_SIZE$|JOB_COMPLETION_|FUSEFLOW_WORLD_SIZE$|FUSEFLOW_S3_ENDPOINT$)/;
+const BUCKET = 'fuseflow-test';
+/** Longest a fill process may run. */
+const TASK_LIMIT_MS = 90_000;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+let s3: S3Server;
+let saved: Record<string, string | undefined> = {};
+
+/** Runs `fuseflow cache fill` to `to` as Slurm array task `task` of 4; the endpoint by flag, or by FUSEFLOW_S3_ENDPOINT when `byEnv`. */
+function arrayTask(
+  task: number,
+  to: string,
+  endpoint: string,
+  byEnv = false,
+): { exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>; kill: () => void } {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RANK_VARS.test(k)));
+  Object.assign(env, S3RVER_CREDENTIALS, { SLURM_ARRAY_TASK_ID: String(task), SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_JOB_ID: '77' });
+  if (byEnv) env.FUSEFLOW_S3_ENDPOINT = endpoint;
+  const args = [...FUSEFLOW_NODE_ARGS, 'cache', 'fill', MODULE, '--shards', '4', '--to', to, '--local', join(dir, `node-${task}`), '--threads', task === 1 ? '1' : '0'];
+  if (!byEnv) args.push('--s3-endpoint', endpoint);
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // A fill that hangs is ended (and its output shown by the failing assertion) rather than the whole test timing out.
+  const timer = setTimeout(() => {
+    out += `\n[test] killed after ${TASK_LIMIT_MS} ms`;
+    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, TASK_LIMIT_MS);
+  return {
+    exited: new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, out });
+      }),
+    ),
+    kill: () => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'),
+  };
+}
+
+/** SHA-256 of every output's encoded payload, by initial id. */
+async function payloadHashes(cache: SampleCache): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const id of ids) out[id] = ((await cache.get(id)) ?? []).map((s) => sha(encodePayload(s)));
+  return out;
+}
+
+describeS3('sharded cache on S3 (s3rver)', () => {
+  beforeAll(async () => {
+    s3 = await startS3(BUCKET);
+    saved = Object.fromEntries(Object.keys(S3RVER_CREDENTIALS).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, S3RVER_CREDENTIALS);
+  }, 60_000);
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await s3?.stop();
+  });
+
+  it('4 Slurm-ranked fills to s3:// (one killed mid-upload and rerun), commit and pull give the cache one process gives', async () => {
+    const url = `s3://${BUCKET}/brats/v1`;
+    const objects = new S3Objects(parseS3Location(url, s3.endpoint));
+    // Reference: the same pipeline as one plain cache.
+    const plain = openSampleCache({ dir: join(dir, 'plain'), pipeline: pipeline(staticPipeline, { name: 'static' }), audit: false });
+    await plain.fill(ids, { threads: 0 });
+    await plain.close();
+
+    // Task 2 goes through a proxy that holds the upload of its manifest: cache.mdb is up, the rest is not.
+    const proxy = await holdingProxy(s3.endpoint, 'PUT', /\/shards\/00002-of-00004\/manifest\.arrow(\?|$)/);
+    const victim = arrayTask(2, url, proxy.endpoint);
+    const others = [arrayTask(0, url, s3.endpoint), arrayTask(1, url, s3.endpoint, true), arrayTask(3, url, s3.endpoint)];
+    const first = await Promise.race([proxy.held, victim.exited]);
+    expect(first, 'task 2 ended before its manifest upload was held').toMatch(/manifest\.arrow/);
+    victim.kill();
+    const killed = await victim.exited;
+    await proxy.close();
+    expect(killed.signal).toBe('SIGKILL');
+    for (const t of others) expect(await t.exited).toMatchObject({ code: 0, signal: null });
+    expect((await others[0]?.exited)?.out).toMatch(
+      /shard 00000-of-00004 \(SLURM_ARRAY_TASK_ID\/SLURM_ARRAY_TASK_COUNT\): \d+ ids .* published s3:\/\/fuseflow-test\/brats\/v1\/shards\/00000-of-00004\//,
+    );
+
+    // The partial upload: cache.mdb is there, its shard.json (the "complete" marker) is not, so shard 2 is not published.
+    const listed = await objects.list('shards/00002-of-00004/');
+    expect([...listed.keys()]).toEqual(['shards/00002-of-00004/cache.mdb']);
+    const early = await runCli('cache', 'commit', url, '--s3-endpoint', s3.endpoint);
+    expect(early.code).toBe(1);
+    expect(early.err).toMatch(/1 of 4 shards are not published: 2 /);
+    expect(await objects.head('committed.json')).toBeUndefined();
+
+    // Rerun: the shard was filled locally before the kill, so nothing is computed; cache.mdb is kept, the rest uploaded.
+    const victimIds = shardIds(ids, 2, 4).length;
+    const rerun = await arrayTask(2, url, s3.endpoint).exited;
+    expect(rerun.code).toBe(0);
+    expect(rerun.out).toContain(`${victimIds} ids (${victimIds} already in the local environment, 0 computed`);
+    expect(rerun.out).toMatch(/published s3:\/\/fuseflow-test\/brats\/v1\/shards\/00002-of-00004\/ \(1 files kept from an interrupted upload\)/);
+    expect([...(await objects.list('shards/00002-of-00004/')).keys()].sort()).toEqual(
+      ['cache.mdb', 'manifest.arrow', 'manifest.arrow.sha256', 'shard.json'].map((f) => `shards/00002-of-00004/${f}`),
+    );
+    const again = await arrayTask(0, url, s3.endpoint).exited;
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/shard 00000-of-00004 .*already published at s3:\/\/fuseflow-test\/brats\/v1\/shards\/00000-of-00004\/; nothing to do/);
+
+    // Commit (endpoint from the environment this time), twice.
+    process.env.FUSEFLOW_S3_ENDPOINT = s3.endpoint;
+    try {
+      const commit = await runCli('cache', 'commit', url);
+      expect(commit.code).toBe(0);
+      expect(commit.out).toMatch(/^s3:\/\/fuseflow-test\/brats\/v1: committed 4 shards, 240 ids, 241 manifest rows/);
+      expect((await runCli('cache', 'commit', url)).out).toMatch(/already committed \(4 shards, 240 ids, 241 manifest rows\)/);
+    } finally {
+      delete process.env.FUSEFLOW_S3_ENDPOINT;
+    }
+
+    // Pull to local disk (twice: the second is a no-op), then compare with the plain cache.
+    const pulled = await runCli('cache', 'pull', url, '--to', join(dir, 'pulled'), '--s3-endpoint', s3.endpoint);
+    expect(pulled.code).toBe(0);
+    expect(pulled.out).toMatch(/pulled 4 shards \(.* MiB, SHA-256 checked\) from s3:\/\/fuseflow-test\/brats\/v1 to /);
+    expect((await runCli('cache', 'pull', url, '--to', join(dir, 'pulled'), '--s3-endpoint', s3.endpoint)).out).toMatch(/already a copy of this commit/);
+    const reference = await openCacheFolder(plain.folder);
+    const local = await openCacheFolder(join(dir, 'pulled'));
+    const hashes = await payloadHashes(reference);
+    expect(Object.values(hashes).flat()).toHaveLength(240); // 239 kept (case-007 dropped), case-013 split in two
+    expect(await payloadHashes(local)).toEqual(hashes);
+    const manifestBytes = readFileSync(join(plain.folder, CACHE_FILES.manifest));
+    expect(readFileSync(join(dir, 'pulled', CACHE_FILES.manifest))).toEqual(manifestBytes);
+    expect(await objects.getSmall(CACHE_FILES.manifest)).toEqual(manifestBytes);
+    for (const c of [reference, local]) await c.close();
+    const status = await runCli('cache', 'status', join(dir, 'pulled'));
+    expect(status.out).toMatch(/shards {5}4 \(committed/);
+
+    // A damaged object (same size, other bytes) stops a pull, which leaves nothing behind.
+    const key = 'brats/v1/shards/00001-of-00004/cache.mdb';
+    const size = (await objects.head('shards/00001-of-00004/cache.mdb'))?.bytes ?? 0;
+    const raw = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(size, 7) }));
+    const bad = await runCli('cache', 'pull', url, '--to', join(dir, 'pulled-bad'), '--s3-endpoint', s3.endpoint);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/s3:\/\/fuseflow-test\/brats\/v1\/shards\/00001-of-00004\/cache\.mdb: does not match its recorded size and SHA-256/);
+    expect(existsSync(join(dir, 'pulled-bad'))).toBe(false);
+    raw.destroy();
+    objects.close();
+  }, 240_000);
+
+  it('refuses to overwrite an object fuseflow did not write, and leaves it as it was', async () => {
+    const raw = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const foreign = Buffer.from('not a manifest: somebody else’s object\n');
+    await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other/shards/00000-of-00004/manifest.arrow', Body: foreign }));
+    const run = await runCli(
+      'cache',
+      'fill',
+      MODULE,
+      '--shards',
+      '4',
+      '--index',
+      '0',
+      '--to',
+      `s3://${BUCKET}/other`,
+      '--local',
+      join(dir, 'node-f'),
+      '--threads',
+      '0',
+      '--s3-endpoint',
+      s3.endpoint,
+    );
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /s3:\/\/fuseflow-test\/other\/shards\/00000-of-00004\/manifest\.arrow: exists and was not written by fuseflow for this cache \(no fuseflow metadata\); refusing to overwrite it/,
+    );
+    const objects = new S3Objects(parseS3Location(`s3://${BUCKET}/other`, s3.endpoint));
+    expect(await objects.getSmall('shards/00000-of-00004/manifest.arrow')).toEqual(foreign);
+    expect([...(await objects.list('shards/')).keys()]).toEqual(['shards/00000-of-00004/manifest.arrow']);
+    objects.close();
+    raw.destroy();
+
+    // Usage: --s3-endpoint belongs to an s3:// location; a bad bucket name is named.
+    expect((await runCli('cache', 'commit', join(dir, 'x'), '--s3-endpoint', s3.endpoint)).err).toMatch(/--s3-endpoint goes with an s3:\/\/BUCKET\/PREFIX location/);
+    const badBucket = await runCli('cache', 'commit', 's3://No_Such/x', '--s3-endpoint', s3.endpoint);
+    expect(badBucket.code).toBe(1);
+    expect(badBucket.err).toMatch(/'No_Such' is not an S3 bucket name/);
+  }, 120_000);
+});
