@@ -2,6 +2,7 @@
  * Progress of `evaluate` on long inputs: rows read and rows per second, reported at a bounded
  * rate.
  */
+import { groupDigits } from '../core/group-digits.js';
 
 /** One progress report. */
 export interface EvalProgress {
@@ -84,8 +85,8 @@ export class ProgressMeter {
  * formatProgress(p); // 'pass 1 (read and update metrics): 1,250,000 rows, 412,345 rows/s'
  */
 export function formatProgress(p: EvalProgress): string {
-  const rate = Math.round(p.rowsPerSecond).toLocaleString('en-US');
-  return `pass ${p.pass} (${p.description}): ${p.rows.toLocaleString('en-US')} rows, ${rate} rows/s${p.done ? ', done' : ''}`;
+  const rate = groupDigits(Math.round(p.rowsPerSecond));
+  return `pass ${p.pass} (${p.description}): ${groupDigits(p.rows)} rows, ${rate} rows/s${p.done ? ', done' : ''}`;
 }
 
 /**

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { tempFolder } from '../temp-folder.js';
 import { writePredictionFiles } from '../eval/shard/prediction-files.js';
 
-/** The npm packages (`PKG`) or project modules (`SRC`, path under src/) `fuseflow ARGS` resolves, from the listing hook. */
-function packagesLoaded(args: readonly string[], kind: 'PKG' | 'SRC' = 'PKG'): string[] {
+/** The npm packages (`PKG`) or project modules (`SRC`, path under src/) `fuseflow ARGS` resolves, or its calls of Number's toLocaleString (`INTL`), from the listing hook. */
+function packagesLoaded(args: readonly string[], kind: 'PKG' | 'SRC' | 'INTL' = 'PKG'): string[] {
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/cli/fixtures/list-packages-hook.mjs', 'src/cli/main.ts', ...args], {
     encoding: 'utf8',
     timeout: 60_000,
@@ -36,6 +36,9 @@ describe('fuseflow eval start-up (every shard of a map/merge run pays it)', () =
     expect(map).toContain('apache-arrow');
     expect(map.filter(heavy)).toEqual([]);
     expect(packagesLoaded(['eval', ...input, '--id', 'id', '--shard', '1/2', '--state-out', join(dir, 's1.state')]).filter(heavy)).toEqual([]);
+    // Nor ICU's number formatting (before: the shard's "N rows" line and progress lines called toLocaleString, 35–100 ms).
+    const withProgress = input.filter((a) => a !== '--no-progress');
+    expect(packagesLoaded(['eval', ...withProgress, '--shard', '0/2', '--state-out', join(dir, 's0.state')], 'INTL')).toEqual([]);
     expect(packagesLoaded(['eval', 'merge', '--help']).filter(heavy)).toEqual([]);
     expect(packagesLoaded(['eval', '--help']).filter(heavy)).toEqual([]);
   });

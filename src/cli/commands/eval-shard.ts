@@ -15,6 +15,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
+import { groupDigits } from '../../core/group-digits.js';
 import { launchRank } from '../../core/launch-rank.js';
 import { evaluatePass, evaluateStates } from '../../eval/evaluate.js';
 import type { NamedMetric } from '../../eval/evaluate-order.js';
@@ -92,7 +93,7 @@ export async function runShard(
   };
   writeStateFile(stateOut, header, evaluated.states, { overwrite: true });
   const what = share.length === 0 ? 'no file (more shards than files and record batches)' : `${share.length} file${share.length === 1 ? '' : 's'}`;
-  process.stderr.write(`fuseflow eval: shard ${shard.index}/${shard.count}: ${evaluated.rows.toLocaleString('en-US')} rows from ${what} → ${stateOut}\n`);
+  process.stderr.write(`fuseflow eval: shard ${shard.index}/${shard.count}: ${groupDigits(evaluated.rows)} rows from ${what} → ${stateOut}\n`);
   return 0;
 }
 
@@ -146,7 +147,7 @@ async function runPassShard(
   const metrics = evaluated.pending.map((m) => (evaluated.metrics[m] as NamedMetric).name);
   writeStateFile(stateOut, { ...base, metrics, rows: evaluated.rows, share }, evaluated.states, { overwrite: true });
   process.stderr.write(
-    `fuseflow eval: shard ${shard.index}/${shard.count}: round ${round} (${evaluated.descriptions.join('; ')}): ${evaluated.rows.toLocaleString('en-US')} rows → ${stateOut}\n`,
+    `fuseflow eval: shard ${shard.index}/${shard.count}: round ${round} (${evaluated.descriptions.join('; ')}): ${groupDigits(evaluated.rows)} rows → ${stateOut}\n`,
   );
   return 0;
 }
