@@ -192,7 +192,8 @@ async function work(a: WorkerArgs): Promise<number> {
       clearTimeout(timer);
       running.delete(started.child);
     }
-    if (stopping !== undefined && limit !== undefined) {
+    // (A job that exited 0 just as its limit came had finished its work: it counts as done.)
+    if (stopping !== undefined && limit !== undefined && outcome.code !== 0) {
       const why = `job ${job.id ?? ''} (${what}) ran past its time limit of ${limit.seconds} s (${limit.setBy}) and was stopped (${outcome.signal ?? `exit ${outcome.code ?? '?'}`}): fuseflow ${shortLine(checked.argv)}`;
       log(`job ${job.id ?? ''} (${what}) failed: ${why}`);
       throw new Error(why);
