@@ -138,6 +138,7 @@ async function runPassShard(
     data: open(share),
     metrics: plan.metrics,
     planFrom: planFile.states,
+    passNumber: round,
     batchSize: args.batchSize,
     ...(args.threads === undefined ? {} : { threads: args.threads }),
     ...(plan.scores === undefined ? {} : { scores: plan.scores }),
