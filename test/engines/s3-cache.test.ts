@@ -8,18 +8,19 @@
  * a plain single-process cache of the same pipeline: every output's payload hash and the manifest
  * bytes. Also: a damaged object stops a pull; an object fuseflow did not write stops a fill.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CACHE_FILES, openCacheFolder, openSampleCache, type SampleCache } from '../../src/cache/index.js';
 import { encodePayload } from '../../src/cache/payload-codec.js';
 import { S3Objects } from '../../src/cache/sharded/s3-objects.js';
 import { shardIds } from '../../src/cache/sharded/shard-assign.js';
 import { parseS3Location } from '../../src/cache/sharded/shared-location.js';
+import { Rng } from '../../src/core/rng.js';
 import { pipeline } from '../../src/ops/pipeline.js';
 import { ids, staticPipeline } from '../cache/sharded/shard-dataset.js';
 import { runCli } from '../cli/run-cli.js';
@@ -213,4 +214,36 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     expect(badBucket.code).toBe(1);
     expect(badBucket.err).toMatch(/'No_Such' is not an S3 bucket name/);
   }, 120_000);
+
+  it('uploads a file larger than the part size in parts, with its metadata; the download has the same bytes', async () => {
+    const objects = new S3Objects(parseS3Location(`s3://${BUCKET}/parts`, s3.endpoint), 5 * 2 ** 20);
+    const bytes = new Uint8Array(11 * 2 ** 20 + 123); // 3 parts: 5 MiB, 5 MiB, 1 MiB + 123 bytes
+    const rng = Rng.fromParts(['s3-multipart']);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = rng.int(0, 255);
+    const file = join(dir, 'big.bin');
+    writeFileSync(file, bytes);
+    await objects.upload('big.bin', file, bytes.length, sha(bytes), 'k'.repeat(64));
+    expect(await objects.head('big.bin')).toEqual({ bytes: bytes.length, meta: { 'fuseflow-cache': 'k'.repeat(64), 'fuseflow-sha256': sha(bytes) } });
+    expect(await objects.download('big.bin', join(dir, 'big.back'))).toEqual({ bytes: bytes.length, sha256: sha(bytes) });
+    objects.close();
+  });
+});
+
+describe('s3:// support is loaded only when used', () => {
+  it('a cache command on a folder loads no AWS SDK module; one on s3:// does, and names an endpoint it cannot reach', () => {
+    const probe = `data:text/javascript,import M from 'node:module';process.on('exit',()=>process.stderr.write('aws-sdk modules: '+Object.keys(M._cache).filter((k)=>k.includes('@aws-sdk')).length+'\\n'))`;
+    const run = (...args: string[]): { status: number | null; stderr: string } =>
+      spawnSync(process.execPath, ['--import', probe, ...FUSEFLOW_NODE_ARGS, 'cache', 'commit', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, ...S3RVER_CREDENTIALS, AWS_MAX_ATTEMPTS: '1' },
+      });
+    const folder = run(join(dir, 'not-a-cache'));
+    expect(folder.status).toBe(1);
+    expect(folder.stderr).toMatch(/not a sharded cache/);
+    expect(folder.stderr).toMatch(/aws-sdk modules: 0\n/);
+    const s3 = run('s3://fuseflow-test/x', '--s3-endpoint', 'http://127.0.0.1:1');
+    expect(s3.status).toBe(1);
+    expect(s3.stderr).toMatch(/s3:\/\/fuseflow-test\/x\/sharded\.json: cannot read \(cannot reach the S3 endpoint \(ECONNREFUSED\)/);
+    expect(s3.stderr).toMatch(/aws-sdk modules: [1-9]/);
+  }, 60_000);
 });
