@@ -202,6 +202,18 @@ export function s3Target(location: string, options: S3Options = {}): ShardTarget
         }
         await objects.upload(shardKey(shard.index, shard.shards, f.name), join(shard.localFolder as string, f.name), f.bytes, f.sha256, shard.key);
       }
+      // What shard.json will vouch for must be what is there now (another filler of this shard may have uploaded meanwhile).
+      for (const f of files) {
+        const key = shardKey(shard.index, shard.shards, f.name);
+        const head = await objects.head(key);
+        if (head === undefined || head.bytes !== f.bytes || head.meta[META.sha256] !== f.sha256) {
+          if ((await objects.head(recordKey)) !== undefined) return { won: false, reused };
+          throw new OutputError(
+            objects.url(key),
+            `changed while this shard was published (another fill of shard ${shardName(shard.index, shard.shards)} at the same time?); fill it again`,
+          );
+        }
+      }
       const record: ShardRecord = { kind: 'fuseflow-cache-shard', key: shard.key, index: shard.index, shards: shard.shards, entries: shard.entries, outputs: shard.outputs, files };
       const won = await objects.put(recordKey, `${JSON.stringify(record, null, 2)}\n`, shard.key, true);
       return { won, reused };
