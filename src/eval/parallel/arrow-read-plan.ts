@@ -7,8 +7,10 @@
  * its rows to `segmentRows`), so states are grouped and merged as in one thread: the same bits
  * for any thread count.
  */
-import { open, stat } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { RecordBatchReader, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
+import { footerBoundsProblem } from '../sources/arrow-flatbuffer-bounds.js';
 import { InputError } from '../../core/errors.js';
 import { arrowFileOf, batchColumns, readableColumns, type ArrowFileRef } from '../sources/arrow-source.js';
 import { fileSetPartsOf } from '../sources/set-parts.js';
@@ -142,25 +144,42 @@ async function fileLayout(ref: ArrowFileRef): Promise<FileLayout | null> {
 /** An open Arrow file read by record batch index. */
 interface OpenFile {
   close(): Promise<void>;
-  read(k: number): Promise<RecordBatch | null>;
+  /** Record batch `k`; its bytes go into `pool` when given and large enough (then its columns are views of `pool`). */
+  read(k: number, pool: Pool): Promise<RecordBatch | null>;
 }
 
-/** Reads record batches of Arrow files by index, one open reader per file (worker side). */
+/** The reader's reusable read buffer: `bytes` while nothing keeps a view of it, else null (the next read takes a fresh one). */
+interface Pool {
+  bytes: Uint8Array | null;
+}
+
+/**
+ * Reads record batches of Arrow files by index, one open reader per file (worker side).
+ *
+ * Memory: one record batch at a time, read into one buffer that the next batch reuses, unless
+ * `keeps` says the folded states hold a view of it (a metric that keeps rows): then that buffer
+ * is left to them and the next batch gets a fresh one. (Without reuse, each batch's fresh
+ * buffer stays allocated until the garbage collector runs — tens of MB per thread.) Files with
+ * dictionary-encoded columns are read through apache-arrow's file reader, a fresh buffer a batch.
+ */
 export class BatchReader {
   readonly #open = new Map<string, Promise<OpenFile>>();
+  readonly #pool: Pool = { bytes: null };
 
   /**
-   * Calls `onBatch` with the batches (at most `batchSize` rows) of `segment`, in order.
+   * Calls `onBatch` with the batches (at most `batchSize` rows) of `segment`, in order. After each
+   * record batch, `keeps(buffer)` tells whether anything the batches were folded into holds a
+   * view of `buffer` (default: assume so, and never reuse a buffer).
    * @throws InputError naming the file when a record batch cannot be read or holds another row
    *   count than the plan (the file changed).
    */
-  async read(segment: ReadSegment, batchSize: number, onBatch: (batch: SourceBatch) => void): Promise<void> {
+  async read(segment: ReadSegment, batchSize: number, onBatch: (batch: SourceBatch) => void, keeps: (buffer: ArrayBufferLike) => boolean = () => true): Promise<void> {
     for (const r of segment.ranges) {
       const { file } = r;
       const reader = await this.#reader(file);
       let batch;
       try {
-        batch = await reader.read(r.batch);
+        batch = await reader.read(r.batch, this.#pool);
       } catch (err) {
         throw new InputError(`corrupt Arrow record batch ${r.batch}: ${err instanceof Error ? err.message : String(err)}`, { file });
       }
@@ -172,11 +191,16 @@ export class BatchReader {
       } catch (err) {
         throw new InputError(`corrupt Arrow record batch ${r.batch}: ${err instanceof Error ? err.message : String(err)}`, { file });
       }
-      for (let at = r.start; at < r.end; at += batchSize) {
-        const end = Math.min(r.end, at + batchSize);
-        const first = r.firstRow + at;
-        const piece: SourceBatch = { columns: at === 0 && end === r.rows ? columns : sliceColumns(columns, at, end), length: end - at, where: (i) => ({ file, row: first + i }) };
-        onBatch(segment.scores === undefined ? piece : scoreBatch(piece, segment.scores, file));
+      try {
+        for (let at = r.start; at < r.end; at += batchSize) {
+          const end = Math.min(r.end, at + batchSize);
+          const first = r.firstRow + at;
+          const piece: SourceBatch = { columns: at === 0 && end === r.rows ? columns : sliceColumns(columns, at, end), length: end - at, where: (i) => ({ file, row: first + i }) };
+          onBatch(segment.scores === undefined ? piece : scoreBatch(piece, segment.scores, file));
+        }
+      } finally {
+        const pool = this.#pool.bytes;
+        if (pool !== null && keeps(pool.buffer)) this.#pool.bytes = null;
       }
     }
   }
@@ -192,7 +216,40 @@ export class BatchReader {
           const reader = await RecordBatchReader.from(handle);
           await reader.open();
           if (!reader.isFile()) throw new Error('not an Arrow IPC file (no footer)');
-          return { close: () => handle.close(), read: async (k: number) => (await reader.readRecordBatch(k)) ?? null };
+          const size = (await handle.stat()).size;
+          const blocks = reader.schema.dictionaries.size > 0 ? null : await footerBlocks(handle, size);
+          if (blocks === null) return { close: () => handle.close(), read: async (k: number) => (await reader.readRecordBatch(k)) ?? null };
+          // A stream of the schema message, the batch's message and the end-of-stream marker, decoded in place.
+          const stream = tableToIPC(new Table(reader.schema), 'stream');
+          const head = stream.subarray(0, stream.length - 8);
+          const eos = stream.subarray(stream.length - 8);
+          return {
+            close: () => handle.close(),
+            async read(k: number, pool: Pool) {
+              const block = blocks[k];
+              if (block === undefined) return null;
+              const at = Number(block.offset);
+              const length = block.metaDataLength + Number(block.bodyLength);
+              if (!(at >= 0 && length > 0 && at + length <= size)) throw new Error(`its bytes ${at} to ${at + length} lie outside the file (${size} bytes)`);
+              const need = head.length + length + eos.length;
+              let bytes = pool.bytes;
+              if (bytes === null || bytes.length < need) {
+                // An eighth more, so batches of varying size (strings) rarely need a new buffer.
+                bytes = new Uint8Array(need + (need >>> 3));
+                pool.bytes = bytes;
+              }
+              bytes.set(head, 0);
+              let done = 0;
+              while (done < length) {
+                const { bytesRead } = await handle.read(bytes, head.length + done, length - done, at + done);
+                if (bytesRead === 0) throw new Error(`the file ends inside it (byte ${at + done})`);
+                done += bytesRead;
+              }
+              bytes.set(eos, head.length + length);
+              const batch = RecordBatchReader.from(bytes.subarray(0, need)).next();
+              return batch.done === true ? null : batch.value;
+            },
+          };
         } catch (err) {
           await handle.close();
           throw new InputError(`not an Arrow IPC file: ${err instanceof Error ? err.message : String(err)}`, { file });
@@ -207,6 +264,20 @@ export class BatchReader {
   async close(): Promise<void> {
     const all = [...this.#open.values()];
     this.#open.clear();
+    this.#pool.bytes = null;
     await Promise.all(all.map((p) => p.then((r) => r.close()).catch(() => undefined)));
   }
+}
+
+/** The record batch blocks listed in the footer of the Arrow file open as `handle` (`size` bytes). */
+async function footerBlocks(handle: FileHandle, size: number): Promise<FileBlock[]> {
+  const tail = Buffer.alloc(10);
+  if (size < 18 || (await handle.read(tail, 0, 10, size - 10)).bytesRead !== 10) throw new Error('too short for an Arrow file footer');
+  const length = tail.readInt32LE(0);
+  if (!(length > 0 && length <= size - 18)) throw new Error(`footer length ${length} does not fit in ${size} bytes`);
+  const bytes = Buffer.alloc(length);
+  if ((await handle.read(bytes, 0, length, size - 10 - length)).bytesRead !== length) throw new Error('the footer is cut short');
+  const problem = footerBoundsProblem(bytes);
+  if (problem !== undefined) throw new Error(`corrupt footer: ${problem}`);
+  return [...Footer.decode(bytes).recordBatches()];
 }

@@ -66,15 +66,20 @@ async function readSegment(message: Extract<ToWorker, { kind: 'read' }>): Promis
   const current = fold;
   if (!failed && current !== null) {
     try {
-      await files.read(message.read, message.batchSize, (batch) => {
-        current.update(batch.columns, (name, step) => {
-          try {
-            return withOrigin(name, batch.where, step);
-          } catch (err) {
-            throw new StepError(name, err);
-          }
-        });
-      });
+      await files.read(
+        message.read,
+        message.batchSize,
+        (batch) => {
+          current.update(batch.columns, (name, step) => {
+            try {
+              return withOrigin(name, batch.where, step);
+            } catch (err) {
+              throw new StepError(name, err);
+            }
+          });
+        },
+        (buffer) => current.holds(buffer),
+      );
     } catch (err) {
       failed = true;
       const e = err instanceof StepError ? threadErrorOf(err.metric, err.failure) : threadErrorOf('(read)', err);

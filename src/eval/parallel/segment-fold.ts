@@ -61,6 +61,11 @@ export class SegmentFold {
     });
   }
 
+  /** Whether the open states hold a view of `buffer` (then a reader must not reuse it). */
+  holds(buffer: ArrayBufferLike): boolean {
+    return this.#states !== null && buffersIn(this.#states).has(buffer);
+  }
+
   /**
    * Closes the segment: its states (fresh ones for a segment that got no batch) and the buffers
    * that may be moved to another thread with them (not those shared with the folders).

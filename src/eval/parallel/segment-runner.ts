@@ -240,7 +240,12 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
           const segment = next++;
           const read = plan.segments[segment] as ReadSegment;
           try {
-            await reader.read(read, p.batchSize, (batch) => local.update(batch.columns, (name, step) => withOrigin(name, batch.where, step)));
+            await reader.read(
+              read,
+              p.batchSize,
+              (batch) => local.update(batch.columns, (name, step) => withOrigin(name, batch.where, step)),
+              (buffer) => local.holds(buffer),
+            );
           } catch (err) {
             localError = { index: segment, error: err };
             return;

@@ -71,3 +71,23 @@ export function exitingAfter(rows: number): Record<string, Metric> {
     },
   };
 }
+
+/**
+ * Metrics whose states keep the batches' columns as they were handed over (not copies): FuseMedML's
+ * row-keeping bootstrap CI, and `kept`, which holds every `p` column it sees and sums them at the end
+ * (so a reader that overwrote a buffer a state still holds would change the result).
+ */
+export function keepsRows(replicates: number): Record<string, Metric> {
+  const kept: Metric<ArrayLike<number>[], number> = {
+    name: 'kept',
+    init: () => [],
+    update: (s, b) => [...s, b['p'] as ArrayLike<number>],
+    merge: (a, b) => [...a, ...b],
+    compute: (s) => s.reduce((acc, col) => Array.from(col).reduce((x, v, i) => x + v * ((i % 7) + 1), acc), 0),
+  };
+  return {
+    kept,
+    auc_ci_fusemedml: bootstrapCi({ metric: cli('auc', { pred: 'p', target: 'y' }), replicates, seed: 5, name: 'auc_ci_fusemedml', method: 'fusemedml', maxRows: 1e5 }),
+    auc: cli('auc', { pred: 'p', target: 'y' }),
+  };
+}
