@@ -117,6 +117,10 @@ export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array, s
  * one row per output position, the filter taps' input channels copied contiguously, 0 in the
  * padding. `out @ W[K, Cout]` is then the convolution's output rows.
  *
+ * Output row by output row (slab, oh), then filter plane by plane (kd, kh): a position whose
+ * filter row lies wholly inside the input (undilated width) copies its `FW·Cin` values as one
+ * contiguous run, others tap by tap (~2× faster than tap by tap everywhere on 3D volumes).
+ *
  * @example
  * im2col(xHeap, geometry, colsHeap); // then y2d = cols @ w2d
  */
@@ -127,33 +131,51 @@ export function im2col(x: Float32Array, g: ConvGeometry, out: Float32Array, slab
   const xsH = g.inWidth * xsW;
   const xsD = g.inHeight * xsH;
   const xsB = g.inDepth * xsD;
-  let o = 0;
+  const FW = g.filterWidth;
+  const runW = FW * cin;
+  const dilW = g.dilationWidth;
+  const stepW = g.strideWidth;
+  const OW = g.outWidth;
+  const inW = g.inWidth;
   for (let s = slabStart; s < slabEnd; s++) {
     const od = s % g.outDepth;
     const b = (s - od) / g.outDepth;
     for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++) {
-        const rowEnd = o + K;
-        for (let kd = 0; kd < g.filterDepth; kd++) {
-          const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
-          const dOk = id >= 0 && id < g.inDepth;
-          for (let kh = 0; kh < g.filterHeight; kh++) {
-            const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
-            const hOk = dOk && ih >= 0 && ih < g.inHeight;
-            const xBase = b * xsB + id * xsD + ih * xsH;
-            for (let kw = 0; kw < g.filterWidth; kw++) {
-              const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
-              if (hOk && iw >= 0 && iw < g.inWidth) {
-                const xo = xBase + iw * xsW;
-                for (let ci = 0; ci < cin; ci++) out[o + ci] = x[xo + ci] as number;
+      const rowBase = ((s - slabStart) * g.outHeight + oh) * OW * K;
+      for (let kd = 0; kd < g.filterDepth; kd++) {
+        const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
+        const dOk = id >= 0 && id < g.inDepth;
+        for (let kh = 0; kh < g.filterHeight; kh++) {
+          const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
+          const kBase = rowBase + (kd * g.filterHeight + kh) * runW;
+          if (!dOk || ih < 0 || ih >= g.inHeight) {
+            for (let ow = 0; ow < OW; ow++) {
+              const ko = kBase + ow * K;
+              for (let t = 0; t < runW; t++) out[ko + t] = 0;
+            }
+            continue;
+          }
+          const xBase = b * xsB + id * xsD + ih * xsH;
+          for (let ow = 0; ow < OW; ow++) {
+            const iw0 = ow * stepW - g.padLeft;
+            const ko = kBase + ow * K;
+            if (dilW === 1 && iw0 >= 0 && iw0 + FW <= inW) {
+              const xo = xBase + iw0 * xsW;
+              for (let t = 0; t < runW; t++) out[ko + t] = x[xo + t] as number;
+              continue;
+            }
+            for (let kw = 0; kw < FW; kw++) {
+              const iw = iw0 + kw * dilW;
+              const kk = ko + kw * cin;
+              if (iw < 0 || iw >= inW) {
+                for (let ci = 0; ci < cin; ci++) out[kk + ci] = 0;
               } else {
-                out.fill(0, o, o + cin);
+                const xo = xBase + iw * xsW;
+                for (let ci = 0; ci < cin; ci++) out[kk + ci] = x[xo + ci] as number;
               }
-              o += cin;
             }
           }
         }
-        o = rowEnd;
       }
     }
   }
