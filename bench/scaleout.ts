@@ -7,7 +7,12 @@
  *    run before and one after the shards (after a warm-up start that fills tsx's compile cache);
  *  - 4 shard processes `--shard i/4 --state-out` run one after the other plus `fuseflow eval
  *    merge` (1 thread each): their summed wall time over the baseline is the map/merge overhead
- *    (bar <= 1.1x), and the merged JSON must equal the baseline's byte for byte;
+ *    (bar <= 1.1x), and the merged JSON must equal the baseline's byte for byte; the same ratio
+ *    in CPU time (user + system, each process's own, read at its exit), steadier than wall time
+ *    when other work shares the machine;
+ *  - the distributed refinement round: the same 4 map states, `eval merge --next-pass-out PLAN`,
+ *    4 shards `--pass PLAN` over their own shares and the merge of their pass files (the merge
+ *    node reads no input); summed wall and CPU time over the baseline, JSON equal;
  *  - 16 shard states merged in this process (read, check, merge; no extra pass): bar < 1 s;
  *  - the size of one shard's state per metric (each state encoded alone).
  * Cache fill: bench/lib/scaleout-fill.ts (helper of the sharded cache) when present.
@@ -20,7 +25,7 @@
  * Data: bench/.data/scaleout/ (generated from the counter-based Rng; deleted unless --keep).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,7 +46,9 @@ const root = join(dirname(self), '..');
  */
 const fromSources = process.argv.includes('--sources');
 const CLI = join(root, fromSources ? 'src/cli/main.ts' : 'dist/cli/main.js');
-const CLI_ARGS = fromSources ? ['--import', 'tsx', CLI] : [CLI];
+/** Each timed process appends its CPU time (ms) at exit to the file the bench names (bench/lib/cpu-usage-hook.mjs). */
+const CPU_HOOK = pathToFileURL(join(root, 'bench', 'lib', 'cpu-usage-hook.mjs')).href;
+const CLI_ARGS = fromSources ? ['--import', 'tsx', '--import', CPU_HOOK, CLI] : ['--import', CPU_HOOK, CLI];
 
 /** Builds `dist/` with the package's build config (not timed). */
 function buildDist(): Promise<void> {
@@ -79,17 +86,21 @@ function writeData(dir: string, rows: number, files: number): void {
   }
 }
 
-/** Runs the CLI as a process; resolves with wall ms and stdout. */
-function fuseflow(args: readonly string[]): Promise<{ ms: number; out: string }> {
+let cpuFiles = 0;
+/** Runs the CLI as a process; resolves with wall ms, its CPU ms (user + system) and stdout. */
+function fuseflow(args: readonly string[]): Promise<{ ms: number; cpuMs: number; out: string }> {
+  const cpuFile = join(dataDir, `cpu-${cpuFiles++}.txt`);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FUSEFLOW_BENCH_CPU_FILE: cpuFile } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) =>
     child.on('close', (code) =>
-      code === 0 ? resolve({ ms: performance.now() - t0, out }) : reject(new Error(`fuseflow ${args.join(' ')} exited ${String(code)}: ${err.slice(-2000)}`)),
+      code === 0
+        ? resolve({ ms: performance.now() - t0, cpuMs: Number(readFileSync(cpuFile, 'utf8').trim()), out })
+        : reject(new Error(`fuseflow ${args.join(' ')} exited ${String(code)}: ${err.slice(-2000)}`)),
     ),
   );
 }
@@ -104,18 +115,39 @@ async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
   const startMs = median([(await fuseflow(['eval', '--help'])).ms, (await fuseflow(['eval', '--help'])).ms, (await fuseflow(['eval', '--help'])).ms]);
   const oneBefore = await fuseflow([...input, '--json']);
   const shardMs: number[] = [];
+  let shardCpu = 0;
   const four: string[] = [];
   for (let i = 0; i < 4; i++) {
     const file = join(statesDir, `four-${i}.state`);
-    shardMs.push((await fuseflow([...input, '--shard', `${i}/4`, '--state-out', file])).ms);
+    const r = await fuseflow([...input, '--shard', `${i}/4`, '--state-out', file]);
+    shardMs.push(r.ms);
+    shardCpu += r.cpuMs;
     four.push(file);
   }
   const merge = await fuseflow(['eval', 'merge', ...four, '--json', '--threads', '1', '--no-progress']);
   const mapMerge = shardMs.reduce((a, b) => a + b, 0) + merge.ms;
+  const mapMergeCpu = shardCpu + merge.cpuMs;
+  // The distributed round: the merge plans it, the shards run it on their own shares, a last merge finishes it.
+  const plan = join(statesDir, 'round-2.plan');
+  const planned = await fuseflow(['eval', 'merge', ...four, '--next-pass-out', plan, '--threads', '1', '--no-progress']);
+  const passMs: number[] = [];
+  let passCpu = 0;
+  const passes: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const file = join(statesDir, `pass-${i}.state`);
+    const r = await fuseflow([...input, '--shard', `${i}/4`, '--pass', plan, '--state-out', file]);
+    passMs.push(r.ms);
+    passCpu += r.cpuMs;
+    passes.push(file);
+  }
+  const finalMerge = await fuseflow(['eval', 'merge', ...passes, '--json', '--threads', '1', '--no-progress']);
+  const roundsMs = shardMs.reduce((a, b) => a + b, 0) + planned.ms + passMs.reduce((a, b) => a + b, 0) + finalMerge.ms;
+  const roundsCpu = shardCpu + planned.cpuMs + passCpu + finalMerge.cpuMs;
   // The baseline again after the map/merge runs: its mean is compared, so a drifting machine load hits both sides alike.
   const oneAfter = await fuseflow([...input, '--json']);
-  const one = { ms: (oneBefore.ms + oneAfter.ms) / 2, out: oneBefore.out };
+  const one = { ms: (oneBefore.ms + oneAfter.ms) / 2, cpuMs: (oneBefore.cpuMs + oneAfter.cpuMs) / 2, out: oneBefore.out };
   const identical = merge.out === one.out && oneAfter.out === one.out;
+  const roundsIdentical = finalMerge.out === one.out;
   // 16 states for the in-process merge.
   const sixteen: string[] = [];
   for (let i = 0; i < 16; i++) {
@@ -151,7 +183,24 @@ async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
       pass: mapMerge / one.ms <= 1.1,
       note: `${fromSources ? 'tsx sources' : 'compiled CLI'}; shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (incl. the AUC/AP refinement pass over all rows); a process start (eval --help) takes ${(startMs / 1000).toFixed(2)} s, 4 more of them than one process`,
     },
+    {
+      name: 'eval 4 shards + merge, CPU time (summed)',
+      value: mapMergeCpu / 1000,
+      unit: 's',
+      ratio: mapMergeCpu / one.cpuMs,
+      ratioOf: 'vs one process',
+      note: `user + system of each process; one process ${(one.cpuMs / 1000).toFixed(2)} s CPU (mean of before and after); shards ${(shardCpu / 1000).toFixed(2)} s, merge ${(merge.cpuMs / 1000).toFixed(2)} s`,
+    },
     { name: 'merged JSON = one process JSON', value: identical ? 1 : 0, unit: 'bool', bar: '= 1', pass: identical },
+    {
+      name: 'eval 4 shards + merge --next-pass-out + 4 --pass shards + merge (summed)',
+      value: roundsMs / 1000,
+      unit: 's',
+      ratio: roundsMs / one.ms,
+      ratioOf: 'vs one process',
+      note: `the refinement pass run by the shards on their shares (the merge node reads no input); map ${(shardMs.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, plan ${(planned.ms / 1000).toFixed(1)} s, pass shards ${passMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(finalMerge.ms / 1000).toFixed(1)} s; CPU ${(roundsCpu / 1000).toFixed(2)} s = ${(roundsCpu / one.cpuMs).toFixed(2)}x one process`,
+    },
+    { name: 'round-merged JSON = one process JSON', value: roundsIdentical ? 1 : 0, unit: 'bool', bar: '= 1', pass: roundsIdentical },
     {
       name: 'merge 16 states in-process (read + check + merge)',
       value: median(mergeRuns) / 1000,
