@@ -44,7 +44,7 @@ describe('im2col (filter rows copied as contiguous runs where they lie inside th
   ] as const)('%s: equals the element-by-element definition, whole and for a middle range of slabs', (_name, xs, fs, stride, pad, dilation) => {
     const g = conv3dGeometry([...xs], [...fs], stride, pad, dilation, 'NDHWC');
     const x = values(
-      xs.reduce((a, d) => a * d, 1),
+      xs.reduce<number>((a, d) => a * d, 1),
       3,
     );
     const slabs = g.batch * g.outDepth;
