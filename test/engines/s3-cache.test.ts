@@ -6,7 +6,8 @@
  * commit then names shard 2 as not published, and the rerun redoes the upload (keeping the
  * complete cache.mdb) without recomputing. After commit and pull, the local copy is compared with
  * a plain single-process cache of the same pipeline: every output's payload hash and the manifest
- * bytes. Also: a damaged object stops a pull; an object fuseflow did not write stops a fill.
+ * bytes. Also: a damaged object stops a pull (and one of the wrong size a commit); an object
+ * fuseflow did not write stops a fill.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -173,6 +174,11 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/s3:\/\/fuseflow-test\/brats\/v1\/shards\/00001-of-00004\/cache\.mdb: does not match its recorded size and SHA-256/);
     expect(existsSync(join(dir, 'pulled-bad'))).toBe(false);
+    // An object of another size than its shard record says makes commit name the shard and the object.
+    await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'brats/v1/shards/00003-of-00004/manifest.arrow.sha256', Body: 'x\n' }));
+    const recommit = await runCli('cache', 'commit', url, '--s3-endpoint', s3.endpoint);
+    expect(recommit.code).toBe(1);
+    expect(recommit.err).toMatch(/shard 00003-of-00004: s3:\/\/fuseflow-test\/brats\/v1\/shards\/00003-of-00004\/manifest\.arrow\.sha256 has 2 bytes, its shard record says 65/);
     raw.destroy();
     objects.close();
   }, 240_000);

@@ -223,6 +223,32 @@ export function s3Target(location: string, options: S3Options = {}): ShardTarget
   };
 }
 
+/** Shards read or pulled at once (requests in flight; a pull's shard downloads its files one by one). */
+const CONCURRENCY = 8;
+
+/**
+ * `fn(0)` … `fn(n - 1)` with at most `limit` running at once; results by index. After a failure
+ * no new call starts; the first failure is thrown once the running calls have ended.
+ */
+async function mapBounded<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  let failed: { err: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failed === undefined && next < n) {
+      const i = next++;
+      try {
+        out[i] = await fn(i);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
+  if (failed !== undefined) throw failed.err;
+  return out;
+}
+
 /** Shard indices as ranges, e.g. `0-3, 7, 9-11` (at most 20 ranges, then a count). */
 function ranges(indices: readonly number[]): string {
   const parts: string[] = [];
@@ -304,8 +330,8 @@ export async function commitShardsS3(location: string, options: S3Options = {}):
     const all: ManifestEntry[] = [];
     const entries: number[] = [];
     const records: string[] = [];
-    for (let i = 0; i < plan.shards; i++) {
-      const shard = await readShardS3(objects, plan, i, sizes, scratch);
+    const shards = await mapBounded(plan.shards, CONCURRENCY, (i) => readShardS3(objects, plan, i, sizes, scratch));
+    for (const [i, shard] of shards.entries()) {
       if (shard === undefined) missing.push(i);
       else if ('problem' in shard) bad.push(`shard ${shardName(i, plan.shards)}: ${shard.problem}`);
       else {
@@ -418,7 +444,7 @@ export async function pullShardsS3(location: string, to: string, options: S3Opti
       writeFileAtomic(join(tmp, SHARDED_FILES.committed), committed.bytes);
       bytes += committed.bytes.byteLength;
       writeFileAtomic(join(tmp, MARKER_FILE), markerText(plan.key, TOP_FILES));
-      for (let i = 0; i < plan.shards; i++) {
+      await mapBounded(plan.shards, CONCURRENCY, async (i) => {
         const into = shardFolder(tmp, i, plan.shards);
         mkdir(into);
         const recordKey = shardKey(i, plan.shards, SHARDED_FILES.record);
@@ -430,7 +456,7 @@ export async function pullShardsS3(location: string, to: string, options: S3Opti
         for (const f of record.files) await fetchFile(shardKey(i, plan.shards, f.name), join(into, f.name), f.sha256, f.bytes);
         writeFileAtomic(join(into, MARKER_FILE), markerText(plan.key, SHARD_MADE_FILES));
         fsyncDir(into);
-      }
+      });
       await fetchFile(CACHE_FILES.manifest, join(tmp, CACHE_FILES.manifest), digestBytes.toString('utf8').trim());
       writeFileAtomic(join(tmp, `${CACHE_FILES.manifest}.sha256`), digestBytes);
       bytes += digestBytes.byteLength;
