@@ -4,7 +4,8 @@
  *
  * Credentials come from the SDK's standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN, AWS_PROFILE and ~/.aws, instance roles); the region from AWS_REGION or the
- * profile, else `us-east-1`. With an endpoint (an S3-compatible store) addressing is path-style.
+ * profile, else `us-east-1` (a bucket in another region is followed). With an endpoint (an
+ * S3-compatible store) addressing is path-style.
  * Request checksums are sent only where S3 requires them (stores other than AWS often reject the
  * newer checksum trailers); integrity is checked end to end by SHA-256 instead.
  *
@@ -65,9 +66,20 @@ function reason(err: unknown): string {
   if (name === 'AccessDenied' || errStatus(err) === 403)
     return `access denied (${message}); check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and the bucket policy`;
   if (name === 'CredentialsProviderError') return `no AWS credentials found (${message}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE`;
+  if (/region is missing/i.test(message)) return `${message}; set AWS_REGION (or a region in the AWS profile)`;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot reach the S3 endpoint (${code}); check --s3-endpoint / $FUSEFLOW_S3_ENDPOINT`;
   return `${name === '' ? '' : `${name}: `}${message}`;
+}
+
+/**
+ * The region: AWS_REGION, else AWS_DEFAULT_REGION (which the SDK itself does not read), else the
+ * profile's (left to the SDK when AWS_PROFILE is set), else `us-east-1`.
+ */
+function regionOption(env: NodeJS.ProcessEnv): { region?: string } {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (region !== undefined && region !== '') return { region };
+  return env.AWS_PROFILE !== undefined && env.AWS_PROFILE !== '' ? {} : { region: 'us-east-1' };
 }
 
 /** The objects under one S3 location. */
@@ -80,8 +92,8 @@ export class S3Objects {
   ) {
     if (!Number.isSafeInteger(partBytes) || partBytes < MIN_PART_BYTES) throw new RangeError(`partBytes must be an integer >= ${MIN_PART_BYTES}, got ${partBytes}`);
     this.client = new S3Client({
-      ...(loc.endpoint === undefined ? {} : { endpoint: loc.endpoint, forcePathStyle: true }),
-      ...(process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && process.env.AWS_PROFILE === undefined ? { region: 'us-east-1' } : {}),
+      ...(loc.endpoint === undefined ? { followRegionRedirects: true } : { endpoint: loc.endpoint, forcePathStyle: true }),
+      ...regionOption(process.env),
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       // A store that stops answering fails the request (then retried by the SDK) instead of hanging the fill.
