@@ -17,6 +17,8 @@ export {
   fillShard,
   commitShards,
   pullShards,
+  commitSharded,
+  pullSharded,
   loadDatasetModule,
   shardOfId,
   shardIds,

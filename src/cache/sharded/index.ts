@@ -6,3 +6,5 @@ export { pullShards, type PullReport } from './pull-shards.js';
 export { ShardedEntryStore, MAX_OPEN_SHARDS } from './sharded-store.js';
 export { readPlan, isShardedFolder, SHARDED_FILES, type ShardPlan, type ShardRecord, type CommitRecord } from './shard-files.js';
 export { deleteShardedCache, type ShardedDeleteReport } from './delete-sharded.js';
+export { commitSharded, pullSharded, type SharedLocationOptions } from './shared-ops.js';
+export { parseS3Location, isS3Url, S3_ENDPOINT_ENV, type S3Location } from './shared-location.js';

@@ -4,12 +4,11 @@
  * idempotent and safe to rerun after a kill; exit 0 means the shard (or commit, or pull) is done.
  */
 import { availableParallelism } from 'node:os';
-import { commitShards, type CommitReport } from '../../cache/sharded/commit-shards.js';
 import { loadDatasetModule, needsInThreadFill } from '../../cache/sharded/dataset-module.js';
 import { fillShard } from '../../cache/sharded/fill-shard.js';
-import { pullShards, type PullReport } from '../../cache/sharded/pull-shards.js';
 import { shardName } from '../../cache/sharded/shard-assign.js';
 import { isS3Url } from '../../cache/sharded/shared-location.js';
+import { commitSharded, pullSharded } from '../../cache/sharded/shared-ops.js';
 
 export const SHARD_HELP = `  fill MODULE --shards N [--index I] --to SHARED_DIR [--local DIR] [--threads T] [--progress]
                          fill shard I of N of the static cache of the dataset module MODULE (a
@@ -145,11 +144,7 @@ async function commit(args: readonly string[]): Promise<number> {
   if (dir === undefined || extra.length > 0) return usage('commit takes one SHARED_DIR');
   const endpoint = s3Endpoint(p.values, dir);
   if (endpoint instanceof Error) return usage(endpoint.message);
-  let r: CommitReport;
-  if (isS3Url(dir)) {
-    const { commitShardsS3 } = await import('../../cache/sharded/s3-shards.js');
-    r = await commitShardsS3(dir, endpoint === undefined ? {} : { endpoint });
-  } else r = commitShards(dir);
+  const r = await commitSharded(dir, endpoint === undefined ? {} : { s3Endpoint: endpoint });
   console.log(
     r.outcome === 'already-committed'
       ? `${r.folder}: already committed (${r.shards} shards, ${r.entries} ids, ${r.rows} manifest rows); nothing to do`
@@ -166,11 +161,7 @@ async function pull(args: readonly string[]): Promise<number> {
   if (dir === undefined || extra.length > 0 || to === undefined) return usage('pull takes one SHARED_DIR and --to LOCAL_DIR');
   const endpoint = s3Endpoint(p.values, dir);
   if (endpoint instanceof Error) return usage(endpoint.message);
-  let r: PullReport;
-  if (isS3Url(dir)) {
-    const { pullShardsS3 } = await import('../../cache/sharded/s3-shards.js');
-    r = await pullShardsS3(dir, to, endpoint === undefined ? {} : { endpoint });
-  } else r = pullShards(dir, to);
+  const r = await pullSharded(dir, to, endpoint === undefined ? {} : { s3Endpoint: endpoint });
   console.log(
     r.outcome === 'already-pulled'
       ? `${r.to}: already a copy of this commit of ${r.from}; nothing to do`
