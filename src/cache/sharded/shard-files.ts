@@ -15,6 +15,8 @@
  * ```
  * A shard folder appears under its final name only by a rename of a complete copy, so a shard
  * that exists is complete unless its files were damaged since (which the sizes and digests catch).
+ * On S3 (`s3://BUCKET/PREFIX`, s3-shards.ts) the same names are object keys under the prefix, and
+ * a shard counts as published when its `shard.json`, uploaded after its files, exists.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
