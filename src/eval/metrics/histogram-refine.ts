@@ -126,6 +126,7 @@ function changed(state: ScoreHistogramState, p: RefinePass, c: number, k: number
 
 // Per-thread scratch of addPassRows (one chunk at a time): each row's slot-class, per slot-class counts (zero between calls) and write cursors.
 let rowClass = new Int32Array(0);
+let rowLow = new Uint16Array(0);
 let counts = new Uint32Array(0);
 let cursors = new Float64Array(0);
 let touched = new Int32Array(0);
@@ -139,14 +140,85 @@ let touched = new Int32Array(0);
 export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
   const rows = rowsOf(p);
   const k = p.bins.length;
-  if (rowClass.length < Math.min(n, CHUNK_ROWS)) rowClass = new Int32Array(Math.min(n, CHUNK_ROWS));
+  if (rowClass.length < Math.min(n, CHUNK_ROWS)) {
+    rowClass = new Int32Array(Math.min(n, CHUNK_ROWS));
+    rowLow = new Uint16Array(rowClass.length);
+  }
   if (counts.length < 2 * k) {
     counts = new Uint32Array(2 * k);
     cursors = new Float64Array(2 * k);
     touched = new Int32Array(2 * k);
   }
   const bitsOf = scores instanceof Float32Array && scores.byteOffset % 4 === 0 ? new Uint32Array(scores.buffer, scores.byteOffset, n) : undefined;
-  for (let from = 0; from < n; from += CHUNK_ROWS) addRange(state, p, rows, scores, bitsOf, labels, from, Math.min(n, from + CHUNK_ROWS));
+  const fast = bitsOf !== undefined && rows.keys instanceof Uint16Array && state.config.bits === 16 ? rows.keys : undefined;
+  for (let from = 0; from < n; from += CHUNK_ROWS) {
+    const to = Math.min(n, from + CHUNK_ROWS);
+    if (fast !== undefined && bitsOf !== undefined) addRange16(state, p, fast, rows.fill, bitsOf, labels, from, to);
+    else addRange(state, p, rows, scores, bitsOf, labels, from, to);
+  }
+}
+
+/**
+ * {@link addRange} for float32 scores at 16 bits a bin (the common case), in tight loops: the
+ * count keeps each row's low 16 bits so the write does not decode the score again.
+ */
+function addRange16(
+  state: ScoreHistogramState,
+  p: RefinePass,
+  keys: Uint16Array,
+  fill: Uint32Array,
+  bitsOf: Uint32Array,
+  labels: ArrayLike<number>,
+  from: number,
+  to: number,
+): void {
+  const { slotOf } = p;
+  const k = p.bins.length;
+  const cls = rowClass;
+  const low = rowLow;
+  const cnt = counts;
+  let t = 0;
+  for (let i = from; i < to; i++) {
+    const u = bitsOf[i] as number;
+    const key = u === 0x80000000 ? 0x80000000 : u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    const s = slotOf[key >>> 16] as number;
+    const j = i - from;
+    if (s < 0) {
+      cls[j] = -1;
+      continue;
+    }
+    const c = labels[i] === 1 ? s : s + k;
+    cls[j] = c;
+    low[j] = key & 0xffff;
+    if ((cnt[c] = (cnt[c] as number) + 1) === 1) touched[t++] = c;
+  }
+  reserve(state, p, fill, t);
+  const cur = cursors;
+  const m = to - from;
+  for (let j = 0; j < m; j++) {
+    const c = cls[j] as number;
+    if (c < 0) continue;
+    const w = cur[c] as number;
+    keys[w] = low[j] as number;
+    cur[c] = w + 1;
+  }
+}
+
+/** Reserves the places of the `t` touched slot-classes counted in `counts` (zeroing them) and sets their write cursors. */
+function reserve(state: ScoreHistogramState, p: RefinePass, fill: Uint32Array, t: number): void {
+  const k = p.bins.length;
+  const cnt = counts;
+  for (let j = 0; j < t; j++) {
+    const c = touched[j] as number;
+    const m = cnt[c] as number;
+    cnt[c] = 0;
+    const at = Atomics.add(fill, c, m);
+    if (at + m > capacityOf(state, p, c, k)) {
+      for (let r = j + 1; r < t; r++) cnt[touched[r] as number] = 0;
+      throw changed(state, p, c, k, at + m);
+    }
+    cursors[c] = startOf(p, c, k) + at;
+  }
 }
 
 /** Rows per reservation step of {@link addPassRows} (bounds its per-row scratch to 256 KB). */
@@ -192,18 +264,7 @@ function addRange(
     cls[i - from] = c;
     if ((cnt[c] = (cnt[c] as number) + 1) === 1) touched[t++] = c;
   }
-  // Reserve each touched slot-class's places.
-  for (let j = 0; j < t; j++) {
-    const c = touched[j] as number;
-    const m = cnt[c] as number;
-    cnt[c] = 0;
-    const at = Atomics.add(fill, c, m);
-    if (at + m > capacityOf(state, p, c, k)) {
-      for (let r = j + 1; r < t; r++) cnt[touched[r] as number] = 0;
-      throw changed(state, p, c, k, at + m);
-    }
-    cursors[c] = startOf(p, c, k) + at;
-  }
+  reserve(state, p, fill, t);
   // Write.
   const cur = cursors;
   if (bitsOf !== undefined && keys instanceof Uint16Array) {
