@@ -11,6 +11,7 @@ import { totalLoss, type Loss } from '../../src/trainer/losses/loss.js';
 import type { DictModel } from '../../src/trainer/models/dict-model.js';
 import { createOptimizer } from '../../src/trainer/optim/optimizer.js';
 import { createReplicaPool } from '../../src/trainer/parallel/replica-pool.js';
+import { threadCpuMs } from '../../src/trainer/parallel/thread-cpu.js';
 
 /** Where one step's time went (ms). */
 export interface StepPhases {
@@ -19,6 +20,8 @@ export interface StepPhases {
   readonly compute: number;
   readonly wait: number;
   readonly update: number;
+  /** The slowest replica's CPU time on the step (ms; NaN off Linux): what the step costs without waiting for a core. */
+  readonly cpu: number;
   /** This thread's own work: slicing and posting the batch, reading the weights back. */
   readonly main: number;
   /** The whole step as the caller saw it. */
@@ -33,6 +36,8 @@ export interface Stepper {
   readonly replicaMs: number[];
   /** With the sharded update: per step, the slowest replica's phases, this thread's own ms and the whole step's ms. */
   readonly phases: StepPhases[];
+  /** Per step, this thread's CPU time (ms; NaN off Linux): on 1 thread the whole step's, with replicas its own serial part. */
+  readonly cpuMs: number[];
   readonly close: () => Promise<void>;
 }
 
@@ -47,17 +52,21 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   let n = 0;
   const replicaMs: number[] = [];
   const phases: StepPhases[] = [];
+  const cpuMs: number[] = [];
   if (threads === 1) {
     return {
       replicaMs,
       phases,
+      cpuMs,
       step: (b = batch) => {
+        const c0 = threadCpuMs();
         const ctx = { step: n++, phase: 'train' };
         const { value, grads } = tf.variableGrads(() => totalLoss(losses, b, model.forward(b, { ...ctx, training: true }), ctx).total, variables);
         const list = variables.map((v) => grads[v.name] as tf.Tensor);
         value.dataSync();
         optimizer.apply(list, 1e-3);
         tf.dispose([value, ...list]);
+        cpuMs.push(threadCpuMs() - c0);
         return Promise.resolve();
       },
       close: () => {
@@ -71,13 +80,16 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
     return {
       replicaMs,
       phases,
+      cpuMs,
       step: async (b = batch) => {
         const t0 = performance.now();
+        const c0 = threadCpuMs();
         const r = await pool.step(b, rows, n++, 1e-3);
+        cpuMs.push(threadCpuMs() - c0);
         const ms = performance.now() - t0;
         const slowest = r.phases.reduce((a, p) => (p.load + p.compute > a.load + a.compute ? p : a));
         replicaMs.push(Math.max(...r.replicaMs));
-        phases.push({ ...slowest, main: r.mainMs, step: ms });
+        phases.push({ ...slowest, cpu: Math.max(...r.phases.map((p) => p.cpu)), main: r.mainMs, step: ms });
       },
       close: async () => {
         optimizer.dispose();
@@ -88,6 +100,7 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   return {
     replicaMs,
     phases,
+    cpuMs,
     step: async (b = batch) => {
       const r = await pool.gradients(b, rows, n++);
       replicaMs.push(Math.max(...r.replicaMs));

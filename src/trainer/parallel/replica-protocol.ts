@@ -100,6 +100,12 @@ export interface ReplicaPhases {
   readonly wait: number;
   /** Its part of the sum and the optimizer update. */
   readonly update: number;
+  /**
+   * This thread's CPU time on the whole step (Linux: `/proc/thread-self/schedstat`; NaN where
+   * that cannot be read). Unlike the wall times above it leaves out time the thread waited for
+   * a core, so it still says what a step costs on a machine that other programs share.
+   */
+  readonly cpu: number;
 }
 
 /** Replica → main. */

@@ -10,6 +10,7 @@
  * Deterministic: one thread per replica, no randomness besides the model's own seeded layers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadCpuMs } from './thread-cpu.js';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '../models/batch-norm.js';
@@ -83,12 +84,13 @@ try {
 
   /** A step whose update the main thread makes. */
   const step = (msg: ReplicaStep): ReplicaReply => {
+    const c0 = threadCpuMs();
     const t0 = performance.now();
     loadWeights();
     const t1 = performance.now();
     const values = compute(msg);
     const t2 = performance.now();
-    return { kind: 'done', ...values, ms: t2 - t0, phases: { load: t1 - t0, compute: t2 - t1, wait: 0, update: 0 }, applied: false };
+    return { kind: 'done', ...values, ms: t2 - t0, phases: { load: t1 - t0, compute: t2 - t1, wait: 0, update: 0, cpu: threadCpuMs() - c0 }, applied: false };
   };
 
   const update = init.update;
@@ -130,6 +132,7 @@ try {
   const shardedStep = (msg: ReplicaStep | ReplicaIdle, ctl: Int32Array, scr: Float64Array, m: ShardMemory): ReplicaReply => {
     const u = msg.update as NonNullable<ReplicaStep['update']>;
     const threads = (update as NonNullable<typeof update>).threads;
+    const c0 = threadCpuMs();
     const t0 = performance.now();
     Atomics.load(ctl, CONTROL.done); // orders this thread's reads after the other replicas' last update
     let values = { total: 0, terms: [] as number[] };
@@ -171,7 +174,13 @@ try {
     Atomics.add(ctl, CONTROL.done, 1);
     const t4 = performance.now();
     if (failure !== null) return { kind: 'error', message: failure };
-    return { kind: 'done', ...values, ms: t4 - t0, phases: { load: t1 - t0, compute: t2 - t1, wait: waited, update: t4 - t3 - (waited - (t3 - t2)) }, applied };
+    return {
+      kind: 'done',
+      ...values,
+      ms: t4 - t0,
+      phases: { load: t1 - t0, compute: t2 - t1, wait: waited, update: t4 - t3 - (waited - (t3 - t2)), cpu: threadCpuMs() - c0 },
+      applied,
+    };
   };
 
   port.on('message', (msg: ReplicaStep | ReplicaIdle) => {
