@@ -12,7 +12,6 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { IdIndex, lmdbTable } from './id-index.js';
@@ -21,14 +20,13 @@ import { FuseflowError, InputError, OptionsError } from '../../core/errors.js';
 import { describeOrigin, type EvalSource, type SourceBatch } from './eval-source.js';
 
 /**
- * LMDB's `open`, loaded the first time an index spills: most joins fit in memory, and every
- * `fuseflow eval` process (each shard of a map/merge run) would otherwise pay LMDB's module load
- * (about 60 ms of a 0.3 s start). Loaded synchronously (LMDB's CommonJS build) because an index
- * spills from inside a synchronous `put`.
+ * LMDB's `open`, imported by a join's first scan rather than at module load: every `fuseflow
+ * eval` process (each shard of a map/merge run) imports this module, most evaluate no join, and
+ * LMDB's load is about 60 ms of a 0.3 s start. Imported (not required) so that a process that
+ * also uses the static cache shares its one LMDB instance (a second, CommonJS instance over the
+ * one native addon, which keeps process-wide state such as its key buffer, is not worth the risk).
  */
-function openLmdb(): (typeof import('lmdb'))['open'] {
-  return (createRequire(import.meta.url)('lmdb') as typeof import('lmdb')).open;
-}
+let lmdbOpen: (typeof import('lmdb'))['open'] | undefined;
 
 /** What to do with an id that some source lacks. */
 export type MissingPolicy = 'error' | 'skip';
@@ -128,7 +126,8 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
     (): ReturnType<typeof lmdbTable<V>> => {
       if (root === undefined) {
         dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'fuseflow-join-'));
-        root = openLmdb()({ path: dir, maxDbs: names.length + 2, noSync: true, compression: false });
+        if (lmdbOpen === undefined) throw new FuseflowError('joinSources: LMDB is loaded by the first scan; an index spilled outside a scan');
+        root = lmdbOpen({ path: dir, maxDbs: names.length + 2, noSync: true, compression: false });
       }
       return lmdbTable<V>(root, name);
     };
@@ -185,6 +184,8 @@ export function joinSources(sources: Readonly<Record<string, EvalSource>>, optio
       dir = undefined;
     },
     async scan(batchSize, onBatch) {
+      // Before any index can spill, which happens inside a synchronous put.
+      lmdbOpen ??= (await import('lmdb')).open;
       if (!indexed) {
         for (const side of sides) await indexSide(side, batchSize);
         indexed = true;
