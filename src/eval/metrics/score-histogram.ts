@@ -221,24 +221,27 @@ export function mergeHistograms(a: ScoreHistogramState, b: ScoreHistogramState):
   }
   const dense = [a, b].filter((x) => x.small === null);
   if (dense.length === 0) return out;
-  for (let i = 0; i < out.pos.length; i++) {
-    let p = out.pos[i] as number;
-    let q = out.neg[i] as number;
-    let lo = out.min[i] as number;
-    let hi = out.max[i] as number;
-    for (const x of dense) {
-      p += x.pos[i] as number;
-      q += x.neg[i] as number;
-      lo = Math.min(lo, x.min[i] as number);
-      hi = Math.max(hi, x.max[i] as number);
-    }
-    out.pos[i] = p;
-    out.neg[i] = q;
-    out.min[i] = lo;
-    out.max[i] = hi;
-  }
+  // One state at a time, in order (a, then b): the same sums and extremes as adding both per bin.
+  for (const x of dense) addBins(out, x);
   out.float32Exact = out.float32Exact && dense.every((x) => x.float32Exact);
   return out;
+}
+
+/** Adds `x`'s per-bin counts into `out` and widens `out`'s per-bin extremes to `x`'s (both dense, same size). */
+function addBins(out: ScoreHistogramState, x: ScoreHistogramState): void {
+  const { pos, neg, min, max } = out;
+  const xp = x.pos;
+  const xn = x.neg;
+  const xl = x.min;
+  const xh = x.max;
+  for (let i = 0; i < pos.length; i++) {
+    pos[i] = (pos[i] as number) + (xp[i] as number);
+    neg[i] = (neg[i] as number) + (xn[i] as number);
+    const lo = xl[i] as number;
+    const hi = xh[i] as number;
+    if (lo < (min[i] as number)) min[i] = lo;
+    if (hi > (max[i] as number)) max[i] = hi;
+  }
 }
 
 /** Whether bin `b`'s inner order matters and is still unknown. */
