@@ -76,7 +76,9 @@ export function rankingParts(
       const target = batch[cfg.keys.target];
       const fast = pred instanceof Float32Array && target !== undefined && isTypedNumeric(target) && target.length === pred.length && cfg.target.isDefault01;
       // A fresh state's first batch that will not fit the small-input rows: switch to the histogram first when every row is valid (what addRows would do, without the general path).
-      if (fast && state.small !== null && state.small.scores.length + pred.length > SMALL_ROWS && allDense01(pred, target)) densify(state);
+      // Unless bad scores are skipped, a bad row fails the evaluation (a bad target always does), so the rows need no check first.
+      const skips = (cfg.keys.nonFinite ?? 'error') === 'skip';
+      if (fast && state.small !== null && state.small.scores.length + pred.length > SMALL_ROWS && (!skips || allDense01(pred, target))) densify(state);
       if (fast && state.small === null) {
         // Check and count in one loop; rows from the first bad one on take the general path.
         const done = addDenseChecked(state, pred, target, pred.length);
