@@ -29,7 +29,10 @@ export interface RankingOptions extends BinaryKeys {
   readonly name?: string;
   /** Bits of the float32 score pattern per histogram bin, 16..24. Default 16. */
   readonly bits?: number;
-  /** Memory for one exact-refinement pass, bytes. Default 1e9 (10^8 float32 scores in one pass). */
+  /**
+   * Memory for one exact-refinement pass, bytes: 2 a kept row (8 when scores are not float32).
+   * Default 1e9. Held once per process whatever `evaluate`'s `threads` (the threads share it).
+   */
   readonly budgetBytes?: number;
   /**
    * Maximum extra passes for exact refinement. Default Infinity (as many as the budget needs);

@@ -9,7 +9,7 @@
  *   its inner order open: the result is the midpoint with a proven bound (`bound`).
  * - `planPass` (histogram-refine.ts) lists those bins and groups them into extra passes over the input so that the
  *   rows kept per pass fit `budgetBytes` (2 bytes a row when every score is exactly a float32,
- *   8 otherwise; the default 1 GB refines 10^8 float32 predictions in one pass). A pass keeps the
+ *   8 otherwise; the default 1 GB refines up to 5·10^8 float32 predictions in one pass). A pass keeps the
  *   low bits (or the exact double) of the scores in those bins, sorts each bin and folds its
  *   exact contribution (concordant pairs, average-precision terms, the partial ROC area up to
  *   `maxFpr`) into the state. A bin too large for the budget on its own stays bounded.
@@ -22,7 +22,7 @@
 export interface ScoreHistogramConfig {
   /** Bits of the float32 pattern that pick the bin (16..24). Default 16 (65,536 bins). */
   readonly bits: number;
-  /** Memory for one refinement pass, in bytes. Default 1e9. */
+  /** Memory for one refinement pass, in bytes (one store shared by every thread, see histogram-refine.ts). Default 1e9. */
   readonly budgetBytes: number;
   /** Partial AUC up to this false positive rate (sklearn's `max_fpr`); undefined: full AUC. */
   readonly maxFpr: number | undefined;
