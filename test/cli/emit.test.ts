@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseEmitRequest } from '../../src/cli/emit/emit-request.js';
+import { shardSteps } from '../../src/cli/emit/shard-steps.js';
 import { tempFolder } from '../temp-folder.js';
 import { runCli } from './run-cli.js';
 
@@ -68,6 +70,13 @@ describe('fuseflow emit slurm', () => {
     expect(text).toContain(
       `fuseflow eval --input 'preds/*.arrow' --pred p --target y --id id --with-report --threads 2 --shard "$i/4" --pass ${join(dir, 'eval-run/plan-1.state')} --state-out "$pass"`,
     );
+  });
+
+  it('cache-fill to s3:// passes --s3-endpoint to the shards and to the commit', () => {
+    const req = parseEmitRequest(['slurm', 'cache-fill', 'ds.mjs', '--to', 's3://lab/cache', '--s3-endpoint', 'http://127.0.0.1:9000', '--shards', '2', '--out', 'x.sh'], dir);
+    const steps = shardSteps(req);
+    expect(steps.shard.join('\n')).toContain('--to s3://lab/cache --s3-endpoint http://127.0.0.1:9000 --shards 2 --index "$i"');
+    expect(steps.final).toEqual(['fuseflow cache commit s3://lab/cache --s3-endpoint http://127.0.0.1:9000']);
   });
 
   it('runs the --fuseflow command, keeps the array whole without --max-parallel, and cache-fill commits --to', async () => {

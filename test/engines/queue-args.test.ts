@@ -155,6 +155,13 @@ describe('fuseflow submit: the jobs of a submit line', () => {
     expect([plan.attempts, plan.backoffMs, plan.prefix]).toEqual([3, 5000, 'lab']);
   });
 
+  it('cache-fill to s3://: --s3-endpoint goes to every shard and to the commit, and the whitelist takes it', () => {
+    const plan = parseSubmit(['cache-fill', 'ds.js', '--to', 's3://lab/cache', '--s3-endpoint', 'http://127.0.0.1:9000', ...Q, '--shards', '2'], dir, 'r3');
+    expect(plan.shardJobs[1]?.argv).toEqual(['cache', 'fill', 'ds.js', '--to', 's3://lab/cache', '--s3-endpoint', 'http://127.0.0.1:9000', '--shards', '2', '--index', '1']);
+    expect(plan.finalJob.argv).toEqual(['cache', 'commit', 's3://lab/cache', '--s3-endpoint', 'http://127.0.0.1:9000']);
+    expect(checkJob(plan.finalJob, { allowModules: [] }).form).toBe('cache commit');
+  });
+
   it.each([
     [['eval', '--input', 'a.csv', '--pred', 'p', '--target', 'y', '--shards', '2', '--run-dir', 'r'], /--queue redis:\/\/HOST:PORT is required/],
     [['eval', '--input', 'a.csv', '--pred', 'p', '--target', 'y', ...Q, '--run-dir', 'r'], /--shards N is required/],

@@ -64,11 +64,12 @@ function cacheFillSteps(req: EmitRequest): ShardSteps {
   refuse(req.passthrough, ['--index', '--shards'], 'cache-fill');
   const to = flagValue(req.passthrough, '--to');
   if (to === undefined || to === '') throw new OptionsError('cache-fill needs --to SHARED_DIR (the shared folder the shards are published to, then committed)');
+  const endpoint = flagValue(req.passthrough, '--s3-endpoint');
   const threads = req.cpusPerTask !== undefined && flagValue(req.passthrough, '--threads') === undefined ? ['--threads', String(req.cpusPerTask)] : [];
   const shard: ShellWord[] = ['fuseflow', 'cache', 'fill', ...req.passthrough, ...threads, '--shards', String(req.shards), '--index', { shell: '"$i"' }];
   return {
     shard: [shellLine(shard)],
-    final: [shellLine(['fuseflow', 'cache', 'commit', to])],
+    final: [shellLine(['fuseflow', 'cache', 'commit', to, ...(endpoint === undefined ? [] : ['--s3-endpoint', endpoint])])],
     finalName: 'commit',
     folders: [`${req.runDir}/logs`],
     result: undefined,

@@ -1,8 +1,8 @@
 /**
  * What a queue job may run: a fuseflow command line of one of four forms, and nothing else —
  *
- *   cache fill MODULE --shards N --index I [--to DIR] [--local DIR] [--threads T] [--progress]
- *   cache commit SHARED_DIR
+ *   cache fill MODULE --shards N --index I [--to DIR] [--local DIR] [--threads T] [--s3-endpoint URL] [--progress]
+ *   cache commit SHARED_DIR [--s3-endpoint URL]
  *   eval … --shard I/N [--pass PLAN] --state-out FILE   (any `fuseflow eval` flags that make a shard)
  *   eval merge STATE_FILE… [--json] [--report FILE] [--overwrite] [--threads N] [--no-progress]
  *              [--next-pass-out PLAN]
@@ -105,7 +105,7 @@ function realOrSelf(path: string): string {
 }
 
 function checkCacheFill(args: readonly string[], cwd: string, policy: JobPolicy): CheckedJob['form'] {
-  const { positional, values } = scan(args, ['--shards', '--index', '--to', '--local', '--threads'], ['--progress'], 'cache fill');
+  const { positional, values } = scan(args, ['--shards', '--index', '--to', '--local', '--threads', '--s3-endpoint'], ['--progress'], 'cache fill');
   if (positional.length !== 1) refuse(`cache fill takes one dataset MODULE, got ${positional.length} positional arguments`);
   for (const flag of ['--shards', '--index', '--to']) if (!values.has(flag)) refuse(`cache fill needs ${flag} in a queue job`);
   const module = realOrSelf(resolve(cwd, positional[0] as string));
@@ -163,7 +163,7 @@ export function checkJob(data: unknown, policy: JobPolicy): CheckedJob {
   let form: CheckedJob['form'];
   if (command === 'cache' && sub === 'fill') form = checkCacheFill(rest, cwd, policy);
   else if (command === 'cache' && sub === 'commit') {
-    const { positional } = scan(rest, [], [], 'cache commit');
+    const { positional } = scan(rest, ['--s3-endpoint'], [], 'cache commit');
     if (positional.length !== 1) refuse('cache commit takes one SHARED_DIR');
     form = 'cache commit';
   } else if (command === 'eval') form = checkEval(argv.slice(1));

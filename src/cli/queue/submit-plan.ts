@@ -126,7 +126,8 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
       cwd,
       shard: { index: i, count: shards },
     }));
-    finalJob = { v: 1, step: 'final', argv: ['cache', 'commit', to], cwd };
+    const endpoint = flagValue(passthrough, '--s3-endpoint');
+    finalJob = { v: 1, step: 'final', argv: ['cache', 'commit', to, ...(endpoint === undefined ? [] : ['--s3-endpoint', endpoint])], cwd };
   } else {
     if (runDirRaw === undefined) throw new OptionsError('eval needs --run-dir DIR: a folder every worker sees, for the shard states (DIR/states/)');
     runDir = resolve(cwd, runDirRaw);
