@@ -128,7 +128,7 @@ function changed(state: ScoreHistogramState, p: RefinePass, c: number, k: number
 let rowClass = new Int32Array(0);
 let rowLow = new Uint16Array(0);
 let counts = new Uint32Array(0);
-let cursors = new Float64Array(0);
+let cursors = new Uint32Array(0);
 let touched = new Int32Array(0);
 
 /**
@@ -146,7 +146,7 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
   }
   if (counts.length < 2 * k) {
     counts = new Uint32Array(2 * k);
-    cursors = new Float64Array(2 * k);
+    cursors = new Uint32Array(2 * k);
     touched = new Int32Array(2 * k);
   }
   const bitsOf = scores instanceof Float32Array && scores.byteOffset % 4 === 0 ? new Uint32Array(scores.buffer, scores.byteOffset, n) : undefined;
