@@ -12,7 +12,7 @@
  * taken swapped, `(op(b)ᵀ @ op(a)ᵀ)ᵀ`: the weight becomes the left operand as stored, the small
  * activation gradient is packed, and the `[N, M]` result is transposed back ({@link productRoute}).
  */
-import { BatchMatMul, engine, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { BatchMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireFloat32 } from './require-float32.js';
 import { matMulNN, release, transposeOnBackend, withShape } from './wasm-heap.js';
@@ -37,15 +37,15 @@ const MIN_SWAP_ROWS = 8;
  * `'direct'` packs `op(b)` (`K·N`, after a transpose copy when `transposeB`); `'swapped'`
  * computes `(op(b)ᵀ @ op(a)ᵀ)ᵀ`, packing a fresh copy of `op(a)ᵀ` (`K·M`; never a view of `a`,
  * which XNNPACK would cache under `a`'s id), copying `b` unless stored as `op(b)ᵀ`, and
- * transposing the `[N, M]` result. An untransposed product is swapped only when `taped` (a
- * forward pass recorded for gradients, whose weights change every step): otherwise its right
- * operand is usually a weight that XNNPACK keeps packed between calls (inference, validation).
+ * transposing the `[N, M]` result. Untransposed products stay
+ * direct: their right operand is usually a weight that XNNPACK keeps packed between calls
+ * while it is unchanged (inference, validation).
  *
  * @example
- * productRoute(64, 1600, 128, false, true, false) // 'swapped': dy [64, 128] @ Wᵀ with W [1600, 128]
+ * productRoute(64, 1600, 128, false, true) // 'swapped': dy [64, 128] @ Wᵀ with W [1600, 128]
  */
-export function productRoute(m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, taped: boolean): 'direct' | 'swapped' {
-  if (!transposeA && !transposeB && !taped) return 'direct';
+export function productRoute(m: number, n: number, k: number, transposeA: boolean, transposeB: boolean): 'direct' | 'swapped' {
+  if (!transposeA && !transposeB) return 'direct';
   if (m < MIN_SWAP_ROWS) return 'direct';
   const direct = PACK_COST * k * n + (transposeA ? k * m : 0) + (transposeB ? k * n : 0);
   const swapped = PACK_COST * k * m + k * m + (transposeB ? 0 : k * n) + m * n;
@@ -80,9 +80,7 @@ export function batchMatMulWasm(stock: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs;
     const batched = product(a.shape.slice(0, -2)) !== 1 || product(b.shape.slice(0, -2)) !== 1;
-    // a forward pass being recorded for gradients (its weights change every step)
-    const taped = ((engine().state as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
-    if (batched || (!attrs.transposeA && !attrs.transposeB && !taped) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    if (batched || (!attrs.transposeA && !attrs.transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     }
     requireFloat32(BatchMatMul, inputs);
@@ -94,10 +92,9 @@ export function batchMatMulWasm(stock: KernelFunc): KernelFunc {
     const n = b.shape[attrs.transposeB ? rb - 2 : rb - 1] as number;
     if (kA !== kB) return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     const outer = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
-    if (productRoute(m, n, kA, attrs.transposeA, attrs.transposeB, taped) === 'swapped') {
+    if (productRoute(m, n, kA, attrs.transposeA, attrs.transposeB) === 'swapped') {
       return withShape(swappedProduct(backend, a, b, attrs), [...outer, m, n]);
     }
-    if (!attrs.transposeA && !attrs.transposeB) return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     const pa = asPlain(backend, a, attrs.transposeA);
     const pb = asPlain(backend, b, attrs.transposeB);
     const out = matMulNN(backend, pa.info, pb.info);

@@ -18,8 +18,6 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
     [true, false, [12, 16], [12, 40]],
     [true, true, [12, 16], [40, 12]],
     [false, true, [1, 16, 12], [1, 40, 12]],
-    // untransposed: swapped while taped (the forward of the gradient: 4·1200 > 4·192 + 192 + 1200 + 1600), direct for the product alone
-    [false, false, [16, 12], [12, 100]],
   ] as const)('transposeA %s transposeB %s, %j @ %j: product and gradients', (ta, tb, as, bs) => {
     const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a, b, ta, tb)));
     for (const e of errs) expect(e).toBeLessThan(1e-5);
@@ -50,23 +48,21 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
 describe('productRoute: which side of a transposed product XNNPACK packs', () => {
   it('takes a dense layer input gradient swapped (the weight is not packed) and its weight gradient direct', () => {
     // dy [64, 128] @ Wᵀ, W [1600, 128]: direct packs 1600·128 after copying W; swapped packs 128·64
-    expect(productRoute(64, 1600, 128, false, true, false)).toBe('swapped');
-    expect(productRoute(32, 1600, 128, false, true, false)).toBe('swapped');
+    expect(productRoute(64, 1600, 128, false, true)).toBe('swapped');
+    expect(productRoute(32, 1600, 128, false, true)).toBe('swapped');
     // xᵀ @ dy, x [64, 1600], dy [64, 128]: direct packs 64·128; swapped would pack 64·1600
-    expect(productRoute(1600, 128, 64, true, false, false)).toBe('direct');
+    expect(productRoute(1600, 128, 64, true, false)).toBe('direct');
   });
 
-  it('keeps untransposed products direct unless taped (weights XNNPACK may hold packed), and products of fewer than 8 rows', () => {
-    expect(productRoute(64, 1600, 128, false, false, false)).toBe('direct');
-    // x [32, 1600] @ W [1600, 128] under a tape: direct 4·204800 = 819200 > swapped 4·51200 + 51200 + 204800 + 4096 = 465920
-    expect(productRoute(32, 128, 1600, false, false, true)).toBe('swapped');
-    expect(productRoute(4, 1600, 128, false, true, false)).toBe('direct');
+  it('keeps untransposed products (weights XNNPACK may hold packed) and products of fewer than 8 rows direct', () => {
+    expect(productRoute(64, 1600, 128, false, false)).toBe('direct');
+    expect(productRoute(4, 1600, 128, false, true)).toBe('direct');
   });
 
   it('counts copies (hand-derived): M 16, N 40, K 12, transposeB: direct 4·480 + 480 = 2400 > swapped 4·192 + 192 + 640 = 1600', () => {
-    expect(productRoute(16, 40, 12, false, true, false)).toBe('swapped');
+    expect(productRoute(16, 40, 12, false, true)).toBe('swapped');
     // N 12, M 16, K 40, transposeB: direct 4·480 + 480 = 2400 < swapped 4·640 + 640 + 192 = 3392
-    expect(productRoute(16, 12, 40, false, true, false)).toBe('direct');
+    expect(productRoute(16, 12, 40, false, true)).toBe('direct');
   });
 });
 
