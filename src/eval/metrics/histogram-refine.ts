@@ -28,7 +28,11 @@ export interface PassRows {
   readonly id: string;
   /** Kept values: the positives of slot s at `posStart[s]`, the negatives at `posTotal + negStart[s]`. */
   readonly keys: Uint16Array | Float64Array;
-  /** Rows kept so far per slot: positives at [0, k), negatives at [k, 2k); places are reserved with `Atomics.add`. */
+  /**
+   * Rows kept so far per slot: positives at [0, k), negatives at [k, 2k); places are reserved with
+   * `Atomics.add`. `fill[2k]` is 1 once the store may have writers in other threads (see
+   * {@link shareRefineStores}); while it is 0 the one writer skips the reservation step.
+   */
   readonly fill: Uint32Array;
 }
 
@@ -93,17 +97,35 @@ export function emptyPassLike(p: RefinePass): RefinePass {
 }
 
 let storeCount = 0;
+let sharing = false;
 
-/** The plan's store, allocated (zeroed, shared memory) on first use. */
+/**
+ * Runs `make` (which creates the pass states to hand to worker threads) with every store those
+ * states reach marked as shared: from then on each batch reserves its places atomically before
+ * writing. Stores never marked have one writer, which writes its rows in a single loop (the
+ * in-thread evaluation's path: the reservation step costs it about a quarter of the pass).
+ */
+export function shareRefineStores<T>(make: () => T): T {
+  const was = sharing;
+  sharing = true;
+  try {
+    return make();
+  } finally {
+    sharing = was;
+  }
+}
+
+/** The plan's store, allocated (zeroed, shared memory) on first use; marked shared under {@link shareRefineStores}. */
 function rowsOf(p: RefinePass): PassRows {
   let rows = p.store.rows;
+  const k = p.bins.length;
   if (rows === undefined) {
     const n = p.posTotal + p.negTotal;
-    const k = p.bins.length;
     const keys = p.wide ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Uint16Array(new SharedArrayBuffer(n * 2));
-    rows = { id: `${threadId}:${++storeCount}`, keys, fill: new Uint32Array(new SharedArrayBuffer(8 * k)) };
+    rows = { id: `${threadId}:${++storeCount}`, keys, fill: new Uint32Array(new SharedArrayBuffer(4 * (2 * k + 1))) };
     p.store.rows = rows;
   }
+  if (sharing) Atomics.store(rows.fill, 2 * k, 1);
   return rows;
 }
 
@@ -151,6 +173,10 @@ export function addPassRows(state: ScoreHistogramState, p: RefinePass, scores: A
   }
   const bitsOf = scores instanceof Float32Array && scores.byteOffset % 4 === 0 ? new Uint32Array(scores.buffer, scores.byteOffset, n) : undefined;
   const fast = bitsOf !== undefined && rows.keys instanceof Uint16Array && state.config.bits === 16 ? rows.keys : undefined;
+  if (fast !== undefined && bitsOf !== undefined && rows.fill[2 * k] === 0) {
+    addRows16OneWriter(state, p, fast, rows.fill, bitsOf, labels, n);
+    return;
+  }
   for (let from = 0; from < n; from += CHUNK_ROWS) {
     const to = Math.min(n, from + CHUNK_ROWS);
     if (fast !== undefined && bitsOf !== undefined) addRange16(state, p, fast, rows.fill, bitsOf, labels, from, to);
@@ -201,6 +227,34 @@ function addRange16(
     const w = cur[c] as number;
     keys[w] = low[j] as number;
     cur[c] = w + 1;
+  }
+}
+
+/**
+ * {@link addRange16} for a store with one writer (never handed to another thread): one loop
+ * writes each kept row at its slot-class's cursor; the fills are updated after it, and a
+ * slot-class that got more rows than the first pass counted is refused as {@link reserve} does.
+ */
+function addRows16OneWriter(state: ScoreHistogramState, p: RefinePass, keys: Uint16Array, fill: Uint32Array, bitsOf: Uint32Array, labels: ArrayLike<number>, n: number): void {
+  const { slotOf } = p;
+  const k = p.bins.length;
+  if (cursors.length < 2 * k) cursors = new Uint32Array(2 * k);
+  const cur = cursors;
+  for (let c = 0; c < 2 * k; c++) cur[c] = startOf(p, c, k) + (fill[c] as number);
+  for (let i = 0; i < n; i++) {
+    const u = bitsOf[i] as number;
+    const key = u === 0x80000000 ? 0x80000000 : u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    const s = slotOf[key >>> 16] as number;
+    if (s < 0) continue;
+    const c = labels[i] === 1 ? s : s + k;
+    const w = cur[c] as number;
+    keys[w] = key & 0xffff;
+    cur[c] = w + 1;
+  }
+  for (let c = 0; c < 2 * k; c++) {
+    const rows = (cur[c] as number) - startOf(p, c, k);
+    if (rows > capacityOf(state, p, c, k)) throw changed(state, p, c, k, rows);
+    fill[c] = rows;
   }
 }
 

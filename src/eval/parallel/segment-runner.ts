@@ -44,6 +44,7 @@ import { SegmentFold, type Folder } from './segment-fold.js';
 import { SegmentMerger } from './segment-merger.js';
 import { BatchReader, planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
+import { shareRefineStores } from '../metrics/histogram-refine.js';
 import type { Worker } from 'node:worker_threads';
 
 /** One pass to run. */
@@ -282,7 +283,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       current = state;
       try {
         // Extra passes: each worker's pass state starts as a clone of a fresh one of this thread (sharing what it holds in shared memory).
-        const seeds = p.job.pending === null ? null : p.folders.map((f) => f.init());
+        const seeds = p.job.pending === null ? null : shareRefineStores(() => p.folders.map((f) => f.init()));
         job = { message: { kind: 'pass', pending: p.job.pending, merged: p.job.merged, seeds }, names: p.folders.map((f) => f.name) };
         for (const worker of workers) sendJob(worker);
         if (plan !== null && plan.segments.length > 1) return await runPlanned(p, plan, state);

@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
-import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from '../../../src/eval/metrics/histogram-refine.js';
+import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, shareRefineStores, type RefinePass } from '../../../src/eval/metrics/histogram-refine.js';
 import { addDense, densify, initHistogram, type ScoreHistogramState } from '../../../src/eval/metrics/score-histogram.js';
 
 /** 50,000 rows whose scores fall in a few dozen open bins (float32 scores, or doubles off the float32 grid when `wide`). */
@@ -36,8 +36,12 @@ function feed(state: ScoreHistogramState, p: RefinePass, pred: Float32Array | Fl
 }
 
 describe('histogram refinement: one row store for every state of a plan', () => {
-  for (const wide of [false, true]) {
-    it(`${wide ? 'double' : 'float32'} scores: 8 thread states (clones of one fresh state) fill one shared store and finish with the bits of one state`, () => {
+  for (const [wide, shared] of [
+    [false, true],
+    [true, true],
+    [false, false],
+  ] as const) {
+    it(`${wide ? 'double' : 'float32'} scores, ${shared ? 'a store marked shared (reserving places)' : 'a store with one writer (one loop)'}: 8 states (clones of one fresh state) fill one store and finish with the bits of one state`, () => {
       const { pred, target } = rows(wide);
       const n = pred.length;
       // Reference: one state over every row.
@@ -49,7 +53,9 @@ describe('histogram refinement: one row store for every state of a plan', () => 
 
       const state = firstPass(pred, target);
       const plan = planPass(state) as RefinePass;
-      const seed = emptyPassLike(plan);
+      const seed = shared ? shareRefineStores(() => emptyPassLike(plan)) : emptyPassLike(plan);
+      const k = plan.bins.length;
+      expect(seed.store.rows?.fill[2 * k]).toBe(shared ? 1 : 0);
       // What a worker thread gets: a structured clone of the seed (its SharedArrayBuffers shared, not copied).
       const threads = Array.from({ length: 8 }, () => structuredClone(seed));
       const kept = plan.posTotal + plan.negTotal;
@@ -66,7 +72,7 @@ describe('histogram refinement: one row store for every state of a plan', () => 
       }
       // Every clone sees every row: the store is one memory of `kept` places, all written.
       const fill = (seed.store.rows as NonNullable<RefinePass['store']['rows']>).fill;
-      expect(fill.reduce((a, b) => a + b, 0)).toBe(kept);
+      expect(fill.subarray(0, 2 * k).reduce((a, b) => a + b, 0)).toBe(kept);
       let merged = threads[0] as RefinePass;
       for (const t of threads.slice(1)) merged = mergePasses(merged, t);
       expect(merged).toBe(threads[0]);
@@ -101,11 +107,11 @@ describe('histogram refinement: one row store for every state of a plan', () => 
     expect([...state.refined]).toEqual([...ref.refined]);
   });
 
-  it('refuses more rows in a bin than the first pass counted (the input changed), naming the bin', () => {
+  it.each([true, false])('refuses more rows in a bin than the first pass counted (the input changed), naming the bin (store shared: %s)', (shared) => {
     const { pred, target } = rows(false);
     const state = firstPass(pred, target);
     const plan = planPass(state) as RefinePass;
-    const p = emptyPassLike(plan);
+    const p = shared ? shareRefineStores(() => emptyPassLike(plan)) : emptyPassLike(plan);
     feed(state, p, pred, target, 0, pred.length, 8192);
     expect(() => feed(state, p, pred, target, 0, 100, 100)).toThrow(
       /refinement pass saw \d+ (positive|negative) rows in bin \d+, the first pass \d+: the input changed between passes/,
