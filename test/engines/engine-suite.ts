@@ -27,11 +27,19 @@ export function missingPrograms(names: readonly string[]): string[] {
  */
 export function describeEngine(title: string, check: EngineCheck, packages: string, body: () => void): void {
   const missing = check();
-  if (missing === undefined) {
+  describeOrSkip(title, missing === undefined ? undefined : `${missing}: apt-get install ${packages}`, body);
+}
+
+/**
+ * `describe(title, body)` when `why` is undefined; otherwise a skipped suite whose title gives
+ * `why` (what is missing and how to install it), or, under FUSEFLOW_REQUIRE_ENGINES=1, one failing
+ * test that says the same.
+ */
+export function describeOrSkip(title: string, why: string | undefined, body: () => void): void {
+  if (why === undefined) {
     describe(title, body);
     return;
   }
-  const why = `${missing}: apt-get install ${packages}`;
   if (ENGINES_REQUIRED) {
     describe(title, () => {
       it('has its engine (FUSEFLOW_REQUIRE_ENGINES=1)', () => {

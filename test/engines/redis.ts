@@ -6,13 +6,13 @@
  * file uses a key prefix of its own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { missingPrograms } from './engine-suite.js';
+import { freePort, startServerProcess } from './server-process.js';
 
 /** The Debian package that holds the server. */
 export const REDIS_PACKAGES = 'redis-server';
@@ -36,18 +36,6 @@ export interface RedisServer {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Starts redis-server (or takes FUSEFLOW_REDIS_URL) and waits until it answers PING.
  * @throws when the server exits or does not answer within `timeoutMs`, with its output.
@@ -59,35 +47,21 @@ export async function startRedis(name: string, timeoutMs = 15_000): Promise<Redi
   const dir = mkdtempSync(join(tmpdir(), 'fuseflow-redis-'));
   const port = await freePort();
   const path = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+  const server = startServerProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], dir, {
     env: { ...process.env, PATH: path },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8192)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8192)));
-  child.on('error', (e) => (output += `\n${e.message}`));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = server.stop;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (server.exited()) {
       await stop();
-      throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode}) before answering PING:\n${output}`);
+      throw new Error(`redis-server exited (${server.child.exitCode ?? server.child.signalCode}) before answering PING:\n${server.output()}`);
     }
     const ping = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], { encoding: 'utf8', env: { ...process.env, PATH: path } });
     if (ping.stdout.trim() === 'PONG') break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`redis-server did not answer PING on port ${port} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`redis-server did not answer PING on port ${port} within ${timeoutMs} ms:\n${server.output()}`);
     }
     await sleep(100);
   }

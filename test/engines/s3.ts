@@ -8,15 +8,14 @@
  * every request unchanged, except that it holds (never answers) the first request whose path
  * matches a pattern, so a client can be killed at a known point of an upload.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
-import { ENGINES_REQUIRED } from './engine-suite.js';
+import { describeOrSkip } from './engine-suite.js';
+import { freePort, startServerProcess } from './server-process.js';
 
 /** s3rver's own keys (it checks signatures against them). */
 export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' } as const;
@@ -35,21 +34,7 @@ function s3rverBin(): string | undefined {
  * `npm ci` (it is a dev dependency), or, under FUSEFLOW_REQUIRE_ENGINES=1, one failing test.
  */
 export function describeS3(title: string, body: () => void): void {
-  if (s3rverBin() !== undefined) {
-    describe(title, body);
-    return;
-  }
-  const why = 'the S3-compatible test server s3rver is not installed: npm ci (it is a dev dependency)';
-  if (ENGINES_REQUIRED) {
-    describe(title, () => {
-      it('has its engine (FUSEFLOW_REQUIRE_ENGINES=1)', () => {
-        throw new Error(`${why} (FUSEFLOW_REQUIRE_ENGINES=1 makes a missing engine a failure)`);
-      });
-    });
-    return;
-  }
-  console.warn(`skipped: ${title}: ${why}`);
-  describe.skip(`${title} (skipped: ${why})`, body);
+  describeOrSkip(title, s3rverBin() !== undefined ? undefined : 'the S3-compatible test server s3rver is not installed: npm ci (it is a dev dependency)', body);
 }
 
 /** A running server. */
@@ -65,18 +50,6 @@ export interface S3Server {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const accepts = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -97,33 +70,18 @@ export async function startS3(bucket: string, timeoutMs = 20_000): Promise<S3Ser
   if (bin === undefined) throw new Error('s3rver is not installed (npm ci)');
   const dir = mkdtempSync(join(tmpdir(), 'fuseflow-s3rver-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, '--directory', dir, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8192)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8192)));
-  child.on('error', (e) => (output += `\n${e.message}`));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const server = startServerProcess(process.execPath, [bin, '--directory', dir, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket], dir);
+  const stop = server.stop;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (server.exited()) {
       await stop();
-      throw new Error(`s3rver exited (${child.exitCode ?? child.signalCode}) before listening:\n${output}`);
+      throw new Error(`s3rver exited (${server.child.exitCode ?? server.child.signalCode}) before listening:\n${server.output()}`);
     }
     if (await accepts(port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`s3rver did not listen on port ${port} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`s3rver did not listen on port ${port} within ${timeoutMs} ms:\n${server.output()}`);
     }
     await sleep(100);
   }
@@ -140,11 +98,11 @@ export async function startS3(bucket: string, timeoutMs = 20_000): Promise<S3Ser
     if (status !== 404 && status !== 0) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`s3rver did not make bucket ${bucket} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`s3rver did not make bucket ${bucket} within ${timeoutMs} ms:\n${server.output()}`);
     }
     await sleep(100);
   }
-  return { endpoint: `http://127.0.0.1:${port}`, bucket, pid: child.pid as number, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, bucket, pid: server.child.pid as number, stop };
 }
 
 /** A proxy in front of a server that holds the first request whose method and path match. */

@@ -6,12 +6,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { missingPrograms } from './engine-suite.js';
+import { freePort } from './server-process.js';
 
 /** How a job starts the fuseflow CLI from the sources (absolute paths: it works from any folder). */
 export const FUSEFLOW_FROM_SOURCES = `${process.execPath} --import ${pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href} ${resolve('src/cli/main.ts')}`;
@@ -58,18 +58,6 @@ export interface SlurmCluster {
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE']);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function slurmConf(dir: string, ports: readonly [number, number]): string {
   const host = hostname();
