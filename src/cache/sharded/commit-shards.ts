@@ -38,7 +38,7 @@ export function requirePlan(dir: string): ShardPlan {
 }
 
 /** Shard indices as ranges, e.g. `0-3, 7, 9-11` (at most 20 ranges, then a count). */
-function ranges(indices: readonly number[]): string {
+export function shardRanges(indices: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < indices.length;) {
     let j = i;
@@ -117,7 +117,9 @@ export function commitShards(dir: string): CommitReport {
   if (missing.length > 0 || bad.length > 0) {
     const lines = [
       ...(missing.length > 0
-        ? [`${missing.length} of ${plan.shards} shards are not published: ${ranges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to DIR)`]
+        ? [
+            `${missing.length} of ${plan.shards} shards are not published: ${shardRanges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to DIR)`,
+          ]
         : []),
       ...bad.slice(0, 20),
       ...(bad.length > 20 ? [`and ${bad.length - 20} more damaged shards`] : []),

@@ -91,17 +91,22 @@ export function pullShards(from: string, to: string): PullReport {
     }
     copy(join(src, CACHE_FILES.manifest), join(tmp, CACHE_FILES.manifest), manifestDigest);
     copy(join(src, `${CACHE_FILES.manifest}.sha256`), join(tmp, `${CACHE_FILES.manifest}.sha256`), undefined);
-    fsyncDir(join(tmp, SHARDED_FILES.shards));
-    fsyncDir(tmp);
-    try {
-      renameSync(tmp, dest);
-    } catch (err) {
-      throw outputErrorOf(dest, err, 'cannot rename the pulled copy into place');
-    }
-    fsyncDir(dirname(dest));
+    placePulledCopy(tmp, dest);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   return { from: src, to: dest, bytes, shards: plan.shards, outcome: 'pulled' };
+}
+
+/** Makes the finished copy in `tmp` durable and renames it to `dest` (never half visible). */
+export function placePulledCopy(tmp: string, dest: string): void {
+  fsyncDir(join(tmp, SHARDED_FILES.shards));
+  fsyncDir(tmp);
+  try {
+    renameSync(tmp, dest);
+  } catch (err) {
+    throw outputErrorOf(dest, err, 'cannot rename the pulled copy into place');
+  }
+  fsyncDir(dirname(dest));
 }

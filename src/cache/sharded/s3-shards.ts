@@ -16,7 +16,7 @@
  * `cache pull` downloads a committed cache to local disk, checking every byte's SHA-256, into the
  * same layout a pull of a shared folder makes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -30,11 +30,11 @@ import { cacheKey, CACHE_FORMAT_VERSION } from '../cache-key.js';
 import { MARKER_FILE } from '../cache-marker.js';
 import { buildManifest, readManifest } from '../manifest.js';
 import { sha256Hex } from '../sha256.js';
-import type { CommitReport } from './commit-shards.js';
+import { shardRanges, type CommitReport } from './commit-shards.js';
 import type { DatasetDefinition } from './dataset-module.js';
 import { manifestEntries, type ManifestEntry } from './manifest-entries.js';
 import type { ShardToPublish } from './publish-shard.js';
-import type { PullReport } from './pull-shards.js';
+import { placePulledCopy, type PullReport } from './pull-shards.js';
 import { hashFile, META, S3Objects } from './s3-objects.js';
 import { shardName, shardOfId } from './shard-assign.js';
 import {
@@ -249,18 +249,6 @@ async function mapBounded<T>(n: number, limit: number, fn: (i: number) => Promis
   return out;
 }
 
-/** Shard indices as ranges, e.g. `0-3, 7, 9-11` (at most 20 ranges, then a count). */
-function ranges(indices: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < indices.length;) {
-    let j = i;
-    while (j + 1 < indices.length && indices[j + 1] === (indices[j] as number) + 1) j++;
-    parts.push(i === j ? `${indices[i]}` : `${indices[i]}-${indices[j]}`);
-    i = j + 1;
-  }
-  return parts.length <= 20 ? parts.join(', ') : `${parts.slice(0, 20).join(', ')} and ${parts.length - 20} more ranges`;
-}
-
 /** Reads shard `index`'s record and manifest entries (its manifest downloaded into `scratch`), or the reason it is not complete. */
 async function readShardS3(
   objects: S3Objects,
@@ -345,7 +333,7 @@ export async function commitShardsS3(location: string, options: S3Options = {}):
       const lines = [
         ...(missing.length > 0
           ? [
-              `${missing.length} of ${plan.shards} shards are not published: ${ranges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to ${here})`,
+              `${missing.length} of ${plan.shards} shards are not published: ${shardRanges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to ${here})`,
             ]
           : []),
         ...bad.slice(0, 20),
@@ -460,14 +448,7 @@ export async function pullShardsS3(location: string, to: string, options: S3Opti
       await fetchFile(CACHE_FILES.manifest, join(tmp, CACHE_FILES.manifest), digestBytes.toString('utf8').trim());
       writeFileAtomic(join(tmp, `${CACHE_FILES.manifest}.sha256`), digestBytes);
       bytes += digestBytes.byteLength;
-      fsyncDir(join(tmp, SHARDED_FILES.shards));
-      fsyncDir(tmp);
-      try {
-        renameSync(tmp, dest);
-      } catch (err) {
-        throw outputErrorOf(dest, err, 'cannot rename the pulled copy into place');
-      }
-      fsyncDir(dirname(dest));
+      placePulledCopy(tmp, dest);
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
