@@ -10,26 +10,15 @@
 import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../src/core/rng.js';
 import { readStateFile } from '../../src/eval/shard/state-file.js';
 import { tempFolder } from '../temp-folder.js';
-import { writePredictionFiles } from '../eval/shard/prediction-files.js';
+import { writePredictionFiles, shuffled } from '../eval/shard/prediction-files.js';
 import { fuseflowEval } from './run-cli.js';
 
 const { dir } = tempFolder('fuseflow-eval-rounds-');
 const data = join(dir, 'data');
 const args = ['--input', `${data}/part-*.arrow`, '--pred', 'pred', '--target', 'target', '--no-progress'];
 const N = 4;
-
-function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  const rng = Rng.fromParts([seed, 'shuffle']);
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 /** Runs shards `order` of N with `extra` flags into `prefix-i.state`; returns the files by index. */
 async function shards(prefix: string, extra: readonly string[], order: readonly number[] = [0, 1, 2, 3], runArgs: readonly string[] = args): Promise<string[]> {

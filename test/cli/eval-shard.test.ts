@@ -10,23 +10,13 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { tempFolder } from '../temp-folder.js';
-import { writePredictionFiles } from '../eval/shard/prediction-files.js';
+import { shuffled, writePredictionFiles } from '../eval/shard/prediction-files.js';
 import { fuseflowEval } from './run-cli.js';
 
 const { dir, write } = tempFolder('fuseflow-eval-shard-');
 const big = join(dir, 'big');
 const small = join(dir, 'small');
 const odd = join(dir, 'odd');
-
-function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  const rng = Rng.fromParts([seed, 'shuffle']);
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 /** Runs shards 0..n-1 of `args` into `prefix-i.state`; returns the state files. */
 async function runShards(args: readonly string[], n: number, prefix: string, extra: readonly string[] = []): Promise<string[]> {

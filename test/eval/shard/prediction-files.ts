@@ -58,3 +58,14 @@ export function writePredictionFiles(dir: string, o: PredictionFilesOptions): st
   }
   return paths;
 }
+
+/** `xs` in a seeded random order (Fisher–Yates), e.g. shard files given to a merge in any order. */
+export function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const rng = Rng.fromParts([seed, 'shuffle']);
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}

@@ -8,7 +8,6 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/core/rng.js';
 import { evaluate, evaluatePass, evaluateStates, resultsOf } from '../../../src/eval/evaluate.js';
 import { orderMetrics } from '../../../src/eval/evaluate-order.js';
 import { planPasses } from '../../../src/eval/evaluate-passes.js';
@@ -18,7 +17,7 @@ import { checkPassSet, copyStates, finishRound } from '../../../src/eval/shard/r
 import { checkShardSet, mergeShardStates } from '../../../src/eval/shard/shard-set.js';
 import { readStateFile, writeStateFile } from '../../../src/eval/shard/state-file.js';
 import { tempFolder } from '../../temp-folder.js';
-import { writePredictionFiles } from './prediction-files.js';
+import { shuffled, writePredictionFiles } from './prediction-files.js';
 
 const { dir } = tempFolder('fuseflow-refine-round-');
 const N = 4;
@@ -28,16 +27,6 @@ const metrics = (): Record<string, ReturnType<typeof auc>> => ({
   auc: auc({ pred: 'pred', target: 'target', budgetBytes: 1e5 }),
   aucpr: aucPr({ pred: 'pred', target: 'target', budgetBytes: 2e5 }),
 });
-
-function shuffled(n: number, seed: number): number[] {
-  const rng = Rng.fromParts([seed, 'order']);
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j] as number, out[i] as number];
-  }
-  return out;
-}
 
 describe('distributed refinement rounds', () => {
   it('3 rounds over 4 shards = one process (results, status, passes); each round plans from the plan file alone', async () => {
@@ -68,7 +57,10 @@ describe('distributed refinement rounds', () => {
       });
       const digest = readStateFile(plan).digest;
       const passFiles: string[] = [];
-      for (const i of shuffled(N, round)) {
+      for (const i of shuffled(
+        Array.from({ length: N }, (_, i) => i),
+        round,
+      )) {
         // Each shard knows only the plan file and its own part of the input.
         const part = await evaluatePass({ data: files[i] as string, metrics: metrics(), threads: 1, planFrom: readStateFile(plan).states });
         const file = join(dir, `pass-${round}-${i}.state`);
