@@ -99,17 +99,24 @@ describe('csvSource', () => {
     expect(maxBatch).toBe(4096);
     expect(batches).toBe(Math.ceil(n / 4096));
   });
+
   it('reads a FIFO once and refuses a second read at once instead of waiting forever for a writer', async () => {
     const path = file('f.csv', 'id,score\na,0.25\nb,0.75\n');
     const fifo = join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', path, fifo], { stdio: 'ignore' });
-    const src = csvSource(fifo, { types: { score: 'number' } });
-    expect(src.reReadable).toBe(false);
-    const { columns } = await collect(src);
-    expect(columns).toEqual({ id: ['a', 'b'], score: [0.25, 0.75] });
-    await new Promise((done) => writer.once('exit', done));
-    // Before the fix this second read opened the FIFO again and hung, waiting for a writer that never came.
-    await expect(collect(src)).rejects.toThrow(/pipe\.csv.*(read only once|already read)/);
+    // Listened for now: the writer exits before the read below ends, so a listener added after it would wait forever.
+    const writerDone = new Promise((done) => writer.once('exit', done));
+    try {
+      const src = csvSource(fifo, { types: { score: 'number' } });
+      expect(src.reReadable).toBe(false);
+      const { columns } = await collect(src);
+      expect(columns).toEqual({ id: ['a', 'b'], score: [0.25, 0.75] });
+      await writerDone;
+      // Before the fix this second read opened the FIFO again and hung, waiting for a writer that never came.
+      await expect(collect(src)).rejects.toThrow(/pipe\.csv.*(read only once|already read)/);
+    } finally {
+      writer.kill(); // a writer still blocked on the FIFO (a failed assertion) is not left behind
+    }
   }, 15_000);
 });
