@@ -38,7 +38,7 @@ export function requirePlan(dir: string): ShardPlan {
 }
 
 /** Shard indices as ranges, e.g. `0-3, 7, 9-11` (at most 20 ranges, then a count). */
-export function shardRanges(indices: readonly number[]): string {
+function shardRanges(indices: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < indices.length;) {
     let j = i;
@@ -50,7 +50,50 @@ export function shardRanges(indices: readonly number[]): string {
 }
 
 /** Reads a shard's records and manifest entries, or the reason it is not complete. */
-function readShard(dir: string, plan: ShardPlan, index: number): { entries: ManifestEntry[]; digest: string; count: number } | { problem: string } | undefined {
+/** One shard as commit reads it: its manifest entries, record digest and entry count; why it is incomplete; or undefined when it is not published. */
+export type ShardRead = { entries: ManifestEntry[]; digest: string; count: number } | { problem: string } | undefined;
+
+/**
+ * The shards read for a commit (index order), gathered: every manifest entry, each shard's entry
+ * count and record digest, and their total.
+ * @throws {InputError} naming `where` when a shard is missing (the fill command names `to`) or damaged (the first 20 listed).
+ */
+export function gatherShards(
+  plan: ShardPlan,
+  shards: readonly ShardRead[],
+  where: string,
+  to: string,
+): { all: ManifestEntry[]; entries: number[]; records: string[]; total: number } {
+  const missing: number[] = [];
+  const bad: string[] = [];
+  const all: ManifestEntry[] = [];
+  const entries: number[] = [];
+  const records: string[] = [];
+  for (const [i, shard] of shards.entries()) {
+    if (shard === undefined) missing.push(i);
+    else if ('problem' in shard) bad.push(`shard ${shardName(i, plan.shards)}: ${shard.problem}`);
+    else {
+      for (const e of shard.entries) all.push(e);
+      entries.push(shard.count);
+      records.push(shard.digest);
+    }
+  }
+  if (missing.length > 0 || bad.length > 0) {
+    const lines = [
+      ...(missing.length > 0
+        ? [
+            `${missing.length} of ${plan.shards} shards are not published: ${shardRanges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to ${to})`,
+          ]
+        : []),
+      ...bad.slice(0, 20),
+      ...(bad.length > 20 ? [`and ${bad.length - 20} more damaged shards`] : []),
+    ];
+    throw new InputError(`cannot commit:\n  ${lines.join('\n  ')}`, { file: where });
+  }
+  return { all, entries, records, total: entries.reduce((a, b) => a + b, 0) };
+}
+
+function readShard(dir: string, plan: ShardPlan, index: number): ShardRead {
   const folder = shardFolder(dir, index, plan.shards);
   let record;
   try {
@@ -99,34 +142,8 @@ function alreadyCommitted(dir: string, plan: ShardPlan, records: readonly string
 export function commitShards(dir: string): CommitReport {
   const folder = resolve(dir);
   const plan = requirePlan(folder);
-  const missing: number[] = [];
-  const bad: string[] = [];
-  const all: ManifestEntry[] = [];
-  const entries: number[] = [];
-  const records: string[] = [];
-  for (let i = 0; i < plan.shards; i++) {
-    const shard = readShard(folder, plan, i);
-    if (shard === undefined) missing.push(i);
-    else if ('problem' in shard) bad.push(`shard ${shardName(i, plan.shards)}: ${shard.problem}`);
-    else {
-      for (const e of shard.entries) all.push(e);
-      entries.push(shard.count);
-      records.push(shard.digest);
-    }
-  }
-  if (missing.length > 0 || bad.length > 0) {
-    const lines = [
-      ...(missing.length > 0
-        ? [
-            `${missing.length} of ${plan.shards} shards are not published: ${shardRanges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to DIR)`,
-          ]
-        : []),
-      ...bad.slice(0, 20),
-      ...(bad.length > 20 ? [`and ${bad.length - 20} more damaged shards`] : []),
-    ];
-    throw new InputError(`cannot commit:\n  ${lines.join('\n  ')}`, { file: folder });
-  }
-  const total = entries.reduce((a, b) => a + b, 0);
+  const shards = Array.from({ length: plan.shards }, (_, i) => readShard(folder, plan, i));
+  const { all, entries, records, total } = gatherShards(plan, shards, folder, 'DIR');
   if (alreadyCommitted(folder, plan, records)) {
     return { folder, shards: plan.shards, entries: total, rows: readManifest(join(folder, CACHE_FILES.manifest)).numRows, outcome: 'already-committed' };
   }

@@ -30,7 +30,7 @@ import { cacheKey, CACHE_FORMAT_VERSION } from '../cache-key.js';
 import { MARKER_FILE } from '../cache-marker.js';
 import { buildManifest, readManifest } from '../manifest.js';
 import { sha256Hex } from '../sha256.js';
-import { shardRanges, type CommitReport } from './commit-shards.js';
+import { gatherShards, type CommitReport, type ShardRead } from './commit-shards.js';
 import type { DatasetDefinition } from './dataset-module.js';
 import { manifestEntries, type ManifestEntry } from './manifest-entries.js';
 import type { ShardToPublish } from './publish-shard.js';
@@ -250,13 +250,7 @@ async function mapBounded<T>(n: number, limit: number, fn: (i: number) => Promis
 }
 
 /** Reads shard `index`'s record and manifest entries (its manifest downloaded into `scratch`), or the reason it is not complete. */
-async function readShardS3(
-  objects: S3Objects,
-  plan: ShardPlan,
-  index: number,
-  sizes: ReadonlyMap<string, number>,
-  scratch: string,
-): Promise<{ entries: ManifestEntry[]; digest: string; count: number } | { problem: string } | undefined> {
+async function readShardS3(objects: S3Objects, plan: ShardPlan, index: number, sizes: ReadonlyMap<string, number>, scratch: string): Promise<ShardRead> {
   if (!sizes.has(shardKey(index, plan.shards, SHARDED_FILES.record))) return undefined;
   let got;
   try {
@@ -313,35 +307,9 @@ export async function commitShardsS3(location: string, options: S3Options = {}):
   try {
     const plan = await requirePlanS3(objects);
     const sizes = await objects.list(`${SHARDED_FILES.shards}/`);
-    const missing: number[] = [];
-    const bad: string[] = [];
-    const all: ManifestEntry[] = [];
-    const entries: number[] = [];
-    const records: string[] = [];
     const shards = await mapBounded(plan.shards, CONCURRENCY, (i) => readShardS3(objects, plan, i, sizes, scratch));
-    for (const [i, shard] of shards.entries()) {
-      if (shard === undefined) missing.push(i);
-      else if ('problem' in shard) bad.push(`shard ${shardName(i, plan.shards)}: ${shard.problem}`);
-      else {
-        for (const e of shard.entries) all.push(e);
-        entries.push(shard.count);
-        records.push(shard.digest);
-      }
-    }
     const here = objects.url('');
-    if (missing.length > 0 || bad.length > 0) {
-      const lines = [
-        ...(missing.length > 0
-          ? [
-              `${missing.length} of ${plan.shards} shards are not published: ${shardRanges(missing)} (fill them: fuseflow cache fill MODULE --shards ${plan.shards} --index I --to ${here})`,
-            ]
-          : []),
-        ...bad.slice(0, 20),
-        ...(bad.length > 20 ? [`and ${bad.length - 20} more damaged shards`] : []),
-      ];
-      throw new InputError(`cannot commit:\n  ${lines.join('\n  ')}`, { file: here });
-    }
-    const total = entries.reduce((a, b) => a + b, 0);
+    const { all, entries, records, total } = gatherShards(plan, shards, here, here);
     const table = buildManifest(all);
     const base = { folder: here, shards: plan.shards, entries: total, rows: table.numRows };
     const digestKey = `${CACHE_FILES.manifest}.sha256`;
