@@ -49,3 +49,22 @@ export function splitFlags(args: readonly string[], options: SplitFlagsOptions):
   }
   return { positional, flags, switches };
 }
+
+/** The value of `--name V` or `--name=V` among a command's passed-through arguments (the last one), or undefined. */
+export function passedFlagValue(args: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  args.forEach((a, i) => {
+    if (a === name) found = args[i + 1];
+    else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
+  });
+  return found;
+}
+
+/**
+ * Refuses passed-through flags that a sharding command (`by`, e.g. `fuseflow submit eval`) sets
+ * itself for each shard.
+ * @throws {OptionsError} naming the first such flag given.
+ */
+export function refuseShardFlags(args: readonly string[], names: readonly string[], by: string): void {
+  for (const name of names) if (args.some((a) => a === name || a.startsWith(`${name}=`))) throw new OptionsError(`${name} is set by \`${by}\` for each shard; leave it out`);
+}

@@ -14,6 +14,7 @@
  */
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
+import { passedFlagValue, refuseShardFlags } from '../commands/split-flags.js';
 import type { EmitRequest } from './emit-request.js';
 import { shellLine, shellQuote, type ShellWord } from './shell-words.js';
 
@@ -37,22 +38,6 @@ export interface ShardSteps {
   readonly result: string | undefined;
 }
 
-/** The value of `--name V` or `--name=V` in `args` (the last one), or undefined. */
-function flagValue(args: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
-  args.forEach((a, i) => {
-    if (a === name) found = args[i + 1];
-    else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
-  });
-  return found;
-}
-
-function refuse(args: readonly string[], names: readonly string[], kind: string): void {
-  for (const name of names) {
-    if (args.some((a) => a === name || a.startsWith(`${name}=`))) throw new OptionsError(`${name} is set by \`fuseflow emit … ${kind}\` for each shard; leave it out`);
-  }
-}
-
 /** A shell function line so that `fuseflow …` in the steps runs the user's `--fuseflow` command. */
 export function fuseflowFunction(command: string): string[] {
   if (command === 'fuseflow') return [];
@@ -61,11 +46,11 @@ export function fuseflowFunction(command: string): string[] {
 }
 
 function cacheFillSteps(req: EmitRequest): ShardSteps {
-  refuse(req.passthrough, ['--index', '--shards'], 'cache-fill');
-  const to = flagValue(req.passthrough, '--to');
+  refuseShardFlags(req.passthrough, ['--index', '--shards'], 'fuseflow emit … cache-fill');
+  const to = passedFlagValue(req.passthrough, '--to');
   if (to === undefined || to === '') throw new OptionsError('cache-fill needs --to SHARED_DIR (the shared folder the shards are published to, then committed)');
-  const endpoint = flagValue(req.passthrough, '--s3-endpoint');
-  const threads = req.cpusPerTask !== undefined && flagValue(req.passthrough, '--threads') === undefined ? ['--threads', String(req.cpusPerTask)] : [];
+  const endpoint = passedFlagValue(req.passthrough, '--s3-endpoint');
+  const threads = req.cpusPerTask !== undefined && passedFlagValue(req.passthrough, '--threads') === undefined ? ['--threads', String(req.cpusPerTask)] : [];
   const shard: ShellWord[] = ['fuseflow', 'cache', 'fill', ...req.passthrough, ...threads, '--shards', String(req.shards), '--index', { shell: '"$i"' }];
   return {
     shard: [shellLine(shard)],
@@ -77,11 +62,11 @@ function cacheFillSteps(req: EmitRequest): ShardSteps {
 }
 
 function evalSteps(req: EmitRequest): ShardSteps {
-  refuse(req.passthrough, ['--shard', '--state-out', '--pass'], 'eval');
+  refuseShardFlags(req.passthrough, ['--shard', '--state-out', '--pass'], 'fuseflow emit … eval');
   const split = splitEvalArgs(req.passthrough);
   const shardArgs = [...split.shardArgs];
   const mergeArgs = split.mergeArgs;
-  if (req.cpusPerTask !== undefined && flagValue(shardArgs, '--threads') === undefined) shardArgs.push('--threads', String(req.cpusPerTask));
+  if (req.cpusPerTask !== undefined && passedFlagValue(shardArgs, '--threads') === undefined) shardArgs.push('--threads', String(req.cpusPerTask));
   const n = String(req.shards);
   const states = `${req.runDir}/states`;
   const state = `${shellQuote(states)}/shard-"$i"-of-${n}.state`;

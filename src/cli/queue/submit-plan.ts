@@ -14,6 +14,7 @@
 import { resolve } from 'node:path';
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
+import { passedFlagValue, refuseShardFlags } from '../commands/split-flags.js';
 import { roundJobs, type EvalRounds } from './eval-rounds.js';
 import { checkJob, MAX_JOB_TIMEOUT_S, type QueueJobData } from './job-line.js';
 import { checkPrefix } from './queue-url.js';
@@ -49,20 +50,6 @@ function intFlag(flag: string, raw: string | undefined, min: number, fallback: n
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
     throw new OptionsError(`${flag} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got '${raw}'`);
   return Number(raw);
-}
-
-function flagValue(args: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
-  args.forEach((a, i) => {
-    if (a === name) found = args[i + 1];
-    else if (a.startsWith(`${name}=`)) found = a.slice(name.length + 1);
-  });
-  return found;
-}
-
-function refuseSet(args: readonly string[], names: readonly string[], kind: string): void {
-  for (const name of names)
-    if (args.some((a) => a === name || a.startsWith(`${name}=`))) throw new OptionsError(`${name} is set by \`fuseflow submit ${kind}\` for each shard; leave it out`);
 }
 
 /**
@@ -116,8 +103,8 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
   const backoffMs = intFlag('--backoff', own.get('--backoff'), 0, 5000);
   if (kind === 'cache-fill') {
     if (runDirRaw !== undefined) throw new OptionsError('--run-dir is for eval (cache-fill publishes to its --to folder)');
-    refuseSet(passthrough, ['--index', '--shards'], kind);
-    const to = flagValue(passthrough, '--to');
+    refuseShardFlags(passthrough, ['--index', '--shards'], `fuseflow submit ${kind}`);
+    const to = passedFlagValue(passthrough, '--to');
     if (to === undefined || to === '') throw new OptionsError('cache-fill needs --to SHARED_DIR (the folder every worker publishes its shard to, then committed)');
     shardJobs = Array.from({ length: shards }, (_, i) => ({
       v: 1,
@@ -126,13 +113,13 @@ export function parseSubmit(args: readonly string[], cwd: string, defaultRunId: 
       cwd,
       shard: { index: i, count: shards },
     }));
-    const endpoint = flagValue(passthrough, '--s3-endpoint');
+    const endpoint = passedFlagValue(passthrough, '--s3-endpoint');
     finalJob = { v: 1, step: 'final', argv: ['cache', 'commit', to, ...(endpoint === undefined ? [] : ['--s3-endpoint', endpoint])], cwd };
   } else {
     if (runDirRaw === undefined) throw new OptionsError('eval needs --run-dir DIR: a folder every worker sees, for the shard states (DIR/states/)');
     runDir = resolve(cwd, runDirRaw);
-    refuseSet(passthrough, ['--shard', '--state-out'], kind);
-    refuseSet(passthrough, ['--pass', '--next-pass-out'], kind);
+    refuseShardFlags(passthrough, ['--shard', '--state-out'], `fuseflow submit ${kind}`);
+    refuseShardFlags(passthrough, ['--pass', '--next-pass-out'], `fuseflow submit ${kind}`);
     const { shardArgs, mergeArgs } = splitEvalArgs(passthrough);
     rounds = { runId, runDir, shards, shardArgs, mergeArgs, round: 1, attempts, backoffMs };
     const first = roundJobs(rounds, cwd, jobTimeoutS);
