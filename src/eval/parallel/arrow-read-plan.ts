@@ -12,7 +12,7 @@ import { RecordBatchReader, Table, tableToIPC, type RecordBatch } from 'apache-a
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { footerBoundsProblem } from '../sources/arrow-flatbuffer-bounds.js';
 import { InputError } from '../../core/errors.js';
-import { arrowFileOf, batchColumns, readableColumns, type ArrowFileRef } from '../sources/arrow-source.js';
+import { arrowFileOf, batchColumns, openArrowReader, readableColumns, type ArrowFileRef } from '../sources/arrow-source.js';
 import { fileSetPartsOf } from '../sources/set-parts.js';
 import { checkArrowIpc } from '../sources/arrow-ipc-check.js';
 import { scoreBatch, scoredSourceOf, type ScoreSourceOptions } from '../sources/score-source.js';
@@ -124,13 +124,7 @@ async function fileLayout(ref: ArrowFileRef): Promise<FileLayout | null> {
   try {
     const layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
     if (layout.format !== 'file') return null;
-    let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
-    try {
-      reader = await RecordBatchReader.from(handle);
-      await reader.open();
-    } catch (err) {
-      throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
-    }
+    const reader = await openArrowReader(handle, file);
     const columns = readableColumns(reader.schema, ref.columns, file);
     const range = ref.recordBatches ?? { start: 0, end: layout.batches.length };
     if (range.end > layout.batches.length)

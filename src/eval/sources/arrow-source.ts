@@ -4,7 +4,7 @@
  * checked first ({@link checkArrowIpc}): a stream without its end-of-stream marker, a file without
  * its footer, a batch whose buffers do not fit its rows are refused, never read short.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { RecordBatchReader, Type, type DataType, type RecordBatch, type Schema, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
 import { closestText } from '../../core/closest-names.js';
@@ -56,13 +56,7 @@ export function arrowSource(file: string, options: ArrowSourceOptions = {}): Eva
       });
       try {
         const layout = await checkArrowIpc(handle, (await handle.stat()).size, file);
-        let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
-        try {
-          reader = await RecordBatchReader.from(handle);
-          await reader.open();
-        } catch (err) {
-          throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
-        }
+        const reader = await openArrowReader(handle, file);
         const wanted = readableColumns(reader.schema, options.columns, file);
         let row = 0;
         let k = 0;
@@ -122,6 +116,20 @@ const arrowFiles = new WeakMap<EvalSource, ArrowFileRef>();
  */
 export function arrowFileOf(source: EvalSource): ArrowFileRef | undefined {
   return arrowFiles.get(source);
+}
+
+/**
+ * apache-arrow's reader over an open Arrow IPC file or stream, its schema read.
+ * @throws {InputError} naming `file` when apache-arrow cannot read it.
+ */
+export async function openArrowReader(handle: FileHandle, file: string): Promise<Awaited<ReturnType<typeof RecordBatchReader.from>>> {
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    await reader.open();
+    return reader;
+  } catch (err) {
+    throw new InputError(`not an Arrow IPC file or stream: ${err instanceof Error ? err.message : String(err)}`, { file });
+  }
 }
 
 /**
