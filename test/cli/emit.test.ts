@@ -245,7 +245,7 @@ describe('fuseflow emit k8s', () => {
 });
 
 describe('the emitted shard step, run by sh', () => {
-  it('numbers the merge inputs 0 … N-1 in order through the plan, pass and merge steps, and a rerun skips a shard whose state or pass file exists', () => {
+  it('numbers the merge inputs 0 … N-1 in order through the plan, pass and merge steps; a rerun runs the step again (the step, not the script, decides what an existing file means)', () => {
     const out = join(dir, 'steps.sbatch');
     const log = join(dir, 'calls.txt');
     const fake = join(dir, 'fake-fuseflow.sh');
@@ -260,11 +260,14 @@ describe('the emitted shard step, run by sh', () => {
       for (const i of [2, 0, 1, 0]) expect(spawnSync('bash', [out, 'pass'], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) } }).status).toBe(0);
       expect(spawnSync('bash', [out, 'merge']).status).toBe(0);
       const calls = readFileSync(log, 'utf8').trim().split('\n');
-      expect(calls).toHaveLength(8); // shard 1's and pass 0's second runs were skipped
+      // No `[ -f ]` skip: shard 1's and pass 0's second runs call fuseflow too (it skips or replaces by what the file holds).
+      expect(calls).toHaveLength(10);
+      expect(calls[3]).toBe(calls[1]);
+      expect(calls[8]).toBe(calls[6]);
       const plan = join(runDir, 'plan-1.state');
-      expect(calls[3]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/shard-${i}-of-3.state`)).join(' ')} --next-pass-out ${plan}`);
-      expect(calls[4]).toBe(`eval ${EVAL.join(' ')} --shard 2/3 --pass ${plan} --state-out ${join(runDir, 'states/pass-1-shard-2-of-3.state')}`);
-      expect(calls[7]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/pass-1-shard-${i}-of-3.state`)).join(' ')} --json`);
+      expect(calls[4]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/shard-${i}-of-3.state`)).join(' ')} --next-pass-out ${plan}`);
+      expect(calls[5]).toBe(`eval ${EVAL.join(' ')} --shard 2/3 --pass ${plan} --state-out ${join(runDir, 'states/pass-1-shard-2-of-3.state')}`);
+      expect(calls[9]).toBe(`eval merge ${[0, 1, 2].map((i) => join(runDir, `states/pass-1-shard-${i}-of-3.state`)).join(' ')} --json`);
       expect(readFileSync(join(runDir, 'result.json'), 'utf8')).toBe('{"ok":1}\n');
     });
   });

@@ -7,7 +7,7 @@
  * refusals (a missing pass shard, a pass file of another plan, a changed plan, a plan of another
  * run, a plan given to merge) naming the file.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readStateFile } from '../../src/eval/shard/state-file.js';
@@ -93,6 +93,44 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     expect(again.out).toBe(oneJson);
   }, 120_000);
 
+  it('a pass shard rerun: its file of the same plan is kept and nothing is read (one stderr line); its file of an earlier plan of this run is replaced (said on stderr); the merge then takes it', async () => {
+    const passFile = passFiles[1] as string;
+    const before = readFileSync(passFile);
+    const mtime = statSync(passFile).mtimeMs;
+    const same = await fuseflowEval(...args, '--pass', plan, '--shard', '1/4', '--state-out', passFile);
+    expect(same.code).toBe(0);
+    expect(same.err).toBe(`fuseflow eval: shard 1/4: round 2: ${passFile} already holds this shard's pass of this plan (same checksum); nothing read`);
+    expect(readFileSync(passFile).equals(before)).toBe(true);
+    expect(statSync(passFile).mtimeMs).toBe(mtime);
+    // The run's complete plan of round 3 is another plan (other checksum): a pass file of round 2 there is this shard's, of an earlier plan.
+    const plan3 = join(dir, 'plan-3.state');
+    const stale = join(dir, 'stale-pass-1.state');
+    copyFileSync(passFile, stale);
+    const replaced = await fuseflowEval(...args, '--pass', plan3, '--shard', '1/4', '--state-out', stale);
+    expect(replaced.code).toBe(0);
+    const oldDigest = readStateFile(passFile).header.plan?.digest ?? '';
+    expect(replaced.err).toContain(`fuseflow eval: shard 1/4: round 3: replacing ${stale}, this shard's pass of an earlier plan (${plan}, checksum ${oldDigest.slice(0, 12)}…)`);
+    expect(readStateFile(stale).header).toMatchObject({ kind: 'pass', round: 3, complete: true, plan: { path: plan3, digest: readStateFile(plan3).digest } });
+    // The emitted chain's case: a folder holding an earlier plan's pass file of shard 1 next to this plan's others; the rerun of shard 1 fixes it.
+    const mixed = [passFiles[0] as string, stale, passFiles[2] as string, passFiles[3] as string];
+    const refused = await fuseflowEval('merge', ...mixed, '--json', '--no-progress');
+    expect(refused.code).toBe(1);
+    const back = await fuseflowEval(...args, '--pass', plan, '--shard', '1/4', '--state-out', stale);
+    expect(back.code).toBe(0);
+    expect(back.err).toContain(`replacing ${stale}, this shard's pass of an earlier plan (${plan3}, `);
+    expect((await withoutInputs(() => fuseflowEval('merge', ...mixed, '--json', '--no-progress'))).out).toBe(oneJson);
+    // Not this shard's pass file of this run: refused as before, the file left as it was.
+    const mapFile = join(dir, 'map-1.state');
+    const mapBytes = readFileSync(mapFile);
+    const notPass = await fuseflowEval(...args, '--pass', plan, '--shard', '1/4', '--state-out', mapFile);
+    expect(notPass.code).toBe(1);
+    expect(notPass.err).toContain(`${mapFile}: `);
+    expect(readFileSync(mapFile).equals(mapBytes)).toBe(true);
+    const otherRun = await fuseflowEval(...args, '--threshold', '0.5', '--pass', plan, '--shard', '1/4', '--state-out', passFile);
+    expect(otherRun.code).toBe(1);
+    expect(readFileSync(passFile).equals(before)).toBe(true);
+  }, 60_000);
+
   it('map states merged without --next-pass-out: as before, the merge reads the inputs for the pass itself (fails with them moved away), no round line', async () => {
     // The map states without --next-pass-out: today's behaviour (the merge reads the inputs for the pass), no round line.
     const maps = Array.from({ length: N }, (_, i) => join(dir, `map-${i}.state`));
@@ -139,7 +177,7 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     expect(last.out).toBe(one.out);
   }, 60_000);
 
-  it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan; a pass shard rerun replaces its own file', async () => {
+  it('refuses, naming the file: a missing pass shard, a pass file of another plan, a changed plan, a plan of another run, a plan given to merge, mixed rounds, an existing file as the plan; a pass shard rerun of the same plan keeps its own file', async () => {
     expect(passFiles).toHaveLength(N);
     const missing = await fuseflowEval('merge', ...passFiles.slice(0, 3), '--json', '--no-progress');
     expect(missing.code).toBe(1);
@@ -181,7 +219,7 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     const r8 = await fuseflowEval('merge', ...maps, '--next-pass-out', passFiles[0] as string, '--no-progress');
     expect(r8.code).toBe(1);
     expect(r8.err).toContain(passFiles[0] as string);
-    // A pass shard rerun replaces its own file (the rows a bin keeps may come in another thread order: same result); another shard's file is refused.
+    // A pass shard rerun of the same plan keeps its own file; another shard's file is refused.
     expect((await fuseflowEval(...args, '--pass', plan, '--shard', '0/4', '--state-out', passFiles[0] as string)).code).toBe(0);
     const own = readFileSync(passFiles[0] as string);
     const r10 = await fuseflowEval(...args, '--pass', plan, '--shard', '1/4', '--state-out', passFiles[0] as string);

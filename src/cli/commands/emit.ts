@@ -27,12 +27,14 @@ unchanged (after a bare -- every argument is), so the line reads like the comman
   cache-fill  shard i: fuseflow cache fill DATASET_MODULE … --to SHARED_DIR --shards N --index i
               then:    fuseflow cache commit SHARED_DIR (needs --to among the command's flags)
   eval        shard i: fuseflow eval … --shard i/N --state-out RUN/states/shard-i-of-N.state
-              (skipped when that state exists, so submitting again redoes only missing shards)
+              (a rerun recomputes it, replacing its own state of the same run; a file of
+              another run is refused by name)
               then:    fuseflow eval merge RUN/states/shard-{0…N-1}-of-N.state
                        --next-pass-out RUN/plan-1.state (the refinement round: exact AUC/AP)
               shard i: fuseflow eval … --shard i/N --pass RUN/plan-1.state
-                       --state-out RUN/states/pass-1-shard-i-of-N.state (skipped when it
-                       exists; reads nothing when the plan says no pass is needed)
+                       --state-out RUN/states/pass-1-shard-i-of-N.state (exits at once
+                       when that file holds this shard's pass of the same plan, replaces one
+                       of an earlier plan; reads nothing when the plan says no pass is needed)
               then:    fuseflow eval merge RUN/states/pass-1-shard-{0…N-1}-of-N.state [--json]
               [--report F] into RUN/result.json (with --json) or RUN/result.txt (a third
               round, rare, is read by this merge itself). --json and --report go to the

@@ -9,7 +9,9 @@
  * src/eval/shard/refine-round.ts): the passes PLAN plans, over the same share, into FILE.
  *
  * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) replaces its own
- * state file; any other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
+ * state file; a pass shard whose file already holds its pass of the same plan (path and checksum)
+ * exits 0 without reading, and replaces its own pass file of an earlier plan (saying so). Any
+ * other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
  * input or a refused output, 2 bad usage.
  */
 import { statSync } from 'node:fs';
@@ -126,8 +128,19 @@ async function runPassShard(
   if (ph.shard.count !== shard.count)
     throw new InputError(`--pass: the plan is of a run of ${ph.shard.count} shards, this is shard ${shard.index}/${shard.count}`, { file: planPath });
   const round = ph.round ?? 2;
-  checkEvalOutput(stateOut, { inputs: [...files, planPath], overwrite: args.overwrite || isOwnPassFile(stateOut, run, shard, round) });
-  const base = { kind: 'pass' as const, run, shard, round, plan: { path: resolve(planPath), digest: planFile.digest }, writer: `fuseflow eval (node ${process.version})` };
+  const ran = ownPassFilePlan(stateOut, run, shard);
+  checkEvalOutput(stateOut, { inputs: [...files, planPath], overwrite: args.overwrite || ran !== undefined });
+  const planRef = { path: resolve(planPath), digest: planFile.digest };
+  const at = `fuseflow eval: shard ${shard.index}/${shard.count}: round ${round}`;
+  if (ran !== undefined && !args.overwrite) {
+    // A rerun (a resubmitted array task, a retried job): the same plan is done; an earlier plan's file is this shard's to replace.
+    if (ran.path === planRef.path && ran.digest === planRef.digest) {
+      process.stderr.write(`${at}: ${stateOut} already holds this shard's pass of this plan (same checksum); nothing read\n`);
+      return 0;
+    }
+    process.stderr.write(`${at}: replacing ${stateOut}, this shard's pass of an earlier plan (${ran.path}, checksum ${ran.digest.slice(0, 12)}…)\n`);
+  }
+  const base = { kind: 'pass' as const, run, shard, round, plan: planRef, writer: `fuseflow eval (node ${process.version})` };
   if (ph.complete === true) {
     writeStateFile(stateOut, { ...base, metrics: [], rows: 0, share: [], complete: true }, [], { overwrite: true });
     process.stderr.write(`fuseflow eval: shard ${shard.index}/${shard.count}: round ${round}: the plan is complete (no metric needs another pass); nothing read → ${stateOut}\n`);
@@ -182,20 +195,18 @@ export function rankFromLauncher(): ShardIndex {
   return { index: r.rank, count: r.worldSize };
 }
 
-/** Whether `file` is this shard's pass file of this round of this run (a rerun may replace it). */
-function isOwnPassFile(file: string, run: RunRecord, shard: ShardIndex, round: number): boolean {
+/**
+ * The plan that `file` ran when it is this shard's pass file of this run (any round: a rerun skips
+ * the same plan and replaces another's); undefined for anything else, which is refused as before.
+ */
+function ownPassFilePlan(file: string, run: RunRecord, shard: ShardIndex): { readonly path: string; readonly digest: string } | undefined {
   try {
-    if (!statSync(file).isFile()) return false;
+    if (!statSync(file).isFile()) return undefined;
     const { header } = readStateFile(file);
-    return (
-      header.kind === 'pass' &&
-      header.round === round &&
-      JSON.stringify(header.run) === JSON.stringify(run) &&
-      header.shard.index === shard.index &&
-      header.shard.count === shard.count
-    );
+    const own = header.kind === 'pass' && JSON.stringify(header.run) === JSON.stringify(run) && header.shard.index === shard.index && header.shard.count === shard.count;
+    return own ? header.plan : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -3,11 +3,14 @@
  * the Kubernetes manifests: the shard step (one per index, `$i` holding it) and the final step
  * that commits or merges. `cache-fill`: `fuseflow cache fill … --shards N --index $i`, then
  * `fuseflow cache commit TO`. `eval`: `fuseflow eval … --shard $i/N --state-out
- * RUN/states/shard-$i-of-N.state` (skipped when that state exists: a rerun redoes only the
- * missing shards); then one refinement round run by the shards (see src/eval/shard/refine-round.ts):
- * `fuseflow eval merge` of the N states `--next-pass-out RUN/plan-1.state`, and per shard
- * `fuseflow eval … --pass RUN/plan-1.state --state-out RUN/states/pass-1-shard-$i-of-N.state`
- * (skipped when it exists; without reading any input when the plan says no pass is needed);
+ * RUN/states/shard-$i-of-N.state` (a rerun replaces this shard's own state of the same run and
+ * refuses, by name, a file of another run — never skipped on the file's mere existence, which
+ * would feed a stale state to the plan); then one refinement round run by the shards (see
+ * src/eval/shard/refine-round.ts): `fuseflow eval merge` of the N states `--next-pass-out
+ * RUN/plan-1.state`, and per shard `fuseflow eval … --pass RUN/plan-1.state --state-out
+ * RUN/states/pass-1-shard-$i-of-N.state` (the step itself exits at once when the file holds this
+ * shard's pass of the same plan checksum, and replaces one of an earlier plan of the same run; no
+ * input is read when the plan says no pass is needed);
  * then `fuseflow eval merge` of the N pass files in index order (it reads the inputs itself only
  * if a third round is needed), its output written to `RUN/result.json` (`--json`) or
  * `RUN/result.txt` through a temporary file and a rename.
@@ -75,15 +78,11 @@ function evalSteps(req: EmitRequest): ShardSteps {
   const result = `${req.runDir}/result.${mergeArgs.includes('--json') ? 'json' : 'txt'}`;
   /** Sets "$@" to the N files `states/<name>-<k>-of-N.state`, k = 0 … N-1. */
   const files = (name: string): string => `set --; k=0; while [ "$k" -lt ${n} ]; do set -- "$@" ${shellQuote(states)}/${name}-"$k"-of-${n}.state; k=$((k + 1)); done`;
-  /** Runs the eval step writing `$var` unless that file exists. */
-  const unlessExists = (variable: string, extra: readonly ShellWord[]): string[] => [
-    `if [ -f "$${variable}" ]; then`,
-    `  echo "shard $i of ${n}: $${variable} exists (written by an earlier run); skipped" >&2`,
-    'else',
-    `  ${shellLine(['fuseflow', 'eval', ...shardArgs, '--shard', { shell: `"$i/${n}"` }, ...extra, '--state-out', { shell: `"$${variable}"` }])}`,
-    'fi',
+  /** The eval step writing `$var`: it decides itself what an existing file means (see the module comment). */
+  const evalStep = (variable: string, extra: readonly ShellWord[]): string[] => [
+    shellLine(['fuseflow', 'eval', ...shardArgs, '--shard', { shell: `"$i/${n}"` }, ...extra, '--state-out', { shell: `"$${variable}"` }]),
   ];
-  const shard = [`state=${state}`, ...unlessExists('state', [])];
+  const shard = [`state=${state}`, ...evalStep('state', [])];
   const round = {
     // Its stdout (the results, when no pass is needed) is the final merge's to print.
     plan: [
@@ -91,7 +90,7 @@ function evalSteps(req: EmitRequest): ShardSteps {
       `${shellLine(['fuseflow', 'eval', 'merge', { shell: '"$@"' }, '--next-pass-out', plan])} > /dev/null`,
       `echo "merged ${n} shards into ${plan} (the refinement round each shard runs next)" >&2`,
     ],
-    pass: [`pass=${pass}`, ...unlessExists('pass', ['--pass', plan])],
+    pass: [`pass=${pass}`, ...evalStep('pass', ['--pass', plan])],
   };
   const final = [
     files('pass-1-shard'),
