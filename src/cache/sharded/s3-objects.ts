@@ -82,6 +82,19 @@ function regionOption(env: NodeJS.ProcessEnv): { region?: string } {
   return env.AWS_PROFILE !== undefined && env.AWS_PROFILE !== '' ? {} : { region: 'us-east-1' };
 }
 
+/**
+ * Turns off the SDK's `NodeVersionSupportWarning` (printed once per process on Node < 22, on every
+ * `s3://` command) by its documented switch, `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true`
+ * (aws/aws-sdk-js-v3#7983), read when a client is made; a value the user set is left as it is.
+ * No other warning of the SDK is affected.
+ */
+export function silenceNodeVersionWarning(env: NodeJS.ProcessEnv): void {
+  env[NODE_VERSION_WARNING_SWITCH] ??= 'true';
+}
+
+/** The SDK's environment switch for its Node version support warning. */
+export const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 /** The objects under one S3 location. */
 export class S3Objects {
   private readonly client: S3Client;
@@ -91,6 +104,7 @@ export class S3Objects {
     private readonly partBytes = DEFAULT_PART_BYTES,
   ) {
     if (!Number.isSafeInteger(partBytes) || partBytes < MIN_PART_BYTES) throw new RangeError(`partBytes must be an integer >= ${MIN_PART_BYTES}, got ${partBytes}`);
+    silenceNodeVersionWarning(process.env);
     this.client = new S3Client({
       ...(loc.endpoint === undefined ? { followRegionRedirects: true } : { endpoint: loc.endpoint, forcePathStyle: true }),
       ...regionOption(process.env),
