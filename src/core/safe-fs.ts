@@ -2,12 +2,17 @@
  * Output files that never lose data: every file fuseflow writes goes through here. A write goes to
  * a temporary file beside the target (created exclusively), is flushed to disk, then renamed over
  * the target and the folder entry flushed, so a crash leaves either the old file or the new one.
+ * A temporary name says whose it is — `.<target name>.tmp-<pid>-<nonce>@<host>` ({@link tempPathFor})
+ * — so the next write of the same target removes what a writer killed on this host left (its
+ * process is gone) and names, on stderr, what a writer on another host left, which it keeps
+ * ({@link removeStaleTemps}); nothing else beside the target is touched.
  * A target that is a symbolic link is refused (a write must not land outside the folder the user
  * named), an existing target is refused unless the caller says `overwrite: true`, and file-system
  * failures (read-only, full disk, missing folder, permissions) become an {@link OutputError} that
  * names the file and says how to proceed — never a stack trace after the work was done.
  */
-import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { FuseflowError } from './errors.js';
 
@@ -74,7 +79,8 @@ export function checkOutputTarget(file: string, options: WriteFileAtomicOptions 
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[], options: WriteFileAtomicOptions = {}): void {
   checkOutputTarget(file, options);
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${Math.floor(performance.now() * 1000).toString(36)}`);
+  removeStaleTemps(file);
+  const tmp = tempPathFor(file);
   let fd: number;
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
@@ -90,6 +96,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array | readon
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
+    pauseBeforeRename(tmp);
     // Re-check just before the rename: a link planted meanwhile must not be replaced silently.
     checkOutputTarget(file, options);
     renameSync(tmp, file);
@@ -134,4 +141,118 @@ export function fsyncDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The host name as temporary names carry it (at most 64 characters, no `@` or `/`). */
+function hostTag(): string {
+  return hostname().replace(/[@/]/g, '_').slice(0, 64);
+}
+
+let nonce = 0;
+
+/**
+ * A temporary name beside `target` that says whose it is: `.<name>.tmp-<pid>-<nonce>@<host>`
+ * (`.<name>.tmp-<pid>-<nonce>-<part>@<host>` with `part`, for several temporaries of one write,
+ * e.g. sorted runs). Unique within the process; create it exclusively all the same.
+ * @example tempPathFor('/run/a.state') // '/run/.a.state.tmp-4711-lq3x0@node07'
+ */
+export function tempPathFor(target: string, part?: string): string {
+  if (part !== undefined && !/^[0-9a-z]+$/.test(part)) throw new RangeError(`tempPathFor: part must be lower-case letters and digits, got '${part}'`);
+  const tag = `${process.pid}-${(Date.now() * 1024 + (nonce++ % 1024)).toString(36)}${part === undefined ? '' : `-${part}`}`;
+  return join(dirname(target), `.${basename(target)}.tmp-${tag}@${hostTag()}`);
+}
+
+/** The process that made a temporary name, as {@link tempPathFor} wrote it. */
+export interface TempWriter {
+  readonly pid: number;
+  readonly host: string;
+}
+
+const TEMP_TAIL = /^(\d+)-[0-9a-z]+(?:-[0-9a-z]+)?@([^@/]+)$/;
+
+/** The writer of `entry` (a name in `target`'s folder) when it is a temporary of `target`; undefined otherwise. */
+export function tempWriterOf(target: string, entry: string): TempWriter | undefined {
+  const prefix = `.${basename(target)}.tmp-`;
+  if (!entry.startsWith(prefix)) return undefined;
+  const m = TEMP_TAIL.exec(entry.slice(prefix.length));
+  return m === null ? undefined : { pid: Number(m[1]), host: m[2] as string };
+}
+
+/** True when process `pid` of this host is alive (or exists under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What {@link sweepTemps} and {@link removeStaleTemps} did. */
+export interface StaleTemps {
+  /** Temporaries of dead writers of this host, removed. */
+  readonly removed: readonly string[];
+  /** Temporaries of writers on other hosts, kept (and named on stderr unless `quiet`). */
+  readonly otherHost: readonly string[];
+}
+
+/**
+ * Removes the entries of `dir` that `writerOf` says are temporaries of a writer of this host whose
+ * process is gone (files or folders: they were made exclusively by that writer). Those of a live
+ * writer are kept; those of another host are kept and named on stderr (fuseflow cannot tell
+ * whether that writer still runs). A folder that cannot be listed is left alone.
+ * @example sweepTemps('/shared/.publishing', (e) => parse(e), 'shard 00002-of-00004')
+ */
+export function sweepTemps(dir: string, writerOf: (entry: string) => TempWriter | undefined, what: string, options: { readonly quiet?: boolean } = {}): StaleTemps {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return { removed: [], otherHost: [] };
+  }
+  const host = hostTag();
+  const removed: string[] = [];
+  const otherHost: string[] = [];
+  for (const entry of entries) {
+    const w = writerOf(entry);
+    if (w === undefined) continue;
+    const path = join(dir, entry);
+    if (w.host !== host) otherHost.push(path);
+    else if (w.pid !== process.pid && !processAlive(w.pid)) {
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  }
+  if (otherHost.length > 0 && options.quiet !== true) {
+    process.stderr.write(
+      `fuseflow: kept ${otherHost.length} temporary file${otherHost.length === 1 ? '' : 's'} of ${what} left by a writer on another host (it may still be running; remove ${otherHost.length === 1 ? 'it' : 'them'} once it is not): ${otherHost.join(' ')}\n`,
+    );
+  }
+  return { removed, otherHost };
+}
+
+/**
+ * Removes the temporaries of `target` (files or folders named by {@link tempPathFor}) that a writer
+ * of this host left when it was killed; see {@link sweepTemps}. Called by every atomic write.
+ * @example removeStaleTemps('/run/states/shard-3-of-8.state')
+ */
+export function removeStaleTemps(target: string, options: { readonly quiet?: boolean } = {}): StaleTemps {
+  return sweepTemps(dirname(target), (entry) => tempWriterOf(target, entry), target, options);
+}
+
+/**
+ * Test hook: with `FUSEFLOW_TEST_PAUSE_BEFORE_RENAME` naming a FIFO, an atomic write whose temporary
+ * file `tmp` is complete writes `held <tmp>` to the FIFO (once the test reads it), then blocks
+ * opening it for reading until the test opens it for writing again — or kills the process there.
+ */
+function pauseBeforeRename(tmp: string): void {
+  const fifo = process.env.FUSEFLOW_TEST_PAUSE_BEFORE_RENAME;
+  if (fifo === undefined || fifo === '') return;
+  const fd = openSync(fifo, constants.O_WRONLY);
+  try {
+    writeSync(fd, `held ${tmp}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  closeSync(openSync(fifo, constants.O_RDONLY));
 }

@@ -3,13 +3,14 @@
  * `<shared>/.publishing/` (each flushed to disk, hashed as it is copied), `shard.json` and the
  * marker are written, the folder is flushed, and only then renamed to `<shared>/shards/<name>`.
  * Nothing reads `.publishing/`, so a publish killed half-way is never seen as complete; the next
- * publish of that shard on the same host removes what it left (when its process is gone).
+ * publish of that shard on the same host removes what it left (when its process is gone); what a
+ * publish on another host left is kept and named on stderr.
  */
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fsyncDir, outputErrorOf } from '../../core/safe-fs.js';
+import { fsyncDir, outputErrorOf, sweepTemps } from '../../core/safe-fs.js';
 import { MARKER_FILE } from '../cache-marker.js';
 import { shardName } from './shard-assign.js';
 import { copyFileHashed, markerText, shardFolder, SHARD_DATA_FILES, SHARD_MADE_FILES, SHARDED_FILES, type ShardFile, type ShardRecord } from './shard-files.js';
@@ -45,24 +46,19 @@ export interface ShardToPublish extends Pick<ShardRecord, 'key' | 'index' | 'sha
 
 const TEMP = /^(\d{5}-of-\d{5})\.(\d+)\.[0-9a-f]+@(.+)$/;
 
-/** True when process `pid` on this host is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes temporary folders of shard `name` that a process of this host left when it died. */
-function removeStaleTemps(publishing: string, name: string): void {
-  const host = hostname();
-  for (const entry of readdirSync(publishing)) {
-    const m = TEMP.exec(entry);
-    if (m === null || m[1] !== name || m[3] !== host || alive(Number(m[2]))) continue;
-    rmSync(join(publishing, entry), { recursive: true, force: true });
-  }
+/**
+ * Removes temporary folders of shard `name` that a process of this host left when it died; those
+ * of another host are kept and named on stderr (safe-fs.ts sweepTemps).
+ */
+function removeStaleShardTemps(publishing: string, name: string): void {
+  sweepTemps(
+    publishing,
+    (entry) => {
+      const m = TEMP.exec(entry);
+      return m === null || m[1] !== name ? undefined : { pid: Number(m[2]), host: m[3] as string };
+    },
+    `shard ${name}`,
+  );
 }
 
 /**
@@ -82,8 +78,8 @@ export function publishShard(to: string, shard: ShardToPublish): boolean {
       throw outputErrorOf(folder, err, 'cannot create the folder');
     }
   }
-  removeStaleTemps(publishing, name);
-  const tmp = join(publishing, `${name}.${process.pid}.${randomBytes(4).toString('hex')}@${hostname()}`);
+  removeStaleShardTemps(publishing, name);
+  const tmp = join(publishing, `${name}.${process.pid}.${randomBytes(4).toString('hex')}@${hostname().replace(/[@/]/g, '_').slice(0, 64)}`);
   try {
     mkdirSync(tmp);
   } catch (err) {

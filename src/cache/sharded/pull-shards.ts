@@ -6,10 +6,9 @@
  * The target then opens like the shared folder (openCacheFolder, `fuseflow cache status`).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { fsyncDir, outputErrorOf, OutputError } from '../../core/safe-fs.js';
+import { fsyncDir, outputErrorOf, OutputError, removeStaleTemps, tempPathFor } from '../../core/safe-fs.js';
 import { MARKER_FILE } from '../cache-marker.js';
 import { CACHE_FILES } from '../cache-files.js';
 import { readManifest } from '../manifest.js';
@@ -63,7 +62,8 @@ export function pullShards(from: string, to: string): PullReport {
     throw new OutputError(dest, 'already exists and is not a pull of this commit; refusing to overwrite it (choose another folder, or remove it yourself)');
   }
   mkdir(dirname(dest));
-  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}.${randomBytes(4).toString('hex')}`);
+  removeStaleTemps(dest);
+  const tmp = tempPathFor(dest);
   mkdir(tmp);
   let bytes = 0;
   const copy = (source: string, target: string, sha256: string | undefined): void => {

@@ -16,13 +16,12 @@
  * `cache pull` downloads a committed cache to local disk, checking every byte's SHA-256, into the
  * same layout a pull of a shared folder makes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { InputError } from '../../core/errors.js';
-import { fsyncDir, outputErrorOf, OutputError, writeFileAtomic } from '../../core/safe-fs.js';
+import { fsyncDir, outputErrorOf, OutputError, removeStaleTemps, tempPathFor, writeFileAtomic } from '../../core/safe-fs.js';
 import { pipelineSpec } from '../../ops/pipeline.js';
 import { descriptionText, parseDescription } from '../cache-description.js';
 import { CACHE_FILES } from '../cache-files.js';
@@ -303,8 +302,12 @@ async function commitRecordS3(objects: S3Objects, plan: ShardPlan): Promise<{ co
  */
 export async function commitShardsS3(location: string, options: S3Options = {}): Promise<CommitReport> {
   const objects = open(location, options);
-  const scratch = mkdtempSync(join(tmpdir(), 'fuseflow-s3-commit-'));
+  // Shard manifests are read in a scratch folder named by its writer; a killed commit's is removed by the next commit of this location on the host.
+  const scratchOf = join(tmpdir(), `fuseflow-s3-commit-${sha256Hex(Buffer.from(objects.url(''))).slice(0, 16)}`);
+  const scratch = tempPathFor(scratchOf);
   try {
+    removeStaleTemps(scratchOf);
+    mkdir(scratch);
     const plan = await requirePlanS3(objects);
     const sizes = await objects.list(`${SHARDED_FILES.shards}/`);
     const shards = await mapBounded(plan.shards, CONCURRENCY, (i) => readShardS3(objects, plan, i, sizes, scratch));
@@ -384,7 +387,8 @@ export async function pullShardsS3(location: string, to: string, options: S3Opti
       throw new InputError(`the commit did not finish (no ${CACHE_FILES.manifest}.sha256); run fuseflow cache commit ${src} again`, { file: src });
     }
     mkdir(dirname(dest));
-    const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}.${randomBytes(4).toString('hex')}`);
+    removeStaleTemps(dest);
+    const tmp = tempPathFor(dest);
     mkdir(tmp);
     let bytes = 0;
     const fetchFile = async (key: string, target: string, sha256: string | undefined, size?: number): Promise<void> => {

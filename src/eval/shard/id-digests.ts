@@ -27,7 +27,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, fsyncSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { checkOutputTarget, fsyncDir, OutputError, outputErrorOf } from '../../core/safe-fs.js';
+import { checkOutputTarget, fsyncDir, OutputError, outputErrorOf, removeStaleTemps, tempPathFor } from '../../core/safe-fs.js';
 import { describeOrigin, type EvalSource } from '../sources/eval-source.js';
 import { fileSetSource, type FilePart } from '../sources/file-set-source.js';
 
@@ -300,7 +300,6 @@ export class IdDigestWriter {
   #held = 0;
   #count = 0;
   readonly #runs: { path: string; count: number }[] = [];
-  readonly #tag = `${process.pid}-${Math.floor(performance.now() * 1000).toString(36)}`;
 
   constructor(target: string, options: IdDigestWriterOptions = {}) {
     const memoryIds = options.memoryIds ?? DEFAULT_MEMORY_IDS;
@@ -311,6 +310,8 @@ export class IdDigestWriter {
     this.#overwrite = options.overwrite === true;
     this.#words = new Uint32Array(4 * Math.min(memoryIds, 4096));
     checkDigestTarget(target, this.#overwrite);
+    // Sorted runs and the output's temporary that a writer killed on this host left (safe-fs.ts).
+    removeStaleTemps(target);
   }
 
   /** Ids added so far. */
@@ -337,7 +338,7 @@ export class IdDigestWriter {
    * @throws OutputError naming the target when it cannot be written.
    */
   finish(parts: readonly FilePart[]): IdDigestRef {
-    const tmp = join(dirname(this.target), `.${basename(this.target)}.tmp-${this.#tag}`);
+    const tmp = tempPathFor(this.target);
     const hash = createHash('sha256');
     let fd = -1;
     try {
@@ -382,7 +383,7 @@ export class IdDigestWriter {
   }
 
   #spillSorted(order: Uint32Array): void {
-    const path = join(dirname(this.target), `.${basename(this.target)}.run-${this.#runs.length}.tmp-${this.#tag}`);
+    const path = tempPathFor(this.target, `run${this.#runs.length}`);
     let fd: number;
     try {
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { CACHE_FILES, openCacheFolder, openSampleCache, readManifest } from '../../../src/cache/index.js';
 import { commitShards } from '../../../src/cache/sharded/commit-shards.js';
 import { loadDatasetModule, type DatasetDefinition } from '../../../src/cache/sharded/dataset-module.js';
@@ -116,13 +116,25 @@ describe('commit, pull and reruns', () => {
     // A publish killed mid-copy leaves a temporary folder: it is not a shard.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     const stale = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00ab@${hostname()}`);
-    mkdirSync(stale);
-    writeFileSync(join(stale, CACHE_FILES.store), 'half');
+    // One left by a publish on another host: fuseflow cannot tell whether it still runs, so it is kept and named.
+    const foreign = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00cd@other-node.example`);
+    for (const f of [stale, foreign]) {
+      mkdirSync(f);
+      writeFileSync(join(f, CACHE_FILES.store), 'half');
+    }
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => said.push(String(chunk)) > 0);
+    onTestFinished(() => spy.mockRestore());
     expect(() => commitShards(shared)).toThrow(/3 of 5 shards are not published: 1-2, 4/);
     expect(existsSync(join(shared, SHARDED_FILES.committed))).toBe(false);
     await expect(openCacheFolder(shared)).rejects.toThrow(/not committed yet .*fuseflow cache commit/);
     expect((await fill(1)).outcome).toBe('published');
     expect(existsSync(stale)).toBe(false); // removed by the next publish of shard 1 on this host (its process is dead)
+    expect(existsSync(foreign)).toBe(true);
+    expect(said.join('')).toContain(
+      `fuseflow: kept 1 temporary file of shard ${shardName(1, 5)} left by a writer on another host (it may still be running; remove it once it is not): ${foreign}\n`,
+    );
+    rmSync(foreign, { recursive: true });
   });
 
   it('a published shard is left alone; a rerun of fill and commit does nothing', async () => {
@@ -144,7 +156,13 @@ describe('commit, pull and reruns', () => {
 
   it('pulls to local disk checking SHA-256, once; a damaged byte on the shared side is refused and nothing is left', async () => {
     const local = join(dir, 'pulled');
+    // A pull killed mid-copy on this host left its temporary folder (named by pid and host): the next pull to that target removes it.
+    const killed = join(dir, `.pulled.tmp-${spawnSync(process.execPath, ['-e', '0']).pid}-k1@${hostname()}`);
+    mkdirSync(join(killed, SHARDED_FILES.shards), { recursive: true });
+    writeFileSync(join(killed, CACHE_FILES.pipeline), 'half');
     expect(pullShards(shared, local).outcome).toBe('pulled');
+    expect(existsSync(killed)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.pulled'))).toEqual([]);
     expect(pullShards(shared, local).outcome).toBe('already-pulled');
     const pulled = await openCacheFolder(local);
     const fromShared = await openCacheFolder(shared);
