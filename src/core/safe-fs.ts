@@ -11,7 +11,7 @@
  * failures (read-only, full disk, missing folder, permissions) become an {@link OutputError} that
  * names the file and says how to proceed — never a stack trace after the work was done.
  */
-import { closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { FuseflowError } from './errors.js';
@@ -143,9 +143,25 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** The host name as temporary names carry it (at most 64 characters, no `@` or `/`). */
-function hostTag(): string {
-  return hostname().replace(/[@/]/g, '_').slice(0, 64);
+let writerHostTag: string | undefined;
+
+/**
+ * The writer's host as temporary names carry it: the host name (at most 64 characters, no `@` or
+ * `/`) and, on Linux, `~` and the PID namespace's inode — two containers that share a host name
+ * but not their process ids are two hosts here, so a pid is only ever checked where it means the
+ * same process.
+ */
+export function writerHost(): string {
+  if (writerHostTag === undefined) {
+    let ns = '';
+    try {
+      ns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+    } catch {
+      // Not Linux (or no /proc): the host name alone.
+    }
+    writerHostTag = `${hostname().replace(/[@/]/g, '_').slice(0, 64)}${ns === '' ? '' : `~${ns}`}`;
+  }
+  return writerHostTag;
 }
 
 let nonce = 0;
@@ -159,7 +175,7 @@ let nonce = 0;
 export function tempPathFor(target: string, part?: string): string {
   if (part !== undefined && !/^[0-9a-z]+$/.test(part)) throw new RangeError(`tempPathFor: part must be lower-case letters and digits, got '${part}'`);
   const tag = `${process.pid}-${(Date.now() * 1024 + (nonce++ % 1024)).toString(36)}${part === undefined ? '' : `-${part}`}`;
-  return join(dirname(target), `.${basename(target)}.tmp-${tag}@${hostTag()}`);
+  return join(dirname(target), `.${basename(target)}.tmp-${tag}@${writerHost()}`);
 }
 
 /** The process that made a temporary name, as {@link tempPathFor} wrote it. */
@@ -210,7 +226,7 @@ export function sweepTemps(dir: string, writerOf: (entry: string) => TempWriter 
   } catch {
     return { removed: [], otherHost: [] };
   }
-  const host = hostTag();
+  const host = writerHost();
   const removed: string[] = [];
   const otherHost: string[] = [];
   for (const entry of entries) {
@@ -225,7 +241,7 @@ export function sweepTemps(dir: string, writerOf: (entry: string) => TempWriter 
   }
   if (otherHost.length > 0 && options.quiet !== true) {
     process.stderr.write(
-      `fuseflow: kept ${otherHost.length} temporary file${otherHost.length === 1 ? '' : 's'} of ${what} left by a writer on another host (it may still be running; remove ${otherHost.length === 1 ? 'it' : 'them'} once it is not): ${otherHost.join(' ')}\n`,
+      `fuseflow: kept ${otherHost.length} temporary file${otherHost.length === 1 ? '' : 's'} of ${what} left by a writer on another host or container (it may still be running; remove ${otherHost.length === 1 ? 'it' : 'them'} once it is not): ${otherHost.join(' ')}\n`,
     );
   }
   return { removed, otherHost };

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeStaleTemps, tempPathFor, tempWriterOf } from '../../src/core/safe-fs.js';
+import { removeStaleTemps, tempPathFor, tempWriterOf, writerHost } from '../../src/core/safe-fs.js';
 import { IdDigestWriter } from '../../src/eval/shard/id-digests.js';
 import { fuseflowEval } from '../cli/run-cli.js';
 import { FUSEFLOW_NODE_ARGS } from '../engines/redis.js';
@@ -62,20 +62,22 @@ describe('a writer killed mid-write, and the next write of its target', () => {
     expect(await exited).toBe('SIGKILL');
     const left = temps(dir);
     expect(left).toHaveLength(1);
-    expect(tempWriterOf(out, left[0] as string)).toEqual({ pid, host: hostname() });
+    expect(tempWriterOf(out, left[0] as string)).toEqual({ pid, host: writerHost() });
     expect(left[0]).toMatch(new RegExp(`^\\.shard-0\\.state\\.tmp-${pid}-[0-9a-z]+@`));
     expect(existsSync(out)).toBe(false);
 
     // Beside it: a live writer's temporary of the same target, another host's, and a dead writer's temporary of another target.
     const liveTemp = join(dir, basename(tempPathFor(out)).replace(/-(\d+)-/, `-${live.pid as number}-`));
     const foreign = join(dir, '.shard-0.state.tmp-4242-abc@other-node.example');
-    const otherTarget = join(dir, `.shard-1.state.tmp-${deadPid()}-abc@${hostname()}`);
+    const otherTarget = join(dir, `.shard-1.state.tmp-${deadPid()}-abc@${writerHost()}`);
     for (const f of [liveTemp, foreign, otherTarget]) writeFileSync(f, 'partial');
     expect(tempWriterOf(out, basename(liveTemp))?.pid).toBe(live.pid);
 
     const rerun = await fuseflowEval(...ARGS.slice(1), '--state-out', out);
     expect(rerun.code).toBe(0);
-    expect(rerun.err).toContain(`fuseflow: kept 1 temporary file of ${out} left by a writer on another host (it may still be running; remove it once it is not): ${foreign}`);
+    expect(rerun.err).toContain(
+      `fuseflow: kept 1 temporary file of ${out} left by a writer on another host or container (it may still be running; remove it once it is not): ${foreign}`,
+    );
     expect(temps(dir).sort()).toEqual([basename(foreign), basename(liveTemp), basename(otherTarget)].sort());
     const reference = join(dir, 'reference.state');
     expect((await fuseflowEval(...ARGS.slice(1), '--state-out', reference)).code).toBe(0);
@@ -85,7 +87,7 @@ describe('a writer killed mid-write, and the next write of its target', () => {
   it('the temporary names: parsed back for their own target only, never for a target whose name extends it', () => {
     const target = join(dir, 'a.state');
     const t = tempPathFor(target);
-    expect(tempWriterOf(target, basename(t))).toEqual({ pid: process.pid, host: hostname() });
+    expect(tempWriterOf(target, basename(t))).toEqual({ pid: process.pid, host: writerHost() });
     expect(tempWriterOf(join(dir, 'a'), basename(t))).toBeUndefined();
     expect(tempWriterOf(join(dir, 'a.stat'), basename(t))).toBeUndefined();
     const run = tempPathFor(target, 'run3');
@@ -94,17 +96,21 @@ describe('a writer killed mid-write, and the next write of its target', () => {
     const odd = join(dir, basename(t));
     expect(tempWriterOf(target, basename(tempPathFor(odd)))).toBeUndefined();
     expect(() => tempPathFor(target, 'Run-3')).toThrow(/lower-case letters and digits/);
-    // This process's own temporaries are never removed (it is alive).
+    // This process's own temporaries are never removed (it is alive); a dead pid of another PID namespace (container) on this host name is not this host's.
     writeFileSync(t, 'x');
-    expect(removeStaleTemps(target).removed).toEqual([]);
+    const container = join(dir, `.a.state.tmp-${deadPid()}-k1@${hostname()}~1`);
+    const gone = join(dir, `.a.state.tmp-${deadPid()}-k1@${writerHost()}`);
+    for (const f of [container, gone]) writeFileSync(f, 'x');
+    expect(removeStaleTemps(target, { quiet: true })).toEqual({ removed: [gone], otherHost: [container] });
     expect(existsSync(t)).toBe(true);
+    expect(existsSync(container)).toBe(true);
   });
 
   it('id digest spill runs and the output temporary of a killed writer are removed by the next writer of that target; its own runs by finish', () => {
     const target = join(dir, 'ids', 'shard.state.ids');
     mkdirSync(join(dir, 'ids'));
     const dead = deadPid();
-    const stale = [`.shard.state.ids.tmp-${dead}-k1-run0@${hostname()}`, `.shard.state.ids.tmp-${dead}-k1@${hostname()}`].map((n) => join(dir, 'ids', n));
+    const stale = [`.shard.state.ids.tmp-${dead}-k1-run0@${writerHost()}`, `.shard.state.ids.tmp-${dead}-k1@${writerHost()}`].map((n) => join(dir, 'ids', n));
     for (const f of stale) writeFileSync(f, 'partial');
     const w = new IdDigestWriter(target, { memoryIds: 2 });
     expect(stale.filter((f) => existsSync(f))).toEqual([]);

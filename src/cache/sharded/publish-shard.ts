@@ -7,10 +7,9 @@
  * publish on another host left is kept and named on stderr.
  */
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fsyncDir, outputErrorOf, sweepTemps } from '../../core/safe-fs.js';
+import { fsyncDir, outputErrorOf, sweepTemps, writerHost } from '../../core/safe-fs.js';
 import { MARKER_FILE } from '../cache-marker.js';
 import { shardName } from './shard-assign.js';
 import { copyFileHashed, markerText, shardFolder, SHARD_DATA_FILES, SHARD_MADE_FILES, SHARDED_FILES, type ShardFile, type ShardRecord } from './shard-files.js';
@@ -79,7 +78,7 @@ export function publishShard(to: string, shard: ShardToPublish): boolean {
     }
   }
   removeStaleShardTemps(publishing, name);
-  const tmp = join(publishing, `${name}.${process.pid}.${randomBytes(4).toString('hex')}@${hostname().replace(/[@/]/g, '_').slice(0, 64)}`);
+  const tmp = join(publishing, `${name}.${process.pid}.${randomBytes(4).toString('hex')}@${writerHost()}`);
   try {
     mkdirSync(tmp);
   } catch (err) {

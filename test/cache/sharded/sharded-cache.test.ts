@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -15,7 +14,7 @@ import { readPlan, SHARDED_FILES } from '../../../src/cache/sharded/shard-files.
 import { ShardedEntryStore } from '../../../src/cache/sharded/sharded-store.js';
 import { PUBLISHING } from '../../../src/cache/sharded/publish-shard.js';
 import { InputError } from '../../../src/core/errors.js';
-import { OutputError } from '../../../src/core/safe-fs.js';
+import { OutputError, writerHost } from '../../../src/core/safe-fs.js';
 import { encodePayload } from '../../../src/cache/payload-codec.js';
 import { createHash } from 'node:crypto';
 import { isIdColumn } from '../../../src/core/ids/id-column.js';
@@ -115,7 +114,7 @@ describe('commit, pull and reruns', () => {
     await fill(3);
     // A publish killed mid-copy leaves a temporary folder: it is not a shard.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const stale = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00ab@${hostname()}`);
+    const stale = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00ab@${writerHost()}`);
     // One left by a publish on another host: fuseflow cannot tell whether it still runs, so it is kept and named.
     const foreign = join(shared, PUBLISHING, `${shardName(1, 5)}.${dead}.00cd@other-node.example`);
     for (const f of [stale, foreign]) {
@@ -132,7 +131,7 @@ describe('commit, pull and reruns', () => {
     expect(existsSync(stale)).toBe(false); // removed by the next publish of shard 1 on this host (its process is dead)
     expect(existsSync(foreign)).toBe(true);
     expect(said.join('')).toContain(
-      `fuseflow: kept 1 temporary file of shard ${shardName(1, 5)} left by a writer on another host (it may still be running; remove it once it is not): ${foreign}\n`,
+      `fuseflow: kept 1 temporary file of shard ${shardName(1, 5)} left by a writer on another host or container (it may still be running; remove it once it is not): ${foreign}\n`,
     );
     rmSync(foreign, { recursive: true });
   });
@@ -157,7 +156,7 @@ describe('commit, pull and reruns', () => {
   it('pulls to local disk checking SHA-256, once; a damaged byte on the shared side is refused and nothing is left', async () => {
     const local = join(dir, 'pulled');
     // A pull killed mid-copy on this host left its temporary folder (named by pid and host): the next pull to that target removes it.
-    const killed = join(dir, `.pulled.tmp-${spawnSync(process.execPath, ['-e', '0']).pid}-k1@${hostname()}`);
+    const killed = join(dir, `.pulled.tmp-${spawnSync(process.execPath, ['-e', '0']).pid}-k1@${writerHost()}`);
     mkdirSync(join(killed, SHARDED_FILES.shards), { recursive: true });
     writeFileSync(join(killed, CACHE_FILES.pipeline), 'half');
     expect(pullShards(shared, local).outcome).toBe('pulled');
