@@ -393,48 +393,62 @@ const countNeg = new Uint32Array(65536);
 const groupPos = new Float64Array(65536);
 const groupNeg = new Float64Array(65536);
 
+/** A bin's tie groups in descending score order: `gp[k]` positives and `gn[k]` negatives share the k-th highest distinct value. */
+export interface TieGroups {
+  readonly gp: Float64Array;
+  readonly gn: Float64Array;
+  readonly count: number;
+}
+
+/** Bins of at least this many 16-bit rows are counted (O(rows + 65,536)) rather than sorted. */
+export const COUNT_ROWS = 8192;
+
 /**
- * A bin's tie groups in descending score order: `groupPos[k]` positives and `groupNeg[k]`
- * negatives share the k-th highest distinct value; returns the number of groups. Large bins of
- * 16-bit values are counted (O(rows + range)) without materialising a sorted copy; the others
- * are sorted and merged. Float64 bins (wide) may exceed 65,536 distinct values: they return
- * their groups in growable arrays.
+ * Counts 16-bit values `keys[from..to)` into the positive (`positive`) or negative tally of
+ * {@link countedGroups}; returns the smallest and largest value seen, widened from `range`.
  */
-function tieGroupsOf(
-  ps: Uint16Array | Float64Array,
-  ns: Uint16Array | Float64Array,
-  pStart: number,
-  pl: number,
-  nStart: number,
-  nl: number,
-): { gp: Float64Array; gn: Float64Array; count: number } {
-  if (ps instanceof Uint16Array && ns instanceof Uint16Array && pl + nl >= 8192) {
-    let lo = 65535;
-    let hi = 0;
-    for (let i = pStart; i < pStart + pl; i++) {
-      const x = ps[i] as number;
-      countPos[x] = (countPos[x] as number) + 1;
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    for (let i = nStart; i < nStart + nl; i++) {
-      const x = ns[i] as number;
-      countNeg[x] = (countNeg[x] as number) + 1;
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    let k = 0;
-    for (let x = hi; x >= lo; x--) {
-      const a = countPos[x] as number;
-      const c = countNeg[x] as number;
-      if (a === 0 && c === 0) continue;
-      groupPos[k] = a;
-      groupNeg[k] = c;
-      k++;
-      countPos[x] = 0;
-      countNeg[x] = 0;
-    }
-    return { gp: groupPos, gn: groupNeg, count: k };
+export function countKeys(keys: Uint16Array, from: number, to: number, positive: boolean, range: { lo: number; hi: number }): void {
+  const count = positive ? countPos : countNeg;
+  let lo = range.lo;
+  let hi = range.hi;
+  for (let i = from; i < to; i++) {
+    const x = keys[i] as number;
+    count[x] = (count[x] as number) + 1;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  range.lo = lo;
+  range.hi = hi;
+}
+
+/** The tie groups of the values {@link countKeys} tallied (between `lo` and `hi`), zeroing the tallies. */
+export function countedGroups(lo: number, hi: number): TieGroups {
+  let k = 0;
+  for (let x = hi; x >= lo; x--) {
+    const a = countPos[x] as number;
+    const c = countNeg[x] as number;
+    if (a === 0 && c === 0) continue;
+    groupPos[k] = a;
+    groupNeg[k] = c;
+    k++;
+    countPos[x] = 0;
+    countNeg[x] = 0;
+  }
+  return { gp: groupPos, gn: groupNeg, count: k };
+}
+
+/**
+ * A bin's tie groups in descending score order (see {@link TieGroups}). Large bins of
+ * 16-bit values are counted (O(rows + range)) without materialising a sorted copy; the others
+ * are sorted (in place) and merged. Float64 bins (wide) may exceed 65,536 distinct values: they
+ * return their groups in growable arrays.
+ */
+export function tieGroupsOf(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): TieGroups {
+  if (ps instanceof Uint16Array && ns instanceof Uint16Array && pl + nl >= COUNT_ROWS) {
+    const range = { lo: 65535, hi: 0 };
+    countKeys(ps, pStart, pStart + pl, true, range);
+    countKeys(ns, nStart, nStart + nl, false, range);
+    return countedGroups(range.lo, range.hi);
   }
   const pv = sortedDesc(ps, pStart, pl);
   const nv = sortedDesc(ns, nStart, nl);
@@ -481,19 +495,30 @@ function cumulativeAbove(state: ScoreHistogramState): { tpAbove: Float64Array; f
 
 /** Folds a finished pass into the state: each of its bins becomes exact. */
 export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHistogramState {
-  const { tpAbove, fpAbove } = cumulativeAbove(state);
-  const { N } = totals(state);
-  const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
   const { keys, fill } = rowsOf(p);
   const k = p.bins.length;
-  for (let s = 0; s < k; s++) {
-    const b = p.bins[s] as number;
+  return foldRefinedBins(state, p.bins, (s, b) => {
     const pl = fill[s] as number;
     const nl = fill[k + s] as number;
     if (pl !== (state.pos[b] as number) || nl !== (state.neg[b] as number)) {
       throw new Error(`refinement pass saw ${pl}+${nl} rows in bin ${b}, the first pass ${state.pos[b]}+${state.neg[b]}: the input changed between passes`);
     }
-    const { gp, gn, count } = tieGroupsOf(keys, keys, p.posStart[s] as number, pl, p.posTotal + (p.negStart[s] as number), nl);
+    return tieGroupsOf(keys, keys, p.posStart[s] as number, pl, p.posTotal + (p.negStart[s] as number), nl);
+  });
+}
+
+/**
+ * Makes each of `bins` exact from its tie groups (`groupsOf(slot, bin)`, descending score order,
+ * the class counts of the first pass) and counts one pass.
+ */
+export function foldRefinedBins(state: ScoreHistogramState, bins: Int32Array, groupsOf: (slot: number, bin: number) => TieGroups): ScoreHistogramState {
+  const { tpAbove, fpAbove } = cumulativeAbove(state);
+  const { N } = totals(state);
+  const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
+  for (let s = 0; s < bins.length; s++) {
+    const b = bins[s] as number;
+    const nl = state.neg[b] as number;
+    const { gp, gn, count } = groupsOf(s, b);
     let tp = tpAbove[b] as number;
     let fp = fpAbove[b] as number;
     let pairs2 = 0;

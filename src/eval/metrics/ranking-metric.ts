@@ -11,11 +11,11 @@ import { sliceColumns } from './slice-columns.js';
 import { checkKey, checkNonFinite } from './columns.js';
 import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from './histogram-refine.js';
 import { summarize, type RankingSummary } from './histogram-summary.js';
+import { addDenseKept, densifyKept, keptAll, mergeKept, refineFromKept, releaseKept, stopKeeping } from './histogram-kept.js';
 import {
   addDenseChecked,
   addRows,
   allDense01,
-  densify,
   initHistogram,
   mergeHistograms,
   SMALL_ROWS,
@@ -81,10 +81,11 @@ export function rankingParts(
       // A fresh state's first batch that will not fit the small-input rows: switch to the histogram first when every row is valid (what addRows would do, without the general path).
       // Unless bad scores are skipped, a bad row fails the evaluation (a bad target always does), so the rows need no check first.
       const skips = (cfg.keys.nonFinite ?? 'error') === 'skip';
-      if (fast && state.small !== null && state.small.scores.length + pred.length > SMALL_ROWS && (!skips || allDense01(pred, target))) densify(state);
+      if (fast && state.small !== null && state.small.scores.length + pred.length > SMALL_ROWS && (!skips || allDense01(pred, target))) densifyKept(state);
       if (fast && state.small === null) {
-        // Check and count in one loop; rows from the first bad one on take the general path.
-        const done = addDenseChecked(state, pred, target, pred.length);
+        // Check and count in one loop; rows from the first bad one on take the general path. At
+        // 16 bits a bin the rows are also kept, for the refinement (histogram-kept.ts).
+        const done = state.config.bits === 16 ? addDenseKept(state, pred, target, pred.length) : addDenseChecked(state, pred, target, pred.length);
         if (done === pred.length) return state;
         rest = sliceColumns(batch, done);
         offset = done;
@@ -92,10 +93,22 @@ export function rankingParts(
       const rows = binaryRows(rest, cfg.keys, cfg.target, metric, offset);
       addRows(state, rows.scores, rows.labels, rows.n);
       state.skipped += rows.skipped;
+      // Rows of the general path are not kept: once the state is a histogram, its refinement reads the input again.
+      if (rows.n > 0 && state.small === null) stopKeeping(state);
       return state;
     },
-    merge: mergeHistograms,
+    merge(a: ScoreHistogramState, b: ScoreHistogramState): ScoreHistogramState {
+      // A small side that the merge makes dense is made dense first, keeping its rows.
+      const both = a.small !== null && b.small !== null && a.small.scores.length + b.small.scores.length <= SMALL_ROWS;
+      const [x, y] = both ? [a, b] : [denseKeptCopy(a), denseKeptCopy(b)];
+      const out = mergeHistograms(x, y);
+      mergeKept(out, x, y);
+      return out;
+    },
     nextPass(state: ScoreHistogramState): MetricPass<ScoreHistogramState> | null {
+      // Rows kept in the first pass: every pass planned below is folded from memory, with the same result.
+      if (keptAll(state)) refineFromKept(state, cfg.maxPasses);
+      else releaseKept(state);
       if (state.passes >= cfg.maxPasses) return null;
       const plan = planPass(state);
       if (plan === null) return null;
@@ -124,6 +137,17 @@ export function rankingParts(
       return { exact: s.exact, bound: Math.max(s.aucBound, s.apBound, s.partialAucBound ?? 0), skipped: state.skipped, passes: state.passes };
     },
   };
+}
+
+/** `state`, or when it is small a dense copy of it that keeps its rows (histogram-kept.ts). */
+function denseKeptCopy(state: ScoreHistogramState): ScoreHistogramState {
+  const small = state.small;
+  if (small === null || small.scores.length === 0) return state;
+  const copy = initHistogram(state.config);
+  copy.skipped = state.skipped;
+  copy.small = { scores: small.scores.slice(), labels: small.labels.slice() };
+  densifyKept(copy);
+  return copy;
 }
 
 /** The summary, or an error when a class is missing. */

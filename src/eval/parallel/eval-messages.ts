@@ -13,6 +13,8 @@ export interface EvalWorkerInput {
   readonly gate: SharedArrayBuffer;
   /** This worker's lane in the gate. */
   readonly lane: number;
+  /** The main thread's ledger of kept histogram rows (histogram-kept.ts `keptLedgerBuffer`), shared. */
+  readonly keptLedger: SharedArrayBuffer;
 }
 
 /** Main thread → worker. */

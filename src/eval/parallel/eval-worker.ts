@@ -16,10 +16,13 @@ import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import { metricsFromRecipe } from './metrics-recipe.js';
 import { SegmentFold, metricFolders, passFolders, type StepGuard } from './segment-fold.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
+import { useKeptLedger } from '../metrics/histogram-kept.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval-worker runs on a worker thread');
 const input = workerInput() as EvalWorkerInput;
+// Rows the score histograms keep in this thread count against the main thread's budget.
+useKeptLedger(input.keptLedger);
 
 let metrics: NamedMetric[] = [];
 let fold: SegmentFold | null = null;

@@ -45,6 +45,7 @@ import { SegmentMerger } from './segment-merger.js';
 import { BatchReader, planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
 import { shareRefineStores } from '../metrics/histogram-refine.js';
+import { keptLedgerBuffer } from '../metrics/histogram-kept.js';
 import type { Worker } from 'node:worker_threads';
 
 /** One pass to run. */
@@ -171,7 +172,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
   /** The worker of `lane`, started (and given the current pass) on first use. */
   const laneWorker = (lane: number): Worker => {
     for (let k = workers.length; k <= lane; k++) {
-      const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane: k };
+      const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane: k, keptLedger: keptLedgerBuffer() };
       const worker = startWorker(import.meta.url, './eval-worker', { input, name: `fuseflow eval ${k}` });
       worker.on('message', onMessage);
       const died = (err: Error): void => {

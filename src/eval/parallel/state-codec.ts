@@ -7,10 +7,13 @@
  */
 import { FuseflowError } from '../../core/errors.js';
 import { ExactSum } from '../stats/exact-sum.js';
+import { KEPT } from '../metrics/histogram-kept.js';
 
 /** Classes whose instances may appear in metric states, by name. Their fields must be plain data. */
 const REVIVABLE: Readonly<Record<string, { readonly prototype: object }>> = { ExactSum };
 const TAG = '__fuseflowClass';
+/** Carries a score histogram's kept rows (under a symbol, which cloning skips) for the trip; histogram-kept.ts. */
+const KEPT_TAG = '__fuseflowKept';
 const PLAIN: ReadonlySet<unknown> = new Set([Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype, null]);
 
 /** Calls `fn` on every object inside `value` that is not a typed array or buffer (plain objects, arrays, Map and Set contents included). */
@@ -42,6 +45,10 @@ export function tagClasses(state: unknown, metric: string): () => void {
   const tagged: object[] = [];
   eachObject(state, (o) => {
     const proto: unknown = Object.getPrototypeOf(o);
+    if (KEPT in o) {
+      (o as Record<string, unknown>)[KEPT_TAG] = (o as { [KEPT]?: unknown })[KEPT];
+      tagged.push(o);
+    }
     if (PLAIN.has(proto)) return;
     const name = (o as { constructor?: { name?: string } }).constructor?.name ?? '';
     if (REVIVABLE[name]?.prototype !== proto) {
@@ -53,13 +60,21 @@ export function tagClasses(state: unknown, metric: string): () => void {
     tagged.push(o);
   });
   return () => {
-    for (const o of tagged) delete (o as Record<string, unknown>)[TAG];
+    for (const o of tagged) {
+      delete (o as Record<string, unknown>)[TAG];
+      delete (o as Record<string, unknown>)[KEPT_TAG];
+    }
   };
 }
 
 /** Restores the prototypes of the tagged class instances inside a state that arrived from another thread. */
 export function reviveClasses<T>(state: T): T {
   eachObject(state, (o) => {
+    const kept = (o as Record<string, unknown>)[KEPT_TAG];
+    if (kept !== undefined) {
+      delete (o as Record<string, unknown>)[KEPT_TAG];
+      (o as { [KEPT]?: unknown })[KEPT] = kept;
+    }
     const name = (o as Record<string, unknown>)[TAG];
     if (typeof name !== 'string') return;
     const cls = REVIVABLE[name];
