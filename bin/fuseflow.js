@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // The fuseflow command: runs the compiled CLI (built by `npm ci` through the `prepare` script).
-import { main } from '../dist/cli/main.js';
-
-process.exitCode = await main(process.argv.slice(2));
+// `fuseflow eval` and `fuseflow eval merge` start from the bundle in dist/eval-bundle/ when it is
+// current (built by this Node from the files now in dist/; see src/cli/bundle/eval-bundle.ts), and
+// module by module otherwise, or with FUSEFLOW_EVAL_BUNDLE=0.
+const argv = process.argv.slice(2);
+let runEval;
+if (argv[0] === 'eval' && argv[1] !== 'seg' && process.env.FUSEFLOW_EVAL_BUNDLE !== '0') {
+  const { loadEvalBundle } = await import('../dist/cli/bundle/eval-bundle.js');
+  runEval = await loadEvalBundle();
+}
+process.exitCode = runEval !== undefined ? await runEval(argv.slice(1)) : await (await import('../dist/cli/main.js')).main(argv);

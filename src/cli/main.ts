@@ -5,11 +5,11 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FuseflowError } from '../core/errors.js';
+import { runCommand, type CommandModule } from './run-command.js';
 
 interface Command {
   readonly summary: string;
-  readonly load: () => Promise<{ run(args: readonly string[]): Promise<number> }>;
+  readonly load: () => Promise<CommandModule>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -51,16 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`fuseflow: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  try {
-    const mod = await command.load();
-    return await mod.run(rest);
-  } catch (err) {
-    if (err instanceof FuseflowError) {
-      console.error(`fuseflow ${name}: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  return runCommand(name, command.load, rest);
 }
 
 function invokedDirectly(): boolean {
