@@ -5,7 +5,7 @@
 // module by module otherwise, or with FUSEFLOW_EVAL_BUNDLE=0.
 const argv = process.argv.slice(2);
 let runEval;
-if (argv[0] === 'eval' && argv[1] !== 'seg' && process.env.FUSEFLOW_EVAL_BUNDLE !== '0') {
+if (argv[0] === 'eval' && argv[1] !== 'seg') {
   const { loadEvalBundle } = await import('../dist/cli/bundle/eval-bundle.js');
   runEval = await loadEvalBundle();
 }

@@ -8,7 +8,7 @@
  * The bundle is used only when its manifest says it was built by this Node version from exactly
  * the files now in `dist/` and `node_modules/` (size, then content hash when the modification time
  * moved); anything else — no bundle, another Node, a rebuilt `dist/` whose content changed, an
- * unreadable manifest — falls back to the normal module-by-module start without a word (set
+ * unreadable manifest, `FUSEFLOW_EVAL_BUNDLE=0` — falls back to the normal module-by-module start without a word (set
  * `FUSEFLOW_DEBUG_START=1` to see which start a run took and why). The eval command loads no
  * module of the user's, which is what makes it safe to bundle (the library's classes are not
  * shared with user code there).
@@ -101,12 +101,13 @@ function isInputList(value: unknown): value is readonly BundleInput[] {
 }
 
 /**
- * The bundled `eval` command when the bundle is current (see {@link staleReason}), else undefined.
+ * The bundled `eval` command when the bundle is current (see {@link staleReason}) and
+ * `FUSEFLOW_EVAL_BUNDLE` is not `0`, else undefined.
  * With `FUSEFLOW_DEBUG_START=1` it says on stderr which start it chose and why.
  */
 export async function loadEvalBundle(root: string = packageRoot()): Promise<EvalBundleEntry['runEvalCommand'] | undefined> {
   const debug = process.env.FUSEFLOW_DEBUG_START === '1';
-  const stale = staleReason(root);
+  const stale = process.env.FUSEFLOW_EVAL_BUNDLE === '0' ? 'FUSEFLOW_EVAL_BUNDLE=0' : staleReason(root);
   if (stale !== undefined) {
     if (debug) process.stderr.write(`fuseflow: eval start: modules (bundle not used: ${stale})\n`);
     return undefined;
