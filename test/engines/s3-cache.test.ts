@@ -119,6 +119,19 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     // The partial upload: cache.mdb is there, its shard.json (the "complete" marker) is not, so shard 2 is not published.
     const listed = await objects.list('shards/00002-of-00004/');
     expect([...listed.keys()]).toEqual(['shards/00002-of-00004/cache.mdb']);
+    // Status from the objects' records (through a proxy that would hold any download of a payload): shard 2 missing, not committed.
+    const idsOf = (shards: readonly number[]): number => shards.reduce((n, i) => n + shardIds(ids, i, 4).length, 0);
+    const noPayload = await holdingProxy(s3.endpoint, 'GET', /cache\.mdb(\?|$)/);
+    const partial = await runCli('cache', 'status', url, '--s3-endpoint', noPayload.endpoint);
+    expect(partial.err).toBe('');
+    expect(partial.code).toBe(0);
+    const sizesNow = await objects.list('shards/');
+    const mibOf = (sizes: Map<string, number>): string => ([...sizes.values()].reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(2);
+    expect(partial.out).toMatch(new RegExp(`^s3://${BUCKET}/brats/v1\\n {2}key {8}[0-9a-f]{64}\\n`));
+    expect(partial.out).toContain(`\n  shards     3 of 4 published, not committed (missing: 2)\n`);
+    expect(partial.out).toContain(`\n  entries    ${idsOf([0, 1, 3])} initial ids in the published shards\n`);
+    expect(partial.out).toContain(`\n  objects    ${sizesNow.size} under shards/, ${mibOf(sizesNow)} MiB (sizes from the listing; no payload downloaded)\n`);
+    expect(partial.out).toContain('\n  manifest   absent (written by fuseflow cache commit)');
     const early = await runCli('cache', 'commit', url, '--s3-endpoint', s3.endpoint);
     expect(early.code).toBe(1);
     expect(early.err).toMatch(/1 of 4 shards are not published: 2 /);
@@ -147,6 +160,23 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     } finally {
       delete process.env.FUSEFLOW_S3_ENDPOINT;
     }
+
+    // Status once committed: the counts of the single-process cache (entries, dropped, outputs, payload), still without a payload download.
+    const reference0 = await openCacheFolder(plain.folder);
+    const want = reference0.status();
+    await reference0.close();
+    const done = await runCli('cache', 'status', url, '--s3-endpoint', noPayload.endpoint);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.out).toContain(`\n  shards     4 (committed; to read it: fuseflow cache pull s3://${BUCKET}/brats/v1 --to LOCAL_DIR)\n`);
+    expect(done.out).toContain(
+      `\n  entries    ${want.entries} initial ids (${want.dropped} dropped)\n  outputs    ${want.outputs} samples, ${(want.payloadBytes / 2 ** 20).toFixed(2)} MiB of payload\n`,
+    );
+    expect(done.out).toContain('\n  manifest   manifest.arrow (241 rows)');
+    expect(done.out).toContain('\n  ops        ');
+    const heldPath = await Promise.race([noPayload.held, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
+    expect(heldPath, 'status downloaded a payload').toBeUndefined();
+    await noPayload.close();
 
     // Pull to local disk (twice: the second is a no-op), then compare with the plain cache.
     const pulled = await runCli('cache', 'pull', url, '--to', join(dir, 'pulled'), '--s3-endpoint', s3.endpoint);
@@ -179,6 +209,18 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     const recommit = await runCli('cache', 'commit', url, '--s3-endpoint', s3.endpoint);
     expect(recommit.code).toBe(1);
     expect(recommit.err).toMatch(/shard 00003-of-00004: s3:\/\/fuseflow-test\/brats\/v1\/shards\/00003-of-00004\/manifest\.arrow\.sha256 has 2 bytes, its shard record says 65/);
+    // Status names the damaged shard and says the commit no longer matches.
+    const damaged = await runCli('cache', 'status', url, '--s3-endpoint', s3.endpoint);
+    expect(damaged.code).toBe(0);
+    expect(damaged.out).toContain('\n  shards     3 of 4 published, committed, but a shard changed or was damaged since (fix it, then run fuseflow cache commit again)\n');
+    expect(damaged.out).toMatch(
+      /\n {2}damaged {4}shard 3: s3:\/\/fuseflow-test\/brats\/v1\/shards\/00003-of-00004\/manifest\.arrow\.sha256 has 2 bytes, its shard record says 65\n/,
+    );
+    // status takes --s3-endpoint only with an s3:// location; verify and delete are for local copies.
+    expect((await runCli('cache', 'status', join(dir, 'pulled'), '--s3-endpoint', s3.endpoint)).code).toBe(2);
+    const verifyS3 = await runCli('cache', 'verify', url);
+    expect(verifyS3.code).toBe(2);
+    expect(verifyS3.err).toContain(`fuseflow cache verify: ${url}: not for an s3:// location; pull it to local disk first`);
     raw.destroy();
     objects.close();
   }, 240_000);

@@ -38,7 +38,7 @@ export function requirePlan(dir: string): ShardPlan {
 }
 
 /** Shard indices as ranges, e.g. `0-3, 7, 9-11` (at most 20 ranges, then a count). */
-function shardRanges(indices: readonly number[]): string {
+export function shardRanges(indices: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < indices.length;) {
     let j = i;

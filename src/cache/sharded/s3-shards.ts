@@ -66,9 +66,9 @@ export interface S3Options {
 }
 
 /** Key of `file` of shard `index` of `shards`, relative to the prefix. */
-const shardKey = (index: number, shards: number, file: string): string => `${SHARDED_FILES.shards}/${shardName(index, shards)}/${file}`;
+export const shardKey = (index: number, shards: number, file: string): string => `${SHARDED_FILES.shards}/${shardName(index, shards)}/${file}`;
 
-function open(location: string, options: S3Options): S3Objects {
+export function open(location: string, options: S3Options): S3Objects {
   const loc: S3Location = parseS3Location(location, options.endpoint);
   return new S3Objects(loc, options.partBytes);
 }
@@ -99,7 +99,7 @@ async function getJson(objects: S3Objects, key: string): Promise<{ raw: unknown;
 }
 
 /** The plan at the location. @throws {InputError} naming it when it is not a sharded cache. */
-async function requirePlanS3(objects: S3Objects): Promise<ShardPlan> {
+export async function requirePlanS3(objects: S3Objects): Promise<ShardPlan> {
   const got = await getJson(objects, SHARDED_FILES.plan);
   if (got === undefined) {
     throw new InputError(`not a sharded cache (no ${SHARDED_FILES.plan}); fill one with fuseflow cache fill MODULE --shards N --to ${objects.url('')}`, { file: objects.url('') });
@@ -108,7 +108,7 @@ async function requirePlanS3(objects: S3Objects): Promise<ShardPlan> {
 }
 
 /** The shard record of shard `index`, or undefined when it is not published. */
-async function shardRecord(objects: S3Objects, plan: ShardPlan, index: number): Promise<{ record: ShardRecord; bytes: Buffer } | undefined> {
+export async function shardRecord(objects: S3Objects, plan: ShardPlan, index: number): Promise<{ record: ShardRecord; bytes: Buffer } | undefined> {
   const key = shardKey(index, plan.shards, SHARDED_FILES.record);
   const got = await getJson(objects, key);
   return got === undefined ? undefined : { record: checkShardRecord(got.raw, objects.url(key), { key: plan.key, index, shards: plan.shards }), bytes: got.bytes };
@@ -223,13 +223,13 @@ export function s3Target(location: string, options: S3Options = {}): ShardTarget
 }
 
 /** Shards read or pulled at once (requests in flight; a pull's shard downloads its files one by one). */
-const CONCURRENCY = 8;
+export const CONCURRENCY = 8;
 
 /**
  * `fn(0)` … `fn(n - 1)` with at most `limit` running at once; results by index. After a failure
  * no new call starts; the first failure is thrown once the running calls have ended.
  */
-async function mapBounded<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+export async function mapBounded<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out = new Array<T>(n);
   let next = 0;
   let failed: { err: unknown } | undefined;
@@ -286,7 +286,7 @@ async function readShardS3(objects: S3Objects, plan: ShardPlan, index: number, s
 }
 
 /** The commit record at the location, checked, or undefined when there is none. */
-async function commitRecordS3(objects: S3Objects, plan: ShardPlan): Promise<{ commit: CommitRecord; bytes: Buffer } | undefined> {
+export async function commitRecordS3(objects: S3Objects, plan: ShardPlan): Promise<{ commit: CommitRecord; bytes: Buffer } | undefined> {
   const got = await getJson(objects, SHARDED_FILES.committed);
   return got === undefined ? undefined : { commit: checkCommitRecord(got.raw, objects.url(SHARDED_FILES.committed), plan), bytes: got.bytes };
 }
