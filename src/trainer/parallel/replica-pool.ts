@@ -245,6 +245,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     async step(batch, size, step, lr) {
       if (shared === null || options.optimizer === undefined) throw new OptionsError('replica pool: step needs a pool created with an optimizer');
       const t0 = performance.now();
+      const reload = !primed;
       if (!primed) {
         model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
         primed = true;
@@ -252,7 +253,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       Atomics.store(control, CONTROL.failed, 0);
       const slices = sliceBatch(batch, size, threads);
       const shares = slices.map((s) => (s.end - s.start) / size);
-      const u = { lr, optStep: options.optimizer.step + 1, shares };
+      const u = { lr, optStep: options.optimizer.step + 1, shares, reload };
       const asked = replicas.map((r, k) => {
         const s = slices[k];
         return ask(r, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u });

@@ -78,8 +78,21 @@ export interface ReplicaStep {
   /** Rows of the slice / rows of the global batch: the factor on the slice's mean loss. */
   readonly scale: number;
   readonly step: number;
-  /** Sharded update: the learning rate, the optimizer's step after this update (bias correction), and each slice's row share. */
-  readonly update?: { readonly lr: number; readonly optStep: number; readonly shares: readonly number[] };
+  /** Sharded update: see {@link ShardedStepUpdate}. */
+  readonly update?: ShardedStepUpdate;
+}
+
+/**
+ * A sharded step's update: the learning rate, the optimizer's step after this update (bias
+ * correction), each slice's row share, and `reload`: the main thread wrote the shared weights
+ * (first sharded step, or after a step whose update it made): replicas load them instead of the
+ * ones they loaded after the previous sharded step.
+ */
+export interface ShardedStepUpdate {
+  readonly lr: number;
+  readonly optStep: number;
+  readonly shares: readonly number[];
+  readonly reload: boolean;
 }
 
 /** Main → replica (sharded update) when the batch has fewer rows than replicas: no slice, but its part of the update. */
@@ -87,7 +100,7 @@ export interface ReplicaIdle {
   readonly batch: null;
   readonly scale: 0;
   readonly step: number;
-  readonly update: { readonly lr: number; readonly optStep: number; readonly shares: readonly number[] };
+  readonly update: ShardedStepUpdate;
 }
 
 /** A replica's time on one step in ms, by phase. */

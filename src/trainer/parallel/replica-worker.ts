@@ -5,8 +5,11 @@
  * (then its batch-norm statistics) into its own region of the shared gradient buffer; the main
  * thread sums the regions and applies the update. With the sharded update (`init.update`) the
  * replicas instead meet at an `Atomics.wait` barrier once every region is written, and each sums
- * and updates its own part of the weights in shared memory (`sharded-update.ts`), so the update
- * runs on every replica at once and the main thread only reads the new weights back.
+ * and updates its own part of the weights in shared memory (`sharded-update.ts`; without clipping
+ * the sum and the update are one pass), so the update runs on every replica at once and the main
+ * thread only reads the new weights back. A last barrier marks every part updated; the replica
+ * then replies and loads the next step's weights while the main thread reads them back, so that
+ * load is off the step's critical path (the main thread flags a step whose weights it wrote).
  * Deterministic: one thread per replica, no randomness besides the model's own seeded layers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,7 +23,7 @@ import { totalLoss } from '../losses/loss.js';
 import { dictModel } from '../models/dict-model.js';
 import { lossFromSpec } from './loss-from-spec.js';
 import { CONTROL, type ReplicaIdle, type ReplicaInit, type ReplicaReply, type ReplicaStep } from './replica-protocol.js';
-import { clipScaleOf, shardBounds, sumShard, updateShard, type ShardMemory } from './sharded-update.js';
+import { clipScaleOf, shardBounds, sumShard, sumUpdateShard, updateShard, type ShardMemory } from './sharded-update.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replica-worker runs on a worker thread only');
@@ -107,6 +110,19 @@ try {
           config: update.config,
           lrScales: update.lrScales,
         };
+  // Sharded steps: the weights of the next step are loaded right after this one's update (once
+  // every replica has updated its part), after the reply, while the main thread reads them back;
+  // the next step then starts computing at once. `preloadCpu`: that load's CPU ms, counted in the
+  // next step's.
+  let preloaded = false;
+  let preloadCpu = 0;
+  const preload = (): void => {
+    const c0 = threadCpuMs();
+    preloaded = false;
+    loadWeights();
+    preloaded = true;
+    preloadCpu = threadCpuMs() - c0;
+  };
   // The arrivals this replica's next barrier completes at (int32, wrapping: compared by difference).
   let target = 0;
   /** Waits until every replica has arrived here (each replica passes the same barriers in turn). */
@@ -138,9 +154,12 @@ try {
     let values = { total: 0, terms: [] as number[] };
     let failure: string | null = null;
     let t1 = t0;
+    const priorCpu = preloadCpu;
+    preloadCpu = 0;
     if (msg.batch !== null) {
       try {
-        loadWeights();
+        if (!preloaded || u.reload) loadWeights();
+        preloaded = false; // this step's forward may change state weights (batch norm): reload after it
         t1 = performance.now();
         values = compute(msg);
       } catch (err) {
@@ -156,7 +175,10 @@ try {
     u.shares.forEach((w, k) => (total += w * (scr[k] as number)));
     const applied = Atomics.load(ctl, CONTROL.failed) === 0 && Number.isFinite(total);
     let waited = t3 - t2;
-    if (applied) {
+    if (applied && update !== undefined && update.clipNorm === null) {
+      const { start, end } = shardBounds(layout.regionFloats, threads, init.index);
+      sumUpdateShard(m, start, end, u.shares, u.lr, u.optStep);
+    } else if (applied) {
       const { start, end } = shardBounds(layout.regionFloats, threads, init.index);
       const sq = sumShard(m, start, end, u.shares);
       let clip: number | null = null;
@@ -172,21 +194,30 @@ try {
       updateShard(m, start, Math.min(end, layout.gradFloats), u.lr, u.optStep, clip);
     }
     Atomics.add(ctl, CONTROL.done, 1);
+    // every part updated (or none): the weights the next step reads are final
+    const tw2 = performance.now();
+    barrier(ctl, threads);
+    waited += performance.now() - tw2;
     const t4 = performance.now();
     if (failure !== null) return { kind: 'error', message: failure };
     return {
       kind: 'done',
       ...values,
       ms: t4 - t0,
-      phases: { load: t1 - t0, compute: t2 - t1, wait: waited, update: t4 - t3 - (waited - (t3 - t2)), cpu: threadCpuMs() - c0 },
+      phases: { load: t1 - t0, compute: t2 - t1, wait: waited, update: t4 - t3 - (waited - (t3 - t2)), cpu: threadCpuMs() - c0 + priorCpu },
       applied,
     };
   };
 
   port.on('message', (msg: ReplicaStep | ReplicaIdle) => {
     try {
-      if (msg.update !== undefined && control !== null && scratch !== null && mem !== null) reply(shardedStep(msg, control, scratch, mem));
-      else reply(step(msg as ReplicaStep));
+      if (msg.update !== undefined && control !== null && scratch !== null && mem !== null) {
+        reply(shardedStep(msg, control, scratch, mem));
+        preload();
+      } else {
+        preloaded = false;
+        reply(step(msg as ReplicaStep));
+      }
     } catch (err) {
       reply({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
     }

@@ -129,6 +129,51 @@ export function updateShard(mem: ShardMemory, start: number, end: number, lr: nu
   });
 }
 
+/**
+ * {@link sumShard} then {@link updateShard} without clipping, fused: each gradient element is
+ * summed (slice 0 + 1 + …, from 0, each addition rounded to float32, as `sumShard`) in a local
+ * and the optimizer applied to it in the same pass, so the gradients are read once and the sum is
+ * never written back (region 0 keeps the slice's own gradients). Same weights and slots bit for
+ * bit as the two calls; the state part is written as `sumShard` writes it.
+ */
+export function sumUpdateShard(mem: ShardMemory, start: number, end: number, shares: readonly number[], lr: number, step: number): void {
+  const { layout, weights, slots, config } = mem;
+  const gradEnd = Math.min(end, layout.gradFloats);
+  if (end > layout.gradFloats) sumShard(mem, Math.max(start, layout.gradFloats), end, shares);
+  const regions = mem.regions.slice(0, shares.length);
+  const floats = layout.gradFloats;
+  const wd = config.weightDecay ?? 0;
+  layout.grads.forEach((g, i) => {
+    const lo = Math.max(start, g.offset);
+    const hi = Math.min(gradEnd, g.offset + g.size);
+    if (lo >= hi) return;
+    const rate = f(mem.lrScales === null ? lr : lr * (mem.lrScales[i] as number));
+    const wBase = g.weightOffset - g.offset;
+    if (config.type === 'adam') {
+      const b1 = config.beta1 ?? 0.9;
+      const b2 = config.beta2 ?? 0.999;
+      const c: AdamConstants = {
+        B1: f(b1),
+        B2: f(b2),
+        A1: f(1 - b1),
+        A2: f(1 - b2),
+        C1: f(1 - Math.pow(b1, step)),
+        C2: f(1 - Math.pow(b2, step)),
+        EPS: f(config.epsilon ?? 1e-7),
+        WD: f(wd),
+        rate,
+        scale: 1,
+      };
+      if (regions.length === 2) adamSum2Range(regions[0] as Float32Array, regions[1] as Float32Array, slots, weights, floats, wBase, lo, hi, c, wd > 0);
+      else adamSumRange(regions, slots, weights, floats, wBase, lo, hi, c, wd > 0);
+    } else {
+      // SGD: sum into region 0 over this range, then the unfused update (reads it back)
+      sumShard(mem, lo, hi, shares);
+      updateShard(mem, lo, hi, lr, step, null);
+    }
+  });
+}
+
 /** Adam's float32 constants for one variable and step. */
 interface AdamConstants {
   readonly B1: number;
@@ -162,6 +207,61 @@ function adamRange(
   const { B1, B2, A1, A2, C1, C2, EPS, WD, rate, scale } = c;
   for (let j = lo; j < hi; j++) {
     const gj = scaled ? f((grad[j] as number) * scale) : (grad[j] as number);
+    const m1 = f(f((slots[j] as number) * B1) + f(gj * A1));
+    const v1 = f(f((slots[floats + j] as number) * B2) + f(f(gj * gj) * A2));
+    slots[j] = m1;
+    slots[floats + j] = v1;
+    const w = weights[wBase + j] as number;
+    let update = f(f(m1 / C1) / f(f(Math.sqrt(f(v1 / C2))) + EPS));
+    if (decay) update = f(update + f(w * WD));
+    weights[wBase + j] = f(w - f(update * rate));
+  }
+}
+
+/** {@link adamRange} on the sum of two regions (the 2-thread case: one monomorphic loop). */
+function adamSum2Range(
+  r0: Float32Array,
+  r1: Float32Array,
+  slots: Float32Array,
+  weights: Float32Array,
+  floats: number,
+  wBase: number,
+  lo: number,
+  hi: number,
+  c: AdamConstants,
+  decay: boolean,
+): void {
+  const { B1, B2, A1, A2, C1, C2, EPS, WD, rate } = c;
+  for (let j = lo; j < hi; j++) {
+    const gj = f(f(0 + (r0[j] as number)) + (r1[j] as number));
+    const m1 = f(f((slots[j] as number) * B1) + f(gj * A1));
+    const v1 = f(f((slots[floats + j] as number) * B2) + f(f(gj * gj) * A2));
+    slots[j] = m1;
+    slots[floats + j] = v1;
+    const w = weights[wBase + j] as number;
+    let update = f(f(m1 / C1) / f(f(Math.sqrt(f(v1 / C2))) + EPS));
+    if (decay) update = f(update + f(w * WD));
+    weights[wBase + j] = f(w - f(update * rate));
+  }
+}
+
+/** {@link adamRange} on the sum of any number of regions (in region order). */
+function adamSumRange(
+  regions: readonly Float32Array[],
+  slots: Float32Array,
+  weights: Float32Array,
+  floats: number,
+  wBase: number,
+  lo: number,
+  hi: number,
+  c: AdamConstants,
+  decay: boolean,
+): void {
+  const { B1, B2, A1, A2, C1, C2, EPS, WD, rate } = c;
+  const n = regions.length;
+  for (let j = lo; j < hi; j++) {
+    let gj = 0;
+    for (let k = 0; k < n; k++) gj = f(gj + ((regions[k] as Float32Array)[j] as number));
     const m1 = f(f((slots[j] as number) * B1) + f(gj * A1));
     const v1 = f(f((slots[floats + j] as number) * B2) + f(f(gj * gj) * A2));
     slots[j] = m1;

@@ -7,7 +7,7 @@ import { crossEntropy } from '../../../src/trainer/losses/cross-entropy.js';
 import { createOptimizer, type OptimizerConfig } from '../../../src/trainer/optim/optimizer.js';
 import { createReplicaPool, type ReplicaPool } from '../../../src/trainer/parallel/replica-pool.js';
 import type { WeightLayout } from '../../../src/trainer/parallel/replica-protocol.js';
-import { shardBounds, sumShard, updateShard } from '../../../src/trainer/parallel/sharded-update.js';
+import { shardBounds, sumShard, sumUpdateShard, updateShard } from '../../../src/trainer/parallel/sharded-update.js';
 import { Rng } from '../../../src/core/rng.js';
 import { table, tabularModel } from '../helpers/tabular.js';
 
@@ -72,6 +72,41 @@ describe('sharded update (one replica part at a time, no threads)', () => {
       reference.dispose();
     });
   }
+
+  it('the fused sum + update (unclipped steps) equals sumShard then updateShard bit for bit: 2 and 3 regions, Adam, AdamW with rates, SGD with momentum, state part', () => {
+    // variable 1 has a state weight after it; the region holds the gradients, then the state (4)
+    const fusedLayout: WeightLayout = { ...layout, weights: [...layout.weights, { offset: 24, size: 4, trainable: false }], weightFloats: 28, regionFloats: 28 };
+    const cases: [OptimizerConfig, number[] | null][] = [
+      [{ type: 'adam' }, null],
+      [{ type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 }, [1, 0.1, 0]],
+      [{ type: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-3 }, [0.5, 1, 2]],
+    ];
+    for (const [config, lrScales] of cases) {
+      for (const n of [2, 3]) {
+        const rng = Rng.fromParts(['sharded-update', 'fused', config.type, String(n)]);
+        const weights = Float32Array.from({ length: 28 }, () => rng.normal());
+        const slots = new Float32Array(2 * 24);
+        const two = { layout: fusedLayout, regions: [] as Float32Array[], weights: weights.slice(), slots: slots.slice(), config, lrScales };
+        const one = { ...two, weights: weights.slice(), slots: slots.slice() };
+        const shares = n === 2 ? [0.25, 0.75] : [0.25, 0.5, 0.25];
+        for (let step = 1; step <= 4; step++) {
+          const regions = Array.from({ length: n }, () => Float32Array.from({ length: 28 }, () => rng.normal() * 0.1));
+          // a -0 gradient in every region: the sum from 0 is +0, as sumShard's
+          regions.forEach((r) => (r[3] = -0));
+          two.regions = regions.map((r) => r.slice());
+          one.regions = regions.map((r) => r.slice());
+          for (let k = 0; k < n; k++) {
+            const { start, end } = shardBounds(28, n, k);
+            sumShard(two, start, end, shares);
+            updateShard(two, start, end, 0.05, step, null);
+            sumUpdateShard(one, start, end, shares, 0.05, step);
+          }
+          expect(bits(one.weights)).toEqual(bits(two.weights));
+          expect(bits(one.slots)).toEqual(bits(two.slots));
+        }
+      }
+    }
+  });
 
   it('the shared optimizer saves and loads its slots as the tfjs one does, and refuses apply', async () => {
     const v = [tf.variable(tf.tensor([1, 2, 3])), tf.variable(tf.tensor([[4, 5]]))];
@@ -139,6 +174,39 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
     expect(optB.step).toBe(8);
     const [sa, sb] = [await optA.state(), await optB.state()];
     expect(sb.slots.map((x) => bits(x.data))).toEqual(sa.slots.map((x) => bits(x.data)));
+    a.net.dispose();
+    b.net.dispose();
+    optA.dispose();
+  }, 60_000);
+
+  it('replicas load the weights the main thread wrote: sharded steps, a gradients() call, the model changed on the main thread, sharded steps again — bit for bit as the main-thread update', async () => {
+    const a = tabularModel(3, true);
+    const b = tabularModel(3, true);
+    const optA = createOptimizer({ type: 'adam' }, a.trainableVariables());
+    const optB = createOptimizer({ type: 'adam' }, b.trainableVariables());
+    const mainPool = await createReplicaPool({ model: a, losses: [ce], threads: 2 });
+    const shardPool = await createReplicaPool({ model: b, losses: [ce], threads: 2, optimizer: optB });
+    pools.push(mainPool, shardPool);
+    const halve = (m: ReturnType<typeof tabularModel>): void => m.trainableVariables().forEach((v) => v.assign(tf.tidy(() => tf.mul(v, 0.5))));
+    const stepA = async (s: number): Promise<void> => {
+      const r = await mainPool.gradients(tableBatch(s * 20, 20), 20, s);
+      optA.apply(r.grads, 0.01);
+      tf.dispose(r.grads);
+    };
+    for (let s = 0; s < 2; s++) {
+      await stepA(s);
+      expect((await shardPool.step(tableBatch(s * 20, 20), 20, s, 0.01)).applied).toBe(true);
+    }
+    // (gradients() also copies the replicas' batch-norm statistics into the model: both models alike)
+    tf.dispose((await mainPool.gradients(tableBatch(100, 20), 20, 2)).grads);
+    tf.dispose((await shardPool.gradients(tableBatch(100, 20), 20, 2)).grads);
+    halve(a);
+    halve(b);
+    for (let s = 2; s < 4; s++) {
+      await stepA(s);
+      expect((await shardPool.step(tableBatch(s * 20, 20), 20, s, 0.01)).applied).toBe(true);
+    }
+    expect(weightsOf(b)).toEqual(weightsOf(a));
     a.net.dispose();
     b.net.dispose();
     optA.dispose();
