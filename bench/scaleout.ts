@@ -20,7 +20,8 @@
  *
  *   npm run bench -- scaleout [--rows 1e7] [--files 16] [--no-fill] [--keep] [--sources]
  *
- * The timed processes run the compiled CLI (dist/, built first) unless --sources.
+ * The timed processes run the compiled CLI (bin/fuseflow.js: dist/ and its eval bundle, built
+ * first) unless --sources; FUSEFLOW_EVAL_BUNDLE=0 times the module-by-module start.
  *
  * Data: bench/.data/scaleout/ (generated from the counter-based Rng; deleted unless --keep).
  */
@@ -40,20 +41,26 @@ import { median, report, type BenchRow } from './lib/report.js';
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..');
 /**
- * The CLI the timed processes run: the compiled one (`dist/`, built here first, untimed), as users
- * run `fuseflow`, unless `--sources` asks for `tsx src/cli/main.ts` (about 2 s of start-up per
+ * The CLI the timed processes run: `bin/fuseflow.js` over the compiled one (`dist/`, built here
+ * first, untimed, with the eval bundle it starts `eval` from), as users run `fuseflow`, unless `--sources` asks for `tsx src/cli/main.ts` (about 2 s of start-up per
  * process on this machine, which alone costs the 4-shard map/merge 5 starts).
  */
 const fromSources = process.argv.includes('--sources');
-const CLI = join(root, fromSources ? 'src/cli/main.ts' : 'dist/cli/main.js');
+const CLI = join(root, fromSources ? 'src/cli/main.ts' : 'bin/fuseflow.js');
 /** Each timed process appends its CPU time (ms) at exit to the file the bench names (bench/lib/cpu-usage-hook.mjs). */
 const CPU_HOOK = pathToFileURL(join(root, 'bench', 'lib', 'cpu-usage-hook.mjs')).href;
 const CLI_ARGS = fromSources ? ['--import', 'tsx', '--import', CPU_HOOK, CLI] : ['--import', CPU_HOOK, CLI];
 
-/** Builds `dist/` with the package's build config (not timed). */
-function buildDist(): Promise<void> {
-  const child = spawn(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
-  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`build exited ${String(code)}`)))));
+/** Runs node with `args` in the package root; resolves when it exits 0. */
+function runNode(args: readonly string[]): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited ${String(code)}`)))));
+}
+
+/** Builds `dist/` as `npm run build` does (not timed): tsc, then the eval bundle that bin/fuseflow.js starts `eval` from. */
+async function buildDist(): Promise<void> {
+  await runNode([join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')]);
+  await runNode([join(root, 'dist/cli/bundle/build-eval-bundle.js')]);
 }
 const RECORD_BATCH = 1 << 18;
 const DEFAULT_METRICS = ['auc', 'aucpr', 'accuracy', 'balanced-accuracy', 'confusion', 'brier', 'mcc', 'logloss'];
@@ -181,7 +188,7 @@ async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
       ratioOf: 'vs one process',
       bar: '<= 1.1',
       pass: mapMerge / one.ms <= 1.1,
-      note: `${fromSources ? 'tsx sources' : 'compiled CLI'}; shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (incl. the AUC/AP refinement pass over all rows); a process start (eval --help) takes ${(startMs / 1000).toFixed(2)} s, 4 more of them than one process`,
+      note: `${fromSources ? 'tsx sources' : process.env['FUSEFLOW_EVAL_BUNDLE'] === '0' ? 'compiled CLI, module-by-module start' : 'compiled CLI, eval bundle'}; shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (incl. the AUC/AP refinement pass over all rows); a process start (eval --help) takes ${(startMs / 1000).toFixed(2)} s, 4 more of them than one process`,
     },
     {
       name: 'eval 4 shards + merge, CPU time (summed)',

@@ -45,3 +45,12 @@ export function runBin(dir: string, argv: readonly string[], env: Readonly<Recor
   const run = spawnSync(process.execPath, [join(dir, 'bin', 'fuseflow.js'), ...argv], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
+
+// `npx tsx test/cli/bundled-package.ts DIR`: builds a package copy in DIR, for
+// `FUSEFLOW_TEST_EVAL_BUNDLE=DIR npx vitest run test/cli/eval*.test.ts` (the eval tests through the bundle).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.dirname, 'bundled-package.ts')) {
+  const dir = resolve(process.argv[2] ?? '');
+  mkdirSync(dir, { recursive: true });
+  buildBundledPackage(dir);
+  process.stdout.write(`${dir}\n`);
+}

@@ -4,8 +4,32 @@
  * hands back the exit code with what it printed.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+
+/**
+ * `FUSEFLOW_TEST_EVAL_BUNDLE=DIR`: a package copy with its eval bundle built (bundled-package.ts);
+ * the CLI tests then run `fuseflow eval` (not `eval seg`) through that bundle, in this process and
+ * as a subprocess, as the installed `fuseflow` command starts it.
+ */
+const EVAL_BUNDLE_ROOT = process.env['FUSEFLOW_TEST_EVAL_BUNDLE'];
+
+function throughBundle(argv: readonly string[]): boolean {
+  return EVAL_BUNDLE_ROOT !== undefined && argv[0] === 'eval' && argv[1] !== 'seg';
+}
+
+/** `main`, or the bundled eval under FUSEFLOW_TEST_EVAL_BUNDLE. */
+async function runMain(argv: readonly string[]): Promise<number> {
+  if (EVAL_BUNDLE_ROOT === undefined || !throughBundle(argv)) return main(argv);
+  const check = (await import(pathToFileURL(join(EVAL_BUNDLE_ROOT, 'dist', 'cli', 'bundle', 'eval-bundle.js')).href)) as {
+    loadEvalBundle(root: string): Promise<((argv: readonly string[]) => Promise<number>) | undefined>;
+  };
+  const runEval = await check.loadEvalBundle(EVAL_BUNDLE_ROOT);
+  if (runEval === undefined) throw new Error(`FUSEFLOW_TEST_EVAL_BUNDLE: the bundle in ${EVAL_BUNDLE_ROOT} is not current (rebuild the package copy)`);
+  return runEval(argv.slice(1));
+}
 
 /** What one run of the command line returned and printed. */
 export interface CliRun {
@@ -40,7 +64,7 @@ export async function runCli(...argv: string[]): Promise<InProcessRun> {
     return true;
   });
   try {
-    const code = await main(argv);
+    const code = await runMain(argv);
     return { code, out, err: err.join('\n') };
   } finally {
     write.mockRestore();
@@ -58,7 +82,8 @@ export function fuseflowEval(...args: string[]): Promise<InProcessRun> {
 /** Runs `fuseflow ...argv` as a subprocess (`node --import tsx src/cli/main.ts`) from this folder. */
 export function runCliProcess(...argv: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { cwd: process.cwd() });
+    const cli = EVAL_BUNDLE_ROOT !== undefined && throughBundle(argv) ? [join(EVAL_BUNDLE_ROOT, 'bin', 'fuseflow.js')] : ['--import', 'tsx', 'src/cli/main.ts'];
+    const child = spawn(process.execPath, [...cli, ...argv], { cwd: process.cwd() });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

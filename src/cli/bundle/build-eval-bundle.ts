@@ -12,7 +12,8 @@
  * package that uses `import.meta`, `__dirname` or `require` and is not in
  * {@link LOCATION_AWARE} fails the build: its paths would point into the bundle.
  *
- * The manifest records this Node's version and each input file's size, time and SHA-256. The
+ * The manifest records this Node's version and the size, time and SHA-256 of each first-party
+ * module bundled and of each bundled package's package.json. The
  * bundle is written to a temporary folder and renamed into place. Without esbuild (installs
  * without dev dependencies) nothing is built and the CLI starts module by module.
  *
@@ -52,6 +53,19 @@ function packageOf(specifier: string): string {
 
 function isBare(specifier: string): boolean {
   return !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:') && !/^[a-z]+:/i.test(specifier);
+}
+
+/**
+ * The file a start checks for a bundled input: a first-party module itself; for a package's
+ * module, the package's package.json (an install that changes a package rewrites it), which
+ * keeps a start's checks to one per package.
+ */
+function checkedFile(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return input;
+  const rest = input.slice(at + 'node_modules/'.length).split('/');
+  const name = rest[0]?.startsWith('@') === true ? rest.slice(0, 2) : rest.slice(0, 1);
+  return `${input.slice(0, at)}node_modules/${name.join('/')}/package.json`;
 }
 
 /** Builds `root/dist/eval-bundle`; returns the manifest written. */
@@ -120,7 +134,7 @@ export async function buildEvalBundle(root: string = packageRoot()): Promise<Eva
     const manifest: EvalBundleManifest = {
       format: EVAL_BUNDLE_FORMAT,
       node: process.version,
-      inputs: inputs.sort().map((path): BundleInput => {
+      inputs: [...new Set(inputs.map(checkedFile))].sort().map((path): BundleInput => {
         const file = join(root, path);
         const { size, mtimeMs } = statSync(file);
         return { path, size, mtimeMs, sha256: fileSha256(file) };
@@ -138,5 +152,5 @@ export async function buildEvalBundle(root: string = packageRoot()): Promise<Eva
 // `node dist/cli/bundle/build-eval-bundle.js`
 if (process.argv[1] !== undefined && import.meta.url.endsWith('/build-eval-bundle.js') && process.argv[1].endsWith('build-eval-bundle.js')) {
   const manifest = await buildEvalBundle();
-  if (manifest !== undefined) process.stderr.write(`fuseflow: eval bundle built (${manifest.inputs.length} modules) → dist/${EVAL_BUNDLE_DIR}/\n`);
+  if (manifest !== undefined) process.stderr.write(`fuseflow: eval bundle built (${manifest.inputs.length} files checked at each start) → dist/${EVAL_BUNDLE_DIR}/\n`);
 }

@@ -6,8 +6,8 @@
  * map/merge run over N shards pays N + 1 starts.
  *
  * The bundle is used only when its manifest says it was built by this Node version from exactly
- * the files now in `dist/` and `node_modules/` (size, then content hash when the modification time
- * moved); anything else — no bundle, another Node, a rebuilt `dist/` whose content changed, an
+ * the files now in `dist/` and `node_modules/` (each bundled module of dist/ and each bundled
+ * package's package.json: size, then content hash when the modification time moved); anything else — no bundle, another Node, a rebuilt `dist/` whose content changed, an
  * unreadable manifest, `FUSEFLOW_EVAL_BUNDLE=0` — falls back to the normal module-by-module start without a word (set
  * `FUSEFLOW_DEBUG_START=1` to see which start a run took and why). The eval command loads no
  * module of the user's, which is what makes it safe to bundle (the library's classes are not
