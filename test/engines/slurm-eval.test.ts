@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { RecordBatchFileWriter, tableFromArrays } from 'apache-arrow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
+import { readStateFile } from '../../src/eval/shard/state-file.js';
 import { tempFolder } from '../temp-folder.js';
 import { describeEngine } from './engine-suite.js';
 import { FUSEFLOW_FROM_SOURCES, SLURM_PACKAGES, sh, slurmMissing, startSlurm, type SlurmCluster } from './slurm.js';
@@ -78,6 +79,32 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     expect(log('plan.err')).toMatch(/^fuseflow eval merge: round 2 needed \(auc: exact order inside \d+ score bins/);
     expect(log('pass-3.err')).toMatch(/^fuseflow eval: shard 3\/4: round 2 \(auc: .*\): [\d,]+ rows → /);
     expect(log('merge.err')).toBe(`merged 4 shards into ${join(dir, 'eval-run', 'result.json')}\n`);
+  }, 600_000);
+
+  it('submitted again over a run folder holding a pass file of an earlier plan: the pass steps of this plan exit at once, the stale file is replaced (said in its log), the merge gives the same JSON', async () => {
+    const cluster = slurm as SlurmCluster;
+    const run = join(dir, 'eval-run');
+    const first = readFileSync(join(run, 'result.json'), 'utf8');
+    // Shard 1's pass file now holds a pass of another plan of the same run (the plan copied to another path is another plan).
+    const stale = join(run, 'states', 'pass-1-shard-1-of-4.state');
+    const old = await sh(
+      `cp eval-run/plan-1.state eval-run/plan-old.state && ${FUSEFLOW_FROM_SOURCES} eval ${ARGS.replace(' --json', '')} --shard 1/4 --pass eval-run/plan-old.state --state-out ${stale} --overwrite`,
+      dir,
+    );
+    expect(old.code, old.err).toBe(0);
+    expect(readStateFile(stale).header.plan?.path).toBe(join(run, 'plan-old.state'));
+    const submitted = await sh('bash eval.sbatch', dir, cluster.env);
+    expect(submitted.err).toBe('');
+    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
+      /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
+    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
+    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
+    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
+    const log = (name: string): string => readFileSync(join(run, 'logs', name), 'utf8');
+    expect(log('pass-0.err')).toContain(`already holds this shard's pass of this plan (same checksum); nothing read`);
+    expect(log('pass-1.err')).toContain(`replacing ${stale}, this shard's pass of an earlier plan (${join(run, 'plan-old.state')}, `);
+    expect(readStateFile(stale).header.plan?.path).toBe(join(run, 'plan-1.state'));
+    expect(readFileSync(join(run, 'result.json'), 'utf8')).toBe(first);
   }, 600_000);
 
   it('a failing shard fails its array task (its error in the log) and cancels the jobs after it', async () => {
