@@ -14,6 +14,7 @@
 import { closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { FuseflowError } from './errors.js';
 
 /** Writing an output file failed or was refused; names the file and what to do. */
@@ -174,7 +175,8 @@ let nonce = 0;
  */
 export function tempPathFor(target: string, part?: string): string {
   if (part !== undefined && !/^[0-9a-z]+$/.test(part)) throw new RangeError(`tempPathFor: part must be lower-case letters and digits, got '${part}'`);
-  const tag = `${process.pid}-${(Date.now() * 1024 + (nonce++ % 1024)).toString(36)}${part === undefined ? '' : `-${part}`}`;
+  // Unique in the process (thread and counter: each worker thread has its own counter), and the time against a reused pid.
+  const tag = `${process.pid}-${Date.now().toString(36)}t${threadId.toString(36)}n${(nonce++).toString(36)}${part === undefined ? '' : `-${part}`}`;
   return join(dirname(target), `.${basename(target)}.tmp-${tag}@${writerHost()}`);
 }
 
