@@ -356,7 +356,6 @@ function keptGroups(state: ScoreHistogramState, runs: readonly KeptRun[], b: num
   const pl = state.pos[b] as number;
   const nl = state.neg[b] as number;
   const count = pl + nl >= COUNT_ROWS;
-  const range = { lo: 65535, hi: 0 };
   let gotPos = 0;
   let gotNeg = 0;
   for (const run of runs) {
@@ -368,7 +367,7 @@ function keptGroups(state: ScoreHistogramState, runs: readonly KeptRun[], b: num
       const from = x === 0 ? 0 : (run.ends[x - 1] as number);
       const to = run.ends[x] as number;
       const positive = ((run.classes[x] as number) & 1) === 1;
-      if (count) countKeys(run.keys, from, to, positive, range);
+      if (count) countKeys(run.keys, from, to, positive);
       else if (positive) {
         smallPos.set(run.keys.subarray(from, to), gotPos);
       } else smallNeg.set(run.keys.subarray(from, to), gotNeg);
@@ -377,5 +376,5 @@ function keptGroups(state: ScoreHistogramState, runs: readonly KeptRun[], b: num
     }
   }
   if (gotPos !== pl || gotNeg !== nl) throw new Error(`kept rows of bin ${b}: ${gotPos}+${gotNeg}, counted ${pl}+${nl}`);
-  return count ? countedGroups(range.lo, range.hi) : tieGroupsOf(smallPos, smallNeg, 0, pl, 0, nl);
+  return count ? countedGroups() : tieGroupsOf(smallPos, smallNeg, 0, pl, 0, nl);
 }

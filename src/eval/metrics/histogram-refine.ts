@@ -400,39 +400,43 @@ export interface TieGroups {
   readonly count: number;
 }
 
-/** Bins of at least this many 16-bit rows are counted (O(rows + 65,536)) rather than sorted. */
-export const COUNT_ROWS = 8192;
+/** Bins of at least this many 16-bit rows are counted (O(rows + 2,048): a bitmap of the values seen) rather than sorted. */
+export const COUNT_ROWS = 512;
+
+/** Which 16-bit values {@link countKeys} saw (one bit each), so {@link countedGroups} visits only those. */
+const seen = new Int32Array(65536 / 32);
 
 /**
  * Counts 16-bit values `keys[from..to)` into the positive (`positive`) or negative tally of
- * {@link countedGroups}; returns the smallest and largest value seen, widened from `range`.
+ * {@link countedGroups}.
  */
-export function countKeys(keys: Uint16Array, from: number, to: number, positive: boolean, range: { lo: number; hi: number }): void {
+export function countKeys(keys: Uint16Array, from: number, to: number, positive: boolean): void {
   const count = positive ? countPos : countNeg;
-  let lo = range.lo;
-  let hi = range.hi;
   for (let i = from; i < to; i++) {
     const x = keys[i] as number;
     count[x] = (count[x] as number) + 1;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
+    seen[x >>> 5] = (seen[x >>> 5] as number) | (1 << (x & 31));
   }
-  range.lo = lo;
-  range.hi = hi;
 }
 
-/** The tie groups of the values {@link countKeys} tallied (between `lo` and `hi`), zeroing the tallies. */
-export function countedGroups(lo: number, hi: number): TieGroups {
+/** The tie groups of the values {@link countKeys} tallied, zeroing the tallies. */
+export function countedGroups(): TieGroups {
   let k = 0;
-  for (let x = hi; x >= lo; x--) {
-    const a = countPos[x] as number;
-    const c = countNeg[x] as number;
-    if (a === 0 && c === 0) continue;
-    groupPos[k] = a;
-    groupNeg[k] = c;
-    k++;
-    countPos[x] = 0;
-    countNeg[x] = 0;
+  for (let w = seen.length - 1; w >= 0; w--) {
+    let bits = seen[w] as number;
+    if (bits === 0) continue;
+    seen[w] = 0;
+    // The values of this word, highest first.
+    while (bits !== 0) {
+      const bit = 31 - Math.clz32(bits);
+      bits &= ~(1 << bit);
+      const x = (w << 5) | bit;
+      groupPos[k] = countPos[x] as number;
+      groupNeg[k] = countNeg[x] as number;
+      k++;
+      countPos[x] = 0;
+      countNeg[x] = 0;
+    }
   }
   return { gp: groupPos, gn: groupNeg, count: k };
 }
@@ -445,10 +449,9 @@ export function countedGroups(lo: number, hi: number): TieGroups {
  */
 export function tieGroupsOf(ps: Uint16Array | Float64Array, ns: Uint16Array | Float64Array, pStart: number, pl: number, nStart: number, nl: number): TieGroups {
   if (ps instanceof Uint16Array && ns instanceof Uint16Array && pl + nl >= COUNT_ROWS) {
-    const range = { lo: 65535, hi: 0 };
-    countKeys(ps, pStart, pStart + pl, true, range);
-    countKeys(ns, nStart, nStart + nl, false, range);
-    return countedGroups(range.lo, range.hi);
+    countKeys(ps, pStart, pStart + pl, true);
+    countKeys(ns, nStart, nStart + nl, false);
+    return countedGroups();
   }
   const pv = sortedDesc(ps, pStart, pl);
   const nv = sortedDesc(ns, nStart, nl);
