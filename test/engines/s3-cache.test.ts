@@ -7,11 +7,13 @@
  * complete cache.mdb) without recomputing. After commit and pull, the local copy is compared with
  * a plain single-process cache of the same pipeline: every output's payload hash and the manifest
  * bytes. Also: a damaged object stops a pull (and one of the wrong size a commit); an object
- * fuseflow did not write stops a fill.
+ * fuseflow did not write stops a fill. `cache status` of the location reads no payload; a pull SIGKILLed
+ * mid-way leaves its temporary folder (named by its pid), which the next pull to that target removes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +196,23 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     for (const c of [reference, local]) await c.close();
     const status = await runCli('cache', 'status', join(dir, 'pulled'));
     expect(status.out).toMatch(/shards {5}4 \(committed/);
+
+    // A pull SIGKILLed mid-way (held by the test hook at its first atomic write) leaves its temporary folder, named by its pid; the next pull to that target removes it.
+    const fifo = join(dir, 'pull.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const puller = spawn(process.execPath, [...FUSEFLOW_NODE_ARGS, 'cache', 'pull', url, '--to', join(dir, 'pulled-2'), '--s3-endpoint', s3.endpoint], {
+      env: { ...process.env, ...S3RVER_CREDENTIALS, FUSEFLOW_TEST_PAUSE_BEFORE_RENAME: fifo },
+      stdio: 'ignore',
+    });
+    const pullerExit = new Promise((r) => puller.on('exit', r));
+    expect(await readFile(fifo, 'utf8')).toMatch(new RegExp(`^held ${dir}/\\.pulled-2\\.tmp-${puller.pid}-`));
+    puller.kill('SIGKILL');
+    await pullerExit;
+    const leftover = readdirSync(dir).filter((n) => n.startsWith('.pulled-2.tmp-'));
+    expect(leftover).toHaveLength(1);
+    expect((await runCli('cache', 'pull', url, '--to', join(dir, 'pulled-2'), '--s3-endpoint', s3.endpoint)).code).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.pulled-2'))).toEqual([]);
+    expect(readFileSync(join(dir, 'pulled-2', CACHE_FILES.manifest))).toEqual(manifestBytes);
 
     // A damaged object (same size, other bytes) stops a pull, which leaves nothing behind.
     const key = 'brats/v1/shards/00001-of-00004/cache.mdb';
