@@ -38,6 +38,12 @@ export interface Stepper {
   readonly phases: StepPhases[];
   /** Per step, this thread's CPU time (ms; NaN off Linux): on 1 thread the whole step's, with replicas its own serial part. */
   readonly cpuMs: number[];
+  /**
+   * Per step, the whole process's CPU time (ms, `process.cpuUsage`): every thread — replicas, this
+   * thread, V8's GC and compiler helpers. On a machine with `c` free cores a step cannot take less
+   * wall time than this / `c`.
+   */
+  readonly processCpuMs: number[];
   readonly close: () => Promise<void>;
 }
 
@@ -53,13 +59,20 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
   const replicaMs: number[] = [];
   const phases: StepPhases[] = [];
   const cpuMs: number[] = [];
+  const processCpuMs: number[] = [];
+  const processCpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   if (threads === 1) {
     return {
       replicaMs,
       phases,
       cpuMs,
+      processCpuMs,
       step: (b = batch) => {
         const c0 = threadCpuMs();
+        const p0 = processCpu();
         const ctx = { step: n++, phase: 'train' };
         const { value, grads } = tf.variableGrads(() => totalLoss(losses, b, model.forward(b, { ...ctx, training: true }), ctx).total, variables);
         const list = variables.map((v) => grads[v.name] as tf.Tensor);
@@ -67,6 +80,7 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
         optimizer.apply(list, 1e-3);
         tf.dispose([value, ...list]);
         cpuMs.push(threadCpuMs() - c0);
+        processCpuMs.push(processCpu() - p0);
         return Promise.resolve();
       },
       close: () => {
@@ -81,11 +95,14 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
       replicaMs,
       phases,
       cpuMs,
+      processCpuMs,
       step: async (b = batch) => {
         const t0 = performance.now();
         const c0 = threadCpuMs();
+        const p0 = processCpu();
         const r = await pool.step(b, rows, n++, 1e-3);
         cpuMs.push(threadCpuMs() - c0);
+        processCpuMs.push(processCpu() - p0);
         const ms = performance.now() - t0;
         const slowest = r.phases.reduce((a, p) => (p.load + p.compute > a.load + a.compute ? p : a));
         replicaMs.push(Math.max(...r.replicaMs));
@@ -101,6 +118,7 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
     replicaMs,
     phases,
     cpuMs,
+    processCpuMs,
     step: async (b = batch) => {
       const r = await pool.gradients(b, rows, n++);
       replicaMs.push(Math.max(...r.replicaMs));
