@@ -21,7 +21,7 @@
  * carries them (state-codec.ts tags them for the trip).
  */
 import { densify, totals, type ScoreHistogramState } from './score-histogram.js';
-import { COUNT_ROWS, countedGroups, countKeys, foldRefinedBins, planPass, tieGroupsOf, type TieGroups } from './histogram-refine.js';
+import { clipFpOf, COUNT_ROWS, countedGroups, countKeys, cumulativeAbove, planPass, refinedBin, tieGroupsOf, type TieGroups } from './histogram-refine.js';
 
 /** One batch's kept rows: low 16-bit keys ordered by class (`bin * 2 + label`), classes ascending. */
 export interface KeptRun {
@@ -156,7 +156,10 @@ function addChunk(state: ScoreHistogramState, kept: KeptRows, bits: Uint32Array,
   const t = countChunk(bits, labels, from, to);
   const m = counted.rows;
   if (m === 0) return from;
-  const classes = touched.slice(0, t).sort();
+  // Shared memory, as the keys: posting a state or a refinement job to another thread copies no run.
+  const classes = new Int32Array(new SharedArrayBuffer(4 * t));
+  classes.set(touched.subarray(0, t));
+  classes.sort();
   const ends = placeClasses(state, classes);
   let keys: Uint16Array = unkept;
   if (!kept.dropped) {
@@ -216,7 +219,7 @@ function countChunk(bits: Uint32Array, labels: ArrayLike<number>, from: number, 
  */
 function placeClasses(state: ScoreHistogramState, classes: Int32Array): Uint32Array {
   const { pos, neg } = state;
-  const ends = new Uint32Array(classes.length);
+  const ends = new Uint32Array(new SharedArrayBuffer(4 * classes.length));
   let at = 0;
   for (let j = 0; j < classes.length; j++) {
     const c = classes[j] as number;
@@ -315,7 +318,10 @@ export function keptAll(state: ScoreHistogramState): boolean {
 
 /**
  * Folds every refinement pass `planPass` plans (up to `maxPasses` passes in all) from the kept
- * rows, then releases them. The state must have kept all its rows ({@link keptAll}).
+ * rows, then releases them. The state must have kept all its rows ({@link keptAll}). The bins of
+ * a pass are shared with the helper threads (see {@link addRefineHelper}) as they get free; each
+ * bin's result is computed by one thread from the same rows, and folded here in bin order, so
+ * the result does not depend on the helpers.
  * @throws Error when a bin's kept rows differ from its counts (a fault, not bad input).
  */
 export function refineFromKept(state: ScoreHistogramState, maxPasses: number): void {
@@ -326,10 +332,116 @@ export function refineFromKept(state: ScoreHistogramState, maxPasses: number): v
       if (state.passes >= maxPasses) return;
       const p = planPass(state);
       if (p === null) return;
-      foldRefinedBins(state, p.bins, (_, b) => keptGroups(state, kept.runs, b));
+      const job = refineJob(state, kept.runs, p.bins);
+      for (const helper of helpers) helper(job);
+      workOnRefine(job);
+      awaitRefine(job);
+      for (let s = 0; s < p.bins.length; s++) {
+        const clip = job.out[3 * s + 2] as number;
+        state.refined.set(p.bins[s] as number, { pairs2: job.out[3 * s] as number, apSum: job.out[3 * s + 1] as number, clipArea: Number.isNaN(clip) ? undefined : clip });
+      }
+      state.passes++;
     }
   } finally {
     releaseKept(state);
+  }
+}
+
+/** One pass of {@link refineFromKept}, as helper threads get it (shared memory but for the per-bin inputs). */
+export interface RefineJob {
+  readonly runs: readonly KeptRun[];
+  readonly bins: Int32Array;
+  /** Per slot: the bin's positives and negatives, and the class counts above it. */
+  readonly pl: Float64Array;
+  readonly nl: Float64Array;
+  readonly tpAbove: Float64Array;
+  readonly fpAbove: Float64Array;
+  /** False positives at the max-FPR cut; NaN: none. */
+  readonly clipFp: number;
+  /** [0] next slot to take, [1] slots done, [2] 1 once a thread failed. */
+  readonly progress: Int32Array;
+  /** Per slot: pairs2, apSum, clipArea (NaN: none). */
+  readonly out: Float64Array;
+}
+
+/** Slots a thread takes at a time. */
+const SLOTS_PER_TAKE = 4;
+
+const helpers = new Set<(job: RefineJob) => void>();
+
+/**
+ * Registers a thread that can take bins of a refinement from kept rows: `post` hands it a job,
+ * which it runs with {@link workOnRefine} when it is free (parallel evaluation registers its
+ * worker threads while they live). Returns the function that unregisters it.
+ */
+export function addRefineHelper(post: (job: RefineJob) => void): () => void {
+  helpers.add(post);
+  return () => helpers.delete(post);
+}
+
+function refineJob(state: ScoreHistogramState, runs: readonly KeptRun[], bins: Int32Array): RefineJob {
+  failure = undefined;
+  const { tpAbove, fpAbove } = cumulativeAbove(state);
+  const k = bins.length;
+  const at = (from: Float64Array): Float64Array => Float64Array.from(bins, (b) => from[b] as number);
+  return {
+    runs,
+    bins,
+    pl: at(state.pos),
+    nl: at(state.neg),
+    tpAbove: at(tpAbove),
+    fpAbove: at(fpAbove),
+    clipFp: clipFpOf(state) ?? Number.NaN,
+    progress: new Int32Array(new SharedArrayBuffer(12)),
+    out: new Float64Array(new SharedArrayBuffer(24 * k)),
+  };
+}
+
+/** Takes slots of `job` until none is left, writing each bin's result (any thread). */
+export function workOnRefine(job: RefineJob): void {
+  const k = job.bins.length;
+  const clipFp = Number.isNaN(job.clipFp) ? undefined : job.clipFp;
+  for (;;) {
+    const from = Atomics.add(job.progress, 0, SLOTS_PER_TAKE);
+    if (from >= k) return;
+    const to = Math.min(k, from + SLOTS_PER_TAKE);
+    try {
+      for (let s = from; s < to; s++) {
+        const nl = job.nl[s] as number;
+        const r = refinedBin(keptGroups(job.runs, job.bins[s] as number, job.pl[s] as number, nl), job.tpAbove[s] as number, job.fpAbove[s] as number, nl, clipFp);
+        job.out[3 * s] = r.pairs2;
+        job.out[3 * s + 1] = r.apSum;
+        job.out[3 * s + 2] = r.clipArea ?? Number.NaN;
+      }
+    } catch (err) {
+      Atomics.store(job.progress, 2, 1);
+      failure = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      Atomics.add(job.progress, 1, to - from);
+      Atomics.notify(job.progress, 1);
+    }
+  }
+}
+
+/** This thread's last failure in {@link workOnRefine} (rethrown by the thread that waits). */
+let failure: Error | undefined;
+
+/** Longest wait for helper threads to finish the bins they took. */
+const HELPER_WAIT_MS = 120_000;
+
+/** Waits until every slot of `job` is done (this thread took what was left). */
+function awaitRefine(job: RefineJob): void {
+  const k = job.bins.length;
+  const t0 = Date.now();
+  for (;;) {
+    const done = Atomics.load(job.progress, 1);
+    if (done >= k) break;
+    if (Date.now() - t0 > HELPER_WAIT_MS) throw new Error(`refinement from kept rows: helper threads did not finish ${k - done} of ${k} bins in ${HELPER_WAIT_MS / 1000} s`);
+    Atomics.wait(job.progress, 1, done, 100);
+  }
+  if (Atomics.load(job.progress, 2) !== 0) {
+    if (failure !== undefined) throw failure;
+    throw new Error('refinement from kept rows failed in a helper thread (the kept rows do not match the counts)');
   }
 }
 
@@ -351,10 +463,8 @@ function classIndex(classes: Int32Array, c: number): number {
 const smallPos = new Uint16Array(COUNT_ROWS);
 const smallNeg = new Uint16Array(COUNT_ROWS);
 
-/** Bin `b`'s tie groups from the kept runs (counted, or gathered and sorted when small). */
-function keptGroups(state: ScoreHistogramState, runs: readonly KeptRun[], b: number): TieGroups {
-  const pl = state.pos[b] as number;
-  const nl = state.neg[b] as number;
+/** Bin `b`'s tie groups from the kept runs (`pl` positives and `nl` negatives; counted, or gathered and sorted when small). */
+function keptGroups(runs: readonly KeptRun[], b: number, pl: number, nl: number): TieGroups {
   const count = pl + nl >= COUNT_ROWS;
   let gotPos = 0;
   let gotNeg = 0;

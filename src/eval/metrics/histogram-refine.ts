@@ -14,7 +14,7 @@
  * States of other stores (another process's, read back from a pass file) merge by copying.
  */
 import { threadId } from 'node:worker_threads';
-import { isOpenBin, totals, type ScoreHistogramState } from './score-histogram.js';
+import { isOpenBin, totals, type RefinedBin, type ScoreHistogramState } from './score-histogram.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -481,7 +481,7 @@ export function tieGroupsOf(ps: Uint16Array | Float64Array, ns: Uint16Array | Fl
 }
 
 /** Class counts above each bin (strictly higher bins), from the top. */
-function cumulativeAbove(state: ScoreHistogramState): { tpAbove: Float64Array; fpAbove: Float64Array } {
+export function cumulativeAbove(state: ScoreHistogramState): { tpAbove: Float64Array; fpAbove: Float64Array } {
   const size = state.pos.length;
   const tpAbove = new Float64Array(size);
   const fpAbove = new Float64Array(size);
@@ -516,41 +516,52 @@ export function finishPass(state: ScoreHistogramState, p: RefinePass): ScoreHist
  */
 export function foldRefinedBins(state: ScoreHistogramState, bins: Int32Array, groupsOf: (slot: number, bin: number) => TieGroups): ScoreHistogramState {
   const { tpAbove, fpAbove } = cumulativeAbove(state);
-  const { N } = totals(state);
-  const clipFp = state.config.maxFpr === undefined ? undefined : state.config.maxFpr * N;
+  const clipFp = clipFpOf(state);
   for (let s = 0; s < bins.length; s++) {
     const b = bins[s] as number;
-    const nl = state.neg[b] as number;
-    const { gp, gn, count } = groupsOf(s, b);
-    let tp = tpAbove[b] as number;
-    let fp = fpAbove[b] as number;
-    let pairs2 = 0;
-    let apSum = 0;
-    let clipArea: number | undefined;
-    const clipHere = clipFp !== undefined && fp < clipFp && fp + nl > clipFp;
-    let area = 0;
-    for (let g = 0; g < count; g++) {
-      const dp = gp[g] as number;
-      const dn = gn[g] as number;
-      // Negatives at this value are below the positives seen before in this bin, tied with those at it.
-      pairs2 += dn * (2 * (tp - (tpAbove[b] as number)) + dp);
-      const tp0 = tp;
-      const fp0 = fp;
-      tp += dp;
-      fp += dn;
-      if (dp > 0) apSum += dp * (tp / (tp + fp));
-      if (clipHere && clipFp !== undefined && fp0 < clipFp) {
-        if (fp <= clipFp) area += (dn * (tp0 + tp)) / 2;
-        else {
-          const t = (clipFp - fp0) / dn;
-          const tpCut = tp0 + dp * t;
-          area += ((clipFp - fp0) * (tp0 + tpCut)) / 2;
-        }
-      }
-    }
-    if (clipHere) clipArea = area;
-    state.refined.set(b, { pairs2, apSum, clipArea });
+    state.refined.set(b, refinedBin(groupsOf(s, b), tpAbove[b] as number, fpAbove[b] as number, state.neg[b] as number, clipFp));
   }
   state.passes++;
   return state;
+}
+
+/** The false positives at the max-FPR cut of `state` (undefined: full AUC). */
+export function clipFpOf(state: ScoreHistogramState): number | undefined {
+  return state.config.maxFpr === undefined ? undefined : state.config.maxFpr * totals(state).N;
+}
+
+/**
+ * One bin's exact contribution from its tie groups, given the class counts above it and its
+ * negatives `nl` (and the max-FPR cut in false positives, if any).
+ */
+export function refinedBin(groups: TieGroups, tpAbove: number, fpAbove: number, nl: number, clipFp: number | undefined): RefinedBin {
+  const { gp, gn, count } = groups;
+  let tp = tpAbove;
+  let fp = fpAbove;
+  let pairs2 = 0;
+  let apSum = 0;
+  let clipArea: number | undefined;
+  const clipHere = clipFp !== undefined && fp < clipFp && fp + nl > clipFp;
+  let area = 0;
+  for (let g = 0; g < count; g++) {
+    const dp = gp[g] as number;
+    const dn = gn[g] as number;
+    // Negatives at this value are below the positives seen before in this bin, tied with those at it.
+    pairs2 += dn * (2 * (tp - tpAbove) + dp);
+    const tp0 = tp;
+    const fp0 = fp;
+    tp += dp;
+    fp += dn;
+    if (dp > 0) apSum += dp * (tp / (tp + fp));
+    if (clipHere && clipFp !== undefined && fp0 < clipFp) {
+      if (fp <= clipFp) area += (dn * (tp0 + tp)) / 2;
+      else {
+        const t = (clipFp - fp0) / dn;
+        const tpCut = tp0 + dp * t;
+        area += ((clipFp - fp0) * (tp0 + tpCut)) / 2;
+      }
+    }
+  }
+  if (clipHere) clipArea = area;
+  return { pairs2, apSum, clipArea };
 }

@@ -5,6 +5,7 @@ import type { EvalBatch } from '../metric.js';
 import type { ThreadError } from '../evaluate-origin.js';
 import type { MetricsRecipe } from './metrics-recipe.js';
 import type { ReadSegment } from './arrow-read-plan.js';
+import type { RefineJob } from '../metrics/histogram-kept.js';
 
 /** What a worker thread is started with. */
 export interface EvalWorkerInput {
@@ -37,6 +38,8 @@ export type ToWorker =
   | { readonly kind: 'read'; readonly segment: number; readonly read: ReadSegment; readonly batchSize: number; readonly keep: boolean }
   /** Closes segment `segment`: send its states. */
   | { readonly kind: 'end'; readonly segment: number }
+  /** Take bins of a histogram refinement from kept rows (histogram-kept.ts `workOnRefine`); no answer (the results are in shared memory). */
+  | { readonly kind: 'refine'; readonly job: RefineJob }
   /** Answer `flushed` once every earlier message is handled; first send the open states as those of `segment` when it is not null. */
   | { readonly kind: 'flush'; readonly segment: number | null };
 

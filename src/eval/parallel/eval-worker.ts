@@ -16,7 +16,7 @@ import type { EvalWorkerInput, FromWorker, ToWorker } from './eval-messages.js';
 import { metricsFromRecipe } from './metrics-recipe.js';
 import { SegmentFold, metricFolders, passFolders, type StepGuard } from './segment-fold.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
-import { useKeptLedger } from '../metrics/histogram-kept.js';
+import { useKeptLedger, workOnRefine } from '../metrics/histogram-kept.js';
 
 const port = parentPort;
 if (port === null) throw new Error('eval-worker runs on a worker thread');
@@ -138,6 +138,9 @@ function handle(message: ToWorker): void | Promise<void> {
       return readSegment(message);
     case 'end':
       sendStates(message.segment);
+      return;
+    case 'refine':
+      workOnRefine(message.job);
       return;
     case 'flush':
       if (message.segment !== null) {

@@ -45,7 +45,7 @@ import { SegmentMerger } from './segment-merger.js';
 import { BatchReader, planArrowRead, type ReadPlan, type ReadSegment } from './arrow-read-plan.js';
 import { reviveClasses, tagClasses } from './state-codec.js';
 import { shareRefineStores } from '../metrics/histogram-refine.js';
-import { keptLedgerBuffer } from '../metrics/histogram-kept.js';
+import { addRefineHelper, keptLedgerBuffer } from '../metrics/histogram-kept.js';
 import type { Worker } from 'node:worker_threads';
 
 /** One pass to run. */
@@ -139,6 +139,8 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
   let job: { readonly message: ToWorker; readonly names: readonly string[] } | null = null;
   let dead: Error | null = null;
   const workers: Worker[] = [];
+  /** Unregisters each worker as a refinement helper. */
+  const helping: (() => void)[] = [];
   const onMessage = (message: FromWorker): void => {
     const p = current;
     if (p === null) return;
@@ -175,7 +177,11 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       const input: EvalWorkerInput = { recipe, gate: gate.buffer, lane: k, keptLedger: keptLedgerBuffer() };
       const worker = startWorker(import.meta.url, './eval-worker', { input, name: `fuseflow eval ${k}` });
       worker.on('message', onMessage);
+      // While it lives, the thread takes bins of the histogram refinement from kept rows (histogram-kept.ts).
+      const unhelp = addRefineHelper((job) => worker.postMessage({ kind: 'refine', job } satisfies ToWorker));
+      helping.push(unhelp);
       const died = (err: Error): void => {
+        unhelp();
         dead ??= err;
         current?.onFlushed?.();
       };
@@ -345,6 +351,7 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
       }
     },
     async close() {
+      for (const unhelp of helping) unhelp();
       for (const w of workers) w.removeAllListeners('exit');
       await Promise.all(workers.map((w) => w.terminate()));
     },
