@@ -4,10 +4,12 @@
  * threads, and prints byte for byte what the module-by-module start prints, writing the same
  * state files; errors read the same. A bundle that is not current — built by another Node, a
  * changed module, no manifest — is not used (the run starts module by module, same output); a
- * rebuilt module with the same content keeps it.
+ * rebuilt module with the same content keeps it. The bundled start loads fewer than 20 files.
  */
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempFolder } from '../temp-folder.js';
 import { writePredictionFiles } from '../eval/shard/prediction-files.js';
@@ -112,6 +114,30 @@ describe('fuseflow eval from the bundle', () => {
     expect(none.out).toBe(expected);
     writeFileSync(manifestPath, manifest);
   }, 120_000);
+
+  it('the bundled start loads a handful of files, no package module one by one (module by module: ~270)', () => {
+    // Each file: URL the process resolves, printed by a loader hook (`MOD url`).
+    const resolveHook = join(dir, 'list-modules-resolve.mjs');
+    writeFileSync(
+      resolveHook,
+      'export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith("file:")) process.stderr.write("MOD " + r.url + "\\n"); return r; }\n',
+    );
+    const hook = join(dir, 'list-modules.mjs');
+    writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(resolveHook).href)});\n`);
+    const loaded = (argv: readonly string[], env: Readonly<Record<string, string>>): string[] => {
+      const run = spawnSync(process.execPath, ['--import', hook, join(pkg, 'bin', 'fuseflow.js'), ...argv], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(run.status).toBe(0);
+      return [...new Set(run.stderr.split('\n').filter((l) => l.startsWith('MOD ')))].map((l) => l.slice('MOD file://'.length));
+    };
+    const map = ['eval', ...input(), '--shard', '0/2', '--state-out', join(dir, 'startup.state'), '--overwrite'];
+    for (const argv of [['eval', '--help'], map, ['eval', 'merge', '--help']]) {
+      const bundled = loaded(argv, {});
+      expect(bundled.filter((f) => f.includes('/node_modules/'))).toEqual([]);
+      expect(bundled.filter((f) => !f.includes('/dist/eval-bundle/') && !f.endsWith('/bin/fuseflow.js') && !f.endsWith('/dist/cli/bundle/eval-bundle.js'))).toEqual([]);
+      expect(bundled.length).toBeLessThan(20);
+    }
+    expect(loaded(['eval', '--help'], { FUSEFLOW_EVAL_BUNDLE: '0' }).length).toBeGreaterThan(150);
+  });
 
   it('other commands and eval seg start module by module', () => {
     expect(runBin(pkg, ['eval', 'seg', '--help'], BUNDLE).err).not.toContain('eval start: bundle');
