@@ -42,6 +42,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FuseflowError, OptionsError } from '../../core/errors.js';
 import type { Sample } from '../../core/sample.js';
 import { workerEntry } from '../../core/workers.js';
+import { buffersIn, transferablesOf } from '../../workers/transfer-list.js';
 import type { BackendName } from '../backend.js';
 import type { Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
@@ -204,11 +205,13 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     replica.worker.on('exit', (code) => fail(new FuseflowError(`replica ${index} exited (code ${code})`)));
     return replica;
   });
-  const ask = (r: Replica, msg: ReplicaStep | ReplicaIdle | null): Promise<ReplicaReply> =>
+  // `keep`: the caller's buffers. A slice's typed arrays are fresh copies (moved to the replica, not
+  // copied again); a value the slice holds whole (a run constant) may be the caller's: copied.
+  const ask = (r: Replica, msg: ReplicaStep | ReplicaIdle | null, keep: ReadonlySet<ArrayBufferLike> = new Set()): Promise<ReplicaReply> =>
     new Promise<ReplicaReply>((resolve, reject) => {
       if (r.failure !== null) return reject(r.failure);
       r.pending = { resolve, reject };
-      if (msg !== null) r.worker.postMessage(msg);
+      if (msg !== null) r.worker.postMessage(msg, msg.batch === null ? [] : transferablesOf(msg.batch, keep));
     });
   const close = async (): Promise<void> => {
     await Promise.all(replicas.map((r) => r.worker.terminate()));
@@ -252,11 +255,12 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       }
       Atomics.store(control, CONTROL.failed, 0);
       const slices = sliceBatch(batch, size, threads);
+      const keep = buffersIn(batch);
       const shares = slices.map((s) => (s.end - s.start) / size);
       const u = { lr, optStep: options.optimizer.step + 1, shares, reload };
       const asked = replicas.map((r, k) => {
         const s = slices[k];
-        return ask(r, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u });
+        return ask(r, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u }, keep);
       });
       const t1 = performance.now();
       const replies = await Promise.all(asked);
@@ -283,7 +287,8 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
       primed = true;
       const slices = sliceBatch(batch, size, threads);
-      const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step })));
+      const keep = buffersIn(batch);
+      const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step }, keep)));
       const replicaMs: number[] = [];
       let total = 0;
       const terms = new Array<number>(options.losses.length).fill(0);

@@ -162,6 +162,7 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
     expect([mainPool.sharded, shardPool.sharded]).toEqual([false, true]);
     for (let s = 0; s < 8; s++) {
       const batch = tableBatch(s * 33, 33); // 16 + 17 rows
+      const features = Array.from(getKey<{ data: Float32Array }>(batch, 'data.features').data);
       const r = await mainPool.gradients(batch, 33, s);
       optA.apply(r.grads, 0.01);
       tf.dispose(r.grads);
@@ -169,6 +170,8 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
       expect(u.applied).toBe(true);
       expect(u.total).toBe(r.total);
       expect(u.phases).toHaveLength(2);
+      // the slices' copies moved to the replicas; the caller's batch is neither detached nor changed
+      expect(Array.from(getKey<{ data: Float32Array }>(batch, 'data.features').data)).toEqual(features);
     }
     expect(weightsOf(b)).toEqual(weightsOf(a));
     expect(optB.step).toBe(8);
