@@ -1,5 +1,6 @@
 /**
- * AUC + AUC-PR (exact, one score histogram refined in an extra pass) + a 1,000-replicate
+ * AUC + AUC-PR (exact: one score histogram whose first pass keeps each row's 16-bit key, so its
+ * refinement is folded from memory without a second read, src/eval/metrics/histogram-kept.ts) + a 1,000-replicate
  * bootstrap CI of both, on 10^6, 10^7 and 10^8 predictions streamed from an Arrow IPC file
  * through `evaluate`, next to the time to merely stream-read the same file (the baseline), and
  * scikit-learn's `roc_auc_score` on 10^6 and 10^7 in the same run when python3 has it. Every

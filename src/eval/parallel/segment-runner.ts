@@ -20,9 +20,13 @@
  * threads but states. Memory bound: per thread its isolate, one record batch (read into a buffer
  * the thread reuses, arrow-read-plan.ts) and its open states; about N·window segment states
  * waiting to be merged; and, in an extra pass, the pass's shared memory once for all threads
- * (the histogram refinement's row store: at most its `budgetBytes`). At 10^8 float32 rows with
- * AUC + AUC-PR + bootstrap CI (bench/eval.ts): a 200 MB store, about 800 MB peak RSS on 8
- * threads from TypeScript sources (each tsx worker thread alone takes about 50 MB).
+ * (the histogram refinement's row store: at most its `budgetBytes`). A score histogram fed
+ * float32 scores keeps its rows' compact keys in the first pass instead (histogram-kept.ts: shared
+ * memory, at most `budgetBytes` for the whole process, reserved in one ledger the workers share),
+ * and its refinement is folded from memory — its bins taken by this thread and the workers, which
+ * are registered as helpers while they live — with no second read. At 10^8 float32 rows with
+ * AUC + AUC-PR + bootstrap CI (bench/eval.ts): about 200 MB kept, 765 MB peak RSS on 8 threads
+ * from TypeScript sources (each tsx worker thread alone takes about 50 MB).
  *
  * On worker threads, from any other source: the main thread reads the source (as in-thread), folds segment 0 itself
  * (so an input of one segment starts no thread), deals segment `s` ≥ 1 to thread `(s − 1) mod N`,
