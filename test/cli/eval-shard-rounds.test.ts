@@ -7,7 +7,7 @@
  * refusals (a missing pass shard, a pass file of another plan, a changed plan, a plan of another
  * run, a plan given to merge) naming the file.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readStateFile } from '../../src/eval/shard/state-file.js';
@@ -230,5 +230,78 @@ describe('fuseflow eval: distributed refinement rounds', () => {
     const r9 = await fuseflowEval(...args, '--pass', plan);
     expect(r9.code).toBe(2);
     expect(r9.err).toContain('--pass PLAN needs --state-out FILE');
+  }, 60_000);
+  it('a map shard rerun: its state of the same run (inputs, flags, shard, metrics) is kept and nothing is read (one stderr line, same bytes); a changed input makes it recompute (said); another run, shard or kind of file is refused by name', async () => {
+    const own = join(dir, 'skip');
+    mkdirSync(own);
+    writePredictionFiles(own, { files: 3, rows: 6_000, batchRows: 1_000, seed: 4, ids: true });
+    const base = ['--input', `${own}/part-*.arrow`, '--pred', 'pred', '--target', 'target', '--no-progress'];
+    const runArgs = [...base, '--metrics', 'accuracy,auc'];
+    const file = join(dir, 'skip-1.state');
+    expect((await fuseflowEval(...runArgs, '--shard', '1/2', '--state-out', file)).code).toBe(0);
+    const before = readFileSync(file);
+    const mtime = statSync(file).mtimeMs;
+    const same = await fuseflowEval(...runArgs, '--shard', '1/2', '--state-out', file);
+    expect(same.code).toBe(0);
+    expect(same.err).toBe(`fuseflow eval: shard 1/2: ${file} already holds this shard's state of this run (same inputs, flags and metrics); nothing read`);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    // A changed input (its modification time): the shard recomputes and replaces its file, saying which input changed.
+    const input = join(own, readdirSync(own).sort()[1] as string);
+    const t = statSync(input).mtime;
+    utimesSync(input, t, new Date(t.getTime() + 5_000));
+    const changed = await fuseflowEval(...runArgs, '--shard', '1/2', '--state-out', file);
+    expect(changed.code).toBe(0);
+    expect(changed.err).toContain(`fuseflow eval: shard 1/2: replacing ${file}, this shard's state of this run over inputs since changed (${input}: `);
+    expect(changed.err).toContain(' rows from ');
+    const header = readStateFile(file).header as { run: { files: { path: string; mtimeMs: number }[] } };
+    expect(header.run.files.find((f) => f.path === input)?.mtimeMs).toBe(Math.trunc(statSync(input).mtimeMs));
+    const fresh = join(dir, 'skip-fresh.state');
+    expect((await fuseflowEval(...runArgs, '--shard', '1/2', '--state-out', fresh)).code).toBe(0);
+    expect(readFileSync(file).equals(readFileSync(fresh))).toBe(true);
+    // Another run (other flags, another metric set), another shard, a pass file: refused naming the file, which is left as it was.
+    const kept = readFileSync(file);
+    for (const other of [
+      [...runArgs, '--threshold', '0.4', '--shard', '1/2'],
+      [...base, '--metrics', 'accuracy', '--shard', '1/2'],
+      [...runArgs, '--shard', '0/2'],
+      [...runArgs, '--shard', '1/3'],
+    ]) {
+      const r = await fuseflowEval(...other, '--state-out', file);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${file}: already exists; refusing to overwrite it`);
+      expect(readFileSync(file).equals(kept)).toBe(true);
+    }
+    // A refinement plan of this run (another kind of state file), and a file that is no state file.
+    const zero = join(dir, 'skip-0.state');
+    expect((await fuseflowEval(...runArgs, '--shard', '0/2', '--state-out', zero)).code).toBe(0);
+    const skipPlan = join(dir, 'skip-plan.state');
+    expect((await fuseflowEval('merge', zero, file, '--next-pass-out', skipPlan, '--no-progress')).code).toBe(0);
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'mine');
+    for (const taken of [skipPlan, notes]) {
+      const bytes = readFileSync(taken);
+      const r = await fuseflowEval(...runArgs, '--shard', '0/2', '--state-out', taken);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${taken}: already exists; refusing to overwrite it`);
+      expect(readFileSync(taken).equals(bytes)).toBe(true);
+    }
+    // With --id: a missing id digest file makes the rerun recompute both; an intact one is kept.
+    const withIds = join(dir, 'skip-ids.state');
+    const idArgs = [...runArgs, '--id', 'id', '--shard', '0/2', '--state-out', withIds];
+    expect((await fuseflowEval(...idArgs)).code).toBe(0);
+    const idBytes = readFileSync(`${withIds}.ids`);
+    expect((await fuseflowEval(...idArgs)).err).toContain('nothing read');
+    rmSync(`${withIds}.ids`);
+    const rebuilt = await fuseflowEval(...idArgs);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.err).toContain(
+      `replacing ${withIds}, this shard's state of this run over inputs since changed (its id digest file ${withIds}.ids is missing or not the one it recorded)`,
+    );
+    expect(readFileSync(`${withIds}.ids`).equals(idBytes)).toBe(true);
+    // --overwrite recomputes even the same run's state.
+    const forced = await fuseflowEval(...runArgs, '--shard', '1/2', '--state-out', file, '--overwrite');
+    expect(forced.err).toContain(' rows from ');
+    expect(readFileSync(file).equals(kept)).toBe(true);
   }, 60_000);
 });

@@ -8,25 +8,29 @@
  * With `--pass PLAN` the shard runs a refinement round instead (see runPassShard and
  * src/eval/shard/refine-round.ts): the passes PLAN plans, over the same share, into FILE.
  *
- * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) replaces its own
- * state file; a pass shard whose file already holds its pass of the same plan (path and checksum)
- * exits 0 without reading, and replaces its own pass file of an earlier plan (saying so). Any
- * other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
+ * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) whose file already
+ * holds its state of the same run (flags, inputs by path, size and mtime, shard i/N, metric set,
+ * with --id its intact digest file) exits 0 without reading, and replaces its own state of this
+ * run's flags over inputs since changed (saying so); a pass shard whose file already holds its
+ * pass of the same plan (path and checksum) exits 0 without reading, and replaces its own pass
+ * file of an earlier plan (saying so). Any other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
  * input or a refused output, 2 bad usage.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InputError, OptionsError } from '../../core/errors.js';
 import { groupDigits } from '../../core/group-digits.js';
 import { launchRank } from '../../core/launch-rank.js';
 import { evaluatePass, evaluateStates } from '../../eval/evaluate.js';
-import type { NamedMetric } from '../../eval/evaluate-order.js';
+import { orderMetrics, type NamedMetric } from '../../eval/evaluate-order.js';
 import type { EvalProgress } from '../../eval/evaluate-progress.js';
 import { METRICS_BY_CLI_NAME } from '../../eval/metrics/cli-metrics.js';
 import type { EvalSource } from '../../eval/sources/eval-source.js';
 import type { FilePart } from '../../eval/sources/file-set-source.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
-import { IdDigestWriter, tapIds } from '../../eval/shard/id-digests.js';
+import { IdDigestWriter, tapIds, type IdDigestRef } from '../../eval/shard/id-digests.js';
+import { isMetricsRecipe, metricsFromRecipe } from '../../eval/parallel/metrics-recipe.js';
 import { shardShare, type ShardIndex } from '../../eval/shard/shard-share.js';
 import { readStateFile, writeStateFile, type StateFileHeader } from '../../eval/shard/state-file.js';
 import { checkMetricNames } from '../../eval/shard/refine-round.js';
@@ -61,7 +65,17 @@ export async function runShard(
   const shard: ShardIndex = args.shard ?? rankFromLauncher();
   const files = expandInput(args.inputs[0] as string);
   const run = runRecord(args, files);
-  checkEvalOutput(stateOut, { inputs: files, overwrite: args.overwrite || isOwnStateFile(stateOut, run, shard) });
+  const own = args.overwrite ? undefined : await ownStateFile(stateOut, run, shard, await metricNames(plan));
+  checkEvalOutput(stateOut, { inputs: files, overwrite: args.overwrite || own !== undefined });
+  if (own !== undefined) {
+    // A rerun (a resubmitted array task, a retried job): the same shard of the same run over the same inputs is done.
+    const at = `fuseflow eval: shard ${shard.index}/${shard.count}`;
+    if (own.stale === undefined) {
+      process.stderr.write(`${at}: ${stateOut} already holds this shard's state of this run (same inputs, flags and metrics); nothing read\n`);
+      return 0;
+    }
+    process.stderr.write(`${at}: replacing ${stateOut}, this shard's state of this run over inputs since changed (${own.stale})\n`);
+  }
   const share = await shardShare(files, shard);
   // With --id, the ids of the share go to a sorted digest file beside the state: merge refuses an id two shards read.
   const idColumn = args.id;
@@ -210,13 +224,58 @@ function ownPassFilePlan(file: string, run: RunRecord, shard: ShardIndex): { rea
   }
 }
 
-/** Whether `file` is the state file of this very shard of this run (a rerun may replace it). */
-function isOwnStateFile(file: string, run: RunRecord, shard: ShardIndex): boolean {
+/**
+ * What `file` is to this map shard: its state of this run (`stale` undefined: same arguments, inputs
+ * — paths, sizes, mtimes —, shard i/N, metric set and, with --id, its id digest file intact), or its
+ * state of this run's arguments and shard whose inputs or metric set have changed since (`stale`
+ * says what: the shard replaces it); undefined for anything else, which is refused as before.
+ */
+async function ownStateFile(file: string, run: RunRecord, shard: ShardIndex, metrics: readonly string[]): Promise<{ readonly stale?: string } | undefined> {
+  let header: StateFileHeader;
   try {
-    if (!statSync(file).isFile()) return false;
-    const { header } = readStateFile(file);
-    return (header.kind ?? 'map') === 'map' && JSON.stringify(header.run) === JSON.stringify(run) && header.shard.index === shard.index && header.shard.count === shard.count;
+    if (!statSync(file).isFile()) return undefined;
+    header = readStateFile(file).header;
+  } catch {
+    return undefined;
+  }
+  const was = header.run as Partial<RunRecord> | null;
+  const ownShard = (header.kind ?? 'map') === 'map' && header.shard.index === shard.index && header.shard.count === shard.count;
+  if (!ownShard || typeof was !== 'object' || was === null || JSON.stringify(was.args) !== JSON.stringify(run.args)) return undefined;
+  if (JSON.stringify(was.files) !== JSON.stringify(run.files)) return { stale: filesDifference(was.files, run.files) };
+  if (JSON.stringify(header.metrics) !== JSON.stringify(metrics)) return { stale: `its metrics ${header.metrics.join(',')}, now ${metrics.join(',')}` };
+  if (run.args.id !== undefined && !(await idsIntact(file, header.ids))) return { stale: `its id digest file ${file}.ids is missing or not the one it recorded` };
+  return {};
+}
+
+/** The first input that differs between a state's record and now, in words. */
+function filesDifference(was: RunRecord['files'] | undefined, now: RunRecord['files']): string {
+  const before = new Map<string, RunRecord['files'][number]>((Array.isArray(was) ? (was as RunRecord['files']) : []).map((f) => [f.path, f]));
+  for (const f of now) {
+    const b = before.get(f.path);
+    if (b === undefined) return `${f.path} is new`;
+    if (b.bytes !== f.bytes || b.mtimeMs !== f.mtimeMs)
+      return `${f.path}: ${b.bytes} bytes, modified ${new Date(b.mtimeMs).toISOString()}; now ${f.bytes} bytes, modified ${new Date(f.mtimeMs).toISOString()}`;
+    before.delete(f.path);
+  }
+  const gone = [...before.keys()];
+  return gone.length > 0 ? `${gone[0] as string} is gone` : 'the input order';
+}
+
+/** Whether the id digest file a map state recorded is beside it, with the recorded checksum. */
+async function idsIntact(file: string, ref: unknown): Promise<boolean> {
+  const r = ref as Partial<IdDigestRef> | undefined;
+  if (typeof r?.file !== 'string' || typeof r.sha256 !== 'string') return false;
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(join(dirname(file), r.file))) hash.update(chunk as Buffer);
+    return hash.digest('hex') === r.sha256;
   } catch {
     return false;
   }
+}
+
+/** The metric names a map state of this plan records, in state order. */
+async function metricNames(plan: EvalPlan): Promise<string[]> {
+  const set = isMetricsRecipe(plan.metrics) ? await metricsFromRecipe(plan.metrics) : plan.metrics;
+  return orderMetrics(set).map((m) => m.name);
 }

@@ -3,9 +3,10 @@
  * the Kubernetes manifests: the shard step (one per index, `$i` holding it) and the final step
  * that commits or merges. `cache-fill`: `fuseflow cache fill … --shards N --index $i`, then
  * `fuseflow cache commit TO`. `eval`: `fuseflow eval … --shard $i/N --state-out
- * RUN/states/shard-$i-of-N.state` (a rerun replaces this shard's own state of the same run and
- * refuses, by name, a file of another run — never skipped on the file's mere existence, which
- * would feed a stale state to the plan); then one refinement round run by the shards (see
+ * RUN/states/shard-$i-of-N.state` (the step itself exits at once when the file holds this shard's
+ * state of the same run — flags, inputs by size and mtime, metrics —, replaces its state of inputs
+ * since changed and refuses, by name, a file of another run — never skipped on the file's mere
+ * existence, which would feed a stale state to the plan); then one refinement round run by the shards (see
  * src/eval/shard/refine-round.ts): `fuseflow eval merge` of the N states `--next-pass-out
  * RUN/plan-1.state`, and per shard `fuseflow eval … --pass RUN/plan-1.state --state-out
  * RUN/states/pass-1-shard-$i-of-N.state` (the step itself exits at once when the file holds this
