@@ -81,10 +81,13 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     expect(log('merge.err')).toBe(`merged 4 shards into ${join(dir, 'eval-run', 'result.json')}\n`);
   }, 600_000);
 
-  it('submitted again over a run folder holding a pass file of an earlier plan: the pass steps of this plan exit at once, the stale file is replaced (said in its log), the merge gives the same JSON', async () => {
+  it('submitted again over a run folder holding a pass file of an earlier plan: the map steps and the pass steps of this plan exit at once (their files byte-identical), the stale file is replaced (said in its log), the merge gives the same JSON', async () => {
     const cluster = slurm as SlurmCluster;
     const run = join(dir, 'eval-run');
     const first = readFileSync(join(run, 'result.json'), 'utf8');
+    const mapFiles = [0, 1, 2, 3].map((i) => join(run, 'states', `shard-${i}-of-4.state`));
+    const mapBytes = mapFiles.map((f) => readFileSync(f));
+    const idBytes = mapFiles.map((f) => readFileSync(`${f}.ids`));
     // Shard 1's pass file now holds a pass of another plan of the same run (the plan copied to another path is another plan).
     const stale = join(run, 'states', 'pass-1-shard-1-of-4.state');
     const old = await sh(
@@ -101,6 +104,11 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
     expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
     const log = (name: string): string => readFileSync(join(run, 'logs', name), 'utf8');
+    for (const [i, f] of mapFiles.entries()) {
+      expect(log(`shard-${i}.err`)).toBe(`fuseflow eval: shard ${i}/4: ${f} already holds this shard's state of this run (same inputs, flags and metrics); nothing read\n`);
+      expect(readFileSync(f).equals(mapBytes[i] as Buffer)).toBe(true);
+      expect(readFileSync(`${f}.ids`).equals(idBytes[i] as Buffer)).toBe(true);
+    }
     expect(log('pass-0.err')).toContain(`already holds this shard's pass of this plan (same checksum); nothing read`);
     expect(log('pass-1.err')).toContain(`replacing ${stale}, this shard's pass of an earlier plan (${join(run, 'plan-old.state')}, `);
     expect(readStateFile(stale).header.plan?.path).toBe(join(run, 'plan-1.state'));
