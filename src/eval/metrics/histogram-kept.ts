@@ -44,7 +44,7 @@ export interface KeptRows {
 }
 
 /** Where a state holds its kept rows (a symbol: not cloned, not serialized). */
-export const KEPT: unique symbol = Symbol('fuseflow.keptRows');
+export const KEPT: unique symbol = Symbol.for('fuseflow.keptRows');
 
 /** A histogram state with (perhaps) kept rows. */
 type Keeping = ScoreHistogramState & { [KEPT]?: KeptRows };
@@ -52,22 +52,31 @@ type Keeping = ScoreHistogramState & { [KEPT]?: KeptRows };
 /** The bin resolution the fused refinement handles (its per-class scratch has 2^17 entries). */
 const KEEP_BITS = 16;
 
-// The process's ledger: [0] KiB of kept rows reserved by every state of this process.
-let ledger = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * This thread's ledger (its [0]: KiB of kept rows reserved by every state of the process) and
+ * refinement helpers, held on `globalThis` so that two copies of this module in one thread (a
+ * bundle and the package's modules) keep one ledger and one set of helpers, as they share `KEPT`.
+ */
+interface KeptGlobals {
+  ledger: Int32Array<SharedArrayBuffer>;
+  readonly helpers: Set<(job: RefineJob) => void>;
+}
+const GLOBALS = Symbol.for('fuseflow.keptGlobals');
+const globals = ((globalThis as { [GLOBALS]?: KeptGlobals })[GLOBALS] ??= { ledger: new Int32Array(new SharedArrayBuffer(4)), helpers: new Set() });
 
 /** The ledger's shared memory, for worker threads to adopt ({@link useKeptLedger}). */
 export function keptLedgerBuffer(): SharedArrayBuffer {
-  return ledger.buffer;
+  return globals.ledger.buffer;
 }
 
 /** Makes this thread reserve its kept rows in `buffer` (the main thread's ledger). */
 export function useKeptLedger(buffer: SharedArrayBuffer): void {
-  ledger = new Int32Array(buffer);
+  globals.ledger = new Int32Array(buffer);
 }
 
 /** KiB of kept rows reserved in this process now (for tests). */
 export function keptKib(): number {
-  return Atomics.load(ledger, 0);
+  return Atomics.load(globals.ledger, 0);
 }
 
 /** The kept rows of `state`, if any. */
@@ -83,7 +92,7 @@ export function setKept(state: ScoreHistogramState, kept: KeptRows | undefined):
 
 /** Releases `kept`'s reservation and marks it dropped (its runs become garbage). */
 function drop(kept: KeptRows): void {
-  if (kept.kib > 0) Atomics.sub(ledger, 0, kept.kib);
+  if (kept.kib > 0) Atomics.sub(globals.ledger, 0, kept.kib);
   kept.kib = 0;
   kept.runs = [];
   kept.rows = 0;
@@ -164,8 +173,8 @@ function addChunk(state: ScoreHistogramState, kept: KeptRows, bits: Uint32Array,
   let keys: Uint16Array = unkept;
   if (!kept.dropped) {
     const kib = Math.ceil((2 * m + 8 * t) / 1024);
-    if ((Atomics.add(ledger, 0, kib) + kib) * 1024 > state.config.budgetBytes) {
-      Atomics.sub(ledger, 0, kib);
+    if ((Atomics.add(globals.ledger, 0, kib) + kib) * 1024 > state.config.budgetBytes) {
+      Atomics.sub(globals.ledger, 0, kib);
       drop(kept);
     } else {
       kept.kib += kib;
@@ -333,7 +342,7 @@ export function refineFromKept(state: ScoreHistogramState, maxPasses: number): v
       const p = planPass(state);
       if (p === null) return;
       const job = refineJob(state, kept.runs, p.bins);
-      for (const helper of helpers) helper(job);
+      for (const helper of globals.helpers) helper(job);
       workOnRefine(job);
       awaitRefine(job);
       for (let s = 0; s < p.bins.length; s++) {
@@ -367,16 +376,14 @@ export interface RefineJob {
 /** Slots a thread takes at a time. */
 const SLOTS_PER_TAKE = 4;
 
-const helpers = new Set<(job: RefineJob) => void>();
-
 /**
  * Registers a thread that can take bins of a refinement from kept rows: `post` hands it a job,
  * which it runs with {@link workOnRefine} when it is free (parallel evaluation registers its
  * worker threads while they live). Returns the function that unregisters it.
  */
 export function addRefineHelper(post: (job: RefineJob) => void): () => void {
-  helpers.add(post);
-  return () => helpers.delete(post);
+  globals.helpers.add(post);
+  return () => globals.helpers.delete(post);
 }
 
 function refineJob(state: ScoreHistogramState, runs: readonly KeptRun[], bins: Int32Array): RefineJob {
