@@ -262,8 +262,9 @@ export function removeStaleTemps(target: string, options: { readonly quiet?: boo
  * Test hook: with `FUSEFLOW_TEST_PAUSE_BEFORE_RENAME` naming a FIFO, an atomic write whose temporary
  * file `tmp` is complete writes `held <tmp>` to the FIFO (once the test reads it), then blocks
  * opening it for reading until the test opens it for writing again — or kills the process there.
+ * Writers that stream into their own temporary (Arrow files, images) call it before their rename too.
  */
-function pauseBeforeRename(tmp: string): void {
+export function pauseBeforeRename(tmp: string): void {
   const fifo = process.env.FUSEFLOW_TEST_PAUSE_BEFORE_RENAME;
   if (fifo === undefined || fifo === '') return;
   const fd = openSync(fifo, constants.O_WRONLY);

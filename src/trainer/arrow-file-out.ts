@@ -1,12 +1,13 @@
 /**
  * Writing an Arrow IPC file batch by batch so that it appears whole or not at all: the batches
- * stream into a temporary file beside the target, which is renamed onto it once complete.
+ * stream into a temporary file beside the target (named by its writer, safe-fs `tempPathFor`), which
+ * is renamed onto it once complete; a temporary a killed writer of the target left is removed by the next write.
  * `inferToArrow` (predictions) and `writeOutOfFold` (cross-validation) write through it.
  */
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
-import { checkOutputTarget, outputErrorOf } from '../core/safe-fs.js';
+import { checkOutputTarget, outputErrorOf, pauseBeforeRename, removeStaleTemps, tempPathFor } from '../core/safe-fs.js';
 
 /** Options of {@link writeArrowAtomic}. */
 export interface ArrowOutOptions {
@@ -26,7 +27,9 @@ export interface ArrowOutOptions {
  */
 export async function writeArrowAtomic<T>(path: string, options: ArrowOutOptions, body: (write: (batch: RecordBatch) => Promise<void>) => Promise<T>): Promise<T> {
   checkOutputTarget(path, { overwrite: options.overwrite });
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Named by its writer (safe-fs tempPathFor): what a writer of this target killed on this host left is removed first.
+  removeStaleTemps(path);
+  const tmp = tempPathFor(path);
   const file = createWriteStream(tmp, { flags: 'wx' });
   // Wait for the open: a stream destroyed before its lazy open would still open (and fail or
   // leave the temp file behind) after we cleaned up.
@@ -51,6 +54,7 @@ export async function writeArrowAtomic<T>(path: string, options: ArrowOutOptions
     throw err;
   }
   try {
+    pauseBeforeRename(tmp);
     checkOutputTarget(path, { overwrite: options.overwrite });
     renameSync(tmp, path);
   } catch (err) {

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('inferToArrow', () => {
     );
     const direct = (one['model'] as { output: { cls: { data: Float32Array } } }).output.cls.data[1]!;
     expect(p1[0]).toBeCloseTo(direct, 6);
-    expect(existsSync(`${path}.tmp-${process.pid}`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith(`.${basename(path)}.tmp-`))).toEqual([]);
   });
 
   it('writes the IPC stream format too, and an empty input gives a readable empty file', async () => {
@@ -82,7 +82,7 @@ describe('inferToArrow', () => {
     };
     await expect(inferToArrow({ model, batches, path, columns: { target: 'data.label', pred: 'model.output.cls' } })).rejects.toThrow(/batch 1 has columns .*target:Utf8/);
     expect(existsSync(path)).toBe(false);
-    expect(existsSync(`${path}.tmp-${process.pid}`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith(`.${basename(path)}.tmp-`))).toEqual([]);
   });
 
   it('never writes through a symbolic link at the target, and a missing folder is an OutputError naming the file', async () => {

@@ -5,8 +5,9 @@
  * inference to Arrow and evaluation with CIs. Writes under `--out` (default `runs/demo`): the
  * static cache, checkpoints, prediction files, one HTML report per case and `summary.json`.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/safe-fs.js';
 import { runTabularStream } from '../demo/tabular-stream.js';
 import { runTrainTabular } from '../demo/train-tabular.js';
 import { runTrainVolume } from '../demo/train-volume.js';
@@ -144,9 +145,7 @@ export async function run(args: readonly string[]): Promise<number> {
       report: vol.reportPath,
     },
   };
-  const summaryPath = join(out, 'summary.json');
-  writeFileSync(`${summaryPath}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
-  renameSync(`${summaryPath}.tmp`, summaryPath);
+  const summaryPath = writeDemoSummary(out, summary);
 
   log('\n== summary');
   log(`breast cancer (${o.folds}-fold CV, out-of-fold, ${tab.predictionFiles.length} Arrow files):`);
@@ -161,4 +160,15 @@ export async function run(args: readonly string[]): Promise<number> {
   log(`summary → ${summaryPath}`);
   log(`\ndemo finished in ${total.toFixed(1)} s (stream ${t1.toFixed(1)} s, breast cancer ${tab.seconds.toFixed(1)} s, brain mask ${vol.seconds.toFixed(1)} s)`);
   return 0;
+}
+
+/**
+ * Writes `summary.json` under `out` atomically (safe-fs: a temporary named by its writer, replacing
+ * the summary of an earlier demo in that folder); returns its path.
+ * @throws {OutputError} naming the file.
+ */
+export function writeDemoSummary(out: string, summary: unknown): string {
+  const summaryPath = join(out, 'summary.json');
+  writeFileAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`, { overwrite: true });
+  return summaryPath;
 }

@@ -1,12 +1,14 @@
 /**
  * Writes an Image with itk-wasm on the calling thread (NIfTI, NRRD, MetaImage; PNG, JPEG and TIFF
- * for 2D). Single-file formats are written to a temporary name in the target folder and renamed,
- * so a reader never sees half a file.
+ * for 2D). Single-file formats are written into a temporary folder beside the target (named by its
+ * writer, safe-fs `tempPathFor`) and renamed, so a reader never sees half a file; the next write of
+ * the target removes what a writer killed on this host left.
  */
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FuseflowError, OptionsError } from '../../../core/errors.js';
 import type { Image } from '../../../core/image.js';
+import { outputErrorOf, pauseBeforeRename, removeStaleTemps, tempPathFor } from '../../../core/safe-fs.js';
 import { ioForPath, WRITABLE } from './image-formats.js';
 import { toItkImage } from './itk-image.js';
 import { runPipeline } from './itk-module.js';
@@ -16,8 +18,6 @@ export interface WriteImageOptions {
   /** Compress pixel data where the format allows (NRRD, MHA; `.nii.gz` always is). Default false. */
   readonly compress?: boolean;
 }
-
-let counter = 0;
 
 /**
  * Writes `image` to `path`; the format follows the extension.
@@ -33,7 +33,19 @@ export async function writeImageLocal(image: Image, path: string, options: Write
   const name = basename(file);
   // header + data pairs (.mhd/.raw, .nhdr/.raw, .hdr/.img) name their data file after the header: write in place
   const detached = /\.(mhd|nhdr|hdr)$/i.test(name);
-  const target = detached ? file : join(dirname(file), `.${process.pid}-${counter++}.partial-${name}`);
+  // A single file is written as NAME inside a temporary folder named by its writer (safe-fs tempPathFor: itk-wasm picks
+  // compression by the name's extension), then renamed; what a killed writer of this target left is removed first.
+  let folder: string | undefined;
+  if (!detached) {
+    removeStaleTemps(file);
+    folder = tempPathFor(file);
+    try {
+      await mkdir(folder);
+    } catch (err) {
+      throw outputErrorOf(file, err);
+    }
+  }
+  const target = folder === undefined ? file : join(folder, name);
   const args = ['0', '0', target, '--memory-io', ...(options.compress === true ? ['--use-compression'] : [])];
   try {
     const out = await runPipeline({
@@ -47,10 +59,14 @@ export async function writeImageLocal(image: Image, path: string, options: Write
     if (out.returnValue !== 0 || out.json.get(0) !== true) {
       throw new FuseflowError(`${path}: itk-wasm could not write the ${io} image${out.stderr ? `: ${out.stderr.trim()}` : ''}`);
     }
-    if (!detached) await rename(target, file);
+    if (folder !== undefined) {
+      pauseBeforeRename(target);
+      await rename(target, file);
+    }
   } catch (err) {
-    if (!detached) await rm(target, { force: true });
     if (err instanceof FuseflowError) throw err;
     throw new FuseflowError(`${path}: writing the image failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   }
 }

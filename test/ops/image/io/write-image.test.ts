@@ -39,7 +39,7 @@ describe('writeImage → readImage round trip', () => {
     }
     expect(sameBytes(t1.data, before)).toBe(true); // the caller's image is not detached or changed
     expect(existsSync(join(dir, 't1.raw'))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('float32 with an oblique direction and negative values (NRRD and MHA keep geometry exactly)', async () => {
