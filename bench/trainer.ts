@@ -17,7 +17,8 @@
  * usage: npm run bench -- trainer [--steps 10] [--repeats 5] [--cpu-3d]
  *   --cpu-3d also times the 3D ResNet step on the pure-JS backend (tens of seconds per step).
  *   --pipeline-only runs only the data-wait part; --pipeline-batches N (default 30) sets its length.
- *   --parallel-only runs only the data-parallel rows (calibration, PyTorch 2 threads, 1 vs 2 compute threads).
+ *   --parallel-only runs only the data-parallel rows (calibration, PyTorch 2 threads, 1 vs 2 compute threads);
+ *   --warm N: warm-up steps per data-parallel stepper (default 100).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -62,6 +63,15 @@ const REPEATS = flag('repeats', 5);
 const CPU_3D = argv.includes('--cpu-3d');
 const PIPELINE_ONLY = argv.includes('--pipeline-only');
 const PARALLEL_ONLY = argv.includes('--parallel-only');
+/**
+ * Warm-up steps of each data-parallel stepper before timing (the 3D ResNet's: a tenth, at least 2).
+ * V8 keeps compiling tfjs's code on its helper threads for ~100 steps, once per isolate (each
+ * replica compiles its own): on 2 busy cores those compiles take time from the replicas, while a
+ * 1-thread run leaves them the idle core, so timing too early charges warm-up to the 2-thread rows
+ * (fixed CNN, 2 threads: process CPU 93.8 ms a step after 10 steps, of which ~7 ms on V8's helper
+ * threads; 77.7 ms after 150, ~1 ms on helpers; the slowest replica's own CPU 43.2 -> 38.2 ms).
+ */
+const PARALLEL_WARM = flag('warm', 100);
 const BATCH = 64;
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
@@ -197,12 +207,12 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
    * ms per step on 1 thread, on 2 compute threads with the update on this thread (the earlier
    * design) and on 2 with the sharded update (fit's), interleaved; the sharded steps' phases.
    */
-  const timeOn = async (model: DictModel, b: Sample, rowsIn: number, steps: number, repeats: number) => {
+  const timeOn = async (model: DictModel, b: Sample, rowsIn: number, steps: number, repeats: number, warm: number) => {
     const one = await stepper(model, [ce], b, rowsIn, 1);
     const twoMain = await stepper(model, [ce], b, rowsIn, 2, false);
     const two = await stepper(model, [ce], b, rowsIn, 2);
     try {
-      const [a, m, c] = await msPerStep([one, twoMain, two], steps, repeats, 2);
+      const [a, m, c] = await msPerStep([one, twoMain, two], steps, repeats, warm);
       const timed = two.phases.slice(-steps * repeats); // timed steps only
       const phase = (k: keyof StepPhases): number => median(timed.map((p) => p[k]));
       const profile = { load: phase('load'), compute: phase('compute'), wait: phase('wait'), update: phase('update'), cpu: phase('cpu'), main: phase('main'), step: phase('step') };
@@ -221,7 +231,7 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
     const other = p.step - p.main - (p.load + p.compute + p.wait + p.update);
     return `step ${p.step.toFixed(digits)} ms = replica weights-in ${p.load.toFixed(digits)} + forward/backward ${p.compute.toFixed(digits)} + barrier wait ${p.wait.toFixed(digits)} + sum/update part ${p.update.toFixed(digits)} + main thread (slice, post, read back) ${p.main.toFixed(digits)} + messaging/other ${other.toFixed(digits)}`;
   };
-  const cnnT = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS);
+  const cnnT = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS, PARALLEL_WARM);
   const [cnn1, cnn2] = [cnnT.one, cnnT.two];
   cnn.net.dispose();
   const rate2 = (BATCH * 1000) / cnn2;
@@ -273,7 +283,7 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
     ),
     'data.label': [0, 1],
   });
-  const resT = await timeOn(res, resBatch, 2, 2, 3);
+  const resT = await timeOn(res, resBatch, 2, 2, 3, Math.max(2, Math.round(PARALLEL_WARM / 10)));
   const [res1, res2] = [resT.one, resT.two];
   notes['resnetTwoThreadProfile'] = resT.profile;
   notes['resnetCpuMsPerStep'] = resT.cpu;
