@@ -95,20 +95,7 @@ export function updateShard(mem: ShardMemory, start: number, end: number, lr: nu
     const rate = f(mem.lrScales === null ? lr : lr * (mem.lrScales[i] as number));
     const wBase = g.weightOffset - g.offset;
     if (config.type === 'adam') {
-      const b1 = config.beta1 ?? 0.9;
-      const b2 = config.beta2 ?? 0.999;
-      const c: AdamConstants = {
-        B1: f(b1),
-        B2: f(b2),
-        A1: f(1 - b1),
-        A2: f(1 - b2),
-        C1: f(1 - Math.pow(b1, step)),
-        C2: f(1 - Math.pow(b2, step)),
-        EPS: f(config.epsilon ?? 1e-7),
-        WD,
-        rate,
-        scale: scale ?? 1,
-      };
+      const c = adamConstants(config, step, rate, scale ?? 1);
       adamRange(grad, slots, weights, floats, wBase, lo, hi, c, scale !== null, wd > 0);
     } else {
       const mu = config.momentum ?? 0;
@@ -150,20 +137,7 @@ export function sumUpdateShard(mem: ShardMemory, start: number, end: number, sha
     const rate = f(mem.lrScales === null ? lr : lr * (mem.lrScales[i] as number));
     const wBase = g.weightOffset - g.offset;
     if (config.type === 'adam') {
-      const b1 = config.beta1 ?? 0.9;
-      const b2 = config.beta2 ?? 0.999;
-      const c: AdamConstants = {
-        B1: f(b1),
-        B2: f(b2),
-        A1: f(1 - b1),
-        A2: f(1 - b2),
-        C1: f(1 - Math.pow(b1, step)),
-        C2: f(1 - Math.pow(b2, step)),
-        EPS: f(config.epsilon ?? 1e-7),
-        WD: f(wd),
-        rate,
-        scale: 1,
-      };
+      const c = adamConstants(config, step, rate, 1);
       if (regions.length === 2) adamSum2Range(regions[0] as Float32Array, regions[1] as Float32Array, slots, weights, floats, wBase, lo, hi, c, wd > 0);
       else adamSumRange(regions, slots, weights, floats, wBase, lo, hi, c, wd > 0);
     } else {
@@ -186,6 +160,24 @@ interface AdamConstants {
   readonly WD: number;
   readonly rate: number;
   readonly scale: number;
+}
+
+/** {@link AdamConstants} of `config` at optimizer step `step`, learning rate `rate` and gradient factor `scale`. */
+function adamConstants(config: Extract<ShardMemory['config'], { type: 'adam' }>, step: number, rate: number, scale: number): AdamConstants {
+  const b1 = config.beta1 ?? 0.9;
+  const b2 = config.beta2 ?? 0.999;
+  return {
+    B1: f(b1),
+    B2: f(b2),
+    A1: f(1 - b1),
+    A2: f(1 - b2),
+    C1: f(1 - Math.pow(b1, step)),
+    C2: f(1 - Math.pow(b2, step)),
+    EPS: f(config.epsilon ?? 1e-7),
+    WD: f(config.weightDecay ?? 0),
+    rate,
+    scale,
+  };
 }
 
 /**
