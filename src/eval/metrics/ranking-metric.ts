@@ -12,16 +12,7 @@ import { checkKey, checkNonFinite } from './columns.js';
 import { addPassRows, emptyPassLike, finishPass, mergePasses, planPass, type RefinePass } from './histogram-refine.js';
 import { summarize, type RankingSummary } from './histogram-summary.js';
 import { addDenseKept, densifyKept, keptAll, mergeKept, refineFromKept, releaseKept, stopKeeping } from './histogram-kept.js';
-import {
-  addDenseChecked,
-  addRows,
-  allDense01,
-  initHistogram,
-  mergeHistograms,
-  SMALL_ROWS,
-  type ScoreHistogramConfig,
-  type ScoreHistogramState,
-} from './score-histogram.js';
+import { addDenseChecked, addRows, allDense01, initHistogram, mergeHistograms, SMALL_ROWS, type ScoreHistogramConfig, type ScoreHistogramState } from './score-histogram.js';
 
 /** Options shared by the ranking metrics. */
 export interface RankingOptions extends BinaryKeys {
