@@ -157,7 +157,7 @@ function sendStates(segment: number): void {
   if (failed || fold === null) return;
   const { states, transfer } = fold.end();
   try {
-    const untag = states.map((s, k) => tagClasses(s, folderNames[k] ?? '?'));
+    const untag = states.map((s, k) => tagClasses(s, folderNames[k] ?? '?', { keptRows: true }));
     post({ kind: 'segment', segment, states }, transfer);
     for (const u of untag) u();
   } catch (err) {

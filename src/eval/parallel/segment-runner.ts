@@ -168,7 +168,8 @@ export function threadRunner(recipe: MetricsRecipe, threads: number, window = 2)
     if (job === null) return;
     const merged = job.message.kind === 'pass' ? (job.message.merged ?? []) : [];
     const seeds = job.message.kind === 'pass' ? (job.message.seeds ?? []) : [];
-    const untag = [...merged.map((s, k) => tagClasses(s, job?.names[k] ?? '?')), ...seeds.map((s, k) => tagClasses(s, job?.names[k] ?? '?'))];
+    const tag = (s: unknown, k: number): (() => void) => tagClasses(s, job?.names[k] ?? '?', { keptRows: true });
+    const untag = [...merged.map(tag), ...seeds.map(tag)];
     try {
       worker.postMessage(job.message);
     } finally {

@@ -38,14 +38,16 @@ function eachObject(value: unknown, fn: (o: object) => void): void {
 
 /**
  * Tags the class instances inside `state` for posting and returns a function that removes the
- * tags again (call it once the message is posted).
+ * tags again (call it once the message is posted). With `keptRows` (a trip to another thread of
+ * this process) a score histogram's kept rows travel too (histogram-kept.ts: shared memory, no
+ * copy); without it (a state file, a copy) they stay behind — they are this process's only.
  * @throws FuseflowError when the state holds an instance of a class that cannot be revived.
  */
-export function tagClasses(state: unknown, metric: string): () => void {
+export function tagClasses(state: unknown, metric: string, options: { readonly keptRows?: boolean } = {}): () => void {
   const tagged: object[] = [];
   eachObject(state, (o) => {
     const proto: unknown = Object.getPrototypeOf(o);
-    if (KEPT in o) {
+    if (options.keptRows === true && KEPT in o) {
       (o as Record<string, unknown>)[KEPT_TAG] = (o as { [KEPT]?: unknown })[KEPT];
       tagged.push(o);
     }

@@ -16,7 +16,6 @@ import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/safe-fs.js';
-import { KEPT } from '../metrics/histogram-kept.js';
 import { reviveClasses, tagClasses } from '../parallel/state-codec.js';
 
 /** Magic and version of the format; a reader refuses any other. */
@@ -83,54 +82,18 @@ export function writeStateFile(file: string, header: StateFileHeader, states: re
   writeFileAtomic(file, encodeStateFile(header, states), { overwrite: options.overwrite });
 }
 
-type MaybeKept = { [KEPT]?: unknown };
-
-/**
- * Takes the kept rows of the fused refinement (histogram-kept.ts: each row's low bits, 2 bytes a
- * row, under a symbol) off every object inside `states` and returns the function that puts them
- * back. A state file must not carry them: a 2.5·10^6-row shard's file grew from ~18 KB to ~10 MB
- * of incompressible keys (deflating them cost each shard ~0.3 s), and the merge refines from the
- * input files anyway.
- */
-function detachKept(states: readonly unknown[]): () => void {
-  const detached: [MaybeKept, unknown][] = [];
-  const seen = new Set<object>();
-  const visit = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
-    seen.add(v);
-    if (KEPT in v) {
-      const o = v as MaybeKept;
-      detached.push([o, o[KEPT]]);
-      delete o[KEPT];
-    }
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        visit(k);
-        visit(x);
-      }
-    } else if (v instanceof Set) for (const x of v) visit(x);
-    else for (const x of Object.values(v)) visit(x);
-  };
-  for (const s of states) visit(s);
-  return () => {
-    for (const [o, kept] of detached) o[KEPT] = kept;
-  };
-}
-
 /** The bytes of a state file. */
 export function encodeStateFile(header: StateFileHeader, states: readonly unknown[]): Uint8Array {
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  // Kept rows are for this process's refinement only; tagging would carry them (as for a thread) into the file.
-  const reattach = detachKept(states);
-  let untag: (() => void)[] = [];
+  // Tagged without the fused refinement's kept rows (2 bytes a row, this process's only): a
+  // 2.5·10^6-row shard's file would grow from ~18 KB to ~10 MB of incompressible keys.
+  const untag = states.map((s, m) => tagClasses(s, header.metrics[m] ?? String(m)));
   let payload: Buffer;
   try {
-    untag = states.map((s, m) => tagClasses(s, header.metrics[m] ?? String(m)));
     // Level 1: a 10^7-row shard's ~4 MB of states deflate in ~7 ms instead of ~22 ms at level 6 (to ~32 KB, not ~17 KB); every shard pays it.
     payload = deflateRawSync(serialize(states), { level: 1 });
   } finally {
     for (const u of untag) u();
-    reattach();
   }
   const length = Buffer.alloc(4);
   length.writeUInt32LE(head.length);
