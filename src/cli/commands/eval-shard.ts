@@ -65,7 +65,7 @@ export async function runShard(
   const shard: ShardIndex = args.shard ?? rankFromLauncher();
   const files = expandInput(args.inputs[0] as string);
   const run = runRecord(args, files);
-  const own = args.overwrite ? undefined : await ownStateFile(stateOut, run, shard, await metricNames(plan));
+  const own = args.overwrite ? undefined : await ownStateFile(stateOut, run, shard, () => metricNames(plan));
   checkEvalOutput(stateOut, { inputs: files, overwrite: args.overwrite || own !== undefined });
   if (own !== undefined) {
     // A rerun (a resubmitted array task, a retried job): the same shard of the same run over the same inputs is done.
@@ -229,8 +229,9 @@ function ownPassFilePlan(file: string, run: RunRecord, shard: ShardIndex): { rea
  * — paths, sizes, mtimes —, shard i/N, metric set and, with --id, its id digest file intact), or its
  * state of this run's arguments and shard whose inputs or metric set have changed since (`stale`
  * says what: the shard replaces it); undefined for anything else, which is refused as before.
+ * `metricsOf` (the run's metric names) is only called when there is such a file to compare.
  */
-async function ownStateFile(file: string, run: RunRecord, shard: ShardIndex, metrics: readonly string[]): Promise<{ readonly stale?: string } | undefined> {
+async function ownStateFile(file: string, run: RunRecord, shard: ShardIndex, metricsOf: () => Promise<readonly string[]>): Promise<{ readonly stale?: string } | undefined> {
   let header: StateFileHeader;
   try {
     if (!statSync(file).isFile()) return undefined;
@@ -242,6 +243,7 @@ async function ownStateFile(file: string, run: RunRecord, shard: ShardIndex, met
   const ownShard = (header.kind ?? 'map') === 'map' && header.shard.index === shard.index && header.shard.count === shard.count;
   if (!ownShard || typeof was !== 'object' || was === null || JSON.stringify(was.args) !== JSON.stringify(run.args)) return undefined;
   if (JSON.stringify(was.files) !== JSON.stringify(run.files)) return { stale: filesDifference(was.files, run.files) };
+  const metrics = await metricsOf();
   if (JSON.stringify(header.metrics) !== JSON.stringify(metrics)) return { stale: `its metrics ${header.metrics.join(',')}, now ${metrics.join(',')}` };
   if (run.args.id !== undefined && !(await idsIntact(file, header.ids))) return { stale: `its id digest file ${file}.ids is missing or not the one it recorded` };
   return {};
