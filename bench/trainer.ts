@@ -5,8 +5,8 @@
  * pure JS (a few steps), native TensorFlow when tfjs-node loads — and the same model in PyTorch
  * on the CPU (Debian's python3-torch, 2 threads) measured in the same run for the ratio; then
  * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes); data-parallel rows
- * (issue 10 §1: the fixed CNN and the 3D ResNet on 2 compute threads — replicas on worker threads,
- * as fit({ threads: 2 }) — vs 1 thread in the same harness and vs PyTorch on 2 threads, next to a
+ * (issue 10 §1: the fixed CNN and the 3D ResNet on 2 compute threads — this thread and a replica
+ * on a worker thread, as fit({ threads: 2 }) — vs 1 thread in the same harness and vs PyTorch on 2 threads, next to a
  * same-run calibration: a pure busy loop on 1 vs 2 threads); then the data-wait
  * share of the fixed CNN fed by the full pipeline: Fashion-MNIST images (a non-medical stand-in,
  * ../shared/data/images2d) → static z-score cached in LMDB → random flip + noise on 2 worker
@@ -145,16 +145,17 @@ const notes: Record<string, unknown> = {};
 
 /**
  * A diagnostic row for a loaded machine: 2 threads vs 1 in CPU time per step (time spent on a
- * core, which leaves out waiting for one): 1 thread's over the slowest replica's plus the main
- * thread's serial part. What the wall-clock ratio would approach with a free core per thread;
- * it still counts cache and memory contention. Not the bar (which is wall-clock).
+ * core, which leaves out waiting for one): 1 thread's over the slowest participant's (this thread,
+ * which computes slice 0 and also slices, posts and reads back, or the replica). What the
+ * wall-clock ratio would approach with a free core per thread; it still counts cache and memory
+ * contention. Not the bar (which is wall-clock).
  */
 function cpuRow(what: string, cpu: CpuPerStep, digits: number): BenchRow {
   return {
     name: `${what}, 2 threads vs 1 in CPU time per step (diagnostic for loaded runs)`,
-    value: cpu.one / (cpu.replica + cpu.main),
+    value: cpu.one / cpu.replica,
     unit: '×',
-    note: `thread CPU per step: 1 thread ${cpu.one.toFixed(digits)} ms; 2 threads: slowest replica ${cpu.replica.toFixed(digits)} ms + main thread ${cpu.main.toFixed(digits)} ms (Linux /proc/thread-self/schedstat; NaN elsewhere)`,
+    note: `thread CPU per step: 1 thread ${cpu.one.toFixed(digits)} ms; 2 threads: slowest participant ${cpu.replica.toFixed(digits)} ms (this thread ${cpu.main.toFixed(digits)} ms: slice 0, its update part, slicing, reading back; the replica ${cpu.worker.toFixed(digits)} ms) (Linux /proc/thread-self/schedstat; NaN elsewhere)`,
   };
 }
 
@@ -174,11 +175,12 @@ function processCpuRow(what: string, cpu: CpuPerStep, digits: number): BenchRow 
   };
 }
 
-/** Medians per step (ms): 1 thread's compute-thread CPU, the slowest replica's, this thread's with replicas, and the whole process's on 1 and on 2 threads. */
+/** Medians per step (ms): 1 thread's compute-thread CPU, the slowest participant's, this thread's and the replica's with 2 threads, and the whole process's on 1 and on 2 threads. */
 interface CpuPerStep {
   readonly one: number;
   readonly replica: number;
   readonly main: number;
+  readonly worker: number;
   readonly process1: number;
   readonly process2: number;
 }
@@ -214,11 +216,19 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
     try {
       const [a, m, c] = await msPerStep([one, twoMain, two], steps, repeats, warm);
       const timed = two.phases.slice(-steps * repeats); // timed steps only
-      const phase = (k: keyof StepPhases): number => median(timed.map((p) => p[k]));
+      const phase = (k: Exclude<keyof StepPhases, 'cpus'>): number => median(timed.map((p) => p[k]));
       const profile = { load: phase('load'), compute: phase('compute'), wait: phase('wait'), update: phase('update'), cpu: phase('cpu'), main: phase('main'), step: phase('step') };
-      // CPU time per step (time on a core, not waiting for one): 1 thread's; the slowest replica's + this thread's serial part
+      // CPU time per step (time on a core, not waiting for one): 1 thread's; the slowest participant's, this thread's, the replica's
       const timedOf = (list: number[]): number => median(list.slice(-steps * repeats));
-      const cpu: CpuPerStep = { one: timedOf(one.cpuMs), replica: profile.cpu, main: timedOf(two.cpuMs), process1: timedOf(one.processCpuMs), process2: timedOf(two.processCpuMs) };
+      const worker = median(timed.map((p) => p.cpus[1] ?? Number.NaN));
+      const cpu: CpuPerStep = {
+        one: timedOf(one.cpuMs),
+        replica: profile.cpu,
+        main: timedOf(two.cpuMs),
+        worker,
+        process1: timedOf(one.processCpuMs),
+        process2: timedOf(two.processCpuMs),
+      };
       return { one: a as number, mainUpdate: m as number, two: c as number, replica: median(two.replicaMs.slice(-steps * repeats)), profile, cpu };
     } finally {
       await one.close();
@@ -226,10 +236,10 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
       await two.close();
     }
   };
-  /** Where a sharded 2-thread step's time goes (medians, slowest replica). */
-  const profileText = (p: Record<keyof StepPhases, number>, digits: number): string => {
+  /** Where a sharded 2-thread step's time goes (medians, slowest participant). */
+  const profileText = (p: Record<Exclude<keyof StepPhases, 'cpus'>, number>, digits: number): string => {
     const other = p.step - p.main - (p.load + p.compute + p.wait + p.update);
-    return `step ${p.step.toFixed(digits)} ms = replica weights-in ${p.load.toFixed(digits)} + forward/backward ${p.compute.toFixed(digits)} + barrier wait ${p.wait.toFixed(digits)} + sum/update part ${p.update.toFixed(digits)} + main thread (slice, post, read back) ${p.main.toFixed(digits)} + messaging/other ${other.toFixed(digits)}`;
+    return `step ${p.step.toFixed(digits)} ms = weights-in ${p.load.toFixed(digits)} + forward/backward ${p.compute.toFixed(digits)} + barrier wait ${p.wait.toFixed(digits)} + sum/update part ${p.update.toFixed(digits)} + main thread besides its slice (slicing, post, read back) ${p.main.toFixed(digits)} + messaging/other ${other.toFixed(digits)}`;
   };
   const cnnT = await timeOn(cnn, cnnBatch, BATCH, STEPS, REPEATS, PARALLEL_WARM);
   const [cnn1, cnn2] = [cnnT.one, cnnT.two];

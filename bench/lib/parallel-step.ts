@@ -15,14 +15,16 @@ import { threadCpuMs } from '../../src/trainer/parallel/thread-cpu.js';
 
 /** Where one step's time went (ms). */
 export interface StepPhases {
-  /** The slowest replica's: weights into tfjs, forward + backward, waiting at the barrier, its part of the sum + update. */
+  /** The slowest participant's (this thread or a replica): weights into tfjs, forward + backward, waiting at the barrier, its part of the sum + update. */
   readonly load: number;
   readonly compute: number;
   readonly wait: number;
   readonly update: number;
-  /** The slowest replica's CPU time on the step (ms; NaN off Linux): what the step costs without waiting for a core. */
+  /** The slowest participant's CPU time on the step (ms; NaN off Linux): what the step costs without waiting for a core. */
   readonly cpu: number;
-  /** This thread's own work: slicing and posting the batch, reading the weights back. */
+  /** Each participant's CPU time on the step (ms; index 0: this thread, slice 0 and its whole step). */
+  readonly cpus: readonly number[];
+  /** This thread's own work besides its slice and update part: slicing and posting the batch, reading the weights back. */
   readonly main: number;
   /** The whole step as the caller saw it. */
   readonly step: number;
@@ -32,11 +34,11 @@ export interface StepPhases {
 export interface Stepper {
   /** One step on `batch` (default: the stepper's own batch). */
   readonly step: (batch?: Sample) => Promise<void>;
-  /** With replicas: the slowest replica's own ms on each step so far (diagnostic). */
+  /** With replicas: the slowest participant's own ms on each step so far (diagnostic). */
   readonly replicaMs: number[];
   /** With the sharded update: per step, the slowest replica's phases, this thread's own ms and the whole step's ms. */
   readonly phases: StepPhases[];
-  /** Per step, this thread's CPU time (ms; NaN off Linux): on 1 thread the whole step's, with replicas its own serial part. */
+  /** Per step, this thread's CPU time (ms; NaN off Linux): the whole step's (with replicas: slice 0, its update part, slicing, reading back). */
   readonly cpuMs: number[];
   /**
    * Per step, the whole process's CPU time (ms, `process.cpuUsage`): every thread — replicas, this
@@ -106,7 +108,8 @@ export async function stepper(model: DictModel, losses: readonly Loss[], batch: 
         const ms = performance.now() - t0;
         const slowest = r.phases.reduce((a, p) => (p.load + p.compute > a.load + a.compute ? p : a));
         replicaMs.push(Math.max(...r.replicaMs));
-        phases.push({ ...slowest, cpu: Math.max(...r.phases.map((p) => p.cpu)), main: r.mainMs, step: ms });
+        const cpus = r.phases.map((p) => p.cpu);
+        phases.push({ ...slowest, cpu: Math.max(...cpus), cpus, main: r.mainMs, step: ms });
       },
       close: async () => {
         optimizer.dispose();

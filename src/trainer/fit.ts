@@ -183,10 +183,10 @@ export interface FitOptions {
    */
   readonly backend?: BackendName | 'auto' | 'current';
   /**
-   * Compute threads: with N > 1, N replicas of the model on worker threads each compute the
-   * gradients of a fixed slice of every batch, summed in a fixed order; each replica then applies
-   * the optimizer to its own part of the weights in shared memory (with `accumulate` > 1: one
-   * update on this thread) (`trainer/parallel/replica-pool`: bit-identical between runs with the
+   * Compute threads: with N > 1, this thread and N − 1 replicas of the model on worker threads
+   * each compute the gradients of a fixed slice of every batch, summed in a fixed order; each then
+   * applies the optimizer to its own part of the weights in shared memory (with `accumulate` > 1:
+   * one update on this thread) (`trainer/parallel/replica-pool`: bit-identical between runs with the
    * same N; equal to 1 thread up to float rounding for mean losses; batch norm per replica).
    * Losses must be built-in (they are rebuilt on the workers). Not part of the run's
    * configuration: a run may be resumed with another N. `'auto'`: the cores less `dataThreads`.

@@ -1,10 +1,10 @@
 /**
  * The step stage (Lightning's `training_step` + optimizer step): one optimisation step on one
  * batch. On this thread it runs forward, the weighted losses and backward under
- * `tf.variableGrads`; with a replica pool the replicas compute the batch's summed gradients
- * instead. Either way the gradients are clipped (when asked) and the optimizer applies one update
+ * `tf.variableGrads`; with a replica pool this thread and the replicas compute the batch's summed
+ * gradients instead, a slice each. Either way the gradients are clipped (when asked) and the optimizer applies one update
  * at the given learning rate — on this thread, or, with a pool that holds the optimizer (the
- * sharded update, `accumulate` 1), on the replicas, each over its part of the weights. A loss that is NaN or infinite stops training before any update.
+ * sharded update, `accumulate` 1), on this thread and the replicas, each over its part of the weights. A loss that is NaN or infinite stops training before any update.
  * Every tensor the step makes is disposed after a step and after a non-finite loss; a batch that
  * fails inside the forward pass (missing key, wrong shape) leaves that pass's intermediate
  * tensors behind, as `tf.variableGrads` does not release them when its function throws.

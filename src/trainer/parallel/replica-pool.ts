@@ -1,27 +1,38 @@
 /**
- * Data-parallel training on worker threads: `threads` replicas of the model (see
- * `replica-worker`), each computing the gradients of a fixed slice of every batch. Weights and
- * gradients are shared through SharedArrayBuffers, not copied into messages. Per step the main
- * thread writes its weights to shared memory, hands each replica its slice, then sums the
- * replicas' gradient regions in a fixed order (slice 0 + slice 1 + …) and returns the sum as
- * tensors, on which the caller applies its one optimizer update. The result is bit-identical
- * between runs with the same `threads`; with other counts it differs by float rounding only,
- * for losses that are means over rows (cross-entropy, BCE, focal, MSE): the gradient of the
+ * Data-parallel training: `threads` participants each compute the gradients of a fixed slice of
+ * every batch (`slice-batch.ts`). Participant 0 is this (the main) thread, on its own model;
+ * participants 1…N−1 are replicas of the model on worker threads (`replica-worker.ts`). All run
+ * the same slice code (`slice-gradients.ts`) and write their gradients into their own region of a
+ * SharedArrayBuffer; weights and gradients are shared, never copied into messages. Messages only
+ * carry each replica's batch slice and, back, its loss values.
+ *
+ * With an optimizer given (fit's default when it does not accumulate) the update is sharded:
+ * the participants meet at a barrier once their gradients are written, and each sums its own
+ * part of the regions in a fixed order (slice 0 + slice 1 + …) and applies the optimizer
+ * (Adam/AdamW, SGD with momentum/Nesterov, weight decay, parameter-group rates, clipping by the
+ * global norm) to its part of the weights and slots in shared memory (`shard-step.ts`,
+ * `sharded-update.ts`); a last barrier marks every part done, then this thread reads the new
+ * weights into its model while each replica loads them into its own. Without an optimizer
+ * ({@link ReplicaPool.gradients}) this thread sums the regions in the same order and returns the
+ * sum, on which the caller applies its update. The sharded update repeats the tfjs update's
+ * float32 ops, so it equals the main-thread update bit for bit (clipping: to float rounding, its
+ * norm is summed in double). Results are bit-identical between runs with the same `threads`, and
+ * to the earlier design in which slice 0 too ran on a worker (same slice code, same losses rebuilt
+ * from their specs, same backend and kernels); with other counts they differ by float rounding
+ * only, for losses that are means over rows (cross-entropy, BCE, focal, MSE): the gradient of the
  * batch mean is the row-weighted sum of the slices' mean gradients.
  *
- * With an optimizer given (fit's default when it does not accumulate), the update is sharded
- * instead: the replicas meet at an `Atomics.wait` barrier once their gradients are written, and
- * each sums its own part of the regions in the same fixed order and applies the optimizer
- * (Adam/AdamW, SGD with momentum/Nesterov, weight decay, parameter-group rates, clipping by the
- * global norm) to its part of the weights and slots in shared memory (`sharded-update.ts`); the
- * main thread copies the weights in once, then only reads the new weights back into its model
- * after each step. The sharded update repeats the tfjs update's float32 ops, so it equals the
- * main-thread update bit for bit (clipping: to float rounding, its norm is summed in double).
+ * Why this thread computes a slice instead of waiting on N workers (the earlier design): on the
+ * 2-core machine the 2-thread process then runs 2 computing V8 isolates, not 3, so one isolate's
+ * GC and its compiler helpers (whose CPU ate ~12% of the second core) are gone; this thread's
+ * isolate is the one a 1-thread run has already warmed; and a batch hand-off is saved. This thread
+ * waits at the barriers with `Atomics.waitAsync` (`shard-barrier.ts`), so its event loop still
+ * hears a replica that dies and wakes the others with `CONTROL.abort` instead of hanging.
  *
  * Not exact across thread counts: batch norm normalises each slice with its own statistics
  * (per-replica, as PyTorch's DataParallel without SyncBatchNorm); the moving statistics kept are
- * the row-weighted mean of the replicas' (the moving mean equals one thread's, the moving variance
- * lacks the between-slice part). Dice is a ratio over the batch: with threads it is the
+ * the row-weighted mean of the participants' (the moving mean equals one thread's, the moving
+ * variance lacks the between-slice part). Dice is a ratio over the batch: with threads it is the
  * row-weighted mean of the slices' Dice. Seeded dropout draws its mask per slice shape.
  *
  * Why replicas rather than tfjs-backend-wasm's threaded SIMD build (XNNPACK's pool over
@@ -36,45 +47,38 @@
  * the stock batch matmul) would be threaded; fuseflow's JS loops (im2col, pooling gradients,
  * sums) would not. Replicas thread everything, on every backend.
  */
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { FuseflowError, OptionsError } from '../../core/errors.js';
 import type { Sample } from '../../core/sample.js';
-import { workerEntry } from '../../core/workers.js';
-import { buffersIn, transferablesOf } from '../../workers/transfer-list.js';
+import { buffersIn } from '../../workers/transfer-list.js';
 import type { BackendName } from '../backend.js';
 import type { Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { lossSpecs } from './loss-from-spec.js';
-import {
-  CONTROL,
-  type ReplicaIdle,
-  type ReplicaInit,
-  type ReplicaPhases,
-  type ReplicaReply,
-  type ReplicaStep,
-  type ShardedUpdateInit,
-  type WeightLayout,
-} from './replica-protocol.js';
+import { lossFromSpec, lossSpecs } from './loss-from-spec.js';
+import { CONTROL, type ReplicaInit, type ReplicaPhases, type ReplicaReply, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
+import { startReplicaThreads } from './replica-threads.js';
+import { shardBarrier } from './shard-barrier.js';
+import { runShardStepAsync, shardStep, type ShardStepContext, type ShardStepOutcome } from './shard-step.js';
 import { sliceBatch } from './slice-batch.js';
+import { sliceGradients, type SliceLoss } from './slice-gradients.js';
+import { threadCpuMs } from './thread-cpu.js';
 import { weightLayout } from './weight-layout.js';
 
 /** Options of {@link createReplicaPool}. */
 export interface ReplicaPoolOptions {
-  /** The model; its topology, binding and current weights are what the replicas hold. Required. */
+  /** The model; its topology, binding and current weights are what the replicas hold; this thread computes slice 0 on it. Required. */
   readonly model: DictModel;
-  /** Built-in losses (rebuilt on each replica from their spec). Required. */
+  /** Built-in losses (rebuilt from their spec, on this thread as on each replica). Required. */
   readonly losses: readonly Loss[];
-  /** Replicas (worker threads), ≥ 2. Required. */
+  /** Participants (this thread and `threads − 1` worker threads), ≥ 2. Required. */
   readonly threads: number;
-  /** Backend each replica trains on. Default `'wasm'`. */
+  /** Backend each replica trains on; must be this thread's (`tf.getBackend()`), which computes slice 0. Default: this thread's. */
   readonly backend?: BackendName;
   /**
-   * The optimizer over `model.trainableVariables()`: given, the replicas apply its updates (the
-   * sharded update, {@link ReplicaPool.step}) and its slots move to shared memory. Default none:
-   * only {@link ReplicaPool.gradients}.
+   * The optimizer over `model.trainableVariables()`: given, the participants apply its updates
+   * (the sharded update, {@link ReplicaPool.step}) and its slots move to shared memory. Default
+   * none: only {@link ReplicaPool.gradients}.
    */
   readonly optimizer?: Optimizer;
   /** With `optimizer`: clip the summed gradients to this global L2 norm. Default none. */
@@ -89,11 +93,11 @@ export interface ReplicaUpdate {
   readonly terms: readonly number[];
   /** False when a loss was not finite: no weight changed and the optimizer did not count a step. */
   readonly applied: boolean;
-  /** Each replica's own time on the step in ms. */
+  /** Each participant's own time on the step in ms (index 0: this thread's slice and part of the update). */
   readonly replicaMs: readonly number[];
-  /** Each replica's time by phase (diagnostic). */
+  /** Each participant's time by phase (diagnostic; index 0: this thread, whose `cpu` is its whole step's). */
   readonly phases: readonly ReplicaPhases[];
-  /** This thread's ms: slicing and posting the batch, and reading the weights back. */
+  /** This thread's ms besides its slice and update part: slicing and posting the batch, reading the weights back, the replies. */
   readonly mainMs: number;
 }
 
@@ -105,26 +109,28 @@ export interface ReplicaGradients {
   readonly terms: readonly number[];
   /** One gradient per trainable variable (owned by the caller, who disposes them). */
   readonly grads: tf.Tensor[];
-  /** Each replica's own time on the step in ms (diagnostic: the rest of the step is this thread's). */
+  /** Each participant's own time on its slice in ms (index 0: this thread's). */
   readonly replicaMs: readonly number[];
 }
 
-/** Replicas of a model on worker threads. */
+/** This thread and the replica threads, computing slices of a model's batches together. */
 export interface ReplicaPool {
+  /** Participants: this thread and `threads − 1` worker threads. */
   readonly threads: number;
   /**
    * The gradients of `batch` (of `size` rows) at the model's current weights; also copies the
-   * replicas' batch-norm statistics into the model.
-   * @throws {FuseflowError} with the replica's message when a slice fails (bad batch, dead thread).
+   * participants' batch-norm statistics into the model.
+   * @throws {FuseflowError} with the slice's message when a slice fails (bad batch, dead thread).
    */
   gradients(batch: Sample, size: number, step: number): Promise<ReplicaGradients>;
   /** True when the pool was given an optimizer: {@link ReplicaPool.step} is available. */
   readonly sharded: boolean;
   /**
-   * One optimizer update at learning rate `lr` on `batch` (of `size` rows), made by the replicas
-   * in shared memory (the sharded update); the model's weights (and batch-norm statistics) are
-   * the new ones when it resolves. When the loss is not finite nothing is updated (`applied` false).
-   * @throws {FuseflowError} with the replica's message when a slice fails; no weight changes then.
+   * One optimizer update at learning rate `lr` on `batch` (of `size` rows), made by the
+   * participants in shared memory (the sharded update); the model's weights (and batch-norm
+   * statistics) are the new ones when it resolves. When the loss is not finite nothing is updated
+   * (`applied` false).
+   * @throws {FuseflowError} with the slice's message when a slice fails; no weight changes then.
    * @throws {OptionsError} on a pool without an optimizer.
    */
   step(batch: Sample, size: number, step: number, lr: number): Promise<ReplicaUpdate>;
@@ -132,31 +138,26 @@ export interface ReplicaPool {
   close(): Promise<void>;
 }
 
-interface Replica {
-  readonly worker: Worker;
-  pending: { resolve: (r: ReplicaReply) => void; reject: (e: Error) => void } | null;
-  failure: Error | null;
-}
-
 /**
- * Starts `threads` replicas of `model` and waits until each has built it.
+ * Starts `threads − 1` replicas of `model` on worker threads and waits until each has built it.
  * @example const pool = await createReplicaPool({ model, losses, threads: 2 });
- * @throws {OptionsError} for fewer than 2 threads or a hand-written loss.
+ * @throws {OptionsError} for fewer than 2 threads, a hand-written loss, or a backend other than this thread's.
  * @throws {FuseflowError} when a replica cannot build the model.
  */
 export async function createReplicaPool(options: ReplicaPoolOptions): Promise<ReplicaPool> {
   const { model, threads } = options;
   if (!Number.isInteger(threads) || threads < 2) throw new OptionsError(`replica pool: threads must be an integer ≥ 2, got ${threads}`);
   const specs = lossSpecs(options.losses);
+  const here = tf.getBackend();
+  if (here !== 'wasm' && here !== 'cpu' && here !== 'tensorflow') throw new OptionsError(`replica pool: needs the wasm, cpu or tensorflow backend on this thread, not '${here}'`);
+  if (options.backend !== undefined && options.backend !== here) {
+    throw new OptionsError(`replica pool: backend '${options.backend}' differs from this thread's '${here}', which computes slice 0: pass '${here}' or switch this thread first`);
+  }
   const layout: WeightLayout = weightLayout(model);
   const weightsSab = new SharedArrayBuffer(layout.weightFloats * 4);
   const gradsSab = new SharedArrayBuffer(layout.regionFloats * threads * 4);
   const weights = new Float32Array(weightsSab);
   const regions = Array.from({ length: threads }, (_, i) => new Float32Array(gradsSab, i * layout.regionFloats * 4, layout.regionFloats));
-  const entry = workerEntry(import.meta.url, './replica-worker');
-  // from TypeScript sources, Node 20 ignores `--import tsx` in workers: a bootstrap registers tsx
-  const filename = entry.filename.endsWith('.ts') ? fileURLToPath(new URL('./replica-worker-tsx.mjs', import.meta.url)) : entry.filename;
-  const topology = model.net.toJSON(undefined, false);
   const shared = options.optimizer?.share() ?? null;
   if (shared !== null && shared.floats !== layout.gradFloats) {
     throw new OptionsError(`replica pool: the optimizer holds ${shared.floats} elements, the model's trainable variables ${layout.gradFloats}`);
@@ -175,60 +176,42 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
           control: control.buffer,
           scratch: new SharedArrayBuffer(2 * threads * 8),
         };
-  const replicas: Replica[] = Array.from({ length: threads }, (_, index) => {
-    const init: ReplicaInit = {
-      index,
-      backend: options.backend ?? 'wasm',
-      topology,
-      binding: model.binding,
-      losses: specs,
-      layout,
-      weights: weightsSab,
-      grads: gradsSab,
-      ...(update === undefined ? {} : { update }),
-    };
-    const replica: Replica = { worker: new Worker(filename, { workerData: init }), pending: null, failure: null };
-    const fail = (err: Error): void => {
-      replica.failure = err;
-      // replicas waiting at a barrier for this one give up
-      Atomics.store(control, CONTROL.abort, 1);
-      Atomics.notify(control, CONTROL.arrive);
-      replica.pending?.reject(err);
-      replica.pending = null;
-    };
-    replica.worker.on('message', (r: ReplicaReply) => {
-      const p = replica.pending;
-      replica.pending = null;
-      p?.resolve(r);
-    });
-    replica.worker.on('error', (err) => fail(new FuseflowError(`replica ${index} crashed: ${err.message}`, { cause: err })));
-    replica.worker.on('exit', (code) => fail(new FuseflowError(`replica ${index} exited (code ${code})`)));
-    return replica;
-  });
-  // `keep`: the caller's buffers. A slice's typed arrays are fresh copies (moved to the replica, not
-  // copied again); a value the slice holds whole (a run constant) may be the caller's: copied.
-  const ask = (r: Replica, msg: ReplicaStep | ReplicaIdle | null, keep: ReadonlySet<ArrayBufferLike> = new Set()): Promise<ReplicaReply> =>
-    new Promise<ReplicaReply>((resolve, reject) => {
-      if (r.failure !== null) return reject(r.failure);
-      r.pending = { resolve, reject };
-      if (msg !== null) r.worker.postMessage(msg, msg.batch === null ? [] : transferablesOf(msg.batch, keep));
-    });
-  const close = async (): Promise<void> => {
-    await Promise.all(replicas.map((r) => r.worker.terminate()));
-  };
-  const started = await Promise.allSettled(replicas.map((r) => ask(r, null)));
-  const bad = started.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : s.value.kind === 'error' ? s.value.message : null)).find((m) => m !== null);
-  if (bad !== undefined && bad !== null) {
-    await close();
-    throw new FuseflowError(bad);
-  }
+  const topology = model.net.toJSON(undefined, false);
+  const inits = Array.from({ length: threads - 1 }, (_, j): ReplicaInit => ({
+    index: j + 1,
+    backend: here,
+    topology,
+    binding: model.binding,
+    losses: specs,
+    layout,
+    weights: weightsSab,
+    grads: gradsSab,
+    ...(update === undefined ? {} : { update }),
+  }));
+  const replicas = await startReplicaThreads(inits, control);
 
+  // This thread is participant 0: slice 0 on its own model, with the losses rebuilt as on the replicas.
+  const compute = sliceGradients({ model, losses: specs.map(lossFromSpec), layout, region: regions[0] as Float32Array });
+  const shard: ShardStepContext | null =
+    update === undefined
+      ? null
+      : {
+          index: 0,
+          threads,
+          mem: { layout, regions, weights, slots: new Float32Array(update.slots), config: update.config, lrScales: update.lrScales },
+          control,
+          scratch: new Float64Array(update.scratch),
+          clipNorm: update.clipNorm,
+        };
+  const barrier = shardBarrier(control, threads, 'replica pool (this thread)');
   const stateWeights = model.net.weights.filter((_, i) => layout.weights[i]?.trainable === false);
   // What the sharded update changes: the trainable variables and the state weights.
   const variables = model.trainableVariables();
   const stateAt = model.net.weights.flatMap((w, i) => (layout.weights[i]?.trainable === false ? [{ w, at: layout.weights[i] }] : []));
-  // The shared weights hold the model's once the first sharded step copied them in.
+  // The shared weights hold the model's once the first sharded step copied them in; after that
+  // the model is kept equal to them (read back after every sharded step).
   let primed = false;
+  const writeShared = (): void => model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
   const readBack = (): void => {
     variables.forEach((v, i) => {
       const g = layout.grads[i] as WeightLayout['grads'][number];
@@ -242,15 +225,48 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       t.dispose();
     }
   };
+  const deadReplica = (): void => {
+    const dead = replicas.failure();
+    if (dead !== null) throw dead;
+  };
+  /** Slice 0 on this thread; a failure is kept (the step goes on to its barriers) rather than thrown. */
+  const ownSlice = (batch: Sample | undefined, scale: number, step: number): { values: SliceLoss; failure: Error | null; ms: number } => {
+    const t0 = performance.now();
+    if (batch === undefined) return { values: { total: 0, terms: [] }, failure: null, ms: 0 };
+    try {
+      return { values: compute(batch, scale, step), failure: null, ms: performance.now() - t0 };
+    } catch (err) {
+      return { values: { total: 0, terms: [] }, failure: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
+    }
+  };
+  /** Loss values of the batch: the slices' row-weighted. */
+  const lossOf = (shares: readonly number[], slices: readonly SliceLoss[]): { total: number; terms: number[] } => {
+    let total = 0;
+    const terms = new Array<number>(options.losses.length).fill(0);
+    shares.forEach((w, k) => {
+      const r = slices[k] as SliceLoss;
+      total += w * r.total;
+      r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
+    });
+    return { total, terms };
+  };
+  const doneOf = (replies: readonly ReplicaReply[]): Extract<ReplicaReply, { kind: 'done' }>[] => {
+    const failed = replies.find((r) => r.kind !== 'done');
+    if (failed !== undefined) throw new FuseflowError(failed.kind === 'error' ? failed.message : `a replica answered '${failed.kind}'`);
+    return replies as Extract<ReplicaReply, { kind: 'done' }>[];
+  };
+
   return {
     threads,
     sharded: shared !== null,
     async step(batch, size, step, lr) {
-      if (shared === null || options.optimizer === undefined) throw new OptionsError('replica pool: step needs a pool created with an optimizer');
+      if (shared === null || shard === null || options.optimizer === undefined) throw new OptionsError('replica pool: step needs a pool created with an optimizer');
+      deadReplica();
+      const c0 = threadCpuMs();
       const t0 = performance.now();
       const reload = !primed;
       if (!primed) {
-        model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
+        writeShared();
         primed = true;
       }
       Atomics.store(control, CONTROL.failed, 0);
@@ -258,49 +274,68 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const keep = buffersIn(batch);
       const shares = slices.map((s) => (s.end - s.start) / size);
       const u = { lr, optStep: options.optimizer.step + 1, shares, reload };
-      const asked = replicas.map((r, k) => {
-        const s = slices[k];
-        return ask(r, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u }, keep);
+      const asked = inits.map((_, j) => {
+        const s = slices[j + 1];
+        return replicas.ask(j, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u }, keep);
       });
       const t1 = performance.now();
-      const replies = await Promise.all(asked);
+      const own = ownSlice(slices[0]?.batch, shares[0] ?? 0, step);
+      if (own.failure !== null) Atomics.store(control, CONTROL.failed, 1);
       const t2 = performance.now();
-      Atomics.load(control, CONTROL.done); // orders the reads below after the replicas' updates
-      const failed = replies.find((r) => r.kind !== 'done');
-      if (failed !== undefined) throw new FuseflowError(failed.kind === 'error' ? failed.message : `a replica answered '${failed.kind}'`);
-      const done = replies as Extract<ReplicaReply, { kind: 'done' }>[];
-      let total = 0;
-      const terms = new Array<number>(options.losses.length).fill(0);
-      shares.forEach((w, k) => {
-        const r = done[k] as (typeof done)[number];
-        total += w * r.total;
-        r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
-      });
-      const applied = (done[0] as (typeof done)[number]).applied;
-      if (applied) {
-        shared.advance();
-        readBack();
+      let outcome: ShardStepOutcome;
+      try {
+        outcome = await runShardStepAsync(shardStep(shard, u, own.values.total), () => barrier.waitAsync());
+      } catch (err) {
+        // a replica died (abort) or this thread failed between barriers: the others must not wait for it
+        Atomics.store(control, CONTROL.abort, 1);
+        Atomics.notify(control, CONTROL.arrive);
+        await Promise.allSettled(asked);
+        throw replicas.failure() ?? new FuseflowError(`replica pool: the sharded step failed: ${(err as Error).message}`, { cause: err });
       }
-      return { total, terms, applied, replicaMs: done.map((r) => r.ms), phases: done.map((r) => r.phases), mainMs: t1 - t0 + (performance.now() - t2) };
+      const { applied, waited } = outcome;
+      const t3 = performance.now();
+      // the model equals the shared weights again: updated, or (not applied) as before the step,
+      // undoing what this thread's forward did to its batch-norm statistics
+      readBack();
+      if (applied) shared.advance();
+      const replies = await Promise.all(asked);
+      Atomics.load(control, CONTROL.done); // orders the reads below after the replicas' updates
+      if (own.failure !== null) throw new FuseflowError(own.failure.message, { cause: own.failure });
+      const done = doneOf(replies);
+      const { total, terms } = lossOf(shares, [own.values, ...done]);
+      const mainPhases: ReplicaPhases = { load: 0, compute: t2 - t1, wait: waited, update: t3 - t2 - waited, cpu: threadCpuMs() - c0 };
+      return {
+        total,
+        terms,
+        applied,
+        replicaMs: [t3 - t1, ...done.map((r) => r.ms)],
+        phases: [mainPhases, ...done.map((r) => r.phases)],
+        mainMs: t1 - t0 + (performance.now() - t3),
+      };
     },
     async gradients(batch, size, step) {
-      model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
+      deadReplica();
+      writeShared();
       primed = true;
       const slices = sliceBatch(batch, size, threads);
       const keep = buffersIn(batch);
-      const replies = await Promise.all(slices.map((s, k) => ask(replicas[k] as Replica, { batch: s.batch, scale: (s.end - s.start) / size, step }, keep)));
-      const replicaMs: number[] = [];
-      let total = 0;
-      const terms = new Array<number>(options.losses.length).fill(0);
+      const shares = slices.map((s) => (s.end - s.start) / size);
+      const asked = slices.slice(1).map((s, j) => replicas.ask(j, { batch: s.batch, scale: (s.end - s.start) / size, step }, keep));
+      const own = ownSlice(slices[0]?.batch, shares[0] ?? 0, step);
+      const settled = await Promise.allSettled(asked);
+      if (own.failure !== null) {
+        readBack(); // this thread's forward may have moved its batch-norm statistics
+        throw new FuseflowError(own.failure.message, { cause: own.failure });
+      }
+      const replies = settled.map((s) => {
+        if (s.status === 'rejected') throw s.reason;
+        return s.value;
+      });
+      const done = doneOf(replies);
+      const { total, terms } = lossOf(shares, [own.values, ...done]);
       const sum = new Float32Array(layout.regionFloats);
       // Fixed order: slice 0, then 1, …; the state part (batch-norm statistics) row-weighted.
-      slices.forEach((s, k) => {
-        const r = replies[k] as ReplicaReply;
-        if (r.kind !== 'done') throw new FuseflowError(r.kind === 'error' ? r.message : `replica ${k} answered '${r.kind}'`);
-        const w = (s.end - s.start) / size;
-        replicaMs.push(r.ms);
-        total += w * r.total;
-        r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
+      shares.forEach((w, k) => {
         const region = regions[k] as Float32Array;
         for (let j = 0; j < layout.gradFloats; j++) sum[j] = (sum[j] as number) + (region[j] as number);
         for (let j = layout.gradFloats; j < layout.regionFloats; j++) sum[j] = (sum[j] as number) + w * (region[j] as number);
@@ -313,13 +348,13 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
         t.dispose();
         at += n;
       }
-      const grads = model.trainableVariables().map((v, i) => {
+      const grads = variables.map((v, i) => {
         const g = layout.grads[i] as WeightLayout['grads'][number];
         return tf.tensor(sum.subarray(g.offset, g.offset + g.size), v.shape);
       });
       primed = false; // the caller updates the model's weights: the next sharded step copies them in
-      return { total, terms, grads, replicaMs };
+      return { total, terms, grads, replicaMs: [own.ms, ...done.map((r) => r.ms)] };
     },
-    close,
+    close: () => replicas.close(),
   };
 }

@@ -215,6 +215,29 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
     optA.dispose();
   }, 60_000);
 
+  it('a NaN loss or a failing slice leaves every weight of a batch-norm model as it was, moving statistics included (this thread computes slice 0, whose forward moves them)', async () => {
+    const b = tabularModel(3, true);
+    const optB = createOptimizer({ type: 'adam' }, b.trainableVariables());
+    const pool = await createReplicaPool({ model: b, losses: [ce], threads: 2, optimizer: optB });
+    pools.push(pool);
+    expect((await pool.step(tableBatch(0, 8), 8, 0, 0.01)).applied).toBe(true);
+    const before = weightsOf(b);
+    const nan = await pool.step(tableBatch(8, 8, true), 8, 1, 0.01); // NaN in row 0: slice 0
+    expect([nan.applied, Number.isNaN(nan.total)]).toEqual([false, true]);
+    expect(weightsOf(b)).toEqual(before);
+    const noTarget = setKeys(createSample('batch'), { 'data.features': getKey(tableBatch(16, 4), 'data.features') });
+    await expect(pool.step(noTarget, 4, 1, 0.01)).rejects.toThrow(/data\.label/);
+    expect(weightsOf(b)).toEqual(before);
+    expect(optB.step).toBe(1);
+    b.net.dispose();
+  }, 60_000);
+
+  it("refuses a replica backend other than this thread's, which computes slice 0", async () => {
+    const m = tabularModel(3);
+    await expect(createReplicaPool({ model: m, losses: [ce], threads: 2, backend: 'cpu' })).rejects.toThrow(/backend 'cpu' differs from this thread's 'wasm'/);
+    m.net.dispose();
+  });
+
   it('3 threads, a batch of 2 rows (one replica idle), clipping, a failing slice and a NaN loss', async () => {
     const a = tabularModel(4);
     const b = tabularModel(4);
