@@ -4,8 +4,10 @@
  * they are all the shards of one run, merges their metric states and prints exactly what one
  * `fuseflow eval` over all the inputs prints — every metric, CI bounds included — whatever the
  * order of the files. A metric that asks for another pass over the input after the merge (exact
- * AUC refinement of score-histogram bins holding both classes) gets it here, from the input files
- * the shards recorded (refused if one changed since) — or, with `--next-pass-out PLAN`, from the
+ * AUC refinement of score-histogram bins holding both classes) gets it here: from the keys the
+ * shards' histograms kept (STATE.keys beside each state, src/eval/shard/kept-keys.ts) when every
+ * shard kept them, else from the input files the shards recorded (refused if one changed since)
+ * — or, with `--next-pass-out PLAN`, from the
  * shards: the merge writes PLAN, the shards run it (`--pass PLAN`) and the merge of their pass
  * files finishes the round (src/eval/shard/refine-round.ts).
  * Exit codes: 0 done, 1 bad input (a damaged, foreign, duplicate or missing shard; changed
@@ -17,8 +19,9 @@
 import { statSync } from 'node:fs';
 import { InputError, OptionsError } from '../../core/errors.js';
 import { evaluateStates, resultsOf, type EvaluatedStates } from '../../eval/evaluate.js';
-import { planPasses } from '../../eval/evaluate-passes.js';
-import { orderMetrics } from '../../eval/evaluate-order.js';
+import { pendingNames, planPasses } from '../../eval/evaluate-passes.js';
+import { orderMetrics, type NamedMetric } from '../../eval/evaluate-order.js';
+import { attachShardKeys } from '../../eval/shard/kept-keys.js';
 import { progressPrinter } from '../../eval/evaluate-progress.js';
 import { isMetricsRecipe, metricsFromRecipe } from '../../eval/parallel/metrics-recipe.js';
 import type { JoinCounts } from '../../eval/sources/join-sources.js';
@@ -40,9 +43,11 @@ included, whatever the order of the files. A shard given twice, a missing shard,
 another run (arguments, metrics, input files) or a damaged file is an error naming the file.
 In a run by --id, an id that two shards read is an error naming the id, both input files and
 rows and both shards (each shard writes its ids' digests to STATE.ids, kept beside the state).
-Metrics that need another pass over the inputs after merging (exact AUC/AP refinement) read the
-input files the shards recorded; a file changed since is an error. With --next-pass-out the
-shards do that pass instead: see below.
+The exact AUC/AP refinement after merging is folded from the keys each shard's score histograms
+kept (STATE.keys, written beside the state over float32 scores; a stale or damaged one is an
+error naming it); where a shard kept none (float64 scores, over its budget, the file removed) it
+reads the input files the shards recorded, with the same results; a file changed since is an
+error. With --next-pass-out the shards do that pass instead: see below.
 
   --json                print exactly one JSON object {"metrics": {...}} on stdout
   --report FILE.html    write the HTML report (as fuseflow eval --report)
@@ -114,13 +119,18 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
   if (rows === 0) throw new InputError(`no rows to evaluate in any of the ${set.shards.length} shards`);
   const join = passes === undefined ? sumJoins(set.shards.map((s) => s.header.join as JoinCounts | undefined)) : (passes.plan.header.join as JoinCounts | undefined);
   const shown = { rows, ...(join === undefined ? {} : { join }) };
+  const names = metrics.map((m) => m.name);
   if (passes === undefined && flags.nextPassOut === undefined) {
-    // As before rounds existed: any extra pass reads the recorded inputs here.
-    const evaluated = await passesHere(args, plan, run, merged, rows);
+    // The exact refinement from the shards' kept keys where every shard kept them; any other extra pass reads the recorded inputs here.
+    const states = refineFromShardKeys(set.shards, metrics, merged, args.progress);
+    if (states === undefined) {
+      await printResults(args, plan, { ...resultsOf(metrics, merged), ...shown, passes: 1 });
+      return 0;
+    }
+    const evaluated = await passesHere(args, plan, run, states, rows);
     await printResults(args, plan, { ...resultsOf(evaluated.metrics, evaluated.states), ...shown, passes: evaluated.passes });
     return 0;
   }
-  const names = metrics.map((m) => m.name);
   const before = copyStates(merged, names);
   const { pending } = planPasses(metrics, merged, false);
   const planOut = flags.nextPassOut;
@@ -182,6 +192,32 @@ function isOwnPlan(file: string, run: RunRecord, round: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Refines the merged histograms that every shard kept the keys of from those files
+ * (src/eval/shard/kept-keys.ts) and, with `progress`, says on stderr what it read. Returns undefined when no metric
+ * asks for a pass over the inputs any more (`merged` then holds the final states), else the states
+ * to pass over the inputs from: those refined here, and the others as they were before planning.
+ */
+function refineFromShardKeys(shards: readonly StateFile[], metrics: readonly NamedMetric[], merged: readonly unknown[], progress: boolean): unknown[] | undefined {
+  const names = metrics.map((m) => m.name);
+  const keys = attachShardKeys(shards, names, merged);
+  const before = copyStates(merged, names);
+  // Planning folds the refinement of the histograms given the files' keys (in their metrics' nextPass).
+  const { pending } = planPasses(metrics, merged, false);
+  const say = (line: string): boolean => progress && process.stderr.write(`fuseflow eval merge: ${line}\n`);
+  if (keys.attached > 0) {
+    const read = keys.files.reduce((a, f) => a + f.bytesRead, 0);
+    const n = keys.passBytes.length;
+    say(
+      `exact refinement of ${keys.attached} score histogram${keys.attached === 1 ? '' : 's'} from the shards' kept keys (${n} refinement pass${n === 1 ? '' : 'es'} in all, ${(read / 2 ** 20).toFixed(1)} MiB read)${pending.length === 0 ? '; no input read' : ''}`,
+    );
+  }
+  if (pending.length === 0) return undefined;
+  say(`reading the inputs for the refinement of ${pendingNames(metrics, pending)}${keys.why.length === 0 ? '' : ` (${keys.why.join('; ')})`}`);
+  const pend = new Set(pending.map((p) => p.m));
+  return merged.map((s, m) => (pend.has(m) ? before[m] : s));
 }
 
 /** The extra passes the metrics ask for from `states`, read from the recorded input files in this process; refuses inputs changed since the shards read them. */

@@ -31,6 +31,8 @@ import type { FilePart } from '../../eval/sources/file-set-source.js';
 import { expandInput } from '../../eval/sources/path-glob.js';
 import { IdDigestWriter, tapIds, type IdDigestRef } from '../../eval/shard/id-digests.js';
 import { isMetricsRecipe, metricsFromRecipe } from '../../eval/parallel/metrics-recipe.js';
+import { checkKeptKeysTarget, KeptKeysFile, type KeptKeysRef } from '../../eval/shard/kept-keys-file.js';
+import { releaseShardKeys, writeShardKeys } from '../../eval/shard/kept-keys.js';
 import { shardShare, type ShardIndex } from '../../eval/shard/shard-share.js';
 import { readStateFile, writeStateFile, type StateFileHeader } from '../../eval/shard/state-file.js';
 import { checkMetricNames } from '../../eval/shard/refine-round.js';
@@ -80,6 +82,9 @@ export async function runShard(
   // With --id, the ids of the share go to a sorted digest file beside the state: merge refuses an id two shards read.
   const idColumn = args.id;
   const digests = idColumn === undefined ? undefined : new IdDigestWriter(`${stateOut}.ids`, { overwrite: args.overwrite });
+  // The score histograms' kept keys go beside the state too (STATE.keys): merge refines from them instead of reading the inputs.
+  const keysFile = `${stateOut}.keys`;
+  checkKeptKeysTarget(keysFile, args.overwrite);
   let evaluated: Awaited<ReturnType<typeof evaluateStates>>;
   try {
     evaluated = await evaluateStates({
@@ -96,6 +101,18 @@ export async function runShard(
     throw err;
   }
   const ids = digests === undefined ? {} : { ids: digests.finish(share) };
+  let keys: KeptKeysRef | undefined;
+  try {
+    keys = writeShardKeys(
+      keysFile,
+      evaluated.states,
+      evaluated.metrics.map((m) => m.name),
+      args.overwrite,
+    );
+  } finally {
+    // Written: the shard's memory (and this process's ledger) no longer holds them.
+    releaseShardKeys(evaluated.states);
+  }
   const header: StateFileHeader = {
     kind: 'map',
     run,
@@ -105,6 +122,7 @@ export async function runShard(
     share,
     ...(evaluated.join === undefined ? {} : { join: evaluated.join }),
     ...ids,
+    ...(keys === undefined ? {} : { keys }),
     writer: `fuseflow eval (node ${process.version})`,
   };
   writeStateFile(stateOut, header, evaluated.states, { overwrite: true });
@@ -246,6 +264,7 @@ async function ownStateFile(file: string, run: RunRecord, shard: ShardIndex, met
   const metrics = await metricsOf();
   if (JSON.stringify(header.metrics) !== JSON.stringify(metrics)) return { stale: `its metrics ${header.metrics.join(',')}, now ${metrics.join(',')}` };
   if (run.args.id !== undefined && !(await idsIntact(file, header.ids))) return { stale: `its id digest file ${file}.ids is missing or not the one it recorded` };
+  if (header.keys !== undefined && !keysIntact(file, header.keys)) return { stale: `its kept-keys file ${file}.keys is missing or not the one it recorded` };
   return {};
 }
 
@@ -271,6 +290,18 @@ async function idsIntact(file: string, ref: unknown): Promise<boolean> {
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(join(dirname(file), r.file))) hash.update(chunk as Buffer);
     return hash.digest('hex') === r.sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the kept-keys file a map state recorded is beside it, as recorded (head and every block checked). */
+function keysIntact(file: string, ref: unknown): boolean {
+  const r = ref as Partial<KeptKeysRef>;
+  if (typeof r.file !== 'string' || typeof r.bytes !== 'number' || typeof r.sha256 !== 'string') return false;
+  try {
+    new KeptKeysFile(join(dirname(file), r.file), r as KeptKeysRef, file).checkAll();
+    return true;
   } catch {
     return false;
   }

@@ -41,6 +41,12 @@ export interface KeptRows {
   kib: number;
   /** True once a row was not kept (budget, a batch off the fast path): the rows go unused. */
   dropped: boolean;
+  /**
+   * Rows kept outside this process's memory (a map step's key files, src/eval/shard/kept-keys.ts):
+   * gives the runs of just the bins of one refinement pass (`runs` is then empty), so a pass holds
+   * at most its planned rows, bounded by `budgetBytes` as a pass over the input is.
+   */
+  load?: (bins: Int32Array) => readonly KeptRun[];
 }
 
 /** Where a state holds its kept rows (a symbol: not cloned, not serialized). */
@@ -95,6 +101,7 @@ function drop(kept: KeptRows): void {
   if (kept.kib > 0) Atomics.sub(globals.ledger, 0, kept.kib);
   kept.kib = 0;
   kept.runs = [];
+  delete kept.load;
   kept.rows = 0;
   kept.dropped = true;
 }
@@ -311,7 +318,8 @@ export function mergeKept(out: ScoreHistogramState, a: ScoreHistogramState, b: S
     merged.runs.push(...k.runs);
     merged.rows += k.rows;
     merged.kib += k.kib;
-    merged.dropped ||= k.dropped;
+    // Rows loaded from files belong to the state they were given to, not to a merge of it.
+    merged.dropped ||= k.dropped || k.load !== undefined;
   }
   if (merged.dropped) drop(merged);
   setKept(out, merged);
@@ -327,7 +335,7 @@ export function keptAll(state: ScoreHistogramState): boolean {
 
 /**
  * Folds every refinement pass `planPass` plans (up to `maxPasses` passes in all) from the kept
- * rows, then releases them. The state must have kept all its rows ({@link keptAll}). The bins of
+ * rows (or the runs `load` gives for each pass's bins), then releases them. The state must have kept all its rows ({@link keptAll}). The bins of
  * a pass are shared with the helper threads (see {@link addRefineHelper}) as they get free; each
  * bin's result is computed by one thread from the same rows, and folded here in bin order, so
  * the result does not depend on the helpers.
@@ -341,7 +349,7 @@ export function refineFromKept(state: ScoreHistogramState, maxPasses: number): v
       if (state.passes >= maxPasses) return;
       const p = planPass(state);
       if (p === null) return;
-      const job = refineJob(state, kept.runs, p.bins);
+      const job = refineJob(state, kept.load === undefined ? kept.runs : kept.load(p.bins), p.bins);
       for (const helper of globals.helpers) helper(job);
       workOnRefine(job);
       awaitRefine(job);

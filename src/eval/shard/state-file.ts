@@ -59,6 +59,8 @@ export interface StateFileHeader {
   readonly join?: unknown;
   /** Map files of a run by --id: the shard's sorted id digest file (src/eval/shard/id-digests.ts IdDigestRef). */
   readonly ids?: unknown;
+  /** Map files whose score histograms kept all their rows: the shard's kept-keys file (src/eval/shard/kept-keys-file.ts KeptKeysRef). */
+  readonly keys?: unknown;
   /** fuseflow and Node versions that wrote the file (information). */
   readonly writer: string;
 }

@@ -18,10 +18,12 @@ export interface PredictionFilesOptions {
   readonly ids?: boolean;
   /** File name prefix; default `part-`. */
   readonly prefix?: string;
+  /** Write `pred` as float32 (the scores rounded to float32). Default false: float64. */
+  readonly float32?: boolean;
 }
 
 /**
- * Writes `rows` rows of `pred` (float64, a score correlated with the target; some ties) and
+ * Writes `rows` rows of `pred` (float64 unless `float32`, a score correlated with the target; some ties) and
  * `target` (0/1) into `files` Arrow files `part-00.arrow`, … in `dir`; returns their paths.
  */
 export function writePredictionFiles(dir: string, o: PredictionFilesOptions): string[] {
@@ -34,7 +36,7 @@ export function writePredictionFiles(dir: string, o: PredictionFilesOptions): st
     for (let start = 0; start < n; start += o.batchRows) {
       const m = Math.min(o.batchRows, n - start);
       const target = new Int8Array(m);
-      const pred = new Float64Array(m);
+      const pred = o.float32 === true ? new Float32Array(m) : new Float64Array(m);
       for (let i = 0; i < m; i++) {
         const y = rng.next() < 0.3 ? 1 : 0;
         target[i] = y;
