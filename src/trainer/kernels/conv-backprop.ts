@@ -6,7 +6,8 @@
  *   output channels (K < Cout, e.g. a first layer on one channel), `dWᵀ [Cout, K] = dyᵀ @ cols`:
  *   XNNPACK packs its right operand on every call, and packing `[N, K]` instead of `[N, Cout]`
  *   is the cheaper (~1.5× faster on the fixed CNN's first convolution)
- * - input:  `dCols [N, K] = dy [N, Cout] @ Wᵀ [Cout, K]`, then col2im onto dx.
+ * - input:  `dCols [N, K] = dy [N, Cout] @ Wᵀ [Cout, K]`, then col2im onto dx (in WebAssembly SIMD
+ *   where it can, col2im-simd.ts: same bits, ~4× faster than the JavaScript loop).
  *
  * Work is split in chunks of (batch, output depth) slabs so that the im2col buffer never holds
  * more than {@link MAX_COL_FLOATS} floats (at least one slab).
@@ -14,7 +15,10 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { colCols, type ConvGeometry } from './conv-geometry.js';
+import { col2imSimd, col2imSimdFits } from './col2im-simd.js';
 import { col2im, im2colTransposed } from './im2col.js';
+import { im2colTransposedSimd } from './im2col-simd.js';
+import { byteOffset, simdKernels } from './simd-kernels.js';
 import { allocF32, heapF32, matMulNN, release, transposeInto, transposeOnBackend, withShape } from './wasm-heap.js';
 
 /** Bound on one im2col buffer: 2^24 floats (64 MiB); larger convolutions run in chunks. */
@@ -30,6 +34,13 @@ function copyRows(backend: BackendWasm, src: TensorInfo, cols: number, r0: numbe
   const out = allocF32(backend, [r1 - r0, cols]);
   heapF32(backend, out).set(heapF32(backend, src).subarray(r0 * cols, r1 * cols));
   return out;
+}
+
+/** `im2colTransposed` of `x` into `out` (both on the heap), in WebAssembly where it can. */
+function colsTransposed(backend: BackendWasm, x: TensorInfo, g: ConvGeometry, out: TensorInfo, slabStart?: number, slabEnd?: number): void {
+  const simd = simdKernels(backend);
+  if (simd !== undefined) im2colTransposedSimd(simd, heapF32(backend, x), g, heapF32(backend, out), slabStart, slabEnd);
+  else im2colTransposed(heapF32(backend, x), g, heapF32(backend, out), slabStart, slabEnd);
 }
 
 /**
@@ -54,7 +65,7 @@ export function convBackpropFilter(
   if (chunk >= slabs && K < cout) {
     // (the transposed im2col plus the backend's transpose beat a direct im2col with few channels)
     const colsT = allocF32(backend, [K, slabs * rowsPerSlab]);
-    im2colTransposed(heapF32(backend, x), g, heapF32(backend, colsT));
+    colsTransposed(backend, x, g, colsT);
     const cols = transposeOnBackend(backend, colsT, [1, 0]);
     release(backend, colsT);
     const dyT = transposeOnBackend(backend, dy2d, [1, 0]);
@@ -67,7 +78,7 @@ export function convBackpropFilter(
   }
   if (chunk >= slabs) {
     const cols = allocF32(backend, [K, slabs * rowsPerSlab]);
-    im2colTransposed(heapF32(backend, x), g, heapF32(backend, cols));
+    colsTransposed(backend, x, g, cols);
     const dw = matMulNN(backend, cols, dy2d);
     release(backend, cols);
     return withShape(dw, filterShape);
@@ -77,7 +88,7 @@ export function convBackpropFilter(
     const s1 = Math.min(slabs, s0 + chunk);
     const cols = allocF32(backend, [K, (s1 - s0) * rowsPerSlab]);
     const dyPart = copyRows(backend, dy2d, cout, s0 * rowsPerSlab, s1 * rowsPerSlab);
-    im2colTransposed(heapF32(backend, x), g, heapF32(backend, cols), s0, s1);
+    colsTransposed(backend, x, g, cols, s0, s1);
     const part = matMulNN(backend, cols, dyPart);
     const pv = heapF32(backend, part);
     for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (pv[i] as number);
@@ -113,12 +124,14 @@ export function convBackpropInput(
   const dx = allocF32(backend, inShape);
   heapF32(backend, dx).fill(0);
   const dy2d = withShape(dy, [slabs * rowsPerSlab, cout]);
+  const simd = col2imSimdFits(g) ? simdKernels(backend) : undefined;
   for (let s0 = 0; s0 < slabs; s0 += chunk) {
     const s1 = Math.min(slabs, s0 + chunk);
     const whole = s0 === 0 && s1 === slabs;
     const dyPart = whole ? dy2d : copyRows(backend, dy2d, cout, s0 * rowsPerSlab, s1 * rowsPerSlab);
     const dCols = matMulNN(backend, dyPart, wT);
-    col2im(heapF32(backend, dCols), g, heapF32(backend, dx), s0, s1);
+    if (simd !== undefined) col2imSimd(simd, byteOffset(backend, dCols), g, byteOffset(backend, dx), s0, s1);
+    else col2im(heapF32(backend, dCols), g, heapF32(backend, dx), s0, s1);
     release(backend, dCols);
     if (!whole) release(backend, dyPart);
   }

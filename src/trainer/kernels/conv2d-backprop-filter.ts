@@ -1,9 +1,11 @@
 /**
  * `Conv2DBackpropFilter` for the wasm backend, which has none: the filter gradient of a 2D
  * convolution (NHWC input, HWIO filter) for any stride, padding ('valid', 'same', a number or
- * explicit) and dilation: from 8 input channels as the backend's XNNPACK convolution of the
- * input with the output gradient (batch and channel axes swapped), otherwise as im2col + XNNPACK
- * matrix multiply.
+ * explicit) and dilation: as im2col + XNNPACK matrix multiply, the im2col matrix gathered in
+ * WebAssembly (im2col-simd.ts); where that module cannot run, from 8 input channels as the
+ * backend's XNNPACK convolution of the input with the output gradient (batch and channel axes
+ * swapped), which beats the JavaScript im2col but not the WebAssembly one (fixed CNN's second
+ * convolution: 14.6 vs 16.3 ms a step, load 4).
  */
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -11,6 +13,7 @@ import { conv2dGeometry, type ConvPad, type DimRoundingMode } from './conv-geome
 import { convBackpropFilter } from './conv-backprop.js';
 import { conv2dFilterGradByConv } from './conv2d-filter-by-conv.js';
 import { requireFloat32 } from './require-float32.js';
+import { simdKernels } from './simd-kernels.js';
 
 interface Attrs {
   readonly strides: number | [number, number];
@@ -26,7 +29,8 @@ function conv2dBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
   const { inputs, backend, attrs } = args;
   requireFloat32(Conv2DBackpropFilter, inputs);
   const g = conv2dGeometry(inputs.x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode, attrs.dataFormat ?? 'NHWC');
-  return conv2dFilterGradByConv(backend, inputs.x, inputs.dy, g) ?? convBackpropFilter(backend, inputs.x, inputs.dy, g, attrs.filterShape);
+  const byConv = simdKernels(backend) === undefined ? conv2dFilterGradByConv(backend, inputs.x, inputs.dy, g) : undefined;
+  return byConv ?? convBackpropFilter(backend, inputs.x, inputs.dy, g, attrs.filterShape);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { colCols, type ConvGeometry } from './conv-geometry.js';
 
 /** First and one-past-last output index whose input index `o·stride + offset` lies in [0, size). */
-function validRange(outSize: number, stride: number, offset: number, size: number): readonly [number, number] {
+export function validRange(outSize: number, stride: number, offset: number, size: number): readonly [number, number] {
   // o·stride + offset >= 0  and  o·stride + offset <= size - 1
   const lo = offset >= 0 ? 0 : Math.ceil(-offset / stride);
   const hiIncl = Math.floor((size - 1 - offset) / stride);

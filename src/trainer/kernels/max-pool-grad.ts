@@ -7,12 +7,14 @@
  * maximum: the first tap equal to the pooled value is the one, and disjoint 2×2 windows are
  * resolved without data-dependent branches (~1.9× faster on the fixed CNN's first pool, whose
  * random maxima defeat branch prediction). Without the output the kernel scans for the running
- * maximum.
+ * maximum. 2×2 windows at stride 2 over a multiple of 4 channels run in WebAssembly SIMD
+ * (simd-kernels.ts; same bits, ~N× faster).
  */
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DimRoundingMode } from './conv-geometry.js';
 import { requireFloat32 } from './require-float32.js';
+import { byteOffset, simdKernels, type SimdKernels } from './simd-kernels.js';
 import { allocF32, heapF32 } from './wasm-heap.js';
 
 interface Attrs {
@@ -30,15 +32,22 @@ function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo; ou
   const x = heapF32(backend, inputs.input);
   const dy = heapF32(backend, inputs.dy);
   const dx = heapF32(backend, dxInfo);
-  dx.fill(0);
   const C = info.inChannels;
   const W = info.inWidth;
   const H = info.inHeight;
   const pooled = inputs.output;
   if (pooled !== undefined && pooled.dtype === 'float32' && pooled.shape.every((d, i) => d === inputs.dy.shape[i])) {
+    const simd = simdKernels(backend);
+    if (simd !== undefined && fitsSimd2x2(info)) {
+      if (2 * info.outHeight !== H || 2 * info.outWidth !== W) dx.fill(0); // (rows/columns no window reads)
+      route2x2Simd(simd, backend, { x: inputs.input, y: pooled, dy: inputs.dy, dx: dxInfo }, info);
+      return dxInfo;
+    }
+    dx.fill(0);
     routeToPooled(x, heapF32(backend, pooled), dy, dx, info);
     return dxInfo;
   }
+  dx.fill(0);
   // Per output position, scan the window tap by tap with channels innermost (contiguous reads),
   // keeping the running maximum and its index for every channel.
   const best = new Float32Array(C);
@@ -76,6 +85,33 @@ function maxPoolGradWasm(args: { inputs: { dy: TensorInfo; input: TensorInfo; ou
     }
   }
   return dxInfo;
+}
+
+/** True for 2×2 windows at stride 2 from the top-left corner (no padding) over a multiple of 4 channels. */
+function fitsSimd2x2(info: backend_util.Conv2DInfo): boolean {
+  return (
+    info.effectiveFilterHeight === 2 &&
+    info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth &&
+    info.inChannels % 4 === 0 &&
+    info.batchSize * info.outHeight * info.outWidth > 0
+  );
+}
+
+/** {@link routeToPooled}'s 2×2 case in WebAssembly SIMD (same bits); writes every tap a window reads. */
+function route2x2Simd(
+  simd: SimdKernels,
+  backend: BackendWasm,
+  t: { readonly x: TensorInfo; readonly y: TensorInfo; readonly dy: TensorInfo; readonly dx: TensorInfo },
+  info: backend_util.Conv2DInfo,
+): void {
+  const at = (i: TensorInfo): number => byteOffset(backend, i);
+  simd.maxPool2x2Grad(at(t.x), at(t.y), at(t.dy), at(t.dx), info.batchSize, info.outHeight, info.outWidth, info.inHeight, info.inWidth, info.inChannels);
 }
 
 /**
