@@ -7,7 +7,9 @@
  *    run before and one after the shards (after a warm-up start that fills tsx's compile cache);
  *  - 4 shard processes `--shard i/4 --state-out` run one after the other plus `fuseflow eval
  *    merge` (1 thread each): their summed wall time over the baseline is the map/merge overhead
- *    (bar <= 1.1x), and the merged JSON must equal the baseline's byte for byte; the same ratio
+ *    (bar <= 1.1x), and the merged JSON must equal the baseline's byte for byte; the row says
+ *    whether the merge refined AUC/AP from the shards' kept keys (STATE.keys) or read the inputs
+ *    again, and the kept-keys files' size; the same ratio
  *    in CPU time (user + system, each process's own, read at its exit), steadier than wall time
  *    when other work shares the machine;
  *  - the distributed refinement round: the same 4 map states, `eval merge --next-pass-out PLAN`,
@@ -94,8 +96,8 @@ function writeData(dir: string, rows: number, files: number): void {
 }
 
 let cpuFiles = 0;
-/** Runs the CLI as a process; resolves with wall ms, its CPU ms (user + system) and stdout. */
-function fuseflow(args: readonly string[]): Promise<{ ms: number; cpuMs: number; out: string }> {
+/** Runs the CLI as a process; resolves with wall ms, its CPU ms (user + system), stdout and stderr. */
+function fuseflow(args: readonly string[]): Promise<{ ms: number; cpuMs: number; out: string; err: string }> {
   const cpuFile = join(dataDir, `cpu-${cpuFiles++}.txt`);
   const t0 = performance.now();
   const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FUSEFLOW_BENCH_CPU_FILE: cpuFile } });
@@ -106,7 +108,7 @@ function fuseflow(args: readonly string[]): Promise<{ ms: number; cpuMs: number;
   return new Promise((resolve, reject) =>
     child.on('close', (code) =>
       code === 0
-        ? resolve({ ms: performance.now() - t0, cpuMs: Number(readFileSync(cpuFile, 'utf8').trim()), out })
+        ? resolve({ ms: performance.now() - t0, cpuMs: Number(readFileSync(cpuFile, 'utf8').trim()), out, err })
         : reject(new Error(`fuseflow ${args.join(' ')} exited ${String(code)}: ${err.slice(-2000)}`)),
     ),
   );
@@ -131,7 +133,14 @@ async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
     shardCpu += r.cpuMs;
     four.push(file);
   }
-  const merge = await fuseflow(['eval', 'merge', ...four, '--json', '--threads', '1', '--no-progress']);
+  // With progress lines: the merge says whether it refined from the shards' kept keys (STATE.keys) or read the inputs.
+  const merge = await fuseflow(['eval', 'merge', ...four, '--json', '--threads', '1']);
+  const mergeRead = /no input read/.test(merge.err)
+    ? "from the shards' kept keys, no input read"
+    : /reading the inputs/.test(merge.err)
+      ? 'read the inputs again'
+      : 'no refinement';
+  const keysBytes = four.reduce((a, f) => a + (existsSync(`${f}.keys`) ? statSync(`${f}.keys`).size : 0), 0);
   const mapMerge = shardMs.reduce((a, b) => a + b, 0) + merge.ms;
   const mapMergeCpu = shardCpu + merge.cpuMs;
   // The distributed round: the merge plans it, the shards run it on their own shares, a last merge finishes it.
@@ -188,7 +197,7 @@ async function evalRows(dataDir: string, files: number): Promise<BenchRow[]> {
       ratioOf: 'vs one process',
       bar: '<= 1.1',
       pass: mapMerge / one.ms <= 1.1,
-      note: `${fromSources ? 'tsx sources' : process.env['FUSEFLOW_EVAL_BUNDLE'] === '0' ? 'compiled CLI, module-by-module start' : 'compiled CLI, eval bundle'}; shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (incl. the AUC/AP refinement pass over all rows); a process start (eval --help) takes ${(startMs / 1000).toFixed(2)} s, 4 more of them than one process`,
+      note: `${fromSources ? 'tsx sources' : process.env['FUSEFLOW_EVAL_BUNDLE'] === '0' ? 'compiled CLI, module-by-module start' : 'compiled CLI, eval bundle'}; shards ${shardMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} s, merge ${(merge.ms / 1000).toFixed(1)} s (AUC/AP refinement: ${mergeRead}; kept-keys files ${(keysBytes / 2 ** 20).toFixed(1)} MiB in all); a process start (eval --help) takes ${(startMs / 1000).toFixed(2)} s, 4 more of them than one process`,
     },
     {
       name: 'eval 4 shards + merge, CPU time (summed)',
