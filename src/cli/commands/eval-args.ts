@@ -128,7 +128,9 @@ Map/merge over many machines (Slurm array, Kubernetes Indexed Job, a queue of wo
                         replaces its own state file. Then: fuseflow eval merge FILE... [--json]
                         [--report FILE] prints exactly what one run over all inputs prints.
                         With --id, FILE.ids (the sorted digests of the shard's ids) is written
-                        beside it: merge refuses an id that two shards read, as one run does
+                        beside it: merge refuses an id that two shards read, as one run does.
+                        Over float32 scores, FILE.keys (the keys AUC/AP kept, 2 bytes a row):
+                        merge refines AUC/AP exactly from them, reading no input again
   --with-report         the shards also fold the HTML report's metrics (ROC, reliability,
                         confusion matrix; more work per shard), so eval merge --report can draw it
   --shard i/N           the shard: i of N, from 0 (default: the launcher's rank, read from
