@@ -3,14 +3,17 @@
  * shard i's part of the sorted input files (src/eval/shard/shard-share.ts), folds it into the
  * metrics' first-pass states and writes them with what the run was (arguments, the file list
  * with sizes and times) to FILE (src/eval/shard/state-file.ts). `fuseflow eval merge` checks the
- * shards belong together and prints what one run over all inputs prints.
+ * shards belong together and prints what one run over all inputs prints. Beside FILE go FILE.ids
+ * (with --id: the share's id digests) and FILE.keys (the keys its score histograms kept, over
+ * float32 scores: merge refines AUC/AP from them, src/eval/shard/kept-keys.ts), both bound to FILE
+ * by checksum.
  *
  * With `--pass PLAN` the shard runs a refinement round instead (see runPassShard and
  * src/eval/shard/refine-round.ts): the passes PLAN plans, over the same share, into FILE.
  *
  * Idempotent: a rerun of the same shard (after a kill, or a retried queue job) whose file already
  * holds its state of the same run (flags, inputs by path, size and mtime, shard i/N, metric set,
- * with --id its intact digest file) exits 0 without reading, and replaces its own state of this
+ * with --id its intact digest file, its intact kept-keys file) exits 0 without reading, and replaces its own state of this
  * run's flags over inputs since changed (saying so); a pass shard whose file already holds its
  * pass of the same plan (path and checksum) exits 0 without reading, and replaces its own pass
  * file of an earlier plan (saying so). Any other existing file is refused unless --overwrite. Exit codes: 0 written, 1 bad
