@@ -157,7 +157,7 @@ export function writeKeptKeysFile(target: string, groups: readonly GroupedKeys[]
   const data: Uint8Array[] = [];
   let keys = 0;
   groups.forEach((g, i) => {
-    const twin = groups.findIndex((o, j) => j < i && sameKeys(o, g));
+    const twin = groups.findIndex((o, j) => j < i && (o.keys === g.keys || sameKeys(o, g)));
     const at = twin >= 0 ? (entries[twin] as KeptKeysEntry).at : keys;
     if (twin < 0) {
       data.push(bytesOf(g.keys));
@@ -218,7 +218,12 @@ export class KeptKeysFile {
   constructor(path: string, ref: KeptKeysRef, state: string) {
     this.path = path;
     this.#why = `not the kept-keys file ${state} recorded (stale, from another run, or damaged); rerun that shard, or remove this file to let the merge read the inputs`;
-    const size = statSync(path).size;
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (err) {
+      throw new InputError(`cannot read the kept-keys file of ${state}: ${err instanceof Error ? err.message : String(err)}`, { file: path });
+    }
     if (size !== ref.bytes) throw this.#refuse(`${size} bytes, ${ref.bytes} recorded`);
     const fd = openSync(path, 'r');
     try {

@@ -89,8 +89,23 @@ function groupRuns(runs: readonly KeptRun[], rows: number): { classes: Int32Arra
   return { classes, ends, keys };
 }
 
-/** The keys of histogram `h` grouped by class, when it kept all its rows (a small one: as it would keep them when made dense). */
-function groupedKeysOf(h: ScoreHistogramState, metric: string, path: string): GroupedKeys | undefined {
+/** Whether two histograms kept the same runs (e.g. AUC's and AP's of one score column): their keys are written once. */
+function sameRuns(a: readonly KeptRun[], b: readonly KeptRun[]): boolean {
+  const bytes = (x: Int32Array | Uint32Array | Uint16Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  return (
+    a.length === b.length &&
+    a.every((r, k) => {
+      const o = b[k] as KeptRun;
+      return r === o || (bytes(r.classes).equals(bytes(o.classes)) && bytes(r.ends).equals(bytes(o.ends)) && bytes(r.keys).equals(bytes(o.keys)));
+    })
+  );
+}
+
+/**
+ * Calls `use` with the runs histogram `h` kept, when it kept all its rows (a small one: the runs it
+ * would keep when made dense, released after).
+ */
+function withKeptRuns(h: ScoreHistogramState, use: (runs: readonly KeptRun[], rows: number) => void): void {
   let kept = h;
   if (h.small !== null) {
     kept = initHistogram(h.config);
@@ -98,10 +113,8 @@ function groupedKeysOf(h: ScoreHistogramState, metric: string, path: string): Gr
     densifyKept(kept);
   }
   try {
-    if (!keptAll(kept)) return undefined;
     const rows = keptOf(kept)?.rows ?? 0;
-    if (rows > 0xffffffff) return undefined;
-    return { metric, path, ...groupRuns(keptOf(kept)?.runs ?? [], rows) };
+    if (keptAll(kept) && rows <= 0xffffffff) use(keptOf(kept)?.runs ?? [], rows);
   } finally {
     if (kept !== h) releaseKept(kept);
   }
@@ -116,11 +129,17 @@ function groupedKeysOf(h: ScoreHistogramState, metric: string, path: string): Gr
  */
 export function writeShardKeys(target: string, states: readonly unknown[], metrics: readonly string[], overwrite: boolean): KeptKeysRef | undefined {
   const groups: GroupedKeys[] = [];
+  // Runs already grouped: a histogram that kept the same runs shares their grouped keys (one copy in memory and in the file).
+  const grouped: { runs: readonly KeptRun[]; group: GroupedKeys }[] = [];
   if (KEPT_KEYS_HOST) {
     states.forEach((s, m) => {
       for (const { path, state } of histogramsOf(s)) {
-        const g = groupedKeysOf(state, metrics[m] ?? String(m), path);
-        if (g !== undefined) groups.push(g);
+        withKeptRuns(state, (runs, rows) => {
+          const twin = grouped.find((g) => sameRuns(g.runs, runs))?.group;
+          const group = { ...(twin ?? groupRuns(runs, rows)), metric: metrics[m] ?? String(m), path };
+          if (twin === undefined) grouped.push({ runs, group });
+          groups.push(group);
+        });
       }
     });
   }
