@@ -22,6 +22,13 @@ export interface SimdKernels {
    */
   readonly gather3: (dst: number, src: number, n0: number, ds0: number, ss0: number, n1: number, ds1: number, ss1: number, n2: number, ss2: number) => void;
   /**
+   * `out [k, cols] = a [k, n] @ b [n, cols]` (`a`'s rows `aStride` bytes apart, `cols` a multiple
+   * of 16): each output a plain float32 sum over `n` in order, `b` read in blocks of 1024 rows.
+   * For a convolution's filter gradient with few taps (`colsᵀ @ dy`), where XNNPACK would pack
+   * `dy` and the product needs transposes.
+   */
+  readonly productTN: (a: number, n: number, k: number, aStride: number, b: number, cols: number, out: number) => void;
+  /**
    * Max-pool gradient, 2×2 windows at stride 2 from the top-left corner, NHWC, `c` a multiple of
    * 4: each `dy` goes to the first tap (row-major) equal to the pooled `y`, others get 0·dy.
    * Writes only the taps of the `oh·ow` windows.
@@ -77,6 +84,46 @@ const gather3: WasmFunction = {
         ...step(15, 6), ...step(16, 7),
       ]),
       ...step(13, 3), ...step(14, 4),
+    ]),
+  ],
+};
+
+// productTN(a 0, n 1, k 2, aStride 3, b 4, cols 5, out 6); i0 7, i1 8, kk 9, cb 10, i 11, colsB 12,
+// arow 13, orow 14, pa 15, pb 16, end 17, x 18; v128: acc 19-22, s 23
+/** Rows of `b` per pass of `productTN` (a 1024-row block of a 64-column `b` is 256 KiB: stays in L2). */
+const TN_BLOCK = 1024;
+const accLoad = (j: number): number[] => [...get(14), ...get(10), ...op.add, ...op.v128LoadAt(16 * j), ...set(19 + j)];
+const accStore = (j: number): number[] => [...get(14), ...get(10), ...op.add, ...get(19 + j), ...op.v128StoreAt(16 * j)];
+const accMulAdd = (j: number): number[] => [...get(19 + j), ...get(23), ...get(16), ...op.v128LoadAt(16 * j), ...op.f32x4Mul, ...op.f32x4Add, ...set(19 + j)];
+const productTN: WasmFunction = {
+  name: 'productTN',
+  params: 7,
+  locals: [
+    [12, I32],
+    [5, V128],
+  ],
+  // prettier-ignore
+  body: [
+    ...get(5), ...i32(4), ...op.mul, ...tee(12), ...get(2), ...op.mul, ...set(17),
+    ...forLoop(18, i32(0), 17, 16, [...get(6), ...get(18), ...op.add, ...op.v128Const(new Array<number>(16).fill(0)), ...op.v128Store]),
+    ...forLoop(7, i32(0), 1, TN_BLOCK, [
+      ...get(7), ...i32(TN_BLOCK), ...op.add, ...get(1), ...get(7), ...i32(TN_BLOCK), ...op.add, ...get(1), ...op.ltU, ...op.select, ...set(8),
+      ...forLoop(9, i32(0), 2, 1, [
+        ...get(0), ...get(9), ...get(3), ...op.mul, ...op.add, ...set(13),
+        ...get(6), ...get(9), ...get(12), ...op.mul, ...op.add, ...set(14),
+        ...forLoop(10, i32(0), 12, 64, [
+          ...accLoad(0), ...accLoad(1), ...accLoad(2), ...accLoad(3),
+          ...get(13), ...get(7), ...i32(4), ...op.mul, ...op.add, ...set(15),
+          ...get(4), ...get(7), ...get(12), ...op.mul, ...op.add, ...get(10), ...op.add, ...set(16),
+          ...forLoop(11, get(7), 8, 1, [
+            ...get(15), ...op.f32Load, ...op.f32x4Splat, ...set(23),
+            ...accMulAdd(0), ...accMulAdd(1), ...accMulAdd(2), ...accMulAdd(3),
+            ...get(15), ...i32(4), ...op.add, ...set(15),
+            ...step(16, 12),
+          ]),
+          ...accStore(0), ...accStore(1), ...accStore(2), ...accStore(3),
+        ]),
+      ]),
     ]),
   ],
 };
@@ -215,7 +262,7 @@ const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 function compile(api: WasmApi): object | null {
   if (compiled === undefined) {
-    const bytes = encodeModule([addRows, gather3, maxPool2x2Grad, columnSums]);
+    const bytes = encodeModule([addRows, gather3, productTN, maxPool2x2Grad, columnSums]);
     compiled = api.validate(bytes) ? new api.Module(bytes) : null;
   }
   return compiled;

@@ -46,6 +46,8 @@ export const op = {
   mul: [0x6c],
   and: [0x71],
   geU: [0x4f],
+  ltU: [0x49],
+  select: [0x1b],
   gtU: [0x4b],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
   br: (depth: number): number[] => [0x0c, ...uleb(depth)],
@@ -55,6 +57,9 @@ export const op = {
   /** SIMD (0xfd prefix). */
   v128Load: [0xfd, ...uleb(0x00), 0, 0],
   v128Store: [0xfd, ...uleb(0x0b), 0, 0],
+  /** `v128.load` / `v128.store` with a constant byte offset added to the address. */
+  v128LoadAt: (offset: number): number[] => [0xfd, ...uleb(0x00), 0, ...uleb(offset)],
+  v128StoreAt: (offset: number): number[] => [0xfd, ...uleb(0x0b), 0, ...uleb(offset)],
   v128Const: (bytes: readonly number[]): number[] => [0xfd, ...uleb(0x0c), ...bytes],
   shuffle: (lanes: readonly number[]): number[] => [0xfd, ...uleb(0x0d), ...lanes],
   f32x4Splat: [0xfd, ...uleb(0x13)],

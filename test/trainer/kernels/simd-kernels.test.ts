@@ -82,6 +82,29 @@ describe('SIMD kernels, element by element', () => {
   });
 
   it.each([
+    [3, 2500, 2600, 16],
+    [9, 100, 100, 48],
+    [1, 1, 4, 32],
+  ])('productTN k %i, n %i (row stride %i), cols %i: the float32 sum over n in order, bit for bit', (k, n, stride, cols) => {
+    const a = values(k * stride, 21);
+    const b = values(n * cols, 22);
+    const want = new Float32Array(k * cols);
+    for (let kk = 0; kk < k; kk++) {
+      for (let c = 0; c < cols; c++) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc = Math.fround(acc + Math.fround((a[kk * stride + i] as number) * (b[i * cols + c] as number)));
+        want[kk * cols + c] = acc;
+      }
+    }
+    const ai = onHeap(a);
+    const bi = onHeap(b);
+    const out = onHeap(new Float32Array(k * cols).fill(Number.NaN));
+    simd.productTN(byteOffset(backend, ai), n, k, stride * 4, byteOffset(backend, bi), cols, byteOffset(backend, out));
+    expect(bits(heapF32(backend, out))).toEqual(bits(want));
+    for (const t of [ai, bi, out]) release(backend, t);
+  });
+
+  it.each([
     [43, 12],
     [8, 64],
     [3, 4],
