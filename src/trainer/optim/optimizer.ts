@@ -41,9 +41,17 @@ export interface Optimizer {
   /**
    * Moves the slots into shared memory for an update made elsewhere (the replicas' sharded update,
    * `trainer/parallel`); afterwards `apply` is refused, `state`/`load` read and write the shared
-   * slots, and the updater counts its updates with `advance`.
+   * slots, and the updater counts its updates with `advance`. `place`: where the slots go, given
+   * their byte count (the replica pool puts them in its WebAssembly memory); default a
+   * SharedArrayBuffer of their own. A second call returns the first one's slots.
    */
-  share(): SharedOptimizer;
+  share(place?: (bytes: number) => SharedSlotsPlace): SharedOptimizer;
+}
+
+/** Where shared slots live: `bytes` bytes of `buffer` from `byteOffset` (a multiple of 4). */
+export interface SharedSlotsPlace {
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
 }
 
 /** An optimizer whose slots live in shared memory (see {@link Optimizer.share}). */
@@ -53,8 +61,10 @@ export interface SharedOptimizer {
   readonly slotNames: readonly string[];
   /** Elements of one slot over all variables (the variables' sizes summed, in order). */
   readonly floats: number;
-  /** Slot `s` of every variable at `[s·floats, (s+1)·floats)`, variables in order. */
+  /** Slot `s` of every variable at `[s·floats, (s+1)·floats)` from `slotsOffset`, variables in order. */
   readonly slots: SharedArrayBuffer;
+  /** Byte offset of the slots in `slots`. */
+  readonly slotsOffset: number;
   /** Learning-rate factor of each variable, or null (all exactly `lr`). */
   readonly lrScales: readonly number[] | null;
   /** Counts one update made elsewhere; returns the new step. */
@@ -152,7 +162,7 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
     async state() {
       const out: OptimizerSlot[] = [];
       if (shared !== null) {
-        const all = new Float32Array(shared.slots);
+        const all = new Float32Array(shared.slots, shared.slotsOffset, slotNames.length * floats);
         slotNames.forEach((name, s) =>
           variables.forEach((v, i) => {
             const at = s * floats + (offsets[i] as number);
@@ -184,21 +194,22 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
       );
       step = state.step;
       if (shared !== null) {
-        const all = new Float32Array(shared.slots);
+        const all = new Float32Array(shared.slots, shared.slotsOffset, slotNames.length * floats);
         next.forEach((list, s) => list.forEach((slot, i) => all.set(slot.data, s * floats + (offsets[i] as number))));
         return;
       }
       tf.dispose(slots.flat());
       slots = next.map((list) => list.map((slot) => tf.variable(tf.tensor(slot.data, [...slot.shape]), false)));
     },
-    share() {
+    share(place) {
       if (shared !== null) return shared;
-      const buffer = new SharedArrayBuffer(slotNames.length * floats * 4);
-      const all = new Float32Array(buffer);
+      const bytes = slotNames.length * floats * 4;
+      const { buffer, byteOffset } = place?.(bytes) ?? { buffer: new SharedArrayBuffer(bytes), byteOffset: 0 };
+      const all = new Float32Array(buffer, byteOffset, slotNames.length * floats);
       slots.forEach((list, s) => list.forEach((t, i) => all.set(t.dataSync(), s * floats + (offsets[i] as number))));
       tf.dispose(slots.flat());
       slots = [];
-      shared = { config, slotNames, floats, slots: buffer, lrScales: scales === undefined ? null : [...scales], advance: () => (step += 1) };
+      shared = { config, slotNames, floats, slots: buffer, slotsOffset: byteOffset, lrScales: scales === undefined ? null : [...scales], advance: () => (step += 1) };
       return shared;
     },
     dispose() {

@@ -2,9 +2,10 @@
  * Data-parallel training: `threads` participants each compute the gradients of a fixed slice of
  * every batch (`slice-batch.ts`). Participant 0 is this (the main) thread, on its own model;
  * participants 1…N−1 are replicas of the model on worker threads (`replica-worker.ts`). All run
- * the same slice code (`slice-gradients.ts`) and write their gradients into their own region of a
- * SharedArrayBuffer; weights and gradients are shared, never copied into messages. Messages only
- * carry each replica's batch slice and, back, its loss values.
+ * the same slice code (`slice-gradients.ts`) and write their gradients into their own region of
+ * the pool's shared memory (`pool-memory.ts`: one shared WebAssembly memory holding the weights,
+ * the regions and the optimizer's slots); weights and gradients are shared, never copied into
+ * messages. Messages only carry each replica's batch slice and, back, its loss values.
  *
  * With an optimizer given (fit's default when it does not accumulate) the update is sharded:
  * the participants meet at a barrier once their gradients are written, and each sums its own
@@ -16,7 +17,8 @@
  * ({@link ReplicaPool.gradients}) this thread sums the regions in the same order and returns the
  * sum, on which the caller applies its update. The sharded update repeats the tfjs update's
  * float32 ops, so it equals the main-thread update bit for bit (clipping: to float rounding, its
- * norm is summed in double). Results are bit-identical between runs with the same `threads`, and
+ * norm is summed in double); with 2 threads and Adam it runs in WebAssembly SIMD over that
+ * memory (`adam-simd.ts`, same bits). Results are bit-identical between runs with the same `threads`, and
  * to the earlier design in which slice 0 too ran on a worker (same slice code, same losses rebuilt
  * from their specs, same backend and kernels); with other counts they differ by float rounding
  * only, for losses that are means over rows (cross-entropy, BCE, focal, MSE): the gradient of the
@@ -56,7 +58,9 @@ import type { Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { lossFromSpec, lossSpecs } from './loss-from-spec.js';
-import { CONTROL, type ReplicaInit, type ReplicaPhases, type ReplicaReply, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
+import { adamSimd } from './adam-simd.js';
+import { poolMemory, poolViews } from './pool-memory.js';
+import { CONTROL, type PoolMemory, type ReplicaInit, type ReplicaPhases, type ReplicaReply, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
 import { startReplicaThreads } from './replica-threads.js';
 import { shardBarrier } from './shard-barrier.js';
 import { runShardStepAsync, shardStep, type ShardStepContext, type ShardStepOutcome } from './shard-step.js';
@@ -154,15 +158,20 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     throw new OptionsError(`replica pool: backend '${options.backend}' differs from this thread's '${here}', which computes slice 0: pass '${here}' or switch this thread first`);
   }
   const layout: WeightLayout = weightLayout(model);
-  const weightsSab = new SharedArrayBuffer(layout.weightFloats * 4);
-  const gradsSab = new SharedArrayBuffer(layout.regionFloats * threads * 4);
-  const weights = new Float32Array(weightsSab);
-  const regions = Array.from({ length: threads }, (_, i) => new Float32Array(gradsSab, i * layout.regionFloats * 4, layout.regionFloats));
-  const shared = options.optimizer?.share() ?? null;
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`replica pool: clipNorm must be > 0, got ${options.clipNorm}`);
+  // The optimizer's slots go into the pool's memory, after the weights and regions (unless an
+  // earlier pool already shared them: they stay where they are and the scalar update runs).
+  const placed: { mem: PoolMemory | null } = { mem: null };
+  const shared =
+    options.optimizer?.share((bytes) => {
+      placed.mem = poolMemory(layout, threads, bytes);
+      return { buffer: placed.mem.memory.buffer, byteOffset: placed.mem.slotsAt };
+    }) ?? null;
   if (shared !== null && shared.floats !== layout.gradFloats) {
     throw new OptionsError(`replica pool: the optimizer holds ${shared.floats} elements, the model's trainable variables ${layout.gradFloats}`);
   }
-  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`replica pool: clipNorm must be > 0, got ${options.clipNorm}`);
+  const mem = placed.mem ?? poolMemory(layout, threads, 0);
+  const { weights, regions } = poolViews(mem, layout, threads);
   const control = new Int32Array(new SharedArrayBuffer(CONTROL.words * 4));
   const update: ShardedUpdateInit | undefined =
     shared === null
@@ -172,6 +181,9 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
           config: shared.config,
           lrScales: shared.lrScales,
           slots: shared.slots,
+          slotsOffset: shared.slotsOffset,
+          slotFloats: shared.floats * shared.slotNames.length,
+          simd: placed.mem !== null,
           clipNorm: options.clipNorm ?? null,
           control: control.buffer,
           scratch: new SharedArrayBuffer(2 * threads * 8),
@@ -184,8 +196,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     binding: model.binding,
     losses: specs,
     layout,
-    weights: weightsSab,
-    grads: gradsSab,
+    memory: mem,
     ...(update === undefined ? {} : { update }),
   }));
   const replicas = await startReplicaThreads(inits, control);
@@ -198,7 +209,15 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       : {
           index: 0,
           threads,
-          mem: { layout, regions, weights, slots: new Float32Array(update.slots), config: update.config, lrScales: update.lrScales },
+          mem: {
+            layout,
+            regions,
+            weights,
+            slots: new Float32Array(update.slots, update.slotsOffset, update.slotFloats),
+            config: update.config,
+            lrScales: update.lrScales,
+            simd: update.simd ? adamSimd(mem.memory) : null,
+          },
           control,
           scratch: new Float64Array(update.scratch),
           clipNorm: update.clipNorm,

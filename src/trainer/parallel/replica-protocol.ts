@@ -1,13 +1,28 @@
 /**
  * What the main thread and a replica worker exchange. Bulk data never travels in messages:
- * weights and gradients live in SharedArrayBuffers laid out by {@link WeightLayout}; messages carry
- * the batch slice, the step number and the loss values.
+ * weights and gradients live in the pool's shared memory ({@link PoolMemory}) laid out by
+ * {@link WeightLayout}; messages carry the batch slice, the step number and the loss values.
  */
 import type { Sample } from '../../core/sample.js';
 import type { DictModelBinding } from '../models/dict-model.js';
 import type { LossSpec } from '../losses/loss.js';
 import type { BackendName } from '../backend.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
+import type { SharedWasmMemory } from './wasm-api.js';
+
+/**
+ * The pool's shared memory (`pool-memory.ts`): byte offsets in `memory`, multiples of 16.
+ */
+export interface PoolMemory {
+  readonly memory: SharedWasmMemory;
+  /** The weights (`WeightLayout.weightFloats`). */
+  readonly weightsAt: number;
+  /** Participant `k`'s gradient region at `regionsAt + k·regionBytes`. */
+  readonly regionsAt: number;
+  readonly regionBytes: number;
+  /** Where slots placed in this memory begin (after the regions). */
+  readonly slotsAt: number;
+}
 
 /** Where each weight sits in a flat float32 buffer: offsets and sizes in elements, in order. */
 export interface WeightLayout {
@@ -32,16 +47,14 @@ export interface ReplicaInit {
   readonly binding: DictModelBinding;
   readonly losses: readonly LossSpec[];
   readonly layout: WeightLayout;
-  /** Shared weights, written by the main thread before each step. */
-  readonly weights: SharedArrayBuffer;
-  /** Shared gradient regions, one per replica. */
-  readonly grads: SharedArrayBuffer;
+  /** The shared weights (written by the main thread before a step that reloads) and gradient regions. */
+  readonly memory: PoolMemory;
   /** Present when the replicas apply the optimizer update themselves (the sharded update). */
   readonly update?: ShardedUpdateInit;
 }
 
 /**
- * The sharded update: replica `k` of `n` sums the gradient regions (slice 0 + 1 + …) over its
+ * The sharded update: participant `k` of `n` (0: the main thread) sums the gradient regions (slice 0 + 1 + …) over its
  * part `[floor(k·F/n), floor((k+1)·F/n))` of the region's `F` elements and applies the optimizer
  * to those weights (or, for the state part, writes the row-weighted statistics), in shared memory.
  */
@@ -50,8 +63,12 @@ export interface ShardedUpdateInit {
   readonly config: OptimizerConfig;
   /** Learning-rate factor per trainable variable, or null (exactly `lr`). */
   readonly lrScales: readonly number[] | null;
-  /** The optimizer's slots (see `SharedOptimizer`). */
+  /** The optimizer's slots (see `SharedOptimizer`): `slotFloats` elements of `slots` from byte `slotsOffset`. */
   readonly slots: SharedArrayBuffer;
+  readonly slotsOffset: number;
+  readonly slotFloats: number;
+  /** True when the slots lie in the pool's memory: each participant runs the SIMD Adam (`adam-simd.ts`). */
+  readonly simd: boolean;
   /** Clip the summed gradients to this global L2 norm. */
   readonly clipNorm: number | null;
   /** Int32 control words: see `CONTROL` in replica-protocol. */

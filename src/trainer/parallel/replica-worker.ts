@@ -16,7 +16,9 @@ import '../models/batch-norm.js';
 import '../models/seeded-dropout.js';
 import { useBackend } from '../backend.js';
 import { dictModel } from '../models/dict-model.js';
+import { adamSimd } from './adam-simd.js';
 import { lossFromSpec } from './loss-from-spec.js';
+import { poolViews } from './pool-memory.js';
 import { CONTROL, type ReplicaIdle, type ReplicaInit, type ReplicaReply, type ReplicaStep } from './replica-protocol.js';
 import { shardBarrier } from './shard-barrier.js';
 import { runShardStep, shardStep, type ShardStepContext } from './shard-step.js';
@@ -33,9 +35,9 @@ try {
   const net = await tf.models.modelFromJSON({ modelTopology: init.topology as tf.io.ModelJSON['modelTopology'] });
   const model = dictModel(net, init.binding);
   const { layout } = init;
-  const weights = new Float32Array(init.weights);
-  const region = new Float32Array(init.grads, init.index * layout.regionFloats * 4, layout.regionFloats);
-  const compute = sliceGradients({ model, losses: init.losses.map(lossFromSpec), layout, region });
+  const threads = init.update?.threads ?? init.index + 1;
+  const { weights, regions } = poolViews(init.memory, layout, Math.max(threads, init.index + 1));
+  const compute = sliceGradients({ model, losses: init.losses.map(lossFromSpec), layout, region: regions[init.index] as Float32Array });
 
   const loadWeights = (): void => {
     const values = net.weights.map((w, i) => {
@@ -67,11 +69,12 @@ try {
           threads: update.threads,
           mem: {
             layout,
-            regions: Array.from({ length: update.threads }, (_, k) => new Float32Array(init.grads, k * layout.regionFloats * 4, layout.regionFloats)),
+            regions,
             weights,
-            slots: new Float32Array(update.slots),
+            slots: new Float32Array(update.slots, update.slotsOffset, update.slotFloats),
             config: update.config,
             lrScales: update.lrScales,
+            simd: update.simd ? adamSimd(init.memory.memory) : null,
           },
           control: new Int32Array(update.control),
           scratch: new Float64Array(update.scratch),

@@ -11,8 +11,11 @@
  * makes scalars of them), so an update equals the main thread's tfjs update bit for bit on a
  * backend that rounds each op to float32 (wasm, cpu). Clipping's norm is summed in double
  * precision here (tfjs sums in float32), so clipped updates agree to float rounding only.
+ * Adam on two regions without clipping (fit's 2-thread default) runs four elements at a time in
+ * WebAssembly SIMD when the memory holds every array (`adam-simd.ts`: the same bits, ~7× faster).
  */
 import type { OptimizerConfig } from '../optim/optimizer.js';
+import type { AdamSimd } from './adam-simd.js';
 import type { WeightLayout } from './replica-protocol.js';
 
 const f = Math.fround;
@@ -34,6 +37,8 @@ export interface ShardMemory {
   readonly config: OptimizerConfig;
   /** Learning-rate factor per trainable variable, or null. */
   readonly lrScales: readonly number[] | null;
+  /** The SIMD Adam over the memory holding every array above (2 regions, unclipped); absent or null: the scalar loops only. */
+  readonly simd?: AdamSimd | null;
 }
 
 /**
@@ -138,8 +143,12 @@ export function sumUpdateShard(mem: ShardMemory, start: number, end: number, sha
     const wBase = g.weightOffset - g.offset;
     if (config.type === 'adam') {
       const c = adamConstants(config, step, rate, 1);
-      if (regions.length === 2) adamSum2Range(regions[0] as Float32Array, regions[1] as Float32Array, slots, weights, floats, wBase, lo, hi, c, wd > 0);
-      else adamSumRange(regions, slots, weights, floats, wBase, lo, hi, c, wd > 0);
+      if (regions.length === 2) {
+        const [r0, r1] = regions as [Float32Array, Float32Array];
+        // four lanes at a time where the memory allows, the rest (< 4 elements) in the scalar loop
+        const from = mem.simd?.sum2(r0, r1, slots, weights, floats, wBase, lo, hi, c, wd > 0) ?? lo;
+        adamSum2Range(r0, r1, slots, weights, floats, wBase, from, hi, c, wd > 0);
+      } else adamSumRange(regions, slots, weights, floats, wBase, lo, hi, c, wd > 0);
     } else {
       // SGD: sum into region 0 over this range, then the unfused update (reads it back)
       sumShard(mem, lo, hi, shares);

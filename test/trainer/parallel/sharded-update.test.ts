@@ -8,6 +8,8 @@ import { createOptimizer, type OptimizerConfig } from '../../../src/trainer/opti
 import { createReplicaPool, type ReplicaPool } from '../../../src/trainer/parallel/replica-pool.js';
 import type { WeightLayout } from '../../../src/trainer/parallel/replica-protocol.js';
 import { shardBounds, sumShard, sumUpdateShard, updateShard } from '../../../src/trainer/parallel/sharded-update.js';
+import { adamSimd } from '../../../src/trainer/parallel/adam-simd.js';
+import { poolMemory, poolViews } from '../../../src/trainer/parallel/pool-memory.js';
 import { Rng } from '../../../src/core/rng.js';
 import { table, tabularModel } from '../helpers/tabular.js';
 
@@ -104,6 +106,39 @@ describe('sharded update (one replica part at a time, no threads)', () => {
           expect(bits(one.weights)).toEqual(bits(two.weights));
           expect(bits(one.slots)).toEqual(bits(two.slots));
         }
+      }
+    }
+  });
+
+  it('the SIMD Adam (2 regions in the pool memory) equals the scalar loops bit for bit: Adam and AdamW with rates, parts not a multiple of 4, -0 and tiny gradients, state part', () => {
+    // variables of 12, 5 and 7 elements, then 4 state floats: parts of 28 over 3 participants start at 0, 9 and 18
+    const fusedLayout: WeightLayout = { ...layout, weights: [...layout.weights, { offset: 24, size: 4, trainable: false }], weightFloats: 28, regionFloats: 28 };
+    const cases: [OptimizerConfig, number[] | null][] = [
+      [{ type: 'adam' }, null],
+      [{ type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 }, [1, 0.1, 0]],
+    ];
+    for (const [config, lrScales] of cases) {
+      const rng = Rng.fromParts(['sharded-update', 'simd', String(config.weightDecay ?? 0)]);
+      const place = poolMemory(fusedLayout, 2, 2 * 24 * 4);
+      const { weights, regions } = poolViews(place, fusedLayout, 2);
+      const slots = new Float32Array(place.memory.buffer, place.slotsAt, 2 * 24);
+      weights.set(Float32Array.from({ length: 28 }, () => rng.normal()));
+      const simd = adamSimd(place.memory);
+      expect(simd).not.toBeNull();
+      const withSimd = { layout: fusedLayout, regions, weights, slots, config, lrScales, simd };
+      const scalar = { ...withSimd, weights: weights.slice(), slots: slots.slice(), simd: null };
+      for (let step = 1; step <= 5; step++) {
+        regions.forEach((r) => r.forEach((_, j) => (r[j] = rng.normal() * (j % 5 === 0 ? 1e-30 : 0.1))));
+        regions.forEach((r) => (r[3] = -0));
+        for (const parts of [3, 1]) {
+          for (let k = 0; k < parts; k++) {
+            const { start, end } = shardBounds(28, parts, k);
+            sumUpdateShard(withSimd, start, end, [0.25, 0.75], 0.05, step);
+            sumUpdateShard(scalar, start, end, [0.25, 0.75], 0.05, step);
+          }
+        }
+        expect(bits(weights)).toEqual(bits(scalar.weights));
+        expect(bits(slots)).toEqual(bits(scalar.slots));
       }
     }
   });
