@@ -4,7 +4,8 @@
  * and its STATE.keys; merged and refined from the keys (no input read) they give the JSON one
  * process gives, and the merge without the keys (reading the input again), and an exact
  * sort-based AUC and AP. Each refinement pass loads at most the budget's keys; a stale or damaged
- * kept-keys file is refused naming it; a missing one leaves the refinement to the input.
+ * kept-keys file is refused naming it; a missing one, or a shard over its budget that kept none,
+ * leaves the refinement to the input, with the same bits.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import { InputError } from '../../../src/core/errors.js';
 import { evaluateStates, resultsOf, type EvaluatedStates } from '../../../src/eval/evaluate.js';
-import { keptKib, releaseKept } from '../../../src/eval/metrics/histogram-kept.js';
+import { keptKib, keptLedgerBuffer, releaseKept } from '../../../src/eval/metrics/histogram-kept.js';
 import type { ScoreHistogramState } from '../../../src/eval/metrics/score-histogram.js';
 import { attachShardKeys } from '../../../src/eval/shard/kept-keys.js';
 import { KEPT_KEYS_BLOCK_BYTES } from '../../../src/eval/shard/kept-keys-file.js';
@@ -84,16 +85,19 @@ function releaseAll(state: unknown): void {
 }
 
 /** The map step of shard `i` of the rows: its state file and kept-keys file in `dir` (prefix `name`); returns the state file. */
-async function mapShard(i: number, name: string, pred: Float32Array, target: Int8Array): Promise<string> {
+async function mapShard(i: number, name: string, pred: Float32Array, target: Int8Array, kept = true): Promise<string> {
   const lo = Math.floor((i * N) / SHARDS);
   const hi = Math.floor(((i + 1) * N) / SHARDS);
+  const before = keptKib();
   const first = await evaluateStates({ data: { pred: pred.slice(lo, hi), target: target.slice(lo, hi) }, metrics: keptRanking(BUDGET), batchSize: BATCH, firstPassOnly: true });
   const file = join(dir, `${name}-${i}.state`);
   const names = first.metrics.map((m) => m.name);
   const keys = writeShardKeys(`${file}.keys`, first.states, names, false);
-  expect(keys?.entries).toBe(2);
-  // The two histograms (AUC-ROC/PR, partial AUC) kept the same keys: stored once, 2 bytes a row (plus the index).
-  expect(keys?.bytes).toBeLessThan(2 * 2 * (hi - lo));
+  if (kept) {
+    expect(keys?.entries).toBe(2);
+    // The two histograms (AUC-ROC/PR, partial AUC) kept the same keys: stored once, 2 bytes a row (plus the index).
+    expect(keys?.bytes).toBeLessThan(2 * 2 * (hi - lo));
+  } else expect(keys).toBeUndefined();
   writeStateFile(
     file,
     {
@@ -110,7 +114,7 @@ async function mapShard(i: number, name: string, pred: Float32Array, target: Int
     { overwrite: true },
   );
   first.states.forEach(releaseAll);
-  expect(keptKib()).toBe(0);
+  expect(keptKib()).toBe(before);
   return file;
 }
 
@@ -187,6 +191,30 @@ describe('refinement from the shards kept keys', () => {
       rmSync(stale);
       rmSync(`${stale}.keys`);
     }
+  }, 120_000);
+
+  it('leaves the refinement to the input when a shard went over its budget and kept no keys, with the same result', async () => {
+    const shardFiles = [...(await files)];
+    // The process's other kept rows take all but 64 KiB of the budget: shard 3 stops keeping (as one over its budget does).
+    const ledger = new Int32Array(keptLedgerBuffer());
+    const taken = Math.floor(BUDGET / 1024) - 64;
+    Atomics.add(ledger, 0, taken);
+    let over: string;
+    try {
+      over = await mapShard(3, 'over', rows.pred, rows.target, false);
+    } finally {
+      Atomics.sub(ledger, 0, taken);
+    }
+    shardFiles[3] = over;
+    const set = checkShardSet(shardFiles.map(readStateFile));
+    const metrics = (await evaluateStates({ data: { pred: new Float32Array(1), target: new Int8Array(1) }, metrics: keptRanking(BUDGET), firstPassOnly: true })).metrics;
+    const attached = attachShardKeys(set.shards, set.metrics, mergeShardStates(set, metrics));
+    expect(attached.attached).toBe(0);
+    expect(attached.why.join()).toContain(`shard 3/4 (${over}) kept no keys`);
+    const reread = await merge(shardFiles, rows, true);
+    expect(reread.passes).toBeGreaterThan(1);
+    expect(json(reread)).toBe(json(await merge(await files, rows, true)));
+    rmSync(over);
   }, 120_000);
 
   it('leaves the refinement to the input when a kept-keys file is missing, with the same result', async () => {
