@@ -4,9 +4,11 @@
  * `MaxPool3DGrad` and `ResizeNearestNeighborGrad` (2D upsampling) give wrong numbers; its
  * transposed matrix products (every dense layer's gradient), its 2D input gradient and its 3D
  * convolution are slow loops, and its sum over leading axes (every bias gradient) transposes first, and its identity and
- * same-dtype cast copy; and tfjs has no gradient for `conv3dTranspose` on any backend.
+ * same-dtype cast copy, and its bias addition is a generic broadcasting loop; and tfjs has no
+ * gradient for `conv3dTranspose` on any backend.
  */
 import '@tensorflow/tfjs-backend-wasm';
+import { addConfig } from './add.js';
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
@@ -80,6 +82,8 @@ export function registerFuseflowKernels(): KernelRegistration {
     rememberStockBatchMatMul(stockMatMul.kernelFunc);
     install(batchMatMulConfig(stockMatMul), replaced, added);
   }
+  const stockAdd = getKernel('Add', 'wasm');
+  if (stockAdd !== undefined) install(addConfig(stockAdd), replaced, added);
   const stockSum = getKernel('Sum', 'wasm');
   if (stockSum !== undefined) install(sumConfig(stockSum), replaced, added);
   const stockIdentity = getKernel('Identity', 'wasm');

@@ -1,11 +1,13 @@
 /**
- * Three inner loops of fuseflow's wasm kernels as 128-bit WebAssembly SIMD code that runs on the
- * wasm backend's own heap (the module imports the backend's memory): adding rows of floats (the
- * col2im scatter of the convolution input gradient), the 2×2 stride-2 max-pool gradient, and
- * per-channel sums in double precision (bias gradients). A JavaScript loop over a Float32Array
- * costs ~1.4 ns per element on the reference machine; these take a fraction of that. Each
- * computes bit for bit what its JavaScript version computes (same operations in the same order
- * per element), and callers fall back to the JavaScript version where the module cannot be used
+ * Inner loops of fuseflow's wasm kernels as 128-bit WebAssembly SIMD code that runs on the wasm
+ * backend's own heap (the module imports the backend's memory): adding rows of floats (the col2im
+ * scatter of the convolution input gradient), a strided gather (the transposed im2col matrix), a
+ * product for few filter taps (filter gradients), a per-channel bias add, the 2×2 stride-2
+ * max-pool gradient, and per-channel sums in double precision (bias gradients). A JavaScript
+ * loop over a Float32Array costs ~1.4 ns per element on the reference machine; these take a
+ * fraction of that. Each computes bit for bit what the code it replaces computes (same
+ * operations in the same order per element; `productTN` the float32 sums over `n` in order, as
+ * XNNPACK's product does), and callers fall back to that code where the module cannot be used
  * (shared memory, no SIMD) or the shapes do not fit (channels not a multiple of 4).
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
@@ -28,6 +30,8 @@ export interface SimdKernels {
    * `dy` and the product needs transposes.
    */
   readonly productTN: (a: number, n: number, k: number, aStride: number, b: number, cols: number, out: number) => void;
+  /** `out[r, c] = x[r, c] + bias[c]` for the `[rows, cols]` matrix `x` (`cols` a multiple of 4). */
+  readonly addBias: (x: number, bias: number, out: number, rows: number, cols: number) => void;
   /**
    * Max-pool gradient, 2×2 windows at stride 2 from the top-left corner, NHWC, `c` a multiple of
    * 4: each `dy` goes to the first tap (row-major) equal to the pooled `y`, others get 0·dy.
@@ -124,6 +128,22 @@ const productTN: WasmFunction = {
           ...accStore(0), ...accStore(1), ...accStore(2), ...accStore(3),
         ]),
       ]),
+    ]),
+  ],
+};
+
+// addBias(x 0, bias 1, out 2, rows 3, cols 4); r 5, c 6, colsB 7, px 8, po 9
+const addBias: WasmFunction = {
+  name: 'addBias',
+  params: 5,
+  locals: [[5, I32]],
+  // prettier-ignore
+  body: [
+    ...get(4), ...i32(4), ...op.mul, ...set(7),
+    ...get(0), ...set(8), ...get(2), ...set(9),
+    ...forLoop(5, i32(0), 3, 1, [
+      ...forLoop(6, i32(0), 7, 16, [...at(9, 6), ...at(8, 6), ...op.v128Load, ...at(1, 6), ...op.v128Load, ...op.f32x4Add, ...op.v128Store]),
+      ...step(8, 7), ...step(9, 7),
     ]),
   ],
 };
@@ -262,7 +282,7 @@ const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 function compile(api: WasmApi): object | null {
   if (compiled === undefined) {
-    const bytes = encodeModule([addRows, gather3, productTN, maxPool2x2Grad, columnSums]);
+    const bytes = encodeModule([addRows, gather3, productTN, addBias, maxPool2x2Grad, columnSums]);
     compiled = api.validate(bytes) ? new api.Module(bytes) : null;
   }
   return compiled;

@@ -271,6 +271,41 @@ describe('the kernels that use them give the same bits with the SIMD kernels on 
     expect(got).toEqual([1, 0, 3, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
+  it.each([
+    ['x [6, 5, 7, 12] + bias [12]', [6, 5, 7, 12], [12]],
+    ['bias [1, 1, 8] + x [3, 4, 8] (bias first)', [1, 1, 8], [3, 4, 8]],
+    ['x [64, 128] + bias [128]', [64, 128], [128]],
+    ['not a bias: [4, 1] + [4, 8] (backend kernel)', [4, 1], [4, 8]],
+    ['6 channels, not a multiple of 4 (backend kernel)', [5, 6], [6]],
+  ] as const)('Add %s: the same bits as with the SIMD kernels off, and as on cpu', (_name, sa, sb) => {
+    const run = (backendName: 'cpu' | 'wasm', on: boolean): number[] => {
+      void tf.setBackend(backendName);
+      setSimdKernelsEnabled(on);
+      const a = tf.tensor(
+        values(
+          sa.reduce<number>((p, d) => p * d, 1),
+          31,
+        ),
+        [...sa],
+      );
+      const b = tf.tensor(
+        values(
+          sb.reduce<number>((p, d) => p * d, 1),
+          32,
+        ),
+        [...sb],
+      );
+      const c = tf.add(a, b);
+      const out = bits(c.dataSync() as Float32Array);
+      tf.dispose([a, b, c]);
+      return out;
+    };
+    const cpu = run('cpu', true);
+    expect(run('wasm', false)).toEqual(cpu);
+    expect(run('wasm', true)).toEqual(cpu);
+    void tf.setBackend('cpu');
+  });
+
   it.each([[[5, 3, 7, 12]], [[64, 8]], [[3, 2, 2, 6]]])('Sum over leading axes of %j', (shape) => {
     const [off, on] = gradsOffOn(shape, (x) => weightedSum(tf.sum(tf.mul(x, x), [0, 1, 2].slice(0, shape.length - 1))));
     expect(bits(on)).toEqual(bits(off));
