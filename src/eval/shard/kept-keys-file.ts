@@ -276,8 +276,8 @@ export class KeptKeysFile {
     for (const b of bins) {
       for (const c of [2 * b, 2 * b + 1]) if (indexOf(entry.classIds, c) >= 0) wanted.push(c);
     }
-    wanted.sort((x, y) => x - y);
-    const classes = Int32Array.from(wanted);
+    // Ascending, each class once (a bin given twice is read once).
+    const classes = Int32Array.from(new Set(wanted)).sort();
     const ends = new Uint32Array(classes.length);
     // Byte ranges [from, to) in the keys and where each goes in the run.
     const from = new Float64Array(classes.length);
