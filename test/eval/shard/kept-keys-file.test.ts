@@ -44,7 +44,7 @@ function expected(g: GroupedKeys, bins: readonly number[]): { classes: number[];
   g.classes.forEach((c, j) => {
     if (!want.has(c)) return;
     classes.push(c);
-    keys.push(...g.keys.subarray(j === 0 ? 0 : (g.ends[j - 1] as number), g.ends[j] as number));
+    keys.push(...g.keys.subarray(j === 0 ? 0 : g.ends[j - 1], g.ends[j]));
   });
   return { classes, keys };
 }
