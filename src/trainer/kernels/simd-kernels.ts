@@ -25,7 +25,8 @@ export interface SimdKernels {
   readonly gather3: (dst: number, src: number, n0: number, ds0: number, ss0: number, n1: number, ds1: number, ss1: number, n2: number, ss2: number) => void;
   /**
    * `out [k, cols] = a [k, n] @ b [n, cols]` (`a`'s rows `aStride` bytes apart, `cols` a multiple
-   * of 16): each output a plain float32 sum over `n` in order, `b` read in blocks of 1024 rows.
+   * of 16): each output a plain float32 sum over `n` in order, two rows of `a` at a time, `b`
+   * read in blocks of 1024 rows.
    * For a convolution's filter gradient with few taps (`colsᵀ @ dy`), where XNNPACK would pack
    * `dy` and the product needs transposes.
    */
@@ -93,18 +94,22 @@ const gather3: WasmFunction = {
 };
 
 // productTN(a 0, n 1, k 2, aStride 3, b 4, cols 5, out 6); i0 7, i1 8, kk 9, cb 10, i 11, colsB 12,
-// arow 13, orow 14, pa 15, pb 16, end 17, x 18; v128: acc 19-22, s 23
+// arow 13, orow 14, pa 15, pb 16, end 17, x 18, arow2 19, orow2 20, pa2 21;
+// v128: acc 22-25 (row kk), acc 26-29 (row kk + 1), s 30, s2 31, bv 32
 /** Rows of `b` per pass of `productTN` (a 1024-row block of a 64-column `b` is 256 KiB: stays in L2). */
 const TN_BLOCK = 1024;
-const accLoad = (j: number): number[] => [...get(14), ...get(10), ...op.add, ...op.v128LoadAt(16 * j), ...set(19 + j)];
-const accStore = (j: number): number[] => [...get(14), ...get(10), ...op.add, ...get(19 + j), ...op.v128StoreAt(16 * j)];
-const accMulAdd = (j: number): number[] => [...get(19 + j), ...get(23), ...get(16), ...op.v128LoadAt(16 * j), ...op.f32x4Mul, ...op.f32x4Add, ...set(19 + j)];
+const accLoad = (row: number, j: number, acc: number): number[] => [...get(row), ...get(10), ...op.add, ...op.v128LoadAt(16 * j), ...set(acc)];
+const accStore = (row: number, j: number, acc: number): number[] => [...get(row), ...get(10), ...op.add, ...get(acc), ...op.v128StoreAt(16 * j)];
+const mulAdd = (acc: number, s: number): number[] => [...get(acc), ...get(s), ...get(32), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc)];
+const bColumn = (j: number): number[] => [...get(16), ...op.v128LoadAt(16 * j), ...set(32), ...mulAdd(22 + j, 30), ...mulAdd(26 + j, 31)];
+/** `then` if `kk + 1 < k` else `otherwise` (the second row of a pair, or the first again for an odd last row). */
+const secondRow = (then: readonly number[], otherwise: readonly number[]): number[] => [...then, ...otherwise, ...get(9), ...i32(1), ...op.add, ...get(2), ...op.ltU, ...op.select];
 const productTN: WasmFunction = {
   name: 'productTN',
   params: 7,
   locals: [
-    [12, I32],
-    [5, V128],
+    [15, I32],
+    [11, V128],
   ],
   // prettier-ignore
   body: [
@@ -112,20 +117,27 @@ const productTN: WasmFunction = {
     ...forLoop(18, i32(0), 17, 16, [...get(6), ...get(18), ...op.add, ...op.v128Const(new Array<number>(16).fill(0)), ...op.v128Store]),
     ...forLoop(7, i32(0), 1, TN_BLOCK, [
       ...get(7), ...i32(TN_BLOCK), ...op.add, ...get(1), ...get(7), ...i32(TN_BLOCK), ...op.add, ...get(1), ...op.ltU, ...op.select, ...set(8),
-      ...forLoop(9, i32(0), 2, 1, [
+      ...forLoop(9, i32(0), 2, 2, [
         ...get(0), ...get(9), ...get(3), ...op.mul, ...op.add, ...set(13),
         ...get(6), ...get(9), ...get(12), ...op.mul, ...op.add, ...set(14),
+        ...secondRow([...get(13), ...get(3), ...op.add], get(13)), ...set(19),
+        ...secondRow([...get(14), ...get(12), ...op.add], get(14)), ...set(20),
         ...forLoop(10, i32(0), 12, 64, [
-          ...accLoad(0), ...accLoad(1), ...accLoad(2), ...accLoad(3),
+          ...accLoad(14, 0, 22), ...accLoad(14, 1, 23), ...accLoad(14, 2, 24), ...accLoad(14, 3, 25),
+          ...accLoad(20, 0, 26), ...accLoad(20, 1, 27), ...accLoad(20, 2, 28), ...accLoad(20, 3, 29),
           ...get(13), ...get(7), ...i32(4), ...op.mul, ...op.add, ...set(15),
+          ...get(19), ...get(7), ...i32(4), ...op.mul, ...op.add, ...set(21),
           ...get(4), ...get(7), ...get(12), ...op.mul, ...op.add, ...get(10), ...op.add, ...set(16),
           ...forLoop(11, get(7), 8, 1, [
-            ...get(15), ...op.f32Load, ...op.f32x4Splat, ...set(23),
-            ...accMulAdd(0), ...accMulAdd(1), ...accMulAdd(2), ...accMulAdd(3),
+            ...get(15), ...op.f32Load, ...op.f32x4Splat, ...set(30),
+            ...get(21), ...op.f32Load, ...op.f32x4Splat, ...set(31),
+            ...bColumn(0), ...bColumn(1), ...bColumn(2), ...bColumn(3),
             ...get(15), ...i32(4), ...op.add, ...set(15),
+            ...get(21), ...i32(4), ...op.add, ...set(21),
             ...step(16, 12),
           ]),
-          ...accStore(0), ...accStore(1), ...accStore(2), ...accStore(3),
+          ...accStore(14, 0, 22), ...accStore(14, 1, 23), ...accStore(14, 2, 24), ...accStore(14, 3, 25),
+          ...accStore(20, 0, 26), ...accStore(20, 1, 27), ...accStore(20, 2, 28), ...accStore(20, 3, 29),
         ]),
       ]),
     ]),
