@@ -53,14 +53,16 @@ import { wasmApi, type SharedWasmMemory } from './wasm-api.js';
 type Kernel = (r0: number, r1: number, m: number, v: number, w: number, groups: number, ...c: number[]) => void;
 
 /**
- * The SIMD Adam over `memory` (a shared memory whose initial size is its maximum), or null
- * where this runtime has no WebAssembly SIMD (the scalar loop then does it all).
+ * The SIMD Adam over `memory` (a shared WebAssembly memory whose initial size is its maximum),
+ * or null where `memory` is a plain SharedArrayBuffer holder or this runtime has no WebAssembly
+ * SIMD (the scalar loop then does it all).
  * @example const simd = adamSimd(memory); const from = simd?.sum2(r0, r1, slots, weights, F, 0, 0, n, c, false) ?? 0;
  */
 export function adamSimd(memory: SharedWasmMemory): AdamSimd | null {
   const api = wasmApi();
+  if (api === null || !(memory instanceof api.Memory)) return null;
   const bytes = moduleBytes(memory.buffer.byteLength / 65536);
-  if (api === null || !api.validate(bytes)) return null;
+  if (!api.validate(bytes)) return null;
   const exports = new api.Instance(new api.Module(bytes), { env: { memory } }).exports as { adam: Kernel; adamw: Kernel };
   return {
     sum2(r0, r1, slots, weights, floats, wBase, lo, hi, c, decay) {

@@ -4,7 +4,6 @@
  * offsets that are multiples of 16. One memory rather than a SharedArrayBuffer each, so that the
  * SIMD Adam (`adam-simd.ts`), which can address one memory only, reads and writes them all in place.
  */
-import { OptionsError } from '../../core/errors.js';
 import type { PoolMemory, WeightLayout } from './replica-protocol.js';
 import { wasmApi } from './wasm-api.js';
 
@@ -13,20 +12,19 @@ const MAX_PAGES = 65536; // wasm32: 4 GiB
 const at16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
- * A zeroed memory for `layout` and `threads` regions, with `slotBytes` bytes of slots after them.
+ * A zeroed memory for `layout` and `threads` regions, with `slotBytes` bytes of slots after them:
+ * a shared WebAssembly memory, or, past wasm32's 4 GiB (or without WebAssembly), a plain
+ * SharedArrayBuffer (the scalar update then runs: `adamSimd` takes WebAssembly memories only).
  * @example const mem = poolMemory(layout, 2, 0);
- * @throws {OptionsError} when it would pass 4 GiB.
  */
 export function poolMemory(layout: WeightLayout, threads: number, slotBytes: number): PoolMemory {
   const regionBytes = at16(layout.regionFloats * 4);
   const regionsAt = at16(layout.weightFloats * 4);
   const slotsAt = regionsAt + threads * regionBytes;
-  const pages = Math.max(1, Math.ceil((slotsAt + slotBytes) / PAGE));
-  if (pages > MAX_PAGES)
-    throw new OptionsError(`replica pool: the weights, ${threads} gradient regions and the optimizer's slots need ${slotsAt + slotBytes} bytes of shared memory, over 4 GiB`);
+  const bytes = slotsAt + slotBytes;
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
   const api = wasmApi();
-  if (api === null) throw new OptionsError('replica pool: this runtime has no WebAssembly (its shared memory holds the weights and gradients)');
-  const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+  const memory = api !== null && pages <= MAX_PAGES ? new api.Memory({ initial: pages, maximum: pages, shared: true }) : { buffer: new SharedArrayBuffer(bytes) };
   return { memory, weightsAt: 0, regionsAt, regionBytes, slotsAt };
 }
 

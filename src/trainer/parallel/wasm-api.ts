@@ -3,7 +3,7 @@
  * TypeScript `lib` (ES2023, no DOM) declares none of it, though Node has it all.
  */
 
-/** A shared `WebAssembly.Memory`: its buffer is a SharedArrayBuffer, posted to workers as is. */
+/** A shared `WebAssembly.Memory` (or a plain holder of a SharedArrayBuffer): posted to workers as is. */
 export interface SharedWasmMemory {
   readonly buffer: SharedArrayBuffer;
 }

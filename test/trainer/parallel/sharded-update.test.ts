@@ -125,6 +125,8 @@ describe('sharded update (one replica part at a time, no threads)', () => {
       weights.set(Float32Array.from({ length: 28 }, () => rng.normal()));
       const simd = adamSimd(place.memory);
       expect(simd).not.toBeNull();
+      // a plain SharedArrayBuffer (the pool's fallback past 4 GiB) gets the scalar loops
+      expect(adamSimd({ buffer: new SharedArrayBuffer(64) })).toBeNull();
       const withSimd = { layout: fusedLayout, regions, weights, slots, config, lrScales, simd };
       const scalar = { ...withSimd, weights: weights.slice(), slots: slots.slice(), simd: null };
       for (let step = 1; step <= 5; step++) {
