@@ -211,7 +211,7 @@ function refineFromShardKeys(shards: readonly StateFile[], metrics: readonly Nam
     const read = keys.files.reduce((a, f) => a + f.bytesRead, 0);
     const n = keys.passBytes.length;
     say(
-      `exact refinement of ${keys.attached} score histogram${keys.attached === 1 ? '' : 's'} from the shards' kept keys (${n} refinement pass${n === 1 ? '' : 'es'} in all, ${(read / 2 ** 20).toFixed(1)} MiB read)${pending.length === 0 ? '; no input read' : ''}`,
+      `exact refinement of ${keys.attached} score histogram${keys.attached === 1 ? '' : 's'} from the shards' kept keys (${(read / 2 ** 20).toFixed(1)} MiB read in ${n} pass${n === 1 ? '' : 'es'})${pending.length === 0 ? '; no input read' : ''}`,
     );
   }
   if (pending.length === 0) return undefined;

@@ -11,7 +11,9 @@
  * the fast path), a shard without a kept-keys file (an older shard, or the file removed).
  *
  * Memory of the merge: each refinement pass loads the keys of just the bins it planned, from every
- * shard — at most the metric's `budgetBytes` (2 bytes a planned row) — and drops them after.
+ * shard — at most the metric's `budgetBytes` (2 bytes a planned row) — and drops them when the
+ * next pass loads (a histogram with the same keys, e.g. AP's beside AUC's, takes the last pass's
+ * keys when it plans the same bins, instead of reading them again).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -79,9 +81,13 @@ function groupRuns(runs: readonly KeptRun[], rows: number): { classes: Int32Arra
   const keys = new Uint16Array(rows);
   for (const run of runs) {
     let start = 0;
+    const from = run.keys;
     run.classes.forEach((c, j) => {
       const end = run.ends[j] as number;
-      keys.set(run.keys.subarray(start, end), cursor[c]);
+      let to = cursor[c] as number;
+      // Most segments are a few keys: a loop, rather than a subarray and a set each.
+      if (end - start > 64) keys.set(from.subarray(start, end), to);
+      else for (let i = start; i < end; i++) keys[to++] = from[i] as number;
       cursor[c] = (cursor[c] as number) + end - start;
       start = end;
     });
@@ -162,7 +168,7 @@ export interface AttachedKeys {
   readonly attached: number;
   /** Why the others were not, in words (one line each). */
   readonly why: readonly string[];
-  /** Keys bytes loaded by each refinement pass (every shard's), in order; and bytes read (whole blocks). */
+  /** Keys bytes loaded by each refinement pass read from the files (every shard's), in order. */
   readonly passBytes: number[];
   readonly files: readonly KeptKeysFile[];
 }
@@ -201,6 +207,17 @@ export function attachShardKeys(shards: readonly StateFile[], metrics: readonly 
   if (open.length === 0) return result;
   const files = openShardKeys(shards);
   if (typeof files === 'string') return { ...result, why: [files] };
+  // The runs of the last pass loaded: a histogram with the same keys in every file (AUC's and AP's of one score) plans the same bins, and takes them without reading again.
+  let last: { at: string; bins: Int32Array; runs: readonly KeptRun[] } | undefined;
+  const load = (entries: readonly OpenEntry[], bins: Int32Array): readonly KeptRun[] => {
+    const at = entries.map((e) => `${e.at}+${e.rows}`).join();
+    if (last !== undefined && last.at === at && last.bins.length === bins.length && last.bins.every((b, j) => b === bins[j])) return last.runs;
+    last = undefined;
+    const runs = files.map((file, k) => file.read(entries[k] as OpenEntry, bins));
+    passBytes.push(runs.reduce((a, r) => a + r.keys.byteLength, 0));
+    last = { at, bins: bins.slice(), runs };
+    return runs;
+  };
   for (const f of open) {
     const name = `${f.metric}${f.path}`;
     const entries = files.map((file) => file.entries.find((e) => e.metric === f.metric && e.path === f.path));
@@ -224,11 +241,7 @@ export function attachShardKeys(shards: readonly StateFile[], metrics: readonly 
       rows,
       kib: 0,
       dropped: false,
-      load: (bins) => {
-        const runs = files.map((file, k) => file.read(entries[k] as OpenEntry, bins));
-        passBytes.push(runs.reduce((a, r) => a + r.keys.byteLength, 0));
-        return runs;
-      },
+      load: (bins) => load(entries as OpenEntry[], bins),
     });
     result.attached++;
   }
