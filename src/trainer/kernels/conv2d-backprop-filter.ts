@@ -1,11 +1,12 @@
 /**
  * `Conv2DBackpropFilter` for the wasm backend, which has none: the filter gradient of a 2D
  * convolution (NHWC input, HWIO filter) for any stride, padding ('valid', 'same', a number or
- * explicit) and dilation: as im2col + XNNPACK matrix multiply, the im2col matrix gathered in
- * WebAssembly (im2col-simd.ts); where that module cannot run, from 8 input channels as the
- * backend's XNNPACK convolution of the input with the output gradient (batch and channel axes
- * swapped), which beats the JavaScript im2col but not the WebAssembly one (fixed CNN's second
- * convolution: 14.6 vs 16.3 ms a step, load 4).
+ * explicit) and dilation: as im2col + matrix multiply, the im2col matrix gathered and the
+ * product taken in WebAssembly SIMD (im2col-simd.ts, simd-kernels.ts `productTN`; XNNPACK's
+ * product where the output channels are not a multiple of 16); where that module cannot run,
+ * from 8 input channels as the backend's XNNPACK convolution of the input with the output
+ * gradient (batch and channel axes swapped), which beats the JavaScript im2col but not the
+ * WebAssembly route (fixed CNN's second convolution at batch 64: ~16 ms vs ~11 ms CPU).
  */
 import { Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
