@@ -11,11 +11,15 @@
  * layer, half its product at 32 rows). When packing the other side is cheaper, the product is
  * taken swapped, `(op(b)ᵀ @ op(a)ᵀ)ᵀ`: the weight becomes the left operand as stored, the small
  * activation gradient is packed, and the `[N, M]` result is transposed back ({@link productRoute}).
+ * Where the WebAssembly SIMD kernels run and `N` is a multiple of 16, a transposed product is
+ * instead the SIMD `productTN` on the row-major operands, which packs nothing (dense layer
+ * gradients of the fixed CNN: `xᵀ @ dy` 0.9 vs 2.7 ms CPU, `dy @ Wᵀ` about even).
  */
 import { BatchMatMul, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireFloat32 } from './require-float32.js';
-import { matMulNN, release, transposeOnBackend, withShape } from './wasm-heap.js';
+import { byteOffset, simdKernels, type SimdKernels } from './simd-kernels.js';
+import { allocF32, matMulNN, release, transposeOnBackend, withShape } from './wasm-heap.js';
 
 interface Attrs {
   readonly transposeA: boolean;
@@ -74,6 +78,20 @@ function swappedProduct(backend: BackendWasm, a: TensorInfo, b: TensorInfo, attr
   return out;
 }
 
+/**
+ * `op(a) @ op(b)` as the SIMD `productTN` on row-major copies of the transposed operands: no
+ * packing (`n` a multiple of 16). A new `[M, N]` buffer.
+ */
+function simdProduct(simd: SimdKernels, backend: BackendWasm, a: TensorInfo, b: TensorInfo, attrs: Attrs, m: number, k: number, n: number): TensorInfo {
+  const pa = asPlain(backend, a, attrs.transposeA);
+  const pb = asPlain(backend, b, attrs.transposeB);
+  const out = allocF32(backend, [m, n]);
+  if (m * n > 0) simd.productTN(byteOffset(backend, pa.info), k, m, k * 4, byteOffset(backend, pb.info), n, byteOffset(backend, out));
+  if (pa.scratch) release(backend, pa.info);
+  if (pb.scratch) release(backend, pb.info);
+  return out;
+}
+
 /** Builds the kernel around the backend's own BatchMatMul, used for batched products. */
 export function batchMatMulWasm(stock: KernelFunc): KernelFunc {
   const kernel = (args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
@@ -92,6 +110,8 @@ export function batchMatMulWasm(stock: KernelFunc): KernelFunc {
     const n = b.shape[attrs.transposeB ? rb - 2 : rb - 1] as number;
     if (kA !== kB) return stock(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
     const outer = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+    const simd = n % 16 === 0 ? simdKernels(backend) : undefined;
+    if (simd !== undefined) return withShape(simdProduct(simd, backend, a, b, attrs, m, kA, n), [...outer, m, n]);
     if (productRoute(m, n, kA, attrs.transposeA, attrs.transposeB) === 'swapped') {
       return withShape(swappedProduct(backend, a, b, attrs), [...outer, m, n]);
     }

@@ -18,6 +18,11 @@ describe('BatchMatMul on wasm with transposes takes the fast path and matches cp
     [true, false, [12, 16], [12, 40]],
     [true, true, [12, 16], [40, 12]],
     [false, true, [1, 16, 12], [1, 40, 12]],
+    // N a multiple of 16: the WebAssembly SIMD productTN on the row-major operands
+    [true, false, [12, 20], [12, 32]],
+    [false, true, [21, 12], [48, 12]],
+    [true, true, [12, 5], [16, 12]],
+    [false, true, [1, 3, 300], [1, 16, 300]],
   ] as const)('transposeA %s transposeB %s, %j @ %j: product and gradients', (ta, tb, as, bs) => {
     const errs = wasmVsCpu([as, bs], (a, b) => weightedSum(tf.matMul(a, b, ta, tb)));
     for (const e of errs) expect(e).toBeLessThan(1e-5);
