@@ -43,6 +43,7 @@ import { createBatchRunner } from '../src/streams/batch-runner.js';
 import { batchedDataset } from '../src/streams/batched-dataset.js';
 import { useBackend, wasmBinaryFolder } from '../src/trainer/backend.js';
 import { registerFuseflowKernels } from '../src/trainer/kernels/index.js';
+import { setSimdKernelsEnabled } from '../src/trainer/kernels/simd-kernels.js';
 import { globalPool } from '../src/trainer/heads/global-pool.js';
 import { buildContext } from '../src/trainer/models/build-context.js';
 import { resnet } from '../src/trainer/models/resnet.js';
@@ -125,6 +126,40 @@ function rate(step: () => void, steps: number, repeats: number, warm: number): {
   return { perS: median(runs), runs };
 }
 
+/** Process CPU (ms) per step over `steps` steps. */
+function cpuPerStep(step: () => void, steps: number): number {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) step();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / steps;
+}
+
+/**
+ * The fixed CNN step with fuseflow's WebAssembly SIMD kernels on and off (their JavaScript
+ * loops and the earlier XNNPACK routes), alternating blocks in the same run: the speed-up of
+ * the single-thread step in process CPU per step (diagnostic; wall-clock samples/s drift with load).
+ */
+function simdOnOff(step: () => void): { readonly row: BenchRow } {
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (let r = 0; r < REPEATS; r++) {
+    for (const mode of ['off', 'on'] as const) {
+      setSimdKernelsEnabled(mode === 'on');
+      step();
+      cpu[mode].push(cpuPerStep(step, STEPS));
+    }
+  }
+  setSimdKernelsEnabled(true);
+  const [on, off] = [median(cpu.on), median(cpu.off)];
+  return {
+    row: {
+      name: 'fixed CNN, wasm: CPU per step with the SIMD kernels off vs on (diagnostic)',
+      value: off / on,
+      unit: '×',
+      note: `process CPU per step, median of ${REPEATS} blocks of ${STEPS} steps, alternating: on ${on.toFixed(1)} ms, off ${off.toFixed(1)} ms`,
+    },
+  };
+}
+
 interface TorchResult {
   readonly torch: string;
   readonly threads: number;
@@ -155,7 +190,7 @@ function cpuRow(what: string, cpu: CpuPerStep, digits: number): BenchRow {
     name: `${what}, 2 threads vs 1 in CPU time per step (diagnostic for loaded runs)`,
     value: cpu.one / cpu.replica,
     unit: '×',
-    note: `thread CPU per step: 1 thread ${cpu.one.toFixed(digits)} ms; 2 threads: slowest participant ${cpu.replica.toFixed(digits)} ms (this thread ${cpu.main.toFixed(digits)} ms: slice 0, its update part, slicing, reading back; the replica ${cpu.worker.toFixed(digits)} ms) (Linux /proc/thread-self/schedstat; NaN elsewhere)`,
+    note: `thread CPU per step (means): 1 thread ${cpu.one.toFixed(digits)} ms; 2 threads: slowest participant ${cpu.replica.toFixed(digits)} ms (this thread ${cpu.main.toFixed(digits)} ms: slice 0, its update part, slicing, reading back; the replica ${cpu.worker.toFixed(digits)} ms) (Linux /proc/thread-self/schedstat; NaN elsewhere)`,
   };
 }
 
@@ -171,11 +206,11 @@ function processCpuRow(what: string, cpu: CpuPerStep, digits: number): BenchRow 
     name: `${what}, ceiling of 2 threads vs 1 on 2 cores from process CPU (diagnostic)`,
     value: cpu.one / (cpu.process2 / 2),
     unit: '×',
-    note: `process CPU per step (all threads): 1 thread ${cpu.process1.toFixed(digits)} ms (its compute thread ${cpu.one.toFixed(digits)} ms), 2 threads ${cpu.process2.toFixed(digits)} ms = ${((cpu.process2 / cpu.process1 - 1) * 100).toFixed(0)}% more work than 1 thread; ceiling = ${cpu.one.toFixed(digits)} / (${cpu.process2.toFixed(digits)} / 2)`,
+    note: `process CPU per step (all threads, means): 1 thread ${cpu.process1.toFixed(digits)} ms (its compute thread ${cpu.one.toFixed(digits)} ms), 2 threads ${cpu.process2.toFixed(digits)} ms = ${((cpu.process2 / cpu.process1 - 1) * 100).toFixed(0)}% more work than 1 thread; ceiling = ${cpu.one.toFixed(digits)} / (${cpu.process2.toFixed(digits)} / 2)`,
   };
 }
 
-/** Medians per step (ms): 1 thread's compute-thread CPU, the slowest participant's, this thread's and the replica's with 2 threads, and the whole process's on 1 and on 2 threads. */
+/** Means per step (ms): 1 thread's compute-thread CPU, the slowest participant's, this thread's and the replica's with 2 threads, and the whole process's on 1 and on 2 threads. */
 interface CpuPerStep {
   readonly one: number;
   readonly replica: number;
@@ -218,17 +253,14 @@ async function parallelRows(torch: TorchResult | string): Promise<void> {
       const timed = two.phases.slice(-steps * repeats); // timed steps only
       const phase = (k: Exclude<keyof StepPhases, 'cpus'>): number => median(timed.map((p) => p[k]));
       const profile = { load: phase('load'), compute: phase('compute'), wait: phase('wait'), update: phase('update'), cpu: phase('cpu'), main: phase('main'), step: phase('step') };
-      // CPU time per step (time on a core, not waiting for one): 1 thread's; the slowest participant's, this thread's, the replica's
-      const timedOf = (list: number[]): number => median(list.slice(-steps * repeats));
-      const worker = median(timed.map((p) => p.cpus[1] ?? Number.NaN));
-      const cpu: CpuPerStep = {
-        one: timedOf(one.cpuMs),
-        replica: profile.cpu,
-        main: timedOf(two.cpuMs),
-        worker,
-        process1: timedOf(one.processCpuMs),
-        process2: timedOf(two.processCpuMs),
-      };
+      // CPU time per step (time on a core, not waiting for one), means over the timed steps: a thread's
+      // CPU read from /proc/thread-self/schedstat lags by up to a scheduler tick (1–4 ms here), so one
+      // step's value is that coarse, but consecutive steps' errors cancel in a sum; medians (or a
+      // per-step maximum over threads) would keep the error. The slowest participant: the larger mean.
+      const meanOf = (list: readonly number[]): number => list.reduce((a, x) => a + x, 0) / list.length;
+      const timedOf = (list: number[]): number => meanOf(list.slice(-steps * repeats));
+      const [main, worker] = [timedOf(two.cpuMs), meanOf(timed.map((p) => p.cpus[1] ?? Number.NaN))];
+      const cpu: CpuPerStep = { one: timedOf(one.cpuMs), replica: Math.max(main, worker), main, worker, process1: timedOf(one.processCpuMs), process2: timedOf(two.processCpuMs) };
       return { one: a as number, mainUpdate: m as number, two: c as number, replica: median(two.replicaMs.slice(-steps * repeats)), profile, cpu };
     } finally {
       await one.close();
@@ -343,6 +375,7 @@ if (!PIPELINE_ONLY && !PARALLEL_ONLY) {
   const torch = torchRate(2);
   const torch1 = typeof torch === 'string' ? torch : torchRate(1);
   const second = rate(cnn.step, STEPS, Math.floor(REPEATS / 2) + 1, 1);
+  const simd = simdOnOff(cnn.step);
   const tensorsAfter = tf.memory().numTensors;
   cnn.step();
   const leak = tf.memory().numTensors - tensorsAfter;
@@ -365,6 +398,7 @@ if (!PIPELINE_ONLY && !PARALLEL_ONLY) {
       note: `${choice.detail ?? ''}; tensors leaked per step: ${leak}`,
     });
     rows.push({ name: 'fixed CNN, PyTorch CPU', value: torch.samples_per_s, unit: 'samples/s', note: `torch ${torch.torch}, ${torch.threads} threads (the bar's baseline)` });
+    rows.push(simd.row);
     if (typeof torch1 !== 'string') {
       rows.push({
         name: 'fixed CNN, PyTorch CPU, 1 thread',
