@@ -9,7 +9,7 @@ import { byteOffset, setSimdKernelsEnabled, simdKernels, type SimdKernels } from
 import { columnSums } from '../../../src/trainer/kernels/sum.js';
 import { encodeModule, sleb, uleb } from '../../../src/trainer/kernels/wasm-encode.js';
 import { allocF32, heapF32, release } from '../../../src/trainer/kernels/wasm-heap.js';
-import { setUpBackends, values, weightedSum } from './backends.js';
+import { setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
 
 // fuseflow's WebAssembly SIMD kernels (simd-kernels.ts) against the element-by-element
 // definitions and, bit for bit, against the JavaScript loops they replace.
@@ -309,5 +309,29 @@ describe('the kernels that use them give the same bits with the SIMD kernels on 
   it.each([[[5, 3, 7, 12]], [[64, 8]], [[3, 2, 2, 6]]])('Sum over leading axes of %j', (shape) => {
     const [off, on] = gradsOffOn(shape, (x) => weightedSum(tf.sum(tf.mul(x, x), [0, 1, 2].slice(0, shape.length - 1))));
     expect(bits(on)).toEqual(bits(off));
+  });
+});
+
+describe('with the SIMD kernels off (a runtime without them), the fallback routes still match cpu', () => {
+  it.each([
+    ['fixed CNN second conv, batch 2', [2, 13, 13, 32], [3, 3, 32, 64], 1, 'valid'],
+    ['fixed CNN first conv, batch 2', [2, 28, 28, 1], [3, 3, 1, 32], 1, 'valid'],
+    ['Cin 8, stride 2, same', [2, 9, 8, 8], [3, 3, 8, 16], 2, 'same'],
+  ] as const)('conv2d %s: input and filter gradients', (_name, xs, fs, stride, pad) => {
+    setSimdKernelsEnabled(false);
+    const errs = wasmVsCpu([xs, fs], (x, f) => weightedSum(tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad))));
+    for (const e of errs) expect(e).toBeLessThan(1e-4);
+  });
+
+  it('dense layer products with transposes (N a multiple of 16)', () => {
+    setSimdKernelsEnabled(false);
+    const errs = wasmVsCpu(
+      [
+        [16, 40],
+        [40, 32],
+      ],
+      (x, w) => weightedSum(tf.relu(tf.matMul(x, w))),
+    );
+    for (const e of errs) expect(e).toBeLessThan(1e-5);
   });
 });
