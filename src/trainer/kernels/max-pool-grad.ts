@@ -8,7 +8,8 @@
  * resolved without data-dependent branches (~1.9× faster on the fixed CNN's first pool, whose
  * random maxima defeat branch prediction). Without the output the kernel scans for the running
  * maximum. 2×2 windows at stride 2 over a multiple of 4 channels run in WebAssembly SIMD
- * (simd-kernels.ts; same bits, ~N× faster).
+ * (simd-kernels.ts; same bits, ~3.5× faster on the fixed CNN's first pool: 3.6 → ~1.0 ms at
+ * batch 64).
  */
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
