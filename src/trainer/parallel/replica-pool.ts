@@ -244,8 +244,10 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       t.dispose();
     }
   };
+  // Set when a sharded step was aborted: the participants' barrier counts no longer agree.
+  let broken: FuseflowError | null = null;
   const deadReplica = (): void => {
-    const dead = replicas.failure();
+    const dead = broken ?? replicas.failure();
     if (dead !== null) throw dead;
   };
   /** Slice 0 on this thread; a failure is kept (the step goes on to its barriers) rather than thrown. */
@@ -293,9 +295,18 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const keep = buffersIn(batch);
       const shares = slices.map((s) => (s.end - s.start) / size);
       const u = { lr, optStep: options.optimizer.step + 1, shares, reload };
+      // A slice that cannot be posted (structured clone refuses a value) or a replica that dies
+      // rejects its request: the barrier is aborted so that no participant waits for it.
+      let handOff: Error | null = null;
       const asked = inits.map((_, j) => {
         const s = slices[j + 1];
-        return replicas.ask(j, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u }, keep);
+        const asking = replicas.ask(j, s === undefined ? { batch: null, scale: 0, step, update: u } : { batch: s.batch, scale: (s.end - s.start) / size, step, update: u }, keep);
+        asking.catch((err: unknown) => {
+          handOff ??= err instanceof Error ? err : new Error(String(err));
+          Atomics.store(control, CONTROL.abort, 1);
+          Atomics.notify(control, CONTROL.arrive);
+        });
+        return asking;
       });
       const t1 = performance.now();
       const own = ownSlice(slices[0]?.batch, shares[0] ?? 0, step);
@@ -305,11 +316,14 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       try {
         outcome = await runShardStepAsync(shardStep(shard, u, own.values.total), () => barrier.waitAsync());
       } catch (err) {
-        // a replica died (abort) or this thread failed between barriers: the others must not wait for it
+        // a replica died or could not be handed its slice (abort), or this thread failed between
+        // barriers: the others must not wait for it, and the barrier's count is lost for good
         Atomics.store(control, CONTROL.abort, 1);
         Atomics.notify(control, CONTROL.arrive);
         await Promise.allSettled(asked);
-        throw replicas.failure() ?? new FuseflowError(`replica pool: the sharded step failed: ${(err as Error).message}`, { cause: err });
+        const cause = replicas.failure() ?? handOff ?? (err as Error);
+        broken = new FuseflowError(`replica pool: the sharded step failed: ${cause.message}`, { cause });
+        throw broken;
       }
       const { applied, waited } = outcome;
       const t3 = performance.now();

@@ -269,6 +269,18 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
     b.net.dispose();
   }, 60_000);
 
+  it('a slice that cannot be handed to a replica (a value structured clone refuses) fails the step with that error instead of leaving this thread waiting at the barrier', async () => {
+    const b = tabularModel(3);
+    const optB = createOptimizer({ type: 'adam' }, b.trainableVariables());
+    const pool = await createReplicaPool({ model: b, losses: [ce], threads: 2, optimizer: optB });
+    pools.push(pool);
+    const bad = setKeys(tableBatch(0, 4), { 'data.hook': () => 0 });
+    await expect(pool.step(bad, 4, 0, 0.01)).rejects.toThrow(/could not be cloned/);
+    // the participants' barrier counts no longer agree: later steps fail with the same error
+    await expect(pool.step(tableBatch(0, 4), 4, 0, 0.01)).rejects.toThrow(/sharded step failed: .*could not be cloned/);
+    b.net.dispose();
+  }, 20_000);
+
   it("refuses a replica backend other than this thread's, which computes slice 0", async () => {
     const m = tabularModel(3);
     await expect(createReplicaPool({ model: m, losses: [ce], threads: 2, backend: 'cpu' })).rejects.toThrow(/backend 'cpu' differs from this thread's 'wasm'/);
