@@ -1,5 +1,6 @@
 /**
- * How many compute threads (model replicas) `fit` trains with. The default is 1: the data
+ * How many compute threads `fit` trains with (this thread and `N − 1` model replicas on worker
+ * threads, each computing a slice of every batch). The default is 1: the data
  * pipeline's workers (cache reads, augmentation) run on the same cores, and a second replica
  * only pays when a core is free for it. `'auto'` takes the machine's cores less the data
  * workers the caller declares (at least 1).
