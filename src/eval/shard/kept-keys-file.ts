@@ -15,26 +15,23 @@
  * Binding: the state file records this file's name, size and the SHA-256 of everything before
  * the keys ({@link KeptKeysRef}), which holds the block digests; a reader checks the head against
  * the record and every block it reads against its digest, so a stale, foreign or damaged file is
- * refused naming it, never used. Written atomically (src/core/safe-fs.ts) and only by little-endian
- * hosts (every host Node supports today); a big-endian reader does not use one.
+ * refused naming it, never used (kept-keys-reader.ts). Written atomically (src/core/safe-fs.ts) and
+ * only by little-endian hosts (every host Node supports today); a big-endian reader does not use one.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
-import { InputError } from '../../core/errors.js';
 import { checkOutputTarget, OutputError, outputErrorOf, writeFileAtomic } from '../../core/safe-fs.js';
-import type { KeptRun } from '../metrics/histogram-kept.js';
 
 /** Magic and version of a kept-keys file. */
 export const KEPT_KEYS_MAGIC = 'FFKEYS01';
 const MAGIC = Buffer.from(KEPT_KEYS_MAGIC, 'latin1');
 /** Bytes of keys per checksummed block (the unit a reader reads and checks). */
 export const KEPT_KEYS_BLOCK_BYTES = 1 << 16;
-/** Blocks read at a time (1 MiB). */
-const READ_BLOCKS = 16;
-const DIGEST = 32;
-const MAX_HEAD_JSON = 16 << 20;
+/** Bytes of a block's SHA-256. */
+export const KEPT_KEYS_DIGEST_BYTES = 32;
+const DIGEST = KEPT_KEYS_DIGEST_BYTES;
 
 /** Whether this host writes and reads kept-keys files (little-endian keys). */
 export const KEPT_KEYS_HOST = endianness() === 'LE';
@@ -176,224 +173,4 @@ export function writeKeptKeysFile(target: string, groups: readonly GroupedKeys[]
   const parts = [...front, ...data];
   writeFileAtomic(target, parts, { overwrite: true });
   return { file: basename(target), bytes: parts.reduce((a, p) => a + p.byteLength, 0), sha256: sha.digest('hex'), entries: entries.length };
-}
-
-/** One entry of an opened file, with its index. */
-export interface OpenEntry extends KeptKeysEntry {
-  readonly classIds: Int32Array;
-  readonly ends: Uint32Array;
-}
-
-/** Reads `length` bytes at `position` of an open file. */
-function readAt(fd: number, file: string, length: number, position: number): Buffer {
-  const buf = Buffer.alloc(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buf, got, length - got, position + got);
-    if (n === 0) throw new InputError(`kept-keys file ended early (at byte ${position + got})`, { file });
-    got += n;
-  }
-  return buf;
-}
-
-/**
- * A shard's kept-keys file, its head checked against the state's record; its keys are read
- * bin by bin ({@link KeptKeysFile.read}), each block checked against its digest.
- */
-export class KeptKeysFile {
-  readonly path: string;
-  readonly entries: readonly OpenEntry[];
-  /** Bytes of keys read so far (blocks included whole). */
-  bytesRead = 0;
-  readonly #digests: Buffer;
-  readonly #dataStart: number;
-  readonly #dataBytes: number;
-  readonly #blockBytes: number;
-  readonly #why: string;
-
-  /**
-   * Opens `path` as the file `ref` (a state header's `keys`) names; `state` names the state file in messages.
-   * @throws InputError naming the file when it is not the one the state recorded (stale, foreign, damaged).
-   */
-  constructor(path: string, ref: KeptKeysRef, state: string) {
-    this.path = path;
-    this.#why = `not the kept-keys file ${state} recorded (stale, from another run, or damaged); rerun that shard, or remove this file to let the merge read the inputs`;
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch (err) {
-      throw new InputError(`cannot read the kept-keys file of ${state}: ${err instanceof Error ? err.message : String(err)}`, { file: path });
-    }
-    if (size !== ref.bytes) throw this.#refuse(`${size} bytes, ${ref.bytes} recorded`);
-    const fd = openSync(path, 'r');
-    try {
-      const start = readAt(fd, path, Math.min(size, MAGIC.length + 4), 0);
-      if (start.length < MAGIC.length + 4 || !start.subarray(0, MAGIC.length).equals(MAGIC)) throw this.#refuse(`it does not start with ${KEPT_KEYS_MAGIC}`);
-      const jsonLength = start.readUInt32LE(MAGIC.length);
-      if (jsonLength > MAX_HEAD_JSON || MAGIC.length + 4 + jsonLength > size) throw this.#refuse('head length out of range');
-      const json = readAt(fd, path, jsonLength, MAGIC.length + 4);
-      let head: KeptKeysHead;
-      try {
-        head = JSON.parse(json.toString('utf8')) as KeptKeysHead;
-      } catch {
-        throw this.#refuse('its head is not JSON');
-      }
-      if (!wellFormed(head)) throw this.#refuse('its head lacks entries, keys or block size');
-      const indexBytes = head.entries.reduce((a, e) => a + 8 * e.classes, 0);
-      this.#blockBytes = head.blockBytes;
-      this.#dataBytes = 2 * head.keys;
-      const digestBytes = Math.ceil(this.#dataBytes / this.#blockBytes) * DIGEST;
-      this.#dataStart = MAGIC.length + 4 + jsonLength + indexBytes + digestBytes;
-      if (this.#dataStart + this.#dataBytes !== size) throw this.#refuse(`${size} bytes, its head describes ${this.#dataStart + this.#dataBytes}`);
-      const rest = readAt(fd, path, indexBytes + digestBytes, MAGIC.length + 4 + jsonLength);
-      const sha = createHash('sha256').update(start).update(json).update(rest).digest('hex');
-      if (sha !== ref.sha256) throw this.#refuse('checksum mismatch');
-      let at = 0;
-      this.entries = head.entries.map((e) => {
-        const classIds = new Int32Array(rest.buffer.slice(rest.byteOffset + at, rest.byteOffset + at + 4 * e.classes));
-        const ends = new Uint32Array(rest.buffer.slice(rest.byteOffset + at + 4 * e.classes, rest.byteOffset + at + 8 * e.classes));
-        at += 8 * e.classes;
-        if (e.at + e.rows > head.keys || (ends[ends.length - 1] ?? 0) !== e.rows) throw this.#refuse(`entry ${e.metric}${e.path} out of range`);
-        return { ...e, classIds, ends };
-      });
-      this.#digests = rest.subarray(indexBytes);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  #refuse(detail: string): InputError {
-    return new InputError(`${this.#why} (${detail})`, { file: this.path });
-  }
-
-  /**
-   * The keys of `entry`'s classes of `bins` (both labels) as one kept run (classes ascending):
-   * reads only the blocks holding them, each checked against its digest.
-   * @throws InputError naming the file when a block's digest differs (damaged since written).
-   */
-  read(entry: OpenEntry, bins: Int32Array): KeptRun {
-    const wanted: number[] = [];
-    for (const b of bins) {
-      for (const c of [2 * b, 2 * b + 1]) if (indexOf(entry.classIds, c) >= 0) wanted.push(c);
-    }
-    // Ascending, each class once (a bin given twice is read once).
-    const classes = Int32Array.from(new Set(wanted)).sort();
-    const ends = new Uint32Array(classes.length);
-    // Byte ranges [from, to) in the keys and where each goes in the run.
-    const from = new Float64Array(classes.length);
-    let total = 0;
-    classes.forEach((c, j) => {
-      const x = indexOf(entry.classIds, c);
-      const start = x === 0 ? 0 : (entry.ends[x - 1] as number);
-      const stop = entry.ends[x] as number;
-      from[j] = 2 * (entry.at + start);
-      total += stop - start;
-      ends[j] = total;
-    });
-    const keys = new Uint16Array(new SharedArrayBuffer(2 * total));
-    const out = new Uint8Array(keys.buffer);
-    if (total === 0) return { keys, classes, ends };
-    const fd = openSync(this.path, 'r');
-    try {
-      let r0 = 0;
-      for (const [first, count] of this.#blockRuns(classes, from, ends)) {
-        const lo = first * this.#blockBytes;
-        const hi = Math.min(this.#dataBytes, (first + count) * this.#blockBytes);
-        const chunk = readAt(fd, this.path, hi - lo, this.#dataStart + lo);
-        this.bytesRead += hi - lo;
-        for (let k = 0; k < count; k++) {
-          const block = chunk.subarray(k * this.#blockBytes, (k + 1) * this.#blockBytes);
-          const want = this.#digests.subarray((first + k) * DIGEST, (first + k + 1) * DIGEST);
-          if (!createHash('sha256').update(block).digest().equals(want)) throw this.#refuse(`block ${first + k} of its keys fails its checksum`);
-        }
-        const rangeEnd = (j: number): number => (from[j] as number) + 2 * ((ends[j] as number) - (j === 0 ? 0 : (ends[j - 1] as number)));
-        while (r0 < classes.length && rangeEnd(r0) <= lo) r0++;
-        for (let j = r0; j < classes.length && (from[j] as number) < hi; j++) {
-          const a = Math.max(lo, from[j] as number);
-          const b = Math.min(hi, rangeEnd(j));
-          const dest = 2 * (j === 0 ? 0 : (ends[j - 1] as number)) + (a - (from[j] as number));
-          out.set(chunk.subarray(a - lo, b - lo), dest);
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return { keys, classes, ends };
-  }
-
-  /** The blocks holding the wanted ranges, as runs [first block, count] of at most READ_BLOCKS. */
-  #blockRuns(classes: Int32Array, from: Float64Array, ends: Uint32Array): [number, number][] {
-    const runs: [number, number][] = [];
-    let last = -1;
-    for (let j = 0; j < classes.length; j++) {
-      const len = 2 * ((ends[j] as number) - (j === 0 ? 0 : (ends[j - 1] as number)));
-      if (len === 0) continue;
-      const a = Math.floor((from[j] as number) / this.#blockBytes);
-      const b = Math.floor(((from[j] as number) + len - 1) / this.#blockBytes);
-      for (let k = Math.max(a, last + 1); k <= b; k++) {
-        const run = runs[runs.length - 1];
-        if (run !== undefined && run[0] + run[1] === k && run[1] < READ_BLOCKS) run[1]++;
-        else runs.push([k, 1]);
-        last = k;
-      }
-    }
-    return runs;
-  }
-
-  /**
-   * Reads and checks every block (a map step's rerun asks whether its file is intact).
-   * @throws InputError naming the file as {@link read} does.
-   */
-  checkAll(): void {
-    const fd = openSync(this.path, 'r');
-    try {
-      const blocks = Math.ceil(this.#dataBytes / this.#blockBytes);
-      for (let first = 0; first < blocks; first += READ_BLOCKS) {
-        const lo = first * this.#blockBytes;
-        const hi = Math.min(this.#dataBytes, (first + READ_BLOCKS) * this.#blockBytes);
-        const chunk = readAt(fd, this.path, hi - lo, this.#dataStart + lo);
-        for (let k = 0; k * this.#blockBytes < chunk.length; k++) {
-          const want = this.#digests.subarray((first + k) * DIGEST, (first + k + 1) * DIGEST);
-          if (
-            !createHash('sha256')
-              .update(chunk.subarray(k * this.#blockBytes, (k + 1) * this.#blockBytes))
-              .digest()
-              .equals(want)
-          )
-            throw this.#refuse(`block ${first + k} of its keys fails its checksum`);
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
-
-/** Whether a parsed head has the fields this version writes, as whole numbers. */
-function wellFormed(head: KeptKeysHead): boolean {
-  const entries = head.entries as unknown;
-  const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
-  return (
-    head.blockBytes === KEPT_KEYS_BLOCK_BYTES &&
-    count(head.keys) &&
-    Array.isArray(entries) &&
-    (entries as unknown[]).every((e) => {
-      const x = e as Partial<KeptKeysEntry> | null;
-      return typeof x?.metric === 'string' && typeof x.path === 'string' && count(x.rows) && count(x.classes) && count(x.at);
-    })
-  );
-}
-
-/** The index of `c` in ascending `classes`, or -1. */
-function indexOf(classes: Int32Array, c: number): number {
-  let lo = 0;
-  let hi = classes.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = classes[mid] as number;
-    if (x === c) return mid;
-    if (x < c) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }

@@ -20,7 +20,8 @@ import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { densifyKept, keptAll, keptOf, releaseKept, setKept, type KeptRun } from '../metrics/histogram-kept.js';
 import { initHistogram, totals, type ScoreHistogramState } from '../metrics/score-histogram.js';
-import { isKeptKeysFile, KEPT_KEYS_HOST, KeptKeysFile, writeKeptKeysFile, type GroupedKeys, type KeptKeysRef, type OpenEntry } from './kept-keys-file.js';
+import { isKeptKeysFile, KEPT_KEYS_HOST, writeKeptKeysFile, type GroupedKeys, type KeptKeysRef } from './kept-keys-file.js';
+import { KeptKeysFile, type OpenEntry } from './kept-keys-reader.js';
 import type { StateFile } from './state-file.js';
 
 /** A score histogram inside a metric state and its path there. */

@@ -1,5 +1,5 @@
 /**
- * The kept-keys file (kept-keys-file.ts): grouped keys written and read back bin by bin equal the
+ * The kept-keys file (kept-keys-file.ts, kept-keys-reader.ts): grouped keys written and read back bin by bin equal the
  * keys written (segments spanning blocks and 1-MiB reads, two entries sharing keys, an empty
  * entry); a read touches only the blocks of the bins asked for; a file that is not the one
  * recorded (size, checksum, magic) and a damaged block are refused naming the file; someone
@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
-import { KEPT_KEYS_BLOCK_BYTES, KeptKeysFile, writeKeptKeysFile, type GroupedKeys } from '../../../src/eval/shard/kept-keys-file.js';
+import { KEPT_KEYS_BLOCK_BYTES, writeKeptKeysFile, type GroupedKeys } from '../../../src/eval/shard/kept-keys-file.js';
+import { KeptKeysFile } from '../../../src/eval/shard/kept-keys-reader.js';
 import { tempFolder } from '../../temp-folder.js';
 
 const { dir } = tempFolder('fuseflow-kept-keys-file-');
