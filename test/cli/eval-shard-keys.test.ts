@@ -3,7 +3,7 @@
  * histograms) and `fuseflow eval merge` refines AUC/AP from them: float32 scores with ties in 8
  * Arrow files give the same JSON from one process, from 4 shards merged from their keys (with the
  * inputs moved away: nothing read) and from the merge reading the inputs (a kept-keys file
- * removed). A rerun keeps an intact FILE.keys and recomputes a damaged one; a stale one (another
+ * removed), also when every shard is small enough to hold raw rows. A rerun keeps an intact FILE.keys and recomputes a damaged one; a stale one (another
  * shard's) is refused by the merge naming it; someone else's file at FILE.keys is refused by the
  * map step unless --overwrite; float64 scores write none (and remove this shard's earlier one).
  */
@@ -84,6 +84,17 @@ describe('fuseflow eval map/merge refined from the shards kept keys', () => {
     } finally {
       renameSync(`${away}.away`, away);
     }
+  }, 120_000);
+
+  it('shards under 16,384 rows (raw rows in their states) write the keys they would keep as histograms: merged from them = one process', async () => {
+    const few = join(dir, 'few');
+    mkdirSync(few, { recursive: true });
+    writePredictionFiles(few, { files: 4, rows: 36_000, batchRows: 3_000, seed: 23, float32: true });
+    const one = await fuseflowEval(...argsOf(few), '--json');
+    const states = await runShards(few, 'few');
+    const merged = await withoutInputs(few, () => fuseflowEval('merge', ...states, '--json'));
+    expect(merged.err).toContain('no input read');
+    expect(merged.out).toBe(one.out);
   }, 120_000);
 
   it('a rerun keeps an intact kept-keys file and recomputes a damaged one; the merge refuses a stale one naming it', async () => {
