@@ -3,9 +3,10 @@
  * histograms) and `fuseflow eval merge` refines AUC/AP from them: float32 scores with ties in 8
  * Arrow files give the same JSON from one process, from 4 shards merged from their keys (with the
  * inputs moved away: nothing read) and from the merge reading the inputs (a kept-keys file
- * removed), also when every shard is small enough to hold raw rows. A rerun keeps an intact FILE.keys and recomputes a damaged one; a stale one (another
- * shard's) is refused by the merge naming it; someone else's file at FILE.keys is refused by the
- * map step unless --overwrite; float64 scores write none (and remove this shard's earlier one).
+ * removed), also when every shard is small enough to hold raw rows. A rerun keeps an intact
+ * FILE.keys and recomputes a damaged one; a stale one (another shard's) is refused by the merge
+ * naming it; someone else's file at FILE.keys is refused by the map step unless --overwrite;
+ * float64 scores write none (and remove this shard's earlier one).
  */
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
