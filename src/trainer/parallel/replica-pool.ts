@@ -66,6 +66,7 @@ import { shardBarrier } from './shard-barrier.js';
 import { runShardStepAsync, shardStep, type ShardStepContext, type ShardStepOutcome } from './shard-step.js';
 import { sliceBatch } from './slice-batch.js';
 import { sliceGradients, type SliceLoss } from './slice-gradients.js';
+import { sumRegions } from './sum-regions.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { weightLayout } from './weight-layout.js';
 
@@ -356,23 +357,16 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const asked = slices.slice(1).map((s, j) => replicas.ask(j, { batch: s.batch, scale: (s.end - s.start) / size, step }, keep));
       const own = ownSlice(slices[0]?.batch, shares[0] ?? 0, step);
       const settled = await Promise.allSettled(asked);
-      if (own.failure !== null) {
+      let done: Extract<ReplicaReply, { kind: 'done' }>[];
+      try {
+        if (own.failure !== null) throw new FuseflowError(own.failure.message, { cause: own.failure });
+        done = doneOf(settled.map((s) => (s.status === 'rejected' ? { kind: 'error', message: (s.reason as Error).message } : s.value)));
+      } catch (err) {
         readBack(); // this thread's forward may have moved its batch-norm statistics
-        throw new FuseflowError(own.failure.message, { cause: own.failure });
+        throw err;
       }
-      const replies = settled.map((s) => {
-        if (s.status === 'rejected') throw s.reason;
-        return s.value;
-      });
-      const done = doneOf(replies);
       const { total, terms } = lossOf(shares, [own.values, ...done]);
-      const sum = new Float32Array(layout.regionFloats);
-      // Fixed order: slice 0, then 1, …; the state part (batch-norm statistics) row-weighted.
-      shares.forEach((w, k) => {
-        const region = regions[k] as Float32Array;
-        for (let j = 0; j < layout.gradFloats; j++) sum[j] = (sum[j] as number) + (region[j] as number);
-        for (let j = layout.gradFloats; j < layout.regionFloats; j++) sum[j] = (sum[j] as number) + w * (region[j] as number);
-      });
+      const sum = sumRegions(layout, regions, shares);
       let at = layout.gradFloats;
       for (const sw of stateWeights) {
         const n = sw.shape.reduce<number>((a, d) => a * (d ?? 1), 1);

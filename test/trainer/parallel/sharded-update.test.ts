@@ -266,6 +266,11 @@ describe('replica pool with the sharded update (2 and 3 worker threads)', () => 
     await expect(pool.step(noTarget, 4, 1, 0.01)).rejects.toThrow(/data\.label/);
     expect(weightsOf(b)).toEqual(before);
     expect(optB.step).toBe(1);
+    // and gradients() (no optimizer in the pool) on the failing batch
+    const plain = await createReplicaPool({ model: b, losses: [ce], threads: 2 });
+    pools.push(plain);
+    await expect(plain.gradients(noTarget, 4, 1)).rejects.toThrow(/data\.label/);
+    expect(weightsOf(b)).toEqual(before);
     b.net.dispose();
   }, 60_000);
 

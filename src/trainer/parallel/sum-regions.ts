@@ -1,0 +1,20 @@
+/**
+ * The fixed-order sum of the participants' gradient regions (the replica pool's `gradients`,
+ * whose caller applies the update): each gradient element summed slice 0 + slice 1 + … in
+ * float32 from 0, the state part (batch-norm statistics) row-weighted by each slice's share.
+ */
+import type { WeightLayout } from './replica-protocol.js';
+
+/**
+ * The sum of the first `shares.length` regions (`shares[k]`: rows of slice k / rows of the batch).
+ * @example const sum = sumRegions(layout, regions, [0.5, 0.5]);
+ */
+export function sumRegions(layout: WeightLayout, regions: readonly Float32Array[], shares: readonly number[]): Float32Array {
+  const sum = new Float32Array(layout.regionFloats);
+  shares.forEach((w, k) => {
+    const region = regions[k] as Float32Array;
+    for (let j = 0; j < layout.gradFloats; j++) sum[j] = (sum[j] as number) + (region[j] as number);
+    for (let j = layout.gradFloats; j < layout.regionFloats; j++) sum[j] = (sum[j] as number) + w * (region[j] as number);
+  });
+  return sum;
+}
