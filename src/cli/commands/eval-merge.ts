@@ -7,9 +7,11 @@
  * AUC refinement of score-histogram bins holding both classes) gets it here: from the keys the
  * shards' histograms kept (STATE.keys beside each state, src/eval/shard/kept-keys.ts) when every
  * shard kept them, else from the input files the shards recorded (refused if one changed since)
- * — or, with `--next-pass-out PLAN`, from the
+ * — or, with `--next-pass-out PLAN`, what the kept keys do not refine comes from the
  * shards: the merge writes PLAN, the shards run it (`--pass PLAN`) and the merge of their pass
- * files finishes the round (src/eval/shard/refine-round.ts).
+ * files finishes the round (src/eval/shard/refine-round.ts). A round with nothing left to do
+ * (every shard kept its keys) is a plan marked complete holding the final states: the shards'
+ * `--pass PLAN` steps read nothing, and the merge of their files prints the same results.
  * Exit codes: 0 done, 1 bad input (a damaged, foreign, duplicate or missing shard; changed
  * inputs) or a refused output, 2 bad usage.
  *
@@ -56,10 +58,12 @@ error. With --next-pass-out the shards do that pass instead: see below.
                         nothing on stdout, and exit 0: run every shard again with its map-step
                         arguments plus --pass PLAN --state-out FILE2, then merge the FILE2s
                         (they name PLAN, which must not change meanwhile), with --next-pass-out
-                        PLAN2 for a further round. When no pass is needed, print the results as
-                        without it and write PLAN marked complete (shards given --pass PLAN then
-                        write small files without reading any input, and merging those prints
-                        the same results), so a fixed two-round chain always works
+                        PLAN2 for a further round. When no pass is needed (also when the map
+                        shards' kept keys refine AUC/AP here: no round for them), print the
+                        results as without it and write PLAN marked complete, holding the final
+                        states (shards given --pass PLAN then write small files without reading
+                        any input, and merging those prints the same results), so a fixed
+                        two-round chain always works
   --overwrite           let --report / --next-pass-out replace an existing file (this run's own
                         plan of the same round is replaced anyway)
   --threads N           worker threads for an extra pass over the inputs (default: the cores)
@@ -122,7 +126,7 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
   const names = metrics.map((m) => m.name);
   if (passes === undefined && flags.nextPassOut === undefined) {
     // The exact refinement from the shards' kept keys where every shard kept them; any other extra pass reads the recorded inputs here.
-    const states = refineFromShardKeys(set.shards, metrics, merged, args.progress);
+    const states = refineFromShardKeys(set.shards, metrics, merged, args.progress, 'here');
     if (states === undefined) {
       await printResults(args, plan, { ...resultsOf(metrics, merged), ...shown, passes: 1 });
       return 0;
@@ -131,8 +135,10 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
     await printResults(args, plan, { ...resultsOf(evaluated.metrics, evaluated.states), ...shown, passes: evaluated.passes });
     return 0;
   }
-  const before = copyStates(merged, names);
-  const { pending } = planPasses(metrics, merged, false);
+  // Map states for a round: what the shards' kept keys refine is folded here (no round over the inputs for it), the plan holds the refined states.
+  const start = passes === undefined ? (refineFromShardKeys(set.shards, metrics, merged, args.progress, 'round') ?? merged) : merged;
+  const before = copyStates(start, names);
+  const { pending } = planPasses(metrics, start, false);
   const planOut = flags.nextPassOut;
   const planHeader = (complete: boolean): StateFileHeader => ({
     kind: 'plan',
@@ -149,7 +155,7 @@ export async function runEvalMerge(argv: readonly string[]): Promise<number> {
   });
   if (pending.length === 0) {
     if (planOut !== undefined) writeStateFile(planOut, planHeader(true), before, { overwrite: true });
-    await printResults(args, plan, { ...resultsOf(metrics, merged), ...shown, passes: done });
+    await printResults(args, plan, { ...resultsOf(metrics, start), ...shown, passes: done });
     return 0;
   }
   const what = pending.map((p) => p.pass.description).join('; ');
@@ -199,8 +205,15 @@ function isOwnPlan(file: string, run: RunRecord, round: number): boolean {
  * (src/eval/shard/kept-keys.ts) and, with `progress`, says on stderr what it read. Returns undefined when no metric
  * asks for a pass over the inputs any more (`merged` then holds the final states), else the states
  * to pass over the inputs from: those refined here, and the others as they were before planning.
+ * `then`: who reads the inputs for what is left, in the progress line (this merge, or the shards in a round).
  */
-function refineFromShardKeys(shards: readonly StateFile[], metrics: readonly NamedMetric[], merged: readonly unknown[], progress: boolean): unknown[] | undefined {
+function refineFromShardKeys(
+  shards: readonly StateFile[],
+  metrics: readonly NamedMetric[],
+  merged: readonly unknown[],
+  progress: boolean,
+  then: 'here' | 'round',
+): unknown[] | undefined {
   const names = metrics.map((m) => m.name);
   const keys = attachShardKeys(shards, names, merged);
   const before = copyStates(merged, names);
@@ -215,7 +228,12 @@ function refineFromShardKeys(shards: readonly StateFile[], metrics: readonly Nam
     );
   }
   if (pending.length === 0) return undefined;
-  say(`reading the inputs for the refinement of ${pendingNames(metrics, pending)}${keys.why.length === 0 ? '' : ` (${keys.why.join('; ')})`}`);
+  const why = keys.why.length === 0 ? '' : ` (${keys.why.join('; ')})`;
+  say(
+    then === 'here'
+      ? `reading the inputs for the refinement of ${pendingNames(metrics, pending)}${why}`
+      : `the refinement of ${pendingNames(metrics, pending)} needs a round over the inputs${why}`,
+  );
   const pend = new Set(pending.map((p) => p.m));
   return merged.map((s, m) => (pend.has(m) ? before[m] : s));
 }
