@@ -6,6 +6,7 @@
  * a round-2 shard, the other redoes that shard once the lock expires. The submitter prints exactly
  * the JSON one `fuseflow eval` process prints; every job completed once, the round-2 merge read one
  * file per shard, and no merge read the inputs. A retried round-1 merge adds no second round 2.
+ * Over float32 scores the round-1 merge refines from the shards' kept keys: no round 2 at all.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -110,5 +111,28 @@ describeEngine('fuseflow submit eval: refinement rounds through a real Redis', r
       await flow.close();
       await queue.close();
     }
+  }, 240_000);
+
+  it("float32 scores: the round-1 merge refines from the shards' kept keys and prints the JSON of one fuseflow eval; no round 2 is added", async () => {
+    const r = redis as RedisServer;
+    mkdirSync(join(dir, 'data32'));
+    writePredictionFiles(join(dir, 'data32'), { files: 8, rows: 80_000, batchRows: 2_500, seed: 22, float32: true });
+    const queueFlags = ['--queue', r.url, '--prefix', r.prefix];
+    const evalFlags = ['--input', 'data32/part-*.arrow', '--pred', 'pred', '--target', 'target', '--json'];
+    const one = spawnSync(process.execPath, [...FUSEFLOW_NODE_ARGS, 'eval', ...evalFlags, '--no-progress'], { cwd: dir, encoding: 'utf8' });
+    expect(one.status, one.stderr).toBe(0);
+    const submit = startFuseflow(['submit', 'eval', ...evalFlags, ...queueFlags, '--shards', '4', '--run-dir', 'run32', '--run-id', 'rk'], dir);
+    await submit.waitForErr(/enqueued run rk: 4 shard jobs, then merge/, 30_000);
+    const workers = [0, 1].map(() => startFuseflow(['worker', ...queueFlags, '--exit-when-idle'], dir));
+    const done = await submit.exited;
+    expect(done.code, submit.err()).toBe(0);
+    expect(submit.out()).toBe(one.stdout);
+    expect(submit.err()).toMatch(/run rk done: 4 shards and merge in /);
+    expect(submit.err()).not.toMatch(/round 2 needed/);
+    for (const w of workers) expect((await w.exited).code, w.err()).toBe(0);
+    const doneIds = workers.flatMap((w) => [...w.err().matchAll(/job (\S+) \([^)]*\) done in /g)].map((m) => m[1] as string));
+    expect([...doneIds].sort()).toEqual(['rk-merge', ...[0, 1, 2, 3].map((i) => `rk-shard-${i}`)].sort());
+    expect(readStateFile(join(dir, 'run32', 'plan-1.state')).header).toMatchObject({ kind: 'plan', round: 2, complete: true, passes: [], rows: 80_000 });
+    expect(readdirSync(join(dir, 'run32', 'states')).filter((f) => f.startsWith('pass-'))).toEqual([]);
   }, 240_000);
 });

@@ -11,7 +11,8 @@
  * RUN/plan-1.state`, and per shard `fuseflow eval … --pass RUN/plan-1.state --state-out
  * RUN/states/pass-1-shard-$i-of-N.state` (the step itself exits at once when the file holds this
  * shard's pass of the same plan checksum, and replaces one of an earlier plan of the same run; no
- * input is read when the plan says no pass is needed);
+ * input is read when the plan says no pass is needed — also when the shards' kept keys, STATE.keys
+ * over float32 scores, let the plan's merge refine AUC/AP itself);
  * then `fuseflow eval merge` of the N pass files in index order (it reads the inputs itself only
  * if a third round is needed), its output written to `RUN/result.json` (`--json`) or
  * `RUN/result.txt` through a temporary file and a rename.

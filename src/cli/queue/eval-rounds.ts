@@ -1,8 +1,8 @@
 /**
  * The rounds of a queued `fuseflow submit eval` run. Round 1 is the map step: N shard jobs under
  * a merge job. The merge runs with `--next-pass-out RUN/plan-1.state`; when a metric asks for
- * another pass over the inputs (exact AUC/AP refinement), that merge writes the plan instead of
- * results, and the worker that ran it adds round 2, the first extra pass: N pass-shard jobs
+ * another pass over the inputs (exact AUC/AP refinement that the shards' kept keys, STATE.keys,
+ * do not allow the merge to fold itself), that merge writes the plan instead of results, and the worker that ran it adds round 2, the first extra pass: N pass-shard jobs
  * (`eval … --shard i/N --pass RUN/plan-1.state --state-out RUN/states/pass-1-shard-i-of-N.state`)
  * under the merge of their files (`--next-pass-out RUN/plan-2.state`), and so on until a merge
  * prints the results (the file names are those `fuseflow emit` uses: plan-K and pass-K for the
