@@ -8,8 +8,8 @@ import { im2colTransposedSimd } from '../../../src/trainer/kernels/im2col-simd.j
 import { byteOffset, setSimdKernelsEnabled, simdKernels, type SimdKernels } from '../../../src/trainer/kernels/simd-kernels.js';
 import { columnSums } from '../../../src/trainer/kernels/sum.js';
 import { encodeModule, sleb, uleb } from '../../../src/trainer/kernels/wasm-encode.js';
-import { allocF32, heapF32, release } from '../../../src/trainer/kernels/wasm-heap.js';
-import { setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
+import { allocF32, heapF32, matMulNN, release } from '../../../src/trainer/kernels/wasm-heap.js';
+import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
 
 // fuseflow's WebAssembly SIMD kernels (simd-kernels.ts) against the element-by-element
 // definitions and, bit for bit, against the JavaScript loops they replace.
@@ -102,6 +102,20 @@ describe('SIMD kernels, element by element', () => {
     simd.productTN(byteOffset(backend, ai), n, k, stride * 4, byteOffset(backend, bi), cols, byteOffset(backend, out));
     expect(bits(heapF32(backend, out))).toEqual(bits(want));
     for (const t of [ai, bi, out]) release(backend, t);
+  });
+
+  it.each([
+    [64, 1600, 128],
+    [7, 33, 16],
+    [100, 5, 48],
+  ])('productTN %i×%i @ %i columns: the XNNPACK product bit for bit (so routes may switch between them)', (m, k, n) => {
+    const a = onHeap(values(m * k, 41), [m, k]);
+    const b = onHeap(values(k * n, 42), [k, n]);
+    const want = matMulNN(backend, a, b);
+    const out = allocF32(backend, [m, n]);
+    simd.productTN(byteOffset(backend, a), k, m, k * 4, byteOffset(backend, b), n, byteOffset(backend, out));
+    expect(bits(heapF32(backend, out))).toEqual(bits(heapF32(backend, want)));
+    for (const t of [a, b, want, out]) release(backend, t);
   });
 
   it.each([
@@ -321,6 +335,20 @@ describe('with the SIMD kernels off (a runtime without them), the fallback route
     setSimdKernelsEnabled(false);
     const errs = wasmVsCpu([xs, fs], (x, f) => weightedSum(tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad))));
     for (const e of errs) expect(e).toBeLessThan(1e-4);
+  });
+
+  it('an untransposed product: first use of the right operand (productTN) and later uses (XNNPACK, packed once) give the same bits, as cpu within 1e-6', () => {
+    void tf.setBackend('wasm');
+    const x = tf.tensor(values(24 * 70, 51), [24, 70]);
+    const w = tf.tensor(values(70 * 32, 52), [70, 32]);
+    const first = tf.matMul(x, w);
+    const second = tf.matMul(x, w);
+    const [f, s2] = [first.dataSync() as Float32Array, second.dataSync() as Float32Array];
+    void tf.setBackend('cpu');
+    const want = tf.matMul(tf.tensor(values(24 * 70, 51), [24, 70]), tf.tensor(values(70 * 32, 52), [70, 32]));
+    expect(bits(s2)).toEqual(bits(f));
+    expect(relErr(f, want.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([x, w, first, second, want]);
   });
 
   it('dense layer products with transposes (N a multiple of 16)', () => {
