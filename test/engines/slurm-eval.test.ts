@@ -2,7 +2,8 @@
  * `fuseflow emit slurm eval` on a real one-node Slurm: the emitted script is submitted with
  * `bash FILE` as a user would; the array job, the plan job, the pass array job (the refinement
  * round: exact AUC/AP, 21,000 rows) and the merge job run the CLI, and the merged JSON equals one
- * `fuseflow eval` over all the files (the merge reading no input itself).
+ * `fuseflow eval` over all the files (the merge reading no input itself). Over float32 scores the
+ * plan job refines from the shards' kept keys itself and the pass tasks read nothing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,15 +19,16 @@ import { FUSEFLOW_FROM_SOURCES, SLURM_PACKAGES, sh, slurmMissing, startSlurm, ty
  * `files` Arrow files of binary predictions (id, pred, target), seeded, with ties across files
  * (every 4th score rounded to 1/50); over 16,384 rows the AUC needs a refinement pass.
  */
-function writePredictions(dir: string, files: number, rowsPerFile: number): void {
+function writePredictions(dir: string, files: number, rowsPerFile: number, float32 = false): void {
   const rng = Rng.fromParts([11, 'slurm-eval']);
   mkdirSync(dir, { recursive: true });
   for (let f = 0; f < files; f++) {
     const target = Int8Array.from({ length: rowsPerFile }, () => (rng.next() < 0.4 ? 1 : 0));
-    const pred = Float64Array.from(target, (y, i) => {
+    const pred64 = Float64Array.from(target, (y, i) => {
       const p = Math.min(1, Math.max(0, 0.3 + 0.3 * y + 0.5 * (rng.next() - 0.5)));
       return i % 4 === 0 ? Math.round(p * 50) / 50 : p;
     });
+    const pred = float32 ? Float32Array.from(pred64) : pred64;
     const id = Array.from({ length: rowsPerFile }, (_, i) => `f${f}-${i}`);
     const writer = new RecordBatchFileWriter();
     for (const batch of tableFromArrays({ id, pred, target }).batches) writer.write(batch);
@@ -113,6 +115,32 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     expect(log('pass-1.err')).toContain(`replacing ${stale}, this shard's pass of an earlier plan (${join(run, 'plan-old.state')}, `);
     expect(readStateFile(stale).header.plan?.path).toBe(join(run, 'plan-1.state'));
     expect(readFileSync(join(run, 'result.json'), 'utf8')).toBe(first);
+  }, 600_000);
+
+  it("float32 scores: the plan job refines AUC from the shards' kept keys (a complete plan), the pass tasks read nothing, the merge gives the JSON of one fuseflow eval", async () => {
+    const cluster = slurm as SlurmCluster;
+    writePredictions(join(dir, 'preds32'), 7, 3_000, true);
+    const args32 = ARGS.replace("'preds/*.arrow'", "'preds32/*.arrow'");
+    const single = await sh(`${FUSEFLOW_FROM_SOURCES} eval ${args32}`, dir);
+    expect(single.code, single.err).toBe(0);
+    const emitted = await sh(
+      `${FUSEFLOW_FROM_SOURCES} emit slurm eval ${args32} --shards 4 --cpus-per-task 1 --time 10:00 --fuseflow '${FUSEFLOW_FROM_SOURCES}' --out eval32.sbatch --run-dir eval32-run`,
+      dir,
+    );
+    expect(emitted.code, emitted.err).toBe(0);
+    const submitted = await sh('bash eval32.sbatch', dir, cluster.env);
+    expect(submitted.err).toBe('');
+    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
+      /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
+    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
+    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
+    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
+    const run = join(dir, 'eval32-run');
+    expect(readFileSync(join(run, 'result.json'), 'utf8')).toBe(single.out);
+    const log = (name: string): string => readFileSync(join(run, 'logs', name), 'utf8');
+    expect(log('plan.err')).not.toContain('round 2 needed');
+    expect(readStateFile(join(run, 'plan-1.state')).header).toMatchObject({ kind: 'plan', round: 2, complete: true, passes: [] });
+    for (let i = 0; i < 4; i++) expect(log(`pass-${i}.err`)).toContain(`shard ${i}/4: round 2: the plan is complete (no metric needs another pass); nothing read`);
   }, 600_000);
 
   it('a failing shard fails its array task (its error in the log) and cancels the jobs after it', async () => {

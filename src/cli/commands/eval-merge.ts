@@ -205,7 +205,7 @@ function isOwnPlan(file: string, run: RunRecord, round: number): boolean {
  * (src/eval/shard/kept-keys.ts) and, with `progress`, says on stderr what it read. Returns undefined when no metric
  * asks for a pass over the inputs any more (`merged` then holds the final states), else the states
  * to pass over the inputs from: those refined here, and the others as they were before planning.
- * `then`: who reads the inputs for what is left, in the progress line (this merge, or the shards in a round).
+ * `then`: who reads the inputs for what is left: this merge (said in a progress line), or the shards in a round (said by the caller).
  */
 function refineFromShardKeys(
   shards: readonly StateFile[],
@@ -228,12 +228,8 @@ function refineFromShardKeys(
     );
   }
   if (pending.length === 0) return undefined;
-  const why = keys.why.length === 0 ? '' : ` (${keys.why.join('; ')})`;
-  say(
-    then === 'here'
-      ? `reading the inputs for the refinement of ${pendingNames(metrics, pending)}${why}`
-      : `the refinement of ${pendingNames(metrics, pending)} needs a round over the inputs${why}`,
-  );
+  // In a round, the merge's own line says which round is needed and that the shards read for it.
+  if (then === 'here') say(`reading the inputs for the refinement of ${pendingNames(metrics, pending)}${keys.why.length === 0 ? '' : ` (${keys.why.join('; ')})`}`);
   const pend = new Set(pending.map((p) => p.m));
   return merged.map((s, m) => (pend.has(m) ? before[m] : s));
 }
