@@ -4,13 +4,15 @@
  * writes PLAN marked complete with the refined states, so every shard's `--pass PLAN` exits
  * without reading its input and the merge of their files prints one process's JSON (the inputs
  * moved away). A rerun of that merge writes the same plan bytes; a kept-keys file missing gives
- * today's real round; shards small enough to hold raw rows, keys removed, refine from the merged
- * raw rows and the plan holds the refined states (it held the unrefined ones, and the final
- * merge refused its pass files).
+ * today's real round; keys of one histogram but not the other (over the kept-rows budget) refine
+ * the one in the plan's merge and leave a round for the other; shards small enough to hold raw
+ * rows, keys removed, refine from the merged raw rows and the plan holds the refined states (it
+ * held the unrefined ones, and the final merge refused its pass files).
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { keptLedgerBuffer } from '../../src/eval/metrics/histogram-kept.js';
 import { readStateFile } from '../../src/eval/shard/state-file.js';
 import { tempFolder } from '../temp-folder.js';
 import { shuffled, writePredictionFiles } from '../eval/shard/prediction-files.js';
@@ -113,6 +115,37 @@ describe('fuseflow eval: refinement rounds from the shards kept keys', () => {
     } finally {
       renameSync(`${away}.away`, away);
     }
+  }, 180_000);
+
+  it("one histogram's keys kept, the other's not (the process's kept-rows budget nearly full in the map step): the plan's merge refines the one, the round reads for the other; the same JSON", async () => {
+    const args = argsOf(big);
+    const one = await fuseflowEval(...args, '--json');
+    // The process's other kept rows take all but 70 KiB of the 1e9-byte budget: a shard of 20,000 rows keeps one histogram's rows (about 45 KiB), not both.
+    const ledger = new Int32Array(keptLedgerBuffer());
+    const taken = Math.floor(1e9 / 1024) - 70;
+    Atomics.add(ledger, 0, taken);
+    let maps: string[];
+    try {
+      maps = await shards('half-map', [...args, '--threads', '1']);
+    } finally {
+      Atomics.sub(ledger, 0, taken);
+    }
+    for (const m of maps) expect(readStateFile(m).header.keys).toMatchObject({ entries: 1 });
+    const plan = join(dir, 'half-plan.state');
+    const m1 = await fuseflowEval('merge', ...maps, '--next-pass-out', plan, '--json');
+    expect(m1.code).toBe(0);
+    expect(m1.out).toBe('');
+    expect(m1.err).toMatch(/^fuseflow eval merge: exact refinement of 1 score histogram from the shards' kept keys/);
+    const header = readStateFile(plan).header;
+    expect(header).toMatchObject({ kind: 'plan', round: 2, complete: false });
+    expect(header.passes).toHaveLength(1);
+    const passes = await shards('half-pass', args, ['--pass', plan]);
+    for (const f of passes) expect(readStateFile(f).header.metrics).toHaveLength(1);
+    const last = await withoutInputs(big, () => fuseflowEval('merge', ...passes, '--json', '--no-progress'));
+    expect(last.err).toBe('');
+    expect(last.out).toBe(one.out);
+    // The plain merge of the same states (the one refined from keys, the other from the inputs here) agrees.
+    expect((await fuseflowEval('merge', ...maps, '--json', '--no-progress')).out).toBe(one.out);
   }, 180_000);
 
   it('shards holding raw rows: with their keys, a complete plan; without (removed), the merged raw rows refine and the plan holds the refined states; both give one process', async () => {
