@@ -35,6 +35,14 @@ export function col2imSimd(simd: SimdKernels, dColsAt: number, g: ConvGeometry, 
   // Output columns whose whole filter row lies inside the input: [owA, owB).
   const owA = Math.min(OW, Math.max(0, Math.ceil(g.padLeft / sw)));
   const owB = Math.max(owA, Math.min(OW, Math.floor((g.inWidth - FW + g.padLeft) / sw) + 1));
+  // A column whose filter row crosses the input's edge adds only its inside taps (defined once,
+  // not per row: a closure made in the loop was most of a training step's garbage).
+  const edge = (ow: number, xRow: number, nRow: number, kOff: number): void => {
+    const iw0 = ow * sw - g.padLeft;
+    const kwLo = Math.max(0, -iw0);
+    const kwHi = Math.min(FW, g.inWidth - iw0);
+    if (kwHi > kwLo) simd.addRows(xRow + (iw0 + kwLo) * xsW, 0, dColsAt + (nRow + ow) * rowBytes + kOff + kwLo * cin * F, 0, 1, (kwHi - kwLo) * cin);
+  };
   for (let s = slabStart; s < slabEnd; s++) {
     const od = s % g.outDepth;
     const b = (s - od) / g.outDepth;
@@ -48,15 +56,9 @@ export function col2imSimd(simd: SimdKernels, dColsAt: number, g: ConvGeometry, 
           if (ih < 0 || ih >= g.inHeight) continue;
           const xRow = dxAt + b * xsB + id * xsD + ih * xsH;
           const kOff = (kd * g.filterHeight + kh) * FW * cin * F;
-          const edge = (ow: number): void => {
-            const iw0 = ow * sw - g.padLeft;
-            const kwLo = Math.max(0, -iw0);
-            const kwHi = Math.min(FW, g.inWidth - iw0);
-            if (kwHi > kwLo) simd.addRows(xRow + (iw0 + kwLo) * xsW, 0, dColsAt + (nRow + ow) * rowBytes + kOff + kwLo * cin * F, 0, 1, (kwHi - kwLo) * cin);
-          };
-          for (let ow = 0; ow < owA; ow++) edge(ow);
+          for (let ow = 0; ow < owA; ow++) edge(ow, xRow, nRow, kOff);
           if (owB > owA) simd.addRows(xRow + (owA * sw - g.padLeft) * xsW, sw * xsW, dColsAt + (nRow + owA) * rowBytes + kOff, rowBytes, owB - owA, FW * cin);
-          for (let ow = owB; ow < OW; ow++) edge(ow);
+          for (let ow = owB; ow < OW; ow++) edge(ow, xRow, nRow, kOff);
         }
       }
     }
