@@ -20,6 +20,7 @@
  * metric then plans passes over the input, as before). Posting segment states between threads
  * carries them (state-codec.ts tags them for the trip).
  */
+import { sortedIndexOf } from '../../core/sorted-index.js';
 import { densify, totals, type ScoreHistogramState } from './score-histogram.js';
 import { clipFpOf, COUNT_ROWS, countedGroups, countKeys, cumulativeAbove, planPass, refinedBin, tieGroupsOf, type TieGroups } from './histogram-refine.js';
 
@@ -460,20 +461,6 @@ function awaitRefine(job: RefineJob): void {
   }
 }
 
-/** The index of class `c` in `classes` (ascending), or -1. */
-function classIndex(classes: Int32Array, c: number): number {
-  let lo = 0;
-  let hi = classes.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = classes[mid] as number;
-    if (x === c) return mid;
-    if (x < c) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
 // Scratch for the rows of a bin too small to count (fewer than COUNT_ROWS: sorted instead).
 const smallPos = new Uint16Array(COUNT_ROWS);
 const smallNeg = new Uint16Array(COUNT_ROWS);
@@ -484,8 +471,8 @@ function keptGroups(runs: readonly KeptRun[], b: number, pl: number, nl: number)
   let gotPos = 0;
   let gotNeg = 0;
   for (const run of runs) {
-    const j = classIndex(run.classes, 2 * b);
-    const neg = j >= 0 ? j : classIndex(run.classes, 2 * b + 1);
+    const j = sortedIndexOf(run.classes, 2 * b);
+    const neg = j >= 0 ? j : sortedIndexOf(run.classes, 2 * b + 1);
     if (neg < 0) continue;
     // The negatives (class 2b) come just before the positives (2b + 1).
     for (let x = neg; x < run.classes.length && (run.classes[x] as number) <= 2 * b + 1; x++) {

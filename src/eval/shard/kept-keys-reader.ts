@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
+import { sortedIndexOf } from '../../core/sorted-index.js';
 import type { KeptRun } from '../metrics/histogram-kept.js';
 import { KEPT_KEYS_BLOCK_BYTES, KEPT_KEYS_DIGEST_BYTES, KEPT_KEYS_MAGIC, type KeptKeysEntry, type KeptKeysHead, type KeptKeysRef } from './kept-keys-file.js';
 
@@ -112,7 +113,7 @@ export class KeptKeysFile {
   read(entry: OpenEntry, bins: Int32Array): KeptRun {
     const wanted: number[] = [];
     for (const b of bins) {
-      for (const c of [2 * b, 2 * b + 1]) if (indexOf(entry.classIds, c) >= 0) wanted.push(c);
+      for (const c of [2 * b, 2 * b + 1]) if (sortedIndexOf(entry.classIds, c) >= 0) wanted.push(c);
     }
     // Ascending, each class once (a bin given twice is read once).
     const classes = Int32Array.from(new Set(wanted)).sort();
@@ -121,7 +122,7 @@ export class KeptKeysFile {
     const from = new Float64Array(classes.length);
     let total = 0;
     classes.forEach((c, j) => {
-      const x = indexOf(entry.classIds, c);
+      const x = sortedIndexOf(entry.classIds, c);
       const start = x === 0 ? 0 : (entry.ends[x - 1] as number);
       const stop = entry.ends[x] as number;
       from[j] = 2 * (entry.at + start);
@@ -220,18 +221,4 @@ function wellFormed(head: KeptKeysHead): boolean {
       return typeof x?.metric === 'string' && typeof x.path === 'string' && count(x.rows) && count(x.classes) && count(x.at);
     })
   );
-}
-
-/** The index of `c` in ascending `classes`, or -1. */
-function indexOf(classes: Int32Array, c: number): number {
-  let lo = 0;
-  let hi = classes.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = classes[mid] as number;
-    if (x === c) return mid;
-    if (x < c) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
