@@ -6,10 +6,10 @@
  * after use, and a budget too small for them falls back to reading again.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/core/rng.js';
 import { evaluate } from '../../../src/eval/evaluate.js';
 import { keptKib } from '../../../src/eval/metrics/histogram-kept.js';
 import { keptRanking } from './kept-metrics.js';
+import { sortedAucAp, tiedScores } from './tied-scores.js';
 import { exactJson } from '../parallel/family-data.js';
 
 const N = 300_000;
@@ -22,45 +22,10 @@ const recipe = (budgetBytes?: number) => ({
 
 /** Float32 scores on a 2^-18 grid in [-0.25, 1) (ties, both signs, zeros), targets ~ Bernoulli(0.3) that the scores rank. */
 function data(): { pred: Float32Array; target: Int8Array } {
-  const rng = Rng.fromParts([2026, 'histogram-kept']);
-  const pred = new Float32Array(N);
-  const target = new Int8Array(N);
-  for (let i = 0; i < N; i++) {
-    const y = rng.nextU32() < 0x4ccccccd ? 1 : 0;
-    const u = rng.nextU32() / 2 ** 32;
-    const v = rng.nextU32() / 2 ** 32;
-    target[i] = y;
-    pred[i] = Math.round((0.55 * u + 0.45 * (y ? v : v * v) - 0.25) * 2 ** 18) / 2 ** 18;
-  }
-  pred[7] = -0;
-  pred[8] = 0;
-  return { pred, target };
-}
-
-/** AUC (ties count one half) and average precision (scikit-learn's definition), by sorting every row. */
-function reference(pred: Float32Array, target: Int8Array): { auc: number; ap: number } {
-  const order = Array.from(pred.keys()).sort((a, b) => (pred[b] as number) - (pred[a] as number));
-  let P = 0;
-  for (const y of target) P += y;
-  const Nn = target.length - P;
-  let tp = 0;
-  let fp = 0;
-  let pairs2 = 0;
-  let ap = 0;
-  for (let i = 0; i < order.length;) {
-    const v = pred[order[i] as number] as number;
-    let dp = 0;
-    let dn = 0;
-    for (; i < order.length && pred[order[i] as number] === v; i++) {
-      if (target[order[i] as number] === 1) dp++;
-      else dn++;
-    }
-    pairs2 += dn * (2 * tp + dp);
-    tp += dp;
-    fp += dn;
-    if (dp > 0) ap += (dp / P) * (tp / (tp + fp));
-  }
-  return { auc: pairs2 / (2 * P * Nn), ap };
+  const rows = tiedScores({ rows: N, seed: 'histogram-kept', gridBits: 18, offset: 0.25 });
+  rows.pred[7] = -0;
+  rows.pred[8] = 0;
+  return rows;
 }
 
 describe('fused refinement of the score histogram', () => {
@@ -76,7 +41,7 @@ describe('fused refinement of the score histogram', () => {
     expect(fused.status['ranking']).toMatchObject({ exact: true });
     // Everything but the number of reads: the same bits.
     expect(exactJson({ ...fused, passes: 0 })).toBe(exactJson({ ...reread, passes: 0 }));
-    const ref = reference(pred, target);
+    const ref = sortedAucAp(pred, target);
     const ranking = fused.metrics['ranking'] as { auc: { org: number }; aucpr: { org: number } };
     expect(ranking.auc.org).toBeCloseTo(ref.auc, 13);
     expect(ranking.aucpr.org).toBeCloseTo(ref.ap, 12);

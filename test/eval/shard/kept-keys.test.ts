@@ -10,7 +10,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/core/rng.js';
 import { InputError } from '../../../src/core/errors.js';
 import { evaluateStates, resultsOf, type EvaluatedStates } from '../../../src/eval/evaluate.js';
 import { keptKib, keptLedgerBuffer, releaseKept } from '../../../src/eval/metrics/histogram-kept.js';
@@ -21,6 +20,7 @@ import { writeShardKeys } from '../../../src/eval/shard/kept-keys.js';
 import { checkShardSet, mergeShardStates } from '../../../src/eval/shard/shard-set.js';
 import { readStateFile, writeStateFile } from '../../../src/eval/shard/state-file.js';
 import { keptRanking } from '../metrics/kept-metrics.js';
+import { sortedAucAp, tiedScores } from '../metrics/tied-scores.js';
 import { exactJson } from '../parallel/family-data.js';
 import { tempFolder } from '../../temp-folder.js';
 
@@ -32,44 +32,7 @@ const BUDGET = 300_000;
 const { dir } = tempFolder('fuseflow-kept-keys-');
 
 /** Float32 scores on a 2^-14 grid (many ties, bins holding both classes), targets ~ Bernoulli(0.3) that the scores rank. */
-function data(): { pred: Float32Array; target: Int8Array } {
-  const rng = Rng.fromParts([2026, 'kept-keys']);
-  const pred = new Float32Array(N);
-  const target = new Int8Array(N);
-  for (let i = 0; i < N; i++) {
-    const y = rng.nextU32() < 0x4ccccccd ? 1 : 0;
-    const u = rng.nextU32() / 2 ** 32;
-    const v = rng.nextU32() / 2 ** 32;
-    target[i] = y;
-    pred[i] = Math.round((0.55 * u + 0.45 * (y ? v : v * v)) * 2 ** 14) / 2 ** 14;
-  }
-  return { pred, target };
-}
-
-/** AUC (ties count one half) and average precision (scikit-learn's definition), by sorting every row. */
-function reference(pred: Float32Array, target: Int8Array): { auc: number; ap: number } {
-  const order = Array.from(pred.keys()).sort((a, b) => (pred[b] as number) - (pred[a] as number));
-  let P = 0;
-  for (const y of target) P += y;
-  let tp = 0;
-  let fp = 0;
-  let pairs2 = 0;
-  let ap = 0;
-  for (let i = 0; i < order.length;) {
-    const v = pred[order[i] as number] as number;
-    let dp = 0;
-    let dn = 0;
-    for (; i < order.length && pred[order[i] as number] === v; i++) {
-      if (target[order[i] as number] === 1) dp++;
-      else dn++;
-    }
-    pairs2 += dn * (2 * tp + dp);
-    tp += dp;
-    fp += dn;
-    if (dp > 0) ap += (dp / P) * (tp / (tp + fp));
-  }
-  return { auc: pairs2 / (2 * P * (target.length - P)), ap };
-}
+const data = (): { pred: Float32Array; target: Int8Array } => tiedScores({ rows: N, seed: 'kept-keys', gridBits: 14 });
 
 /** Releases every kept row inside `state` (a shard's process would exit; here the next shard shares the ledger). */
 function releaseAll(state: unknown): void {
@@ -148,7 +111,7 @@ describe('refinement from the shards kept keys', () => {
     expect(json(reread)).toBe(json(one));
     const status = resultsOf(fromKeys.metrics, fromKeys.states).status as Record<string, { exact: boolean; passes: number }>;
     expect(status['ranking']).toMatchObject({ exact: true });
-    const ref = reference(rows.pred, rows.target);
+    const ref = sortedAucAp(rows.pred, rows.target);
     const ranking = resultsOf(fromKeys.metrics, fromKeys.states).metrics['ranking'] as { auc: { org: number }; aucpr: { org: number } };
     expect(ranking.auc.org).toBeCloseTo(ref.auc, 13);
     expect(ranking.aucpr.org).toBeCloseTo(ref.ap, 12);
