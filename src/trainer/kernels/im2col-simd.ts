@@ -6,7 +6,7 @@
  * it beats several times over (~1.4 ns per element for the loop on the reference machine).
  */
 import type { ConvGeometry } from './conv-geometry.js';
-import { validRange } from './im2col.js';
+import { filterTaps, inputStrides } from './conv-taps.js';
 import type { SimdKernels } from './simd-kernels.js';
 
 /**
@@ -20,43 +20,30 @@ export function im2colTransposedSimd(simd: SimdKernels, x: Float32Array, g: Conv
   const F = 4;
   const N = (slabEnd - slabStart) * g.outHeight * g.outWidth;
   const cin = g.inChannels;
-  const xsW = cin * F;
-  const xsH = g.inWidth * xsW;
-  const xsD = g.inHeight * xsH;
-  const xsB = g.inDepth * xsD;
+  const { w: xsW, h: xsH, d: xsD, b: xsB } = inputStrides(g, F);
   const outHW = g.outHeight * g.outWidth;
   const flat = g.outDepth === 1; // one slab per batch image: batches in one call
   let k = 0;
-  for (let kd = 0; kd < g.filterDepth; kd++) {
-    const offD = kd * g.dilationDepth - g.padFront;
-    const [odLo, odHi] = validRange(g.outDepth, g.strideDepth, offD, g.inDepth);
-    for (let kh = 0; kh < g.filterHeight; kh++) {
-      const offH = kh * g.dilationHeight - g.padTop;
-      const [ohLo, ohHi] = validRange(g.outHeight, g.strideHeight, offH, g.inHeight);
-      for (let kw = 0; kw < g.filterWidth; kw++) {
-        const offW = kw * g.dilationWidth - g.padLeft;
-        const [owLo, owHi] = validRange(g.outWidth, g.strideWidth, offW, g.inWidth);
-        const full = odLo === 0 && odHi === g.outDepth && ohLo === 0 && ohHi === g.outHeight && owLo === 0 && owHi === g.outWidth;
-        const inner = ohHi > ohLo && owHi > owLo;
-        const tapAt = (ohLo * g.strideHeight + offH) * xsH + (owLo * g.strideWidth + offW) * xsW;
-        for (let ci = 0; ci < cin; ci++, k++) {
-          if (!full) out.fill(0, k * N, (k + 1) * N);
-          if (!inner) continue;
-          const rowAt = out.byteOffset + (k * N + ohLo * g.outWidth + owLo) * F;
-          const srcAt = x.byteOffset + tapAt + ci * F;
-          const gather = (dst: number, src: number, n0: number): void =>
-            simd.gather3(dst, src, n0, outHW * F, xsB, ohHi - ohLo, g.outWidth * F, g.strideHeight * xsH, owHi - owLo, g.strideWidth * xsW);
-          if (flat) {
-            if (odLo === 0 && odHi === 1) gather(rowAt, srcAt + slabStart * xsB + offD * xsD, slabEnd - slabStart);
-            continue;
-          }
-          for (let s = slabStart; s < slabEnd; s++) {
-            const od = s % g.outDepth;
-            if (od < odLo || od >= odHi) continue;
-            const b = (s - od) / g.outDepth;
-            gather(rowAt + (s - slabStart) * outHW * F, srcAt + b * xsB + (od * g.strideDepth + offD) * xsD, 1);
-          }
-        }
+  for (const { offD, odLo, odHi, offH, ohLo, ohHi, offW, owLo, owHi } of filterTaps(g)) {
+    const full = odLo === 0 && odHi === g.outDepth && ohLo === 0 && ohHi === g.outHeight && owLo === 0 && owHi === g.outWidth;
+    const inner = ohHi > ohLo && owHi > owLo;
+    const tapAt = (ohLo * g.strideHeight + offH) * xsH + (owLo * g.strideWidth + offW) * xsW;
+    for (let ci = 0; ci < cin; ci++, k++) {
+      if (!full) out.fill(0, k * N, (k + 1) * N);
+      if (!inner) continue;
+      const rowAt = out.byteOffset + (k * N + ohLo * g.outWidth + owLo) * F;
+      const srcAt = x.byteOffset + tapAt + ci * F;
+      const gather = (dst: number, src: number, n0: number): void =>
+        simd.gather3(dst, src, n0, outHW * F, xsB, ohHi - ohLo, g.outWidth * F, g.strideHeight * xsH, owHi - owLo, g.strideWidth * xsW);
+      if (flat) {
+        if (odLo === 0 && odHi === 1) gather(rowAt, srcAt + slabStart * xsB + offD * xsD, slabEnd - slabStart);
+        continue;
+      }
+      for (let s = slabStart; s < slabEnd; s++) {
+        const od = s % g.outDepth;
+        if (od < odLo || od >= odHi) continue;
+        const b = (s - od) / g.outDepth;
+        gather(rowAt + (s - slabStart) * outHW * F, srcAt + b * xsB + (od * g.strideDepth + offD) * xsD, 1);
       }
     }
   }
