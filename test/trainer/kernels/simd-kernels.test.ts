@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { col2imSimd } from '../../../src/trainer/kernels/col2im-simd.js';
-import { colCols, conv3dGeometry, type ConvGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
+import { colCols, conv3dGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
 import { col2im } from '../../../src/trainer/kernels/im2col.js';
 import { im2colTransposedSimd } from '../../../src/trainer/kernels/im2col-simd.js';
 import { byteOffset, setSimdKernelsEnabled, simdKernels, type SimdKernels } from '../../../src/trainer/kernels/simd-kernels.js';
@@ -10,6 +10,7 @@ import { columnSums } from '../../../src/trainer/kernels/sum.js';
 import { encodeModule, sleb, uleb } from '../../../src/trainer/kernels/wasm-encode.js';
 import { allocF32, heapF32, matMulNN, release } from '../../../src/trainer/kernels/wasm-heap.js';
 import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
+import { im2colTransposedByDefinition } from './im2col-definition.js';
 
 // fuseflow's WebAssembly SIMD kernels (simd-kernels.ts) against the element-by-element
 // definitions and, bit for bit, against the JavaScript loops they replace.
@@ -136,37 +137,6 @@ describe('SIMD kernels, element by element', () => {
   });
 });
 
-/** The transposed im2col matrix `[K, N]` by its definition. */
-function naiveColsT(x: Float32Array, g: ConvGeometry, s0: number, s1: number): Float32Array {
-  const K = colCols(g);
-  const N = (s1 - s0) * g.outHeight * g.outWidth;
-  const out = new Float32Array(K * N);
-  let n = 0;
-  for (let s = s0; s < s1; s++) {
-    const od = s % g.outDepth;
-    const b = (s - od) / g.outDepth;
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, n++) {
-        let k = 0;
-        for (let kd = 0; kd < g.filterDepth; kd++) {
-          for (let kh = 0; kh < g.filterHeight; kh++) {
-            for (let kw = 0; kw < g.filterWidth; kw++) {
-              const id = od * g.strideDepth + kd * g.dilationDepth - g.padFront;
-              const ih = oh * g.strideHeight + kh * g.dilationHeight - g.padTop;
-              const iw = ow * g.strideWidth + kw * g.dilationWidth - g.padLeft;
-              const inside = id >= 0 && id < g.inDepth && ih >= 0 && ih < g.inHeight && iw >= 0 && iw < g.inWidth;
-              for (let ci = 0; ci < g.inChannels; ci++, k++) {
-                out[k * N + n] = inside ? (x[(((b * g.inDepth + id) * g.inHeight + ih) * g.inWidth + iw) * g.inChannels + ci] as number) : 0;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
 const geometries = [
   ['2D valid, fixed CNN second conv, batch 2', [2, 1, 13, 13, 32], [1, 3, 3, 32, 64], 1, 'valid', 1],
   ['2D same, 1 channel', [3, 1, 28, 28, 1], [1, 3, 3, 1, 32], 1, 'same', 1],
@@ -189,7 +159,7 @@ describe('im2colTransposedSimd', () => {
       [0, slabs],
       [1, Math.max(1, slabs - 1)],
     ] as const) {
-      const want = naiveColsT(x, g, s0, s1);
+      const want = im2colTransposedByDefinition(x, g, s0, s1);
       const out = onHeap(new Float32Array(want.length).fill(Number.NaN)); // every element must be written
       im2colTransposedSimd(simd, heapF32(backend, xi), g, heapF32(backend, out), s0, s1);
       expect(bits(heapF32(backend, out))).toEqual(bits(want));
@@ -216,7 +186,7 @@ describe('col2imSimd', () => {
     expect(bits(got)).toEqual(bits(want));
     // the definition: dx[input position] = Σ over (output position, tap) reading it
     const ref = new Float64Array(size);
-    const cols = naiveColsT(
+    const cols = im2colTransposedByDefinition(
       Float32Array.from({ length: size }, (_, i) => i + 1),
       g,
       0,
