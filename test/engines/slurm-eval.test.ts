@@ -39,6 +39,33 @@ function writePredictions(dir: string, files: number, rowsPerFile: number, float
 
 const ARGS = `--input 'preds/*.arrow' --pred pred --target target --id id --ci 20 --seed 5 --json --no-progress`;
 
+/** The jobs an emitted eval script submits. */
+interface EvalJobs {
+  /** The map array job (one task a shard). */
+  readonly array: string;
+  readonly plan: string;
+  /** The pass array job (one task a shard). */
+  readonly pass: string;
+  readonly merge: string;
+}
+
+/** Submits `script` (in `dir`) with `bash` as a user would; expects it quiet on stderr and returns the job ids it prints. */
+async function submit(cluster: SlurmCluster, dir: string, script: string, shards: number): Promise<EvalJobs> {
+  const submitted = await sh(`bash ${script}`, dir, cluster.env);
+  expect(submitted.err).toBe('');
+  const ids = new RegExp(`array job (\\d+) \\(${shards} shards\\), plan job (\\d+), pass array job (\\d+), merge job (\\d+)`).exec(submitted.out);
+  expect(ids, submitted.out).not.toBeNull();
+  const [, array = '', plan = '', pass = '', merge = ''] = ids ?? [];
+  return { array, plan, pass, merge };
+}
+
+/** Waits for the jobs of a 4-shard run and expects every one (each array task) COMPLETED. */
+async function expectCompleted(cluster: SlurmCluster, jobs: EvalJobs): Promise<void> {
+  const states = await cluster.waitForJobs([jobs.array, jobs.plan, jobs.pass, jobs.merge], 480_000);
+  const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
+  expect(states, cluster.logs()).toEqual([...tasks(jobs.array), `${jobs.plan} COMPLETED`, ...tasks(jobs.pass), `${jobs.merge} COMPLETED`]);
+}
+
 describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing, SLURM_PACKAGES, () => {
   const { dir } = tempFolder('fuseflow-slurm-eval-');
   let slurm: SlurmCluster | undefined;
@@ -64,14 +91,7 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     expect(single.code).toBe(0);
     expect(emitted.err).toBe('');
     expect(emitted.code).toBe(0);
-    const submitted = await sh('bash eval.sbatch', dir, cluster.env);
-    expect(submitted.err).toBe('');
-    const ids = /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out);
-    expect(ids, submitted.out).not.toBeNull();
-    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] = ids ?? [];
-    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
-    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
-    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
+    await expectCompleted(cluster, await submit(cluster, dir, 'eval.sbatch', 4));
 
     const merged = readFileSync(join(dir, 'eval-run', 'result.json'), 'utf8');
     expect(merged).toBe(single.out);
@@ -98,13 +118,7 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     );
     expect(old.code, old.err).toBe(0);
     expect(readStateFile(stale).header.plan?.path).toBe(join(run, 'plan-old.state'));
-    const submitted = await sh('bash eval.sbatch', dir, cluster.env);
-    expect(submitted.err).toBe('');
-    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
-      /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
-    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
-    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
-    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
+    await expectCompleted(cluster, await submit(cluster, dir, 'eval.sbatch', 4));
     const log = (name: string): string => readFileSync(join(run, 'logs', name), 'utf8');
     for (const [i, f] of mapFiles.entries()) {
       expect(log(`shard-${i}.err`)).toBe(`fuseflow eval: shard ${i}/4: ${f} already holds this shard's state of this run (same inputs, flags and metrics); nothing read\n`);
@@ -128,13 +142,7 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
       dir,
     );
     expect(emitted.code, emitted.err).toBe(0);
-    const submitted = await sh('bash eval32.sbatch', dir, cluster.env);
-    expect(submitted.err).toBe('');
-    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
-      /array job (\d+) \(4 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
-    const states = await cluster.waitForJobs([arrayJob, planJob, passJob, mergeJob], 480_000);
-    const tasks = (job: string): string[] => [0, 1, 2, 3].map((i) => `${job}_${i} COMPLETED`);
-    expect(states, cluster.logs()).toEqual([...tasks(arrayJob), `${planJob} COMPLETED`, ...tasks(passJob), `${mergeJob} COMPLETED`]);
+    await expectCompleted(cluster, await submit(cluster, dir, 'eval32.sbatch', 4));
     const run = join(dir, 'eval32-run');
     expect(readFileSync(join(run, 'result.json'), 'utf8')).toBe(single.out);
     const log = (name: string): string => readFileSync(join(run, 'logs', name), 'utf8');
@@ -148,13 +156,11 @@ describeEngine('fuseflow emit slurm eval on a real one-node Slurm', slurmMissing
     const bad = `--input 'missing/*.arrow' --pred pred --target target --json --no-progress`;
     const emitted = await sh(`${FUSEFLOW_FROM_SOURCES} emit slurm eval ${bad} --shards 2 --fuseflow '${FUSEFLOW_FROM_SOURCES}' --out bad.sbatch`, dir);
     expect(emitted.code, emitted.err).toBe(0);
-    const submitted = await sh('bash bad.sbatch', dir, cluster.env);
-    const [, arrayJob = '', planJob = '', passJob = '', mergeJob = ''] =
-      /array job (\d+) \(2 shards\), plan job (\d+), pass array job (\d+), merge job (\d+)/.exec(submitted.out) ?? [];
-    const states = await cluster.waitForJobs([arrayJob, planJob, mergeJob], 240_000);
-    expect(states, cluster.logs()).toEqual([`${arrayJob}_0 FAILED`, `${arrayJob}_1 FAILED`, `${planJob} CANCELLED`, `${mergeJob} CANCELLED`]);
+    const jobs = await submit(cluster, dir, 'bad.sbatch', 2);
+    const states = await cluster.waitForJobs([jobs.array, jobs.plan, jobs.merge], 240_000);
+    expect(states, cluster.logs()).toEqual([`${jobs.array}_0 FAILED`, `${jobs.array}_1 FAILED`, `${jobs.plan} CANCELLED`, `${jobs.merge} CANCELLED`]);
     // The pass array never started: cancelled whole (one line for its pending tasks).
-    expect(cluster.command('scontrol', ['show', 'job', '-o', passJob])).toContain('JobState=CANCELLED');
+    expect(cluster.command('scontrol', ['show', 'job', '-o', jobs.pass])).toContain('JobState=CANCELLED');
     expect(readFileSync(join(dir, 'bad-run', 'logs', 'shard-1.err'), 'utf8')).toContain('missing/*.arrow');
     expect(existsSync(join(dir, 'bad-run', 'result.json'))).toBe(false);
   }, 600_000);
