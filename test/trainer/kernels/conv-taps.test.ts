@@ -3,16 +3,9 @@
  * `o·stride + k·dilation − pad` lies inside the input, checked one by one.
  */
 import { describe, expect, it } from 'vitest';
-import { conv3dGeometry, type ConvGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
+import { conv3dGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
 import { eachInsidePlane, filterTaps, inputStrides } from '../../../src/trainer/kernels/conv-taps.js';
-
-const geometries = [
-  ['2D same', [2, 1, 7, 6, 3], [1, 3, 3, 3, 2], 1, 'same', 1],
-  ['2D valid, stride 2', [1, 1, 9, 8, 2], [1, 3, 3, 2, 2], 2, 'valid', 1],
-  ['3D same, dilation 2', [1, 5, 6, 7, 2], [3, 3, 3, 2, 2], 1, 'same', 2],
-  ['3D same, stride 3', [2, 7, 5, 8, 1], [2, 3, 4, 1, 1], 3, 'same', 1],
-  ['filter wider than the input', [1, 2, 3, 2, 2], [3, 3, 3, 2, 1], 1, 'same', 1],
-] as const;
+import { convCases } from './conv-cases.js';
 
 /** The output positions `[lo, hi)` along one axis that read inside, by trying each (they are contiguous). */
 function insideRange(outSize: number, stride: number, offset: number, size: number): [number, number] {
@@ -29,12 +22,8 @@ function sameRange(lo: number, hi: number, want: [number, number]): boolean {
   return hi <= lo ? want[1] <= want[0] : lo === want[0] && hi === want[1];
 }
 
-const geometry = (xs: readonly number[], fs: readonly number[], stride: number, pad: 'same' | 'valid', dilation: number): ConvGeometry =>
-  conv3dGeometry([...xs], [...fs], stride, pad, dilation, 'NDHWC');
-
 describe('filterTaps', () => {
-  it.each(geometries)('%s: one tap per (kd, kh, kw) in that order, its offsets and inside ranges by brute force', (_name, xs, fs, stride, pad, dilation) => {
-    const g = geometry(xs, fs, stride, pad, dilation);
+  it.each(convCases)('$name: one tap per (kd, kh, kw) in that order, its offsets and inside ranges by brute force', ({ geometry: g }) => {
     const taps = filterTaps(g);
     expect(taps).toHaveLength(g.filterDepth * g.filterHeight * g.filterWidth);
     let t = 0;
@@ -52,8 +41,7 @@ describe('filterTaps', () => {
 });
 
 describe('eachInsidePlane', () => {
-  it.each(geometries)('%s: exactly the planes (kd, kh) reading inside the input, ascending, with their input depth and row', (_name, xs, fs, stride, pad, dilation) => {
-    const g = geometry(xs, fs, stride, pad, dilation);
+  it.each(convCases)('$name: exactly the planes (kd, kh) reading inside the input, ascending, with their input depth and row', ({ geometry: g }) => {
     for (let od = 0; od < g.outDepth; od++)
       for (let oh = 0; oh < g.outHeight; oh++) {
         const want: number[][] = [];
@@ -72,7 +60,7 @@ describe('eachInsidePlane', () => {
 
 describe('inputStrides', () => {
   it('gives the NDHWC index of (b, d, h, w), in elements and in bytes', () => {
-    const g = geometry([2, 3, 4, 5, 6], [1, 1, 1, 6, 1], 1, 'valid', 1);
+    const g = conv3dGeometry([2, 3, 4, 5, 6], [1, 1, 1, 6, 1], 1, 'valid', 1, 'NDHWC');
     const xs = inputStrides(g);
     expect(1 * xs.b + 2 * xs.d + 3 * xs.h + 4 * xs.w).toBe((((1 * 3 + 2) * 4 + 3) * 5 + 4) * 6);
     expect(inputStrides(g, 4)).toEqual({ w: 4 * xs.w, h: 4 * xs.h, d: 4 * xs.d, b: 4 * xs.b });

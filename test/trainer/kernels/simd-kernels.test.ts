@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { col2imSimd } from '../../../src/trainer/kernels/col2im-simd.js';
-import { colCols, conv3dGeometry } from '../../../src/trainer/kernels/conv-geometry.js';
+import { col2imSimd, col2imSimdFits } from '../../../src/trainer/kernels/col2im-simd.js';
+import { colCols } from '../../../src/trainer/kernels/conv-geometry.js';
 import { col2im } from '../../../src/trainer/kernels/im2col.js';
 import { im2colTransposedSimd } from '../../../src/trainer/kernels/im2col-simd.js';
 import { byteOffset, setSimdKernelsEnabled, simdKernels, type SimdKernels } from '../../../src/trainer/kernels/simd-kernels.js';
@@ -10,6 +10,7 @@ import { columnSums } from '../../../src/trainer/kernels/sum.js';
 import { encodeModule, sleb, uleb } from '../../../src/trainer/kernels/wasm-encode.js';
 import { allocF32, heapF32, matMulNN, release } from '../../../src/trainer/kernels/wasm-heap.js';
 import { relErr, setUpBackends, values, wasmVsCpu, weightedSum } from './backends.js';
+import { convCases, inputSize, slabRanges } from './conv-cases.js';
 import { im2colTransposedByDefinition } from './im2col-definition.js';
 
 // fuseflow's WebAssembly SIMD kernels (simd-kernels.ts) against the element-by-element
@@ -137,28 +138,11 @@ describe('SIMD kernels, element by element', () => {
   });
 });
 
-const geometries = [
-  ['2D valid, fixed CNN second conv, batch 2', [2, 1, 13, 13, 32], [1, 3, 3, 32, 64], 1, 'valid', 1],
-  ['2D same, 1 channel', [3, 1, 28, 28, 1], [1, 3, 3, 1, 32], 1, 'same', 1],
-  ['2D same, stride 2, 3 channels', [2, 1, 9, 8, 3], [1, 3, 3, 3, 4], 2, 'same', 1],
-  ['2D same, dilation 2 (col2im falls back per tap)', [1, 1, 7, 7, 2], [1, 3, 3, 2, 2], 1, 'same', 2],
-  ['3³ same, 3 channels', [1, 4, 5, 6, 3], [3, 3, 3, 3, 2], 1, 'same', 1],
-  ['3³ valid, stride 2', [2, 7, 7, 9, 2], [3, 3, 3, 2, 2], 2, 'valid', 1],
-] as const;
-
 describe('im2colTransposedSimd', () => {
-  it.each(geometries)('%s: equals the definition, whole and for a middle range of slabs', (_name, xs, fs, stride, pad, dilation) => {
-    const g = conv3dGeometry([...xs], [...fs], stride, pad, dilation, 'NDHWC');
-    const x = values(
-      xs.reduce<number>((a, d) => a * d, 1),
-      5,
-    );
+  it.each(convCases)('$name: equals the definition, whole and for a middle range of slabs', ({ geometry: g }) => {
+    const x = values(inputSize(g), 5);
     const xi = onHeap(x);
-    const slabs = g.batch * g.outDepth;
-    for (const [s0, s1] of [
-      [0, slabs],
-      [1, Math.max(1, slabs - 1)],
-    ] as const) {
+    for (const [s0, s1] of slabRanges(g)) {
       const want = im2colTransposedByDefinition(x, g, s0, s1);
       const out = onHeap(new Float32Array(want.length).fill(Number.NaN)); // every element must be written
       im2colTransposedSimd(simd, heapF32(backend, xi), g, heapF32(backend, out), s0, s1);
@@ -170,13 +154,12 @@ describe('im2colTransposedSimd', () => {
 });
 
 describe('col2imSimd', () => {
-  it.each(geometries.filter((c) => c[5] === 1))('%s: the JavaScript col2im bit for bit, and the float64 definition', (_name, xs, fs, stride, pad, dilation) => {
-    const g = conv3dGeometry([...xs], [...fs], stride, pad, dilation, 'NDHWC');
+  it.each(convCases.filter((c) => col2imSimdFits(c.geometry)))('$name: the JavaScript col2im bit for bit, and the float64 definition', ({ geometry: g }) => {
     const K = colCols(g);
     const slabs = g.batch * g.outDepth;
     const N = slabs * g.outHeight * g.outWidth;
     const dCols = values(N * K, 7);
-    const size = xs.reduce<number>((a, d) => a * d, 1);
+    const size = inputSize(g);
     const want = new Float32Array(size);
     col2im(dCols, g, want);
     const di = onHeap(dCols);
