@@ -55,7 +55,7 @@ export function im2colTransposed(x: Float32Array, g: ConvGeometry, out: Float32A
  */
 export function col2im(dCols: Float32Array, g: ConvGeometry, dx: Float32Array, slabStart = 0, slabEnd = g.batch * g.outDepth): void {
   // Output position by output position, then its taps: filter plane by plane (as col2imSimd, by
-  // eachInsidePlane) is the same additions in the same order per element but ~1.5x the CPU time
+  // eachInsidePlane) is the same additions in the same order per element but ~1.7x the CPU time
   // here on 3D volumes (dx revisited plane by plane).
   const K = colCols(g);
   const cin = g.inChannels;
