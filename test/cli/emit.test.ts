@@ -202,7 +202,8 @@ describe('fuseflow emit k8s', () => {
     expect(merge.spec.completions).toBe(1);
     const mergeScript = merge.spec.template.spec.containers[0]?.args[0] ?? '';
     expect(syntaxOk('sh', mergeScript)).toBe(true);
-    expect(mergeScript).toContain('fuseflow eval merge "$@" --json > /data/fuseflow-eval/result.json.tmp');
+    expect(mergeScript).toContain('(set -C; fuseflow eval merge "$@" --json > "$tmp")');
+    expect(mergeScript).toContain('tmp=/data/fuseflow-eval/.result.json.tmp-"$$-$(date +%s)@');
     expect(mergeScript).toContain('/data/fuseflow-eval/states/pass-1-shard-"$k"-of-8.state');
     // The refinement round between them: the plan Job and the pass Indexed Job, applied in this order.
     const plan = yamlOf(join(dir, 'eval-plan.yaml')) as typeof merge;

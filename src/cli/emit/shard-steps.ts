@@ -15,7 +15,7 @@
  * over float32 scores, let the plan's merge refine AUC/AP itself);
  * then `fuseflow eval merge` of the N pass files in index order (it reads the inputs itself only
  * if a third round is needed), its output written to `RUN/result.json` (`--json`) or
- * `RUN/result.txt` through a temporary file and a rename.
+ * `RUN/result.txt` through a writer-named temporary file and a rename ({@link writeThroughTemp}).
  */
 import { OptionsError } from '../../core/errors.js';
 import { splitEvalArgs } from '../commands/eval-split.js';
@@ -96,11 +96,31 @@ function evalSteps(req: EmitRequest): ShardSteps {
   };
   const final = [
     files('pass-1-shard'),
-    `${shellLine(['fuseflow', 'eval', 'merge', { shell: '"$@"' }, ...mergeArgs])} > ${shellQuote(`${result}.tmp`)}`,
-    `mv -f ${shellQuote(`${result}.tmp`)} ${shellQuote(result)}`,
+    ...writeThroughTemp(shellLine(['fuseflow', 'eval', 'merge', { shell: '"$@"' }, ...mergeArgs]), result),
     `echo "merged ${n} shards into ${result}" >&2`,
   ];
   return { shard, round, final, finalName: 'merge', folders: [`${req.runDir}/logs`, states], result };
+}
+
+/**
+ * Shell lines that write `command`'s stdout to `target` as src/core/safe-fs.ts writes files: into
+ * a temporary beside it named for its writer (`.NAME.tmp-PID-TIME@HOST`, the form
+ * `tempWriterOf` reads, HOST with the PID namespace as `writerHost` gives it), created
+ * exclusively (`set -C`), then renamed over `target`; a failed command removes its temporary and
+ * exits with the command's status. Two merges of one run at once (a requeued job beside the
+ * first) each write their own temporary, and a file of the user's named `NAME.tmp` is never
+ * truncated.
+ */
+export function writeThroughTemp(command: string, target: string): string[] {
+  const slash = target.lastIndexOf('/');
+  const folder = slash < 0 ? '.' : target.slice(0, slash) || '/';
+  const name = target.slice(slash + 1);
+  return [
+    'ns=$(readlink /proc/self/ns/pid 2>/dev/null | tr -cd 0-9) || ns=',
+    `tmp=${shellQuote(folder)}/${shellQuote(`.${name}.tmp-`)}"$$-$(date +%s)@$(uname -n | tr '@/' '__' | cut -c1-64)\${ns:+~$ns}"`,
+    `(set -C; ${command} > "$tmp") || { rc=$?; rm -f "$tmp"; exit "$rc"; }`,
+    `mv -f "$tmp" ${shellQuote(target)}`,
+  ];
 }
 
 /** The steps of `req.kind`. @throws {OptionsError} for a flag emit sets itself, or a missing `--to`. */
