@@ -30,8 +30,9 @@ export function sleb(v: number): number[] {
   }
 }
 
-/** Value types of locals. */
+/** Value types of parameters and locals. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -47,6 +48,7 @@ export const op = {
   and: [0x71],
   geU: [0x4f],
   ltU: [0x49],
+  eqz: [0x45],
   select: [0x1b],
   gtU: [0x4b],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
@@ -69,8 +71,11 @@ export const op = {
   v128Or: [0xfd, ...uleb(0x50)],
   f32x4DemoteZero: [0xfd, ...uleb(0x5e)],
   f64x2PromoteLow: [0xfd, ...uleb(0x5f)],
+  f32x4Sqrt: [0xfd, ...uleb(0xe3)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f32x4Div: [0xfd, ...uleb(0xe7)],
   f64x2Add: [0xfd, ...uleb(0xf0)],
 } as const;
 
@@ -93,10 +98,11 @@ export function forLoop(i: number, start: readonly number[], end: number, step: 
   ];
 }
 
-/** One exported function: its i32 parameter count, extra locals by type, and body. */
+/** One exported function: its parameters, extra locals by type, and body. */
 export interface WasmFunction {
   readonly name: string;
-  readonly params: number;
+  /** That many i32 parameters, or each parameter's value type (`I32`, `F32`, …). */
+  readonly params: number | readonly number[];
   readonly locals: readonly (readonly [count: number, type: number])[];
   readonly body: readonly number[];
 }
@@ -114,15 +120,26 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
+/** Options of {@link encodeModule}. */
+export interface EncodeModuleOptions {
+  /** Import a shared memory of exactly this many 64 KiB pages (initial = maximum). Default: an unshared memory, no maximum. */
+  readonly sharedPages?: number;
+}
+
 /**
- * A module importing its memory as `env.memory` (unshared, no maximum) and exporting `fns`.
+ * A module importing its memory as `env.memory` and exporting `fns`.
  *
  * @example
  * const bytes = encodeModule([{ name: 'f', params: 1, locals: [], body: [] }]);
  */
-export function encodeModule(fns: readonly WasmFunction[]): Uint8Array {
-  const types = fns.map((f) => [0x60, ...uleb(f.params), ...new Array<number>(f.params).fill(I32), 0]);
-  const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]]);
+export function encodeModule(fns: readonly WasmFunction[], options: EncodeModuleOptions = {}): Uint8Array {
+  const types = fns.map((f) => {
+    const params = typeof f.params === 'number' ? new Array<number>(f.params).fill(I32) : f.params;
+    return [0x60, ...vec(params.map((t) => [t])), 0];
+  });
+  const pages = options.sharedPages;
+  const limits = pages === undefined ? [0x00, 0x00] : [0x03, ...uleb(pages), ...uleb(pages)];
+  const imports = vec([[...name('env'), ...name('memory'), 0x02, ...limits]]);
   const funcs = vec(fns.map((_, i) => uleb(i)));
   const exports = vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
   const bodies = vec(

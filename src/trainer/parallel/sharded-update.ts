@@ -15,7 +15,7 @@
  * WebAssembly SIMD when the memory holds every array (`adam-simd.ts`: the same bits, ~7× faster).
  */
 import type { OptimizerConfig } from '../optim/optimizer.js';
-import type { AdamSimd } from './adam-simd.js';
+import type { AdamSimd, AdamSimdConstants } from './adam-simd.js';
 import type { WeightLayout } from './replica-protocol.js';
 
 const f = Math.fround;
@@ -157,17 +157,8 @@ export function sumUpdateShard(mem: ShardMemory, start: number, end: number, sha
   });
 }
 
-/** Adam's float32 constants for one variable and step. */
-interface AdamConstants {
-  readonly B1: number;
-  readonly B2: number;
-  readonly A1: number;
-  readonly A2: number;
-  readonly C1: number;
-  readonly C2: number;
-  readonly EPS: number;
-  readonly WD: number;
-  readonly rate: number;
+/** Adam's float32 constants for one variable and step, and the factor on its summed gradient. */
+interface AdamConstants extends AdamSimdConstants {
   readonly scale: number;
 }
 
