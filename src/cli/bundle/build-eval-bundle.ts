@@ -12,6 +12,9 @@
  * package that uses `import.meta`, `__dirname` or `require` and is not in
  * {@link LOCATION_AWARE} fails the build: its paths would point into the bundle.
  *
+ * Beside them, `eval-start.cjs` (build-eval-start.ts): the same command as one classic script, the
+ * start a V8 code cache can serve.
+ *
  * The manifest records this Node's version and the size, time and SHA-256 of each first-party
  * module bundled and of each bundled package's package.json. The
  * bundle is written to a temporary folder and renamed into place. Without esbuild (installs
@@ -21,6 +24,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { buildEvalStart, EVAL_START_FILE } from './build-eval-start.js';
 import { EVAL_BUNDLE_DIR, EVAL_BUNDLE_FORMAT, EVAL_BUNDLE_MANIFEST, fileSha256, packageRoot, type BundleInput, type EvalBundleManifest } from './eval-bundle.js';
 
 /** The packages bundled (with their own dependencies); any other package stays external. */
@@ -53,6 +57,11 @@ function packageOf(specifier: string): string {
 
 function isBare(specifier: string): boolean {
   return !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:') && !/^[a-z]+:/i.test(specifier);
+}
+
+/** A package a first-party module imports that stays an import of `node_modules` (not in {@link BUNDLED_PACKAGES}). */
+function externalPackage(_importer: string, specifier: string): boolean {
+  return isBare(specifier) && !BUNDLED_PACKAGES.has(packageOf(specifier));
 }
 
 /**
@@ -107,7 +116,7 @@ export async function buildEvalBundle(root: string = packageRoot()): Promise<Eva
             build.onResolve({ filter: /.*/ }, (args) => {
               if (args.kind === 'entry-point') return undefined;
               const firstParty = args.importer.startsWith(dist + sep);
-              if (firstParty && isBare(args.path) && !BUNDLED_PACKAGES.has(packageOf(args.path))) return { path: args.path, external: true };
+              if (firstParty && externalPackage(args.importer, args.path)) return { path: args.path, external: true };
               const target = firstParty && args.path.startsWith('.') ? join(dirname(args.importer), args.path) : undefined;
               if (target !== undefined && KEPT_OUT.test(target)) {
                 return { path: relative(finalDir, target).split(sep).join('/'), external: true };
@@ -131,6 +140,8 @@ export async function buildEvalBundle(root: string = packageRoot()): Promise<Eva
       throw new Error(
         `eval bundle: these modules find files by their own location, which the bundle would move: ${misplaced.join(', ')} (keep them out, or list them in LOCATION_AWARE with why that holds)`,
       );
+    // The same command as one classic script, which a start can compile with a V8 code cache (eval-start.ts).
+    writeFileSync(join(tempDir, EVAL_START_FILE), await buildEvalStart(esbuild, root, dist, finalDir, externalPackage));
     const manifest: EvalBundleManifest = {
       format: EVAL_BUNDLE_FORMAT,
       node: process.version,

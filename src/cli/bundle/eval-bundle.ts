@@ -9,7 +9,9 @@
  * the files now in `dist/` and `node_modules/` (each bundled module of dist/ and each bundled
  * package's package.json: size, then content hash when the modification time moved); anything else — no bundle, another Node, a rebuilt `dist/` whose content changed, an
  * unreadable manifest, `FUSEFLOW_EVAL_BUNDLE=0` — falls back to the normal module-by-module start without a word (set
- * `FUSEFLOW_DEBUG_START=1` to see which start a run took and why). The eval command loads no
+ * `FUSEFLOW_DEBUG_START=1` to see which start a run took and why). A current bundle starts from
+ * its classic script `eval-start.cjs` with a V8 code cache (eval-start.ts; `FUSEFLOW_EVAL_CODE_CACHE=0`:
+ * from its ES modules, as when the script cannot be used). The eval command loads no
  * module of the user's, which is what makes it safe to bundle (the library's classes are not
  * shared with user code there).
  */
@@ -17,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startFromScript } from './eval-start.js';
 
 /** Manifest format; a manifest of another format is stale. */
 export const EVAL_BUNDLE_FORMAT = 1;
@@ -112,8 +115,18 @@ export async function loadEvalBundle(root: string = packageRoot()): Promise<Eval
     if (debug) process.stderr.write(`fuseflow: eval start: modules (bundle not used: ${stale})\n`);
     return undefined;
   }
+  const bundleDir = join(root, 'dist', EVAL_BUNDLE_DIR);
+  if (process.env.FUSEFLOW_EVAL_CODE_CACHE !== '0') {
+    try {
+      const start = startFromScript(bundleDir);
+      if (debug) process.stderr.write(`fuseflow: eval start: bundle (script, code cache ${start.cache === 'hit' ? 'used' : `${start.cache}: ${start.why ?? ''}`})\n`);
+      return start.runEvalCommand;
+    } catch (err) {
+      if (debug) process.stderr.write(`fuseflow: eval start: script not used (${err instanceof Error ? err.message : String(err)})\n`);
+    }
+  }
   try {
-    const entry = (await import(pathToFileURL(join(root, 'dist', EVAL_BUNDLE_DIR, EVAL_BUNDLE_ENTRY)).href)) as Partial<EvalBundleEntry>;
+    const entry = (await import(pathToFileURL(join(bundleDir, EVAL_BUNDLE_ENTRY)).href)) as Partial<EvalBundleEntry>;
     if (typeof entry.runEvalCommand !== 'function') throw new Error(`${EVAL_BUNDLE_ENTRY} exports no runEvalCommand`);
     if (debug) process.stderr.write('fuseflow: eval start: bundle\n');
     return entry.runEvalCommand;

@@ -1,0 +1,83 @@
+/**
+ * Builds `eval-start.cjs` beside the ES module bundle (build-eval-bundle.ts): the same eval
+ * command as one classic script, which a start can compile with a V8 code cache (eval-start.ts;
+ * Node 20 gives ES modules none). It is the ES bundle's code in another wrapping:
+ *  - `import.meta` reads the `__fuseflowImportMeta` the start passes (its `url` is the bundle
+ *    folder's, so './eval-metrics.js' and './eval-worker.js' name the ES bundle's entries, which
+ *    a run's worker threads load as before);
+ *  - each dynamic `import(…)` calls the start's `__fuseflowImport`, which resolves relative
+ *    specifiers against that url and hands back this script's own metric recipe for
+ *    './eval-metrics.js' (exported as `evalMetrics`), so the main thread's metrics are this
+ *    script's classes, as they are the ES bundle's in a bundled start;
+ *  - `eval seg` and the HTML report (vega is an ES module only) stay modules of dist/, imported
+ *    when used.
+ */
+import { join, relative, sep } from 'node:path';
+import { EVAL_START_FILE, EVAL_START_PARAMS } from './eval-start.js';
+
+export { EVAL_START_FILE };
+
+/** The names the script's `import.meta` and `import()` become (parameters of its wrapper, see eval-start.ts). */
+const IMPORT_META = EVAL_START_PARAMS[5];
+const IMPORT = EVAL_START_PARAMS[6];
+
+/** First-party modules the script leaves to dist/ (imported when a run needs them). */
+const LEFT_TO_DIST = /[\\/](cli[\\/]commands[\\/]eval-seg|eval[\\/]report[\\/]render-report)\.js$/;
+
+/** A dynamic import in the built text (not a property or an identifier ending in `import`). */
+const DYNAMIC_IMPORT = /(?<![\w$.])import\(/g;
+
+/**
+ * Builds the script's text from `dist` (`bundleDir`: the folder it will sit in, for the relative
+ * specifiers of what it leaves to dist/).
+ * @throws Error when esbuild warns, or the text still holds a dynamic import or a `require` of a package.
+ */
+export async function buildEvalStart(
+  esbuild: typeof import('esbuild'),
+  root: string,
+  dist: string,
+  bundleDir: string,
+  isExternal: (importer: string, specifier: string) => boolean,
+): Promise<string> {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    stdin: {
+      contents: "export { runEvalCommand } from './cli/eval-entry.js';\nexport * as evalMetrics from './cli/commands/eval-metrics.js';\n",
+      resolveDir: dist,
+      sourcefile: 'eval-start-entry.js',
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    keepNames: true,
+    write: false,
+    logLevel: 'silent',
+    define: { 'import.meta': IMPORT_META },
+    plugins: [
+      {
+        name: 'fuseflow-eval-start-scope',
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, (args) => {
+            if (args.importer.startsWith(dist + sep) && isExternal(args.importer, args.path)) return { path: args.path, external: true };
+            if (args.importer.startsWith(dist + sep) && args.path.startsWith('.')) {
+              const target = join(args.importer, '..', args.path);
+              if (LEFT_TO_DIST.test(target)) return { path: relative(bundleDir, target).split(sep).join('/'), external: true };
+            }
+            return undefined;
+          });
+        },
+      },
+    ],
+  });
+  if (result.warnings.length > 0) throw new Error(`eval start script: esbuild warned: ${result.warnings.map((w) => `${w.location?.file ?? ''}: ${w.text}`).join('; ')}`);
+  const text = result.outputFiles[0]?.text;
+  if (text === undefined) throw new Error('eval start script: esbuild wrote nothing');
+  const out = text.replace(DYNAMIC_IMPORT, `${IMPORT}(`);
+  const packages = [...out.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1] as string).filter((s) => !s.startsWith('node:'));
+  if (packages.length > 0)
+    throw new Error(`eval start script: requires packages (${[...new Set(packages)].join(', ')}); only node: modules may be required (ES-only packages would fail)`);
+  if (/\bimport\s*\(/.test(out.replaceAll(`${IMPORT}(`, ''))) throw new Error('eval start script: a dynamic import is left that the start cannot serve');
+  return out;
+}
