@@ -4,7 +4,9 @@
  * offsets that are multiples of 16. One memory rather than a SharedArrayBuffer each, so that the
  * SIMD Adam (`adam-simd.ts`), which can address one memory only, reads and writes them all in place.
  */
-import type { PoolMemory, WeightLayout } from './replica-protocol.js';
+import { OptionsError } from '../../core/errors.js';
+import type { Optimizer, SharedOptimizer } from '../optim/optimizer.js';
+import { CONTROL, type PoolMemory, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
 import { wasmApi } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -35,4 +37,51 @@ export function poolViews(mem: PoolMemory, layout: WeightLayout, threads: number
     weights: new Float32Array(buffer, mem.weightsAt, layout.weightFloats),
     regions: Array.from({ length: threads }, (_, k) => new Float32Array(buffer, mem.regionsAt + k * mem.regionBytes, layout.regionFloats)),
   };
+}
+
+/** The pool's shared state: its memory, the optimizer's shared slots and the sharded update's set-up (both absent without an optimizer). */
+export interface PlacedPoolMemory {
+  readonly mem: PoolMemory;
+  readonly shared: SharedOptimizer | null;
+  readonly update: ShardedUpdateInit | undefined;
+  /** The control words (`CONTROL`) of the sharded update's barriers. */
+  readonly control: Int32Array;
+}
+
+/**
+ * The pool's memory for `layout` and `threads` participants, with `optimizer`'s slots moved into
+ * it after the weights and regions (unless an earlier pool already shared them: they stay where
+ * they are and the scalar update runs), and the sharded update's set-up the replicas receive.
+ * @example const { mem, update, control } = placePoolMemory(layout, 2, optimizer, undefined);
+ * @throws {OptionsError} for a `clipNorm` ≤ 0, or an optimizer over other variables than the layout's.
+ */
+export function placePoolMemory(layout: WeightLayout, threads: number, optimizer: Optimizer | undefined, clipNorm: number | undefined): PlacedPoolMemory {
+  if (clipNorm !== undefined && !(clipNorm > 0)) throw new OptionsError(`replica pool: clipNorm must be > 0, got ${clipNorm}`);
+  const placed: { mem: PoolMemory | null } = { mem: null };
+  const shared =
+    optimizer?.share((bytes) => {
+      placed.mem = poolMemory(layout, threads, bytes);
+      return { buffer: placed.mem.memory.buffer, byteOffset: placed.mem.slotsAt };
+    }) ?? null;
+  if (shared !== null && shared.floats !== layout.gradFloats) {
+    throw new OptionsError(`replica pool: the optimizer holds ${shared.floats} elements, the model's trainable variables ${layout.gradFloats}`);
+  }
+  const mem = placed.mem ?? poolMemory(layout, threads, 0);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL.words * 4));
+  const update: ShardedUpdateInit | undefined =
+    shared === null
+      ? undefined
+      : {
+          threads,
+          config: shared.config,
+          lrScales: shared.lrScales,
+          slots: shared.slots,
+          slotsOffset: shared.slotsOffset,
+          slotFloats: shared.floats * shared.slotNames.length,
+          simd: placed.mem !== null,
+          clipNorm: clipNorm ?? null,
+          control: control.buffer,
+          scratch: new SharedArrayBuffer(2 * threads * 8),
+        };
+  return { mem, shared, update, control };
 }

@@ -13,7 +13,7 @@
  * (Adam/AdamW, SGD with momentum/Nesterov, weight decay, parameter-group rates, clipping by the
  * global norm) to its part of the weights and slots in shared memory (`shard-step.ts`,
  * `sharded-update.ts`); a last barrier marks every part done, then this thread reads the new
- * weights into its model while each replica loads them into its own. Without an optimizer
+ * weights into its model (`model-weights.ts`) while each replica loads them into its own. Without an optimizer
  * ({@link ReplicaPool.gradients}) this thread sums the regions in the same order and returns the
  * sum, on which the caller applies its update. The sharded update repeats the tfjs update's
  * float32 ops, so it equals the main-thread update bit for bit (clipping: to float rounding, its
@@ -58,14 +58,15 @@ import type { Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { lossFromSpec, lossSpecs } from './loss-from-spec.js';
-import { adamSimd } from './adam-simd.js';
-import { poolMemory, poolViews } from './pool-memory.js';
-import { CONTROL, type PoolMemory, type ReplicaInit, type ReplicaPhases, type ReplicaReply, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
+import { sharedModelWeights } from './model-weights.js';
+import { placePoolMemory, poolViews } from './pool-memory.js';
+import { CONTROL, type ReplicaInit, type ReplicaPhases, type WeightLayout } from './replica-protocol.js';
 import { startReplicaThreads } from './replica-threads.js';
 import { shardBarrier } from './shard-barrier.js';
-import { runShardStepAsync, shardStep, type ShardStepContext, type ShardStepOutcome } from './shard-step.js';
+import { runShardStepAsync, shardContext, shardStep, type ShardStepContext, type ShardStepOutcome } from './shard-step.js';
 import { sliceBatch } from './slice-batch.js';
 import { sliceGradients, type SliceLoss } from './slice-gradients.js';
+import { doneOf, lossOf, type ReplicaDone } from './slice-results.js';
 import { sumRegions } from './sum-regions.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { weightLayout } from './weight-layout.js';
@@ -159,36 +160,8 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     throw new OptionsError(`replica pool: backend '${options.backend}' differs from this thread's '${here}', which computes slice 0: pass '${here}' or switch this thread first`);
   }
   const layout: WeightLayout = weightLayout(model);
-  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new OptionsError(`replica pool: clipNorm must be > 0, got ${options.clipNorm}`);
-  // The optimizer's slots go into the pool's memory, after the weights and regions (unless an
-  // earlier pool already shared them: they stay where they are and the scalar update runs).
-  const placed: { mem: PoolMemory | null } = { mem: null };
-  const shared =
-    options.optimizer?.share((bytes) => {
-      placed.mem = poolMemory(layout, threads, bytes);
-      return { buffer: placed.mem.memory.buffer, byteOffset: placed.mem.slotsAt };
-    }) ?? null;
-  if (shared !== null && shared.floats !== layout.gradFloats) {
-    throw new OptionsError(`replica pool: the optimizer holds ${shared.floats} elements, the model's trainable variables ${layout.gradFloats}`);
-  }
-  const mem = placed.mem ?? poolMemory(layout, threads, 0);
+  const { mem, shared, update, control } = placePoolMemory(layout, threads, options.optimizer, options.clipNorm);
   const { weights, regions } = poolViews(mem, layout, threads);
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL.words * 4));
-  const update: ShardedUpdateInit | undefined =
-    shared === null
-      ? undefined
-      : {
-          threads,
-          config: shared.config,
-          lrScales: shared.lrScales,
-          slots: shared.slots,
-          slotsOffset: shared.slotsOffset,
-          slotFloats: shared.floats * shared.slotNames.length,
-          simd: placed.mem !== null,
-          clipNorm: options.clipNorm ?? null,
-          control: control.buffer,
-          scratch: new SharedArrayBuffer(2 * threads * 8),
-        };
   const topology = model.net.toJSON(undefined, false);
   const inits = Array.from({ length: threads - 1 }, (_, j): ReplicaInit => ({
     index: j + 1,
@@ -204,47 +177,12 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
 
   // This thread is participant 0: slice 0 on its own model, with the losses rebuilt as on the replicas.
   const compute = sliceGradients({ model, losses: specs.map(lossFromSpec), layout, region: regions[0] as Float32Array });
-  const shard: ShardStepContext | null =
-    update === undefined
-      ? null
-      : {
-          index: 0,
-          threads,
-          mem: {
-            layout,
-            regions,
-            weights,
-            slots: new Float32Array(update.slots, update.slotsOffset, update.slotFloats),
-            config: update.config,
-            lrScales: update.lrScales,
-            simd: update.simd ? adamSimd(mem.memory) : null,
-          },
-          control,
-          scratch: new Float64Array(update.scratch),
-          clipNorm: update.clipNorm,
-        };
+  const shard: ShardStepContext | null = update === undefined ? null : shardContext(0, update, layout, { weights, regions }, mem);
   const barrier = shardBarrier(control, threads, 'replica pool (this thread)');
-  const stateWeights = model.net.weights.filter((_, i) => layout.weights[i]?.trainable === false);
-  // What the sharded update changes: the trainable variables and the state weights.
-  const variables = model.trainableVariables();
-  const stateAt = model.net.weights.flatMap((w, i) => (layout.weights[i]?.trainable === false ? [{ w, at: layout.weights[i] }] : []));
   // The shared weights hold the model's once the first sharded step copied them in; after that
   // the model is kept equal to them (read back after every sharded step).
+  const sync = sharedModelWeights(model, layout, weights);
   let primed = false;
-  const writeShared = (): void => model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0));
-  const readBack = (): void => {
-    variables.forEach((v, i) => {
-      const g = layout.grads[i] as WeightLayout['grads'][number];
-      const t = tf.tensor(weights.subarray(g.weightOffset, g.weightOffset + g.size), v.shape);
-      v.assign(t);
-      t.dispose();
-    });
-    for (const { w, at } of stateAt) {
-      const t = tf.tensor(weights.subarray(at.offset, at.offset + at.size), w.shape as number[]);
-      w.write(t);
-      t.dispose();
-    }
-  };
   // Set when a sharded step was aborted: the participants' barrier counts no longer agree.
   let broken: FuseflowError | null = null;
   const deadReplica = (): void => {
@@ -261,23 +199,6 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       return { values: { total: 0, terms: [] }, failure: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
     }
   };
-  /** Loss values of the batch: the slices' row-weighted. */
-  const lossOf = (shares: readonly number[], slices: readonly SliceLoss[]): { total: number; terms: number[] } => {
-    let total = 0;
-    const terms = new Array<number>(options.losses.length).fill(0);
-    shares.forEach((w, k) => {
-      const r = slices[k] as SliceLoss;
-      total += w * r.total;
-      r.terms.forEach((t, j) => (terms[j] = (terms[j] as number) + w * t));
-    });
-    return { total, terms };
-  };
-  const doneOf = (replies: readonly ReplicaReply[]): Extract<ReplicaReply, { kind: 'done' }>[] => {
-    const failed = replies.find((r) => r.kind !== 'done');
-    if (failed !== undefined) throw new FuseflowError(failed.kind === 'error' ? failed.message : `a replica answered '${failed.kind}'`);
-    return replies as Extract<ReplicaReply, { kind: 'done' }>[];
-  };
-
   return {
     threads,
     sharded: shared !== null,
@@ -288,7 +209,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const t0 = performance.now();
       const reload = !primed;
       if (!primed) {
-        writeShared();
+        sync.toShared();
         primed = true;
       }
       Atomics.store(control, CONTROL.failed, 0);
@@ -330,13 +251,13 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const t3 = performance.now();
       // the model equals the shared weights again: updated, or (not applied) as before the step,
       // undoing what this thread's forward did to its batch-norm statistics
-      readBack();
+      sync.fromShared();
       if (applied) shared.advance();
       const replies = await Promise.all(asked);
       Atomics.load(control, CONTROL.done); // orders the reads below after the replicas' updates
       if (own.failure !== null) throw new FuseflowError(own.failure.message, { cause: own.failure });
       const done = doneOf(replies);
-      const { total, terms } = lossOf(shares, [own.values, ...done]);
+      const { total, terms } = lossOf(shares, [own.values, ...done], options.losses.length);
       const mainPhases: ReplicaPhases = { load: 0, compute: t2 - t1, wait: waited, update: t3 - t2 - waited, cpu: threadCpuMs() - c0 };
       return {
         total,
@@ -349,7 +270,7 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
     },
     async gradients(batch, size, step) {
       deadReplica();
-      writeShared();
+      sync.toShared();
       primed = true;
       const slices = sliceBatch(batch, size, threads);
       const keep = buffersIn(batch);
@@ -357,28 +278,16 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
       const asked = slices.slice(1).map((s, j) => replicas.ask(j, { batch: s.batch, scale: (s.end - s.start) / size, step }, keep));
       const own = ownSlice(slices[0]?.batch, shares[0] ?? 0, step);
       const settled = await Promise.allSettled(asked);
-      let done: Extract<ReplicaReply, { kind: 'done' }>[];
+      let done: ReplicaDone[];
       try {
         if (own.failure !== null) throw new FuseflowError(own.failure.message, { cause: own.failure });
         done = doneOf(settled.map((s) => (s.status === 'rejected' ? { kind: 'error', message: (s.reason as Error).message } : s.value)));
       } catch (err) {
-        readBack(); // this thread's forward may have moved its batch-norm statistics
+        sync.fromShared(); // this thread's forward may have moved its batch-norm statistics
         throw err;
       }
-      const { total, terms } = lossOf(shares, [own.values, ...done]);
-      const sum = sumRegions(layout, regions, shares);
-      let at = layout.gradFloats;
-      for (const sw of stateWeights) {
-        const n = sw.shape.reduce<number>((a, d) => a * (d ?? 1), 1);
-        const t = tf.tensor(sum.subarray(at, at + n), sw.shape as number[]);
-        sw.write(t);
-        t.dispose();
-        at += n;
-      }
-      const grads = variables.map((v, i) => {
-        const g = layout.grads[i] as WeightLayout['grads'][number];
-        return tf.tensor(sum.subarray(g.offset, g.offset + g.size), v.shape);
-      });
+      const { total, terms } = lossOf(shares, [own.values, ...done], options.losses.length);
+      const grads = sync.fromSum(sumRegions(layout, regions, shares));
       primed = false; // the caller updates the model's weights: the next sharded step copies them in
       return { total, terms, grads, replicaMs: [own.ms, ...done.map((r) => r.ms)] };
     },

@@ -16,12 +16,11 @@ import '../models/batch-norm.js';
 import '../models/seeded-dropout.js';
 import { useBackend } from '../backend.js';
 import { dictModel } from '../models/dict-model.js';
-import { adamSimd } from './adam-simd.js';
 import { lossFromSpec } from './loss-from-spec.js';
 import { poolViews } from './pool-memory.js';
 import { CONTROL, type ReplicaIdle, type ReplicaInit, type ReplicaReply, type ReplicaStep } from './replica-protocol.js';
 import { shardBarrier } from './shard-barrier.js';
-import { runShardStep, shardStep, type ShardStepContext } from './shard-step.js';
+import { runShardStep, shardContext, shardStep, type ShardStepContext } from './shard-step.js';
 import { sliceGradients, type SliceLoss } from './slice-gradients.js';
 import { threadCpuMs } from './thread-cpu.js';
 
@@ -61,25 +60,7 @@ try {
   };
 
   const update = init.update;
-  const shard: ShardStepContext | null =
-    update === undefined
-      ? null
-      : {
-          index: init.index,
-          threads: update.threads,
-          mem: {
-            layout,
-            regions,
-            weights,
-            slots: new Float32Array(update.slots, update.slotsOffset, update.slotFloats),
-            config: update.config,
-            lrScales: update.lrScales,
-            simd: update.simd ? adamSimd(init.memory.memory) : null,
-          },
-          control: new Int32Array(update.control),
-          scratch: new Float64Array(update.scratch),
-          clipNorm: update.clipNorm,
-        };
+  const shard: ShardStepContext | null = update === undefined ? null : shardContext(init.index, update, layout, { weights, regions }, init.memory);
   const barrier = shard === null ? null : shardBarrier(shard.control, shard.threads, `replica ${init.index}`);
   // Sharded steps: the weights of the next step are loaded right after this one's update (once
   // every participant has updated its part), after the reply, while the main thread reads them

@@ -11,7 +11,8 @@
  *    update to share the squared norms;
  * 3. `CONTROL.done` counted up, then a last barrier: every part updated, the weights final.
  */
-import { CONTROL, type ShardedStepUpdate } from './replica-protocol.js';
+import { adamSimd } from './adam-simd.js';
+import { CONTROL, type PoolMemory, type ShardedStepUpdate, type ShardedUpdateInit, type WeightLayout } from './replica-protocol.js';
 import { clipScaleOf, shardBounds, sumShard, sumUpdateShard, updateShard, type ShardMemory } from './sharded-update.js';
 
 /** What one participant's update needs. */
@@ -26,6 +27,36 @@ export interface ShardStepContext {
   readonly scratch: Float64Array;
   /** Clip the summed gradients to this global L2 norm (null: no clipping). */
   readonly clipNorm: number | null;
+}
+
+/**
+ * Participant `index`'s context over the pool's shared memory (the same on the main thread and
+ * on each replica): its views of the weights, regions and slots, the SIMD Adam where `update.simd`.
+ * @example const ctx = shardContext(0, update, layout, poolViews(mem, layout, n), mem);
+ */
+export function shardContext(
+  index: number,
+  update: ShardedUpdateInit,
+  layout: WeightLayout,
+  views: { readonly weights: Float32Array; readonly regions: readonly Float32Array[] },
+  memory: PoolMemory,
+): ShardStepContext {
+  return {
+    index,
+    threads: update.threads,
+    mem: {
+      layout,
+      regions: views.regions,
+      weights: views.weights,
+      slots: new Float32Array(update.slots, update.slotsOffset, update.slotFloats),
+      config: update.config,
+      lrScales: update.lrScales,
+      simd: update.simd ? adamSimd(memory.memory) : null,
+    },
+    control: new Int32Array(update.control),
+    scratch: new Float64Array(update.scratch),
+    clipNorm: update.clipNorm,
+  };
 }
 
 /**
