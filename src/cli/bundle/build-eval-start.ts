@@ -12,6 +12,7 @@
  *  - `eval seg` and the HTML report (vega is an ES module only) stay modules of dist/, imported
  *    when used.
  */
+import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { EVAL_START_FILE, EVAL_START_PARAMS } from './eval-start.js';
 
@@ -26,6 +27,27 @@ const LEFT_TO_DIST = /[\\/](cli[\\/]commands[\\/]eval-seg|eval[\\/]report[\\/]re
 
 /** A dynamic import in the built text (not a property or an identifier ending in `import`). */
 const DYNAMIC_IMPORT = /(?<![\w$.])import\(/g;
+
+/** A dynamic import of a relative module named by a literal. */
+const LITERAL_IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+
+/**
+ * `text` (the module `file` of dist/) with each `import('./x.js')` of a module the script bundles
+ * made static (`import * as` at the top, the call a resolved promise of it). esbuild would wrap
+ * the target and everything it imports in lazy initialisers, whose bindings V8 cannot treat as
+ * constants: the hot loops of a run were ~5% slower. The script evaluates them at its start,
+ * as the ES bundle's `eval merge` chunk would be when asked for: modules without side effects.
+ */
+function eagerImports(file: string, text: string): string {
+  const added: string[] = [];
+  const out = text.replace(LITERAL_IMPORT, (call, _q: string, specifier: string) => {
+    if (LEFT_TO_DIST.test(join(file, '..', specifier))) return call;
+    const name = `__fuseflowEager${added.length}`;
+    added.push(`import * as ${name} from ${JSON.stringify(specifier)};`);
+    return `Promise.resolve(${name})`;
+  });
+  return added.length === 0 ? text : `${added.join('\n')}\n${out}`;
+}
 
 /**
  * Builds the script's text from `dist` (`bundleDir`: the folder it will sit in, for the relative
@@ -59,6 +81,9 @@ export async function buildEvalStart(
       {
         name: 'fuseflow-eval-start-scope',
         setup(build) {
+          build.onLoad({ filter: /\.js$/ }, (args) =>
+            args.path.startsWith(dist + sep) ? { contents: eagerImports(args.path, readFileSync(args.path, 'utf8')), loader: 'js' } : undefined,
+          );
           build.onResolve({ filter: /.*/ }, (args) => {
             if (args.importer.startsWith(dist + sep) && isExternal(args.importer, args.path)) return { path: args.path, external: true };
             if (args.importer.startsWith(dist + sep) && args.path.startsWith('.')) {
@@ -79,5 +104,7 @@ export async function buildEvalStart(
   if (packages.length > 0)
     throw new Error(`eval start script: requires packages (${[...new Set(packages)].join(', ')}); only node: modules may be required (ES-only packages would fail)`);
   if (/\bimport\s*\(/.test(out.replaceAll(`${IMPORT}(`, ''))) throw new Error('eval start script: a dynamic import is left that the start cannot serve');
+  if (/\b__esm\(/.test(out))
+    throw new Error('eval start script: esbuild wrapped modules in lazy initialisers (a dynamic import of a bundled module left?), which slow the hot loops');
   return out;
 }
