@@ -74,6 +74,9 @@ export async function buildEvalStart(
     platform: 'node',
     target: 'node20',
     keepNames: true,
+    // No comments or layout: a smaller script to read and hash at each start, and all ASCII (a one-byte string for V8).
+    minifyWhitespace: true,
+    charset: 'ascii',
     write: false,
     logLevel: 'silent',
     define: { 'import.meta': IMPORT_META },
@@ -104,6 +107,7 @@ export async function buildEvalStart(
   if (packages.length > 0)
     throw new Error(`eval start script: requires packages (${[...new Set(packages)].join(', ')}); only node: modules may be required (ES-only packages would fail)`);
   if (/\bimport\s*\(/.test(out.replaceAll(`${IMPORT}(`, ''))) throw new Error('eval start script: a dynamic import is left that the start cannot serve');
+  if (/[^\t\n\r -~]/.test(out)) throw new Error('eval start script: not printable ASCII (the start reads it as latin1)');
   if (/\b__esm\(/.test(out))
     throw new Error('eval start script: esbuild wrapped modules in lazy initialisers (a dynamic import of a bundled module left?), which slow the hot loops');
   return out;
