@@ -5,6 +5,7 @@
  * weights (batch-norm statistics) and gradient tensors. Copies only: the values are not changed.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DictModel } from '../models/dict-model.js';
 import type { WeightLayout } from './replica-protocol.js';
 
@@ -31,13 +32,17 @@ export function sharedModelWeights(model: DictModel, layout: WeightLayout, weigh
     const at = layout.weights[i];
     return at?.trainable === false ? [{ w, at }] : [];
   });
+  // On wasm a float32 tensor's bytes are read in place on the heap (dataSync would copy them into
+  // a new array every call); other backends read a copy.
+  const wasm = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : null;
+  const valuesOf = (t: tf.Tensor): Float32Array => (wasm !== null && t.dtype === 'float32' ? (wasm.typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array));
   const gradAt = (i: number): WeightLayout['grads'][number] => {
     const g = layout.grads[i];
     if (g === undefined) throw new Error(`replica pool: trainable variable ${i} is missing from the weight layout`);
     return g;
   };
   return {
-    toShared: () => model.net.weights.forEach((w, i) => weights.set(w.read().dataSync(), layout.weights[i]?.offset ?? 0)),
+    toShared: () => model.net.weights.forEach((w, i) => weights.set(valuesOf(w.read()), layout.weights[i]?.offset ?? 0)),
     fromShared() {
       variables.forEach((v, i) => {
         const g = gradAt(i);

@@ -183,6 +183,8 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
   // the model is kept equal to them (read back after every sharded step).
   const sync = sharedModelWeights(model, layout, weights);
   let primed = false;
+  /** `gradients`' sum of the regions, kept between calls (its tensors are copies). */
+  let sum: Float32Array | undefined;
   // Set when a sharded step was aborted: the participants' barrier counts no longer agree.
   let broken: FuseflowError | null = null;
   const deadReplica = (): void => {
@@ -287,7 +289,8 @@ export async function createReplicaPool(options: ReplicaPoolOptions): Promise<Re
         throw err;
       }
       const { total, terms } = lossOf(shares, [own.values, ...done], options.losses.length);
-      const grads = sync.fromSum(sumRegions(layout, regions, shares));
+      sum ??= new Float32Array(layout.regionFloats);
+      const grads = sync.fromSum(sumRegions(layout, regions, shares, sum));
       primed = false; // the caller updates the model's weights: the next sharded step copies them in
       return { total, terms, grads, replicaMs: [own.ms, ...done.map((r) => r.ms)] };
     },

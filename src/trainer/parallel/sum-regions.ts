@@ -6,11 +6,15 @@
 import type { WeightLayout } from './replica-protocol.js';
 
 /**
- * The sum of the first `shares.length` regions (`shares[k]`: rows of slice k / rows of the batch).
+ * The sum of the first `shares.length` regions (`shares[k]`: rows of slice k / rows of the batch),
+ * into `out` (zeroed first; default a new array) — the pool passes one kept buffer, so a step
+ * makes no region-sized garbage.
  * @example const sum = sumRegions(layout, regions, [0.5, 0.5]);
+ * @throws {Error} when `out` is not `layout.regionFloats` long.
  */
-export function sumRegions(layout: WeightLayout, regions: readonly Float32Array[], shares: readonly number[]): Float32Array {
-  const sum = new Float32Array(layout.regionFloats);
+export function sumRegions(layout: WeightLayout, regions: readonly Float32Array[], shares: readonly number[], out?: Float32Array): Float32Array {
+  if (out !== undefined && out.length !== layout.regionFloats) throw new Error(`sumRegions: out holds ${out.length} elements, a region ${layout.regionFloats}`);
+  const sum = out?.fill(0) ?? new Float32Array(layout.regionFloats);
   shares.forEach((w, k) => {
     const region = regions[k] as Float32Array;
     for (let j = 0; j < layout.gradFloats; j++) sum[j] = (sum[j] as number) + (region[j] as number);
