@@ -15,7 +15,7 @@
  * `FUSEFLOW_DEBUG_START=1`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,6 +62,12 @@ function readCache(file: string): { data: Buffer } | { why: string } {
 
 /** Writes the cache of `script` to `file` (digest, then V8's bytes); false when the folder refuses it. */
 function writeCache(file: string, script: Script): boolean {
+  try {
+    // A folder this user cannot write (a system-wide install): no cache, and no time spent making one.
+    accessSync(dirname(file), constants.W_OK);
+  } catch {
+    return false;
+  }
   const data = script.createCachedData();
   try {
     writeFileAtomic(file, [createHash('sha256').update(data).digest(), data], { overwrite: true });
