@@ -60,7 +60,7 @@ function isBare(specifier: string): boolean {
 }
 
 /** A package a first-party module imports that stays an import of `node_modules` (not in {@link BUNDLED_PACKAGES}). */
-function externalPackage(_importer: string, specifier: string): boolean {
+function externalPackage(specifier: string): boolean {
   return isBare(specifier) && !BUNDLED_PACKAGES.has(packageOf(specifier));
 }
 
@@ -116,7 +116,7 @@ export async function buildEvalBundle(root: string = packageRoot()): Promise<Eva
             build.onResolve({ filter: /.*/ }, (args) => {
               if (args.kind === 'entry-point') return undefined;
               const firstParty = args.importer.startsWith(dist + sep);
-              if (firstParty && externalPackage(args.importer, args.path)) return { path: args.path, external: true };
+              if (firstParty && externalPackage(args.path)) return { path: args.path, external: true };
               const target = firstParty && args.path.startsWith('.') ? join(dirname(args.importer), args.path) : undefined;
               if (target !== undefined && KEPT_OUT.test(target)) {
                 return { path: relative(finalDir, target).split(sep).join('/'), external: true };

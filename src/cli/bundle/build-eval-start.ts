@@ -59,7 +59,7 @@ export async function buildEvalStart(
   root: string,
   dist: string,
   bundleDir: string,
-  isExternal: (importer: string, specifier: string) => boolean,
+  isExternal: (specifier: string) => boolean,
 ): Promise<string> {
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -88,7 +88,7 @@ export async function buildEvalStart(
             args.path.startsWith(dist + sep) ? { contents: eagerImports(args.path, readFileSync(args.path, 'utf8')), loader: 'js' } : undefined,
           );
           build.onResolve({ filter: /.*/ }, (args) => {
-            if (args.importer.startsWith(dist + sep) && isExternal(args.importer, args.path)) return { path: args.path, external: true };
+            if (args.importer.startsWith(dist + sep) && isExternal(args.path)) return { path: args.path, external: true };
             if (args.importer.startsWith(dist + sep) && args.path.startsWith('.')) {
               const target = join(args.importer, '..', args.path);
               if (LEFT_TO_DIST.test(target)) return { path: relative(bundleDir, target).split(sep).join('/'), external: true };
