@@ -3,7 +3,8 @@
  * (CUDA) if it is installed and loads, else `@tensorflow/tfjs-node` (libtensorflow on the CPU),
  * else the WebAssembly backend with fuseflow's kernels, else the pure-JS backend. The two native
  * packages are optional dependencies; their install fails (and is skipped) where libtensorflow
- * cannot be downloaded.
+ * cannot be downloaded. WebGPU (`@tensorflow/tfjs-backend-webgpu` on Dawn, webgpu-backend.ts) is
+ * used only when asked for by name.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,9 +12,10 @@ import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FuseflowError, OptionsError } from '../core/errors.js';
 import { registerFuseflowKernels, type KernelRegistration } from './kernels/index.js';
+import { initWebgpu } from './webgpu-backend.js';
 
-/** A backend fuseflow can be asked for: native TensorFlow (GPU or CPU), WebAssembly, pure JS. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** A backend fuseflow can be asked for: native TensorFlow (GPU or CPU), WebGPU, WebAssembly, pure JS. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** Options of {@link useBackend}. */
 export interface UseBackendOptions {
@@ -32,13 +34,13 @@ export interface BackendChoice {
   readonly reason: string;
   /** One line, e.g. `wasm (tfjs-node-gpu not installed; tfjs-node not installed)`. */
   readonly summary: string;
-  /** For wasm: SIMD and threads in use. */
+  /** For wasm: SIMD and threads in use; for webgpu: the GPU adapter. */
   readonly detail?: string;
   /** For wasm: what fuseflow's kernel registration replaced and added. */
   readonly kernels?: KernelRegistration;
 }
 
-const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 const NATIVE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 const require = createRequire(import.meta.url);
 
@@ -98,8 +100,9 @@ function requested(name: BackendName | undefined, vars: Readonly<Record<string, 
 }
 
 /**
- * Selects the backend: `name` if given, else `FUSEFLOW_BACKEND` (`tensorflow`, `wasm`, `cpu` or
- * `auto`), else automatic (tfjs-node-gpu → tfjs-node → wasm → cpu). Registers fuseflow's wasm
+ * Selects the backend: `name` if given, else `FUSEFLOW_BACKEND` (`tensorflow`, `webgpu`, `wasm`,
+ * `cpu` or `auto`), else automatic (tfjs-node-gpu → tfjs-node → wasm → cpu; never webgpu, whose
+ * adapter may be a software one). Registers fuseflow's wasm
  * kernels, sets the backend, prints one line saying which and why, and returns it.
  *
  * Not a sample op: no keys; deterministic given what is installed.
@@ -130,6 +133,11 @@ export async function useBackend(name?: BackendName, options: UseBackendOptions 
     } else {
       skipped.push(...native.reasons);
     }
+  }
+  if (want === 'webgpu') {
+    const { detail } = await initWebgpu();
+    if (!(await setBackend('webgpu'))) throw new FuseflowError(`backend 'webgpu' was requested but tfjs's WebGPU backend did not initialise on ${detail}`);
+    choice = { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', reason: why ?? 'requested', detail, summary: `webgpu [${detail}] (${why ?? 'requested'})` };
   }
   if (choice === undefined && (want === 'wasm' || want === undefined)) {
     try {

@@ -189,8 +189,9 @@ export interface FitOptions {
    * one update on this thread) (`trainer/parallel/replica-pool`: bit-identical between runs with the
    * same N; equal to 1 thread up to float rounding for mean losses; batch norm per replica).
    * Losses must be built-in (they are rebuilt on the workers). Not part of the run's
-   * configuration: a run may be resumed with another N. `'auto'`: the cores less `dataThreads`.
-   * Default 1, because the data pipeline's workers share the cores.
+   * configuration: a run may be resumed with another N. `'auto'`: the cores less `dataThreads`
+   * (on the webgpu backend: 1, the GPU computes). Default 1, because the data pipeline's workers
+   * share the cores.
    */
   readonly threads?: number | 'auto';
   /** Worker threads of the data pipeline, left free by `threads: 'auto'`. Default 0. */
@@ -260,13 +261,15 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     throw new OptionsError(`fit: test.checkpoint must be 'best' or 'last', got ${String(options.test.checkpoint)}`);
   }
   const config = fitConfig(options);
-  const threads = computeThreads({
+  const requestedThreads = computeThreads({
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.dataThreads === undefined ? {} : { dataThreads: options.dataThreads }),
   });
-  if (threads > 1) lossSpecs(losses);
   const backend = options.backend ?? 'auto';
   if (backend !== 'current') await useBackend(backend === 'auto' ? undefined : backend);
+  // a GPU backend computes on the GPU: 'auto' means this thread alone there
+  const threads = options.threads === 'auto' && tf.getBackend() === 'webgpu' ? 1 : requestedThreads;
+  if (threads > 1) lossSpecs(losses);
   const baseSchedule = lrSchedule(options.schedule ?? { type: 'constant', lr: 1e-3 });
   const variables = model.trainableVariables();
   if (variables.length === 0) throw new OptionsError(`fit: the model has no trainable weights (every layer is frozen); unfreeze some layers`);

@@ -43,8 +43,36 @@ describe('useBackend', () => {
   it('rejects unknown names from the caller and from the environment', async () => {
     await expect(useBackend('webgl' as never, { log: null })).rejects.toThrow(OptionsError);
     await expect(useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'gpu' } })).rejects.toThrow(
-      "FUSEFLOW_BACKEND='gpu' is not a backend; expected one of tensorflow, wasm, cpu or auto",
+      "FUSEFLOW_BACKEND='gpu' is not a backend; expected one of tensorflow, webgpu, wasm, cpu or auto",
     );
+  });
+
+  it('webgpu, only by name: trains on the GPU where Dawn finds an adapter, else fails saying what is missing and leaves the backend as it was', async () => {
+    await useBackend('cpu', { log: null });
+    const auto = await useBackend(undefined, { log: null, env: {} });
+    expect(auto.name).not.toBe('webgpu');
+    await useBackend('cpu', { log: null });
+    const hadGpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined;
+    let choice: Awaited<ReturnType<typeof useBackend>> | undefined;
+    try {
+      choice = await useBackend(undefined, { log: null, env: { FUSEFLOW_BACKEND: 'webgpu' } });
+    } catch (err) {
+      // no GPU here (CI): the reason names the package or the adapter and how to fix it
+      expect((err as Error).message).toMatch(
+        /^webgpu backend: (webgpu is not installed \(npm install webgpu @tensorflow\/tfjs-backend-webgpu\)|the webgpu package loaded but found no GPU adapter; on Linux Dawn needs a Vulkan loader)/,
+      );
+      expect(tf.getBackend()).toBe('cpu');
+      if (!hadGpu) expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+      return;
+    }
+    // a GPU: the same product as the pure-JS backend's, to float32 rounding
+    expect([choice.name, choice.reason, tf.getBackend()]).toEqual(['webgpu', 'FUSEFLOW_BACKEND=webgpu', 'webgpu']);
+    const a = Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i));
+    const b = Array.from({ length: 48 * 32 }, (_, i) => Math.cos(i));
+    const gpu = tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32])).dataSync();
+    await useBackend('cpu', { log: null });
+    const cpu = tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32])).dataSync();
+    cpu.forEach((v, i) => expect(gpu[i]).toBeCloseTo(v, 4));
   });
 
   it('kernel registration is idempotent', async () => {

@@ -64,7 +64,7 @@ DIR may not hold an input; an existing output is refused unless --overwrite.
   --output-key KEY    model output to use (default: its first model.output.* key)
   --format EXT        nii.gz | nii | nrrd | mha (default: the input's, else nii.gz)
   --overwrite         replace existing outputs in DIR
-  --backend NAME      tensorflow | wasm | cpu (default: automatic)
+  --backend NAME      tensorflow | webgpu | wasm | cpu (default: automatic; webgpu only by name)
 Preprocessing (the model's training preprocessing; reversed on the prediction):
   --orientation O     reorient to RAS or LPS first
   --spacing S         resample (linear) to S mm, or SX,SY,SZ
@@ -226,7 +226,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const blend = oneOf<BlendMode>(flags, 'blend', ['constant', 'gaussian'], 'constant');
   const formatFlag = flags.get('format');
   const format = formatFlag === undefined ? undefined : oneOf(flags, 'format', Object.keys(OUTPUT_EXT), 'nii.gz');
-  const backend = flags.get('backend') === undefined ? undefined : oneOf<BackendName>(flags, 'backend', ['tensorflow', 'wasm', 'cpu'], 'cpu');
+  const backend = flags.get('backend') === undefined ? undefined : oneOf<BackendName>(flags, 'backend', ['tensorflow', 'webgpu', 'wasm', 'cpu'], 'cpu');
   const overlap = Number(flags.get('overlap') ?? '0.25');
   if (!(overlap >= 0 && overlap < 1)) throw new OptionsError(`--overlap must be a number in [0, 1), got '${flags.get('overlap')}'`);
   const batchRaw = flags.get('batch') ?? '1';

@@ -64,7 +64,7 @@ A DIR that already holds a run is refused unless --resume or --overwrite is give
   --lr X              peak learning rate of the cosine schedule (default 0.003)
   --valid-folds K     hold out 1 of K folds for validation (default 5)
   --seed N            run seed: split, order, initial weights (default 0)
-  --backend NAME      tensorflow | wasm | cpu (default: automatic)
+  --backend NAME      tensorflow | webgpu | wasm | cpu (default: automatic; webgpu only by name)
   --resume            continue the run in DIR from DIR/last.ckpt; the configuration must be the
                       run's (data file and content, columns, split, seed, model, batch size, lr,
                       epochs): the first field that differs is named
@@ -114,7 +114,7 @@ export async function run(args: readonly string[]): Promise<number> {
   if (!(lr > 0)) throw new OptionsError(`--lr must be > 0, got '${flags.get('lr')}'`);
   const layers = (flags.get('layers') ?? '32,16').split(',').map(Number);
   const backend = flags.get('backend');
-  if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new OptionsError(`--backend must be tensorflow, wasm or cpu`);
+  if (backend !== undefined && !['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(backend)) throw new OptionsError(`--backend must be tensorflow, webgpu, wasm or cpu`);
 
   const resume = switches.has('resume');
   const overwrite = switches.has('overwrite');
