@@ -47,6 +47,7 @@ import { setSimdKernelsEnabled } from '../src/trainer/kernels/simd-kernels.js';
 import { globalPool } from '../src/trainer/heads/global-pool.js';
 import { buildContext } from '../src/trainer/models/build-context.js';
 import { resnet } from '../src/trainer/models/resnet.js';
+import { fixedCnn as fixedCnnOf, fixedCnnNet } from './lib/fixed-cnn.js';
 import { median, report, type BenchRow } from './lib/report.js';
 import { busyLoopScaling, msPerStep, stepper, type StepPhases } from './lib/parallel-step.js';
 import { Rng } from '../src/core/rng.js';
@@ -74,45 +75,10 @@ const PARALLEL_ONLY = argv.includes('--parallel-only');
  */
 const PARALLEL_WARM = flag('warm', 100);
 const BATCH = 64;
-const PYTHON = '/usr/bin/python3';
+const fixedCnn = (): ReturnType<typeof fixedCnnOf> => fixedCnnOf(BATCH);
+/** The Python with torch: Debian's by default; FUSEFLOW_BENCH_PYTHON names another (a venv's). */
+const PYTHON = process.env['FUSEFLOW_BENCH_PYTHON'] ?? '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./trainer-torch.py', import.meta.url));
-
-/** The fixed CNN's network (untrained), on the current backend. */
-function fixedCnnNet(): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: 'relu' }),
-      tf.layers.dense({ units: 10 }),
-    ],
-  });
-}
-
-/** The fixed CNN, its optimizer and one synthetic batch, on the current backend. */
-function fixedCnn(): { readonly step: () => void; readonly stepOn: (x: tf.Tensor, y: tf.Tensor) => void; readonly dispose: () => void } {
-  const model = fixedCnnNet();
-  const opt = tf.train.adam(1e-3);
-  const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2), 10);
-  const stepOn = (xb: tf.Tensor, yb: tf.Tensor): void => {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(yb, model.apply(xb) as tf.Tensor), true);
-    cost?.dataSync();
-    cost?.dispose();
-  };
-  return {
-    step: () => stepOn(x, y),
-    stepOn,
-    dispose: () => {
-      model.dispose();
-      opt.dispose();
-      tf.dispose([x, y]);
-    },
-  };
-}
 
 /** Median samples/s over `repeats` runs of `steps` steps, after `warm` warm-up steps. */
 function rate(step: () => void, steps: number, repeats: number, warm: number): { readonly perS: number; readonly runs: number[] } {
