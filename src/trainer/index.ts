@@ -26,7 +26,7 @@ export { type FocalOptions, focal } from './losses/focal.js';
 export { type MseOptions, mse } from './losses/mse.js';
 export { type OptimizerConfig, type OptimizerState, type OptimizerSlot, type Optimizer, type CreateOptimizerOptions, createOptimizer } from './optim/optimizer.js';
 export { type LrScheduleConfig, type LrSchedule, lrSchedule } from './optim/lr-schedule.js';
-export { clipByGlobalNorm } from './optim/clip-gradients.js';
+export { clipByGlobalNorm, clipByGlobalNormAsync } from './optim/clip-gradients.js';
 export { type ReduceOnPlateauConfig, type PlateauState, type ReduceOnPlateau, reduceOnPlateau } from './optim/reduce-on-plateau.js';
 export { type Callback, type CallbackContext, type EpochEndContext } from './loop/callbacks.js';
 export { type TrainState, type Checkpoint, saveCheckpoint, readCheckpoint, restoreWeights, loadModel } from './checkpoint.js';

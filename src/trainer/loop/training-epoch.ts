@@ -116,7 +116,7 @@ export async function trainingEpoch(state: LoopState, options: TrainingEpochOpti
       await afterUpdate(lastLoss);
     }
     // The epoch's last, partial accumulation group is one update (as Lightning does).
-    if (!interrupted && options.step.flush(lr)) {
+    if (!interrupted && (await options.step.flush(lr))) {
       state.step += 1;
       await afterUpdate(lastLoss);
     }

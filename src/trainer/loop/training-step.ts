@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getOr, SAMPLE_ID_KEY, type Sample } from '../../core/sample.js';
 import { totalLoss, type Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
-import { clipByGlobalNorm } from '../optim/clip-gradients.js';
+import { clipByGlobalNormAsync } from '../optim/clip-gradients.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ReplicaPool } from '../parallel/replica-pool.js';
 import { OptionsError } from '../../core/errors.js';
@@ -66,7 +66,7 @@ export interface TrainingStep {
   /** Micro-batches accumulated since the last update. */
   readonly pending: number;
   /** Applies the accumulated micro-batches as one update (no-op when none wait); true when it applied one. */
-  flush(lr: number): boolean;
+  flush(lr: number): Promise<boolean>;
   /** Disposes the accumulated gradients (without applying them). */
   dispose(): void;
 }
@@ -90,9 +90,11 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   let accRows = 0;
   let pending = 0;
 
-  const applyGradients = (grads: readonly tf.Tensor[], lr: number): void => {
+  // Values are read back asynchronously (the loss, the clipping norm): tfjs's WebGPU backend has
+  // no synchronous read in Node, and on the CPU backends the result is the same.
+  const applyGradients = async (grads: readonly tf.Tensor[], lr: number): Promise<void> => {
     if (options.clipNorm !== undefined) {
-      const clipped = clipByGlobalNorm(grads, options.clipNorm);
+      const clipped = await clipByGlobalNormAsync(grads, options.clipNorm);
       optimizer.apply(clipped.grads, lr);
       tf.dispose(clipped.grads);
     } else {
@@ -111,10 +113,10 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   };
 
   /** Applies `grads` (of a batch of `rows` rows) now, or adds them to the accumulation group; disposes them. */
-  const take = (grads: tf.Tensor[], rows: number, lr: number): void => {
+  const take = async (grads: tf.Tensor[], rows: number, lr: number): Promise<void> => {
     if (accumulate === 1) {
       try {
-        applyGradients(grads, lr);
+        await applyGradients(grads, lr);
       } finally {
         tf.dispose(grads);
       }
@@ -126,11 +128,11 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
     acc = weighted;
     accRows += rows;
     pending += 1;
-    if (pending === accumulate) flush(lr);
+    if (pending === accumulate) await flush(lr);
   };
 
   /** Applies the accumulated group as one update: the row-weighted mean of its gradients. */
-  const flush = (lr: number): boolean => {
+  const flush = async (lr: number): Promise<boolean> => {
     if (acc === null) return false;
     const sums = acc;
     const mean = tf.tidy(() => sums.map((g) => tf.div(g, accRows)));
@@ -139,7 +141,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
     accRows = 0;
     pending = 0;
     try {
-      applyGradients(mean, lr);
+      await applyGradients(mean, lr);
     } finally {
       tf.dispose(mean);
     }
@@ -147,7 +149,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   };
 
   /** One micro-batch on this thread: forward, losses, backward; its gradients go to {@link take}. */
-  const localStep = (batch: Sample, rows: number, at: StepAt, lr: number): Record<string, number> => {
+  const localStep = async (batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> => {
     // Each micro-batch of a group has its own forward step (seeded dropout draws a new mask); with
     // accumulate 1 this is the optimizer step.
     const ctx = { step: at.step * accumulate + pending, phase: 'train' };
@@ -164,8 +166,10 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
       throw new TrainingError((err as Error).message, { epoch: at.epoch, step: at.step }, { cause: err });
     }
     const grads = variables.map((v) => result.grads[v.name] as tf.Tensor);
-    const total = (result.value.dataSync() as Float32Array)[0] as number;
-    const termValues = termsKept === null ? [] : Array.from((termsKept as tf.Tensor).dataSync());
+    const kept = termsKept as tf.Tensor | null; // assigned inside the closure above
+    const [totalData, termData] = await Promise.all([result.value.data(), kept === null ? null : kept.data()]);
+    const total = (totalData as Float32Array)[0] as number;
+    const termValues = termData === null ? [] : Array.from(termData as Float32Array);
     const out: Record<string, number> = { total };
     losses.forEach((l, i) => (out[l.name] = termValues[i] as number));
     if (!Number.isFinite(total)) {
@@ -173,7 +177,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
       throw lossNotFinite(batch, at, total, termValues);
     }
     tf.dispose([result.value, ...(termsKept === null ? [] : [termsKept])]);
-    take(grads, rows, lr);
+    await take(grads, rows, lr);
     return out;
   };
 
@@ -204,7 +208,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
       tf.dispose(result.grads);
       throw lossNotFinite(batch, at, result.total, result.terms);
     }
-    take(result.grads, rows, lr);
+    await take(result.grads, rows, lr);
     return out;
   };
 
