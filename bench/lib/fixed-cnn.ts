@@ -26,6 +26,9 @@ export interface FixedCnn {
   /** One Adam step on the synthetic batch; reads the loss back (a sync point on any backend). */
   readonly step: () => number;
   readonly stepOn: (x: tf.Tensor, y: tf.Tensor) => number;
+  /** The same step reading the loss back asynchronously (WebGPU in Node has no synchronous read). */
+  readonly stepOnAsync: (x: tf.Tensor, y: tf.Tensor) => Promise<number>;
+  readonly stepAsync: () => Promise<number>;
   readonly dispose: () => void;
 }
 
@@ -34,9 +37,17 @@ export function fixedCnn(batch: number, net: tf.Sequential = fixedCnnNet()): Fix
   const opt = tf.train.adam(1e-3);
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10);
+  const minimize = (xb: tf.Tensor, yb: tf.Tensor): tf.Scalar | null =>
+    opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(yb, net.apply(xb) as tf.Tensor), true);
   const stepOn = (xb: tf.Tensor, yb: tf.Tensor): number => {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(yb, net.apply(xb) as tf.Tensor), true);
+    const cost = minimize(xb, yb);
     const value = cost?.dataSync()[0] ?? Number.NaN;
+    cost?.dispose();
+    return value;
+  };
+  const stepOnAsync = async (xb: tf.Tensor, yb: tf.Tensor): Promise<number> => {
+    const cost = minimize(xb, yb);
+    const value = cost === null ? Number.NaN : ((await cost.data())[0] ?? Number.NaN);
     cost?.dispose();
     return value;
   };
@@ -44,6 +55,8 @@ export function fixedCnn(batch: number, net: tf.Sequential = fixedCnnNet()): Fix
     model: net,
     step: () => stepOn(x, y),
     stepOn,
+    stepOnAsync,
+    stepAsync: () => stepOnAsync(x, y),
     dispose: () => {
       net.dispose();
       opt.dispose();
