@@ -11,7 +11,7 @@ function scaledToNorm(grads: readonly tf.Tensor[], norm: number, maxNorm: number
   return { grads: grads.map((g) => tf.mul(g, scale)), norm };
 }
 
-const globalNorm = (grads: readonly tf.Tensor[]): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+const globalNorm = (grads: readonly tf.Tensor[]): tf.Tensor => tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
 
 /**
  * Returns the clipped gradients (new tensors, owned by the caller) and the norm before clipping.
