@@ -11,6 +11,7 @@
  * `navigator.gpu` or WebGPU global is left as it is.
  */
 import { FuseflowError } from '../core/errors.js';
+import { guardWebgpuKernels } from './webgpu-guard.js';
 
 /** What {@link initWebgpu} found: the adapter in words. */
 export interface WebgpuInit {
@@ -88,5 +89,6 @@ export async function initWebgpu(): Promise<WebgpuInit> {
   } catch (err) {
     throw new FuseflowError(`webgpu backend: ${importFailure('@tensorflow/tfjs-backend-webgpu', err)}`, { cause: err });
   }
+  guardWebgpuKernels(); // rank-5/6 broadcasts avoid a shader WGSL refuses (webgpu-guard.ts)
   return { detail: describe(adapter) };
 }

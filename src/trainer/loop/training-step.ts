@@ -15,6 +15,7 @@ import { getOr, SAMPLE_ID_KEY, type Sample } from '../../core/sample.js';
 import { totalLoss, type Loss } from '../losses/loss.js';
 import type { DictModel } from '../models/dict-model.js';
 import { clipByGlobalNormAsync } from '../optim/clip-gradients.js';
+import { withGpuErrorScope } from '../webgpu-guard.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ReplicaPool } from '../parallel/replica-pool.js';
 import { OptionsError } from '../../core/errors.js';
@@ -213,7 +214,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   };
 
   const run = async (batch: Sample, rows: number, at: StepAt, lr: number): Promise<Record<string, number>> =>
-    pool === null ? localStep(batch, rows, at, lr) : parallelStep(pool, batch, rows, at, lr);
+    pool === null ? withGpuErrorScope(`training step ${at.step} of epoch ${at.epoch}`, () => localStep(batch, rows, at, lr)) : parallelStep(pool, batch, rows, at, lr);
   const dispose = (): void => {
     if (acc !== null) tf.dispose(acc);
     acc = null;

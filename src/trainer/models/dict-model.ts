@@ -3,6 +3,7 @@
  * (FuseMedML's ModelWrapSeqToDict / ModelMultiHead contract). The network itself is a tfjs
  * functional LayersModel, so it serializes to JSON topology + weights for checkpoints.
  */
+import { withGpuErrorScope } from '../webgpu-guard.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
 import { setKeys, type Sample } from '../../core/sample.js';
@@ -69,15 +70,17 @@ export function dictModel(net: tf.LayersModel, binding: DictModelBinding): DictM
     binding,
     forward,
     async predict(batch, ctx = {}) {
-      const outs = tf.tidy(() => forward(batch, { ...ctx, training: false }));
       const values: Record<string, Tensor> = {};
-      try {
-        for (const [key, t] of Object.entries(outs)) {
-          values[key] = makeTensor('float32', t.shape, (await t.data()) as Float32Array);
+      await withGpuErrorScope(`predict (${ctx.phase ?? 'inference'})`, async () => {
+        const outs = tf.tidy(() => forward(batch, { ...ctx, training: false }));
+        try {
+          for (const [key, t] of Object.entries(outs)) {
+            values[key] = makeTensor('float32', t.shape, (await t.data()) as Float32Array);
+          }
+        } finally {
+          tf.dispose(Object.values(outs));
         }
-      } finally {
-        tf.dispose(Object.values(outs));
-      }
+      });
       return setKeys(batch, values);
     },
     trainableVariables() {
