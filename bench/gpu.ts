@@ -35,11 +35,12 @@ import { crossEntropy } from '../src/trainer/losses/cross-entropy.js';
 import { dictModel } from '../src/trainer/models/dict-model.js';
 import { Rng } from '../src/core/rng.js';
 import { useBackend, type BackendName } from '../src/trainer/backend.js';
+import { withGpuErrorScope } from '../src/trainer/webgpu-guard.js';
 import { buildContext } from '../src/trainer/models/build-context.js';
 import { resnet } from '../src/trainer/models/resnet.js';
 import { globalPool } from '../src/trainer/heads/global-pool.js';
 import { fixedCnn, fixedCnnNet } from './lib/fixed-cnn.js';
-import { median, report, type BenchRow } from './lib/report.js';
+import { median, report, timeRuns, type BenchRow } from './lib/report.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -168,19 +169,15 @@ async function resnetStepMs(n: number, size: number, steps: number): Promise<num
     ),
     2,
   );
-  const step = async (): Promise<void> => {
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor), true);
-    await cost?.data();
-    cost?.dispose();
-  };
+  const step = (): Promise<void> =>
+    withGpuErrorScope('3D ResNet step', async () => {
+      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor), true);
+      await cost?.data();
+      cost?.dispose();
+    });
   await step();
   await step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await step();
-    times.push(performance.now() - t0);
-  }
+  const times = await timeRuns(steps, step);
   model.dispose();
   opt.dispose();
   tf.dispose([x, y]);
@@ -191,18 +188,14 @@ async function resnetStepMs(n: number, size: number, steps: number): Promise<num
 async function matmulGflops(n: number, repeats: number): Promise<number> {
   const a = tf.randomNormal([n, n], 0, 1, 'float32', 4);
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 5);
-  const once = async (): Promise<void> => {
-    const s = tf.tidy(() => tf.sum(tf.matMul(a, b)));
-    await s.data();
-    s.dispose();
-  };
+  const once = (): Promise<void> =>
+    withGpuErrorScope('matrix product', async () => {
+      const s = tf.tidy(() => tf.sum(tf.matMul(a, b)));
+      await s.data();
+      s.dispose();
+    });
   await once();
-  const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await once();
-    times.push(performance.now() - t0);
-  }
+  const times = await timeRuns(repeats, once);
   tf.dispose([a, b]);
   return (2 * n ** 3) / (median(times) / 1000) / 1e9;
 }

@@ -4,6 +4,7 @@
  * trainer-torch.py).
  */
 import * as tf from '@tensorflow/tfjs';
+import { withGpuErrorScope } from '../../src/trainer/webgpu-guard.js';
 
 /** The fixed CNN's network (untrained), on the current backend. */
 export function fixedCnnNet(): tf.Sequential {
@@ -45,12 +46,14 @@ export function fixedCnn(batch: number, net: tf.Sequential = fixedCnnNet()): Fix
     cost?.dispose();
     return value;
   };
-  const stepOnAsync = async (xb: tf.Tensor, yb: tf.Tensor): Promise<number> => {
-    const cost = minimize(xb, yb);
-    const value = cost === null ? Number.NaN : ((await cost.data())[0] ?? Number.NaN);
-    cost?.dispose();
-    return value;
-  };
+  // inside WebGPU error scopes: a step the GPU rejected fails instead of timing garbage
+  const stepOnAsync = (xb: tf.Tensor, yb: tf.Tensor): Promise<number> =>
+    withGpuErrorScope('fixed CNN step', async () => {
+      const cost = minimize(xb, yb);
+      const value = cost === null ? Number.NaN : ((await cost.data())[0] ?? Number.NaN);
+      cost?.dispose();
+      return value;
+    });
   return {
     model: net,
     step: () => stepOn(x, y),

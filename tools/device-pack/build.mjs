@@ -1,6 +1,7 @@
 /**
- * Packs the GPU and trainer benches into one folder that runs with Node alone (no npm, no network):
- * esbuild bundles bench/gpu.ts, bench/trainer.ts and the replica worker (which the trainer finds
+ * Packs the GPU, trainer and predict benches into one folder that runs with Node alone (no npm, no network):
+ * esbuild bundles bench/gpu.ts, bench/trainer.ts, bench/predict.ts (on a synthetic volume: the
+ * image readers' wasm files are not packed) and the replica worker (which the trainer finds
  * beside its own chunk, as `import.meta.url` resolves there); the packages that load files by path
  * (Dawn's binding, LMDB's addon, piscina's worker, the wasm binaries) are copied next to it,
  * Linux x64 only. Used to measure on a lent machine that has a GPU but no npm registry.
@@ -13,9 +14,9 @@ import { dirname, join } from 'node:path';
 
 const out = process.argv[2];
 if (out === undefined) throw new Error('usage: node tools/device-pack/build.mjs OUT_DIR');
-const EXTERNAL = ['webgpu', 'lmdb', 'piscina', 'itk-wasm', '@itk-wasm/*', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'bullmq', '@aws-sdk/*', 'vega', 'vega-lite'];
+const EXTERNAL = ['webgpu', 'lmdb', 'piscina', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'bullmq', '@aws-sdk/*', 'vega', 'vega-lite'];
 await build({
-  entryPoints: { gpu: 'bench/gpu.ts', trainer: 'bench/trainer.ts', 'replica-worker': 'src/trainer/parallel/replica-worker.ts' },
+  entryPoints: { gpu: 'bench/gpu.ts', trainer: 'bench/trainer.ts', predict: 'bench/predict.ts', 'replica-worker': 'src/trainer/parallel/replica-worker.ts' },
   bundle: true,
   splitting: true,
   format: 'esm',
