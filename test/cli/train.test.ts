@@ -30,6 +30,22 @@ describe('fuseflow train', () => {
     expect(Number(/auc (\d\.\d+)/.exec(best ?? '')?.[1])).toBeGreaterThan(0.95);
   });
 
+  it('--backend webgpu: trains on a GPU where Dawn finds one; elsewhere fails before writing anything, saying what is missing', async () => {
+    const out = join(dir, 'gpu-run');
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = await run([CSV, '--no-header', '--skip-lines', '1', '--target', 'col_30', '--out', out, '--epochs', '1', '--backend', 'webgpu']).then(
+      (code) => code,
+      (e: unknown) => e,
+    );
+    spy.mockRestore();
+    if (err === 0) {
+      expect(existsSync(join(out, 'predictions.arrow'))).toBe(true);
+      return;
+    }
+    expect((err as Error).message).toMatch(/^webgpu backend: (webgpu is not installed|the webgpu package loaded but found no GPU adapter)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('exits 2 with usage for a missing --target or an unknown option', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(await run([CSV, '--out', join(dir, 'x')])).toBe(2);
