@@ -223,5 +223,7 @@ export function trainingStep(options: TrainingStepOptions): TrainingStep {
   };
   // `pending` stays a live getter (Object.assign would copy its value once).
   Object.defineProperty(run, 'pending', { get: () => pending, enumerable: true });
-  return Object.assign(run, { flush, dispose }) as TrainingStep;
+  // the epoch's closing update (a partial accumulation group) is checked like a step
+  const closingFlush = (lr: number): Promise<boolean> => withGpuErrorScope('the accumulated update at the end of an epoch', () => flush(lr));
+  return Object.assign(run, { flush: closingFlush, dispose }) as TrainingStep;
 }
