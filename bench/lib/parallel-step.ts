@@ -189,3 +189,40 @@ export async function busyLoopScaling(repeats = 3): Promise<number> {
   ratios.sort((a, b) => a - b);
   return ratios[Math.floor(ratios.length / 2)] as number;
 }
+
+/** One {@link soloScaling} process's timing. */
+interface SoloTiming {
+  readonly msPerStep: number;
+  readonly cpuMsPerStep: number;
+}
+
+/**
+ * Runs `count` independent processes of `script` (bench/lib/solo-stepper: the fixed CNN, one thread
+ * each, `rows` rows a step), releases them together once all have warmed up, and returns each one's
+ * timing. Nothing is shared between them but the machine: two of them at 32 rows beside the
+ * 1-thread step at 64 bound what any 2-thread scheme can reach on this machine for this model.
+ */
+export async function soloStepping(
+  script: { readonly filename: string; readonly execArgv: readonly string[] },
+  count: number,
+  rows: number,
+  warm: number,
+  steps: number,
+): Promise<SoloTiming[]> {
+  const { spawn } = await import('node:child_process');
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, [...script.execArgv, script.filename, String(rows), String(warm), String(steps)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  const outputs = children.map((c) => {
+    let text = '';
+    c.stdout.setEncoding('utf8');
+    const ready = new Promise<void>((resolve) => c.stdout.on('data', (d: string) => ((text += d), text.includes('ready\n') && resolve())));
+    const done = new Promise<SoloTiming>((resolve, reject) =>
+      c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop() ?? '{}') as SoloTiming) : reject(new Error(`solo stepper exited ${String(code)}`)))),
+    );
+    return { ready, done };
+  });
+  await Promise.all(outputs.map((o) => o.ready));
+  for (const c of children) c.stdin.end('go\n');
+  return Promise.all(outputs.map((o) => o.done));
+}

@@ -16,7 +16,13 @@ const out = process.argv[2];
 if (out === undefined) throw new Error('usage: node tools/device-pack/build.mjs OUT_DIR');
 const EXTERNAL = ['webgpu', 'lmdb', 'piscina', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'bullmq', '@aws-sdk/*', 'vega', 'vega-lite'];
 await build({
-  entryPoints: { gpu: 'bench/gpu.ts', trainer: 'bench/trainer.ts', predict: 'bench/predict.ts', 'replica-worker': 'src/trainer/parallel/replica-worker.ts' },
+  entryPoints: {
+    gpu: 'bench/gpu.ts',
+    trainer: 'bench/trainer.ts',
+    predict: 'bench/predict.ts',
+    'replica-worker': 'src/trainer/parallel/replica-worker.ts',
+    'lib/solo-stepper': 'bench/lib/solo-stepper.ts',
+  },
   bundle: true,
   splitting: true,
   format: 'esm',
