@@ -7,7 +7,8 @@
  * one training step of a 3D ResNet (fuseflow's resnet backbone, 32³ volumes); data-parallel rows
  * (issue 10 §1: the fixed CNN and the 3D ResNet on 2 compute threads — this thread and a replica
  * on a worker thread, as fit({ threads: 2 }) — vs 1 thread in the same harness and vs PyTorch on 2 threads, next to a
- * same-run calibration: a pure busy loop on 1 vs 2 threads); then the data-wait
+ * same-run calibration: a pure busy loop on 1 vs 2 threads, and the fixed CNN's machine ceiling:
+ * two independent one-thread processes of 32 rows at once vs one of 64); then the data-wait
  * share of the fixed CNN fed by the full pipeline: Fashion-MNIST images (a non-medical stand-in,
  * ../shared/data/images2d) → static z-score cached in LMDB → random flip + noise on 2 worker
  * threads → batches of 64 → the wasm training step (and, as a diagnostic, the same pipeline with
