@@ -33,7 +33,10 @@ interface AdapterLike {
   readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly device?: string };
 }
 
-const INSTALL = 'npm install webgpu @tensorflow/tfjs-backend-webgpu';
+// Optional packages, imported by a name held in a variable so that compiling fuseflow never needs them.
+const DAWN: string = 'webgpu';
+const TFJS_WEBGPU: string = '@tensorflow/tfjs-backend-webgpu';
+const INSTALL = `npm install ${DAWN} ${TFJS_WEBGPU}`;
 
 /** Why an optional package could not be imported, in one line. */
 function importFailure(pkg: string, err: unknown): string {
@@ -45,9 +48,9 @@ function importFailure(pkg: string, err: unknown): string {
 
 async function importDawn(): Promise<DawnModule> {
   try {
-    return (await import('webgpu')) as unknown as DawnModule;
+    return (await import(DAWN)) as DawnModule;
   } catch (err) {
-    throw new FuseflowError(`webgpu backend: ${importFailure('webgpu', err)}`, { cause: err });
+    throw new FuseflowError(`webgpu backend: ${importFailure(DAWN, err)}`, { cause: err });
   }
 }
 
@@ -85,9 +88,9 @@ export async function initWebgpu(): Promise<WebgpuInit> {
   }
   installGlobals(dawn, gpu);
   try {
-    await import('@tensorflow/tfjs-backend-webgpu');
+    await import(TFJS_WEBGPU);
   } catch (err) {
-    throw new FuseflowError(`webgpu backend: ${importFailure('@tensorflow/tfjs-backend-webgpu', err)}`, { cause: err });
+    throw new FuseflowError(`webgpu backend: ${importFailure(TFJS_WEBGPU, err)}`, { cause: err });
   }
   guardWebgpuKernels(); // rank-5/6 broadcasts avoid a shader WGSL refuses (webgpu-guard.ts)
   return { detail: describe(adapter) };
