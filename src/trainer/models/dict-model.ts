@@ -3,12 +3,12 @@
  * (FuseMedML's ModelWrapSeqToDict / ModelMultiHead contract). The network itself is a tfjs
  * functional LayersModel, so it serializes to JSON topology + weights for checkpoints.
  */
-import { withGpuErrorScope } from '../webgpu-guard.js';
 import * as tf from '@tensorflow/tfjs';
 import { OptionsError } from '../../core/errors.js';
 import { setKeys, type Sample } from '../../core/sample.js';
 import { tensor as makeTensor, type Tensor } from '../../core/tensor.js';
 import { fitInputShape, readBatchTensor, type ReadContext } from '../batch-input.js';
+import { withGpuErrorScope } from '../webgpu-guard.js';
 import type { ModelInput } from './backbone.js';
 import { frozenBatchNormInference } from './trainable.js';
 
