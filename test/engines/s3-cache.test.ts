@@ -113,7 +113,10 @@ describeS3('sharded cache on S3 (s3rver)', () => {
     const killed = await victim.exited;
     await proxy.close();
     expect(killed.signal).toBe('SIGKILL');
-    for (const t of others) expect(await t.exited).toMatchObject({ code: 0, signal: null });
+    for (const t of others) {
+      const exited = await t.exited;
+      expect(exited, `a fill task failed; its output:\n${exited.out}`).toMatchObject({ code: 0, signal: null });
+    }
     expect((await others[0]?.exited)?.out).toMatch(
       /shard 00000-of-00004 \(SLURM_ARRAY_TASK_ID\/SLURM_ARRAY_TASK_COUNT\): \d+ ids .* published s3:\/\/fuseflow-test\/brats\/v1\/shards\/00000-of-00004\//,
     );
