@@ -21,6 +21,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CACHE_FILES, openCacheFolder, openSampleCache, type SampleCache } from '../../src/cache/index.js';
 import { encodePayload } from '../../src/cache/payload-codec.js';
 import { NODE_VERSION_WARNING_SWITCH, S3Objects } from '../../src/cache/sharded/s3-objects.js';
+import { requirePlanS3 } from '../../src/cache/sharded/s3-shards.js';
 import { shardIds } from '../../src/cache/sharded/shard-assign.js';
 import { parseS3Location } from '../../src/cache/sharded/shared-location.js';
 import { Rng } from '../../src/core/rng.js';
@@ -105,8 +106,24 @@ describeS3('sharded cache on S3 (s3rver)', () => {
 
     // Task 2 goes through a proxy that holds the upload of its manifest: cache.mdb is up, the rest is not.
     const proxy = await holdingProxy(s3.endpoint, 'PUT', /\/shards\/00002-of-00004\/manifest\.arrow(\?|$)/);
+    // Task 0 writes the plan objects first. Fillers that start together race to create them, which
+    // S3 settles with If-None-Match (the loser's PUT fails 412 and it reads the winner's); s3rver
+    // ignores If-None-Match on PUT and rewrites the object in place, so a filler could read another's
+    // half-written pipeline.json (CI saw a task exit 1 once). The four fills themselves still overlap.
+    const task0 = arrayTask(0, url, s3.endpoint);
+    for (
+      let waited = 0;
+      !(await requirePlanS3(objects).then(
+        () => true,
+        () => false,
+      ));
+      waited += 50
+    ) {
+      if (waited > TASK_LIMIT_MS) throw new Error('task 0 wrote no plan');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const victim = arrayTask(2, url, proxy.endpoint);
-    const others = [arrayTask(0, url, s3.endpoint), arrayTask(1, url, s3.endpoint, true), arrayTask(3, url, s3.endpoint)];
+    const others = [task0, arrayTask(1, url, s3.endpoint, true), arrayTask(3, url, s3.endpoint)];
     const first = await Promise.race([proxy.held, victim.exited]);
     expect(first, 'task 2 ended before its manifest upload was held').toMatch(/manifest\.arrow/);
     victim.kill();
