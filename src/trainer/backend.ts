@@ -12,6 +12,7 @@ import { env, getBackend, ready, setBackend } from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FuseflowError, OptionsError } from '../core/errors.js';
 import { registerFuseflowKernels, type KernelRegistration } from './kernels/index.js';
+import { importProblem } from './optional-package.js';
 import { initWebgpu } from './webgpu-backend.js';
 
 /** A backend fuseflow can be asked for: native TensorFlow (GPU or CPU), WebGPU, WebAssembly, pure JS. */
@@ -47,10 +48,8 @@ const require = createRequire(import.meta.url);
 /** A native package that could not be used: not installed, or installed but failed to load. */
 function failure(pkg: string, err: unknown): string {
   const short = pkg.replace('@tensorflow/', '');
-  const code = (err as { code?: unknown } | null)?.code;
-  const msg = err instanceof Error ? err.message : String(err);
-  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && msg.includes(pkg)) return `${short} not installed`;
-  return `${short} failed to load: ${msg.split('\n')[0] ?? msg}`;
+  const { missing, detail } = importProblem(pkg, err);
+  return missing ? `${short} not installed` : `${short} failed to load: ${detail}`;
 }
 
 /** Loads the first native package that works; returns it, or the reasons none did. */

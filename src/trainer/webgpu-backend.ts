@@ -11,11 +11,12 @@
  * `navigator.gpu` or WebGPU global is left as it is.
  */
 import { FuseflowError } from '../core/errors.js';
+import { importProblem } from './optional-package.js';
 import { guardWebgpuKernels } from './webgpu-guard.js';
 
 /** What {@link initWebgpu} found: the adapter in words. */
 export interface WebgpuInit {
-  /** e.g. `nvidia, hopper, NVIDIA H200 (vulkan)`. */
+  /** Vendor, architecture, description as Dawn gives them, e.g. `nvidia, NVIDIA: 580.159.04 580.159.4.0` (an H200). */
   readonly detail: string;
 }
 
@@ -40,10 +41,8 @@ const INSTALL = `npm install ${DAWN} ${TFJS_WEBGPU}`;
 
 /** Why an optional package could not be imported, in one line. */
 function importFailure(pkg: string, err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const msg = err instanceof Error ? err.message : String(err);
-  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && msg.includes(pkg)) return `${pkg} is not installed (${INSTALL})`;
-  return `${pkg} failed to load: ${msg.split('\n')[0] ?? msg}`;
+  const { missing, detail } = importProblem(pkg, err);
+  return missing ? `${pkg} is not installed (${INSTALL})` : `${pkg} failed to load: ${detail}`;
 }
 
 async function importDawn(): Promise<DawnModule> {
