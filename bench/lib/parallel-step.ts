@@ -4,6 +4,7 @@
  * fit({ threads: N })), and the same-run calibration — a pure busy loop on 1 thread and on 2
  * concurrent threads — so a loaded machine can be told from poor scaling.
  */
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../../src/core/sample.js';
@@ -190,7 +191,7 @@ export async function busyLoopScaling(repeats = 3): Promise<number> {
   return ratios[Math.floor(ratios.length / 2)] as number;
 }
 
-/** One {@link soloScaling} process's timing. */
+/** One {@link soloStepping} process's timing. */
 interface SoloTiming {
   readonly msPerStep: number;
   readonly cpuMsPerStep: number;
@@ -209,7 +210,6 @@ export async function soloStepping(
   warm: number,
   steps: number,
 ): Promise<SoloTiming[]> {
-  const { spawn } = await import('node:child_process');
   const children = Array.from({ length: count }, () =>
     spawn(process.execPath, [...script.execArgv, script.filename, String(rows), String(warm), String(steps)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   );
