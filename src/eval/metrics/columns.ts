@@ -60,6 +60,10 @@ export function rowWhere(batch: EvalBatch, row: number, key: string, idKey: stri
   return { key, row };
 }
 
+/** The range of integer targets whose class index {@link ClassIndex.indexOf} remembers. */
+const SMALL_MIN = -128;
+const SMALL_MAX = 1023;
+
 /**
  * Maps target values to class indices. With `classNames` the class set is the names (a target
  * may be the name or its index); without, the binary set {0, 1} (numbers, booleans, '0'/'1').
@@ -80,8 +84,27 @@ export class ClassIndex {
     });
   }
 
+  /**
+   * Answers for the integers SMALL_MIN..SMALL_MAX, filled as they are first asked (-2: not yet):
+   * a target column of small integers (the common case) then costs an array read a row instead of
+   * a string conversion and a map lookup; the answer is the one `labelKey` and the map give.
+   */
+  private readonly small = new Int32Array(SMALL_MAX - SMALL_MIN + 1).fill(-2);
+
   /** Class index of a target value, or -1 when it is outside the class set. */
   indexOf(v: unknown): number {
+    if (typeof v === 'number' && v >= SMALL_MIN && v <= SMALL_MAX && Math.trunc(v) === v) {
+      const slot = v - SMALL_MIN;
+      const known = this.small[slot] as number;
+      if (known !== -2) return known;
+      const found = this.lookUp(v);
+      this.small[slot] = found;
+      return found;
+    }
+    return this.lookUp(v);
+  }
+
+  private lookUp(v: unknown): number {
     const k = labelKey(v);
     if (k === undefined) return -1;
     return this.byKey.get(k) ?? -1;

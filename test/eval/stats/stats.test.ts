@@ -85,6 +85,28 @@ describe('exact sums and distributions', () => {
   });
 });
 
+describe('ExactSum against exact integer arithmetic', () => {
+  it('rounds the exact sum of terms of mixed magnitude and sign, as partials grow and shrink', () => {
+    // Terms m · 2^e (|m| < 2^53, e in [-30, 30]): their exact sum times 2^30 is an integer, which
+    // BigInt holds exactly and Number() rounds half to even; dividing by 2^30 is exact.
+    const rng = Rng.fromParts(['exact-sum', 'bigint']);
+    for (let trial = 0; trial < 200; trial++) {
+      const s = new ExactSum();
+      let exact = 0n;
+      const n = 1 + rng.int(0, 400);
+      for (let i = 0; i < n; i++) {
+        const m = Math.floor((rng.uniform() * 2 - 1) * 2 ** 53);
+        const e = rng.int(-30, 31);
+        const x = m * 2 ** e;
+        s.add(x);
+        exact += BigInt(m) * 2n ** BigInt(e + 30);
+        if (i % 37 === 0) expect(s.value()).toBe(Number(exact) / 2 ** 30);
+      }
+      expect(s.value()).toBe(Number(exact) / 2 ** 30);
+    }
+  });
+});
+
 describe('multinomial resampling above exactUpTo', () => {
   it('uses Poisson draws (total near, not equal to, n) past the threshold, exact below', () => {
     const rng = Rng.fromParts([6, 'multinomial-big']);
