@@ -69,11 +69,16 @@ const PIPELINE_ONLY = argv.includes('--pipeline-only');
 const PARALLEL_ONLY = argv.includes('--parallel-only');
 /**
  * Warm-up steps of each data-parallel stepper before timing (the 3D ResNet's: a tenth, at least 2).
- * V8 keeps compiling tfjs's code on its helper threads for ~100 steps, once per isolate (each
- * replica compiles its own): on 2 busy cores those compiles take time from the replicas, while a
- * 1-thread run leaves them the idle core, so timing too early charges warm-up to the 2-thread rows
- * (fixed CNN, 2 threads: process CPU 93.8 ms a step after 10 steps, of which ~7 ms on V8's helper
- * threads; 77.7 ms after 150, ~1 ms on helpers; the slowest replica's own CPU 43.2 -> 38.2 ms).
+ * V8 keeps compiling tfjs's code on its helper threads, once per isolate (each replica compiles
+ * its own): on 2 busy cores those compiles take time from the replicas, while a 1-thread run
+ * leaves them the idle core, so timing too early charges warm-up to the 2-thread rows (fixed CNN,
+ * 2 threads: process CPU 93.8 ms a step after 10 steps, of which ~7 ms on V8's helper threads;
+ * 77.7 ms after 150). Most of it is over by step 100, but not all: `--trace-opt` counted 163
+ * TurboFan compiles in steps 0–99, then 68, 73, 42, 42, 36, 47, 31, 28, 23 per 100 steps up to
+ * step 1,000 (tfjs-layers' functions reaching V8's threshold one by one, 7–10 ms each); after
+ * 1,200 steps the helpers used 0.2 ms a step, after 150 about 2.5. `--warm 1000` times that
+ * steady state (2026-12-04: 1.54× against 1.49× with 100 in the run before; the machine's own
+ * variation is larger than the difference).
  */
 const PARALLEL_WARM = flag('warm', 100);
 const BATCH = 64;
