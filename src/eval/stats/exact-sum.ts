@@ -29,7 +29,7 @@ export class ExactSum {
       x = hi;
     }
     // The partials become p[0..i], usually as many as before. Assigning `length` is a slow runtime
-    // call in V8 (10% of a default `eval` once), so the list is trimmed with pop().
+    // call in V8 (it was 10% of a default `eval`), so the list is trimmed with pop().
     if (i === p.length) p.push(x);
     else {
       while (p.length > i + 1) p.pop();
