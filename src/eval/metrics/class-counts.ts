@@ -7,6 +7,7 @@
 import { OptionsError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { EvalBatch } from '../metric.js';
+import { batchMemo, memoKey } from '../batch-memo.js';
 import { ExactSum } from '../stats/exact-sum.js';
 import { multinomialResample } from '../stats/multinomial.js';
 import { BinaryTarget } from './binary-rows.js';
@@ -200,6 +201,19 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
     }
   }
   const kk = k;
+  // What decide depends on besides the batch: metrics with the same key share one batch's decisions.
+  const decisionKey = memoKey('class-counts', {
+    target: o.target,
+    pred: o.pred,
+    preds: o.preds,
+    predType: o.predType,
+    threshold: o.threshold,
+    operationPoint: o.operationPoint,
+    classNames: o.classNames,
+    positive: o.positive,
+    nonFinite: o.nonFinite,
+    idKey: o.idKey,
+  });
   const keysRead = [o.target, ...(o.preds ?? [o.pred as string]), ...(weightKey === undefined ? [] : [weightKey])];
   return {
     metric,
@@ -215,9 +229,11 @@ export function classCountConfig(metric: string, o: ClassCountOptions): ClassCou
     }),
     update(state, batch) {
       const n = rowCount(batch, keysRead, metric);
-      const truth = new Int32Array(n);
-      const predicted = new Int32Array(n);
-      const m = decide(batch, n, truth, predicted);
+      const { truth, predicted, m } = batchMemo(batch, decisionKey, () => {
+        const t = new Int32Array(n);
+        const p = new Int32Array(n);
+        return { truth: t, predicted: p, m: decide(batch, n, t, p) };
+      });
       state.skipped += n - m;
       const w = weightKey === undefined ? undefined : column(batch, weightKey, metric);
       if (m !== n && w !== undefined) throw new MetricInputError(metric, `nonFinite: 'skip' cannot be combined with weights`);

@@ -5,6 +5,7 @@
  * probabilities.
  */
 import { OptionsError } from '../../core/errors.js';
+import { batchMemo, memoKey } from '../batch-memo.js';
 import { MetricInputError } from '../metric-input-error.js';
 import type { EvalBatch } from '../metric.js';
 import { BinaryTarget } from './binary-rows.js';
@@ -41,8 +42,18 @@ function badProbability(metric: string, value: number, where: { key: string; row
   );
 }
 
-/** Validates keys and returns the reader. */
+/**
+ * Validates keys and returns the reader. Metrics with the same keys (Brier and log loss on one
+ * column) share one batch's rows while the segment fold updates them (batch-memo.ts); the rows
+ * are read-only to them.
+ */
 export function probReader(metric: string, o: ProbKeys): ProbReader {
+  const reader = unsharedProbReader(metric, o);
+  const key = memoKey('prob-rows', { target: o.target, pred: o.pred, preds: o.preds, classNames: o.classNames, positive: o.positive, nonFinite: o.nonFinite, idKey: o.idKey });
+  return { ...reader, read: (batch) => batchMemo(batch, key, () => reader.read(batch)) };
+}
+
+function unsharedProbReader(metric: string, o: ProbKeys): ProbReader {
   if (o === null || typeof o !== 'object') throw new OptionsError(`${metric}: options must be an object`);
   checkKey(metric, 'target', o.target);
   const policy = checkNonFinite(metric, o.nonFinite);

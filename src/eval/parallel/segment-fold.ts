@@ -7,6 +7,7 @@
 import type { EvalBatch, MetricPass } from '../metric.js';
 import type { NamedMetric } from '../evaluate-order.js';
 import { buffersIn, transferablesOf } from '../../workers/transfer-list.js';
+import { withBatchMemo } from '../batch-memo.js';
 
 /** What one pass folds batches into: a metric (first pass) or an extra pass a metric asked for. */
 export interface Folder {
@@ -56,9 +57,12 @@ export class SegmentFold {
   update(batch: EvalBatch, guard: StepGuard): void {
     const states = this.#states ?? this.#folders.map((f) => f.init());
     this.#states = states;
-    this.#folders.forEach((f, k) => {
-      states[k] = guard(f.name, () => f.update(states[k], batch));
-    });
+    // One memo for this batch's updates: metrics that repeat the same per-row work share it.
+    withBatchMemo(batch, () =>
+      this.#folders.forEach((f, k) => {
+        states[k] = guard(f.name, () => f.update(states[k], batch));
+      }),
+    );
   }
 
   /** Whether the open states hold a view of `buffer` (then a reader must not reuse it). */
