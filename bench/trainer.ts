@@ -197,8 +197,9 @@ interface CpuPerStep {
  * What this machine allows any 2-thread scheme for the fixed CNN: two independent processes
  * (nothing shared but the machine) stepping 32 rows each at the same time, against one process
  * stepping 64 rows alone — the 2-thread step's work split in two with no coordination at all. When
- * the two cores slow each other (shared caches and memory bandwidth, or host SMT siblings behind
- * the VM's cores), this stays below 2 though the busy-loop calibration reads 2.0.
+ * the two cores slow each other, this stays below 2 though the busy-loop calibration reads 2.0. On
+ * the 2-core VM that is not a shared core (a throughput-bound wasm f32x4 loop also scales 1.9–2.2×
+ * there) but what those loops do not use: caches and memory shared with the host's other work.
  */
 async function machineCeilingRow(cnn1: number, cnn2: number): Promise<BenchRow> {
   const solo = workerEntry(import.meta.url, './lib/solo-stepper');
